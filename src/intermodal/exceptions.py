@@ -1,0 +1,123 @@
+"""Every error intermodal raises on purpose.
+
+The hierarchy::
+
+    IntermodalError
+    ├── InputError                 bad input from a user: the CLI exits 2, the API answers 4xx
+    │   ├── BundleError            a bundle has problems; ``.problems`` lists every one
+    │   ├── PlaceError             a place name, code or "lat,lon" that resolves to nothing usable
+    │   ├── ShipmentError          an impossible shipment or query (negative TEU, due before ready...)
+    │   └── FactorError            an emission or cost factor table is wrong
+    ├── NoRouteError               the query was fine but no itinerary meets it; ``.reasons`` says why
+    └── CacheError                 an on-disk cache is corrupt or stale (callers rebuild it)
+
+Each ``Problem`` names where it was found (file, row, field, or a request field), what was found and what was
+expected, so a user can fix every problem in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BundleError",
+    "CacheError",
+    "FactorError",
+    "InputError",
+    "IntermodalError",
+    "NoRouteError",
+    "PlaceError",
+    "Problem",
+    "ShipmentError",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in a sentence.
+    file
+        The file (relative to its bundle) or ``None`` for a request.
+    row
+        The 1-based data row in a CSV (the header is row 0), or ``None``.
+    field
+        The column, manifest key or request field at fault.
+    found
+        The value found, as text.
+    expected
+        What would have been accepted.
+    """
+
+    message: str
+    file: str | None = None
+    row: int | None = None
+    field: str | None = None
+    found: str | None = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file
+            if self.row is not None:
+                where += f":{self.row}"
+        if self.field:
+            where = f"{where} [{self.field}]" if where else f"[{self.field}]"
+        text = f"{where}: {self.message}" if where else self.message
+        if self.found is not None:
+            text += f" (found {self.found!r}"
+            text += f", expected {self.expected})" if self.expected else ")"
+        elif self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class IntermodalError(Exception):
+    """Base of every intermodal error."""
+
+
+class InputError(IntermodalError):
+    """Bad input from a user. Carries one or more problems."""
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class BundleError(InputError):
+    """A network bundle failed validation; ``problems`` holds every defect found."""
+
+
+class PlaceError(InputError):
+    """A place that does not resolve to a terminal or a usable point."""
+
+
+class ShipmentError(InputError):
+    """An impossible shipment or query."""
+
+
+class FactorError(InputError):
+    """An emission or cost factor table is wrong."""
+
+
+class NoRouteError(IntermodalError):
+    """No itinerary satisfies the query. ``reasons`` says why, in plain words."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+class CacheError(IntermodalError):
+    """An on-disk cache is missing, stale or corrupt; the caller rebuilds it."""

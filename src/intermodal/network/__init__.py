@@ -1,0 +1,1 @@
+"""The compiled network (layer 3): the model turned into flat arrays that the engines search."""

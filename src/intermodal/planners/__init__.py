@@ -1,0 +1,1 @@
+"""Planners (layer 5): answer freight questions (route options for a shipment, many shipments, scenarios)."""
