@@ -13,8 +13,8 @@ import typer
 app = typer.Typer(
     name="intermodal",
     help=(
-        "Road-rail-water freight: find door-to-door routes by time, cost and CO2e, run the operations ledger, "
-        "and serve the web app. Start with:  intermodal route --from nanpeng --to bangkok --teu 2"
+        "Road-rail-water freight: find door-to-door routes by time, cost and CO2e, run the operations "
+        "ledger, and serve the web app. Start with:  intermodal route --from nanpeng --to bangkok --teu 2"
     ),
     no_args_is_help=True,
     add_completion=False,
