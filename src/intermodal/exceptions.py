@@ -7,7 +7,9 @@ The hierarchy::
     │   ├── BundleError            a bundle has problems; ``.problems`` lists every one
     │   ├── PlaceError             a place name, code or "lat,lon" that resolves to nothing usable
     │   ├── ShipmentError          an impossible shipment or query (negative TEU, due before ready...)
-    │   └── FactorError            an emission or cost factor table is wrong
+    │   ├── FactorError            an emission or cost factor table is wrong
+    │   └── LedgerError            a ledger write that cannot be done (unknown departure, key reused...)
+    │       └── CapacityError      a booking that would overbook a departure; nothing is written
     ├── NoRouteError               the query was fine but no itinerary meets it; ``.reasons`` says why
     └── CacheError                 an on-disk cache is corrupt or stale (callers rebuild it)
 
@@ -22,9 +24,11 @@ from dataclasses import dataclass
 __all__ = [
     "BundleError",
     "CacheError",
+    "CapacityError",
     "FactorError",
     "InputError",
     "IntermodalError",
+    "LedgerError",
     "NoRouteError",
     "PlaceError",
     "Problem",
@@ -43,7 +47,7 @@ class Problem:
     file
         The file (relative to its bundle) or ``None`` for a request.
     row
-        The 1-based data row in a CSV (the header is row 0), or ``None``.
+        The line in a CSV file (the header is line 1, the first data row line 2), or ``None``.
     field
         The column, manifest key or request field at fault.
     found
@@ -109,6 +113,14 @@ class ShipmentError(InputError):
 
 class FactorError(InputError):
     """An emission or cost factor table is wrong."""
+
+
+class LedgerError(InputError):
+    """A ledger write that cannot be done as asked; nothing was written."""
+
+
+class CapacityError(LedgerError):
+    """A booking that would take a departure over its capacity in TEU or kg; nothing was written."""
 
 
 class NoRouteError(IntermodalError):

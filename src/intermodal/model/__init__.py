@@ -4,3 +4,38 @@ Terminals, links, services, border crossings and factor tables, gathered in a :c
 validated once, when it is loaded by :mod:`intermodal.io`; everything above trusts it. It imports nothing from
 intermodal but :mod:`intermodal.exceptions`.
 """
+
+from intermodal.model.bundle import Access, Bundle, Manifest
+from intermodal.model.factors import Adjustment, EmissionFactor, FactorTable, FactorUnit
+from intermodal.model.network import (
+    BorderCrossing,
+    Calendar,
+    CostUnit,
+    Link,
+    Mode,
+    Service,
+    ServiceStop,
+    Terminal,
+)
+from intermodal.model.shipment import Cargo, CargoKind, Shipment
+
+__all__ = [
+    "Access",
+    "Adjustment",
+    "BorderCrossing",
+    "Bundle",
+    "Calendar",
+    "Cargo",
+    "CargoKind",
+    "CostUnit",
+    "EmissionFactor",
+    "FactorTable",
+    "FactorUnit",
+    "Link",
+    "Manifest",
+    "Mode",
+    "Service",
+    "ServiceStop",
+    "Shipment",
+    "Terminal",
+]

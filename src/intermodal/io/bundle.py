@@ -1,0 +1,847 @@
+"""Load and validate a network bundle: a folder or zip with ``manifest.toml`` and CSV tables.
+
+The format is documented in docs/data-format.md. Loading checks everything and reports every problem at
+once, each with its file, row and field.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from intermodal.exceptions import BundleError, Problem
+from intermodal.io import _tables as t
+from intermodal.io._tables import Column, Source
+from intermodal.model import (
+    Access,
+    Adjustment,
+    BorderCrossing,
+    Bundle,
+    Calendar,
+    CostUnit,
+    EmissionFactor,
+    FactorTable,
+    FactorUnit,
+    Link,
+    Manifest,
+    Mode,
+    Service,
+    ServiceStop,
+    Terminal,
+)
+
+__all__ = ["load_bundle", "validate_bundle"]
+
+TERMINALS = {
+    "id": Column(t.ident),
+    "locode": Column(t.text, required=False),
+    "name_en": Column(t.text),
+    "name_zh": Column(t.text),
+    "lat": Column(t.latitude),
+    "lon": Column(t.longitude),
+    "timezone": Column(t.timezone),
+    "country": Column(t.country),
+    "modes": Column(t.modes),
+    "kind": Column(t.text, required=False, default="hub"),
+    "reefer": Column(t.boolean, required=False, default=False),
+    "dg_classes": Column(t.tokens, required=False, default=frozenset()),
+    "customs": Column(t.boolean, required=False, default=False),
+    "bonded": Column(t.boolean, required=False, default=False),
+    "handling_h": Column(t.non_negative, required=False, default=0.0),
+    "handling_cost_per_teu": Column(t.non_negative, required=False, default=0.0),
+    "handling_factor": Column(t.text, required=False),
+    "source": Column(t.source_text),
+    "notes": Column(t.text, required=False, default=""),
+}
+
+LINKS = {
+    "id": Column(t.ident),
+    "from": Column(t.ident),
+    "to": Column(t.ident),
+    "mode": Column(t.mode),
+    "distance_km": Column(t.positive),
+    "duration_h": Column(t.positive, required=False),
+    "speed_kmh": Column(t.positive, required=False),
+    "cost_per_unit": Column(t.non_negative),
+    "cost_unit": Column(t.choice(*(u.value for u in CostUnit))),
+    "fixed_cost_per_teu": Column(t.non_negative, required=False, default=0.0),
+    "flexible": Column(t.boolean, required=False),
+    "bidirectional": Column(t.boolean, required=False, default=True),
+    "restrictions": Column(t.tokens, required=False, default=frozenset()),
+    "emission_factor": Column(t.text),
+    "name_en": Column(t.text, required=False, default=""),
+    "name_zh": Column(t.text, required=False, default=""),
+    "source": Column(t.source_text),
+}
+
+SERVICES = {
+    "id": Column(t.ident),
+    "name_en": Column(t.text),
+    "name_zh": Column(t.text),
+    "mode": Column(t.mode),
+    "carrier": Column(t.text),
+    "capacity_teu": Column(t.positive),
+    "cutoff_h": Column(t.non_negative),
+    "cost_per_teu_km": Column(t.non_negative),
+    "fixed_cost_per_teu": Column(t.non_negative, required=False, default=0.0),
+    "reefer": Column(t.boolean, required=False, default=False),
+    "dg_classes": Column(t.tokens, required=False, default=frozenset()),
+    "emission_factor": Column(t.text),
+    "departures": Column(t.clock_times),
+    "weekdays": Column(t.weekdays),
+    "start_date": Column(t.iso_date),
+    "end_date": Column(t.iso_date),
+    "source": Column(t.source_text),
+    "notes": Column(t.text, required=False, default=""),
+}
+
+STOPS = {
+    "service_id": Column(t.ident),
+    "seq": Column(t.non_negative),
+    "terminal": Column(t.ident),
+    "arrive_offset_h": Column(t.non_negative),
+    "depart_offset_h": Column(t.non_negative),
+}
+
+CALENDAR_DATES = {
+    "service_id": Column(t.ident),
+    "date": Column(t.iso_date),
+    "exception_type": Column(t.choice("1", "2")),
+}
+
+CROSSINGS = {
+    "terminal": Column(t.ident),
+    "countries": Column(t.tokens),
+    "clearance_h": Column(t.positive),
+    "clearance_cost_per_teu": Column(t.non_negative),
+    "source": Column(t.source_text),
+    "notes": Column(t.text, required=False, default=""),
+}
+
+FACTORS = {
+    "id": Column(t.ident),
+    "mode": Column(t.text, required=False, default="hub"),
+    "unit": Column(t.choice(*(u.value for u in FactorUnit))),
+    "wtt": Column(t.non_negative),
+    "ttw": Column(t.non_negative),
+    "reefer_variant": Column(t.text, required=False),
+    "measured": Column(t.boolean, required=False, default=False),
+    "description": Column(t.text),
+    "source": Column(t.source_text),
+}
+
+ADJUSTMENTS = {
+    "id": Column(t.ident),
+    "mode": Column(t.mode),
+    "condition": Column(t.text),
+    "multiplier": Column(t.positive),
+    "description": Column(t.text),
+    "source": Column(t.source_text),
+}
+
+LEG_UNITS = {FactorUnit.G_PER_TONNE_KM, FactorUnit.G_PER_TEU_KM}
+HUB_UNITS = {FactorUnit.KG_PER_TONNE, FactorUnit.KG_PER_CONTAINER}
+
+
+def validate_bundle(path: str | Path) -> list[Problem]:
+    """Every problem in the bundle at ``path``; an empty list means it loads."""
+    try:
+        load_bundle(path)
+    except BundleError as err:
+        return err.problems
+    return []
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """Load the bundle at ``path`` (a folder or a zip) and validate all of it.
+
+    Raises
+    ------
+    BundleError
+        With every problem found, each naming its file, row and field.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise BundleError(
+            Problem("no such bundle", file=str(path), expected="a folder or zip with manifest.toml")
+        )
+    source = Source.open(path)
+    problems: list[Problem] = []
+    manifest = _read_manifest(source, problems)
+    factors = _read_factors(source, problems)
+    terminals = _read_terminals(source, factors, problems)
+    links, link_lines = _read_links(source, terminals, factors, problems)
+    crossings = _read_crossings(source, terminals, problems)
+    _check_borders(links, link_lines, terminals, crossings, problems)
+    services = _read_services(source, terminals, links, factors, problems)
+    if (
+        manifest is not None
+        and manifest.access.emission_factor
+        and manifest.access.emission_factor not in factors
+    ):
+        problems.append(
+            Problem(
+                "unknown emission factor",
+                file="manifest.toml",
+                field="access.emission_factor",
+                found=manifest.access.emission_factor,
+                expected="an id in factors.csv",
+            )
+        )
+    if problems or manifest is None:
+        raise BundleError(problems)
+    return Bundle(
+        manifest=manifest,
+        terminals=terminals,
+        links=tuple(links),
+        services=tuple(services),
+        crossings=crossings,
+        factors=factors,
+        origin=str(path),
+    )
+
+
+def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
+    file = "manifest.toml"
+    if not source.exists(file):
+        problems.append(
+            Problem("file is missing", file=file, expected="a TOML manifest with a [bundle] table")
+        )
+        return None
+    try:
+        doc = tomllib.loads(source.read_text(file))
+    except tomllib.TOMLDecodeError as err:
+        problems.append(Problem(f"not valid TOML: {err}", file=file))
+        return None
+    head = doc.get("bundle", {})
+    ok = True
+    for key in ("name", "title_en", "title_zh"):
+        if not isinstance(head.get(key), str) or not head.get(key):
+            problems.append(
+                Problem("value is missing", file=file, field=f"bundle.{key}", expected="a string")
+            )
+            ok = False
+
+    def num(table: dict[str, Any], key: str, prefix: str, default: float) -> float:
+        nonlocal ok
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            problems.append(
+                Problem(
+                    "value is not valid",
+                    file=file,
+                    field=f"{prefix}.{key}",
+                    found=str(value),
+                    expected="a number > 0",
+                )
+            )
+            ok = False
+            return default
+        return float(value)
+
+    def src(table: dict[str, Any], key: str, prefix: str) -> str:
+        nonlocal ok
+        value = table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(
+                Problem(
+                    "source is missing",
+                    file=file,
+                    field=f"{prefix}.{key}",
+                    expected="a citation, or the word assumption",
+                )
+            )
+            ok = False
+            return ""
+        return value
+
+    acc = doc.get("access", {})
+    access = Access(
+        circuity=num(acc, "circuity", "access", 1.3),
+        speed_kmh=num(acc, "speed_kmh", "access", 50.0),
+        cost_per_teu_km=num(acc, "cost_per_teu_km", "access", 6.0),
+        emission_factor=str(acc.get("emission_factor", "")),
+        max_km=num(acc, "max_km", "access", 300.0),
+        source=src(acc, "source", "access") if acc else "assumption",
+    )
+    cargo = doc.get("cargo", {})
+    manifest = Manifest(
+        name=str(head.get("name", "")),
+        title_en=str(head.get("title_en", "")),
+        title_zh=str(head.get("title_zh", "")),
+        currency=str(head.get("currency", "CNY")),
+        region=str(head.get("region", "")),
+        description=str(head.get("description", "")),
+        version=str(head.get("version", "1")),
+        tonnes_per_teu=num(cargo, "tonnes_per_teu", "cargo", 10.0),
+        tonnes_per_teu_source=src(cargo, "tonnes_per_teu_source", "cargo") if cargo else "assumption",
+        max_tonnes_per_teu=num(cargo, "max_tonnes_per_teu", "cargo", 28.0),
+        max_tonnes_per_teu_source=src(cargo, "max_tonnes_per_teu_source", "cargo") if cargo else "assumption",
+        access=access,
+    )
+    return manifest if ok else None
+
+
+def _check_source(file: str, line: int, row: dict[str, Any], problems: list[Problem]) -> None:
+    # Facts carry their source: an empty or placeholder source is a defect, "assumption" is an answer.
+    if row["source"].strip().lower() in {"", "-", "none", "n/a", "?", "todo"}:
+        problems.append(
+            Problem(
+                "source is missing",
+                file=file,
+                row=line,
+                field="source",
+                found=row["source"],
+                expected="a citation, or the word assumption",
+            )
+        )
+
+
+def _duplicate(
+    file: str, line: int, key: str, value: str, seen: dict[str, int], problems: list[Problem]
+) -> bool:
+    if value in seen:
+        problems.append(
+            Problem(
+                f"duplicate id (first on line {seen[value]})",
+                file=file,
+                row=line,
+                field=key,
+                found=value,
+                expected="an id used once",
+            )
+        )
+        return True
+    seen[value] = line
+    return False
+
+
+def _read_factors(source: Source, problems: list[Problem]) -> FactorTable:
+    file = "factors.csv"
+    factors: dict[str, EmissionFactor] = {}
+    seen: dict[str, int] = {}
+    lines: dict[str, int] = {}
+    for line, row in t.read_table(source, file, FACTORS, problems):
+        _check_source(file, line, row, problems)
+        if _duplicate(file, line, "id", row["id"], seen, problems):
+            continue
+        unit = FactorUnit(row["unit"])
+        factor_mode: Mode | None = None
+        if row["mode"] != "hub":
+            try:
+                factor_mode = Mode(row["mode"])
+            except ValueError:
+                problems.append(
+                    Problem(
+                        "unknown mode",
+                        file=file,
+                        row=line,
+                        field="mode",
+                        found=row["mode"],
+                        expected="hub | " + " | ".join(m.value for m in Mode),
+                    )
+                )
+                continue
+        expected_units = HUB_UNITS if factor_mode is None else LEG_UNITS
+        if unit not in expected_units:
+            problems.append(
+                Problem(
+                    "unit does not fit the mode",
+                    file=file,
+                    row=line,
+                    field="unit",
+                    found=unit.value,
+                    expected=" | ".join(sorted(u.value for u in expected_units)),
+                )
+            )
+            continue
+        factors[row["id"]] = EmissionFactor(
+            id=row["id"],
+            mode=factor_mode,
+            unit=unit,
+            wtt=row["wtt"],
+            ttw=row["ttw"],
+            description=row["description"],
+            source=row["source"],
+            reefer_variant=row["reefer_variant"],
+            measured=row["measured"],
+        )
+        lines[row["id"]] = line
+    for f in factors.values():
+        if f.reefer_variant and (f.reefer_variant not in factors or factors[f.reefer_variant].unit != f.unit):
+            problems.append(
+                Problem(
+                    "reefer variant is not a factor of the same unit",
+                    file=file,
+                    row=lines[f.id],
+                    field="reefer_variant",
+                    found=f.reefer_variant,
+                    expected="an id in factors.csv",
+                )
+            )
+    adjustments = []
+    adj_file = "adjustments.csv"
+    for line, row in t.read_table(source, adj_file, ADJUSTMENTS, problems, optional=True):
+        _check_source(adj_file, line, row, problems)
+        cond = row["condition"]
+        if not (cond == "cargo=reefer" or (cond.startswith("region=") and len(cond) > 7)):
+            problems.append(
+                Problem(
+                    "unknown condition",
+                    file=adj_file,
+                    row=line,
+                    field="condition",
+                    found=cond,
+                    expected="cargo=reefer or region=<name>",
+                )
+            )
+            continue
+        adjustments.append(
+            Adjustment(row["id"], row["mode"], cond, row["multiplier"], row["description"], row["source"])
+        )
+    return FactorTable(factors, tuple(adjustments))
+
+
+def _check_factor(
+    file: str,
+    line: int,
+    factor_id: str | None,
+    mode: Mode | None,
+    factors: FactorTable,
+    problems: list[Problem],
+    field: str = "emission_factor",
+) -> None:
+    if factor_id is None:
+        return
+    if factor_id not in factors:
+        problems.append(
+            Problem(
+                "unknown emission factor",
+                file=file,
+                row=line,
+                field=field,
+                found=factor_id,
+                expected="an id in factors.csv",
+            )
+        )
+    elif factors[factor_id].mode != mode:
+        want = mode.value if mode else "hub"
+        problems.append(
+            Problem(
+                f"emission factor is for {factors[factor_id].mode or 'hub'}, not {want}",
+                file=file,
+                row=line,
+                field=field,
+                found=factor_id,
+                expected=f"a factor whose mode is {want}",
+            )
+        )
+
+
+def _read_terminals(source: Source, factors: FactorTable, problems: list[Problem]) -> dict[str, Terminal]:
+    file = "terminals.csv"
+    terminals: dict[str, Terminal] = {}
+    seen: dict[str, int] = {}
+    for line, row in t.read_table(source, file, TERMINALS, problems):
+        _check_source(file, line, row, problems)
+        if _duplicate(file, line, "id", row["id"], seen, problems):
+            continue
+        if not row["modes"]:
+            problems.append(Problem("no modes", file=file, row=line, field="modes", expected="road|rail|..."))
+        _check_factor(file, line, row["handling_factor"], None, factors, problems, field="handling_factor")
+        terminals[row["id"]] = Terminal(
+            id=row["id"],
+            name_en=row["name_en"],
+            name_zh=row["name_zh"],
+            lat=row["lat"],
+            lon=row["lon"],
+            timezone=row["timezone"],
+            country=row["country"],
+            modes=row["modes"],
+            locode=row["locode"],
+            reefer=row["reefer"],
+            dg_classes=row["dg_classes"],
+            customs=row["customs"],
+            bonded=row["bonded"],
+            handling_h=row["handling_h"],
+            handling_cost_per_teu=row["handling_cost_per_teu"],
+            handling_factor=row["handling_factor"],
+            kind=row["kind"],
+            source=row["source"],
+            notes=row["notes"],
+        )
+    return terminals
+
+
+def _check_terminal(
+    file: str,
+    line: int,
+    field: str,
+    terminal_id: str,
+    mode: Mode,
+    terminals: dict[str, Terminal],
+    problems: list[Problem],
+    what: str,
+) -> bool:
+    terminal = terminals.get(terminal_id)
+    if terminal is None:
+        problems.append(
+            Problem(
+                "unknown terminal",
+                file=file,
+                row=line,
+                field=field,
+                found=terminal_id,
+                expected="an id in terminals.csv",
+            )
+        )
+        return False
+    if mode not in terminal.modes:
+        problems.append(
+            Problem(
+                f"{what} at a terminal that does not handle {mode.value}",
+                file=file,
+                row=line,
+                field=field,
+                found=terminal_id,
+                expected=f"a terminal whose modes include {mode.value}",
+            )
+        )
+        return False
+    return True
+
+
+def _read_links(
+    source: Source, terminals: dict[str, Terminal], factors: FactorTable, problems: list[Problem]
+) -> tuple[list[Link], dict[str, int]]:
+    file = "links.csv"
+    geometry = _read_geometry(source, problems)
+    links: list[Link] = []
+    lines: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for line, row in t.read_table(source, file, LINKS, problems):
+        _check_source(file, line, row, problems)
+        if _duplicate(file, line, "id", row["id"], seen, problems):
+            continue
+        ok = _check_terminal(file, line, "from", row["from"], row["mode"], terminals, problems, "link starts")
+        ok &= _check_terminal(file, line, "to", row["to"], row["mode"], terminals, problems, "link ends")
+        if row["from"] == row["to"]:
+            problems.append(
+                Problem(
+                    "link starts and ends at the same terminal",
+                    file=file,
+                    row=line,
+                    field="to",
+                    found=row["to"],
+                    expected="another terminal",
+                )
+            )
+            ok = False
+        _check_factor(file, line, row["emission_factor"], row["mode"], factors, problems)
+        duration = row["duration_h"]
+        if duration is None:
+            if row["speed_kmh"] is None:
+                problems.append(
+                    Problem(
+                        "neither duration_h nor speed_kmh is given",
+                        file=file,
+                        row=line,
+                        field="duration_h",
+                        expected="a duration in hours > 0, or speed_kmh",
+                    )
+                )
+                continue
+            duration = row["distance_km"] / row["speed_kmh"]
+        flexible = row["flexible"] if row["flexible"] is not None else row["mode"] is Mode.ROAD
+        if not ok:
+            continue
+        lines[row["id"]] = line
+        links.append(
+            Link(
+                id=row["id"],
+                from_id=row["from"],
+                to_id=row["to"],
+                mode=row["mode"],
+                distance_km=row["distance_km"],
+                duration_h=duration,
+                cost_per_unit=row["cost_per_unit"],
+                cost_unit=CostUnit(row["cost_unit"]),
+                emission_factor=row["emission_factor"],
+                fixed_cost_per_teu=row["fixed_cost_per_teu"],
+                flexible=flexible,
+                bidirectional=row["bidirectional"],
+                restrictions=row["restrictions"],
+                name_en=row["name_en"],
+                name_zh=row["name_zh"],
+                geometry=geometry.get(row["id"]),
+                source=row["source"],
+            )
+        )
+    return links, lines
+
+
+def _read_geometry(source: Source, problems: list[Problem]) -> dict[str, tuple[tuple[float, float], ...]]:
+    file = "links.geojson"
+    if not source.exists(file):
+        return {}
+    try:
+        doc = json.loads(source.read_text(file))
+    except json.JSONDecodeError as err:
+        problems.append(Problem(f"not valid JSON: {err}", file=file))
+        return {}
+    out = {}
+    for i, feature in enumerate(doc.get("features", []), start=1):
+        link_id = (feature.get("properties") or {}).get("id")
+        geom = feature.get("geometry") or {}
+        coords = geom.get("coordinates")
+        if not link_id or geom.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
+            problems.append(
+                Problem(
+                    "feature is not a LineString with properties.id",
+                    file=file,
+                    row=i,
+                    field="features",
+                    expected="a LineString of two or more [lon, lat]",
+                )
+            )
+            continue
+        out[link_id] = tuple((float(c[0]), float(c[1])) for c in coords)
+    return out
+
+
+def _read_crossings(
+    source: Source, terminals: dict[str, Terminal], problems: list[Problem]
+) -> dict[str, BorderCrossing]:
+    file = "crossings.csv"
+    crossings: dict[str, BorderCrossing] = {}
+    seen: dict[str, int] = {}
+    for line, row in t.read_table(source, file, CROSSINGS, problems, optional=True):
+        _check_source(file, line, row, problems)
+        if _duplicate(file, line, "terminal", row["terminal"], seen, problems):
+            continue
+        if row["terminal"] not in terminals:
+            problems.append(
+                Problem(
+                    "unknown terminal",
+                    file=file,
+                    row=line,
+                    field="terminal",
+                    found=row["terminal"],
+                    expected="an id in terminals.csv",
+                )
+            )
+            continue
+        crossings[row["terminal"]] = BorderCrossing(
+            terminal_id=row["terminal"],
+            countries=row["countries"],
+            clearance_h=row["clearance_h"],
+            clearance_cost_per_teu=row["clearance_cost_per_teu"],
+            source=row["source"],
+            notes=row["notes"],
+        )
+    return crossings
+
+
+def _check_borders(
+    links: list[Link],
+    lines: dict[str, int],
+    terminals: dict[str, Terminal],
+    crossings: dict[str, BorderCrossing],
+    problems: list[Problem],
+) -> None:
+    # Cross-border legs must clear customs somewhere: at least one end must be a crossing.
+    for link in links:
+        a, b = terminals[link.from_id], terminals[link.to_id]
+        if a.country != b.country and a.id not in crossings and b.id not in crossings:
+            problems.append(
+                Problem(
+                    f"link crosses from {a.country} to {b.country} but neither end clears customs",
+                    file="links.csv",
+                    row=lines[link.id],
+                    field="id",
+                    found=link.id,
+                    expected="a crossings.csv row for one of its terminals",
+                )
+            )
+
+
+def _read_services(
+    source: Source,
+    terminals: dict[str, Terminal],
+    links: list[Link],
+    factors: FactorTable,
+    problems: list[Problem],
+) -> list[Service]:
+    file = "services.csv"
+    by_pair = {(lk.from_id, lk.to_id, lk.mode) for lk in links}
+    by_pair |= {(lk.to_id, lk.from_id, lk.mode) for lk in links if lk.bidirectional}
+    rows: dict[str, tuple[int, dict[str, Any]]] = {}
+    seen: dict[str, int] = {}
+    table = t.read_table(source, file, SERVICES, problems, optional=True)
+    for line, row in table:
+        _check_source(file, line, row, problems)
+        if _duplicate(file, line, "id", row["id"], seen, problems):
+            continue
+        _check_factor(file, line, row["emission_factor"], row["mode"], factors, problems)
+        if row["end_date"] < row["start_date"]:
+            problems.append(
+                Problem(
+                    "end_date is before start_date",
+                    file=file,
+                    row=line,
+                    field="end_date",
+                    found=row["end_date"].isoformat(),
+                    expected=f">= {row['start_date']}",
+                )
+            )
+        rows[row["id"]] = (line, row)
+
+    stops_file = "service_stops.csv"
+    stops: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for line, row in t.read_table(source, stops_file, STOPS, problems, optional=not rows):
+        if row["service_id"] not in rows:
+            if row["service_id"] not in seen:
+                problems.append(
+                    Problem(
+                        "unknown service",
+                        file=stops_file,
+                        row=line,
+                        field="service_id",
+                        found=row["service_id"],
+                        expected="an id in services.csv",
+                    )
+                )
+            continue
+        stops.setdefault(row["service_id"], []).append((line, row))
+
+    exceptions: dict[str, tuple[set[Any], set[Any]]] = {}
+    dates_file = "calendar_dates.csv"
+    for line, row in t.read_table(source, dates_file, CALENDAR_DATES, problems, optional=True):
+        if row["service_id"] not in rows:
+            problems.append(
+                Problem(
+                    "unknown service",
+                    file=dates_file,
+                    row=line,
+                    field="service_id",
+                    found=row["service_id"],
+                    expected="an id in services.csv",
+                )
+            )
+            continue
+        added, removed = exceptions.setdefault(row["service_id"], (set(), set()))
+        (added if row["exception_type"] == "1" else removed).add(row["date"])
+
+    services = []
+    for service_id, (line, row) in rows.items():
+        own = sorted(stops.get(service_id, []), key=lambda item: item[1]["seq"])
+        if len(own) < 2:
+            problems.append(
+                Problem(
+                    "service has fewer than two stops",
+                    file=file,
+                    row=line,
+                    field="id",
+                    found=service_id,
+                    expected=f"two or more rows for the service in {stops_file}",
+                )
+            )
+            continue
+        ok = True
+        prev: dict[str, Any] | None = None
+        for stop_line, stop in own:
+            ok &= _check_terminal(
+                stops_file,
+                stop_line,
+                "terminal",
+                stop["terminal"],
+                row["mode"],
+                terminals,
+                problems,
+                f"{row['mode'].value} service stops",
+            )
+            if stop["depart_offset_h"] < stop["arrive_offset_h"]:
+                problems.append(
+                    Problem(
+                        "departs before it arrives",
+                        file=stops_file,
+                        row=stop_line,
+                        field="depart_offset_h",
+                        found=str(stop["depart_offset_h"]),
+                        expected=f">= arrive_offset_h ({stop['arrive_offset_h']})",
+                    )
+                )
+                ok = False
+            if prev is not None:
+                if stop["seq"] == prev["seq"]:
+                    problems.append(
+                        Problem(
+                            "duplicate stop sequence",
+                            file=stops_file,
+                            row=stop_line,
+                            field="seq",
+                            found=str(stop["seq"]),
+                            expected="increasing seq",
+                        )
+                    )
+                    ok = False
+                if stop["arrive_offset_h"] <= prev["depart_offset_h"]:
+                    problems.append(
+                        Problem(
+                            "zero or negative travel time from the previous stop",
+                            file=stops_file,
+                            row=stop_line,
+                            field="arrive_offset_h",
+                            found=str(stop["arrive_offset_h"]),
+                            expected=f"> {prev['depart_offset_h']} (the previous departure)",
+                        )
+                    )
+                    ok = False
+                if (
+                    (prev["terminal"], stop["terminal"], row["mode"]) not in by_pair
+                    and prev["terminal"] in terminals
+                    and stop["terminal"] in terminals
+                ):
+                    problems.append(
+                        Problem(
+                            f"no {row['mode'].value} link from {prev['terminal']} to {stop['terminal']}",
+                            file=stops_file,
+                            row=stop_line,
+                            field="terminal",
+                            found=stop["terminal"],
+                            expected=f"a links.csv row joining the two stops by {row['mode'].value}",
+                        )
+                    )
+                    ok = False
+            prev = stop
+        if not ok:
+            continue
+        added, removed = exceptions.get(service_id, (set(), set()))
+        services.append(
+            Service(
+                id=service_id,
+                name_en=row["name_en"],
+                name_zh=row["name_zh"],
+                mode=row["mode"],
+                carrier=row["carrier"],
+                stops=tuple(
+                    ServiceStop(s["terminal"], s["arrive_offset_h"], s["depart_offset_h"]) for _, s in own
+                ),
+                departures=row["departures"],
+                calendar=Calendar(
+                    row["weekdays"], row["start_date"], row["end_date"], frozenset(added), frozenset(removed)
+                ),
+                capacity_teu=row["capacity_teu"],
+                cutoff_h=row["cutoff_h"],
+                cost_per_teu_km=row["cost_per_teu_km"],
+                emission_factor=row["emission_factor"],
+                fixed_cost_per_teu=row["fixed_cost_per_teu"],
+                reefer=row["reefer"],
+                dg_classes=row["dg_classes"],
+                source=row["source"],
+                notes=row["notes"],
+            )
+        )
+    return services

@@ -1,0 +1,68 @@
+"""A network bundle: one scenario's terminals, links, services, crossings and factors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from intermodal.model.factors import FactorTable
+from intermodal.model.network import BorderCrossing, Link, Service, Terminal
+
+__all__ = ["Access", "Bundle", "Manifest"]
+
+
+@dataclass(frozen=True)
+class Access:
+    """How a "lat,lon" place reaches the network: a truck to nearby road terminals.
+
+    The road distance is the great-circle distance times ``circuity``; places farther than ``max_km`` from
+    every road terminal are refused.
+    """
+
+    circuity: float = 1.3
+    speed_kmh: float = 50.0
+    cost_per_teu_km: float = 6.0
+    emission_factor: str = ""
+    max_km: float = 300.0
+    source: str = "assumption"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The bundle's ``manifest.toml``: identity and bundle-wide settings, each setting with its source."""
+
+    name: str
+    title_en: str
+    title_zh: str
+    currency: str = "CNY"
+    region: str = ""
+    description: str = ""
+    version: str = "1"
+    tonnes_per_teu: float = 10.0
+    tonnes_per_teu_source: str = "assumption"
+    max_tonnes_per_teu: float = 28.0
+    max_tonnes_per_teu_source: str = "assumption"
+    access: Access = field(default_factory=Access)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Everything a scenario holds, validated. Build one with :func:`intermodal.load_bundle`."""
+
+    manifest: Manifest
+    terminals: Mapping[str, Terminal]
+    links: tuple[Link, ...]
+    services: tuple[Service, ...]
+    crossings: Mapping[str, BorderCrossing]
+    factors: FactorTable
+    origin: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    def service(self, service_id: str) -> Service:
+        for s in self.services:
+            if s.id == service_id:
+                return s
+        raise KeyError(service_id)
