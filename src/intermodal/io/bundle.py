@@ -70,7 +70,7 @@ LINKS = {
     "flexible": Column(t.boolean, required=False),
     "bidirectional": Column(t.boolean, required=False, default=True),
     "restrictions": Column(t.tokens, required=False, default=frozenset()),
-    "emission_factor": Column(t.text),
+    "emission_factor": Column(t.text, required=False, default=""),
     "name_en": Column(t.text, required=False, default=""),
     "name_zh": Column(t.text, required=False, default=""),
     "source": Column(t.source_text),
@@ -539,7 +539,18 @@ def _read_links(
                 )
             )
             ok = False
-        _check_factor(file, line, row["emission_factor"], row["mode"], factors, problems)
+        if row["emission_factor"] or row["mode"] is not Mode.WALK:
+            _check_factor(file, line, row["emission_factor"] or None, row["mode"], factors, problems)
+            if not row["emission_factor"]:
+                problems.append(
+                    Problem(
+                        "value is missing",
+                        file=file,
+                        row=line,
+                        field="emission_factor",
+                        expected="an id in factors.csv (only walk links may leave it empty)",
+                    )
+                )
         duration = row["duration_h"]
         if duration is None:
             if row["speed_kmh"] is None:

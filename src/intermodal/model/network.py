@@ -25,6 +25,8 @@ class Mode(StrEnum):
     RAIL = "rail"
     INLAND_WATERWAY = "inland_waterway"
     SEA = "sea"
+    #: a walking transfer between two stops of a passenger feed; carries no freight emissions
+    WALK = "walk"
 
 
 class CostUnit(StrEnum):
