@@ -95,6 +95,7 @@ SERVICES = {
     "end_date": Column(t.iso_date),
     "source": Column(t.source_text),
     "notes": Column(t.text, required=False, default=""),
+    "line": Column(t.ident, required=False),
 }
 
 STOPS = {
@@ -853,6 +854,7 @@ def _read_services(
                 dg_classes=row["dg_classes"],
                 source=row["source"],
                 notes=row["notes"],
+                line=row["line"] or service_id,
             )
         )
     return services

@@ -193,6 +193,8 @@ class Service:
     dg_classes: frozenset[str] = frozenset()
     source: str = "assumption"
     notes: str = ""
+    #: the commercial line this service belongs to (both directions of a shuttle share one line)
+    line: str = ""
 
     def accepts_dg(self, dg_class: str) -> bool:
         """Whether dangerous goods of ``dg_class`` may ride this service."""
