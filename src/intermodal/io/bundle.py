@@ -552,21 +552,22 @@ def _read_links(
                         expected="an id in factors.csv (only walk links may leave it empty)",
                     )
                 )
-        duration = row["duration_h"]
-        if duration is None:
-            if row["speed_kmh"] is None:
-                problems.append(
-                    Problem(
-                        "neither duration_h nor speed_kmh is given",
-                        file=file,
-                        row=line,
-                        field="duration_h",
-                        expected="a duration in hours > 0, or speed_kmh",
-                    )
-                )
-                continue
-            duration = row["distance_km"] / row["speed_kmh"]
         flexible = row["flexible"] if row["flexible"] is not None else row["mode"] is Mode.ROAD
+        duration = row["duration_h"]
+        if duration is None and row["speed_kmh"] is not None:
+            duration = row["distance_km"] / row["speed_kmh"]
+        if duration is None and flexible:
+            # links that only carry services take their times from the timetable
+            problems.append(
+                Problem(
+                    "a flexible link needs a duration",
+                    file=file,
+                    row=line,
+                    field="duration_h",
+                    expected="a duration in hours > 0, or speed_kmh",
+                )
+            )
+            continue
         if not ok:
             continue
         lines[row["id"]] = line

@@ -7,6 +7,7 @@ intermodal but :mod:`intermodal.exceptions`.
 
 from intermodal.model.bundle import Access, Bundle, Manifest
 from intermodal.model.factors import Adjustment, EmissionFactor, FactorTable, FactorUnit
+from intermodal.model.itinerary import ElementEmissions, HubOperation, Itinerary, Leg, Names
 from intermodal.model.network import (
     BorderCrossing,
     Calendar,
@@ -28,12 +29,17 @@ __all__ = [
     "Cargo",
     "CargoKind",
     "CostUnit",
+    "ElementEmissions",
     "EmissionFactor",
     "FactorTable",
     "FactorUnit",
+    "HubOperation",
+    "Itinerary",
+    "Leg",
     "Link",
     "Manifest",
     "Mode",
+    "Names",
     "Service",
     "ServiceStop",
     "Shipment",

@@ -100,7 +100,8 @@ class Link:
     """A stretch of road, track or water between two terminals.
 
     ``flexible`` links can be driven whenever cargo is ready (a truck); the others carry only scheduled
-    services. A bidirectional link is expanded into both directions when the network is compiled.
+    services, which bring their own times (``duration_h`` may then be ``None``) and tariffs. A bidirectional
+    link is expanded into both directions when the network is compiled.
     ``restrictions`` holds tokens such as ``no_dg`` (no dangerous goods at all), ``no_dg:2.1|3`` (not those
     classes) or ``no_reefer``.
     """
@@ -110,7 +111,7 @@ class Link:
     to_id: str
     mode: Mode
     distance_km: float
-    duration_h: float
+    duration_h: float | None
     cost_per_unit: float
     cost_unit: CostUnit
     emission_factor: str

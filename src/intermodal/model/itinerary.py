@@ -1,0 +1,239 @@
+"""An itinerary: the transport legs and hub operations of one door-to-door option, with their totals.
+
+Totals are computed from the elements, never stored, so they always equal the sum of the legs and hubs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from intermodal.model.network import Mode
+
+__all__ = ["ElementEmissions", "HubOperation", "Itinerary", "Leg", "Names"]
+
+
+@dataclass(frozen=True)
+class Names:
+    en: str
+    zh: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"en": self.en, "zh": self.zh}
+
+
+@dataclass(frozen=True)
+class ElementEmissions:
+    """CO2e of one transport chain element and how it was computed (for ``--explain`` and reports)."""
+
+    wtt_kg: float
+    ttw_kg: float
+    factor_id: str = ""
+    factor_source: str = ""
+    intensity_wtw: float = 0.0
+    intensity_unit: str = ""
+    adjustments: tuple[str, ...] = ()
+    activity: float = 0.0
+    activity_unit: str = ""
+    measured: bool = False
+
+    @property
+    def wtw_kg(self) -> float:
+        return self.wtt_kg + self.ttw_kg
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One transport leg: a truck over a link, or a ride on a scheduled service from one stop to another."""
+
+    mode: Mode
+    from_id: str
+    to_id: str
+    from_name: Names
+    to_name: Names
+    from_tz: str
+    to_tz: str
+    depart: datetime
+    arrive: datetime
+    distance_km: float
+    cost: float
+    emissions: ElementEmissions
+    service: str | None = None
+    service_name: Names | None = None
+    carrier: str | None = None
+    via: tuple[str, ...] = ()
+    geometry: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def departure(self) -> str | None:
+        """A reference to the dated departure: ``service@local departure at its first stop``."""
+        return None if self.service is None else f"{self.service}@{self.depart.isoformat()}"
+
+
+@dataclass(frozen=True)
+class HubOperation:
+    """Handling at a terminal (cargo changes vehicle) or customs clearance at a crossing."""
+
+    kind: str
+    terminal_id: str
+    name: Names
+    tz: str
+    start: datetime
+    end: datetime
+    cost: float
+    emissions: ElementEmissions
+
+
+@dataclass(frozen=True)
+class Itinerary:
+    """One door-to-door option: its legs and hub operations, in time order."""
+
+    legs: tuple[Leg, ...]
+    hubs: tuple[HubOperation, ...]
+    currency: str
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def depart(self) -> datetime:
+        return self.legs[0].depart
+
+    @property
+    def arrive(self) -> datetime:
+        ends = [self.legs[-1].arrive, *(h.end for h in self.hubs)]
+        return max(ends)
+
+    @property
+    def duration_h(self) -> float:
+        return (self.arrive - self.depart).total_seconds() / 3600.0
+
+    @property
+    def distance_km(self) -> float:
+        return sum(leg.distance_km for leg in self.legs)
+
+    @property
+    def cost(self) -> float:
+        return sum(leg.cost for leg in self.legs) + sum(h.cost for h in self.hubs)
+
+    @property
+    def co2e_kg_wtt(self) -> float:
+        return sum(g.emissions.wtt_kg for g in self.legs) + sum(h.emissions.wtt_kg for h in self.hubs)
+
+    @property
+    def co2e_kg_ttw(self) -> float:
+        return sum(g.emissions.ttw_kg for g in self.legs) + sum(h.emissions.ttw_kg for h in self.hubs)
+
+    @property
+    def co2e_kg_wtw(self) -> float:
+        return self.co2e_kg_wtt + self.co2e_kg_ttw
+
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        seen: list[Mode] = []
+        for leg in self.legs:
+            if leg.mode not in seen:
+                seen.append(leg.mode)
+        return tuple(seen)
+
+    @property
+    def id(self) -> str:
+        """A short, stable id for this option: the same legs and times give the same id."""
+        key = "|".join(f"{g.service}:{g.from_id}>{g.to_id}@{g.depart.isoformat()}" for g in self.legs)
+        return hashlib.sha1(key.encode()).hexdigest()[:8]
+
+    def to_dict(self, *, rank: int | None = None, summary: str = "") -> dict[str, Any]:
+        """The stable JSON shape documented in docs/json-output.md."""
+        total = {
+            "depart": _local(self.depart, self.legs[0].from_tz),
+            "arrive": _local(self.arrive, self.legs[-1].to_tz),
+            "duration_h": _r(self.duration_h),
+            "distance_km": _r(self.distance_km),
+            "cost": _r(self.cost),
+            "currency": self.currency,
+            "co2e_kg_wtw": _r(self.co2e_kg_wtw),
+            "co2e_kg_ttw": _r(self.co2e_kg_ttw),
+            "co2e_kg_wtt": _r(self.co2e_kg_wtt),
+        }
+        return {
+            "rank": rank,
+            "id": self.id,
+            "summary": summary,
+            "modes": [m.value for m in self.modes],
+            "legs": [_leg_dict(g, self.currency) for g in self.legs],
+            "hubs": [_hub_dict(h, self.currency) for h in self.hubs],
+            "total": total,
+            "notes": list(self.notes),
+        }
+
+
+def _r(x: float) -> float:
+    # Rounded for people; the sums are taken before rounding, so a reader may see a 0.01 drift at most.
+    return round(x, 2)
+
+
+def _local(when: datetime, tz: str) -> str:
+    return when.astimezone(ZoneInfo(tz)).isoformat()
+
+
+def _emissions_dict(e: ElementEmissions) -> dict[str, Any]:
+    return {
+        "co2e_kg_wtw": _r(e.wtw_kg),
+        "co2e_kg_ttw": _r(e.ttw_kg),
+        "co2e_kg_wtt": _r(e.wtt_kg),
+        "emission_factor": e.factor_id or None,
+        "emission_detail": {
+            "factor": e.factor_id or None,
+            "source": e.factor_source or None,
+            "intensity_wtw": round(e.intensity_wtw, 4),
+            "intensity_unit": e.intensity_unit or None,
+            "adjustments": list(e.adjustments),
+            "activity": round(e.activity, 3),
+            "activity_unit": e.activity_unit or None,
+            "measured": e.measured,
+        },
+    }
+
+
+def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
+    return {
+        "mode": g.mode.value,
+        "service": g.service,
+        "service_name": g.service_name.to_dict() if g.service_name else None,
+        "departure": g.departure,
+        "carrier": g.carrier,
+        "from": g.from_id,
+        "to": g.to_id,
+        "from_name": g.from_name.to_dict(),
+        "to_name": g.to_name.to_dict(),
+        "via": list(g.via),
+        "depart": _local(g.depart, g.from_tz),
+        "arrive": _local(g.arrive, g.to_tz),
+        "duration_h": _r((g.arrive - g.depart).total_seconds() / 3600.0),
+        "distance_km": _r(g.distance_km),
+        "cost": _r(g.cost),
+        "currency": currency,
+        **_emissions_dict(g.emissions),
+        "geometry": {"type": "LineString", "coordinates": [list(p) for p in g.geometry]}
+        if g.geometry
+        else None,
+    }
+
+
+def _line(points: tuple[tuple[float, float], ...]) -> dict[str, Any] | None:
+    return {"type": "LineString", "coordinates": [list(p) for p in points]} if points else None
+
+
+def _hub_dict(h: HubOperation, currency: str) -> dict[str, Any]:
+    return {
+        "kind": h.kind,
+        "terminal": h.terminal_id,
+        "name": h.name.to_dict(),
+        "start": _local(h.start, h.tz),
+        "end": _local(h.end, h.tz),
+        "duration_h": _r((h.end - h.start).total_seconds() / 3600.0),
+        "cost": _r(h.cost),
+        "currency": currency,
+        **_emissions_dict(h.emissions),
+    }
