@@ -1,1 +1,88 @@
-"""The operations ledger (layer 6): departures, bookings, container events and throughput reports."""
+"""The operations ledger (layer 6): departures, bookings, container events and throughput reports.
+
+Open a ledger, then call the functions on it; each write is one transaction, all or nothing::
+
+    from intermodal import ledger
+
+    db = ledger.open_ledger()  # SQLite in the user's data dir; or open_ledger("postgresql://...")
+    ledger.load_demo(db)
+    report = ledger.throughput_report(db, "2020Q1", by="line")
+
+The web API and the CLI call these same functions. See docs/ledger.md.
+"""
+
+from intermodal.ledger._storage import ENV_URL, Ledger, default_url, migrate, open_ledger, resolve_url
+from intermodal.ledger.bookings import (
+    Booking,
+    BookingRequest,
+    LegRef,
+    book,
+    book_itinerary,
+    book_many,
+    cancel_booking,
+    get_booking,
+    list_bookings,
+    request_from_itinerary,
+)
+from intermodal.ledger.charts import plot_report
+from intermodal.ledger.demo import CHONGQING_SHUTTLE_LINES, DEMO_TARGETS, DemoSummary, load_demo
+from intermodal.ledger.departures import (
+    Departure,
+    create_departure,
+    departure_ref,
+    get_departure,
+    list_departures,
+    set_departure_status,
+)
+from intermodal.ledger.events import EVENT_KINDS, Event, list_events, record_event
+from intermodal.ledger.exchange import export_csv, import_csv
+from intermodal.ledger.lines import Line, get_line, line_from_service, list_lines, upsert_lines
+from intermodal.ledger.periods import Period, parse_period
+from intermodal.ledger.reports import ReportRow, Throughput, ThroughputReport, throughput_report
+
+__all__ = [
+    "CHONGQING_SHUTTLE_LINES",
+    "DEMO_TARGETS",
+    "ENV_URL",
+    "EVENT_KINDS",
+    "Booking",
+    "BookingRequest",
+    "DemoSummary",
+    "Departure",
+    "Event",
+    "Ledger",
+    "LegRef",
+    "Line",
+    "Period",
+    "ReportRow",
+    "Throughput",
+    "ThroughputReport",
+    "book",
+    "book_itinerary",
+    "book_many",
+    "cancel_booking",
+    "create_departure",
+    "default_url",
+    "departure_ref",
+    "export_csv",
+    "get_booking",
+    "get_departure",
+    "get_line",
+    "import_csv",
+    "line_from_service",
+    "list_bookings",
+    "list_departures",
+    "list_events",
+    "list_lines",
+    "load_demo",
+    "migrate",
+    "open_ledger",
+    "parse_period",
+    "plot_report",
+    "record_event",
+    "request_from_itinerary",
+    "resolve_url",
+    "set_departure_status",
+    "throughput_report",
+    "upsert_lines",
+]

@@ -1,0 +1,127 @@
+"""Checks and conversions of the ledger's quantities: TEU, tonnes, money, time zones and times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from intermodal.exceptions import LedgerError, Problem
+
+_QUARTER = Decimal("0.25")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def to_decimal(value: Any, *, field: str) -> Decimal:
+    """A Decimal from an int, str or Decimal (a float goes through its shortest repr, ``0.1`` stays
+    ``0.1``)."""
+    try:
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise LedgerError(Problem("not a number", field=field, found=str(value))) from None
+    if not number.is_finite():
+        raise LedgerError(Problem("not a finite number", field=field, found=str(value)))
+    return number
+
+
+def teu_problem(value: Any, *, field: str = "teu") -> Problem | None:
+    """Why ``value`` is not a positive TEU count in quarter steps, or ``None``."""
+    try:
+        number = to_decimal(value, field=field)
+    except LedgerError as error:
+        return error.problems[0]
+    if number <= 0:
+        return Problem("TEU must be positive", field=field, found=str(value), expected="> 0")
+    if number % _QUARTER != 0:
+        return Problem(
+            "TEU comes in quarter steps",
+            field=field,
+            found=str(value),
+            expected="a multiple of 0.25 (40 ft = 2)",
+        )
+    if number > 10_000:
+        return Problem("TEU too large", field=field, found=str(value), expected="<= 10000")
+    return None
+
+
+def teu_decimal(value: Any, *, field: str = "teu") -> Decimal:
+    """A checked TEU count (see :func:`teu_problem`), normalised to two decimals."""
+    problem = teu_problem(value, field=field)
+    if problem:
+        raise LedgerError(problem)
+    return to_decimal(value, field=field).quantize(Decimal("0.01"))
+
+
+def tonnes_to_kg(value: Any, *, field: str = "tonnes") -> tuple[int | None, Problem | None]:
+    """Whole kg from tonnes given to at most three decimals."""
+    try:
+        number = to_decimal(value, field=field)
+    except LedgerError as error:
+        return None, error.problems[0]
+    if number < 0:
+        return None, Problem("weight cannot be negative", field=field, found=str(value), expected=">= 0")
+    kg = number * 1000
+    if kg != kg.to_integral_value():
+        return None, Problem(
+            "weight finer than 1 kg", field=field, found=str(value), expected="<= 3 decimals"
+        )
+    return int(kg), None
+
+
+def money_to_minor(value: Any, *, field: str = "value") -> tuple[int | None, Problem | None]:
+    """Whole minor units (fen, cents) from an amount given to at most two decimals."""
+    try:
+        number = to_decimal(value, field=field)
+    except LedgerError as error:
+        return None, error.problems[0]
+    if number < 0:
+        return None, Problem("value cannot be negative", field=field, found=str(value), expected=">= 0")
+    minor = number * 100
+    if minor != minor.to_integral_value():
+        return None, Problem("value finer than 0.01", field=field, found=str(value), expected="<= 2 decimals")
+    return int(minor), None
+
+
+def minor_to_money(minor: int) -> Decimal:
+    """The Decimal amount of whole minor units."""
+    return (Decimal(int(minor)) / 100).quantize(Decimal("0.01"))
+
+
+def currency_problem(value: Any, *, field: str = "currency") -> Problem | None:
+    if not isinstance(value, str) or not _CURRENCY.match(value):
+        return Problem("not an ISO 4217 currency code", field=field, found=str(value), expected="e.g. CNY")
+    return None
+
+
+def zone_info(name: str, *, field: str = "zone") -> ZoneInfo:
+    """The IANA zone ``name``; raises :class:`LedgerError` if there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise LedgerError(
+            Problem("unknown time zone", field=field, found=name, expected="an IANA zone")
+        ) from None
+
+
+def parse_time(value: Any, *, zone: str, field: str) -> dt.datetime:
+    """An aware datetime from a datetime or ISO 8601 text; a naive one is read in ``zone`` (local time)."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise LedgerError(
+                Problem(
+                    "not an ISO 8601 time", field=field, found=str(value), expected="2020-04-03T09:00+08:00"
+                )
+            ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone_info(zone))
+    return moment
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,591 @@
+"""Bookings: a shipment that reserves capacity on one or more departures, all or nothing.
+
+The invariants (tests/ledger check each under concurrent processes and kill -9):
+
+- no departure is ever booked over its capacity in TEU or kg;
+- a booking reserves every leg or none;
+- an idempotency key books at most once: the same request again returns the first booking, a different request
+  with the same key is refused;
+- cancelling releases a booking's capacity exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+
+from intermodal.exceptions import CapacityError, LedgerError, Problem, ShipmentError
+from intermodal.ledger import _schema as s
+from intermodal.ledger._storage import Ledger
+from intermodal.ledger._values import (
+    currency_problem,
+    minor_to_money,
+    money_to_minor,
+    parse_time,
+    teu_problem,
+    to_decimal,
+    tonnes_to_kg,
+    utc_now,
+)
+from intermodal.ledger.departures import find_departure_row
+
+__all__ = [
+    "Booking",
+    "BookingRequest",
+    "LegRef",
+    "book",
+    "book_itinerary",
+    "book_many",
+    "cancel_booking",
+    "get_booking",
+    "list_bookings",
+    "request_from_itinerary",
+]
+
+CustomsStatus = Literal["bonded", "cleared"]
+CUSTOMS_STATUSES = ("bonded", "cleared")
+
+
+@dataclass(frozen=True)
+class LegRef:
+    """One leg of a booking: the departure it rides (id or ref), and where the cargo gets on and off."""
+
+    departure: int | str
+    from_place: str | None = None
+    to_place: str | None = None
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a shipper asks to book. Checked by :meth:`problems` before anything is written.
+
+    Parameters
+    ----------
+    idempotency_key
+        Chosen by the client, unique per booking it means to make: a retried request with the same key and
+        body returns the booking already made.
+    legs
+        The departures to reserve, in travel order.
+    shipper
+        Who ships.
+    teu
+        Containers in TEU, in quarter steps (a 40-ft box is 2).
+    tonnes
+        Gross cargo weight, to the kg.
+    value
+        Declared cargo value, to 0.01, in ``currency``.
+    cargo_class
+        ``general``, ``reefer``, ``dangerous`` or another class the operator uses.
+    customs_status
+        ``bonded`` (under customs control, e.g. in the bonded logistics center) or ``cleared``.
+    equipment_ref
+        The container number, if known.
+    """
+
+    idempotency_key: str
+    legs: tuple[LegRef, ...]
+    shipper: str
+    teu: Decimal | int | str
+    tonnes: Decimal | int | str
+    value: Decimal | int | str = Decimal(0)
+    currency: str = "CNY"
+    cargo_class: str = "general"
+    customs_status: str = "cleared"
+    equipment_ref: str | None = None
+
+    def problems(self) -> list[Problem]:
+        """Every reason this request cannot be booked as it stands (empty if none)."""
+        found: list[Problem] = []
+        if not self.idempotency_key or len(self.idempotency_key) > 200:
+            found.append(
+                Problem("an idempotency key of 1 to 200 characters is needed", field="idempotency_key")
+            )
+        if not self.legs:
+            found.append(Problem("a booking needs at least one departure", field="legs"))
+        keys = [str(leg.departure) for leg in self.legs]
+        if len(set(keys)) != len(keys):
+            found.append(Problem("a departure appears twice", field="legs", found=", ".join(keys)))
+        if not self.shipper or not self.shipper.strip():
+            found.append(Problem("a shipper is needed", field="shipper"))
+        if problem := teu_problem(self.teu):
+            found.append(problem)
+        found += [p for p in (tonnes_to_kg(self.tonnes)[1], money_to_minor(self.value)[1]) if p]
+        if problem := currency_problem(self.currency):
+            found.append(problem)
+        if not self.cargo_class or len(self.cargo_class) > 32:
+            found.append(Problem("a cargo class of 1 to 32 characters is needed", field="cargo_class"))
+        if self.customs_status not in CUSTOMS_STATUSES:
+            found.append(
+                Problem(
+                    "unknown customs status",
+                    field="customs_status",
+                    found=str(self.customs_status),
+                    expected=" or ".join(CUSTOMS_STATUSES),
+                )
+            )
+        if self.equipment_ref is not None and not 1 <= len(self.equipment_ref) <= 32:
+            found.append(Problem("an equipment reference has 1 to 32 characters", field="equipment_ref"))
+        return found
+
+    def checked(self) -> _Checked:
+        """The request in stored units; raises :class:`~intermodal.exceptions.ShipmentError` if it has
+        problems."""
+        if problems := self.problems():
+            raise ShipmentError(problems)
+        kg, _ = tonnes_to_kg(self.tonnes)
+        minor, _ = money_to_minor(self.value)
+        assert kg is not None and minor is not None
+        return _Checked(self, to_decimal(self.teu, field="teu").quantize(Decimal("0.01")), kg, minor)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    request: BookingRequest
+    teu: Decimal
+    weight_kg: int
+    value_minor: int
+
+    def request_hash(self) -> str:
+        r = self.request
+        body = {
+            "legs": [[str(leg.departure), leg.from_place, leg.to_place] for leg in r.legs],
+            "shipper": r.shipper,
+            "teu": str(self.teu),
+            "weight_kg": self.weight_kg,
+            "value_minor": self.value_minor,
+            "currency": r.currency,
+            "cargo_class": r.cargo_class,
+            "customs_status": r.customs_status,
+            "equipment_ref": r.equipment_ref,
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A stored booking. ``replayed`` is true when a retried request returned a booking made earlier."""
+
+    id: int
+    idempotency_key: str
+    shipper: str
+    cargo_class: str
+    teu: Decimal
+    weight_kg: int
+    value: Decimal
+    currency: str
+    customs_status: str
+    equipment_ref: str | None
+    status: str
+    created_at: dt.datetime
+    cancelled_at: dt.datetime | None
+    departures: tuple[str, ...] = field(default=())
+    replayed: bool = False
+
+    @property
+    def tonnes(self) -> Decimal:
+        return (Decimal(self.weight_kg) / 1000).quantize(Decimal("0.001"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields; money as a string so that no cent is lost to floats."""
+        return {
+            "id": self.id,
+            "idempotency_key": self.idempotency_key,
+            "shipper": self.shipper,
+            "cargo_class": self.cargo_class,
+            "teu": float(self.teu),
+            "tonnes": float(self.tonnes),
+            "value": str(self.value),
+            "currency": self.currency,
+            "customs_status": self.customs_status,
+            "equipment_ref": self.equipment_ref,
+            "status": self.status,
+            "created_at": self.created_at.isoformat(),
+            "cancelled_at": self.cancelled_at.isoformat() if self.cancelled_at else None,
+            "departures": list(self.departures),
+            "replayed": self.replayed,
+        }
+
+
+def _booking(connection: Connection, row: Any, *, replayed: bool = False) -> Booking:
+    refs = (
+        connection.execute(
+            select(s.departures.c.ref)
+            .join(s.booking_legs, s.booking_legs.c.departure_id == s.departures.c.id)
+            .where(s.booking_legs.c.booking_id == row.id)
+            .order_by(s.booking_legs.c.seq)
+        )
+        .scalars()
+        .all()
+    )
+    return Booking(
+        id=row.id,
+        idempotency_key=row.idempotency_key,
+        shipper=row.shipper,
+        cargo_class=row.cargo_class,
+        teu=Decimal(row.teu).quantize(Decimal("0.01")),
+        weight_kg=int(row.weight_kg),
+        value=minor_to_money(row.value_minor),
+        currency=row.currency,
+        customs_status=row.customs_status,
+        equipment_ref=row.equipment_ref,
+        status=row.status,
+        created_at=row.created_at,
+        cancelled_at=row.cancelled_at,
+        departures=tuple(refs),
+        replayed=replayed,
+    )
+
+
+def _book_one(connection: Connection, checked: _Checked, *, history: bool = False) -> Booking:
+    request = checked.request
+    digest = checked.request_hash()
+    existing = connection.execute(
+        select(s.bookings).where(s.bookings.c.idempotency_key == request.idempotency_key)
+    ).first()
+    if existing is not None:
+        if existing.request_hash != digest:
+            raise LedgerError(
+                Problem(
+                    "this idempotency key was used for a different booking",
+                    field="idempotency_key",
+                    found=request.idempotency_key,
+                    expected="a new key, or the same request as before",
+                )
+            )
+        return _booking(connection, existing, replayed=True)
+
+    rows = []
+    unknown = []
+    for number, leg in enumerate(request.legs):
+        row = find_departure_row(connection, leg.departure)
+        if row is None:
+            unknown.append(
+                Problem("unknown departure", field=f"legs[{number}].departure", found=str(leg.departure))
+            )
+        rows.append(row)
+    if unknown:
+        raise LedgerError(unknown)
+
+    ids = sorted({row.id for row in rows})
+    if connection.dialect.name == "postgresql":
+        # Lock in id order so that two bookings over the same departures cannot deadlock.
+        locked = connection.execute(
+            select(s.departures)
+            .where(s.departures.c.id.in_(ids))
+            .order_by(s.departures.c.id)
+            .with_for_update()
+        ).all()
+    else:  # SQLite: BEGIN IMMEDIATE already holds the database's write lock
+        locked = connection.execute(select(s.departures).where(s.departures.c.id.in_(ids))).all()
+    by_id = {row.id: row for row in locked}
+
+    problems = []
+    for number, leg_row in enumerate(rows):
+        row = by_id[leg_row.id]
+        where = f"legs[{number}].departure"
+        # History (an import of past operations) may sit on trips that have left; new bookings may not.
+        if row.status == "cancelled" or (row.status != "scheduled" and not history):
+            problems.append(Problem(f"the departure is {row.status}", field=where, found=row.ref))
+            continue
+        free_teu = Decimal(row.capacity_teu) - Decimal(row.booked_teu)
+        if checked.teu > free_teu:
+            problems.append(
+                Problem(
+                    "not enough TEU left",
+                    field=where,
+                    found=f"{row.ref}: {free_teu} free",
+                    expected=f"{checked.teu}",
+                )
+            )
+        free_kg = int(row.capacity_kg) - int(row.booked_kg)
+        if checked.weight_kg > free_kg:
+            problems.append(
+                Problem(
+                    "not enough weight left",
+                    field=where,
+                    found=f"{row.ref}: {free_kg} kg free",
+                    expected=f"{checked.weight_kg} kg",
+                )
+            )
+    if problems:
+        raise CapacityError(problems)
+
+    booking_id = connection.execute(
+        s.bookings.insert().values(
+            idempotency_key=request.idempotency_key,
+            request_hash=digest,
+            shipper=request.shipper.strip(),
+            cargo_class=request.cargo_class,
+            teu=checked.teu,
+            weight_kg=checked.weight_kg,
+            value_minor=checked.value_minor,
+            currency=request.currency,
+            customs_status=request.customs_status,
+            equipment_ref=request.equipment_ref,
+            status="confirmed",
+            created_at=utc_now(),
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    connection.execute(
+        s.booking_legs.insert(),
+        [
+            {
+                "booking_id": booking_id,
+                "seq": seq,
+                "departure_id": row.id,
+                "from_place": leg.from_place,
+                "to_place": leg.to_place,
+            }
+            for seq, (leg, row) in enumerate(zip(request.legs, rows, strict=True))
+        ],
+    )
+    for row in rows:
+        connection.execute(
+            s.departures.update()
+            .where(s.departures.c.id == row.id)
+            .values(
+                booked_teu=s.departures.c.booked_teu + checked.teu,
+                booked_kg=s.departures.c.booked_kg + checked.weight_kg,
+            )
+        )
+    created = connection.execute(select(s.bookings).where(s.bookings.c.id == booking_id)).one()
+    return _booking(connection, created)
+
+
+def book_many(ledger: Ledger, requests: Iterable[BookingRequest]) -> list[Booking]:
+    """Book several requests in one transaction: all of them, or (on any error) none.
+
+    Raises
+    ------
+    ShipmentError
+        A request is malformed (negative TEU, unknown customs status...). Every request's problems are listed.
+    LedgerError
+        An unknown departure, a departure that has left, or an idempotency key reused for a different request.
+    CapacityError
+        A leg does not have the TEU or weight left.
+    """
+    items = list(requests)
+    problems: list[Problem] = []
+    for number, request in enumerate(items):
+        for problem in request.problems():
+            problems.append(
+                replace(problem, field=f"[{number}].{problem.field}") if len(items) > 1 else problem
+            )
+    if problems:
+        raise ShipmentError(problems)
+    checked = [request.checked() for request in items]
+
+    def work(connection: Connection) -> list[Booking]:
+        return [_book_one(connection, item) for item in checked]
+
+    try:
+        return ledger.write(work)
+    except IntegrityError as error:
+        # PostgreSQL: another process inserted the same idempotency key after our check. Run again: the check
+        # now sees that booking and returns it (same body) or refuses (different body).
+        if "idempotency_key" not in str(error.orig):
+            raise CapacityError(Problem("the database refused the booking", found=str(error.orig))) from None
+        return ledger.write(work)
+
+
+def book(
+    ledger: Ledger,
+    *,
+    idempotency_key: str,
+    departures: Sequence[int | str | LegRef],
+    shipper: str,
+    teu: Decimal | int | str,
+    tonnes: Decimal | int | str,
+    value: Decimal | int | str = Decimal(0),
+    currency: str = "CNY",
+    cargo_class: str = "general",
+    customs_status: str = "cleared",
+    equipment_ref: str | None = None,
+) -> Booking:
+    """Book a shipment on one or more departures (ids or refs), reserving every one or none.
+
+    Returns the new booking, or the earlier one (``replayed=True``) if this key was already booked with the
+    same request. Raises as :func:`book_many` does.
+    """
+    legs = tuple(leg if isinstance(leg, LegRef) else LegRef(leg) for leg in departures)
+    request = BookingRequest(
+        idempotency_key=idempotency_key,
+        legs=legs,
+        shipper=shipper,
+        teu=teu,
+        tonnes=tonnes,
+        value=value,
+        currency=currency,
+        cargo_class=cargo_class,
+        customs_status=customs_status,
+        equipment_ref=equipment_ref,
+    )
+    return book_many(ledger, [request])[0]
+
+
+def request_from_itinerary(
+    itinerary: Mapping[str, Any],
+    *,
+    idempotency_key: str,
+    shipper: str,
+    teu: Decimal | int | str,
+    tonnes: Decimal | int | str,
+    value: Decimal | int | str = Decimal(0),
+    currency: str = "CNY",
+    cargo_class: str = "general",
+    customs_status: str = "cleared",
+    equipment_ref: str | None = None,
+) -> BookingRequest:
+    """A booking request for an itinerary in the route JSON's shape (docs/json-output.md).
+
+    Each leg with a ``service`` reserves its ``departure`` (the ref ``service@local-time``; if that is absent,
+    the service's departure at the leg's ``depart`` time). Flexible legs (``service`` null: a truck that
+    leaves when the cargo is ready) reserve nothing.
+    """
+    legs = itinerary.get("legs") if isinstance(itinerary, Mapping) else None
+    if not isinstance(legs, Sequence) or not legs:
+        raise ShipmentError(Problem("an itinerary needs a list of legs", field="legs"))
+    refs: list[LegRef] = []
+    problems = []
+    for number, leg in enumerate(legs):
+        if not isinstance(leg, Mapping):
+            problems.append(Problem("a leg must be an object", field=f"legs[{number}]"))
+            continue
+        service = leg.get("service")
+        if not service:
+            continue
+        ref = leg.get("departure")
+        if not ref:
+            depart = leg.get("depart")
+            if not depart:
+                problems.append(
+                    Problem("a scheduled leg needs a departure or depart time", field=f"legs[{number}]")
+                )
+                continue
+            try:
+                moment = parse_time(depart, zone="UTC", field=f"legs[{number}].depart")
+            except LedgerError as error:
+                problems += error.problems
+                continue
+            ref = f"{service}@{moment.isoformat(timespec='minutes')}"
+        refs.append(LegRef(str(ref), leg.get("from"), leg.get("to")))
+    if problems:
+        raise ShipmentError(problems)
+    if not refs:
+        raise ShipmentError(Problem("the itinerary has no scheduled leg to book", field="legs"))
+    return BookingRequest(
+        idempotency_key=idempotency_key,
+        legs=tuple(refs),
+        shipper=shipper,
+        teu=teu,
+        tonnes=tonnes,
+        value=value,
+        currency=currency,
+        cargo_class=cargo_class,
+        customs_status=customs_status,
+        equipment_ref=equipment_ref,
+    )
+
+
+def book_itinerary(ledger: Ledger, itinerary: Mapping[str, Any], **booking: Any) -> Booking:
+    """Book an itinerary as the route engine returns it; every scheduled leg or nothing.
+
+    ``booking`` takes the keyword arguments of :func:`request_from_itinerary` (``idempotency_key``,
+    ``shipper``, ``teu``, ``tonnes``, ...).
+    """
+    return book_many(ledger, [request_from_itinerary(itinerary, **booking)])[0]
+
+
+def cancel_booking(ledger: Ledger, key: int | str) -> tuple[Booking, bool]:
+    """Cancel a booking (by id or idempotency key) and release its capacity.
+
+    Returns
+    -------
+    (Booking, bool)
+        The booking, and whether this call released its capacity: ``False`` when it was already cancelled, so
+        capacity is released exactly once however often a cancel is retried.
+    """
+
+    def work(connection: Connection) -> tuple[Booking, bool]:
+        row = _find_booking(connection, key)
+        if row is None:
+            raise LedgerError(Problem("unknown booking", field="booking", found=str(key)))
+        changed = _cancel_row(connection, row)
+        fresh = connection.execute(select(s.bookings).where(s.bookings.c.id == row.id)).one()
+        return _booking(connection, fresh), changed
+
+    return ledger.write(work)
+
+
+def _cancel_row(connection: Connection, row: Any) -> bool:
+    """Cancel a confirmed booking and release its legs; ``False`` (no change) if already cancelled."""
+    changed = connection.execute(
+        s.bookings.update()
+        .where(s.bookings.c.id == row.id, s.bookings.c.status == "confirmed")
+        .values(status="cancelled", cancelled_at=utc_now())
+    ).rowcount
+    if changed == 1:
+        legs = (
+            connection.execute(
+                select(s.booking_legs.c.departure_id).where(s.booking_legs.c.booking_id == row.id)
+            )
+            .scalars()
+            .all()
+        )
+        for departure_id in legs:
+            connection.execute(
+                s.departures.update()
+                .where(s.departures.c.id == departure_id)
+                .values(
+                    booked_teu=s.departures.c.booked_teu - row.teu,
+                    booked_kg=s.departures.c.booked_kg - row.weight_kg,
+                )
+            )
+    return changed == 1
+
+
+def _find_booking(connection: Connection, key: int | str) -> Any:
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        row = connection.execute(select(s.bookings).where(s.bookings.c.id == int(key))).first()
+        if row is not None or isinstance(key, int):
+            return row
+    return connection.execute(select(s.bookings).where(s.bookings.c.idempotency_key == str(key))).first()
+
+
+def get_booking(ledger: Ledger, key: int | str) -> Booking:
+    """One booking by id or idempotency key; raises :class:`~intermodal.exceptions.LedgerError` if unknown."""
+    with ledger.reading() as connection:
+        row = _find_booking(connection, key)
+        if row is None:
+            raise LedgerError(Problem("unknown booking", field="booking", found=str(key)))
+        return _booking(connection, row)
+
+
+def list_bookings(
+    ledger: Ledger, *, departure: int | str | None = None, status: str | None = None, limit: int | None = None
+) -> list[Booking]:
+    """Bookings by id, optionally only those on one departure or with one status."""
+    query = select(s.bookings).order_by(s.bookings.c.id)
+    with ledger.reading() as connection:
+        if departure is not None:
+            row = find_departure_row(connection, departure)
+            if row is None:
+                raise LedgerError(Problem("unknown departure", field="departure", found=str(departure)))
+            query = query.where(
+                s.bookings.c.id.in_(
+                    select(s.booking_legs.c.booking_id).where(s.booking_legs.c.departure_id == row.id)
+                )
+            )
+        if status is not None:
+            query = query.where(s.bookings.c.status == status)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_booking(connection, row) for row in connection.execute(query).all()]

@@ -1,0 +1,270 @@
+"""Bookings: capacity never exceeded, all legs or none, idempotent retries, cancel releases exactly once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from intermodal.exceptions import CapacityError, InputError, LedgerError, ShipmentError
+from intermodal.ledger import (
+    Ledger,
+    book,
+    book_itinerary,
+    book_many,
+    cancel_booking,
+    create_departure,
+    get_booking,
+    get_departure,
+    list_bookings,
+    set_departure_status,
+)
+from intermodal.ledger import _schema as s
+from intermodal.ledger.bookings import BookingRequest, LegRef
+
+
+def _counters_match_bookings(ledger: Ledger) -> None:
+    """Each departure's booked TEU and kg equal the sums over its confirmed bookings, within capacity."""
+    with ledger.reading() as connection:
+        sums = {
+            row.departure_id: (Decimal(row.teu), int(row.kg))
+            for row in connection.execute(
+                select(
+                    s.booking_legs.c.departure_id,
+                    func.sum(s.bookings.c.teu).label("teu"),
+                    func.sum(s.bookings.c.weight_kg).label("kg"),
+                )
+                .join(s.bookings, s.bookings.c.id == s.booking_legs.c.booking_id)
+                .where(s.bookings.c.status == "confirmed")
+                .group_by(s.booking_legs.c.departure_id)
+            )
+        }
+        for row in connection.execute(select(s.departures)):
+            teu, kg = sums.get(row.id, (Decimal(0), 0))
+            assert Decimal(row.booked_teu) == teu, row.ref
+            assert int(row.booked_kg) == kg, row.ref
+            assert Decimal(row.booked_teu) <= Decimal(row.capacity_teu), row.ref
+            assert int(row.booked_kg) <= int(row.capacity_kg), row.ref
+
+
+def _count(ledger: Ledger, table: object) -> int:
+    with ledger.reading() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+
+def test_booking_reserves_capacity_and_refuses_the_excess(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00", capacity_teu=4)
+    first = book(ledger, idempotency_key="a", departures=[d.ref], shipper="Fruit Co", teu=2, tonnes="17.2")
+    book(ledger, idempotency_key="b", departures=[d.id], shipper="Fruit Co", teu="1.5", tonnes=3)
+    assert get_departure(ledger, d.ref).free_teu == Decimal("0.5")
+    with pytest.raises(CapacityError) as caught:
+        book(ledger, idempotency_key="c", departures=[d.ref], shipper="X", teu=1, tonnes=1)
+    assert "not enough TEU" in str(caught.value)
+    assert isinstance(caught.value, InputError)  # the CLI exits 2, the API answers 4xx
+    assert get_booking(ledger, "a").departures == (d.ref,)
+    assert first.tonnes == Decimal("17.200")
+    assert _count(ledger, s.bookings) == 2
+    _counters_match_bookings(ledger)
+
+
+def test_weight_capacity_is_enforced_too(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-east", "2020-04-03T10:00", capacity_kg=20_000)
+    with pytest.raises(CapacityError, match="weight"):
+        book(ledger, idempotency_key="heavy", departures=[d.ref], shipper="Steel", teu=1, tonnes="20.001")
+    assert _count(ledger, s.bookings) == 0
+
+
+def test_multi_leg_booking_is_all_or_nothing(ledger: Ledger) -> None:
+    a = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
+    b = create_departure(ledger, "shuttle-middle", "2020-04-05T09:00", capacity_teu=1)
+    with pytest.raises(CapacityError):
+        book(ledger, idempotency_key="two-legs", departures=[a.ref, b.ref], shipper="X", teu=2, tonnes=10)
+    assert get_departure(ledger, a.ref).booked_teu == 0
+    assert _count(ledger, s.bookings) == 0 and _count(ledger, s.booking_legs) == 0
+    made = book(ledger, idempotency_key="fits", departures=[a.ref, b.ref], shipper="X", teu=1, tonnes=5)
+    assert made.departures == (a.ref, b.ref)
+    _counters_match_bookings(ledger)
+
+
+def test_a_batch_with_one_bad_booking_writes_nothing(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-west", "2020-04-03T09:00")
+    good = BookingRequest("ok", (LegRef(d.ref),), "X", teu=1, tonnes=1)
+    unknown = BookingRequest("lost", (LegRef("shuttle-west@2031-01-01T00:00+08:00"),), "X", teu=1, tonnes=1)
+    with pytest.raises(LedgerError, match="unknown departure"):
+        book_many(ledger, [good, unknown])
+    assert _count(ledger, s.bookings) == 0
+    assert get_departure(ledger, d.ref).booked_teu == 0
+
+
+def test_a_retry_returns_the_first_booking_and_a_reused_key_is_refused(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
+    request = {"departures": [d.ref], "shipper": "X", "teu": 1, "tonnes": 2, "value": "100.10"}
+    first = book(ledger, idempotency_key="k", **request)  # type: ignore[arg-type]
+    again = book(ledger, idempotency_key="k", **request)  # type: ignore[arg-type]
+    assert again.replayed and not first.replayed
+    assert again.id == first.id
+    assert get_departure(ledger, d.ref).booked_teu == 1
+    with pytest.raises(LedgerError, match="different booking"):
+        book(ledger, idempotency_key="k", departures=[d.ref], shipper="X", teu=2, tonnes=2, value="100.10")
+    assert _count(ledger, s.bookings) == 1
+    _counters_match_bookings(ledger)
+
+
+def test_cancelling_releases_capacity_exactly_once(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
+    other = book(ledger, idempotency_key="stay", departures=[d.ref], shipper="X", teu=1, tonnes=3)
+    gone = book(ledger, idempotency_key="go", departures=[d.ref], shipper="X", teu=1, tonnes=4)
+    cancelled, released = cancel_booking(ledger, gone.id)
+    assert released and cancelled.status == "cancelled" and cancelled.cancelled_at is not None
+    cancelled_again, released_again = cancel_booking(ledger, "go")
+    assert not released_again and cancelled_again.status == "cancelled"
+    after = get_departure(ledger, d.ref)
+    assert after.booked_teu == other.teu and after.booked_kg == other.weight_kg
+    assert [b.idempotency_key for b in list_bookings(ledger, departure=d.ref, status="confirmed")] == ["stay"]
+    with pytest.raises(LedgerError, match="unknown booking"):
+        cancel_booking(ledger, "never-made")
+    _counters_match_bookings(ledger)
+
+
+def test_bad_input_lists_every_problem_and_writes_nothing(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
+    with pytest.raises(ShipmentError) as caught:
+        book(
+            ledger,
+            idempotency_key="",
+            departures=[d.ref],
+            shipper=" ",
+            teu=-2,
+            tonnes="1.0005",
+            value="-1",
+            currency="yuan",
+            customs_status="smuggled",
+        )
+    fields = {p.field for p in caught.value.problems}
+    assert {"idempotency_key", "shipper", "teu", "tonnes", "value", "currency", "customs_status"} <= fields
+    with pytest.raises(ShipmentError, match="quarter steps"):
+        book(ledger, idempotency_key="q", departures=[d.ref], shipper="X", teu="0.3", tonnes=1)
+    assert _count(ledger, s.bookings) == 0
+
+
+def test_bookings_need_a_scheduled_departure(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
+    set_departure_status(ledger, d.ref, "departed")
+    with pytest.raises(CapacityError, match="departed"):
+        book(ledger, idempotency_key="late", departures=[d.ref], shipper="X", teu=1, tonnes=1)
+
+
+def _route_option(*legs: dict[str, object]) -> dict[str, object]:
+    """An option as `intermodal route --format json` gives it (docs/json-output.md), trimmed."""
+    return {"rank": 1, "id": "b6a1f0c2", "legs": list(legs), "hubs": [], "total": {}}
+
+
+def test_an_itinerary_from_the_route_engine_books_its_scheduled_legs(ledger: Ledger) -> None:
+    east = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00")
+    asia = create_departure(ledger, "shuttle-asia-europe", "2020-04-06T08:00", capacity_teu=1)
+    option = _route_option(
+        {
+            "mode": "road",
+            "service": None,
+            "departure": None,
+            "from": "factory",
+            "to": "nanpeng",
+            "depart": "2020-04-03T06:00:00+08:00",
+        },
+        {
+            "mode": "road",
+            "service": "shuttle-middle",
+            "departure": "shuttle-middle@2020-04-03T09:00+08:00",
+            "from": "nanpeng",
+            "to": "mohan",
+            "depart": "2020-04-03T09:00:00+08:00",
+        },
+        # No departure id: found from the service and its depart time (given here in UTC).
+        {
+            "mode": "road",
+            "service": "shuttle-asia-europe",
+            "departure": None,
+            "from": "mohan",
+            "to": "bangkok",
+            "depart": "2020-04-06T00:00:00+00:00",
+        },
+    )
+    made = book_itinerary(ledger, option, idempotency_key="route-1", shipper="Fruit", teu=1, tonnes=8)
+    assert made.departures == (east.ref, asia.ref)
+    with pytest.raises(CapacityError):
+        book_itinerary(ledger, option, idempotency_key="route-2", shipper="Fruit", teu=1, tonnes=8)
+    assert get_departure(ledger, east.ref).booked_teu == 1  # the failed second booking reserved nothing
+    with pytest.raises(ShipmentError, match="no scheduled leg"):
+        flexible_only = _route_option({"service": None})
+        book_itinerary(ledger, flexible_only, idempotency_key="x", shipper="X", teu=1, tonnes=1)
+    _counters_match_bookings(ledger)
+
+
+def test_an_itinerary_on_an_unknown_departure_books_nothing(ledger: Ledger) -> None:
+    create_departure(ledger, "shuttle-middle", "2020-04-03T09:00")
+    option = _route_option(
+        {"service": "shuttle-middle", "departure": "shuttle-middle@2020-04-03T09:00+08:00"},
+        {"service": "shuttle-west", "departure": "shuttle-west@2020-04-09T09:00+08:00"},
+    )
+    with pytest.raises(LedgerError, match="unknown departure"):
+        book_itinerary(ledger, option, idempotency_key="r", shipper="X", teu=1, tonnes=1)
+    assert _count(ledger, s.bookings) == 0
+
+
+_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("book"), st.integers(0, 2), st.sampled_from(["0.25", "1", "2", "2.25", "3"])),
+        st.tuples(st.just("cancel"), st.integers(0, 30), st.just("")),
+        st.tuples(st.just("retry"), st.integers(0, 30), st.just("")),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=_ops)
+def test_no_sequence_of_bookings_cancels_and_retries_overbooks(sqlite_ledger: Ledger, ops: list) -> None:
+    """Against a plain-Python model: whatever happens, counters equal bookings and stay within capacity."""
+    ledger = sqlite_ledger
+    # A fresh set of departures for each example, one of them tight.
+    hour = _count(ledger, s.departures)
+    refs = [
+        create_departure(ledger, "shuttle-east", f"2021-01-01T{hour % 24:02d}:00", capacity_teu=5).ref
+        if hour < 24
+        else create_departure(
+            ledger, "shuttle-west", f"2021-01-{2 + hour // 24:02d}T{hour % 24:02d}:00", capacity_teu=5
+        ).ref
+        for hour in range(hour, hour + 3)
+    ]
+    model_free = [Decimal(5)] * 3
+    made: list[tuple[str, int, Decimal]] = []
+    for number, (op, target, teu) in enumerate(ops):
+        if op == "book":
+            key = f"{refs[0]}-{number}"
+            try:
+                book(ledger, idempotency_key=key, departures=[refs[target]], shipper="X", teu=teu, tonnes=1)
+            except CapacityError:
+                assert model_free[target] < Decimal(teu)
+            else:
+                assert model_free[target] >= Decimal(teu)
+                model_free[target] -= Decimal(teu)
+                made.append((key, target, Decimal(teu)))
+        elif made:
+            key, where, size = made[target % len(made)]
+            if op == "cancel":
+                _, released = cancel_booking(ledger, key)
+                if released:
+                    model_free[where] += size
+            else:
+                booking = get_booking(ledger, key)
+                if booking.status == "confirmed":
+                    again = book(
+                        ledger, idempotency_key=key, departures=[refs[where]], shipper="X", teu=size, tonnes=1
+                    )
+                    assert again.replayed
+    for ref, free in zip(refs, model_free, strict=True):
+        assert get_departure(ledger, ref).free_teu == free
+    _counters_match_bookings(ledger)
