@@ -98,7 +98,8 @@ class Itinerary:
 
     @property
     def depart(self) -> datetime:
-        return self.legs[0].depart
+        """When the chain starts: the first leg, or the handling before it."""
+        return min([self.legs[0].depart, *(h.start for h in self.hubs)])
 
     @property
     def arrive(self) -> datetime:

@@ -1,0 +1,302 @@
+"""The plain reference search for freight itineraries: multi-criteria, time-dependent label setting.
+
+It finds every Pareto-optimal way (arrival time, cost, CO2e) from an origin to a destination through a mix of
+flexible truck legs and dated trips of scheduled services, with handling when cargo changes vehicle, cut-offs
+before departures, and customs clearance at crossings. It is written for clarity, not speed: a fast engine
+must agree with it (see the tests), and brute force checks it on small random networks.
+
+The cargo is always in one of three states at a terminal ``u``:
+
+- ``T`` on a truck at ``u`` (it can drive on, or be unloaded);
+- ``Y`` in the yard of ``u`` after handling (it can be loaded onto a truck or a departing trip);
+- ``A`` aboard a trip at one of its stops (it can ride on, or be unloaded).
+
+Costs and CO2e only grow along a path and waiting is always allowed, so Martins' label setting in order of
+time is exact.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from intermodal.network.timetable import Timetable
+
+__all__ = ["Drive", "Journey", "Move", "SearchGraph", "ServiceRules", "pareto_search"]
+
+
+@dataclass(frozen=True)
+class Drive:
+    """A flexible truck move from the terminal that owns it to ``to``.
+
+    ``pre_s`` and ``post_s`` are clearance times at the start and at the end (a border-crossing link).
+    ``cost`` and ``co2`` include those clearances' costs. ``ref`` names the move for the caller.
+    """
+
+    to: int
+    duration_s: int
+    cost: float
+    co2: float
+    ref: int
+    pre_s: int = 0
+    post_s: int = 0
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    """What riding one service costs this shipment, per hop, and what it requires.
+
+    ``hop_cost[j]`` and ``hop_co2[j]`` are for the hop from stop ``j`` to ``j + 1`` (clearance costs of a
+    border hop included). ``board_clear_s[j]`` is clearance needed before boarding at stop ``j``, and
+    ``alight_clear_s[j]`` after unloading there.
+    """
+
+    usable: bool
+    cutoff_s: int
+    fare_cost: float
+    hop_cost: Sequence[float]
+    hop_co2: Sequence[float]
+    board_clear_s: Sequence[int]
+    alight_clear_s: Sequence[int]
+
+
+@dataclass(frozen=True)
+class SearchGraph:
+    """Everything the search needs, with the shipment's cargo rules already applied.
+
+    ``drives[u]`` are the truck moves out of ``u``. ``handle_ok[u]`` says whether the cargo may be handled at
+    ``u``; ``handle_*`` give the time, cost and CO2e of doing so. ``services[s]`` applies to
+    ``timetable.services[s]``.
+    """
+
+    n: int
+    drives: Sequence[Sequence[Drive]]
+    handle_ok: Sequence[bool]
+    handle_s: Sequence[int]
+    handle_cost: Sequence[float]
+    handle_co2: Sequence[float]
+    timetable: Timetable
+    services: Sequence[ServiceRules]
+    #: whether a truck can be loaded at ``u`` (it handles road)
+    truck_ok: Sequence[bool]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One step of a journey: drive, handle, load (yard to truck), board, ride or alight.
+
+    ``ref`` is the drive's ``ref`` or the trip index; ``stop`` the stop index within the trip.
+    """
+
+    kind: str
+    terminal: int
+    start_s: int
+    end_s: int
+    ref: int = -1
+    stop: int = -1
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A Pareto-optimal journey: its criteria and its moves from the origin."""
+
+    arrive_s: int
+    cost: float
+    co2: float
+    moves: tuple[Move, ...]
+
+
+@dataclass
+class _Label:
+    key: tuple[int, ...]
+    t: int
+    cost: float
+    co2: float
+    parent: _Label | None
+    move: Move | None
+    alive: bool = True
+    just_boarded: bool = False
+    crit: tuple[int, float, float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.crit = (self.t, self.cost, self.co2)
+
+
+TRUCK, YARD, ABOARD = 0, 1, 2
+
+
+def _dominates(a: tuple[int, float, float], b: tuple[int, float, float]) -> bool:
+    return a[0] <= b[0] and a[1] <= b[1] and a[2] <= b[2]
+
+
+def pareto_search(
+    graph: SearchGraph,
+    origin: int,
+    destination: int,
+    ready_s: int,
+    *,
+    due_s: int | None = None,
+    start_on_truck: bool = True,
+    handle_at_destination: bool = True,
+    max_labels: int = 200_000,
+) -> list[Journey]:
+    """All Pareto-optimal journeys over (arrival, cost, CO2e) from ``origin`` at ``ready_s``.
+
+    Parameters
+    ----------
+    graph
+        The network with the shipment's rules applied.
+    origin, destination
+        Terminal indices.
+    ready_s
+        When the cargo is ready, UTC epoch seconds.
+    due_s
+        Latest acceptable arrival; later labels are pruned.
+    start_on_truck
+        The cargo starts on a truck at the origin (freight, door to door); otherwise in the origin's yard.
+    handle_at_destination
+        Cargo arriving on a scheduled service is unloaded (handled) at the destination.
+    max_labels
+        A cap on work: the search stops with what it has once it has made this many labels.
+
+    Returns
+    -------
+    list of Journey
+        Sorted by arrival, then cost, then CO2e.
+    """
+    tt = graph.timetable
+    # Where each service can be boarded, and its trips in order of start.
+    boarding: list[list[tuple[int, int]]] = [[] for _ in range(graph.n)]
+    for s, stops in enumerate(tt.stops):
+        for j in range(len(stops) - 1):
+            boarding[int(stops[j])].append((s, j))
+    trips_of: list[list[int]] = [[] for _ in tt.services]
+    for k in range(tt.n_trips):
+        trips_of[int(tt.trip_service[k])].append(k)
+    starts_of = [[int(tt.trip_start[k]) for k in ks] for ks in trips_of]
+
+    bags: dict[tuple[int, ...], list[_Label]] = {}
+    heap: list[tuple[int, float, float, int, _Label]] = []
+    counter = 0
+
+    def push(label: _Label) -> None:
+        nonlocal counter
+        if due_s is not None and label.t > due_s:
+            return
+        bag = bags.setdefault(label.key, [])
+        for other in bag:
+            if _dominates(other.crit, label.crit):
+                return
+        for other in bag:
+            if _dominates(label.crit, other.crit):
+                other.alive = False
+        bag[:] = [o for o in bag if o.alive]
+        bag.append(label)
+        counter += 1
+        heapq.heappush(heap, (label.t, label.cost, label.co2, counter, label))
+
+    start_key = (TRUCK, origin) if start_on_truck else (YARD, origin)
+    push(_Label(start_key, ready_s, 0.0, 0.0, None, None))
+    done: list[_Label] = []
+
+    while heap and counter < max_labels:
+        _, _, _, _, lab = heapq.heappop(heap)
+        if not lab.alive:
+            continue
+        state, u = lab.key[0], lab.key[1]
+        if state == TRUCK:
+            if u == destination:
+                done.append(lab)
+                continue
+            for d in graph.drives[u]:
+                t1 = lab.t + d.pre_s + d.duration_s + d.post_s
+                mv = Move("drive", u, lab.t, t1, ref=d.ref)
+                push(_Label((TRUCK, d.to), t1, lab.cost + d.cost, lab.co2 + d.co2, lab, mv))
+            if graph.handle_ok[u]:
+                t1 = lab.t + graph.handle_s[u]
+                mv = Move("handle", u, lab.t, t1)
+                push(
+                    _Label(
+                        (YARD, u), t1, lab.cost + graph.handle_cost[u], lab.co2 + graph.handle_co2[u], lab, mv
+                    )
+                )
+        elif state == YARD:
+            if u == destination:
+                done.append(lab)
+                continue
+            if graph.truck_ok[u] and graph.drives[u]:
+                # loading onto a truck is part of the handling just done
+                push(_Label((TRUCK, u), lab.t, lab.cost, lab.co2, lab, Move("load", u, lab.t, lab.t)))
+            for s, j in boarding[u]:
+                rules = graph.services[s]
+                if not rules.usable:
+                    continue
+                need = lab.t + rules.board_clear_s[j] + rules.cutoff_s
+                offset = int(tt.depart_s[s][j])
+                i = bisect.bisect_left(starts_of[s], need - offset)
+                if i == len(starts_of[s]):
+                    continue
+                k = trips_of[s][i]
+                dep = starts_of[s][i] + offset
+                mv = Move("board", u, lab.t, dep, ref=k, stop=j)
+                push(
+                    _Label(
+                        (ABOARD, k, j), dep, lab.cost + rules.fare_cost, lab.co2, lab, mv, just_boarded=True
+                    )
+                )
+        else:
+            k, j = lab.key[1], lab.key[2]
+            s = int(tt.trip_service[k])
+            rules = graph.services[s]
+            stops = tt.stops[s]
+            here = int(stops[j])
+            if not lab.just_boarded:
+                if here == destination and not handle_at_destination:
+                    done.append(lab)
+                    continue
+                if graph.handle_ok[here]:
+                    t1 = lab.t + rules.alight_clear_s[j] + graph.handle_s[here]
+                    mv = Move("alight", here, lab.t, t1, ref=k, stop=j)
+                    push(
+                        _Label(
+                            (YARD, here),
+                            t1,
+                            lab.cost + graph.handle_cost[here],
+                            lab.co2 + graph.handle_co2[here],
+                            lab,
+                            mv,
+                        )
+                    )
+            if j + 1 < len(stops):
+                t1 = int(tt.trip_start[k] + tt.arrive_s[s][j + 1])
+                mv = Move("ride", int(stops[j + 1]), lab.t, t1, ref=k, stop=j + 1)
+                push(
+                    _Label(
+                        (ABOARD, k, j + 1),
+                        t1,
+                        lab.cost + rules.hop_cost[j],
+                        lab.co2 + rules.hop_co2[j],
+                        lab,
+                        mv,
+                    )
+                )
+
+    # Keep the Pareto set over all arrival states.
+    done.sort(key=lambda lab: lab.crit)
+    front: list[_Label] = []
+    for lab in done:
+        if not any(_dominates(f.crit, lab.crit) for f in front):
+            front.append(lab)
+    return [Journey(lab.t, lab.cost, lab.co2, _moves(lab)) for lab in front]
+
+
+def _moves(label: _Label) -> tuple[Move, ...]:
+    out: list[Move] = []
+    node: _Label | None = label
+    while node is not None:
+        if node.move is not None:
+            out.append(node.move)
+        node = node.parent
+    return tuple(reversed(out))

@@ -1,0 +1,52 @@
+"""The scenarios that ship with intermodal, found by name, and bundles found by path."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from intermodal.exceptions import BundleError, Problem
+from intermodal.io.bundle import load_bundle
+from intermodal.model import Bundle
+
+__all__ = ["DEFAULT_SCENARIO", "list_scenarios", "load_scenario", "scenario_path"]
+
+DEFAULT_SCENARIO = "chongqing"
+_EMBEDDED = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+
+
+def list_scenarios() -> list[str]:
+    """Names of the embedded scenarios."""
+    return sorted(p.name for p in _EMBEDDED.iterdir() if (p / "manifest.toml").is_file())
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    """The folder or zip of an embedded scenario name, or the path given."""
+    candidate = Path(name_or_path)
+    if candidate.exists():
+        return candidate
+    embedded = _EMBEDDED / str(name_or_path)
+    if (embedded / "manifest.toml").is_file():
+        return embedded
+    raise BundleError(
+        Problem(
+            "no such scenario",
+            field="scenario",
+            found=str(name_or_path),
+            expected=f"one of {', '.join(list_scenarios())}, or a bundle folder or zip",
+        )
+    )
+
+
+def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Bundle:
+    """Load an embedded scenario by name, or a bundle by path (validated; see :func:`load_bundle`)."""
+    path = scenario_path(name_or_path)
+    if path.is_relative_to(_EMBEDDED):
+        return _load_embedded(path.name)
+    return load_bundle(path)
+
+
+@cache
+def _load_embedded(name: str) -> Bundle:
+    # Embedded scenarios never change while the process runs, so a server loads each once.
+    return load_bundle(_EMBEDDED / name)

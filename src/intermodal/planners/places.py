@@ -1,0 +1,93 @@
+"""Places a user can name: a terminal id, a UN/LOCODE, a name in English or Chinese, or "lat,lon"."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+from intermodal.exceptions import PlaceError, Problem
+from intermodal.model import Bundle
+
+__all__ = ["Place", "great_circle_km", "resolve_place"]
+
+EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place: a terminal, or a point that reaches the network by truck."""
+
+    text: str
+    terminal_id: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def resolve_place(bundle: Bundle, text: str, *, field: str = "place") -> Place:
+    """Resolve ``text`` against ``bundle``.
+
+    Raises
+    ------
+    PlaceError
+        Naming ``field``, with the nearest known names as suggestions.
+    """
+    raw = text.strip()
+    if not raw:
+        raise PlaceError(
+            Problem("place is empty", field=field, expected="a terminal id, UN/LOCODE or lat,lon")
+        )
+    if "," in raw:
+        parts = raw.split(",")
+        try:
+            lat, lon = float(parts[0]), float(parts[1])
+        except (ValueError, IndexError):
+            raise PlaceError(
+                Problem(
+                    "not a lat,lon pair", field=field, found=raw, expected="two numbers such as 29.35,106.65"
+                )
+            ) from None
+        if len(parts) != 2 or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise PlaceError(
+                Problem(
+                    "coordinates out of range",
+                    field=field,
+                    found=raw,
+                    expected="lat in -90..90, lon in -180..180",
+                )
+            )
+        return Place(raw, lat=lat, lon=lon)
+    key = raw.lower()
+    for terminal in bundle.terminals.values():
+        if (
+            key in (terminal.id, (terminal.locode or "").lower(), terminal.name_en.lower())
+            or raw == terminal.name_zh
+        ):
+            return Place(raw, terminal_id=terminal.id)
+    # A unique prefix of an id or English name is accepted ("laem" -> laem-chabang).
+    prefixed = [
+        t.id for t in bundle.terminals.values() if t.id.startswith(key) or t.name_en.lower().startswith(key)
+    ]
+    if len(prefixed) == 1:
+        return Place(raw, terminal_id=prefixed[0])
+    names = {t.id: t.id for t in bundle.terminals.values()}
+    names.update({t.name_en.lower(): t.id for t in bundle.terminals.values()})
+    close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.5)
+    suggestions = sorted({names[c] for c in close} | set(prefixed[:3]))
+    hint = f"did you mean {', '.join(suggestions)}?" if suggestions else "see `intermodal scenario show`"
+    raise PlaceError(
+        Problem(
+            f"unknown place in scenario {bundle.name}; {hint}",
+            field=field,
+            found=raw,
+            expected="a terminal id, UN/LOCODE, name, or lat,lon",
+        )
+    )

@@ -1,0 +1,726 @@
+"""Door-to-door route options for one shipment, ranked by an objective.
+
+``find_routes`` resolves the places, applies the shipment's cargo rules to the network, runs the search
+engine, and turns each Pareto-optimal journey into an :class:`~intermodal.model.Itinerary` whose legs and hub
+operations carry their own time, distance, cost and CO2e. The itinerary is built from the same per-element
+amounts that the search added up, so its totals equal the search's criteria.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from intermodal.accounting import (
+    clearance_cost,
+    handling_cost,
+    hub_emissions,
+    hub_intensity,
+    leg_emissions,
+    link_cost,
+    service_cost,
+    transport_intensity,
+)
+from intermodal.engines.reference import Drive, Journey, SearchGraph, ServiceRules, pareto_search
+from intermodal.exceptions import NoRouteError, PlaceError, Problem
+from intermodal.model import (
+    Bundle,
+    CargoKind,
+    ElementEmissions,
+    HubOperation,
+    Itinerary,
+    Leg,
+    Link,
+    Mode,
+    Names,
+    Shipment,
+)
+from intermodal.network.timetable import Timetable, expand_timetable
+from intermodal.planners.places import Place, great_circle_km, resolve_place
+
+__all__ = ["Objective", "RouteResult", "find_routes"]
+
+
+class Objective(StrEnum):
+    """How options are ranked. Every objective returns the Pareto set; they differ in order."""
+
+    FASTEST = "fastest"
+    CHEAPEST = "cheapest"
+    GREENEST = "greenest"
+    PARETO = "pareto"
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    """The ranked options for one query, with the query as understood."""
+
+    scenario: str
+    objective: Objective
+    origin: Place
+    destination: Place
+    shipment: Shipment
+    options: tuple[Itinerary, ...]
+    summaries: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON document of docs/json-output.md."""
+        s = self.shipment
+        return {
+            "scenario": self.scenario,
+            "objective": self.objective.value,
+            "query": {
+                "from": self.origin.terminal_id or self.origin.text,
+                "to": self.destination.terminal_id or self.destination.text,
+                "teu": s.teu,
+                "tonnes": round(s.tonnes, 3),
+                "cargo": str(s.cargo),
+                "value": s.value,
+                "currency": self.options[0].currency if self.options else None,
+                "ready": s.ready.isoformat(),
+                "due": s.due.isoformat() if s.due else None,
+            },
+            "options": [o.to_dict(rank=i + 1, summary=self.summaries[i]) for i, o in enumerate(self.options)],
+            "notes": list(self.notes),
+        }
+
+
+def find_routes(
+    bundle: Bundle,
+    origin: str | Place,
+    destination: str | Place,
+    shipment: Shipment,
+    *,
+    objective: Objective | str = Objective.PARETO,
+    limit: int = 10,
+    horizon_days: float = 30.0,
+    max_labels: int = 200_000,
+) -> RouteResult:
+    """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
+
+    Parameters
+    ----------
+    bundle
+        The network.
+    origin, destination
+        A terminal id, UN/LOCODE, name, "lat,lon", or a resolved :class:`Place`.
+    shipment
+        What moves, and when it is ready (and due). A ready time without a zone is read in the origin's zone.
+    objective
+        fastest, cheapest, greenest (each ranks the Pareto set by that criterion) or pareto (by arrival).
+    limit
+        At most this many options.
+    horizon_days
+        How far past the ready time to look for departures when no due time is given.
+    max_labels
+        A cap on search work.
+
+    Raises
+    ------
+    PlaceError
+        A place is unknown, or too far from the network.
+    NoRouteError
+        No option meets the cargo rules and the due time; ``reasons`` says why.
+    """
+    objective = Objective(objective)
+    o = origin if isinstance(origin, Place) else resolve_place(bundle, origin, field="from")
+    d = destination if isinstance(destination, Place) else resolve_place(bundle, destination, field="to")
+    if o.terminal_id is not None and o.terminal_id == d.terminal_id:
+        raise PlaceError(Problem("origin and destination are the same", field="to", found=d.text))
+    net = _Network(bundle, shipment, o, d)
+    shipment = net.shipment
+    ready_s = int(shipment.ready.timestamp())
+    due_s = int(shipment.due.timestamp()) if shipment.due else None
+    net.expand(ready_s, due_s if due_s is not None else ready_s + int(horizon_days * 86400))
+    journeys = pareto_search(
+        net.graph, net.origin, net.destination, ready_s, due_s=due_s, max_labels=max_labels
+    )
+    if not journeys:
+        raise NoRouteError(_explain(bundle, shipment, o, d, horizon_days=horizon_days))
+    options = [net.itinerary(j) for j in journeys]
+    key = {
+        Objective.FASTEST: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
+        Objective.CHEAPEST: lambda it: (it.cost, it.arrive, it.co2e_kg_wtw),
+        Objective.GREENEST: lambda it: (it.co2e_kg_wtw, it.arrive, it.cost),
+        Objective.PARETO: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
+    }[objective]
+    options.sort(key=key)
+    options = options[:limit]
+    notes = []
+    if len(journeys) > limit:
+        notes.append(f"{len(journeys)} Pareto-optimal options; showing {limit}")
+    return RouteResult(
+        scenario=bundle.name,
+        objective=objective,
+        origin=o,
+        destination=d,
+        shipment=shipment,
+        options=tuple(options),
+        summaries=tuple(_summary(it) for it in options),
+        notes=tuple(notes),
+    )
+
+
+def _summary(it: Itinerary) -> str:
+    # Short enough for a terminal row: service ids, or "truck" for a flexible leg.
+    return " → ".join(leg.service or "truck" for leg in it.legs)
+
+
+@dataclass(frozen=True)
+class _Clear:
+    terminal: int
+    seconds: int
+    cost: float
+
+
+@dataclass(frozen=True)
+class _DriveInfo:
+    link: Link | None
+    a: int
+    b: int
+    distance_km: float
+    duration_s: int
+    cost: float
+    emissions: ElementEmissions
+    pre: _Clear | None
+    post: _Clear | None
+    geometry: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class _Hop:
+    distance_km: float
+    cost: float
+    emissions: ElementEmissions
+    clears: tuple[_Clear, ...]
+    geometry: tuple[tuple[float, float], ...]
+
+
+def _element(intensity: Any, em: Any) -> ElementEmissions:
+    return ElementEmissions(
+        wtt_kg=em.wtt_kg,
+        ttw_kg=em.ttw_kg,
+        factor_id=intensity.factor_id,
+        factor_source=intensity.source,
+        intensity_wtw=intensity.wtw,
+        intensity_unit=intensity.unit.value,
+        adjustments=intensity.adjustments,
+        activity=em.activity,
+        activity_unit=em.activity_unit,
+        measured=intensity.measured,
+    )
+
+
+class _Network:
+    """The bundle seen by one shipment: indices, the amounts of every element, and the search graph."""
+
+    def __init__(self, bundle: Bundle, shipment: Shipment, origin: Place, destination: Place) -> None:
+        self.bundle = bundle
+        self.ids = list(bundle.terminals)
+        self.index = {tid: i for i, tid in enumerate(self.ids)}
+        self.names = [Names(t.name_en, t.name_zh) for t in bundle.terminals.values()]
+        self.zones = [t.timezone for t in bundle.terminals.values()]
+        self.coords = [(t.lon, t.lat) for t in bundle.terminals.values()]
+        self.countries = [t.country for t in bundle.terminals.values()]
+        self.drives: list[list[Drive]] = [[] for _ in self.ids]
+        self.drive_info: list[_DriveInfo] = []
+        self.origin = self._place(origin, outbound=True)
+        self.destination = self._place(destination, outbound=False)
+        if shipment.ready.tzinfo is None:
+            zone = ZoneInfo(self.zones[self.origin])
+            due = (
+                shipment.due.replace(tzinfo=zone)
+                if shipment.due and shipment.due.tzinfo is None
+                else shipment.due
+            )
+            shipment = dataclasses.replace(shipment, ready=shipment.ready.replace(tzinfo=zone), due=due)
+        elif shipment.due is not None and shipment.due.tzinfo is None:
+            shipment = dataclasses.replace(
+                shipment, due=shipment.due.replace(tzinfo=ZoneInfo(self.zones[self.origin]))
+            )
+        self.shipment = shipment
+        self.reefer = shipment.cargo.kind is CargoKind.REEFER
+        self.dg = shipment.cargo.dg_class if shipment.cargo.kind is CargoKind.DANGEROUS else None
+        self._build_drives()
+        self._build_terminal_rules()
+        self.timetable: Timetable | None = None
+        self.hops: list[list[_Hop]] = []
+        self.graph: SearchGraph
+
+    # places
+
+    def _place(self, place: Place, *, outbound: bool) -> int:
+        if place.terminal_id is not None:
+            return self.index[place.terminal_id]
+        assert place.lat is not None and place.lon is not None
+        access = self.bundle.manifest.access
+        road = [
+            (great_circle_km(place.lat, place.lon, t.lat, t.lon), t.id)
+            for t in self.bundle.terminals.values()
+            if Mode.ROAD in t.modes
+        ]
+        road.sort()
+        near = [(km, tid) for km, tid in road[:3] if km * access.circuity <= access.max_km]
+        if not near:
+            nearest = f"{road[0][1]} at {road[0][0] * access.circuity:.0f} km by road" if road else "none"
+            raise PlaceError(
+                Problem(
+                    f"too far from the network: the nearest road terminal is {nearest}",
+                    field="from" if outbound else "to",
+                    found=place.text,
+                    expected=f"a place within {access.max_km:g} km by road of a terminal",
+                )
+            )
+        me = len(self.ids)
+        self.ids.append(place.text)
+        self.names.append(Names(place.text, place.text))
+        self.zones.append(self.zones[self.index[near[0][1]]])
+        self.coords.append((place.lon, place.lat))
+        self.countries.append(self.countries[self.index[near[0][1]]])
+        self.drives.append([])
+        self._access = getattr(self, "_access", [])
+        for km, tid in near:
+            pair = (me, self.index[tid]) if outbound else (self.index[tid], me)
+            self._access.append((pair, km * access.circuity))
+        return me
+
+    # amounts of every element, computed once
+
+    def _intensity(self, factor_id: str, mode: Mode) -> Any:
+        return transport_intensity(
+            self.bundle.factors, factor_id, mode=mode, region=self.bundle.manifest.region, reefer=self.reefer
+        )
+
+    def _clear(self, a: int, b: int, at: int) -> _Clear | None:
+        if self.countries[a] == self.countries[b] or at >= len(self.bundle.terminals):
+            return None
+        crossing = self.bundle.crossings.get(self.ids[at])
+        if crossing is None:
+            return None
+        return _Clear(at, round(crossing.clearance_h * 3600), clearance_cost(crossing, teu=self.shipment.teu))
+
+    def _build_drives(self) -> None:
+        s = self.shipment
+        for link in self.bundle.links:
+            if not link.flexible or not link.allows(reefer=self.reefer, dg_class=self.dg):
+                continue
+            if link.mode is Mode.WALK or link.duration_h is None:
+                continue
+            a, b = self.index[link.from_id], self.index[link.to_id]
+            intensity = self._intensity(link.emission_factor, link.mode)
+            em = _element(
+                intensity, leg_emissions(intensity, distance_km=link.distance_km, teu=s.teu, tonnes=s.tonnes)
+            )
+            cost = link_cost(link, teu=s.teu, tonnes=s.tonnes)
+            geometry = link.geometry or (self.coords[a], self.coords[b])
+            directions = [(a, b, geometry)]
+            if link.bidirectional:
+                directions.append((b, a, tuple(reversed(geometry))))
+            for u, v, geom in directions:
+                self._add_drive(link, u, v, link.distance_km, round(link.duration_h * 3600), cost, em, geom)
+        access = self.bundle.manifest.access
+        for (u, v), km in getattr(self, "_access", []):
+            intensity = self._intensity(access.emission_factor, Mode.ROAD) if access.emission_factor else None
+            if intensity is not None:
+                em = _element(intensity, leg_emissions(intensity, distance_km=km, teu=s.teu, tonnes=s.tonnes))
+            else:
+                em = ElementEmissions(0.0, 0.0)
+            cost = access.cost_per_teu_km * km * s.teu
+            self._add_drive(
+                None,
+                u,
+                v,
+                km,
+                round(km / access.speed_kmh * 3600),
+                cost,
+                em,
+                (self.coords[u], self.coords[v]),
+            )
+
+    def _add_drive(
+        self,
+        link: Link | None,
+        u: int,
+        v: int,
+        km: float,
+        secs: int,
+        cost: float,
+        em: ElementEmissions,
+        geometry: tuple[tuple[float, float], ...],
+    ) -> None:
+        pre, post = self._clear(u, v, u), self._clear(u, v, v)
+        ref = len(self.drive_info)
+        self.drive_info.append(_DriveInfo(link, u, v, km, secs, cost, em, pre, post, geometry))
+        extra = (pre.cost if pre else 0.0) + (post.cost if post else 0.0)
+        self.drives[u].append(
+            Drive(
+                v, secs, cost + extra, em.wtw_kg, ref, pre.seconds if pre else 0, post.seconds if post else 0
+            )
+        )
+
+    def _build_terminal_rules(self) -> None:
+        s = self.shipment
+        n = len(self.ids)
+        self.handle_ok = [False] * n
+        self.handle_s = [0] * n
+        self.handle_cost = [0.0] * n
+        self.handle_em = [ElementEmissions(0.0, 0.0)] * n
+        for i, t in enumerate(self.bundle.terminals.values()):
+            ok = not self.reefer or t.reefer
+            if self.dg is not None:
+                ok = ok and t.accepts_dg(self.dg)
+            self.handle_ok[i] = ok
+            self.handle_s[i] = round(t.handling_h * 3600)
+            self.handle_cost[i] = handling_cost(t, teu=s.teu)
+            if t.handling_factor:
+                hi = hub_intensity(self.bundle.factors, t.handling_factor, reefer=self.reefer)
+                self.handle_em[i] = _element(hi, hub_emissions(hi, teu=s.teu, tonnes=s.tonnes))
+        self.truck_ok = [True] * n
+        for i, t in enumerate(self.bundle.terminals.values()):
+            self.truck_ok[i] = Mode.ROAD in t.modes
+
+    # the timetable and the search graph
+
+    def expand(self, start_s: int, end_s: int) -> None:
+        s = self.shipment
+        tt = expand_timetable(
+            self.bundle.services,
+            self.bundle.terminals,
+            self.index,
+            start=datetime.fromtimestamp(start_s, UTC),
+            end=datetime.fromtimestamp(end_s, UTC),
+        )
+        link_by = {}
+        for link in self.bundle.links:
+            link_by[(link.from_id, link.to_id, link.mode)] = (link, False)
+            if link.bidirectional:
+                link_by.setdefault((link.to_id, link.from_id, link.mode), (link, True))
+        rules: list[ServiceRules] = []
+        self.hops = []
+        for svc in tt.services:
+            usable = s.teu <= svc.capacity_teu and (not self.reefer or svc.reefer)
+            if self.dg is not None:
+                usable = usable and svc.accepts_dg(self.dg)
+            intensity = self._intensity(svc.emission_factor, svc.mode)
+            hops: list[_Hop] = []
+            board = [0] * len(svc.stops)
+            alight = [0] * len(svc.stops)
+            for j in range(len(svc.stops) - 1):
+                a_id, b_id = svc.stops[j].terminal_id, svc.stops[j + 1].terminal_id
+                link, backwards = link_by[(a_id, b_id, svc.mode)]
+                a, b = self.index[a_id], self.index[b_id]
+                em = _element(
+                    intensity,
+                    leg_emissions(intensity, distance_km=link.distance_km, teu=s.teu, tonnes=s.tonnes),
+                )
+                clears = tuple(c for c in (self._clear(a, b, a), self._clear(a, b, b)) if c is not None)
+                for c in clears:
+                    if c.terminal == a:
+                        board[j] = c.seconds
+                    else:
+                        alight[j + 1] = c.seconds
+                geometry = link.geometry or (self.coords[a], self.coords[b])
+                if backwards:
+                    geometry = tuple(reversed(geometry))
+                rate = (
+                    service_cost(svc, distance_km=link.distance_km, teu=s.teu)
+                    - svc.fixed_cost_per_teu * s.teu
+                )
+                hops.append(_Hop(link.distance_km, rate, em, clears, geometry))
+            self.hops.append(hops)
+            rules.append(
+                ServiceRules(
+                    usable=usable,
+                    cutoff_s=round(svc.cutoff_h * 3600),
+                    fare_cost=svc.fixed_cost_per_teu * s.teu,
+                    hop_cost=[h.cost + sum(c.cost for c in h.clears) for h in hops],
+                    hop_co2=[h.emissions.wtw_kg for h in hops],
+                    board_clear_s=board,
+                    alight_clear_s=alight,
+                )
+            )
+        self.timetable = tt
+        self.graph = SearchGraph(
+            n=len(self.ids),
+            drives=self.drives,
+            handle_ok=self.handle_ok,
+            handle_s=self.handle_s,
+            handle_cost=self.handle_cost,
+            handle_co2=[e.wtw_kg for e in self.handle_em],
+            timetable=tt,
+            services=rules,
+            truck_ok=self.truck_ok,
+        )
+
+    # journeys back to itineraries
+
+    def _at(self, secs: int) -> datetime:
+        return datetime.fromtimestamp(secs, UTC)
+
+    def _hub(
+        self, kind: str, terminal: int, start: int, end: int, cost: float, em: ElementEmissions | None = None
+    ) -> HubOperation:
+        return HubOperation(
+            kind,
+            self.ids[terminal],
+            self.names[terminal],
+            self.zones[terminal],
+            self._at(start),
+            self._at(end),
+            cost,
+            em or ElementEmissions(0.0, 0.0),
+        )
+
+    def itinerary(self, journey: Journey) -> Itinerary:
+        assert self.timetable is not None
+        tt = self.timetable
+        legs: list[Leg] = []
+        hubs: list[HubOperation] = []
+        truck: list[tuple[_DriveInfo, int]] = []  # drives of the current truck run, with their start times
+        ride: tuple[int, int, int] | None = None  # trip, boarding stop, yard time before boarding
+
+        def close_truck() -> None:
+            if not truck:
+                return
+            first, t0 = truck[0]
+            last, t1 = truck[-1]
+            em = ElementEmissions(
+                wtt_kg=sum(d.emissions.wtt_kg for d, _ in truck),
+                ttw_kg=sum(d.emissions.ttw_kg for d, _ in truck),
+                factor_id=first.emissions.factor_id,
+                factor_source=first.emissions.factor_source,
+                intensity_wtw=first.emissions.intensity_wtw,
+                intensity_unit=first.emissions.intensity_unit,
+                adjustments=first.emissions.adjustments,
+                activity=sum(d.emissions.activity for d, _ in truck),
+                activity_unit=first.emissions.activity_unit,
+                measured=first.emissions.measured,
+            )
+            geometry: list[tuple[float, float]] = []
+            for d, _ in truck:
+                geometry += d.geometry if not geometry else d.geometry[1:]
+            legs.append(
+                Leg(
+                    mode=Mode.ROAD if first.link is None else first.link.mode,
+                    from_id=self.ids[first.a],
+                    to_id=self.ids[last.b],
+                    from_name=self.names[first.a],
+                    to_name=self.names[last.b],
+                    from_tz=self.zones[first.a],
+                    to_tz=self.zones[last.b],
+                    depart=self._at(t0),
+                    arrive=self._at(t1 + last.duration_s),
+                    distance_km=sum(d.distance_km for d, _ in truck),
+                    cost=sum(d.cost for d, _ in truck),
+                    emissions=em,
+                    via=tuple(self.ids[d.b] for d, _ in truck[:-1]),
+                    geometry=tuple(geometry),
+                )
+            )
+            truck.clear()
+
+        for mv in journey.moves:
+            if mv.kind == "drive":
+                info = self.drive_info[mv.ref]
+                t = mv.start_s
+                if info.pre is not None:
+                    close_truck()
+                    hubs.append(
+                        self._hub("clearance", info.pre.terminal, t, t + info.pre.seconds, info.pre.cost)
+                    )
+                    t += info.pre.seconds
+                truck.append((info, t))
+                t += info.duration_s
+                if info.post is not None:
+                    close_truck()
+                    hubs.append(
+                        self._hub("clearance", info.post.terminal, t, t + info.post.seconds, info.post.cost)
+                    )
+            elif mv.kind == "handle":
+                close_truck()
+                hubs.append(
+                    self._hub(
+                        "handling",
+                        mv.terminal,
+                        mv.start_s,
+                        mv.end_s,
+                        self.handle_cost[mv.terminal],
+                        self.handle_em[mv.terminal],
+                    )
+                )
+            elif mv.kind == "board":
+                close_truck()
+                ride = (mv.ref, mv.stop, mv.start_s)
+            elif mv.kind == "alight":
+                assert ride is not None
+                self._close_ride(ride, mv.stop, legs, hubs)
+                k, j1 = mv.ref, mv.stop
+                s_idx = int(tt.trip_service[k])
+                arr = int(tt.trip_start[k] + tt.arrive_s[s_idx][j1])
+                handle_from = arr + self.graph.services[s_idx].alight_clear_s[j1]
+                hubs.append(
+                    self._hub(
+                        "handling",
+                        mv.terminal,
+                        handle_from,
+                        handle_from + self.handle_s[mv.terminal],
+                        self.handle_cost[mv.terminal],
+                        self.handle_em[mv.terminal],
+                    )
+                )
+                ride = None
+        close_truck()
+        if ride is not None:  # the journey ends aboard (no handling at the destination)
+            last = journey.moves[-1]
+            self._close_ride(ride, last.stop, legs, hubs)
+        hubs.sort(key=lambda h: (h.start, h.end))
+        return Itinerary(tuple(legs), tuple(hubs), self.bundle.manifest.currency)
+
+    def _close_ride(
+        self, ride: tuple[int, int, int], j1: int, legs: list[Leg], hubs: list[HubOperation]
+    ) -> None:
+        assert self.timetable is not None
+        tt = self.timetable
+        k, j0, yard_t = ride
+        s_idx = int(tt.trip_service[k])
+        svc = tt.services[s_idx]
+        start = int(tt.trip_start[k])
+        stops = tt.stops[s_idx]
+        hops = self.hops[s_idx][j0:j1]
+        for offset, hop in enumerate(hops):
+            j = j0 + offset
+            for c in hop.clears:
+                if c.terminal == int(stops[j0]) and j == j0:
+                    begin = yard_t
+                    end = begin + c.seconds
+                elif c.terminal == int(stops[j1]) and j + 1 == j1:
+                    begin = start + int(tt.arrive_s[s_idx][j1])
+                    end = begin + c.seconds
+                else:  # aboard, during the stop's dwell
+                    at = j if c.terminal == int(stops[j]) else j + 1
+                    begin = start + int(tt.arrive_s[s_idx][at])
+                    end = start + int(tt.depart_s[s_idx][at])
+                hubs.append(self._hub("clearance", c.terminal, begin, end, c.cost))
+        first = hops[0].emissions
+        em = ElementEmissions(
+            wtt_kg=sum(h.emissions.wtt_kg for h in hops),
+            ttw_kg=sum(h.emissions.ttw_kg for h in hops),
+            factor_id=first.factor_id,
+            factor_source=first.factor_source,
+            intensity_wtw=first.intensity_wtw,
+            intensity_unit=first.intensity_unit,
+            adjustments=first.adjustments,
+            activity=sum(h.emissions.activity for h in hops),
+            activity_unit=first.activity_unit,
+            measured=first.measured,
+        )
+        geometry: list[tuple[float, float]] = []
+        for h in hops:
+            geometry += h.geometry if not geometry else h.geometry[1:]
+        a, b = int(stops[j0]), int(stops[j1])
+        legs.append(
+            Leg(
+                mode=svc.mode,
+                from_id=self.ids[a],
+                to_id=self.ids[b],
+                from_name=self.names[a],
+                to_name=self.names[b],
+                from_tz=self.zones[a],
+                to_tz=self.zones[b],
+                depart=self._at(start + int(tt.depart_s[s_idx][j0])),
+                arrive=self._at(start + int(tt.arrive_s[s_idx][j1])),
+                distance_km=sum(h.distance_km for h in hops),
+                cost=svc.fixed_cost_per_teu * self.shipment.teu + sum(h.cost for h in hops),
+                emissions=em,
+                service=svc.id,
+                service_name=Names(svc.name_en, svc.name_zh),
+                carrier=svc.carrier,
+                via=tuple(self.ids[int(x)] for x in stops[j0 + 1 : j1]),
+                geometry=tuple(geometry),
+            )
+        )
+
+
+def _explain(
+    bundle: Bundle, shipment: Shipment, origin: Place, destination: Place, *, horizon_days: float
+) -> list[str]:
+    """Why no option exists, found by relaxing the query one rule at a time."""
+    where = f"from {origin.terminal_id or origin.text} to {destination.terminal_id or destination.text}"
+    reasons: list[str] = []
+
+    def attempt(s: Shipment, days: float) -> list[Itinerary]:
+        try:
+            return list(find_routes(bundle, origin, destination, s, horizon_days=days, limit=1).options)
+        except NoRouteError:
+            return []
+
+    if shipment.due is not None:
+        late = attempt(dataclasses.replace(shipment, due=None), max(horizon_days, 60.0))
+        if late:
+            best = late[0]
+            hours = (best.arrive - shipment.due).total_seconds() / 3600
+            reasons.append(
+                f"no option {where} arrives by the due time {shipment.due.isoformat()}; the earliest arrives "
+                f"{best.arrive.astimezone(ZoneInfo(best.legs[-1].to_tz)).isoformat()} ({hours:.1f} h late)"
+            )
+            return reasons
+    general = dataclasses.replace(
+        shipment, cargo=dataclasses.replace(shipment.cargo, kind=CargoKind.GENERAL, dg_class=None), due=None
+    )
+    relaxed = attempt(general, max(horizon_days, 60.0))
+    if relaxed and shipment.cargo.kind is not CargoKind.GENERAL:
+        what = (
+            "reefer-capable"
+            if shipment.cargo.kind is CargoKind.REEFER
+            else f"dangerous goods class {shipment.cargo.dg_class}"
+        )
+        blockers = _blockers(bundle, shipment, relaxed[0])
+        reasons.append(f"no {what} route {where}" + (f": {'; '.join(blockers)}" if blockers else ""))
+        return reasons
+    big = [s for s in bundle.services if s.capacity_teu < shipment.teu]
+    if big and len(big) == len(bundle.services):
+        reasons.append(
+            f"the shipment's {shipment.teu:g} TEU exceed the capacity of every departure; split it"
+        )
+    reasons.append(f"no route {where} within {horizon_days:g} days in scenario {bundle.name}")
+    return reasons
+
+
+def _blockers(bundle: Bundle, shipment: Shipment, general: Itinerary) -> list[str]:
+    """What on the general-cargo route breaks this cargo's rules."""
+    out: list[str] = []
+    reefer = shipment.cargo.kind is CargoKind.REEFER
+    dg = shipment.cargo.dg_class
+    for hub in general.hubs:
+        t = bundle.terminals.get(hub.terminal_id)
+        if hub.kind != "handling" or t is None:
+            continue
+        if reefer and not t.reefer:
+            out.append(f"{t.id} has no reefer plugs")
+        if dg and not t.accepts_dg(dg):
+            out.append(f"{t.id} does not accept class {dg}")
+    for leg in general.legs:
+        if leg.service:
+            svc = bundle.service(leg.service)
+            if reefer and not svc.reefer:
+                out.append(f"service {svc.id} carries no reefer boxes")
+            if dg and not svc.accepts_dg(dg):
+                out.append(f"service {svc.id} does not carry class {dg}")
+    for link in bundle.links:
+        if dg and not link.allows(reefer=False, dg_class=dg) and _uses(general, link):
+            out.append(f"link {link.id} is closed to dangerous goods")
+    return sorted(set(out))
+
+
+def _uses(it: Itinerary, link: Link) -> bool:
+    ends = {link.from_id, link.to_id}
+    for leg in it.legs:
+        path = [leg.from_id, *leg.via, leg.to_id]
+        if any({a, b} == ends for a, b in itertools.pairwise(path)):
+            return True
+    return False

@@ -1,0 +1,52 @@
+"""Shared CLI plumbing: one line per problem on stderr, exit codes, JSON printing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from intermodal.exceptions import InputError, NoRouteError
+
+console = Console()
+err_console = Console(stderr=True)
+
+#: exit codes: 0 done, 1 a valid question with no answer (no route), 2 bad input
+NO_ANSWER, BAD_INPUT = 1, 2
+
+
+def fail(lines: list[str], code: int) -> NoReturn:
+    for line in lines:
+        err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's errors into clear lines and exit codes; never a traceback for bad input."""
+    try:
+        yield
+    except InputError as err:
+        fail([str(p) for p in err.problems], BAD_INPUT)
+    except NoRouteError as err:
+        fail(err.reasons, NO_ANSWER)
+
+
+def print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def choice(value: str, allowed: list[str], option: str) -> str:
+    if value not in allowed:
+        fail([f"[{option}]: unknown value (found {value!r}, expected {' | '.join(allowed)})"], BAD_INPUT)
+    return value
+
+
+def run(fn: Callable[[], None]) -> None:
+    with user_errors():
+        fn()

@@ -1,0 +1,100 @@
+"""Rich tables for route options, shared by ``route`` and ``emissions``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from intermodal.services.cli._output import console
+
+
+def _t(iso: str) -> str:
+    """2020-04-03T08:00:00+08:00 -> 04-03 08:00+08 (the terminal's own zone)."""
+    return iso[5:16].replace("T", " ") + iso[19:22]
+
+
+def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
+    q = doc["query"]
+    console.print(
+        f"[bold]{q['from']} → {q['to']}[/]  {q['teu']:g} TEU, {q['tonnes']:g} t, {q['cargo']}, "
+        f"ready {_t(q['ready'])}\nscenario {doc['scenario']} · ranked {doc['objective']} · "
+        f"cost in {q['currency']} · CO2e well-to-wheel",
+        highlight=False,
+    )
+    table = Table(show_lines=False, header_style="bold")
+    for col, just in [
+        ("#", "right"),
+        ("option", "left"),
+        ("depart", "left"),
+        ("arrive", "left"),
+        ("hours", "right"),
+        ("km", "right"),
+        ("cost", "right"),
+        ("CO2e kg WTW", "right"),
+        ("TTW", "right"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for o in doc["options"]:
+        tot = o["total"]
+        table.add_row(
+            str(o["rank"]),
+            o["summary"],
+            _t(tot["depart"]),
+            _t(tot["arrive"]),
+            f"{tot['duration_h']:.1f}",
+            f"{tot['distance_km']:,.0f}",
+            f"{tot['cost']:,.0f}",
+            f"{tot['co2e_kg_wtw']:,.1f}",
+            f"{tot['co2e_kg_ttw']:,.1f}",
+        )
+    console.print(table)
+    for o in doc["options"]:
+        print_option(o, explain=explain)
+    for note in doc.get("notes", []):
+        console.print(f"[dim]note: {note}[/]")
+
+
+def print_option(o: dict[str, Any], *, explain: bool = False) -> None:
+    table = Table(title=f"option {o['rank']}: {o['summary']}", title_justify="left", header_style="bold")
+    cols = ["element", "where", "start", "end", "km", "cost", "CO2e WTW", "TTW"]
+    if explain:
+        cols += ["factor", "activity", "source"]
+    for c in cols:
+        table.add_column(c, justify="right" if c in ("km", "cost", "CO2e WTW", "TTW") else "left")
+    elements = [("leg", g, g["depart"]) for g in o["legs"]] + [(h["kind"], h, h["start"]) for h in o["hubs"]]
+    elements.sort(key=lambda e: e[2])
+    for kind, e, _ in elements:
+        if kind == "leg":
+            what = f"{e['mode']}" + (f" · {e['service']}" if e["service"] else " · truck")
+            where = f"{e['from']} → {e['to']}"
+            row = [what, where, _t(e["depart"]), _t(e["arrive"]), f"{e['distance_km']:,.0f}"]
+        else:
+            row = [kind, e["terminal"], _t(e["start"]), _t(e["end"]), ""]
+        row += [f"{e['cost']:,.0f}", f"{e['co2e_kg_wtw']:,.2f}", f"{e['co2e_kg_ttw']:,.2f}"]
+        if explain:
+            d = e["emission_detail"]
+            factor = (
+                (
+                    f"{d['factor']} {d['intensity_wtw']:g} {d['intensity_unit'].replace('/', ' per ')}"
+                    + (f" ×{'×'.join(d['adjustments'])}" if d["adjustments"] else "")
+                )
+                if d["factor"]
+                else "-"
+            )
+            activity = f"{d['activity']:,.1f} {d['activity_unit']}" if d["activity_unit"] else "-"
+            row += [factor, activity, d["source"] or "-"]
+        table.add_row(*row)
+    tot = o["total"]
+    table.add_row(
+        "[bold]total[/]",
+        "",
+        _t(tot["depart"]),
+        _t(tot["arrive"]),
+        f"{tot['distance_km']:,.0f}",
+        f"[bold]{tot['cost']:,.0f}[/]",
+        f"[bold]{tot['co2e_kg_wtw']:,.2f}[/]",
+        f"{tot['co2e_kg_ttw']:,.2f}",
+        *([""] * (3 if explain else 0)),
+    )
+    console.print(table)

@@ -1,0 +1,87 @@
+"""``intermodal route``: door-to-door options for one shipment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from intermodal.services.cli._output import choice, print_json, user_errors
+
+OBJECTIVES = ["fastest", "cheapest", "greenest", "pareto"]
+FORMATS = ["table", "json", "geojson"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="route")(route)
+
+
+def route(
+    from_: Annotated[str, typer.Option("--from", help="Terminal id, UN/LOCODE, name, or lat,lon.")],
+    to: Annotated[str, typer.Option("--to", help="Terminal id, UN/LOCODE, name, or lat,lon.")],
+    teu: Annotated[
+        float | None, typer.Option(help="Twenty-foot equivalent units (a 40-ft box is 2).")
+    ] = None,
+    tonnes: Annotated[
+        float | None, typer.Option(help="Cargo weight; with TEU only, the scenario's t/TEU.")
+    ] = None,
+    cargo: Annotated[str, typer.Option(help="general, reefer, or dg:CLASS (dg:3, dg:2.1).")] = "general",
+    value: Annotated[
+        float | None, typer.Option(help="Declared cargo value, in the scenario's currency.")
+    ] = None,
+    ready: Annotated[
+        str | None,
+        typer.Option(help="When the cargo is ready, ISO 8601 (2020-04-03T08:00+08:00); default now."),
+    ] = None,
+    due: Annotated[str | None, typer.Option(help="Latest arrival, ISO 8601; prunes the search.")] = None,
+    objective: Annotated[str, typer.Option(help="fastest | cheapest | greenest | pareto.")] = "pareto",
+    scenario: Annotated[
+        str, typer.Option(help="An embedded scenario name, or a bundle folder or zip.")
+    ] = "chongqing",
+    format: Annotated[str, typer.Option("--format", help="table | json | geojson.")] = "table",
+    limit: Annotated[int, typer.Option(min=1, help="At most this many options.")] = 10,
+    explain: Annotated[
+        bool, typer.Option(help="Show each option's chain element by element, with sources.")
+    ] = False,
+) -> None:
+    """Find door-to-door options for a shipment, ranked by time, cost or CO2e.
+
+    Every option lists its legs (mode, service and departure, times, distance, cost, CO2e WTW and TTW), its
+    handling and border clearance, and totals that equal the sum of its elements.
+
+    Example:  intermodal route --from nanpeng --to bangkok --teu 2 --cargo reefer --objective pareto
+    """
+    choice(objective, OBJECTIVES, "--objective")
+    choice(format, FORMATS, "--format")
+    with user_errors():
+        from intermodal.io import load_scenario
+        from intermodal.planners.routing import find_routes
+        from intermodal.planners.shipments import make_shipment
+
+        bundle = load_scenario(scenario)
+        shipment = make_shipment(
+            bundle, teu=teu, tonnes=tonnes, cargo=cargo, value=value, ready=ready, due=due
+        )
+        result = find_routes(bundle, from_, to, shipment, objective=objective, limit=limit)
+    doc = result.to_dict()
+    if format == "json":
+        print_json(doc)
+    elif format == "geojson":
+        print_json(to_geojson(doc))
+    else:
+        from intermodal.services.cli._tables import print_route_result
+
+        print_route_result(doc, explain=explain)
+
+
+def to_geojson(doc: dict) -> dict:
+    """One LineString Feature per leg, its properties the leg's fields plus the option's rank."""
+    features = []
+    for option in doc["options"]:
+        for leg in option["legs"]:
+            if not leg["geometry"]:
+                continue
+            props = {k: v for k, v in leg.items() if k != "geometry"}
+            props["option"] = option["rank"]
+            features.append({"type": "Feature", "geometry": leg["geometry"], "properties": props})
+    return {"type": "FeatureCollection", "features": features}
