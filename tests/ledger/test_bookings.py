@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +19,7 @@ from sqlalchemy import func, select
 
 from intermodal.exceptions import CapacityError, InputError, LedgerError, ShipmentError
 from intermodal.ledger import (
+    Booking,
     Ledger,
     book,
     book_itinerary,
@@ -20,6 +29,7 @@ from intermodal.ledger import (
     get_booking,
     get_departure,
     list_bookings,
+    open_ledger,
     set_departure_status,
 )
 from intermodal.ledger import _schema as s
@@ -268,3 +278,95 @@ def test_no_sequence_of_bookings_cancels_and_retries_overbooks(sqlite_ledger: Le
     for ref, free in zip(refs, model_free, strict=True):
         assert get_departure(ledger, ref).free_teu == free
     _counters_match_bookings(ledger)
+
+
+# Under load and faults: real processes, against SQLite and PostgreSQL.
+
+_BOOKER = Path(__file__).with_name("_booker.py")
+
+
+@pytest.mark.timeout(180)
+def test_concurrent_processes_never_overbook_at_the_edge_of_capacity(ledger: Ledger, ledger_url: str) -> None:
+    workers, attempts = 6, 16
+    single = create_departure(ledger, "shuttle-east", "2020-05-01T09:00", capacity_teu=20)
+    leg_a = create_departure(ledger, "shuttle-middle", "2020-05-01T10:00", capacity_teu=9)
+    leg_b = create_departure(ledger, "shuttle-west", "2020-05-02T10:00", capacity_teu=30)
+    start_at = time.time() + 3
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(_BOOKER),
+                "race",
+                ledger_url,
+                single.ref,
+                leg_a.ref,
+                leg_b.ref,
+                str(w),
+                str(attempts),
+                str(start_at),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(workers)
+    ]
+    results = []
+    for process in processes:
+        out, _ = process.communicate(timeout=150)
+        assert process.returncode == 0
+        results.append(json.loads(out))
+    booked = [key for r in results for key in r["booked"]]
+    replayed = [key for r in results for key in r["replayed"]]
+    # Demand (6 x 16 one-TEU requests) is far above capacity: every slot is sold, and not one more.
+    assert get_departure(ledger, single.ref).booked_teu == 20
+    assert get_departure(ledger, leg_a.ref).booked_teu == 9
+    assert get_departure(ledger, leg_b.ref).booked_teu == 9  # the two-leg bookings stopped where leg A filled
+    assert len(booked) == len(set(booked)) == 20 + 9
+    # A key shared by all workers is booked once; the others got that same booking back, or found it full.
+    for key in {k for k in booked + replayed if k.startswith("shared-")}:
+        assert booked.count(key) == 1
+    confirmed = list_bookings(ledger, status="confirmed")
+    assert sorted(b.idempotency_key for b in confirmed) == sorted(booked)
+    assert all(len(b.departures) == (2 if leg_a.ref in b.departures else 1) for b in confirmed)
+    _counters_match_bookings(ledger)
+
+
+@pytest.mark.timeout(180)
+def test_a_killed_writer_leaves_every_committed_batch_and_no_partial_one(
+    ledger: Ledger, ledger_url: str
+) -> None:
+    leg_a = create_departure(ledger, "shuttle-east", "2020-06-01T09:00", capacity_teu=5000)
+    leg_b = create_departure(ledger, "shuttle-middle", "2020-06-03T09:00", capacity_teu=5000)
+    committed: list[str] = []
+    rng = random.Random(14083)
+    for round_ in range(3):
+        writer = subprocess.Popen(
+            [sys.executable, str(_BOOKER), "crash", ledger_url, leg_a.ref, leg_b.ref, f"r{round_}"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert writer.stdout is not None
+        for _ in range(5 + rng.randrange(10)):
+            line = writer.stdout.readline().strip()
+            assert line, "the writer stopped before it was killed"
+            committed.append(line)
+        time.sleep(rng.uniform(0, 0.05))  # land the kill anywhere in the next batch
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=30)
+        committed += [line.strip() for line in writer.stdout if line.strip()]
+        writer.stdout.close()
+
+        with open_ledger(ledger_url) as reopened:
+            batches: dict[str, list[Booking]] = {}
+            for booking in list_bookings(reopened):
+                batches.setdefault(booking.idempotency_key.rsplit("-", 1)[0], []).append(booking)
+            assert set(committed) <= set(batches), "a committed batch was lost"
+            for batch, bookings in batches.items():
+                assert len(bookings) == 3, f"batch {batch} is partial"
+                assert all(b.departures == (leg_a.ref, leg_b.ref) for b in bookings)
+            _counters_match_bookings(reopened)
+            if reopened.dialect == "sqlite":
+                with reopened.reading() as connection:
+                    assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    assert len(committed) >= 15

@@ -214,17 +214,25 @@ class Booking:
         }
 
 
-def _booking(connection: Connection, row: Any, *, replayed: bool = False) -> Booking:
-    refs = (
-        connection.execute(
-            select(s.departures.c.ref)
-            .join(s.booking_legs, s.booking_legs.c.departure_id == s.departures.c.id)
-            .where(s.booking_legs.c.booking_id == row.id)
-            .order_by(s.booking_legs.c.seq)
-        )
-        .scalars()
-        .all()
+def _leg_refs(connection: Connection, booking_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The departure refs of each booking, in leg order, in one query."""
+    refs: dict[int, list[str]] = {i: [] for i in booking_ids}
+    query = (
+        select(s.booking_legs.c.booking_id, s.departures.c.ref)
+        .join(s.departures, s.booking_legs.c.departure_id == s.departures.c.id)
+        .where(s.booking_legs.c.booking_id.in_(list(booking_ids)))
+        .order_by(s.booking_legs.c.booking_id, s.booking_legs.c.seq)
     )
+    for booking_id, ref in connection.execute(query):
+        refs[booking_id].append(ref)
+    return refs
+
+
+def _booking(
+    connection: Connection, row: Any, *, replayed: bool = False, refs: Sequence[str] | None = None
+) -> Booking:
+    if refs is None:
+        refs = _leg_refs(connection, [row.id])[row.id]
     return Booking(
         id=row.id,
         idempotency_key=row.idempotency_key,
@@ -588,4 +596,6 @@ def list_bookings(
             query = query.where(s.bookings.c.status == status)
         if limit is not None:
             query = query.limit(limit)
-        return [_booking(connection, row) for row in connection.execute(query).all()]
+        rows = connection.execute(query).all()
+        refs = _leg_refs(connection, [row.id for row in rows]) if rows else {}
+        return [_booking(connection, row, refs=refs[row.id]) for row in rows]

@@ -135,7 +135,12 @@ def _create(
         teu = teu_decimal(teu, field="capacity_teu")
     except LedgerError as error:
         problems += error.problems
-    kg = line.capacity_kg if capacity_kg is None else capacity_kg
+    if capacity_kg is not None:
+        kg = capacity_kg
+    elif capacity_teu is None or problems:
+        kg = line.capacity_kg
+    else:  # a bigger or smaller vehicle than the line's default carries proportionally more or less weight
+        kg = int(Decimal(line.capacity_kg) * teu / Decimal(line.capacity_teu))
     if int(kg) <= 0:
         problems.append(Problem("capacity must be positive", field="capacity_kg", found=str(kg)))
     if status not in DEPARTURE_STATUSES:
@@ -186,7 +191,7 @@ def create_departure(
     vehicle
         The truck's plate, train or vessel.
     capacity_teu, capacity_kg
-        What this departure can carry; ``None`` takes the line's default.
+        What this departure can carry; ``None`` takes the line's default (for kg, scaled to ``capacity_teu``).
     status
         Normally ``scheduled``; history may be entered as ``departed`` or ``arrived``.
 

@@ -1,0 +1,56 @@
+"""A booking process for the concurrency and crash tests; run as a script, never imported by pytest.
+
+    python _booker.py race URL SINGLE_REF LEG_A_REF LEG_B_REF WORKER ATTEMPTS START_AT
+    python _booker.py crash URL LEG_A_REF LEG_B_REF PREFIX
+
+``race`` tries ATTEMPTS one-TEU bookings (alternately on SINGLE and on the two legs A+B), a quarter of them
+under keys shared by every worker, all from START_AT (a Unix time, so that the workers collide), and prints
+what it got as JSON. ``crash`` books batches of three two-leg bookings forever, one transaction per batch,
+printing each batch's id once it is committed; the test kills it with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from intermodal.exceptions import CapacityError
+from intermodal.ledger import BookingRequest, LegRef, book, book_many, open_ledger
+
+
+def race(url: str, single: str, leg_a: str, leg_b: str, worker: str, attempts: int, start_at: float) -> None:
+    ledger = open_ledger(url, migrate_schema=False)
+    time.sleep(max(0.0, start_at - time.time()))
+    result: dict[str, list[str]] = {"booked": [], "full": [], "replayed": []}
+    plan = [(f"w{worker}-{i}", [single] if i % 2 == 0 else [leg_a, leg_b]) for i in range(attempts)]
+    plan[::4] = [(f"shared-{i}", [single]) for i in range(len(plan[::4]))]
+    for key, legs in plan:
+        try:
+            made = book(ledger, idempotency_key=key, departures=legs, shipper="Race", teu=1, tonnes=1)
+        except CapacityError:
+            result["full"].append(key)
+        else:
+            result["replayed" if made.replayed else "booked"].append(key)
+    print(json.dumps(result), flush=True)
+
+
+def crash(url: str, leg_a: str, leg_b: str, prefix: str) -> None:
+    ledger = open_ledger(url, migrate_schema=False)
+    batch = 0
+    while True:
+        requests = [
+            BookingRequest(f"{prefix}-{batch}-{j}", (LegRef(leg_a), LegRef(leg_b)), "Crash", teu=1, tonnes=1)
+            for j in range(3)
+        ]
+        book_many(ledger, requests)
+        print(f"{prefix}-{batch}", flush=True)
+        batch += 1
+
+
+if __name__ == "__main__":
+    mode, *args = sys.argv[1:]
+    if mode == "race":
+        race(args[0], args[1], args[2], args[3], args[4], int(args[5]), float(args[6]))
+    else:
+        crash(*args)
