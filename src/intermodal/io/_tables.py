@@ -70,6 +70,8 @@ class Table:
 
     file: str
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    #: key (first column) of each row dropped for a problem, so references to it raise no second problem
+    broken: set[str] = field(default_factory=set)
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return iter(self.rows)
@@ -125,6 +127,8 @@ def read_table(
                 ok = False
         if ok:
             table.rows.append((line, row))
+        else:
+            table.broken.add((raw.get(next(iter(columns))) or "").strip())
     return table
 
 

@@ -6,6 +6,7 @@ once, each with its file, row and field.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tomllib
 from pathlib import Path
@@ -172,22 +173,21 @@ def load_bundle(path: str | Path) -> Bundle:
     problems: list[Problem] = []
     manifest = _read_manifest(source, problems)
     factors = _read_factors(source, problems)
-    terminals = _read_terminals(source, factors, problems)
-    links, link_lines = _read_links(source, terminals, factors, problems)
-    crossings = _read_crossings(source, terminals, problems)
+    # Terminals whose row had a problem: references to them raise no second problem.
+    broken: set[str] = set()
+    terminals = _read_terminals(source, factors, problems, broken)
+    links, link_lines = _read_links(source, terminals, broken, factors, problems)
+    crossings = _read_crossings(source, terminals, broken, problems)
     _check_borders(links, link_lines, terminals, crossings, problems)
-    services = _read_services(source, terminals, links, factors, problems)
-    if (
-        manifest is not None
-        and manifest.access.emission_factor
-        and manifest.access.emission_factor not in factors
-    ):
+    services = _read_services(source, terminals, broken, links, factors, problems)
+    access_factor = manifest.access.emission_factor if manifest is not None else ""
+    if access_factor and access_factor not in factors and access_factor not in factors.broken:
         problems.append(
             Problem(
                 "unknown emission factor",
                 file="manifest.toml",
                 field="access.emission_factor",
-                found=manifest.access.emission_factor,
+                found=access_factor,
                 expected="an id in factors.csv",
             )
         )
@@ -199,7 +199,7 @@ def load_bundle(path: str | Path) -> Bundle:
         links=tuple(links),
         services=tuple(services),
         crossings=crossings,
-        factors=factors,
+        factors=dataclasses.replace(factors, broken=frozenset()),
         origin=str(path),
     )
 
@@ -324,7 +324,9 @@ def _read_factors(source: Source, problems: list[Problem]) -> FactorTable:
     factors: dict[str, EmissionFactor] = {}
     seen: dict[str, int] = {}
     lines: dict[str, int] = {}
-    for line, row in t.read_table(source, file, FACTORS, problems):
+    table = t.read_table(source, file, FACTORS, problems)
+    broken = set(table.broken)
+    for line, row in table:
         _check_source(file, line, row, problems)
         if _duplicate(file, line, "id", row["id"], seen, problems):
             continue
@@ -344,6 +346,7 @@ def _read_factors(source: Source, problems: list[Problem]) -> FactorTable:
                         expected="hub | " + " | ".join(m.value for m in Mode),
                     )
                 )
+                broken.add(row["id"])
                 continue
         expected_units = HUB_UNITS if factor_mode is None else LEG_UNITS
         if unit not in expected_units:
@@ -357,6 +360,7 @@ def _read_factors(source: Source, problems: list[Problem]) -> FactorTable:
                     expected=" | ".join(sorted(u.value for u in expected_units)),
                 )
             )
+            broken.add(row["id"])
             continue
         factors[row["id"]] = EmissionFactor(
             id=row["id"],
@@ -402,7 +406,8 @@ def _read_factors(source: Source, problems: list[Problem]) -> FactorTable:
         adjustments.append(
             Adjustment(row["id"], row["mode"], cond, row["multiplier"], row["description"], row["source"])
         )
-    return FactorTable(factors, tuple(adjustments))
+    # Factors with a problem already reported: references to them raise no second problem.
+    return FactorTable(factors, tuple(adjustments), frozenset(broken))
 
 
 def _check_factor(
@@ -414,7 +419,7 @@ def _check_factor(
     problems: list[Problem],
     field: str = "emission_factor",
 ) -> None:
-    if factor_id is None:
+    if factor_id is None or factor_id in factors.broken:
         return
     if factor_id not in factors:
         problems.append(
@@ -441,11 +446,15 @@ def _check_factor(
         )
 
 
-def _read_terminals(source: Source, factors: FactorTable, problems: list[Problem]) -> dict[str, Terminal]:
+def _read_terminals(
+    source: Source, factors: FactorTable, problems: list[Problem], broken: set[str]
+) -> dict[str, Terminal]:
     file = "terminals.csv"
     terminals: dict[str, Terminal] = {}
     seen: dict[str, int] = {}
-    for line, row in t.read_table(source, file, TERMINALS, problems):
+    table = t.read_table(source, file, TERMINALS, problems)
+    broken |= table.broken
+    for line, row in table:
         _check_source(file, line, row, problems)
         if _duplicate(file, line, "id", row["id"], seen, problems):
             continue
@@ -483,10 +492,13 @@ def _check_terminal(
     terminal_id: str,
     mode: Mode,
     terminals: dict[str, Terminal],
+    broken: set[str],
     problems: list[Problem],
     what: str,
 ) -> bool:
     terminal = terminals.get(terminal_id)
+    if terminal is None and terminal_id in broken:
+        return False  # already reported where the terminal is defined
     if terminal is None:
         problems.append(
             Problem(
@@ -515,7 +527,11 @@ def _check_terminal(
 
 
 def _read_links(
-    source: Source, terminals: dict[str, Terminal], factors: FactorTable, problems: list[Problem]
+    source: Source,
+    terminals: dict[str, Terminal],
+    broken: set[str],
+    factors: FactorTable,
+    problems: list[Problem],
 ) -> tuple[list[Link], dict[str, int]]:
     file = "links.csv"
     geometry = _read_geometry(source, problems)
@@ -526,8 +542,12 @@ def _read_links(
         _check_source(file, line, row, problems)
         if _duplicate(file, line, "id", row["id"], seen, problems):
             continue
-        ok = _check_terminal(file, line, "from", row["from"], row["mode"], terminals, problems, "link starts")
-        ok &= _check_terminal(file, line, "to", row["to"], row["mode"], terminals, problems, "link ends")
+        ok = _check_terminal(
+            file, line, "from", row["from"], row["mode"], terminals, broken, problems, "link starts"
+        )
+        ok &= _check_terminal(
+            file, line, "to", row["to"], row["mode"], terminals, broken, problems, "link ends"
+        )
         if row["from"] == row["to"]:
             problems.append(
                 Problem(
@@ -625,7 +645,7 @@ def _read_geometry(source: Source, problems: list[Problem]) -> dict[str, tuple[t
 
 
 def _read_crossings(
-    source: Source, terminals: dict[str, Terminal], problems: list[Problem]
+    source: Source, terminals: dict[str, Terminal], broken: set[str], problems: list[Problem]
 ) -> dict[str, BorderCrossing]:
     file = "crossings.csv"
     crossings: dict[str, BorderCrossing] = {}
@@ -633,6 +653,8 @@ def _read_crossings(
     for line, row in t.read_table(source, file, CROSSINGS, problems, optional=True):
         _check_source(file, line, row, problems)
         if _duplicate(file, line, "terminal", row["terminal"], seen, problems):
+            continue
+        if row["terminal"] in broken:
             continue
         if row["terminal"] not in terminals:
             problems.append(
@@ -683,6 +705,7 @@ def _check_borders(
 def _read_services(
     source: Source,
     terminals: dict[str, Terminal],
+    broken: set[str],
     links: list[Link],
     factors: FactorTable,
     problems: list[Problem],
@@ -713,9 +736,12 @@ def _read_services(
 
     stops_file = "service_stops.csv"
     stops: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for line, row in t.read_table(source, stops_file, STOPS, problems, optional=not rows):
+    stop_table = t.read_table(source, stops_file, STOPS, problems, optional=not rows)
+    # a service with a bad stop row is not checked hop by hop: its hops would only repeat that problem
+    incomplete = set(stop_table.broken)
+    for line, row in stop_table:
         if row["service_id"] not in rows:
-            if row["service_id"] not in seen:
+            if row["service_id"] not in seen and row["service_id"] not in table.broken:
                 problems.append(
                     Problem(
                         "unknown service",
@@ -733,6 +759,8 @@ def _read_services(
     dates_file = "calendar_dates.csv"
     for line, row in t.read_table(source, dates_file, CALENDAR_DATES, problems, optional=True):
         if row["service_id"] not in rows:
+            if row["service_id"] in table.broken or row["service_id"] in seen:
+                continue
             problems.append(
                 Problem(
                     "unknown service",
@@ -772,6 +800,7 @@ def _read_services(
                 stop["terminal"],
                 row["mode"],
                 terminals,
+                broken,
                 problems,
                 f"{row['mode'].value} service stops",
             )
@@ -816,6 +845,7 @@ def _read_services(
                     (prev["terminal"], stop["terminal"], row["mode"]) not in by_pair
                     and prev["terminal"] in terminals
                     and stop["terminal"] in terminals
+                    and service_id not in incomplete
                 ):
                     problems.append(
                         Problem(

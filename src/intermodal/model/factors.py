@@ -79,6 +79,8 @@ class FactorTable:
 
     factors: Mapping[str, EmissionFactor]
     adjustments: tuple[Adjustment, ...] = ()
+    #: ids of rows that failed validation (only while loading; a loaded bundle has none)
+    broken: frozenset[str] = frozenset()
 
     def __getitem__(self, factor_id: str) -> EmissionFactor:
         return self.factors[factor_id]

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from intermodal.exceptions import InputError, NoRouteError
 
@@ -22,7 +23,8 @@ NO_ANSWER, BAD_INPUT = 1, 2
 
 def fail(lines: list[str], code: int) -> NoReturn:
     for line in lines:
-        err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+        # escape: "[field]" in a problem is text, not rich markup
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -1,0 +1,53 @@
+"""intermodal: road-rail-water freight networks, door-to-door routes by time, cost and CO2e, and operations.
+
+The curated public API; everything else is internal and may change::
+
+    import intermodal as im
+    bundle = im.load_scenario("chongqing")
+    shipment = im.make_shipment(bundle, teu=2, cargo="reefer", ready="2020-04-03T08:00+08:00")
+    result = im.find_routes(bundle, "nanpeng", "bangkok", shipment, objective="pareto")
+    for option in result.options:
+        print(option.duration_h, option.cost, option.co2e_kg_wtw)
+"""
+
+from intermodal.exceptions import (
+    BundleError,
+    FactorError,
+    InputError,
+    IntermodalError,
+    NoRouteError,
+    PlaceError,
+    Problem,
+    ShipmentError,
+)
+from intermodal.io import list_scenarios, load_bundle, load_scenario, validate_bundle
+from intermodal.model import Bundle, Cargo, Itinerary, Mode, Shipment
+from intermodal.planners.routing import Objective, RouteResult, find_routes
+from intermodal.planners.shipments import make_shipment
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Bundle",
+    "BundleError",
+    "Cargo",
+    "FactorError",
+    "InputError",
+    "IntermodalError",
+    "Itinerary",
+    "Mode",
+    "NoRouteError",
+    "Objective",
+    "PlaceError",
+    "Problem",
+    "RouteResult",
+    "Shipment",
+    "ShipmentError",
+    "__version__",
+    "find_routes",
+    "list_scenarios",
+    "load_bundle",
+    "load_scenario",
+    "make_shipment",
+    "validate_bundle",
+]

@@ -1,0 +1,164 @@
+"""Route options: totals are sums, cargo rules hold, the Chongqing scenario agrees with the facts."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+import intermodal as im
+from intermodal.model import Itinerary
+
+MINI = Path(__file__).parents[1] / "io" / "bundles" / "mini"
+READY = "2020-04-03T08:00+08:00"
+
+
+@pytest.fixture(scope="module")
+def chongqing() -> im.Bundle:
+    return im.load_scenario("chongqing")
+
+
+def assert_consistent(it: Itinerary) -> None:
+    """Totals equal the sum of legs and hubs; times run forward; legs chain up."""
+    assert math.isclose(it.cost, sum(g.cost for g in it.legs) + sum(h.cost for h in it.hubs))
+    assert math.isclose(it.distance_km, sum(g.distance_km for g in it.legs))
+    wtw = sum(g.emissions.wtw_kg for g in it.legs) + sum(h.emissions.wtw_kg for h in it.hubs)
+    assert math.isclose(it.co2e_kg_wtw, wtw)
+    assert math.isclose(it.co2e_kg_wtw, it.co2e_kg_wtt + it.co2e_kg_ttw)
+    for a, b in zip(it.legs, it.legs[1:], strict=False):
+        assert a.to_id == b.from_id
+        assert a.arrive <= b.depart
+    for g in it.legs:
+        assert g.depart < g.arrive and g.distance_km > 0
+    for h in it.hubs:
+        assert h.start <= h.end
+    doc = it.to_dict(rank=1)
+    assert doc["total"]["cost"] == pytest.approx(
+        sum(g["cost"] for g in doc["legs"]) + sum(h["cost"] for h in doc["hubs"]), abs=0.05
+    )
+
+
+def test_nanpeng_bangkok_reefer_pareto_has_road_and_rail_sea(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    result = im.find_routes(chongqing, "nanpeng", "bangkok", s, objective="pareto")
+    for o in result.options:
+        assert_consistent(o)
+    road = [o for o in result.options if o.modes == (im.Mode.ROAD,)]
+    rail_sea = [o for o in result.options if {im.Mode.RAIL, im.Mode.SEA} <= set(o.modes)]
+    assert road and rail_sea
+    middle = road[0]
+    shuttle = [g for g in middle.legs if g.service == "shuttle-middle"]
+    assert shuttle, "the all-road option rides the Middle line"
+    leg_hours = (shuttle[0].arrive - shuttle[0].depart).total_seconds() / 3600
+    assert 96 <= leg_hours <= 98  # Global Times 2017 (96 h), SCIO 2020 (about 98 h)
+    assert middle.distance_km == pytest.approx(2800)  # Global Times 2017
+    best = min(rail_sea, key=lambda o: o.arrive)
+    assert best.arrive > middle.arrive  # slower
+    assert best.cost < middle.cost  # but cheaper
+    assert best.co2e_kg_wtw < middle.co2e_kg_wtw  # and lower in CO2e
+    qinzhou = [g for g in best.legs if g.mode is im.Mode.RAIL and g.to_id == "qinzhou"]
+    assert (
+        qinzhou and 40 <= (qinzhou[0].arrive - qinzhou[0].depart).total_seconds() / 3600 <= 56
+    )  # about 2 days
+
+
+def test_reefer_only_through_reefer_terminals_and_services(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    for dest in ("bangkok", "hanoi", "singapore", "shanghai"):
+        for o in im.find_routes(chongqing, "nanpeng", dest, s).options:
+            for h in o.hubs:
+                if h.kind == "handling":
+                    assert chongqing.terminals[h.terminal_id].reefer
+            for g in o.legs:
+                if g.service:
+                    assert chongqing.service(g.service).reefer
+
+
+def test_dangerous_goods_avoid_the_tunnel(chongqing: im.Bundle) -> None:
+    general = im.make_shipment(chongqing, teu=2, ready=READY)
+    dg = im.make_shipment(chongqing, teu=2, cargo="dg:3", ready=READY)
+    fast = im.find_routes(chongqing, "foeryan", "nanpeng", general, objective="fastest").options[0]
+    assert fast.legs[0].distance_km == pytest.approx(12)  # the Longzhouwan tunnel, 15 minutes
+    assert fast.duration_h == pytest.approx(0.25)
+    for o in im.find_routes(chongqing, "foeryan", "nanpeng", dg).options:
+        assert all(g.distance_km != 12 for g in o.legs)
+
+
+def test_cross_border_legs_clear_customs(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, ready=READY)
+    for o in im.find_routes(chongqing, "nanpeng", "hanoi", s).options:
+        crossings = {h.terminal_id for h in o.hubs if h.kind == "clearance"}
+        assert crossings & {"youyiguan", "dongxing", "pingxiang", "haiphong", "qinzhou"}
+
+
+def test_due_time_prunes_and_explains(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY, due="2020-04-05T08:00+08:00")
+    with pytest.raises(im.NoRouteError) as err:
+        im.find_routes(chongqing, "nanpeng", "bangkok", s)
+    assert "due time" in err.value.reasons[0] and "late" in err.value.reasons[0]
+
+
+def test_no_dangerous_goods_route_says_which_parts_forbid_it() -> None:
+    b = im.load_bundle(MINI)
+    s = im.make_shipment(b, teu=1, cargo="dg:8", ready=READY)
+    with pytest.raises(im.NoRouteError) as err:
+        im.find_routes(b, "hub", "city", s)
+    text = " ".join(err.value.reasons)
+    assert "dangerous goods class 8" in text
+    assert "hub-border is closed to dangerous goods" in text or "does not" in text
+
+
+def test_unknown_place_suggests_names(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, ready=READY)
+    with pytest.raises(im.PlaceError) as err:
+        im.find_routes(chongqing, "nanpen", "bangkok", s)
+    assert "nanpeng" in str(err.value) and err.value.problems[0].field == "from"
+
+
+def test_places_by_locode_name_and_coordinates(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, ready=READY)
+    by_code = im.find_routes(chongqing, "nanpeng", "THBKK", s)
+    assert by_code.destination.terminal_id == "bangkok"
+    by_zh = im.find_routes(chongqing, "重庆公路物流基地（南彭）", "bangkok", s)
+    assert by_zh.origin.terminal_id == "nanpeng"
+    by_point = im.find_routes(chongqing, "29.50,106.50", "bangkok", s)
+    first = by_point.options[0].legs[0]
+    assert first.from_id == "29.50,106.50" and first.mode is im.Mode.ROAD
+    with pytest.raises(im.PlaceError, match="too far"):
+        im.find_routes(chongqing, "40.0,90.0", "bangkok", s)
+
+
+def test_impossible_shipments_are_input_errors(chongqing: im.Bundle) -> None:
+    with pytest.raises(im.ShipmentError) as err:
+        im.make_shipment(chongqing, teu=-1, tonnes=100, cargo="dg:x", ready="tomorrow", due="2020-01-01")
+    fields = {p.field for p in err.value.problems}
+    assert {"teu", "cargo", "ready"} <= fields
+    with pytest.raises(im.ShipmentError, match="per TEU"):
+        im.make_shipment(chongqing, teu=1, tonnes=60)
+    with pytest.raises(im.ShipmentError, match="due"):
+        im.make_shipment(chongqing, teu=1, ready=READY, due="2020-04-01T00:00+08:00")
+
+
+def test_objectives_rank_the_same_set(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, ready=READY)
+    runs = {o: im.find_routes(chongqing, "nanpeng", "singapore", s, objective=o) for o in im.Objective}
+    ids = {o: {it.id for it in r.options} for o, r in runs.items()}
+    assert len({frozenset(v) for v in ids.values()}) == 1
+    assert runs[im.Objective.CHEAPEST].options[0].cost == min(
+        it.cost for it in runs[im.Objective.PARETO].options
+    )
+    greenest = runs[im.Objective.GREENEST].options[0].co2e_kg_wtw
+    assert greenest == min(it.co2e_kg_wtw for it in runs[im.Objective.PARETO].options)
+
+
+def test_json_shape_is_stable(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    doc = im.find_routes(chongqing, "nanpeng", "bangkok", s).to_dict()
+    leg_keys = {"mode", "from", "to", "depart", "arrive", "distance_km", "cost", "co2e_kg_wtw", "co2e_kg_ttw"}
+    total_keys = {"distance_km", "cost", "co2e_kg_wtw", "co2e_kg_ttw", "duration_h"}
+    for option in doc["options"]:
+        assert total_keys <= set(option["total"])
+        for leg in option["legs"]:
+            assert leg_keys <= set(leg)
+        assert {"service", "departure"} <= set(option["legs"][0])

@@ -1,0 +1,34 @@
+"""The public API is curated: this list changes only on purpose."""
+
+import intermodal
+
+
+def test_public_api_is_exactly_this() -> None:
+    assert sorted(intermodal.__all__) == sorted(
+        [
+            "Bundle",
+            "BundleError",
+            "Cargo",
+            "FactorError",
+            "InputError",
+            "IntermodalError",
+            "Itinerary",
+            "Mode",
+            "NoRouteError",
+            "Objective",
+            "PlaceError",
+            "Problem",
+            "RouteResult",
+            "Shipment",
+            "ShipmentError",
+            "__version__",
+            "find_routes",
+            "list_scenarios",
+            "load_bundle",
+            "load_scenario",
+            "make_shipment",
+            "validate_bundle",
+        ]
+    )
+    for name in intermodal.__all__:
+        assert hasattr(intermodal, name), name
