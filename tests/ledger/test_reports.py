@@ -9,11 +9,13 @@ import pytest
 from intermodal.exceptions import LedgerError
 from intermodal.ledger import (
     Ledger,
+    Line,
     book,
     cancel_booking,
     create_departure,
     set_departure_status,
     throughput_report,
+    upsert_lines,
 )
 
 
@@ -115,3 +117,27 @@ def test_the_report_serialises(small: Ledger) -> None:
     assert data["total"]["trips"] == 3 and len(data["rows"]) == 6
     records = report.to_records()
     assert records[-1]["key"] == "total" and records[-1]["trips_yoy"] == pytest.approx(2.0)
+
+
+def test_both_directions_of_a_line_report_as_one(ledger: Ledger) -> None:
+    upsert_lines(
+        ledger,
+        [
+            Line(
+                "shuttle-east-nb",
+                "East line (Hanoi-Chongqing)",
+                "东线（北上）",
+                zone="Asia/Ho_Chi_Minh",
+                commercial_line="shuttle-east",
+            )
+        ],
+    )
+    _trip(ledger, "shuttle-east", "2020-01-05T09:00", [(2, 10, 10)])
+    _trip(ledger, "shuttle-east-nb", "2020-01-06T08:00", [(1, 5, 5)])
+    _trip(ledger, "shuttle-west", "2020-01-07T08:00", [(1, 1, 1)])
+    report = throughput_report(ledger, "2020Q1", by="line")
+    east = next(row for row in report.rows if row.key == "shuttle-east")
+    assert east.current.trips == 2 and east.current.teu == 3
+    assert "shuttle-east-nb" not in {row.key for row in report.rows}
+    assert throughput_report(ledger, "2020Q1", line="shuttle-east").total.current.trips == 2
+    assert throughput_report(ledger, "2020Q1", line="shuttle-east-nb").total.current.trips == 1

@@ -12,7 +12,7 @@ from sqlalchemy import DateTime, column, inspect, select, table
 from sqlalchemy.exc import StatementError
 
 from intermodal.exceptions import LedgerError
-from intermodal.ledger import ENV_URL, Ledger, create_departure, open_ledger, resolve_url
+from intermodal.ledger import ENV_URL, Ledger, create_departure, list_lines, open_ledger, resolve_url
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import downgrade, migrate, schema_revision
 
@@ -45,13 +45,13 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
 
 
 def test_migrations_create_exactly_the_schema_the_code_uses(ledger: Ledger) -> None:
-    assert schema_revision(ledger) == "0001"
+    assert schema_revision(ledger) == "0002"
     with ledger.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, s.metadata)
     assert differences == []
     migrate(ledger)  # a second run is a no-op
-    assert schema_revision(ledger) == "0001"
+    assert schema_revision(ledger) == "0002"
 
 
 def test_migrations_go_down_and_up_again(ledger: Ledger) -> None:
@@ -80,7 +80,9 @@ def test_times_are_stored_in_utc_and_shown_in_the_terminals_zone(ledger: Ledger)
 def test_a_naive_datetime_is_never_guessed(ledger: Ledger) -> None:
     with pytest.raises(StatementError, match="aware"), ledger.engine.begin() as connection:
         connection.execute(
-            s.lines.insert().values(id="x", name_en="x", capacity_teu=2, capacity_kg=1, zone="UTC")
+            s.lines.insert().values(
+                id="x", name_en="x", capacity_teu=2, capacity_kg=1, zone="UTC", commercial_line="x"
+            )
         )
         connection.execute(
             s.departures.insert().values(
@@ -94,3 +96,18 @@ def test_a_naive_datetime_is_never_guessed(ledger: Ledger) -> None:
                 created_at=dt.datetime.now(dt.UTC),
             )
         )
+
+
+def test_upgrading_from_0001_keeps_the_data(tmp_path: Path) -> None:
+    ledger = open_ledger(tmp_path / "old.sqlite3", migrate_schema=False)
+    migrate(ledger, revision="0001")
+    with ledger.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO lines (id, name_en, name_zh, capacity_teu, capacity_kg, zone) "
+            "VALUES ('shuttle-east', 'East', '东线', 2, 28000, 'Asia/Shanghai')"
+        )
+    migrate(ledger)
+    assert schema_revision(ledger) == "0002"
+    (line,) = list_lines(ledger)
+    assert (line.id, line.name_zh, line.commercial_line) == ("shuttle-east", "东线", "shuttle-east")
+    ledger.dispose()

@@ -81,6 +81,8 @@ lines = Table(
     Column("capacity_teu", TEU, nullable=False),
     Column("capacity_kg", BigInteger, nullable=False),
     Column("zone", String(64), nullable=False, server_default="Asia/Shanghai"),
+    # The commercial line a service belongs to (both directions of a shuttle are one line); added in 0002.
+    Column("commercial_line", String(64), nullable=False),
     CheckConstraint("capacity_teu > 0", name="capacity_teu_positive"),
     CheckConstraint("capacity_kg > 0", name="capacity_kg_positive"),
 )

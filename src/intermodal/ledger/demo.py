@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -85,7 +86,7 @@ _LINE_PROFILE: dict[str, tuple[float, str, str, int]] = {
     "shuttle-asia-europe": (0.12, "hanoi", "Asia/Ho_Chi_Minh", 45),
 }
 _DEFAULT_PROFILE = (0.10, "border", "Asia/Shanghai", 72)
-_ORIGIN = "nanpeng"
+_ORIGIN, _ORIGIN_ZONE = "nanpeng", "Asia/Shanghai"
 _CARGO = (("general", 0.72), ("reefer", 0.22), ("dangerous", 0.06))
 _TEU_PER_TRIP = Decimal(2)
 _DEMO_VEHICLE = "demo-"
@@ -100,6 +101,21 @@ class DemoSummary:
     bookings: int
     events: int
     seed: int
+
+
+def _profile(line: Line) -> tuple[float, str, str, int]:
+    return _LINE_PROFILE.get(line.commercial_line or line.id, _DEFAULT_PROFILE)
+
+
+def _ends(line: Line) -> tuple[str, str, str, str, int]:
+    """Where a demo trip starts and ends, with zones, and its transit hours.
+
+    A service whose origin zone is not Chongqing's runs towards Chongqing (a northbound service).
+    """
+    _, far, far_zone, hours = _profile(line)
+    if line.zone == _ORIGIN_ZONE:
+        return _ORIGIN, _ORIGIN_ZONE, far, far_zone, hours
+    return far, line.zone, _ORIGIN, _ORIGIN_ZONE, hours
 
 
 def _container_number(serial: int) -> str:
@@ -137,8 +153,10 @@ def _quarter_rows(
     rng: random.Random, period: Period, target: QuarterTarget, lines: Sequence[Line], serial: list[int]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int]]]:
     """Departures and bookings of one quarter; bookings point at their departure by index."""
-    profiles = [_LINE_PROFILE.get(line.id, _DEFAULT_PROFILE) for line in lines]
-    per_line = _split(target.trips, [p[0] for p in profiles])
+    # A commercial line's share is split evenly between its services (its two directions).
+    members = Counter(line.commercial_line for line in lines)
+    line_shares = [_profile(line)[0] / members[line.commercial_line] for line in lines]
+    per_line = _split(target.trips, line_shares)
     days = (period.end - period.start).days
     departures: list[dict[str, Any]] = []
     for line, count in zip(lines, per_line, strict=True):
@@ -270,7 +288,7 @@ def load_demo(
     rng = random.Random(seed)
     serial = [0]
     plan = [_quarter_rows(rng, parse_period(q), DEMO_TARGETS[q], lines, serial) for q in chosen]
-    profiles = {line.id: _LINE_PROFILE.get(line.id, _DEFAULT_PROFILE) for line in lines}
+    ends = {line.id: _ends(line) for line in lines}
 
     def work(connection: Connection) -> DemoSummary:
         if not reset and not _is_demo_only(connection):
@@ -313,8 +331,8 @@ def load_demo(
                         "booking_id": booking_ids[bookings[b]["idempotency_key"]],
                         "seq": 0,
                         "departure_id": ids[departures[d]["ref"]],
-                        "from_place": _ORIGIN,
-                        "to_place": profiles[departures[d]["line_id"]][1],
+                        "from_place": ends[departures[d]["line_id"]][0],
+                        "to_place": ends[departures[d]["line_id"]][2],
                     }
                     for b, d in legs
                 ],
@@ -323,13 +341,13 @@ def load_demo(
                 events = []
                 for b, d in legs:
                     departure, booking = departures[d], bookings[b]
-                    _, place, zone, hours = profiles[departure["line_id"]]
+                    start, start_zone, place, zone, hours = ends[departure["line_id"]]
                     leave: dt.datetime = departure["departs_at"]
                     arrive = leave + dt.timedelta(hours=hours)
                     for kind, code, at, where, in_zone in (
-                        ("EQUIPMENT", "GTIN", leave - dt.timedelta(hours=5), _ORIGIN, departure["zone"]),
-                        ("EQUIPMENT", "LOAD", leave - dt.timedelta(hours=2), _ORIGIN, departure["zone"]),
-                        ("TRANSPORT", "DEPA", leave, _ORIGIN, departure["zone"]),
+                        ("EQUIPMENT", "GTIN", leave - dt.timedelta(hours=5), start, start_zone),
+                        ("EQUIPMENT", "LOAD", leave - dt.timedelta(hours=2), start, start_zone),
+                        ("TRANSPORT", "DEPA", leave, start, start_zone),
                         ("TRANSPORT", "ARRI", arrive, place, zone),
                         ("SHIPMENT", "RELS", arrive + dt.timedelta(hours=3), place, zone),
                         ("EQUIPMENT", "GTOT", arrive + dt.timedelta(hours=5), place, zone),

@@ -1,5 +1,8 @@
-"""Lines: the scheduled services whose departures the ledger records (the six ASEAN highway shuttle lines...).
+"""Lines: the scheduled services whose departures the ledger records (the ASEAN highway shuttle lines...).
 
+A ledger line is one scheduled service of the network (``shuttle-east``, ``shuttle-east-nb``), so that the
+route engine's ``service`` and ``departure`` ids name ledger departures directly. ``commercial_line`` groups
+the services that are one line to the operator (both directions of a shuttle); reports by line add them up.
 The ledger keeps its own copy of each line's names and default capacity, so that it works before and without a
 network bundle; :func:`upsert_lines` refreshes that copy from a scenario's services.
 """
@@ -41,6 +44,8 @@ class Line:
         What one departure carries, in kg; ``None`` for ``capacity_teu`` × :data:`DEFAULT_KG_PER_TEU`.
     zone
         The IANA time zone of the line's origin terminal, in which its departures are shown.
+    commercial_line
+        The line this service belongs to commercially; ``None`` for its own id.
     """
 
     id: str
@@ -49,8 +54,11 @@ class Line:
     capacity_teu: Decimal = Decimal(2)
     capacity_kg: int | None = None
     zone: str = "Asia/Shanghai"
+    commercial_line: str | None = None
 
     def __post_init__(self) -> None:
+        if not self.commercial_line:
+            object.__setattr__(self, "commercial_line", self.id)
         object.__setattr__(self, "capacity_teu", teu_decimal(self.capacity_teu, field="capacity_teu"))
         if self.capacity_kg is None:
             object.__setattr__(self, "capacity_kg", int(self.capacity_teu * DEFAULT_KG_PER_TEU))
@@ -70,10 +78,11 @@ class Line:
         return data
 
 
-def line_from_service(service: Any) -> Line:
+def line_from_service(service: Any, *, zone: str | None = None) -> Line:
     """Build a :class:`Line` from a network-model service or a mapping with the same fields.
 
-    Reads ``id``, ``name_en``, ``name_zh``, ``capacity_teu`` and, where present, ``capacity_kg`` and ``zone``.
+    Reads ``id``, ``name_en``, ``name_zh``, ``capacity_teu`` and, where present, ``capacity_kg``, ``zone`` and
+    ``line`` (the commercial line). ``zone`` overrides the service's zone: pass its first terminal's.
     """
 
     def get(name: str, default: Any = None) -> Any:
@@ -88,7 +97,8 @@ def line_from_service(service: Any) -> Line:
         name_zh=str(get("name_zh") or ""),
         capacity_teu=Decimal(str(get("capacity_teu", 2))),
         capacity_kg=None if capacity_kg is None else int(capacity_kg),
-        zone=str(get("zone") or "Asia/Shanghai"),
+        zone=zone or str(get("zone") or "Asia/Shanghai"),
+        commercial_line=str(get("line") or "") or None,
     )
 
 
@@ -119,6 +129,7 @@ def _line(row: Any) -> Line:
         capacity_teu=row.capacity_teu,
         capacity_kg=row.capacity_kg,
         zone=row.zone,
+        commercial_line=row.commercial_line,
     )
 
 

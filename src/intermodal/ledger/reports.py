@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -188,19 +188,21 @@ class _Daily:
     by_day: dict[tuple[str, dt.date], Throughput]
     other_currency: int
 
-    def total(self, period: Period, line: str | None = None) -> Throughput:
+    def total(self, period: Period, services: Collection[str] | None = None) -> Throughput:
         result = Throughput()
         for (line_id, day), amount in self.by_day.items():
-            if period.start <= day < period.end and (line is None or line_id == line):
+            if period.start <= day < period.end and (services is None or line_id in services):
                 result = result + amount
         return result
 
 
-def _daily(ledger: Ledger, start: dt.date, end: dt.date, currency: str, line: str | None) -> _Daily:
+def _daily(
+    ledger: Ledger, start: dt.date, end: dt.date, currency: str, services: Collection[str] | None
+) -> _Daily:
     d, b, bl = s.departures, s.bookings, s.booking_legs
     in_window = and_(d.c.service_date >= start, d.c.service_date < end, d.c.status.in_(_COUNTED))
-    if line is not None:
-        in_window = and_(in_window, d.c.line_id == line)
+    if services is not None:
+        in_window = and_(in_window, d.c.line_id.in_(list(services)))
     trips = (
         select(d.c.line_id, d.c.service_date, func.count(d.c.id), func.sum(d.c.capacity_teu))
         .where(in_window)
@@ -253,7 +255,7 @@ def throughput_report(
         A :class:`~intermodal.ledger.periods.Period` or its text: ``2020Q1``, ``2020-03``, ``2020H1``,
         ``2020``.
     line
-        Only this line (its id).
+        Only this commercial line (``shuttle-east``: both directions) or one service (``shuttle-east-nb``).
     by
         Split into rows by ``line`` or by ``month``; ``None`` gives the total only.
     currency
@@ -275,14 +277,25 @@ def throughput_report(
         raise LedgerError(Problem("unknown grouping", field="by", found=str(by), expected="line or month"))
     from intermodal.ledger.lines import list_lines
 
-    lines = {item.id: item for item in list_lines(ledger)}
-    if line is not None and line not in lines:
-        known = ", ".join(sorted(lines))
-        raise LedgerError(Problem("unknown line", field="line", found=line, expected=known))
+    services = {item.id: item for item in list_lines(ledger)}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for item in services.values():
+        groups[item.commercial_line or item.id].append(item.id)
+    chosen: set[str] | None = None
+    if line is not None:
+        chosen = set(groups.get(line, [])) or ({line} if line in services else set())
+        if not chosen:
+            known = ", ".join(sorted(groups))
+            raise LedgerError(Problem("unknown line", field="line", found=line, expected=known))
     start = min(period.previous().start, period.year_ago().start)
-    daily = _daily(ledger, start, period.end, currency, line)
+    daily = _daily(ledger, start, period.end, currency, chosen)
 
-    def row(key: str, label: str, label_zh: str, p: Period, only: str | None) -> ReportRow:
+    def names(key: str) -> tuple[str, str]:
+        # A commercial line is named after its service of the same id (the outbound one), if there is one.
+        item = services.get(key) or services[sorted(groups[key])[0]]
+        return item.name_en, item.name_zh
+
+    def row(key: str, label: str, label_zh: str, p: Period, only: Collection[str] | None) -> ReportRow:
         return ReportRow(
             key,
             label,
@@ -294,13 +307,17 @@ def throughput_report(
 
     rows: list[ReportRow] = []
     if by == "line":
-        chosen: Iterable[str] = [line] if line is not None else sorted(lines)
-        rows = [row(i, lines[i].name_en, lines[i].name_zh, period, i) for i in chosen]
+        keys = sorted(k for k, members in groups.items() if chosen is None or set(members) & chosen)
+        rows = [row(k, *names(k), period, set(groups[k]) & (chosen or set(groups[k]))) for k in keys]
     elif by == "month":
-        rows = [row(m.label, m.label, m.label, m, line) for m in period.month_periods()]
-    total_label = lines[line].name_en if line is not None else "All lines"
-    total_zh = lines[line].name_zh if line is not None else "全部线路"
-    total = row("total", total_label, total_zh, period, line)
+        rows = [row(m.label, m.label, m.label, m, chosen) for m in period.month_periods()]
+    if line is None:
+        total_label, total_zh = "All lines", "全部线路"
+    else:
+        total_label, total_zh = (
+            names(line) if line in groups else (services[line].name_en, services[line].name_zh)
+        )
+    total = row("total", total_label, total_zh, period, chosen)
     notes = []
     if daily.other_currency:
         notes.append(f"{daily.other_currency} bookings not in {currency} are left out of the value")
