@@ -1,0 +1,308 @@
+"""``intermodal ledger``: departures, bookings, cancellations, container events, CSV import and export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from intermodal.services.cli._output import BAD_INPUT, choice, console, fail, print_json, user_errors
+from intermodal.services.cli.report import DbOption, scenario_lines
+
+ledger_app = typer.Typer(
+    help="The operations ledger: departures, bookings, container events; CSV in and out.",
+    no_args_is_help=True,
+)
+
+FormatOption = Annotated[str, typer.Option("--format", help="table | json.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ledger_app, name="ledger")
+
+
+def _show(items: list[Any], columns: list[str], format: str) -> None:
+    """Print records (objects with ``to_dict``) as a table of ``columns`` or as JSON."""
+    choice(format, ["table", "json"], "--format")
+    rows = [item.to_dict() for item in items]
+    if format == "json":
+        print_json(rows)
+        return
+    table = Table(*columns, header_style="bold")
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
+
+
+@ledger_app.command("init")
+def init(
+    db: DbOption = None,
+    scenario: Annotated[str, typer.Option(help="Scenario whose services become ledger lines.")] = "chongqing",
+) -> None:
+    """Create or migrate the ledger, and load (or refresh) its lines from a scenario's services."""
+    from intermodal.ledger import open_ledger, upsert_lines
+
+    with user_errors():
+        lines = scenario_lines(scenario)
+        with open_ledger(db) as ledger:
+            count = upsert_lines(ledger, lines)
+            url = ledger.url
+    console.print(f"ledger ready at {url}: {count} lines from scenario {scenario}", highlight=False)
+
+
+@ledger_app.command("lines")
+def lines_(db: DbOption = None, format: FormatOption = "table") -> None:
+    """The lines (scheduled services) the ledger knows."""
+    from intermodal.ledger import list_lines, open_ledger
+
+    with user_errors(), open_ledger(db) as ledger:
+        items = list_lines(ledger)
+    _show(
+        items, ["id", "commercial_line", "name_en", "name_zh", "capacity_teu", "capacity_kg", "zone"], format
+    )
+
+
+@ledger_app.command("add-departure")
+def add_departure(
+    line: Annotated[str, typer.Argument(help="The line (service id), e.g. shuttle-middle.")],
+    departs: Annotated[str, typer.Argument(help="ISO 8601; without an offset, the line's local time.")],
+    vehicle: Annotated[str | None, typer.Option(help="Truck plate, train or vessel.")] = None,
+    capacity_teu: Annotated[str | None, typer.Option(help="Default: the line's.")] = None,
+    capacity_kg: Annotated[int | None, typer.Option(help="Default: the line's, scaled to the TEU.")] = None,
+    status: Annotated[str, typer.Option(help="scheduled | departed | arrived.")] = "scheduled",
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """Schedule a departure of a line."""
+    from intermodal.ledger import create_departure, open_ledger
+
+    with user_errors(), open_ledger(db) as ledger:
+        made = create_departure(
+            ledger,
+            line,
+            departs,
+            vehicle=vehicle,
+            capacity_teu=capacity_teu,
+            capacity_kg=capacity_kg,
+            status=status,  # type: ignore[arg-type]
+        )
+    _show([made], ["id", "ref", "departs", "capacity_teu", "capacity_kg", "status"], format)
+
+
+@ledger_app.command("set-status")
+def set_status(
+    departure: Annotated[str, typer.Argument(help="Departure id or ref.")],
+    status: Annotated[str, typer.Argument(help="departed | arrived | cancelled.")],
+    db: DbOption = None,
+) -> None:
+    """Move a departure on: scheduled → departed → arrived, or scheduled → cancelled."""
+    from intermodal.ledger import open_ledger, set_departure_status
+
+    with user_errors(), open_ledger(db) as ledger:
+        moved = set_departure_status(ledger, departure, status)  # type: ignore[arg-type]
+    console.print(f"{moved.ref}: {moved.status}", highlight=False)
+
+
+@ledger_app.command("departures")
+def departures(
+    line: Annotated[str | None, typer.Option(help="Only this line.")] = None,
+    start: Annotated[str | None, typer.Option(help="From this service date (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Before this service date (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """Departures in time order, times in each line's own zone."""
+    import datetime as dt
+
+    from intermodal.ledger import list_departures, open_ledger
+
+    try:
+        first = dt.date.fromisoformat(start) if start else None
+        last = dt.date.fromisoformat(end) if end else None
+    except ValueError as error:
+        fail([f"[--start/--end]: {error}"], BAD_INPUT)
+    with user_errors(), open_ledger(db) as ledger:
+        items = list_departures(ledger, line_id=line, start=first, end=last, limit=limit)
+    _show(items, ["id", "ref", "vehicle", "capacity_teu", "booked_teu", "booked_kg", "status"], format)
+
+
+@ledger_app.command("book")
+def book_(
+    key: Annotated[str, typer.Option("--key", help="Idempotency key: a retry with the same key books once.")],
+    shipper: Annotated[str, typer.Option(help="Who ships.")],
+    teu: Annotated[str, typer.Option(help="TEU in quarter steps (a 40-ft box is 2).")],
+    tonnes: Annotated[str, typer.Option(help="Gross cargo weight in tonnes.")],
+    departure: Annotated[
+        list[str] | None, typer.Option("--departure", help="A departure id or ref; repeat for each leg.")
+    ] = None,
+    itinerary: Annotated[
+        Path | None,
+        typer.Option(help="A route JSON file (intermodal route --format json) or one option of it."),
+    ] = None,
+    option: Annotated[int, typer.Option(help="With --itinerary: the option's rank.")] = 1,
+    value: Annotated[str, typer.Option(help="Declared cargo value.")] = "0",
+    currency: Annotated[str, typer.Option(help="ISO 4217 code.")] = "CNY",
+    cargo: Annotated[str, typer.Option(help="general, reefer, dangerous...")] = "general",
+    customs: Annotated[str, typer.Option(help="bonded | cleared.")] = "cleared",
+    equipment: Annotated[str | None, typer.Option(help="Container number.")] = None,
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """Book a shipment on departures (or on a route option's scheduled legs): every leg or none."""
+    from intermodal.ledger import book, book_itinerary, open_ledger
+
+    if bool(departure) == bool(itinerary):
+        fail(["give either --departure (one per leg) or --itinerary"], BAD_INPUT)
+    common: dict[str, Any] = {
+        "idempotency_key": key,
+        "shipper": shipper,
+        "teu": teu,
+        "tonnes": tonnes,
+        "value": value,
+        "currency": currency,
+        "cargo_class": cargo,
+        "customs_status": customs,
+        "equipment_ref": equipment,
+    }
+    with user_errors(), open_ledger(db) as ledger:
+        if itinerary is not None:
+            made = book_itinerary(ledger, _read_option(itinerary, option), **common)
+        else:
+            made = book(ledger, departures=list(departure or []), **common)
+    if made.replayed:
+        console.print("[yellow]note:[/] this key was booked before; here is that booking", highlight=False)
+    _show(
+        [made],
+        ["id", "idempotency_key", "departures", "teu", "tonnes", "value", "currency", "status"],
+        format,
+    )
+
+
+def _read_option(path: Path, rank: int) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        fail([f"[--itinerary]: cannot read {path}: {error}"], BAD_INPUT)
+    if isinstance(doc, dict) and "options" in doc:
+        for candidate in doc["options"]:
+            if candidate.get("rank") == rank:
+                return dict(candidate)
+        fail([f"[--option]: no option of rank {rank} in {path}"], BAD_INPUT)
+    if not isinstance(doc, dict):
+        fail([f"[--itinerary]: {path} holds no route option"], BAD_INPUT)
+    return doc
+
+
+@ledger_app.command("cancel")
+def cancel(
+    booking: Annotated[str, typer.Argument(help="Booking id or idempotency key.")],
+    db: DbOption = None,
+) -> None:
+    """Cancel a booking and release its capacity (once, however often it is retried)."""
+    from intermodal.ledger import cancel_booking, open_ledger
+
+    with user_errors(), open_ledger(db) as ledger:
+        made, released = cancel_booking(ledger, booking)
+    state = "cancelled; capacity released" if released else "was already cancelled; nothing released"
+    console.print(f"booking {made.id} ({made.idempotency_key}) {state}", highlight=False)
+
+
+@ledger_app.command("bookings")
+def bookings(
+    departure: Annotated[
+        str | None, typer.Option(help="Only bookings on this departure (id or ref).")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="confirmed | cancelled.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """Bookings by id."""
+    from intermodal.ledger import list_bookings, open_ledger
+
+    with user_errors(), open_ledger(db) as ledger:
+        items = list_bookings(ledger, departure=departure, status=status, limit=limit)
+    _show(items, ["id", "idempotency_key", "shipper", "teu", "tonnes", "value", "currency", "status"], format)
+
+
+@ledger_app.command("event")
+def event(
+    kind: Annotated[
+        str, typer.Argument(help="gate-in | loaded | departed | arrived | customs-released | ...")
+    ],
+    at: Annotated[str, typer.Option(help="ISO 8601; without an offset, local time in --zone.")],
+    place: Annotated[str, typer.Option(help="Terminal id or UN/LOCODE.")],
+    zone: Annotated[str, typer.Option(help="The place's IANA time zone.")] = "Asia/Shanghai",
+    equipment: Annotated[str | None, typer.Option(help="Container number.")] = None,
+    booking: Annotated[str | None, typer.Option(help="Booking id or idempotency key.")] = None,
+    departure: Annotated[str | None, typer.Option(help="Departure id or ref.")] = None,
+    classifier: Annotated[str, typer.Option(help="ACT (actual) | EST | PLN.")] = "ACT",
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """Record a container or shipment event (DCSA Track & Trace codes)."""
+    from intermodal.ledger import open_ledger, record_event
+
+    with user_errors(), open_ledger(db) as ledger:
+        made = record_event(
+            ledger,
+            kind,
+            at=at,
+            place=place,
+            zone=zone,
+            equipment_ref=equipment,
+            booking=booking,
+            departure=departure,
+            classifier=classifier,
+        )
+    _show([made], ["id", "kind", "eventTypeCode", "eventDateTime", "location", "equipmentReference"], format)
+
+
+@ledger_app.command("events")
+def events(
+    equipment: Annotated[str | None, typer.Option(help="Only this container.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """Events in time order, each in its place's zone."""
+    from intermodal.ledger import list_events, open_ledger
+
+    with user_errors(), open_ledger(db) as ledger:
+        items = list_events(ledger, equipment_ref=equipment, limit=limit)
+    _show(items, ["id", "kind", "eventTypeCode", "eventDateTime", "location", "equipmentReference"], format)
+
+
+@ledger_app.command("export")
+def export(
+    table: Annotated[str, typer.Argument(help="departures | bookings | events.")],
+    path: Annotated[Path, typer.Argument(help="The CSV file to write.")],
+    db: DbOption = None,
+) -> None:
+    """Write a table to CSV."""
+    from intermodal.ledger import export_csv, open_ledger
+
+    with user_errors(), open_ledger(db) as ledger:
+        count = export_csv(ledger, table, path)  # type: ignore[arg-type]
+    console.print(f"{count} {table} written to {path}", highlight=False)
+
+
+@ledger_app.command("import")
+def import_(
+    table: Annotated[str, typer.Argument(help="departures | bookings | events.")],
+    path: Annotated[Path, typer.Argument(help="The CSV file to read.")],
+    history: Annotated[
+        bool, typer.Option(help="Rows record the past: bookings may sit on departures that have left.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a CSV file's rows to a table: all of them, or (if any row is wrong) none."""
+    from intermodal.ledger import import_csv, open_ledger
+
+    with user_errors(), open_ledger(db) as ledger:
+        count = import_csv(ledger, table, path, history=history)  # type: ignore[arg-type]
+    console.print(f"{count} {table} imported from {path}", highlight=False)

@@ -1,0 +1,221 @@
+"""The ledger commands end to end: demo-data and report (the "done when"), bookings, events, CSV, charts.
+
+Each test runs the real typer app against its own SQLite file (the library's tests cover PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from intermodal.services.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "ledger.sqlite3")
+
+
+def test_demo_data_then_report_prints_the_seeds_figures(db: str) -> None:
+    _run("demo-data", "--db", db, "--no-events")
+    doc = json.loads(_run("report", "--period", "2020Q1", "--format", "json", "--db", db))
+    total = doc["total"]
+    assert (total["trips"], total["teu"]) == (403, 806)
+    assert total["tonnes"] == pytest.approx(6900, rel=0.005)
+    assert total["value"] == pytest.approx(167_000_000, rel=0.005)
+    assert total["growth_yoy"]["trips"] == pytest.approx(1.18, abs=0.01)
+    assert total["growth_yoy"]["tonnes"] == pytest.approx(2.86, abs=0.01)
+    assert total["growth_yoy"]["value"] == pytest.approx(0.91, abs=0.01)
+    table = _run("report", "--period", "2020Q1", "--by", "line", "--db", db)
+    assert "403" in table and "806" in table and "+117.8%" in table
+    by_month = _run("report", "--period", "2020Q1", "--by", "month", "--format", "csv", "--db", db)
+    rows = list(csv.DictReader(by_month.splitlines()))
+    assert [r["key"] for r in rows] == ["2020-01", "2020-02", "2020-03", "total"]
+    assert sum(int(r["trips"]) for r in rows[:3]) == int(rows[3]["trips"]) == 403
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_report_draws_a_chart(db: str, tmp_path: Path, suffix: str) -> None:
+    _run("demo-data", "--db", db, "--no-events")
+    chart = tmp_path / f"q1{suffix}"
+    _run(
+        "report", "--period", "2020Q1", "--by", "line", "--chart", str(chart), "--format", "json", "--db", db
+    )
+    head = chart.read_bytes()[:200]
+    assert head.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in chart.read_bytes()[:2000]
+
+
+def test_bad_input_gets_one_line_per_problem_and_exit_2(db: str) -> None:
+    out = _run("report", "--period", "2020Q5", "--db", db, code=2)
+    assert "not a period" in out
+    _run("report", "--period", "2020Q1", "--by", "week", "--db", db, code=2)
+    _run("report", "--period", "2020Q1", "--chart", "x.gif", "--db", db, code=2)
+    _run("ledger", "book", "--key", "k", "--shipper", "X", "--teu", "1", "--tonnes", "1", "--db", db, code=2)
+
+
+def test_a_booking_round_trip_through_the_cli(db: str, tmp_path: Path) -> None:
+    assert "lines from scenario chongqing" in _run("ledger", "init", "--db", db)
+    made = json.loads(
+        _run(
+            "ledger",
+            "add-departure",
+            "shuttle-middle",
+            "2020-04-03T09:00",
+            "--vehicle",
+            "渝A12345",
+            "--format",
+            "json",
+            "--db",
+            db,
+        )
+    )[0]
+    assert made["ref"] == "shuttle-middle@2020-04-03T09:00+08:00" and made["capacity_teu"] == 2.0
+    book = [
+        "ledger",
+        "book",
+        "--key",
+        "k1",
+        "--departure",
+        made["ref"],
+        "--shipper",
+        "Fruit Co",
+        "--teu",
+        "2",
+        "--tonnes",
+        "17.2",
+        "--value",
+        "420000",
+        "--customs",
+        "bonded",
+        "--db",
+        db,
+    ]
+    _run(*book)
+    assert "booked before" in _run(*book)  # a retry books nothing new
+    over = _run(
+        "ledger",
+        "book",
+        "--key",
+        "k2",
+        "--departure",
+        made["ref"],
+        "--shipper",
+        "X",
+        "--teu",
+        "1",
+        "--tonnes",
+        "1",
+        "--db",
+        db,
+        code=2,
+    )
+    assert "not enough TEU" in over
+    reused = _run(*[a if a != "17.2" else "18" for a in book], code=2)
+    assert "different booking" in reused
+    _run(
+        "ledger",
+        "event",
+        "gate-in",
+        "--at",
+        "2020-04-03T05:00",
+        "--place",
+        "nanpeng",
+        "--booking",
+        "k1",
+        "--equipment",
+        "DEMU3054383",
+        "--db",
+        db,
+    )
+    events = json.loads(
+        _run("ledger", "events", "--equipment", "DEMU3054383", "--format", "json", "--db", db)
+    )
+    assert events[0]["eventTypeCode"] == "GTIN" and events[0]["eventDateTime"].endswith("+08:00")
+    assert "capacity released" in _run("ledger", "cancel", "k1", "--db", db)
+    assert "already cancelled" in _run("ledger", "cancel", "k1", "--db", db)
+    listed = json.loads(_run("ledger", "departures", "--format", "json", "--db", db))
+    assert listed[0]["booked_teu"] == 0
+    for table in ("departures", "bookings", "events"):
+        _run("ledger", "export", table, str(tmp_path / f"{table}.csv"), "--db", db)
+    fresh = str(tmp_path / "copy.sqlite3")
+    _run("ledger", "init", "--db", fresh)
+    for table in ("departures", "bookings", "events"):
+        _run("ledger", "import", table, str(tmp_path / f"{table}.csv"), "--db", fresh)
+    _run("ledger", "export", "bookings", str(tmp_path / "again.csv"), "--db", fresh)
+    assert (tmp_path / "again.csv").read_text() == (tmp_path / "bookings.csv").read_text()
+
+
+def test_a_route_option_books_from_its_json(db: str, tmp_path: Path) -> None:
+    _run("ledger", "init", "--db", db)
+    _run("ledger", "add-departure", "shuttle-middle", "2020-04-03T09:00", "--db", db)
+    doc = {
+        "options": [
+            {
+                "rank": 1,
+                "legs": [
+                    {"service": None, "departure": None, "from": "a", "to": "nanpeng"},
+                    {
+                        "service": "shuttle-middle",
+                        "departure": "shuttle-middle@2020-04-03T09:00+08:00",
+                        "from": "nanpeng",
+                        "to": "mohan",
+                    },
+                ],
+            }
+        ]
+    }
+    path = tmp_path / "route.json"
+    path.write_text(json.dumps(doc))
+    booked = json.loads(
+        _run(
+            "ledger",
+            "book",
+            "--key",
+            "r1",
+            "--itinerary",
+            str(path),
+            "--shipper",
+            "X",
+            "--teu",
+            "2",
+            "--tonnes",
+            "10",
+            "--format",
+            "json",
+            "--db",
+            db,
+        )
+    )[0]
+    assert booked["departures"] == ["shuttle-middle@2020-04-03T09:00+08:00"]
+    _run(
+        "ledger",
+        "book",
+        "--key",
+        "r2",
+        "--itinerary",
+        str(path),
+        "--option",
+        "2",
+        "--shipper",
+        "X",
+        "--teu",
+        "2",
+        "--tonnes",
+        "10",
+        "--db",
+        db,
+        code=2,
+    )
