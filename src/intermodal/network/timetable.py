@@ -77,7 +77,7 @@ def expand_timetable(
                 for clock in service.departures:
                     # GTFS times past midnight are offsets into the next day, hence timedelta, not replace()
                     local = datetime(day.year, day.month, day.day, tzinfo=zone) + timedelta(
-                        hours=clock.hour, minutes=clock.minute
+                        hours=clock.hour, minutes=clock.minute, seconds=clock.second
                     )
                     first = local.astimezone(UTC).timestamp()
                     if first <= t1 and first + span >= t0:

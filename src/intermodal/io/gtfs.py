@@ -1,0 +1,855 @@
+"""GTFS in and out: a feed becomes a bundle (stops as terminals, trips as services), and back.
+
+:func:`import_gtfs` reads any static GTFS feed (a zip or a folder) whatever its ``route_type``, and
+:func:`export_gtfs` writes a bundle's services as a GTFS zip that OpenTripPlanner or gtfs-kit can read.
+The mapping is documented in docs/gtfs.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+import re
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from intermodal.exceptions import BundleError, Problem
+from intermodal.model import (
+    Bundle,
+    Calendar,
+    CostUnit,
+    EmissionFactor,
+    FactorTable,
+    FactorUnit,
+    Link,
+    Manifest,
+    Mode,
+    Service,
+    ServiceStop,
+    Terminal,
+)
+
+__all__ = ["GTFS_MODES", "import_gtfs", "mode_of_route_type"]
+
+#: The basic GTFS route types and the mode each becomes. Extended (Google) types go by their hundreds.
+GTFS_MODES: Mapping[int, Mode] = {
+    0: Mode.ROAD,  # tram, streetcar: runs on the street
+    1: Mode.RAIL,  # subway, metro
+    2: Mode.RAIL,  # rail
+    3: Mode.ROAD,  # bus
+    4: Mode.INLAND_WATERWAY,  # ferry
+    5: Mode.ROAD,  # cable tram: runs on the street
+    6: Mode.RAIL,  # aerial lift: a fixed guideway; no better mode exists
+    7: Mode.RAIL,  # funicular
+    11: Mode.ROAD,  # trolleybus
+    12: Mode.RAIL,  # monorail
+}
+_EXTENDED_MODES: Mapping[int, Mode] = {
+    1: Mode.RAIL,  # 100-199 railway
+    2: Mode.ROAD,  # 200-299 coach
+    4: Mode.RAIL,  # 400-499 urban railway, metro
+    5: Mode.RAIL,  # 500-599 metro
+    6: Mode.RAIL,  # 600-699 underground
+    7: Mode.ROAD,  # 700-799 bus
+    8: Mode.ROAD,  # 800-899 trolleybus
+    9: Mode.ROAD,  # 900-999 tram
+    10: Mode.INLAND_WATERWAY,  # 1000-1099 water transport
+    12: Mode.INLAND_WATERWAY,  # 1200-1299 ferry
+    13: Mode.RAIL,  # 1300-1399 aerial lift
+    14: Mode.RAIL,  # 1400-1499 funicular
+    15: Mode.ROAD,  # 1500-1599 taxi
+    17: Mode.ROAD,  # 1700-1799 miscellaneous
+}
+_TIME = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
+_DAY_S = 86400
+_WALK_KMH = 4.5  # walking pace for transfers that give no min_transfer_time (assumption)
+_ID_BAD = re.compile(r"[^0-9a-z_.:-]+")
+
+
+def mode_of_route_type(route_type: int) -> Mode | None:
+    """The mode a GTFS ``route_type`` becomes, or ``None`` when the type is unknown."""
+    if route_type in GTFS_MODES:
+        return GTFS_MODES[route_type]
+    if 100 <= route_type < 1800:
+        return _EXTENDED_MODES.get(route_type // 100)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class _Feed:
+    """The files of a feed, read by name from a zip or a folder."""
+
+    path: Path
+    names: dict[str, str] = field(default_factory=dict)
+    _zip: zipfile.ZipFile | None = None
+
+    @classmethod
+    def open(cls, path: Path) -> _Feed:
+        if path.is_file():
+            if not zipfile.is_zipfile(path):
+                raise BundleError(Problem("not a zip file", file=str(path), expected="a GTFS zip or folder"))
+            zf = zipfile.ZipFile(path)
+            names = {
+                Path(n).name: n for n in sorted(zf.namelist(), key=len, reverse=True) if n.endswith(".txt")
+            }
+            return cls(path, names, zf)
+        if path.is_dir():
+            return cls(path, {p.name: p.name for p in path.glob("*.txt")})
+        raise BundleError(Problem("no such feed", file=str(path), expected="a GTFS zip or folder"))
+
+    def has(self, name: str) -> bool:
+        return name in self.names
+
+    def rows(self, name: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+        if self._zip is not None:
+            data = self._zip.read(self.names[name]).decode("utf-8-sig")
+        else:
+            data = (self.path / name).read_text(encoding="utf-8-sig")
+        reader = csv.DictReader(io.StringIO(data, newline=""))
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header
+
+        def gen() -> Iterator[tuple[int, dict[str, str]]]:
+            for line, raw in enumerate(reader, start=2):
+                yield line, {k: (v or "").strip() for k, v in raw.items() if k is not None}
+
+        return header, gen()
+
+
+class _Reader:
+    """Reads GTFS tables, collecting every problem with its file, row and field."""
+
+    def __init__(self, feed: _Feed) -> None:
+        self.feed = feed
+        self.problems: list[Problem] = []
+
+    def table(
+        self, name: str, required: Iterable[str], *, optional: bool = False
+    ) -> Iterator[tuple[int, dict[str, str]]]:
+        if not self.feed.has(name):
+            if not optional:
+                self.problems.append(Problem("file is missing", file=name, expected="a GTFS table"))
+            return iter(())
+        header, rows = self.feed.rows(name)
+        missing = [c for c in required if c not in header]
+        for col in missing:
+            self.problems.append(Problem("required column is missing", file=name, row=1, field=col))
+        return iter(()) if missing else rows
+
+    def bad(self, message: str, file: str, row: int, col: str, found: str, expected: str | None) -> None:
+        self.problems.append(Problem(message, file=file, row=row, field=col, found=found, expected=expected))
+
+    def need(self, file: str, row: int, rec: dict[str, str], col: str) -> str | None:
+        value = rec.get(col, "")
+        if not value:
+            self.problems.append(Problem("value is missing", file=file, row=row, field=col))
+            return None
+        return value
+
+    def number(
+        self,
+        file: str,
+        row: int,
+        rec: dict[str, str],
+        col: str,
+        lo: float,
+        hi: float,
+        *,
+        integer: bool = False,
+    ) -> float | None:
+        text = rec.get(col, "")
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi or value != value:
+            kind = "an integer" if integer else "a number"
+            self.bad("value is not valid", file, row, col, text, f"{kind} from {lo:g} to {hi:g}")
+            return None
+        return value
+
+    def day(self, file: str, row: int, rec: dict[str, str], col: str) -> date | None:
+        text = rec.get(col, "")
+        try:
+            if len(text) != 8 or not text.isdigit():
+                raise ValueError
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            self.bad("value is not valid", file, row, col, text, "a date as YYYYMMDD")
+            return None
+
+    def clock(self, file: str, row: int, rec: dict[str, str], col: str) -> int | None:
+        text = rec.get(col, "")
+        match = _TIME.match(text)
+        if match is None:
+            self.bad("value is not valid", file, row, col, text, "a time as HH:MM:SS (HH may pass 24)")
+            return None
+        return int(match[1]) * 3600 + int(match[2]) * 60 + int(match[3])
+
+
+@dataclass
+class _Stop:
+    id: str
+    name: str
+    lat: float
+    lon: float
+    station: str  # the GTFS stop_id of the terminal this stop belongs to
+
+
+@dataclass
+class _Trip:
+    route: str
+    service: str
+    line: int
+    stops: list[tuple[int, str, int | None, int | None, float | None, int]] = field(default_factory=list)
+
+
+def import_gtfs(
+    path: str | Path,
+    *,
+    name: str | None = None,
+    country: str | None = None,
+    capacity_teu: float = 1.0,
+) -> Bundle:
+    """Read a GTFS feed as a bundle: stations as terminals, trips as services, transfers as walks.
+
+    Parameters
+    ----------
+    path
+        A GTFS zip or a folder of GTFS ``.txt`` files.
+    name
+        The bundle's name; by default the file name without its extension, in lower case.
+    country
+        ISO 3166 code of the terminals; by default the country of the agency's time zone.
+    capacity_teu
+        Capacity given to every departure, since passenger feeds carry none.
+
+    Returns
+    -------
+    Bundle
+        Stops grouped at their parent station become one terminal whose ``handling_h`` is the station's
+        ``min_transfer_time`` (transfer_type 2). Trips of one route with the same stops and the same offsets
+        become one service with several departures. Transfers between different stations become flexible
+        ``walk`` links.
+
+    Raises
+    ------
+    BundleError
+        With every problem found in the feed, each naming its file, row and field.
+    """
+    path = Path(path)
+    reader = _Reader(_Feed.open(path))
+    agency_tz, carrier = _read_agency(reader)
+    stops, parents = _read_stops(reader)
+    routes = _read_routes(reader)
+    calendars = _read_calendars(reader)
+    trips = _read_trips(reader, routes, calendars)
+    _read_stop_times(reader, trips, stops)
+    frequencies = _read_frequencies(reader, trips)
+    station_change_s, walks = _read_transfers(reader, stops, parents)
+    if reader.problems:
+        raise BundleError(reader.problems)
+
+    zone = agency_tz or "UTC"
+    bundle_name = _ident(name or path.name.split(".")[0]) or "gtfs"
+    country = country or _country_of(zone)
+    ids = _TerminalIds()
+    patterns: dict[tuple[str, str, int, tuple[tuple[str, int, int], ...]], list[time]] = defaultdict(list)
+    first_line: dict[tuple[str, str, int, tuple[tuple[str, int, int], ...]], int] = {}
+    problems: list[Problem] = []
+    for trip_id, trip in trips.items():
+        times = _interpolate(trip, stops, problems, trip_id)
+        if times is None:
+            continue
+        # consecutive stops of one station collapse: the vehicle never leaves the terminal
+        names: list[str] = []
+        arrs: list[int] = []
+        deps: list[int] = []
+        for row, (arr, dep) in zip(trip.stops, times, strict=True):
+            station = stops[row[1]].station
+            if names and names[-1] == station:
+                deps[-1] = dep
+            else:
+                names.append(station)
+                arrs.append(arr)
+                deps.append(dep)
+        if len(names) < 2:
+            problems.append(
+                Problem(
+                    "trip stops at only one station",
+                    file="stop_times.txt",
+                    row=trip.stops[0][5],
+                    field="trip_id",
+                    found=trip_id,
+                    expected="a trip between two or more stations",
+                )
+            )
+            continue
+        t_first = deps[0]
+        shape = tuple((n, a - t_first, d - t_first) for n, a, d in zip(names, arrs, deps, strict=True))
+        starts = frequencies.get(trip_id) or [t_first]
+        for start in starts:
+            shift, clock = divmod(start, _DAY_S)
+            key = (trip.route, trip.service, shift, shape)
+            patterns[key].append(time(clock // 3600, clock // 60 % 60, clock % 60))
+            first_line.setdefault(key, trip.line)
+    if problems:
+        raise BundleError(problems)
+
+    services: list[Service] = []
+    hop_s: dict[tuple[str, str, Mode], int] = {}
+    station_modes: dict[str, set[Mode]] = defaultdict(set)
+    per_route: Counter[str] = Counter()
+    for key in sorted(patterns, key=lambda k: first_line[k]):
+        route_id, service_id, shift, shape = key
+        route_name, mode = routes[route_id]
+        per_route[route_id] += 1
+        stops_out = tuple(ServiceStop(ids.of(st), arr / 3600, dep / 3600) for st, arr, dep in shape)
+        for here, there in itertools.pairwise(shape):
+            hop = (ids.of(here[0]), ids.of(there[0]), mode)
+            hop_s[hop] = min(hop_s.get(hop, 1 << 40), there[1] - here[2])
+        for st, *_ in shape:
+            station_modes[st].add(mode)
+        services.append(
+            Service(
+                id=_ident(f"{route_id}.{per_route[route_id]}"),
+                name_en=route_name,
+                name_zh=route_name,
+                mode=mode,
+                carrier=carrier,
+                stops=stops_out,
+                departures=tuple(sorted(set(patterns[key]))),
+                calendar=_shifted(calendars[service_id], shift),
+                capacity_teu=capacity_teu,
+                cutoff_h=0.0,
+                cost_per_teu_km=0.0,
+                emission_factor=f"gtfs_{mode.value}",
+                source=f"GTFS feed {path.name}: route_id={route_id}, service_id={service_id}",
+                notes=f"gtfs_route_id={route_id}",
+            )
+        )
+
+    links: list[Link] = []
+    for (a, b, mode), seconds in sorted(hop_s.items()):
+        ta, tb = ids.station(a), ids.station(b)
+        links.append(
+            Link(
+                id=f"hop{len(links) + 1}",
+                from_id=a,
+                to_id=b,
+                mode=mode,
+                distance_km=max(_haversine_km(stops[ta], stops[tb]), 0.001),
+                duration_h=max(seconds, 1) / 3600,
+                cost_per_unit=0.0,
+                cost_unit=CostUnit.TEU_KM,
+                emission_factor=f"gtfs_{mode.value}",
+                flexible=False,
+                bidirectional=False,
+                source=f"GTFS feed {path.name}: consecutive stops; distance is great-circle",
+            )
+        )
+    for (a, b), walk_s in sorted(walks.items()):
+        if a not in station_modes or b not in station_modes:
+            continue  # a transfer between stations that no trip serves leads nowhere
+        km = max(_haversine_km(stops[a], stops[b]), 0.001)
+        if walk_s is None:
+            walk_s = max(1, round(km / _WALK_KMH * 3600))
+        station_modes[a].add(Mode.WALK)
+        station_modes[b].add(Mode.WALK)
+        links.append(
+            Link(
+                id=f"walk{len(links) + 1}",
+                from_id=ids.of(a),
+                to_id=ids.of(b),
+                mode=Mode.WALK,
+                distance_km=km,
+                duration_h=max(walk_s, 1) / 3600,
+                cost_per_unit=0.0,
+                cost_unit=CostUnit.TEU_KM,
+                emission_factor="",
+                flexible=True,
+                bidirectional=False,
+                source=f"GTFS feed {path.name}: transfers.txt",
+            )
+        )
+
+    terminals: dict[str, Terminal] = {}
+    for station in sorted(station_modes, key=ids.of):
+        s = stops[station]
+        terminals[ids.of(station)] = Terminal(
+            id=ids.of(station),
+            name_en=s.name or station,
+            name_zh=s.name or station,
+            lat=s.lat,
+            lon=s.lon,
+            timezone=zone,
+            country=country,
+            modes=frozenset(station_modes[station]),
+            handling_h=station_change_s.get(station, 0) / 3600,
+            kind="station",
+            source=f"GTFS feed {path.name}: stops.txt stop_id={station}",
+            notes=f"gtfs_stop_id={station}",
+        )
+    modes = sorted({sv.mode for sv in services}, key=lambda m: m.value)
+    factors = {
+        f"gtfs_{m.value}": EmissionFactor(
+            id=f"gtfs_{m.value}",
+            mode=m,
+            unit=FactorUnit.G_PER_TEU_KM,
+            wtt=0.0,
+            ttw=0.0,
+            description=(
+                f"placeholder for {m.value} services imported from a passenger GTFS feed, which gives no "
+                "freight intensity; replace it with a measured or GLEC Framework v3 default before "
+                "reporting CO2e"
+            ),
+            source="assumption",
+        )
+        for m in modes
+    }
+    manifest = Manifest(
+        name=bundle_name,
+        title_en=f"GTFS feed {path.name}",
+        title_zh=f"GTFS feed {path.name}",
+        description=f"Imported from {path.name} by intermodal.io.gtfs.import_gtfs",
+    )
+    return Bundle(
+        manifest=manifest,
+        terminals=terminals,
+        links=tuple(links),
+        services=tuple(services),
+        crossings={},
+        factors=FactorTable(factors),
+        origin=str(path),
+    )
+
+
+class _TerminalIds:
+    """Terminal ids are lower case; two GTFS ids that differ only in case get distinct suffixes."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, str] = {}
+        self._back: dict[str, str] = {}
+
+    def of(self, stop_id: str) -> str:
+        out = self._ids.get(stop_id)
+        if out is None:
+            base = _ident(stop_id) or "stop"
+            out, n = base, 1
+            while out in self._back:
+                n += 1
+                out = f"{base}~{n}"
+            self._ids[stop_id] = out
+            self._back[out] = stop_id
+        return out
+
+    def station(self, terminal_id: str) -> str:
+        return self._back[terminal_id]
+
+
+def _ident(text: str) -> str:
+    return _ID_BAD.sub("_", text.strip().lower())
+
+
+def _country_of(zone: str) -> str:
+    try:
+        table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return "ZZ"
+    for line in table.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and not line.startswith("#") and parts[2] == zone:
+            return parts[0]
+    return "ZZ"  # user-assigned ISO 3166 code: the zone names no country (UTC, Etc/...)
+
+
+def _read_agency(r: _Reader) -> tuple[str | None, str]:
+    zones, names = set(), []
+    for line, rec in r.table("agency.txt", ["agency_name", "agency_timezone"]):
+        zone = r.need("agency.txt", line, rec, "agency_timezone")
+        if zone is not None:
+            try:
+                ZoneInfo(zone)
+                zones.add(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                r.bad("unknown time zone", "agency.txt", line, "agency_timezone", zone, "an IANA time zone")
+            if len(zones) > 1:
+                r.bad(
+                    "agencies of one feed must share a time zone",
+                    "agency.txt",
+                    line,
+                    "agency_timezone",
+                    zone,
+                    sorted(zones)[0],
+                )
+        names.append(rec.get("agency_name") or "unknown")
+    return (next(iter(zones)) if zones else None), " / ".join(dict.fromkeys(names)) or "unknown"
+
+
+def _read_stops(r: _Reader) -> tuple[dict[str, _Stop], dict[str, str]]:
+    file = "stops.txt"
+    stops: dict[str, _Stop] = {}
+    kinds: dict[str, tuple[int, int]] = {}
+    parents: dict[str, tuple[int, str]] = {}
+    for line, rec in r.table(file, ["stop_id"]):
+        stop_id = r.need(file, line, rec, "stop_id")
+        if stop_id is None:
+            continue
+        if stop_id in stops:
+            r.bad(
+                f"duplicate stop_id (first on line {kinds[stop_id][1]})", file, line, "stop_id", stop_id, None
+            )
+            continue
+        kind_text = rec.get("location_type") or "0"
+        kind = int(kind_text) if kind_text in {"0", "1", "2", "3", "4"} else None
+        if kind is None:
+            r.bad("value is not valid", file, line, "location_type", kind_text, "0, 1, 2, 3 or 4")
+            continue
+        lat = lon = 0.0
+        if kind <= 2:
+            got_lat = r.number(file, line, rec, "stop_lat", -90, 90)
+            got_lon = r.number(file, line, rec, "stop_lon", -180, 180)
+            if got_lat is None or got_lon is None:
+                continue
+            lat, lon = got_lat, got_lon
+        parent = rec.get("parent_station", "")
+        if parent and kind != 1:
+            parents[stop_id] = (line, parent)
+        kinds[stop_id] = (kind, line)
+        stops[stop_id] = _Stop(stop_id, rec.get("stop_name", ""), lat, lon, stop_id)
+    for stop_id, (line, parent) in parents.items():
+        if parent not in stops or kinds[parent][0] != 1:
+            r.bad(
+                "parent_station is not a station",
+                file,
+                line,
+                "parent_station",
+                parent,
+                "a stop_id of location_type 1",
+            )
+        elif kinds[stop_id][0] == 0:
+            stops[stop_id].station = parent
+    return stops, {s: p for s, (_, p) in parents.items()}
+
+
+def _read_routes(r: _Reader) -> dict[str, tuple[str, Mode]]:
+    file = "routes.txt"
+    routes: dict[str, tuple[str, Mode]] = {}
+    for line, rec in r.table(file, ["route_id", "route_type"]):
+        route_id = r.need(file, line, rec, "route_id")
+        if route_id is None:
+            continue
+        if route_id in routes:
+            r.bad("duplicate route_id", file, line, "route_id", route_id, "a route_id used once")
+            continue
+        text = rec.get("route_type", "")
+        mode = mode_of_route_type(int(text)) if text.isdigit() else None
+        if mode is None:
+            r.bad(
+                "unknown route_type",
+                file,
+                line,
+                "route_type",
+                text,
+                "0-7, 11, 12, or an extended type 100-1799",
+            )
+            continue
+        label = " ".join(x for x in (rec.get("route_short_name"), rec.get("route_long_name")) if x)
+        routes[route_id] = (label or route_id, mode)
+    return routes
+
+
+def _read_calendars(r: _Reader) -> dict[str, Calendar]:
+    weekly: dict[str, tuple[frozenset[int], date, date]] = {}
+    days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    has_cal, has_dates = r.feed.has("calendar.txt"), r.feed.has("calendar_dates.txt")
+    if not has_cal and not has_dates:
+        r.problems.append(
+            Problem("file is missing", file="calendar.txt", expected="calendar.txt or calendar_dates.txt")
+        )
+    file = "calendar.txt"
+    for line, rec in r.table(file, ["service_id", *days, "start_date", "end_date"], optional=True):
+        sid = r.need(file, line, rec, "service_id")
+        flags: list[int] = []
+        for i, d in enumerate(days):
+            if rec.get(d) not in ("0", "1"):
+                r.bad("value is not valid", file, line, d, rec.get(d, ""), "0 or 1")
+            elif rec[d] == "1":
+                flags.append(i)
+        start, end = r.day(file, line, rec, "start_date"), r.day(file, line, rec, "end_date")
+        if sid is None or start is None or end is None:
+            continue
+        if end < start:
+            r.bad(
+                "end_date is before start_date",
+                file,
+                line,
+                "end_date",
+                rec["end_date"],
+                f">= {rec['start_date']}",
+            )
+        weekly[sid] = (frozenset(flags), start, end)
+    added: dict[str, set[date]] = defaultdict(set)
+    removed: dict[str, set[date]] = defaultdict(set)
+    file = "calendar_dates.txt"
+    for line, rec in r.table(file, ["service_id", "date", "exception_type"], optional=True):
+        sid = r.need(file, line, rec, "service_id")
+        day = r.day(file, line, rec, "date")
+        kind = rec.get("exception_type", "")
+        if kind not in ("1", "2"):
+            r.bad("value is not valid", file, line, "exception_type", kind, "1 (added) or 2 (removed)")
+            continue
+        if sid is not None and day is not None:
+            (added if kind == "1" else removed)[sid].add(day)
+    out: dict[str, Calendar] = {}
+    for sid in set(weekly) | set(added) | set(removed):
+        every = added[sid] | removed[sid]
+        pattern, first, last = weekly.get(
+            sid, (frozenset(), min(every or {date.min}), max(every or {date.min}))
+        )
+        out[sid] = Calendar(pattern, first, last, frozenset(added[sid]), frozenset(removed[sid]))
+    return out
+
+
+def _read_trips(
+    r: _Reader, routes: Mapping[str, object], calendars: Mapping[str, Calendar]
+) -> dict[str, _Trip]:
+    file = "trips.txt"
+    trips: dict[str, _Trip] = {}
+    for line, rec in r.table(file, ["route_id", "service_id", "trip_id"]):
+        trip_id = r.need(file, line, rec, "trip_id")
+        route = r.need(file, line, rec, "route_id")
+        sid = r.need(file, line, rec, "service_id")
+        if trip_id is None or route is None or sid is None:
+            continue
+        if trip_id in trips:
+            r.bad(
+                f"duplicate trip_id (first on line {trips[trip_id].line})",
+                file,
+                line,
+                "trip_id",
+                trip_id,
+                None,
+            )
+            continue
+        if route not in routes:
+            r.bad("unknown route", file, line, "route_id", route, "a route_id in routes.txt")
+            continue
+        if sid not in calendars:
+            r.bad("unknown service", file, line, "service_id", sid, "a service_id in calendar(_dates).txt")
+            continue
+        trips[trip_id] = _Trip(route, sid, line)
+    return trips
+
+
+def _read_stop_times(r: _Reader, trips: dict[str, _Trip], stops: Mapping[str, _Stop]) -> None:
+    file = "stop_times.txt"
+    cols = ["trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"]
+    for line, rec in r.table(file, cols):
+        trip = trips.get(rec.get("trip_id", ""))
+        if trip is None:
+            r.bad("unknown trip", file, line, "trip_id", rec.get("trip_id", ""), "a trip_id in trips.txt")
+            continue
+        stop_id = rec.get("stop_id", "")
+        if stop_id not in stops:
+            r.bad("unknown stop", file, line, "stop_id", stop_id, "a stop_id in stops.txt")
+            continue
+        seq_text = rec.get("stop_sequence", "")
+        if not seq_text.isdigit():
+            r.bad("value is not valid", file, line, "stop_sequence", seq_text, "a non-negative integer")
+            continue
+        arr = r.clock(file, line, rec, "arrival_time") if rec.get("arrival_time") else None
+        dep = r.clock(file, line, rec, "departure_time") if rec.get("departure_time") else None
+        dist_text = rec.get("shape_dist_traveled", "")
+        try:
+            dist = float(dist_text) if dist_text else None
+        except ValueError:
+            r.bad("value is not valid", file, line, "shape_dist_traveled", dist_text, "a number")
+            continue
+        trip.stops.append((int(seq_text), stop_id, arr, dep, dist, line))
+
+
+def _read_frequencies(r: _Reader, trips: Mapping[str, _Trip]) -> dict[str, list[int]]:
+    file = "frequencies.txt"
+    out: dict[str, list[int]] = defaultdict(list)
+    for line, rec in r.table(file, ["trip_id", "start_time", "end_time", "headway_secs"], optional=True):
+        trip_id = rec.get("trip_id", "")
+        if trip_id not in trips:
+            r.bad("unknown trip", file, line, "trip_id", trip_id, "a trip_id in trips.txt")
+            continue
+        start, end = r.clock(file, line, rec, "start_time"), r.clock(file, line, rec, "end_time")
+        headway = r.number(file, line, rec, "headway_secs", 1, 86400 * 7, integer=True)
+        if start is None or end is None or headway is None:
+            continue
+        if end < start:
+            r.bad(
+                "end_time is before start_time",
+                file,
+                line,
+                "end_time",
+                rec["end_time"],
+                f">= {rec['start_time']}",
+            )
+            continue
+        # GTFS: vehicles leave at start, start + headway, ... while before end_time
+        out[trip_id].extend(range(start, end, int(headway)) if end > start else [start])
+    return out
+
+
+def _read_transfers(
+    r: _Reader, stops: Mapping[str, _Stop], parents: Mapping[str, str]
+) -> tuple[dict[str, int], dict[tuple[str, str], int | None]]:
+    file = "transfers.txt"
+    change: dict[str, int] = {}
+    walks: dict[tuple[str, str], int | None] = {}
+    for line, rec in r.table(file, ["from_stop_id", "to_stop_id", "transfer_type"], optional=True):
+        a, b = rec.get("from_stop_id", ""), rec.get("to_stop_id", "")
+        if not a and not b:
+            continue  # trip-to-trip or route-to-route transfers without stops: nothing to model
+        bad = False
+        for col, value in (("from_stop_id", a), ("to_stop_id", b)):
+            if value not in stops:
+                r.bad("unknown stop", file, line, col, value, "a stop_id in stops.txt")
+                bad = True
+        kind = rec.get("transfer_type") or "0"
+        if kind not in {"0", "1", "2", "3", "4", "5"}:
+            r.bad("value is not valid", file, line, "transfer_type", kind, "0 to 5")
+            continue
+        seconds: int | None = None
+        if rec.get("min_transfer_time"):
+            got = r.number(file, line, rec, "min_transfer_time", 0, 86400, integer=True)
+            if got is None:
+                continue
+            seconds = int(got)
+        elif kind == "2":
+            r.bad("value is missing", file, line, "min_transfer_time", "", "seconds, for transfer_type 2")
+            continue
+        if bad or kind in {"3", "4", "5"}:
+            continue  # 3: not possible; 4, 5: in-seat transfers, which a service's stops already cover
+        sa, sb = stops[a].station, stops[b].station
+        if sa == sb:
+            if kind == "2" and seconds is not None:
+                # GTFS applies a station's transfer time to all its child stops; keep the largest
+                change[sa] = max(change.get(sa, 0), seconds)
+        else:
+            old = walks.get((sa, sb), -1)
+            walks[(sa, sb)] = seconds if old == -1 or old is None else min(old, seconds or old)
+    return change, walks
+
+
+def _interpolate(
+    trip: _Trip, stops: Mapping[str, _Stop], problems: list[Problem], trip_id: str
+) -> list[tuple[int, int]] | None:
+    """Arrival and departure seconds of each stop, with blank non-timepoint times interpolated."""
+    file = "stop_times.txt"
+    trip.stops.sort()
+    rows = trip.stops
+    if len(rows) < 2:
+        problems.append(
+            Problem(
+                "trip has fewer than two stop times",
+                file="trips.txt",
+                row=trip.line,
+                field="trip_id",
+                found=trip_id,
+                expected="two or more rows in stop_times.txt",
+            )
+        )
+        return None
+    for prev_row, row in itertools.pairwise(rows):
+        if prev_row[0] == row[0]:
+            problems.append(
+                Problem(
+                    "duplicate stop_sequence in trip",
+                    file=file,
+                    row=row[5],
+                    field="stop_sequence",
+                    found=str(row[0]),
+                )
+            )
+            return None
+    arr = [x[2] if x[2] is not None else x[3] for x in rows]
+    dep = [x[3] if x[3] is not None else x[2] for x in rows]
+    for i in (0, len(rows) - 1):
+        if arr[i] is None:
+            problems.append(
+                Problem(
+                    "first and last stops of a trip need times",
+                    file=file,
+                    row=rows[i][5],
+                    field="arrival_time",
+                    expected="HH:MM:SS",
+                )
+            )
+            return None
+    # Where shape_dist_traveled is complete, interpolate along it; else along the great-circle distance.
+    if all(x[4] is not None for x in rows):
+        along = [float(x[4]) for x in rows]  # type: ignore[arg-type]
+    else:
+        along = [0.0]
+        for prev_row, row in itertools.pairwise(rows):
+            along.append(along[-1] + _haversine_km(stops[prev_row[1]], stops[row[1]]))
+    known = [i for i in range(len(rows)) if arr[i] is not None]
+    for lo, hi in itertools.pairwise(known):
+        t0, t1 = dep[lo], arr[hi]
+        assert t0 is not None and t1 is not None
+        span = along[hi] - along[lo]
+        for i in range(lo + 1, hi):
+            frac = (along[i] - along[lo]) / span if span > 0 else (i - lo) / (hi - lo)
+            arr[i] = dep[i] = round(t0 + frac * (t1 - t0))
+    out: list[tuple[int, int]] = []
+    for i, row in enumerate(rows):
+        a_s, d = arr[i], dep[i]
+        assert a_s is not None and d is not None
+        prev = out[-1][1] if out else a_s
+        if d < a_s or a_s < prev:
+            problems.append(
+                Problem(
+                    "time goes backwards within the trip",
+                    file=file,
+                    row=row[5],
+                    field="departure_time" if d < a_s else "arrival_time",
+                    found=_clock_text(d if d < a_s else a_s),
+                    expected=f">= {_clock_text(a_s if d < a_s else prev)}",
+                )
+            )
+            return None
+        out.append((a_s, d))
+    return out
+
+
+def _shifted(cal: Calendar, days: int) -> Calendar:
+    """The calendar of trips that leave ``days`` days after their GTFS service day."""
+    if days == 0:
+        return cal
+    step = timedelta(days=days)
+    return Calendar(
+        frozenset((d + days) % 7 for d in cal.weekdays),
+        cal.start + step,
+        cal.end + step,
+        frozenset(d + step for d in cal.added),
+        frozenset(d + step for d in cal.removed),
+    )
+
+
+def _haversine_km(a: _Stop, b: _Stop) -> float:
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _clock_text(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

@@ -1,0 +1,203 @@
+"""Dated trips as a connection array: the flat input of the timetable engines.
+
+A connection is one hop of one dated trip: it leaves a stop at ``dep_s`` and reaches the next at ``arr_s``
+(UTC epoch seconds). Connections are sorted by departure, which is the order the connection scan needs;
+RAPTOR-style and time-expanded searches read the same arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from intermodal.model import Bundle, Link
+from intermodal.network.timetable import Timetable, expand_timetable
+
+__all__ = ["Connections", "compile_connections", "connections_from_timetable"]
+
+
+@dataclass(frozen=True)
+class Connections:
+    """The connections of a timetable, with per-stop change times and footpaths.
+
+    Attributes
+    ----------
+    stop_ids
+        Terminal id of each stop index.
+    dep_stop, arr_stop
+        Stop index where each connection leaves and arrives (``int32``).
+    dep_s, arr_s
+        UTC epoch seconds (``int64``), sorted by ``dep_s`` then ``arr_s``.
+    trip
+        Index of the dated trip in ``timetable`` (``int32``).
+    seq
+        Position of the hop within its trip: 0 for the hop from the first stop.
+    change_s
+        Per stop, the least time between alighting one trip and boarding another there.
+    foot_start, foot_to, foot_s
+        Footpaths (walks and other flexible legs) as CSR: from stop ``i``, ``foot_to[foot_start[i]:
+        foot_start[i + 1]]`` with durations ``foot_s``. A footpath may follow a trip or the origin, and the
+        next trip may be boarded on arrival.
+    block_end
+        For each connection, the index one past the last connection with the same ``dep_s``.
+    block_zero
+        For each connection, whether its block holds a hop of zero duration. Such a hop can feed a
+        connection of the same second, so engines settle these blocks until nothing changes.
+    timetable
+        The dated trips the connections come from.
+    """
+
+    stop_ids: tuple[str, ...]
+    dep_stop: np.ndarray
+    arr_stop: np.ndarray
+    dep_s: np.ndarray
+    arr_s: np.ndarray
+    trip: np.ndarray
+    seq: np.ndarray
+    change_s: np.ndarray
+    foot_start: np.ndarray
+    foot_to: np.ndarray
+    foot_s: np.ndarray
+    block_end: np.ndarray
+    block_zero: np.ndarray
+    timetable: Timetable
+
+    @property
+    def n_stops(self) -> int:
+        return len(self.stop_ids)
+
+    @property
+    def n_connections(self) -> int:
+        return int(self.dep_s.shape[0])
+
+    @property
+    def n_trips(self) -> int:
+        return self.timetable.n_trips
+
+    def stop_index(self, stop_id: str) -> int:
+        """The index of terminal ``stop_id``; ``KeyError`` when the timetable has no such stop."""
+        return self.stop_ids.index(stop_id)
+
+
+def compile_connections(
+    bundle: Bundle,
+    *,
+    start: datetime,
+    end: datetime,
+    min_change_s: int = 0,
+    footpath_modes: Iterable[str] | None = None,
+) -> Connections:
+    """The connections of ``bundle``'s services under way in ``[start, end]``.
+
+    Parameters
+    ----------
+    bundle
+        The network; its terminals become stops in sorted id order.
+    start, end
+        Timezone-aware window.
+    min_change_s
+        A floor under every terminal's change time (its ``handling_h``).
+    footpath_modes
+        Modes of the flexible links that serve as footpaths; by default every flexible link.
+    """
+    stop_ids = tuple(sorted(bundle.terminals))
+    index = {s: i for i, s in enumerate(stop_ids)}
+    timetable = expand_timetable(bundle.services, bundle.terminals, index, start=start, end=end)
+    change = np.array(
+        [max(round(bundle.terminals[s].handling_h * 3600), min_change_s) for s in stop_ids], dtype=np.int64
+    )
+    wanted = None if footpath_modes is None else set(footpath_modes)
+    feet = [lk for lk in bundle.links if lk.flexible and (wanted is None or lk.mode.value in wanted)]
+    return connections_from_timetable(timetable, stop_ids, change_s=change, footpaths=_footpaths(feet, index))
+
+
+def _footpaths(links: Sequence[Link], index: Mapping[str, int]) -> list[tuple[int, int, int]]:
+    out = []
+    for lk in links:
+        if lk.duration_h is None:
+            continue  # a link without its own time is ridden by services only
+        seconds = max(1, round(lk.duration_h * 3600))
+        out.append((index[lk.from_id], index[lk.to_id], seconds))
+        if lk.bidirectional:
+            out.append((index[lk.to_id], index[lk.from_id], seconds))
+    return out
+
+
+def connections_from_timetable(
+    timetable: Timetable,
+    stop_ids: Sequence[str],
+    *,
+    change_s: np.ndarray | None = None,
+    footpaths: Iterable[tuple[int, int, int]] = (),
+) -> Connections:
+    """Connections of ``timetable``'s trips over stops ``stop_ids``.
+
+    ``footpaths`` holds ``(from_stop, to_stop, seconds)``; for a repeated pair the shortest is kept, and
+    a footpath from a stop to itself is dropped (the stop's change time covers it).
+    """
+    n = len(stop_ids)
+    parts: list[tuple[np.ndarray, ...]] = []
+    for s in range(len(timetable.services)):
+        trips = np.flatnonzero(timetable.trip_service == s)
+        if trips.size == 0:
+            continue
+        starts = timetable.trip_start[trips][:, None]
+        stops, arrive, depart = timetable.stops[s], timetable.arrive_s[s], timetable.depart_s[s]
+        hops = stops.shape[0] - 1
+        shape = (trips.size, hops)
+        parts.append(
+            (
+                np.broadcast_to(stops[:-1], shape).ravel(),
+                np.broadcast_to(stops[1:], shape).ravel(),
+                (starts + depart[:-1]).ravel(),
+                (starts + arrive[1:]).ravel(),
+                np.broadcast_to(trips[:, None], shape).ravel(),
+                np.broadcast_to(np.arange(hops), shape).ravel(),
+            )
+        )
+    if parts:
+        dep_stop, arr_stop, dep_s, arr_s, trip, seq = (
+            np.concatenate(col) for col in zip(*parts, strict=True)
+        )
+    else:
+        dep_stop = arr_stop = trip = seq = np.zeros(0, dtype=np.int32)
+        dep_s = arr_s = np.zeros(0, dtype=np.int64)
+    # trip then seq break ties, so that a trip's own zero-duration hops stay in their order
+    order = np.lexsort((seq, trip, arr_s, dep_s))
+    dep_s = np.ascontiguousarray(dep_s[order], dtype=np.int64)
+    arr_s = np.ascontiguousarray(arr_s[order], dtype=np.int64)
+    # a block is a run of connections leaving in the same second
+    bounds = np.flatnonzero(np.diff(dep_s)) + 1
+    edges = np.concatenate(([0], bounds, [dep_s.shape[0]])).astype(np.int64)
+    sizes = np.diff(edges)
+    block_end = np.repeat(edges[1:], sizes)
+    zero = (arr_s == dep_s).astype(np.int64)
+    zero_in = np.add.reduceat(zero, edges[:-1]) > 0 if dep_s.shape[0] else np.zeros(0, dtype=bool)
+    block_zero = np.repeat(zero_in, sizes)
+
+    best: dict[tuple[int, int], int] = {}
+    for a, b, sec in footpaths:
+        if a != b and sec < best.get((a, b), 1 << 62):
+            best[(a, b)] = int(sec)
+    pairs = sorted(best.items())
+    foot_from = np.array([a for (a, _), _ in pairs], dtype=np.int64)
+    foot_start = np.searchsorted(foot_from, np.arange(n + 1)).astype(np.int64)
+    return Connections(
+        stop_ids=tuple(stop_ids),
+        dep_stop=np.ascontiguousarray(dep_stop[order], dtype=np.int32),
+        arr_stop=np.ascontiguousarray(arr_stop[order], dtype=np.int32),
+        dep_s=dep_s,
+        arr_s=arr_s,
+        trip=np.ascontiguousarray(trip[order], dtype=np.int32),
+        seq=np.ascontiguousarray(seq[order], dtype=np.int32),
+        change_s=np.zeros(n, dtype=np.int64) if change_s is None else np.asarray(change_s, dtype=np.int64),
+        foot_start=foot_start,
+        foot_to=np.array([b for (_, b), _ in pairs], dtype=np.int32),
+        foot_s=np.array([sec for _, sec in pairs], dtype=np.int64),
+        block_end=np.ascontiguousarray(block_end, dtype=np.int64),
+        block_zero=np.ascontiguousarray(block_zero, dtype=np.bool_),
+        timetable=timetable,
+    )

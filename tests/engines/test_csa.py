@@ -1,0 +1,235 @@
+"""The compiled connection scan (earliest arrival and Pareto over trips) against the time-expanded oracle."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from intermodal.engines.csa import INF, Leg, earliest_arrival, journey
+from intermodal.engines.pareto import pareto_journey, pareto_transfers
+from intermodal.engines.time_expanded import build_time_expanded, earliest_arrival_te, pareto_transfers_te
+from intermodal.model import (
+    Bundle,
+    Calendar,
+    CostUnit,
+    FactorTable,
+    Link,
+    Manifest,
+    Mode,
+    Service,
+    ServiceStop,
+    Terminal,
+)
+from intermodal.network.connections import Connections, compile_connections
+
+DAY = datetime(2025, 1, 6, tzinfo=UTC)
+T0 = int(DAY.timestamp())
+EVERY_DAY = Calendar(frozenset(range(7)), date(2025, 1, 1), date(2025, 1, 31))
+
+
+def _terminal(i: int, change_s: int) -> Terminal:
+    return Terminal(
+        id=f"s{i}",
+        name_en=f"s{i}",
+        name_zh=f"s{i}",
+        lat=0.0,
+        lon=i * 0.01,
+        timezone="UTC",
+        country="ZZ",
+        modes=frozenset({Mode.RAIL, Mode.WALK}),
+        handling_h=change_s / 3600,
+    )
+
+
+def _service(sid: str, stops: list[int], hops: list[int], dwells: list[int], departs: list[int]) -> Service:
+    out, t = [], 0
+    for k, s in enumerate(stops):
+        arrive = t
+        t += dwells[k] if 0 < k < len(stops) - 1 else 0
+        out.append(ServiceStop(f"s{s}", arrive / 3600, t / 3600))
+        if k < len(hops):
+            t += hops[k]
+    return Service(
+        id=sid,
+        name_en=sid,
+        name_zh=sid,
+        mode=Mode.RAIL,
+        carrier="test",
+        stops=tuple(out),
+        departures=tuple(sorted({time(d // 3600, d // 60 % 60, d % 60) for d in departs})),
+        calendar=EVERY_DAY,
+        capacity_teu=1.0,
+        cutoff_h=0.0,
+        cost_per_teu_km=0.0,
+        emission_factor="none",
+    )
+
+
+def _walk(a: int, b: int, seconds: int) -> Link:
+    return Link(
+        id=f"w{a}-{b}",
+        from_id=f"s{a}",
+        to_id=f"s{b}",
+        mode=Mode.WALK,
+        distance_km=0.1,
+        duration_h=seconds / 3600,
+        cost_per_unit=0.0,
+        cost_unit=CostUnit.TEU_KM,
+        emission_factor="",
+        bidirectional=False,
+    )
+
+
+def make_connections(
+    n_stops: int, services: list[Service], walks: list[Link], change: list[int]
+) -> Connections:
+    bundle = Bundle(
+        manifest=Manifest(name="t", title_en="t", title_zh="t"),
+        terminals={f"s{i}": _terminal(i, change[i]) for i in range(n_stops)},
+        links=tuple(walks),
+        services=tuple(services),
+        crossings={},
+        factors=FactorTable({}),
+    )
+    return compile_connections(bundle, start=DAY, end=DAY + timedelta(hours=6))
+
+
+@st.composite
+def timetables(draw: st.DrawFn) -> Connections:
+    n = draw(st.integers(3, 8))
+    services = []
+    for i in range(draw(st.integers(1, 6))):
+        length = draw(st.integers(2, 5))
+        stops = draw(st.lists(st.integers(0, n - 1), min_size=length, max_size=length))
+        stops = [s for k, s in enumerate(stops) if k == 0 or s != stops[k - 1]]
+        if len(stops) < 2:
+            stops = [0, 1]
+        # zero-duration hops and dwells on purpose: they are where scans go wrong
+        hops = draw(
+            st.lists(st.sampled_from([0, 0, 60, 300, 600]), min_size=len(stops) - 1, max_size=len(stops) - 1)
+        )
+        dwells = draw(st.lists(st.sampled_from([0, 0, 30, 60]), min_size=len(stops), max_size=len(stops)))
+        departs = draw(st.lists(st.integers(0, 48).map(lambda m: m * 300), min_size=1, max_size=6))
+        services.append(_service(f"r{i}", stops, hops, dwells, departs))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.sampled_from([30, 60, 240])),
+            max_size=4,
+        )
+    )
+    walks = [_walk(a, b, s) for a, b, s in {(a, b, s) for a, b, s in pairs if a != b}]
+    walks = list({(w.from_id, w.to_id): w for w in walks}.values())
+    change = draw(st.lists(st.sampled_from([0, 0, 60, 180]), min_size=n, max_size=n))
+    return make_connections(n, services, walks, change)
+
+
+def check_journey(c: Connections, legs: list[Leg], origin: int, t0: int, target: int, arrival: int) -> None:
+    """Recompute the journey from its legs: times chain, changes respected, trips ridden as scheduled."""
+    assert legs[0].from_stop == origin and legs[-1].to_stop == target and legs[-1].arrive_s == arrival
+    here, now, after_trip = origin, t0, False
+    for leg in legs:
+        assert leg.from_stop == here
+        if leg.kind == "walk":
+            assert leg.depart_s >= now
+            lo, hi = c.foot_start[here], c.foot_start[here + 1]
+            assert leg.to_stop in c.foot_to[lo:hi].tolist()
+            after_trip = False
+        else:
+            need = now + (int(c.change_s[here]) if after_trip else 0)
+            assert leg.depart_s >= need
+            b, a = leg.board_conn, leg.alight_conn
+            assert c.trip[b] == c.trip[a] == leg.trip and c.seq[b] <= c.seq[a]
+            assert c.dep_s[b] == leg.depart_s and c.arr_s[a] == leg.arrive_s
+            after_trip = True
+        here, now = leg.to_stop, leg.arrive_s
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timetables(), st.data())
+def test_earliest_arrival_equals_the_time_expanded_oracle(c: Connections, data: st.DataObject) -> None:
+    graph = build_time_expanded(c)
+    for _ in range(5):
+        origin = data.draw(st.integers(0, c.n_stops - 1))
+        t0 = T0 + data.draw(st.integers(0, 5 * 3600))
+        ref = earliest_arrival_te(graph, c, origin, t0)
+        got = earliest_arrival(c, origin, t0)
+        assert np.array_equal(np.minimum(got.arrival_s, INF), np.minimum(ref, INF))
+        for target in range(c.n_stops):
+            one = earliest_arrival(c, origin, t0, target=target)
+            assert one.arrival_s[target] == ref[target]
+            if target != origin and ref[target] < INF:
+                check_journey(c, journey(c, one, target), origin, t0, target, int(ref[target]))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timetables(), st.data())
+def test_pareto_over_trips_equals_the_layered_oracle(c: Connections, data: st.DataObject) -> None:
+    max_trips = 4
+    graph = build_time_expanded(c, layers=max_trips + 1)
+    for _ in range(4):
+        origin = data.draw(st.integers(0, c.n_stops - 1))
+        target = data.draw(st.integers(0, c.n_stops - 1))
+        t0 = T0 + data.draw(st.integers(0, 5 * 3600))
+        want = pareto_transfers_te(graph, c, origin, t0, target)
+        for tgt in (target, -1):
+            got = pareto_transfers(c, origin, t0, target=tgt, max_trips=max_trips)
+            assert got.front(target) == want
+            for trips, arrival in got.front(target):
+                legs = pareto_journey(c, got, target, trips)
+                assert sum(leg.kind == "trip" for leg in legs) == trips
+                if legs:
+                    check_journey(c, legs, origin, t0, target, arrival)
+
+
+def test_change_time_applies_between_trips_not_within_one() -> None:
+    # s0 -> s1 on r0 arriving 00:10; r1 leaves s1 at 00:11; change at s1 is 3 min, so r1 is missed
+    r0 = _service("r0", [0, 1, 2], [600, 600], [0, 0, 0], [0])
+    r1 = _service("r1", [1, 3], [60], [0, 0], [660, 1200])
+    c = make_connections(4, [r0, r1], [], [0, 180, 0, 0])
+    res = earliest_arrival(c, 0, T0, target=3)
+    assert res.arrival_s[3] == T0 + 1260  # the 00:20 departure
+    assert res.arrival_s[2] == T0 + 1200  # staying on r0 needs no change time
+    legs = journey(c, res, 3)
+    assert [leg.trip for leg in legs] == [c.trip[legs[0].board_conn], c.trip[legs[1].board_conn]]
+    assert legs[1].depart_s == T0 + 1200
+
+
+def test_a_footpath_reaches_a_stop_no_trip_serves() -> None:
+    r0 = _service("r0", [0, 1], [600], [0, 0], [0])
+    c = make_connections(3, [r0], [_walk(1, 2, 240)], [0, 0, 0])
+    res = earliest_arrival(c, 0, T0)
+    assert res.arrival_s[2] == T0 + 840
+    assert [leg.kind for leg in journey(c, res, 2)] == ["trip", "walk"]
+
+
+def test_unreachable_stop_and_bad_origin() -> None:
+    r0 = _service("r0", [0, 1], [600], [0, 0], [0])
+    c = make_connections(3, [r0], [], [0, 0, 0])
+    res = earliest_arrival(c, 1, T0)
+    assert res.arrival_s[0] == INF and res.arrival_s[1] == T0
+    with pytest.raises(ValueError, match="not reached"):
+        journey(c, res, 0)
+    with pytest.raises(IndexError):
+        earliest_arrival(c, 7, T0)
+
+
+def test_pareto_keeps_a_slower_journey_with_fewer_trips() -> None:
+    slow = _service("slow", [0, 2], [3600], [0, 0], [0])
+    a = _service("a", [0, 1], [300], [0, 0], [0])
+    b = _service("b", [1, 2], [300], [0, 0], [600])
+    c = make_connections(3, [slow, a, b], [], [0, 0, 0])
+    front = pareto_transfers(c, 0, T0, target=2).front(2)
+    assert front == [(1, T0 + 3600), (2, T0 + 900)]
+
+
+def test_zero_duration_hops_of_two_trips_in_the_same_second_chain() -> None:
+    # b is listed first, so its hop is scanned before a's; b is still caught at s1 in the same second
+    b = _service("b", [1, 2], [0], [0, 0], [600])
+    a = _service("a", [0, 1], [0], [0, 0], [600])
+    c = make_connections(3, [b, a], [], [0, 0, 0])
+    assert earliest_arrival(c, 0, T0).arrival_s[2] == T0 + 600
+    assert pareto_transfers(c, 0, T0, target=2).front(2) == [(2, T0 + 600)]
