@@ -1,0 +1,208 @@
+"""GTFS import: scenario tests on small hand-written feeds, each named by the feature, and the real feeds."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from intermodal.exceptions import BundleError
+from intermodal.io.gtfs import import_gtfs, mode_of_route_type
+from intermodal.model import Mode
+from intermodal.network.timetable import expand_timetable
+
+FEEDS = Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[3] / "shared/data/gtfs"))
+
+BASE = {
+    "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,Test Transit,http://x,Europe/Berlin\n",
+    "stops.txt": (
+        "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+        "ST,Central,52.50,13.40,1,\n"
+        "ST_1,Central 1,52.5001,13.4001,0,ST\n"
+        "ST_2,Central 2,52.5002,13.4002,0,ST\n"
+        "B,Bridge,52.51,13.41,0,\n"
+        "C,Castle,52.52,13.42,,\n"
+        "D,Dock,52.5205,13.4205,0,\n"
+        "E,Entrance,52.5,13.4,2,ST\n"
+    ),
+    "routes.txt": (
+        "route_id,route_short_name,route_long_name,route_type\nU1,U1,Subway,1\nB9,9,Bus,3\nF1,F,Ferry,4\n"
+    ),
+    "calendar.txt": (
+        "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+        "WK,1,1,1,1,1,0,0,20250106,20250131\n"
+    ),
+    "calendar_dates.txt": "service_id,date,exception_type\nWK,20250108,2\nHOL,20250111,1\n",
+    "trips.txt": (
+        "route_id,service_id,trip_id\nU1,WK,u1a\nU1,WK,u1b\nU1,WK,u1c\nU1,WK,late\nB9,HOL,bus\nF1,WK,ferry\n"
+    ),
+    "stop_times.txt": (
+        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "u1a,08:00:00,08:00:00,ST_1,1\nu1a,08:05:00,08:06:00,B,2\nu1a,08:10:30,08:10:30,C,3\n"
+        "u1b,09:00:00,09:00:00,ST_1,1\nu1b,09:05:00,09:06:00,B,2\nu1b,09:10:30,09:10:30,C,3\n"
+        "u1c,10:00:00,10:00:00,ST_2,1\nu1c,10:05:00,10:06:00,B,2\nu1c,10:10:30,10:10:30,C,3\n"
+        "late,24:30:00,24:30:00,ST_1,1\nlate,24:35:00,24:36:00,B,2\nlate,24:40:30,24:40:30,C,3\n"
+        "bus,12:00:00,12:00:00,C,1\nbus,,,B,2\nbus,12:20:00,12:20:00,ST_2,3\n"
+        "ferry,07:00:00,07:00:00,D,1\nferry,07:30:00,07:30:00,ST_1,2\n"
+    ),
+    "frequencies.txt": "trip_id,start_time,end_time,headway_secs\nferry,07:00:00,08:00:00,1200\n",
+    "transfers.txt": (
+        "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nST,ST,2,120\nC,D,2,300\nD,C,2,300\n"
+    ),
+}
+
+
+def write_feed(tmp_path: Path, **changes: str) -> Path:
+    folder = tmp_path / "feed"
+    folder.mkdir(exist_ok=True)
+    for name, text in {**BASE, **changes}.items():
+        if text:
+            (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_route_types_map_to_modes() -> None:
+    assert mode_of_route_type(3) is Mode.ROAD and mode_of_route_type(0) is Mode.ROAD
+    assert mode_of_route_type(1) is Mode.RAIL and mode_of_route_type(2) is Mode.RAIL
+    assert mode_of_route_type(12) is Mode.RAIL and mode_of_route_type(4) is Mode.INLAND_WATERWAY
+    assert mode_of_route_type(700) is Mode.ROAD and mode_of_route_type(1200) is Mode.INLAND_WATERWAY
+    assert mode_of_route_type(99) is None
+
+
+def test_platforms_group_at_their_station_with_its_transfer_time(tmp_path: Path) -> None:
+    b = import_gtfs(write_feed(tmp_path))
+    assert set(b.terminals) == {"st", "b", "c", "d"}  # platforms and the entrance belong to st
+    st = b.terminals["st"]
+    assert st.handling_h == pytest.approx(120 / 3600)
+    assert st.timezone == "Europe/Berlin" and st.country == "DE"
+    assert st.modes == {Mode.RAIL, Mode.ROAD, Mode.INLAND_WATERWAY}
+
+
+def test_trips_with_one_pattern_become_one_service(tmp_path: Path) -> None:
+    b = import_gtfs(write_feed(tmp_path))
+    subway = [s for s in b.services if s.mode is Mode.RAIL and s.calendar.start == date(2025, 1, 6)]
+    assert len(subway) == 1
+    (s,) = subway
+    assert s.departures == (time(8), time(9), time(10))
+    assert [x.terminal_id for x in s.stops] == ["st", "b", "c"]
+    assert [(x.arrive_offset_h * 3600, x.depart_offset_h * 3600) for x in s.stops] == [
+        (0, 0),
+        (300, 360),
+        (630, 630),
+    ]
+    assert s.calendar.removed == {date(2025, 1, 8)}
+
+
+def test_times_past_midnight_run_on_the_next_calendar_day(tmp_path: Path) -> None:
+    b = import_gtfs(write_feed(tmp_path))
+    (late,) = [s for s in b.services if s.departures == (time(0, 30),)]
+    # service day Monday 6 Jan at 24:30 is Tuesday 7 Jan at 00:30; the removed Wednesday moves to Thursday
+    assert late.calendar.weekdays == {1, 2, 3, 4, 5}
+    assert late.calendar.start == date(2025, 1, 7) and late.calendar.removed == {date(2025, 1, 9)}
+    index = {t: i for i, t in enumerate(sorted(b.terminals))}
+    zone = ZoneInfo("Europe/Berlin")
+    tt = expand_timetable([late], b.terminals, index, start=datetime(2025, 1, 6, tzinfo=zone),
+                          end=datetime(2025, 1, 7, 12, tzinfo=zone))  # fmt: skip
+    assert [datetime.fromtimestamp(int(x), UTC) for x in tt.trip_start] == [
+        datetime(2025, 1, 6, 23, 30, tzinfo=UTC)
+    ]
+
+
+def test_blank_times_are_interpolated_and_calendar_dates_alone_make_a_calendar(tmp_path: Path) -> None:
+    b = import_gtfs(write_feed(tmp_path))
+    (bus,) = [s for s in b.services if s.mode is Mode.ROAD]
+    mid = bus.stops[1].arrive_offset_h * 3600
+    assert 0 < mid < 1200  # interpolated by distance between C, B and the station
+    assert bus.calendar.runs_on(date(2025, 1, 11)) and not bus.calendar.runs_on(date(2025, 1, 18))
+
+
+def test_frequencies_expand_into_departures(tmp_path: Path) -> None:
+    b = import_gtfs(write_feed(tmp_path))
+    (ferry,) = [s for s in b.services if s.mode is Mode.INLAND_WATERWAY]
+    assert ferry.departures == (time(7), time(7, 20), time(7, 40))
+
+
+def test_transfers_between_stations_become_walk_links(tmp_path: Path) -> None:
+    b = import_gtfs(write_feed(tmp_path))
+    walks = sorted(
+        (lk.from_id, lk.to_id, round(lk.duration_h * 3600)) for lk in b.links if lk.mode is Mode.WALK
+    )
+    assert walks == [("c", "d", 300), ("d", "c", 300)]
+    assert all(lk.flexible for lk in b.links if lk.mode is Mode.WALK)
+    hops = {(lk.from_id, lk.to_id, lk.mode) for lk in b.links if not lk.flexible}
+    for s in b.services:
+        for a, z in zip(s.stops, s.stops[1:], strict=False):
+            assert (a.terminal_id, z.terminal_id, s.mode) in hops
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "row", "field"),
+    [
+        ("routes.txt", "route_id,route_type\nU1,1\nB9,42\nF1,4\n", 3, "route_type"),
+        ("stops.txt", BASE["stops.txt"].replace("52.51,13.41", "152.51,13.41"), 5, "stop_lat"),
+        (
+            "stop_times.txt",
+            BASE["stop_times.txt"].replace("u1b,09:05:00,09:06:00", "u1b,09:05,09:06:00"),
+            6,
+            "arrival_time",
+        ),
+        (
+            "stop_times.txt",
+            BASE["stop_times.txt"].replace("u1c,10:05:00,10:06:00,B", "u1c,10:05:00,10:06:00,Q"),
+            9,
+            "stop_id",
+        ),
+        ("trips.txt", BASE["trips.txt"].replace("B9,HOL,bus", "B9,NOPE,bus"), 6, "service_id"),
+        (
+            "stop_times.txt",
+            BASE["stop_times.txt"].replace("u1a,08:10:30,08:10:30", "u1a,08:01:00,08:01:00"),
+            4,
+            "arrival_time",
+        ),
+        ("transfers.txt", "from_stop_id,to_stop_id,transfer_type\nST,ST,2\n", 2, "min_transfer_time"),
+    ],
+)
+def test_bad_feeds_name_file_row_and_field(
+    tmp_path: Path, file: str, text: str, row: int, field: str
+) -> None:
+    with pytest.raises(BundleError) as err:
+        import_gtfs(write_feed(tmp_path, **{file: text}))
+    assert any(p.file == file and p.row == row and p.field == field for p in err.value.problems), err.value
+
+
+def test_missing_files_and_columns_are_reported_together(tmp_path: Path) -> None:
+    folder = write_feed(tmp_path)
+    (folder / "agency.txt").unlink()
+    (folder / "routes.txt").write_text("route_id\nU1\n")
+    with pytest.raises(BundleError) as err:
+        import_gtfs(folder)
+    found = {(p.file, p.field) for p in err.value.problems}
+    assert ("agency.txt", None) in found and ("routes.txt", "route_type") in found
+    with pytest.raises(BundleError, match="no such feed"):
+        import_gtfs(tmp_path / "nowhere.zip")
+
+
+def test_real_feeds_import() -> None:
+    nyc = import_gtfs(FEEDS / "nyc_subway_gtfs.zip")
+    assert len(nyc.terminals) == 91  # 273 stops: 91 stations with their N and S platforms
+    # transfers.txt: 180 s at most stations, 300 s at 128, 0 s at 123; 142 has no row
+    change = {t: round(nyc.terminals[t].handling_h * 3600) for t in ("101", "128", "123", "142")}
+    assert change == {"101": 180, "128": 300, "123": 0, "142": 0}
+    assert sum(len(s.departures) for s in nyc.services) == 1990  # every trip, none lost
+    assert {s.mode for s in nyc.services} == {Mode.RAIL}
+    cairns = import_gtfs(FEEDS / "cairns_gtfs.zip")
+    assert sum(len(s.departures) for s in cairns.services) == 1339
+    assert {s.mode for s in cairns.services} == {Mode.ROAD}
+    # a trip whose stop 15 has blank times gets times strictly between its neighbours
+    for s in cairns.services:
+        offsets = [x.arrive_offset_h for x in s.stops]
+        assert offsets == sorted(offsets)
+    window = datetime(2014, 6, 4, tzinfo=ZoneInfo("Australia/Brisbane"))
+    index = {t: i for i, t in enumerate(sorted(cairns.terminals))}
+    tt = expand_timetable(
+        cairns.services, cairns.terminals, index, start=window, end=window + timedelta(days=1)
+    )
+    assert tt.n_trips > 400
