@@ -127,8 +127,12 @@ class _Label:
 TRUCK, YARD, ABOARD = 0, 1, 2
 
 
+# Costs and CO2e are sums of floats in different orders; equal totals may differ in the last bits.
+_EPS = 1e-6
+
+
 def _dominates(a: tuple[int, float, float], b: tuple[int, float, float]) -> bool:
-    return a[0] <= b[0] and a[1] <= b[1] and a[2] <= b[2]
+    return a[0] <= b[0] and a[1] <= b[1] + _EPS and a[2] <= b[2] + _EPS
 
 
 def pareto_search(

@@ -319,8 +319,7 @@ def _duplicate(
     return False
 
 
-def _read_factors(source: Source, problems: list[Problem]) -> FactorTable:
-    file = "factors.csv"
+def _read_factors(source: Source, problems: list[Problem], file: str = "factors.csv") -> FactorTable:
     factors: dict[str, EmissionFactor] = {}
     seen: dict[str, int] = {}
     lines: dict[str, int] = {}
@@ -388,6 +387,8 @@ def _read_factors(source: Source, problems: list[Problem]) -> FactorTable:
             )
     adjustments = []
     adj_file = "adjustments.csv"
+    if file != "factors.csv":  # a file of overrides holds factors only
+        return FactorTable(factors, (), frozenset(broken))
     for line, row in t.read_table(source, adj_file, ADJUSTMENTS, problems, optional=True):
         _check_source(adj_file, line, row, problems)
         cond = row["condition"]

@@ -18,7 +18,7 @@ from intermodal.model.network import (
     ServiceStop,
     Terminal,
 )
-from intermodal.model.shipment import Cargo, CargoKind, Shipment
+from intermodal.model.shipment import Cargo, CargoKind, ContainerConversions, Shipment
 
 __all__ = [
     "Access",
@@ -28,6 +28,7 @@ __all__ = [
     "Calendar",
     "Cargo",
     "CargoKind",
+    "ContainerConversions",
     "CostUnit",
     "ElementEmissions",
     "EmissionFactor",

@@ -95,6 +95,8 @@ class Itinerary:
     hubs: tuple[HubOperation, ...]
     currency: str
     notes: tuple[str, ...] = field(default=())
+    #: price on CO2e in ``currency`` per tonne WTW, when the query set one
+    carbon_price: float = 0.0
 
     @property
     def depart(self) -> datetime:
@@ -131,6 +133,11 @@ class Itinerary:
         return self.co2e_kg_wtt + self.co2e_kg_ttw
 
     @property
+    def carbon_cost(self) -> float:
+        """The carbon price times the WTW CO2e: a cost beside ``cost``, not inside it."""
+        return self.carbon_price * self.co2e_kg_wtw / 1000.0
+
+    @property
     def modes(self) -> tuple[Mode, ...]:
         seen: list[Mode] = []
         for leg in self.legs:
@@ -157,6 +164,10 @@ class Itinerary:
             "co2e_kg_ttw": _r(self.co2e_kg_ttw),
             "co2e_kg_wtt": _r(self.co2e_kg_wtt),
         }
+        if self.carbon_price:
+            total["carbon_price_per_t"] = self.carbon_price
+            total["carbon_cost"] = _r(self.carbon_cost)
+            total["cost_with_carbon"] = _r(self.cost + self.carbon_cost)
         return {
             "rank": rank,
             "id": self.id,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-__all__ = ["Cargo", "CargoKind", "Shipment"]
+__all__ = ["Cargo", "CargoKind", "ContainerConversions", "Shipment"]
 
 
 class CargoKind(StrEnum):
@@ -40,3 +41,12 @@ class Shipment:
     ready: datetime
     due: datetime | None = None
     value: float | None = None
+
+
+@dataclass(frozen=True)
+class ContainerConversions:
+    """TEU per box type (``40`` is 2.0) and cargo tonnes per TEU by load class (``average`` is 10)."""
+
+    teu_per_box: Mapping[str, float]
+    tonnes_per_teu: Mapping[str, float]
+    sources: Mapping[str, str]

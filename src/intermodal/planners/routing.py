@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -27,7 +28,7 @@ from intermodal.accounting import (
     transport_intensity,
 )
 from intermodal.engines.reference import Drive, Journey, SearchGraph, ServiceRules, pareto_search
-from intermodal.exceptions import NoRouteError, PlaceError, Problem
+from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
 from intermodal.model import (
     Bundle,
     CargoKind,
@@ -100,6 +101,7 @@ def find_routes(
     limit: int = 10,
     horizon_days: float = 30.0,
     max_labels: int = 200_000,
+    carbon_price: float | None = None,
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -119,6 +121,9 @@ def find_routes(
         How far past the ready time to look for departures when no due time is given.
     max_labels
         A cap on search work.
+    carbon_price
+        A price on CO2e (bundle currency per tonne, WTW). It is added to every element's cost in the search,
+        so "cheapest" ranks by cost plus carbon cost; options report it as ``carbon_cost`` beside ``cost``.
 
     Raises
     ------
@@ -132,7 +137,13 @@ def find_routes(
     d = destination if isinstance(destination, Place) else resolve_place(bundle, destination, field="to")
     if o.terminal_id is not None and o.terminal_id == d.terminal_id:
         raise PlaceError(Problem("origin and destination are the same", field="to", found=d.text))
-    net = _Network(bundle, shipment, o, d)
+    if carbon_price is not None and (not math.isfinite(carbon_price) or carbon_price < 0):
+        raise ShipmentError(
+            Problem(
+                "must be 0 or more", field="carbon_price", found=str(carbon_price), expected="a price per t"
+            )
+        )
+    net = _Network(bundle, shipment, o, d, carbon_price=carbon_price or 0.0)
     shipment = net.shipment
     ready_s = int(shipment.ready.timestamp())
     due_s = int(shipment.due.timestamp()) if shipment.due else None
@@ -145,7 +156,7 @@ def find_routes(
     options = [net.itinerary(j) for j in journeys]
     key = {
         Objective.FASTEST: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
-        Objective.CHEAPEST: lambda it: (it.cost, it.arrive, it.co2e_kg_wtw),
+        Objective.CHEAPEST: lambda it: (it.cost + it.carbon_cost, it.arrive, it.co2e_kg_wtw),
         Objective.GREENEST: lambda it: (it.co2e_kg_wtw, it.arrive, it.cost),
         Objective.PARETO: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
     }[objective]
@@ -219,8 +230,19 @@ def _element(intensity: Any, em: Any) -> ElementEmissions:
 class _Network:
     """The bundle seen by one shipment: indices, the amounts of every element, and the search graph."""
 
-    def __init__(self, bundle: Bundle, shipment: Shipment, origin: Place, destination: Place) -> None:
+    def __init__(
+        self,
+        bundle: Bundle,
+        shipment: Shipment,
+        origin: Place,
+        destination: Place,
+        *,
+        carbon_price: float = 0.0,
+    ) -> None:
         self.bundle = bundle
+        self.carbon_price = carbon_price
+        # what one kg of CO2e costs in the search: the carbon price is per tonne
+        self.carbon_per_kg = carbon_price / 1000.0
         self.ids = list(bundle.terminals)
         self.index = {tid: i for i, tid in enumerate(self.ids)}
         self.names = [Names(t.name_en, t.name_zh) for t in bundle.terminals.values()]
@@ -359,7 +381,13 @@ class _Network:
         extra = (pre.cost if pre else 0.0) + (post.cost if post else 0.0)
         self.drives[u].append(
             Drive(
-                v, secs, cost + extra, em.wtw_kg, ref, pre.seconds if pre else 0, post.seconds if post else 0
+                v,
+                secs,
+                cost + extra + self.carbon_per_kg * em.wtw_kg,
+                em.wtw_kg,
+                ref,
+                pre.seconds if pre else 0,
+                post.seconds if post else 0,
             )
         )
 
@@ -438,7 +466,10 @@ class _Network:
                     usable=usable,
                     cutoff_s=round(svc.cutoff_h * 3600),
                     fare_cost=svc.fixed_cost_per_teu * s.teu,
-                    hop_cost=[h.cost + sum(c.cost for c in h.clears) for h in hops],
+                    hop_cost=[
+                        h.cost + sum(c.cost for c in h.clears) + self.carbon_per_kg * h.emissions.wtw_kg
+                        for h in hops
+                    ],
                     hop_co2=[h.emissions.wtw_kg for h in hops],
                     board_clear_s=board,
                     alight_clear_s=alight,
@@ -450,7 +481,10 @@ class _Network:
             drives=self.drives,
             handle_ok=self.handle_ok,
             handle_s=self.handle_s,
-            handle_cost=self.handle_cost,
+            handle_cost=[
+                c + self.carbon_per_kg * e.wtw_kg
+                for c, e in zip(self.handle_cost, self.handle_em, strict=True)
+            ],
             handle_co2=[e.wtw_kg for e in self.handle_em],
             timetable=tt,
             services=rules,
@@ -579,7 +613,9 @@ class _Network:
             last = journey.moves[-1]
             self._close_ride(ride, last.stop, legs, hubs)
         hubs.sort(key=lambda h: (h.start, h.end))
-        return Itinerary(tuple(legs), tuple(hubs), self.bundle.manifest.currency)
+        return Itinerary(
+            tuple(legs), tuple(hubs), self.bundle.manifest.currency, carbon_price=self.carbon_price
+        )
 
     def _close_ride(
         self, ride: tuple[int, int, int], j1: int, legs: list[Leg], hubs: list[HubOperation]

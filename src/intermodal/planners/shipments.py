@@ -6,9 +6,9 @@ import math
 from datetime import UTC, datetime
 
 from intermodal.exceptions import Problem, ShipmentError
-from intermodal.model import Bundle, Cargo, CargoKind, Shipment
+from intermodal.model import Bundle, Cargo, CargoKind, ContainerConversions, Shipment
 
-__all__ = ["make_shipment", "parse_cargo", "parse_time"]
+__all__ = ["make_shipment", "parse_cargo", "parse_containers", "parse_time"]
 
 DG_CLASSES = {"1", "2", "3", "4", "5", "6", "7", "8", "9"}
 
@@ -32,6 +32,24 @@ def parse_cargo(text: str, *, field: str = "cargo") -> Cargo:
             expected="general, reefer or dg:CLASS (dg:3, dg:2.1)",
         )
     )
+
+
+def parse_containers(text: str, conversions: ContainerConversions, *, field: str = "containers") -> float:
+    """TEU in boxes written as ``2x40``, ``1x40hc,3x20`` (GLEC: a 40-ft box is 2.0 TEU, a high cube 2.25)."""
+    total = 0.0
+    for part in text.replace(" ", "").lower().split(","):
+        count, _, box = part.partition("x")
+        if not count.isdigit() or int(count) == 0 or box not in conversions.teu_per_box:
+            raise ShipmentError(
+                Problem(
+                    "not a container count",
+                    field=field,
+                    found=text,
+                    expected=f"COUNTxTYPE, TYPE one of {', '.join(conversions.teu_per_box)}, such as 2x40",
+                )
+            )
+        total += int(count) * conversions.teu_per_box[box]
+    return total
 
 
 def parse_time(text: str, *, field: str) -> datetime:

@@ -25,6 +25,13 @@ def route(
     tonnes: Annotated[
         float | None, typer.Option(help="Cargo weight; with TEU only, the scenario's t/TEU.")
     ] = None,
+    containers: Annotated[
+        str | None, typer.Option(help="Boxes instead of --teu: 2x40, 1x40hc,3x20 (GLEC: 40 ft = 2.0 TEU).")
+    ] = None,
+    load: Annotated[
+        str | None,
+        typer.Option(help="GLEC load class instead of --tonnes: light (6 t/TEU), average, heavy, empty."),
+    ] = None,
     cargo: Annotated[str, typer.Option(help="general, reefer, or dg:CLASS (dg:3, dg:2.1).")] = "general",
     value: Annotated[
         float | None, typer.Option(help="Declared cargo value, in the scenario's currency.")
@@ -43,6 +50,13 @@ def route(
     explain: Annotated[
         bool, typer.Option(help="Show each option's chain element by element, with sources.")
     ] = False,
+    factors: Annotated[
+        str | None, typer.Option(help="CSV of your own emission factors (e.g. a carrier's measured data).")
+    ] = None,
+    carbon_price: Annotated[
+        float | None,
+        typer.Option(help="Price on CO2e per tonne (scenario currency); feeds --objective cheapest."),
+    ] = None,
 ) -> None:
     """Find door-to-door options for a shipment, ranked by time, cost or CO2e.
 
@@ -59,10 +73,17 @@ def route(
         from intermodal.planners.shipments import make_shipment
 
         bundle = load_scenario(scenario)
+        if factors is not None:
+            from intermodal.io.factors import apply_factor_overrides
+
+            bundle = apply_factor_overrides(bundle, factors)
+        teu, tonnes = _quantities(teu, tonnes, containers, load)
         shipment = make_shipment(
             bundle, teu=teu, tonnes=tonnes, cargo=cargo, value=value, ready=ready, due=due
         )
-        result = find_routes(bundle, from_, to, shipment, objective=objective, limit=limit)
+        result = find_routes(
+            bundle, from_, to, shipment, objective=objective, limit=limit, carbon_price=carbon_price
+        )
     doc = result.to_dict()
     if format == "json":
         print_json(doc)
@@ -72,6 +93,34 @@ def route(
         from intermodal.services.cli._tables import print_route_result
 
         print_route_result(doc, explain=explain)
+
+
+def _quantities(
+    teu: float | None, tonnes: float | None, containers: str | None, load: str | None
+) -> tuple[float | None, float | None]:
+    """TEU and tonnes from --containers and --load, by the GLEC conversions."""
+    if containers is None and load is None:
+        return teu, tonnes
+    from intermodal.exceptions import Problem, ShipmentError
+    from intermodal.io.conversions import load_container_conversions
+    from intermodal.planners.shipments import parse_containers
+
+    conv = load_container_conversions()
+    if containers is not None:
+        if teu is not None:
+            raise ShipmentError(Problem("give --teu or --containers, not both", field="containers"))
+        teu = parse_containers(containers, conv)
+    if load is not None:
+        if tonnes is not None:
+            raise ShipmentError(Problem("give --tonnes or --load, not both", field="load"))
+        if load not in conv.tonnes_per_teu:
+            raise ShipmentError(
+                Problem(
+                    "unknown load class", field="load", found=load, expected=" | ".join(conv.tonnes_per_teu)
+                )
+            )
+        tonnes = (teu or 1.0) * conv.tonnes_per_teu[load]
+    return teu, tonnes
 
 
 def to_geojson(doc: dict) -> dict:
