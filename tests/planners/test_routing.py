@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -162,3 +163,22 @@ def test_json_shape_is_stable(chongqing: im.Bundle) -> None:
         for leg in option["legs"]:
             assert leg_keys <= set(leg)
         assert {"service", "departure"} <= set(option["legs"][0])
+
+
+def test_range_query_lists_a_week_of_departures(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    week = im.find_routes(chongqing, "nanpeng", "bangkok", s, range_days=7, limit=100)
+    middle = [o for o in week.options if [g.service for g in o.legs] == ["shuttle-middle"]]
+    assert len(middle) >= 7  # the Middle line leaves daily
+    assert any({im.Mode.RAIL, im.Mode.SEA} <= set(o.modes) for o in week.options)
+    for o in week.options:
+        assert_consistent(o)
+        assert o.ready_by is not None
+        scheduled = [(g.service, g.depart) for g in o.legs if g.service]
+        # cargo ready exactly at ready_by still makes the same departures, or better ones
+        again = im.find_routes(chongqing, "nanpeng", "bangkok", dataclasses.replace(s, ready=o.ready_by))
+        assert any(
+            [(g.service, g.depart) for g in it.legs if g.service] == scheduled
+            or (it.arrive <= o.arrive and it.cost <= o.cost and it.co2e_kg_wtw <= o.co2e_kg_wtw + 1e-6)
+            for it in again.options
+        )

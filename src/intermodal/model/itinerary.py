@@ -97,6 +97,8 @@ class Itinerary:
     notes: tuple[str, ...] = field(default=())
     #: price on CO2e in ``currency`` per tonne WTW, when the query set one
     carbon_price: float = 0.0
+    #: in a range query, the latest time the cargo may be ready at the origin for this option
+    ready_by: datetime | None = None
 
     @property
     def depart(self) -> datetime:
@@ -164,6 +166,8 @@ class Itinerary:
             "co2e_kg_ttw": _r(self.co2e_kg_ttw),
             "co2e_kg_wtt": _r(self.co2e_kg_wtt),
         }
+        if self.ready_by is not None:
+            total["ready_by"] = _local(self.ready_by, self.legs[0].from_tz)
         if self.carbon_price:
             total["carbon_price_per_t"] = self.carbon_price
             total["carbon_cost"] = _r(self.carbon_cost)

@@ -102,6 +102,7 @@ def find_routes(
     horizon_days: float = 30.0,
     max_labels: int = 200_000,
     carbon_price: float | None = None,
+    range_days: float | None = None,
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -124,6 +125,10 @@ def find_routes(
     carbon_price
         A price on CO2e (bundle currency per tonne, WTW). It is added to every element's cost in the search,
         so "cheapest" ranks by cost plus carbon cost; options report it as ``carbon_cost`` beside ``cost``.
+    range_days
+        A range ("profile") query: every option worth taking for cargo ready at any time in the next
+        ``range_days`` days. Each option then says ``ready_by``, the latest time the cargo may be ready for
+        it; an option is dropped when another is ready later and arrives no later, for no more cost and CO2e.
 
     Raises
     ------
@@ -147,13 +152,18 @@ def find_routes(
     shipment = net.shipment
     ready_s = int(shipment.ready.timestamp())
     due_s = int(shipment.due.timestamp()) if shipment.due else None
-    net.expand(ready_s, due_s if due_s is not None else ready_s + int(horizon_days * 86400))
-    journeys = pareto_search(
-        net.graph, net.origin, net.destination, ready_s, due_s=due_s, max_labels=max_labels
-    )
-    if not journeys:
+    window_s = int((range_days or 0.0) * 86400)
+    net.expand(ready_s, due_s if due_s is not None else ready_s + window_s + int(horizon_days * 86400))
+    if range_days is None:
+        journeys = pareto_search(
+            net.graph, net.origin, net.destination, ready_s, due_s=due_s, max_labels=max_labels
+        )
+        options = [net.itinerary(j) for j in journeys]
+    else:
+        options = _profile(net, ready_s, ready_s + window_s, due_s=due_s, max_labels=max_labels)
+    if not options:
         raise NoRouteError(_explain(bundle, shipment, o, d, horizon_days=horizon_days))
-    options = [net.itinerary(j) for j in journeys]
+    found = len(options)
     key = {
         Objective.FASTEST: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
         Objective.CHEAPEST: lambda it: (it.cost + it.carbon_cost, it.arrive, it.co2e_kg_wtw),
@@ -161,10 +171,12 @@ def find_routes(
         Objective.PARETO: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
     }[objective]
     options.sort(key=key)
+    if range_days is not None and objective is Objective.PARETO:
+        options.sort(key=lambda it: (it.ready_by or it.depart, it.arrive))
     options = options[:limit]
     notes = []
-    if len(journeys) > limit:
-        notes.append(f"{len(journeys)} Pareto-optimal options; showing {limit}")
+    if found > limit:
+        notes.append(f"{found} Pareto-optimal options; showing {limit}")
     return RouteResult(
         scenario=bundle.name,
         objective=objective,
@@ -175,6 +187,53 @@ def find_routes(
         summaries=tuple(_summary(it) for it in options),
         notes=tuple(notes),
     )
+
+
+def _profile(
+    net: _Network, start_s: int, end_s: int, *, due_s: int | None, max_labels: int
+) -> list[Itinerary]:
+    """The Pareto options for cargo ready at any time in ``[start_s, end_s]``.
+
+    A journey found for cargo ready at ``t`` stays the same for every ready time until its first scheduled
+    departure is missed: after that departure the timetable fixes every time. So the search only needs to run
+    again just past the smallest such slack of the options it found.
+    """
+    found: dict[str, tuple[Itinerary, int]] = {}
+    t = start_s
+    while t <= end_s:
+        journeys = pareto_search(
+            net.graph, net.origin, net.destination, t, due_s=due_s, max_labels=max_labels
+        )
+        slacks = []
+        for j in journeys:
+            slack = net.slack(j)
+            it = net.itinerary(j)
+            # a journey without a scheduled departure can leave whenever the cargo is ready
+            latest = end_s if slack is None else t + slack
+            # the same departures by the same way are one option, whenever its trucks leave: keep the copy
+            # found for the latest ready time, which waits least
+            key = repr([(g.from_id, g.to_id, g.service, g.depart if g.service else None) for g in it.legs])
+            if key not in found or found[key][1] <= latest:
+                found[key] = (dataclasses.replace(it, ready_by=net.at(latest)), latest)
+            if slack is not None:
+                slacks.append(slack)
+        if not slacks:
+            break
+        t += min(slacks) + 1
+    items = list(found.values())
+
+    def dominated(a: tuple[Itinerary, int]) -> bool:
+        ia, la = a
+        return any(
+            lb >= la
+            and ib.arrive <= ia.arrive
+            and ib.cost <= ia.cost + 1e-6
+            and ib.co2e_kg_wtw <= ia.co2e_kg_wtw + 1e-6
+            and (lb, ib.arrive, ib.cost) != (la, ia.arrive, ia.cost)
+            for ib, lb in items
+        )
+
+    return [it for it, latest in items if not dominated((it, latest))]
 
 
 def _summary(it: Itinerary) -> str:
@@ -493,8 +552,16 @@ class _Network:
 
     # journeys back to itineraries
 
-    def _at(self, secs: int) -> datetime:
+    def at(self, secs: int) -> datetime:
         return datetime.fromtimestamp(secs, UTC)
+
+    def slack(self, journey: Journey) -> int | None:
+        """How much later the cargo could be ready and still make the journey's first scheduled departure."""
+        for mv in journey.moves:
+            if mv.kind == "board":
+                rules = self.graph.services[int(self.graph.timetable.trip_service[mv.ref])]
+                return mv.end_s - rules.cutoff_s - rules.board_clear_s[mv.stop] - mv.start_s
+        return None
 
     def _hub(
         self, kind: str, terminal: int, start: int, end: int, cost: float, em: ElementEmissions | None = None
@@ -504,8 +571,8 @@ class _Network:
             self.ids[terminal],
             self.names[terminal],
             self.zones[terminal],
-            self._at(start),
-            self._at(end),
+            self.at(start),
+            self.at(end),
             cost,
             em or ElementEmissions(0.0, 0.0),
         )
@@ -547,8 +614,8 @@ class _Network:
                     to_name=self.names[last.b],
                     from_tz=self.zones[first.a],
                     to_tz=self.zones[last.b],
-                    depart=self._at(t0),
-                    arrive=self._at(t1 + last.duration_s),
+                    depart=self.at(t0),
+                    arrive=self.at(t1 + last.duration_s),
                     distance_km=sum(d.distance_km for d, _ in truck),
                     cost=sum(d.cost for d, _ in truck),
                     emissions=em,
@@ -668,8 +735,8 @@ class _Network:
                 to_name=self.names[b],
                 from_tz=self.zones[a],
                 to_tz=self.zones[b],
-                depart=self._at(start + int(tt.depart_s[s_idx][j0])),
-                arrive=self._at(start + int(tt.arrive_s[s_idx][j1])),
+                depart=self.at(start + int(tt.depart_s[s_idx][j0])),
+                arrive=self.at(start + int(tt.arrive_s[s_idx][j1])),
                 distance_km=sum(h.distance_km for h in hops),
                 cost=svc.fixed_cost_per_teu * self.shipment.teu + sum(h.cost for h in hops),
                 emissions=em,

@@ -23,10 +23,11 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
         highlight=False,
     )
     table = Table(show_lines=False, header_style="bold")
+    profile = any("ready_by" in o["total"] for o in doc["options"])
     for col, just in [
         ("#", "right"),
         ("option", "left"),
-        ("depart", "left"),
+        ("ready by" if profile else "depart", "left"),
         ("arrive", "left"),
         ("hours", "right"),
         ("km", "right"),
@@ -40,7 +41,7 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
         table.add_row(
             str(o["rank"]),
             o["summary"],
-            _t(tot["depart"]),
+            _t(tot["ready_by"] if profile else tot["depart"]),
             _t(tot["arrive"]),
             f"{tot['duration_h']:.1f}",
             f"{tot['distance_km']:,.0f}",
@@ -49,6 +50,8 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
             f"{tot['co2e_kg_ttw']:,.1f}",
         )
     console.print(table)
+    if profile and not explain:
+        return  # a week of departures: the summary is the answer; --explain or --format json for the legs
     for o in doc["options"]:
         print_option(o, explain=explain)
     for note in doc.get("notes", []):

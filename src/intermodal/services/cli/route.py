@@ -53,6 +53,12 @@ def route(
     factors: Annotated[
         str | None, typer.Option(help="CSV of your own emission factors (e.g. a carrier's measured data).")
     ] = None,
+    range_: Annotated[
+        str | None,
+        typer.Option(
+            "--range", help="Every Pareto option for cargo ready in the next 7d, 36h, ... (a profile)."
+        ),
+    ] = None,
     carbon_price: Annotated[
         float | None,
         typer.Option(help="Price on CO2e per tonne (scenario currency); feeds --objective cheapest."),
@@ -82,7 +88,14 @@ def route(
             bundle, teu=teu, tonnes=tonnes, cargo=cargo, value=value, ready=ready, due=due
         )
         result = find_routes(
-            bundle, from_, to, shipment, objective=objective, limit=limit, carbon_price=carbon_price
+            bundle,
+            from_,
+            to,
+            shipment,
+            objective=objective,
+            limit=limit,
+            carbon_price=carbon_price,
+            range_days=_days(range_) if range_ else None,
         )
     doc = result.to_dict()
     if format == "json":
@@ -93,6 +106,22 @@ def route(
         from intermodal.services.cli._tables import print_route_result
 
         print_route_result(doc, explain=explain)
+
+
+def _days(text: str) -> float:
+    """``7d``, ``36h`` or a number of days."""
+    from intermodal.exceptions import Problem, ShipmentError
+
+    unit = {"d": 1.0, "h": 1 / 24}.get(text[-1:].lower())
+    try:
+        value = float(text[:-1]) * unit if unit else float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 60:
+        raise ShipmentError(
+            Problem("not a range", field="range", found=text, expected="such as 7d or 36h, at most 60d")
+        )
+    return value
 
 
 def _quantities(
