@@ -1,0 +1,55 @@
+"""Departures: refs the route engine understands, local service dates, status moves, capacity defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from intermodal.exceptions import LedgerError
+from intermodal.ledger import (
+    Ledger,
+    book,
+    create_departure,
+    get_departure,
+    list_departures,
+    set_departure_status,
+)
+
+
+def test_a_departure_takes_its_lines_defaults_and_local_date(ledger: Ledger) -> None:
+    late = create_departure(ledger, "shuttle-east", "2020-03-31T23:30")  # local: still March in Chongqing
+    assert late.service_date == dt.date(2020, 3, 31)
+    assert late.departs_at == dt.datetime(2020, 3, 31, 15, 30, tzinfo=dt.UTC)
+    assert (late.capacity_teu, late.capacity_kg) == (Decimal(2), 28_000)
+    big = create_departure(ledger, "shuttle-east", "2020-04-01T09:00", capacity_teu=4)
+    assert big.capacity_kg == 56_000  # scaled with the TEU
+    assert get_departure(ledger, big.id) == get_departure(ledger, big.ref) == big
+    assert [d.ref for d in list_departures(ledger, start=dt.date(2020, 4, 1))] == [big.ref]
+
+
+def test_departure_problems_are_reported(ledger: Ledger) -> None:
+    create_departure(ledger, "shuttle-east", "2020-04-01T09:00")
+    with pytest.raises(LedgerError, match="already exists"):
+        create_departure(ledger, "shuttle-east", "2020-04-01T01:00Z")  # the same instant, written in UTC
+    with pytest.raises(LedgerError, match="unknown line"):
+        create_departure(ledger, "shuttle-moon", "2020-04-01T09:00")
+    with pytest.raises(LedgerError) as caught:
+        create_departure(ledger, "shuttle-east", "2020-04-02T09:00", capacity_teu=-1, capacity_kg=0)
+    assert {p.field for p in caught.value.problems} == {"capacity_teu", "capacity_kg"}
+    with pytest.raises(LedgerError, match="unknown departure"):
+        get_departure(ledger, "shuttle-east@2031-01-01T00:00+08:00")
+
+
+def test_status_moves_forward_only_and_a_booked_trip_cannot_be_cancelled(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-west", "2020-04-01T09:00")
+    book(ledger, idempotency_key="k", departures=[d.ref], shipper="X", teu=1, tonnes=1)
+    with pytest.raises(LedgerError, match="still has bookings"):
+        set_departure_status(ledger, d.ref, "cancelled")
+    with pytest.raises(LedgerError, match="cannot become"):
+        set_departure_status(ledger, d.ref, "arrived")
+    assert set_departure_status(ledger, d.ref, "departed").status == "departed"
+    assert set_departure_status(ledger, d.ref, "arrived").status == "arrived"
+    with pytest.raises(LedgerError, match="cannot become"):
+        set_departure_status(ledger, d.ref, "departed")

@@ -1,0 +1,72 @@
+"""CSV import and export: round trips, and all-or-nothing imports whose errors name file, row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intermodal.exceptions import CapacityError, LedgerError
+from intermodal.ledger import (
+    CHONGQING_SHUTTLE_LINES,
+    Ledger,
+    export_csv,
+    import_csv,
+    list_bookings,
+    list_departures,
+    load_demo,
+    open_ledger,
+    throughput_report,
+    upsert_lines,
+)
+
+
+def test_the_demo_exports_and_imports_back_to_the_same_report(sqlite_ledger: Ledger, tmp_path: Path) -> None:
+    load_demo(sqlite_ledger, quarters=["2020Q1"])
+    counts = {
+        table: export_csv(sqlite_ledger, table, tmp_path / f"{table}.csv")
+        for table in ("departures", "bookings", "events")
+    }
+    with open_ledger(tmp_path / "copy.sqlite3") as copy:
+        upsert_lines(copy, CHONGQING_SHUTTLE_LINES)
+        for table, count in counts.items():
+            assert import_csv(copy, table, tmp_path / f"{table}.csv", history=True) == count  # type: ignore[arg-type]
+        assert (
+            throughput_report(copy, "2020Q1").to_dict()
+            == throughput_report(sqlite_ledger, "2020Q1").to_dict()
+        )
+        for table in counts:
+            export_csv(copy, table, tmp_path / f"again-{table}.csv")  # type: ignore[arg-type]
+            assert (tmp_path / f"again-{table}.csv").read_text() == (tmp_path / f"{table}.csv").read_text()
+
+
+def test_an_import_with_bad_rows_writes_nothing_and_names_each_problem(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    departures = tmp_path / "departures.csv"
+    departures.write_text(
+        "line,departs,capacity_teu\n"
+        "shuttle-east,2020-04-01T09:00,2\n"
+        "shuttle-moon,2020-04-01T09:00,2\n"
+        "shuttle-west,not a time,2\n"
+    )
+    with pytest.raises(LedgerError) as caught:
+        import_csv(ledger, "departures", departures)
+    assert [(p.file, p.row) for p in caught.value.problems] == [("departures.csv", 2), ("departures.csv", 3)]
+    assert list_departures(ledger) == []
+    departures.write_text("line,departs,capacity_teu\nshuttle-east,2020-04-01T09:00,2\n")
+    assert import_csv(ledger, "departures", departures) == 1
+    bookings = tmp_path / "bookings.csv"
+    bookings.write_text(
+        "idempotency_key,departures,shipper,teu,tonnes\n"
+        "a,shuttle-east@2020-04-01T09:00+08:00,X,2,10\n"
+        "b,shuttle-east@2020-04-01T09:00+08:00,X,1,1\n"
+    )
+    with pytest.raises(CapacityError) as over:
+        import_csv(ledger, "bookings", bookings)
+    assert over.value.problems[0].row == 2
+    assert list_bookings(ledger) == []
+    with pytest.raises(LedgerError, match="missing columns"):
+        import_csv(ledger, "events", bookings)
+    with pytest.raises(LedgerError, match="unknown table"):
+        export_csv(ledger, "trucks", tmp_path / "x.csv")  # type: ignore[arg-type]
