@@ -156,7 +156,14 @@ def find_routes(
     net.expand(ready_s, due_s if due_s is not None else ready_s + window_s + int(horizon_days * 86400))
     if range_days is None:
         journeys = pareto_search(
-            net.graph, net.origin, net.destination, ready_s, due_s=due_s, max_labels=max_labels
+            net.graph,
+            net.origin,
+            net.destination,
+            ready_s,
+            due_s=due_s,
+            max_labels=max_labels,
+            start_on_truck=net.truck_ok[net.origin],
+            handle_at_destination=net.truck_ok[net.destination],
         )
         options = [net.itinerary(j) for j in journeys]
     else:
@@ -310,6 +317,8 @@ class _Network:
         self.countries = [t.country for t in bundle.terminals.values()]
         self.drives: list[list[Drive]] = [[] for _ in self.ids]
         self.drive_info: list[_DriveInfo] = []
+        #: trucks between a "lat,lon" place and its nearest road terminals: ((from, to), road km)
+        self.access_drives: list[tuple[tuple[int, int], float]] = []
         self.origin = self._place(origin, outbound=True)
         self.destination = self._place(destination, outbound=False)
         if shipment.ready.tzinfo is None:
@@ -364,10 +373,9 @@ class _Network:
         self.coords.append((place.lon, place.lat))
         self.countries.append(self.countries[self.index[near[0][1]]])
         self.drives.append([])
-        self._access = getattr(self, "_access", [])
         for km, tid in near:
             pair = (me, self.index[tid]) if outbound else (self.index[tid], me)
-            self._access.append((pair, km * access.circuity))
+            self.access_drives.append((pair, km * access.circuity))
         return me
 
     # amounts of every element, computed once
@@ -405,7 +413,7 @@ class _Network:
             for u, v, geom in directions:
                 self._add_drive(link, u, v, link.distance_km, round(link.duration_h * 3600), cost, em, geom)
         access = self.bundle.manifest.access
-        for (u, v), km in getattr(self, "_access", []):
+        for (u, v), km in self.access_drives:
             intensity = self._intensity(access.emission_factor, Mode.ROAD) if access.emission_factor else None
             if intensity is not None:
                 em = _element(intensity, leg_emissions(intensity, distance_km=km, teu=s.teu, tonnes=s.tonnes))
