@@ -1,0 +1,378 @@
+"""The FastAPI application: routes, the network, scenario uploads, and the web app's static files.
+
+Every endpoint is a thin wrapper over a library function; see docs/api.md for the endpoints and settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import anyio
+import anyio.to_thread
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+
+import intermodal
+from intermodal.exceptions import BundleError, InputError, Problem, ShipmentError
+from intermodal.planners.places import resolve_place
+from intermodal.services.api import _views as views
+from intermodal.services.api._catalog import Catalog
+from intermodal.services.api._limits import BodySizeLimit
+from intermodal.services.api._settings import Settings
+from intermodal.services.api.problems import (
+    ProblemDetail,
+    field_errors,
+    install_problem_handlers,
+    problem_openapi,
+    problem_response,
+)
+from intermodal.services.api.schemas import (
+    Crossing,
+    FeatureCollection,
+    LinkView,
+    RouteQuery,
+    RouteResultDoc,
+    ScenarioInfo,
+    ServiceView,
+    TerminalView,
+)
+from intermodal.services.api.tokens import verify_token
+
+__all__ = ["create_app"]
+
+WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
+_bearer = HTTPBearer(auto_error=False, description="A token from `intermodal token create`.")
+_PROBLEM = {"model": ProblemDetail}
+ScenarioName = Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", max_length=64)]
+
+
+class _Unauthorized(Exception):
+    pass
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+def _check_token(settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> None:
+    if credentials is None or not verify_token(settings.tokens_file, credentials.credentials):
+        raise _Unauthorized
+
+
+def require_write(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    """Writes always need a token."""
+    _check_token(_settings(request), credentials)
+
+
+def require_read(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    """Reads need a token only when the ``reads`` setting is ``token``."""
+    settings = _settings(request)
+    if settings.reads != "open":
+        _check_token(settings, credentials)
+
+
+async def _on_unauthorized(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(
+        request,
+        401,
+        kind="unauthorized",
+        detail="a valid token is needed: Authorization: Bearer <token> "
+        "(make one with `intermodal token create`)",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _bundle_of(catalog: Catalog, name: str) -> Any:
+    try:
+        return catalog.get(name, field="name")
+    except BundleError as err:
+        raise _NotFound(err) from err
+
+
+class _NotFound(Exception):
+    def __init__(self, err: BundleError) -> None:
+        self.err = err
+
+
+async def _on_not_found(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, _NotFound)
+    errors = field_errors(exc.err.problems)
+    return problem_response(request, 404, kind="no-such-scenario", detail=errors[0].message, errors=errors)
+
+
+read_router = APIRouter(prefix="/api", dependencies=[Depends(require_read)])
+write_router = APIRouter(prefix="/api", dependencies=[Depends(require_write)])
+_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM, 422: _PROBLEM}
+
+
+@read_router.post(
+    "/routes",
+    response_model=RouteResultDoc,
+    responses={**_ERRORS, 413: _PROBLEM, 503: _PROBLEM},
+    tags=["routes"],
+    summary="Door-to-door options for one shipment",
+)
+async def post_routes(query: RouteQuery, request: Request) -> Response:
+    """The route JSON of docs/json-output.md for the fields of ``intermodal route``.
+
+    Unknown places, impossible shipments and unknown scenarios answer 422 with every field at fault; a valid
+    query with no route answers 422 of type ``/problems/no-route`` with the reasons. A query that outruns the
+    server's work budget answers 503.
+    """
+    settings, catalog = _settings(request), _catalog(request)
+
+    def work() -> dict[str, Any]:
+        bundle = catalog.get(query.scenario or settings.scenario)
+        # every problem of the query in one answer: the shipment's and both places'
+        problems: list[Problem] = []
+        try:
+            shipment = intermodal.make_shipment(
+                bundle,
+                teu=query.teu,
+                tonnes=query.tonnes,
+                cargo=query.cargo,
+                value=query.value,
+                ready=query.ready,
+                due=query.due,
+            )
+        except InputError as err:
+            problems += err.problems
+        places = []
+        for text, field in ((query.from_, "from"), (query.to, "to")):
+            try:
+                places.append(resolve_place(bundle, text, field=field))
+            except InputError as err:
+                problems += err.problems
+        if problems:
+            raise InputError(problems)
+        if shipment.due is not None and shipment.ready.tzinfo is not None and shipment.due.tzinfo is not None:
+            window_days = (shipment.due - shipment.ready).total_seconds() / 86400
+            if window_days > settings.max_window_days:
+                # the timetable is expanded over the whole window: a decade would exhaust the server
+                raise ShipmentError(
+                    Problem(
+                        "due is too far after ready",
+                        field="due",
+                        found=query.due,
+                        expected=f"at most {settings.max_window_days:g} days after ready",
+                    )
+                )
+        result = intermodal.find_routes(
+            bundle,
+            places[0],
+            places[1],
+            shipment,
+            objective=query.objective,
+            limit=query.limit,
+            max_labels=settings.max_labels,
+        )
+        return result.to_dict()
+
+    try:
+        with anyio.fail_after(settings.query_seconds):
+            # a worker thread keeps the event loop free; past the budget the answer is abandoned
+            doc = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+    except TimeoutError:
+        return problem_response(
+            request,
+            503,
+            kind="query-budget",
+            detail=f"the query needed more than {settings.query_seconds:g} s of work; narrow it "
+            "(a due time, fewer options) or try again later",
+            headers={"Retry-After": "5"},
+        )
+    return JSONResponse(doc)
+
+
+@read_router.get("/scenarios", response_model=list[ScenarioInfo], responses=_ERRORS, tags=["network"])
+async def get_scenarios(request: Request) -> list[dict[str, Any]]:
+    """Every scenario the server knows: the embedded ones, then uploaded bundles."""
+    catalog = _catalog(request)
+    out = []
+    for name in catalog.names():
+        bundle = _bundle_of(catalog, name)
+        out.append(views.scenario_info(bundle, name=name, uploaded=not catalog.is_embedded(name)))
+    return out
+
+
+@read_router.get("/scenarios/{name}", response_model=ScenarioInfo, responses=_ERRORS, tags=["network"])
+async def get_scenario(name: ScenarioName, request: Request) -> dict[str, Any]:
+    """One scenario's title, currency and size."""
+    catalog = _catalog(request)
+    return views.scenario_info(_bundle_of(catalog, name), name=name, uploaded=not catalog.is_embedded(name))
+
+
+@read_router.get(
+    "/scenarios/{name}/terminals", response_model=list[TerminalView], responses=_ERRORS, tags=["network"]
+)
+async def get_terminals(name: ScenarioName, request: Request) -> list[dict[str, Any]]:
+    """The terminals, with names in English and Chinese, modes, and customs, reefer and DG facilities."""
+    return views.terminal_views(_bundle_of(_catalog(request), name))
+
+
+@read_router.get(
+    "/scenarios/{name}/links", response_model=list[LinkView], responses=_ERRORS, tags=["network"]
+)
+async def get_links(name: ScenarioName, request: Request) -> list[dict[str, Any]]:
+    """The links between terminals (road, rail, inland waterway, sea)."""
+    return views.link_views(_bundle_of(_catalog(request), name))
+
+
+@read_router.get(
+    "/scenarios/{name}/services", response_model=list[ServiceView], responses=_ERRORS, tags=["network"]
+)
+async def get_services(name: ScenarioName, request: Request) -> list[dict[str, Any]]:
+    """The scheduled services, each with its commercial line, stops and daily departures."""
+    return views.service_views(_bundle_of(_catalog(request), name))
+
+
+@read_router.get(
+    "/scenarios/{name}/crossings", response_model=list[Crossing], responses=_ERRORS, tags=["network"]
+)
+async def get_crossings(name: ScenarioName, request: Request) -> list[dict[str, Any]]:
+    """The border crossings, with their clearance time and cost."""
+    return views.crossing_views(_bundle_of(_catalog(request), name))
+
+
+@read_router.get(
+    "/scenarios/{name}/geojson/{layer}",
+    response_model=FeatureCollection,
+    responses=_ERRORS,
+    tags=["network"],
+    summary="A map overlay as GeoJSON",
+)
+async def get_overlay(
+    name: ScenarioName, layer: Literal["terminals", "links", "lines", "crossings"], request: Request
+) -> dict[str, Any]:
+    """One map layer as a FeatureCollection: terminal points, link lines, service lines (one per commercial
+    line, following the links), or border-crossing points. Coordinates are [lon, lat] (WGS 84)."""
+    return views.overlay(_bundle_of(_catalog(request), name), layer)
+
+
+@write_router.put(
+    "/scenarios/{name}",
+    response_model=ScenarioInfo,
+    status_code=201,
+    responses={200: {"model": ScenarioInfo, "description": "Replaced."}, **_ERRORS, 413: _PROBLEM},
+    tags=["network"],
+    summary="Upload or replace a bundle (token)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def put_scenario(name: ScenarioName, request: Request) -> Response:
+    """Upload a zipped bundle (docs/data-format.md) as scenario ``name``: 201 when new, 200 when replaced.
+
+    The bundle is validated in full first; a bundle with problems answers 422 with every problem, each naming
+    its file, row and field, and nothing is stored.
+    """
+    data = await request.body()
+    bundle, replaced = await anyio.to_thread.run_sync(_catalog(request).put, name, data)
+    info = views.scenario_info(bundle, name=name, uploaded=True)
+    return JSONResponse(info, status_code=200 if replaced else 201)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API and the web app.
+
+    Parameters
+    ----------
+    settings
+        What the server allows; ``Settings.from_env()`` when not given.
+    """
+    settings = settings or Settings.from_env()
+    catalog = Catalog(settings.bundles_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # load the default scenario before the first request, not during it
+        with contextlib.suppress(BundleError):  # queries will say which scenario is missing
+            await anyio.to_thread.run_sync(catalog.get, settings.scenario)
+        yield
+
+    app = FastAPI(
+        title="intermodal",
+        version=intermodal.__version__,
+        description="Road-rail-water freight: door-to-door routes by time, cost and CO2e on a network. "
+        "Errors are RFC 9457 problem+json. See docs/api.md.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.catalog = catalog
+    install_problem_handlers(app)
+    app.add_exception_handler(_Unauthorized, _on_unauthorized)
+    app.add_exception_handler(_NotFound, _on_not_found)
+    app.include_router(read_router)
+    app.include_router(write_router)
+
+    @app.get("/api/health", tags=["meta"])
+    async def health() -> dict[str, str]:
+        """Liveness: answers without a token."""
+        return {"status": "ok", "version": intermodal.__version__}
+
+    @app.get("/api/settings", tags=["meta"])
+    async def public_settings() -> dict[str, Any]:
+        """What a client needs to know: the default scenario, whether reads need a token, and the limits."""
+        return {
+            "scenario": settings.scenario,
+            "reads": settings.reads,
+            "max_request_bytes": settings.max_request_bytes,
+            "query_seconds": settings.query_seconds,
+        }
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            app.openapi_schema = problem_openapi(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        return RedirectResponse("/app/", status_code=307)
+
+    app.mount("/app", StaticFiles(directory=WEB_DIR, html=True), name="web")
+
+    def limit_for(method: str, path: str) -> int:
+        if method == "PUT" and path.startswith("/api/scenarios/"):
+            return settings.max_upload_bytes
+        return settings.max_request_bytes
+
+    app.add_middleware(BodySizeLimit, limit_for=limit_for)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    return app

@@ -1,0 +1,178 @@
+"""The API as a client meets it: the route JSON, the network views, problem+json for every bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from intermodal.io import scenario_path
+from intermodal.services.api import Settings, create_app
+
+from .conftest import README_QUERY
+
+PROBLEM = "application/problem+json"
+
+
+def _is_problem(response, status: int, field: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["instance"]
+    if field is not None:
+        assert body["field"] == field, body
+        assert any(e["field"] == field for e in body["errors"])
+    return body
+
+
+def test_routes_gives_the_route_json_of_the_cli(client: TestClient) -> None:
+    doc = client.post("/api/routes", json=README_QUERY).json()
+    assert doc["scenario"] == "chongqing" and doc["query"]["cargo"] == "reefer"
+    assert len(doc["options"]) >= 2
+    for option in doc["options"]:
+        legs, hubs, total = option["legs"], option["hubs"], option["total"]
+        # the invariant of docs/json-output.md: totals are the sum of the elements
+        assert total["cost"] == pytest.approx(sum(x["cost"] for x in legs + hubs), rel=1e-6)
+        assert total["co2e_kg_wtw"] == pytest.approx(sum(x["co2e_kg_wtw"] for x in legs + hubs), rel=1e-3)
+        assert all(leg["geometry"]["type"] == "LineString" for leg in legs)
+
+
+def test_objective_and_limit_are_applied(client: TestClient) -> None:
+    doc = client.post("/api/routes", json={**README_QUERY, "objective": "cheapest", "limit": 2}).json()
+    costs = [o["total"]["cost"] for o in doc["options"]]
+    assert len(costs) == 2 and costs == sorted(costs)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"from": "atlantis"}, "from"),
+        ({"to": "nowhere-at-all"}, "to"),
+        ({"teu": -2}, "teu"),
+        ({"cargo": "plutonium"}, "cargo"),
+        ({"ready": "next tuesday"}, "ready"),
+        ({"objective": "prettiest"}, "objective"),
+        ({"limit": 0}, "limit"),
+        ({"scenario": "atlantis"}, "scenario"),
+        ({"scenario": "../../etc"}, "scenario"),
+        ({"colour": "red"}, "colour"),
+        ({"due": "2021-04-03T08:00+08:00"}, "due"),
+    ],
+)
+def test_bad_input_is_a_problem_naming_its_field(client: TestClient, change: dict, field: str) -> None:
+    _is_problem(client.post("/api/routes", json={**README_QUERY, **change}), 422, field)
+
+
+def test_a_missing_field_and_malformed_json_are_problems(client: TestClient) -> None:
+    _is_problem(client.post("/api/routes", json={"from": "nanpeng"}), 422, "to")
+    bad = client.post("/api/routes", content=b"{not json", headers={"content-type": "application/json"})
+    _is_problem(bad, 422)
+
+
+def test_no_route_is_a_problem_with_reasons(client: TestClient) -> None:
+    late = {**README_QUERY, "due": "2020-04-04T08:00+08:00"}
+    body = _is_problem(client.post("/api/routes", json=late), 422)
+    assert body["type"] == "/problems/no-route" and body["reasons"]
+
+
+def test_request_size_is_limited(client: TestClient, settings: Settings) -> None:
+    big = b'{"from": "' + b"x" * settings.max_request_bytes + b'"}'
+    _is_problem(client.post("/api/routes", content=big, headers={"content-type": "application/json"}), 413)
+
+
+def test_query_budget_answers_503(settings: Settings) -> None:
+    tight = dataclasses.replace(settings, query_seconds=1e-6)
+    with TestClient(create_app(tight)) as c:
+        response = c.post("/api/routes", json=README_QUERY)
+    body = _is_problem(response, 503)
+    assert body["type"] == "/problems/query-budget" and response.headers["retry-after"]
+
+
+def test_network_views(client: TestClient) -> None:
+    [info] = [s for s in client.get("/api/scenarios").json() if s["name"] == "chongqing"]
+    terminals = client.get("/api/scenarios/chongqing/terminals").json()
+    assert info["terminals"] == len(terminals) and not info["uploaded"]
+    by_id = {t["id"]: t for t in terminals}
+    assert by_id["nanpeng"]["name_zh"] and by_id["mohan"]["crossing"]
+    links = client.get("/api/scenarios/chongqing/links").json()
+    assert all(k["from"] in by_id and k["to"] in by_id for k in links)
+    services = client.get("/api/scenarios/chongqing/services").json()
+    shuttle_lines = {s["line"] for s in services if s["line"].startswith("shuttle-")}
+    assert len(shuttle_lines) == 6  # the seed's six highway shuttle lines
+    crossings = client.get("/api/scenarios/chongqing/crossings").json()
+    assert {c["terminal"] for c in crossings} == {t["id"] for t in terminals if t["crossing"]}
+
+
+@pytest.mark.parametrize("layer", ["terminals", "links", "lines", "crossings"])
+def test_overlays_are_geojson(client: TestClient, layer: str) -> None:
+    doc = client.get(f"/api/scenarios/chongqing/geojson/{layer}").json()
+    assert doc["type"] == "FeatureCollection" and doc["features"]
+    for feature in doc["features"]:
+        coords = feature["geometry"]["coordinates"]
+        points = [coords] if feature["geometry"]["type"] == "Point" else coords
+        assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in points)
+
+
+def test_unknown_things_are_404_problems(client: TestClient) -> None:
+    _is_problem(client.get("/api/scenarios/atlantis/terminals"), 404, "name")
+    _is_problem(client.get("/api/nothing-here"), 404)
+    _is_problem(client.get("/api/scenarios/chongqing/geojson/rivers"), 422, "layer")
+
+
+def test_openapi_documents_problems(client: TestClient) -> None:
+    schema = client.get("/api/openapi.json").json()
+    responses = schema["paths"]["/api/routes"]["post"]["responses"]
+    assert "application/problem+json" in responses["422"]["content"]
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+
+
+def test_web_app_is_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    assert client.get("/app/vendor/leaflet/leaflet.js").status_code == 200
+
+
+def _zipped_bundle() -> bytes:
+    folder = scenario_path("chongqing")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path in sorted(Path(folder).iterdir()):
+            zf.write(path, path.name)
+    return buf.getvalue()
+
+
+def test_upload_needs_a_token_and_a_valid_bundle(client: TestClient, token: str) -> None:
+    data = _zipped_bundle()
+    _is_problem(client.put("/api/scenarios/mine", content=data), 401)
+    wrong = {"Authorization": "Bearer imt_wrong"}
+    _is_problem(client.put("/api/scenarios/mine", content=data, headers=wrong), 401)
+    auth = {"Authorization": f"Bearer {token}", "content-type": "application/zip"}
+    _is_problem(client.put("/api/scenarios/mine", content=b"not a zip", headers=auth), 422, "body")
+    _is_problem(client.put("/api/scenarios/chongqing", content=data, headers=auth), 422, "name")
+    assert client.put("/api/scenarios/mine", content=data, headers=auth).status_code == 201
+    assert client.put("/api/scenarios/mine", content=data, headers=auth).status_code == 200
+    assert "mine" in [s["name"] for s in client.get("/api/scenarios").json()]
+    doc = client.post("/api/routes", json={**README_QUERY, "scenario": "mine"}).json()
+    assert doc["options"]
+
+
+def test_closed_reads_need_a_token(settings: Settings, token: str) -> None:
+    closed = dataclasses.replace(settings, reads="token")
+    with TestClient(create_app(closed)) as c:
+        _is_problem(c.get("/api/scenarios"), 401)
+        ok = c.get("/api/scenarios", headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200
+        assert c.get("/api/health").status_code == 200
+
+
+def test_cors_origins_setting(settings: Settings) -> None:
+    allowed = dataclasses.replace(settings, cors_origins=("https://hub.example",))
+    with TestClient(create_app(allowed)) as c:
+        yes = c.get("/api/health", headers={"Origin": "https://hub.example"})
+        no = c.get("/api/health", headers={"Origin": "https://evil.example"})
+    assert yes.headers["access-control-allow-origin"] == "https://hub.example"
+    assert "access-control-allow-origin" not in no.headers
