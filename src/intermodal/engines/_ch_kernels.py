@@ -191,7 +191,9 @@ def _grow(a, need):
 
 
 @njit(cache=True)
-def contract(indptr, indices, weights, flags, settle_limit_sim, settle_limit):
+def contract(
+    indptr, indices, weights, flags, settle_limit_sim, settle_limit, update_neighbours, level_weight
+):
     """Contract every node of a symmetric CSR graph.
 
     Returns
@@ -240,6 +242,7 @@ def contract(indptr, indices, weights, flags, settle_limit_sim, settle_limit):
 
     contracted = np.zeros(n, np.bool_)
     deleted_nbrs = np.zeros(n, np.int64)
+    level = np.zeros(n, np.int64)
     rank = np.full(n, -1, np.int32)
 
     cap_up = m + n + 16
@@ -277,7 +280,7 @@ def contract(indptr, indices, weights, flags, settle_limit_sim, settle_limit):
         s = _needed_shortcuts(
             v, settle_limit_sim, a_start, a_len, a_nbr, a_w, a_fl, dist, touched, hk, hn, hpos, sc_i, sc_j
         )
-        prio = float(2 * s - deg + deleted_nbrs[v])
+        prio = float(2 * s - deg + deleted_nbrs[v] + level_weight * level[v])
         if qsize > 0 and prio > qk[0]:
             qsize = _heap_set(qk, qn, qpos, qsize, v, prio)
             continue
@@ -394,6 +397,10 @@ def contract(indptr, indices, weights, flags, settle_limit_sim, settle_limit):
             if contracted[x]:
                 continue
             deleted_nbrs[x] += 1
+            if level[v] + 1 > level[x]:
+                level[x] = level[v] + 1
+            if not update_neighbours:
+                continue
             dx = a_len[x]
             if dx * (dx - 1) // 2 > sc_i.shape[0]:
                 sc_i = np.empty(dx * (dx - 1), np.int64)
@@ -401,7 +408,9 @@ def contract(indptr, indices, weights, flags, settle_limit_sim, settle_limit):
             sx = _needed_shortcuts(
                 x, settle_limit_sim, a_start, a_len, a_nbr, a_w, a_fl, dist, touched, hk, hn, hpos, sc_i, sc_j
             )
-            qsize = _heap_set(qk, qn, qpos, qsize, x, float(2 * sx - dx + deleted_nbrs[x]))
+            qsize = _heap_set(
+                qk, qn, qpos, qsize, x, float(2 * sx - dx + deleted_nbrs[x] + level_weight * level[x])
+            )
     return (
         rank,
         up_src[:n_up].copy(),
