@@ -351,6 +351,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
+            if settings.reads == "open":
+                # reads take a token but do not need one: say so, so that clients (and schemathesis) know
+                writes = {(r.path, m.lower()) for r in write_router.routes for m in getattr(r, "methods", ())}
+                for path, ops in schema.get("paths", {}).items():
+                    for method, op in ops.items():
+                        if "security" in op and (path, method) not in writes:
+                            op["security"] = [{}, *op["security"]]
             app.openapi_schema = problem_openapi(schema)
         return app.openapi_schema
 

@@ -137,7 +137,28 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(request, exc.status_code, detail=detail, headers=exc.headers)
+    errors = None
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        detail = "the body is not JSON in UTF-8"
+        errors = [FieldError(field="body", message=detail, expected="a JSON object")]
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette lists the methods of the first route that matched the path; a path served by two
+        # routes (GET and PUT /api/scenarios/{name}) must list both
+        headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+    return problem_response(request, exc.status_code, detail=detail, errors=errors, headers=headers)
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    from starlette.routing import Match
+
+    scope = {**request.scope, "method": "\0"}
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            allowed |= set(getattr(route, "methods", None) or ())
+    return allowed
 
 
 async def _on_anything(request: Request, exc: Exception) -> JSONResponse:
@@ -160,7 +181,10 @@ def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/ProblemDetail"}
     for path in schema.get("paths", {}).values():
         for op in path.values():
-            responses = op.get("responses", {})
+            responses = op.setdefault("responses", {})
+            if "requestBody" in op:
+                # a body that is not UTF-8 JSON never reaches validation
+                responses.setdefault("400", {"description": "The body could not be parsed."})
             for code, response in responses.items():
                 if code[0] in "45":
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}
