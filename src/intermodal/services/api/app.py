@@ -353,7 +353,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             if settings.reads == "open":
                 # reads take a token but do not need one: say so, so that clients (and schemathesis) know
-                writes = {(r.path, m.lower()) for r in write_router.routes for m in getattr(r, "methods", ())}
+                writes = {
+                    (getattr(r, "path", ""), m.lower())
+                    for r in write_router.routes
+                    for m in getattr(r, "methods", ())
+                }
                 for path, ops in schema.get("paths", {}).items():
                     for method, op in ops.items():
                         if "security" in op and (path, method) not in writes:
