@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from intermodal.exceptions import BundleError
-from intermodal.io.gtfs import import_gtfs, mode_of_route_type
-from intermodal.model import Mode
+from intermodal.io.gtfs import export_gtfs, import_gtfs, mode_of_route_type
+from intermodal.model import Bundle, Mode
 from intermodal.network.timetable import expand_timetable
 
 FEEDS = Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[3] / "shared/data/gtfs"))
@@ -206,3 +207,49 @@ def test_real_feeds_import() -> None:
         cairns.services, cairns.terminals, index, start=window, end=window + timedelta(days=1)
     )
     assert tt.n_trips > 400
+
+
+def _dated_trips(bundle: Bundle, start: datetime, days: int) -> list[tuple[tuple[str, ...], tuple[int, ...]]]:
+    """Every dated trip in the window as (terminal sequence, UTC times at each stop)."""
+    index = {t: i for i, t in enumerate(sorted(bundle.terminals))}
+    tt = expand_timetable(
+        bundle.services, bundle.terminals, index, start=start, end=start + timedelta(days=days)
+    )
+    out = []
+    for s, t in zip(tt.trip_service.tolist(), tt.trip_start.tolist(), strict=True):
+        svc = tt.services[s]
+        times = tuple(t + int(x) for pair in zip(tt.arrive_s[s], tt.depart_s[s], strict=True) for x in pair)
+        out.append((tuple(x.terminal_id for x in svc.stops), times))
+    return sorted(out)
+
+
+@pytest.mark.parametrize(
+    ("name", "day", "zone"),
+    [
+        ("nyc_subway_gtfs.zip", datetime(2024, 12, 24), "America/New_York"),
+        ("cairns_gtfs.zip", datetime(2014, 6, 8), "Australia/Brisbane"),
+    ],
+)
+def test_import_export_import_gives_the_same_trips(
+    tmp_path: Path, name: str, day: datetime, zone: str
+) -> None:
+    first = import_gtfs(FEEDS / name)
+    out = export_gtfs(first, tmp_path / "out.zip")
+    with zipfile.ZipFile(out) as zf:
+        assert {"agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt",
+                "calendar_dates.txt"} <= set(zf.namelist())  # fmt: skip
+    second = import_gtfs(out)
+    start = day.replace(tzinfo=ZoneInfo(zone))
+    assert _dated_trips(first, start, 3) == _dated_trips(second, start, 3)
+    assert {t: x.handling_h for t, x in first.terminals.items()} == {
+        t: x.handling_h for t, x in second.terminals.items()
+    }
+
+
+def test_exported_small_feed_keeps_walks_and_past_midnight_trips(tmp_path: Path) -> None:
+    first = import_gtfs(write_feed(tmp_path))
+    second = import_gtfs(export_gtfs(first, tmp_path / "small.zip"))
+    start = datetime(2025, 1, 5, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert _dated_trips(first, start, 14) == _dated_trips(second, start, 14)
+    walks = {(lk.from_id, lk.to_id, lk.duration_h) for lk in second.links if lk.mode is Mode.WALK}
+    assert walks == {(lk.from_id, lk.to_id, lk.duration_h) for lk in first.links if lk.mode is Mode.WALK}

@@ -16,7 +16,7 @@ import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,7 +37,7 @@ from intermodal.model import (
     Terminal,
 )
 
-__all__ = ["GTFS_MODES", "import_gtfs", "mode_of_route_type"]
+__all__ = ["GTFS_MODES", "export_gtfs", "import_gtfs", "mode_of_route_type"]
 
 #: The basic GTFS route types and the mode each becomes. Extended (Google) types go by their hundreds.
 GTFS_MODES: Mapping[int, Mode] = {
@@ -338,6 +338,7 @@ def import_gtfs(
                 emission_factor=f"gtfs_{mode.value}",
                 source=f"GTFS feed {path.name}: route_id={route_id}, service_id={service_id}",
                 notes=f"gtfs_route_id={route_id}",
+                line=_ident(route_id),
             )
         )
 
@@ -853,3 +854,130 @@ def _haversine_km(a: _Stop, b: _Stop) -> float:
 
 def _clock_text(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Writing
+
+#: The basic route_type each mode is written as.
+ROUTE_TYPES: Mapping[Mode, int] = {
+    Mode.ROAD: 3,
+    Mode.RAIL: 2,
+    Mode.INLAND_WATERWAY: 4,
+    Mode.SEA: 4,
+    Mode.WALK: 3,
+}
+
+
+def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
+    """Write ``bundle``'s services as a GTFS zip that OpenTripPlanner or gtfs-kit can read.
+
+    Terminals become stops, each service a route of its own (or, for services imported from GTFS, their
+    original route), each departure a trip, each calendar a ``calendar.txt`` row with its exceptions in
+    ``calendar_dates.txt``. Terminal handling times and walk links go to ``transfers.txt``.
+
+    GTFS times are in one agency time zone: the zone of the first service's first stop. Services whose
+    first stop keeps another zone have their times converted at the offset of their calendar's first day,
+    so a daylight-saving change inside the calendar moves them by an hour.
+
+    Parameters
+    ----------
+    bundle
+        Any bundle; it needs at least one service.
+    out_path
+        The zip file to write.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+    """
+    out_path = Path(out_path)
+    services = bundle.services
+    if not services:
+        raise BundleError(Problem("the bundle has no services to export", file="services.csv"))
+    zone = bundle.terminals[services[0].stops[0].terminal_id].timezone
+    carriers = {c: f"a{i + 1}" for i, c in enumerate(dict.fromkeys(s.carrier for s in services))}
+    agency = [["agency_id", "agency_name", "agency_url", "agency_timezone"]]
+    agency += [[aid, name, "https://example.org/", zone] for name, aid in carriers.items()]
+    stops = [["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "stop_timezone"]]
+    stops += [
+        [t.id, t.name_en, f"{t.lat:.6f}", f"{t.lon:.6f}", "0", t.timezone] for t in bundle.terminals.values()
+    ]
+    routes = [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"]]
+    trips = [["route_id", "service_id", "trip_id"]]
+    stop_times = [["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]]
+    calendar = [["service_id", *_WEEKDAYS, "start_date", "end_date"]]
+    dates = [["service_id", "date", "exception_type"]]
+    seen_routes: set[str] = set()
+    for s in services:
+        route_id = s.notes.removeprefix("gtfs_route_id=") if s.notes.startswith("gtfs_route_id=") else s.id
+        if route_id not in seen_routes:
+            seen_routes.add(route_id)
+            routes.append([route_id, carriers[s.carrier], route_id, s.name_en, str(ROUTE_TYPES[s.mode])])
+        shift_s = _zone_shift(bundle.terminals[s.stops[0].terminal_id].timezone, zone, s.calendar.start)
+        starts = [d.hour * 3600 + d.minute * 60 + d.second + shift_s for d in s.departures]
+        # a negative start belongs to the day before: move it a day on and the calendar a day back
+        for days, group in ((0, [x for x in starts if x >= 0]), (-1, [x + _DAY_S for x in starts if x < 0])):
+            if not group:
+                continue
+            cal = _shifted(s.calendar, days)
+            sid = s.id if days == 0 else f"{s.id}~prev"
+            calendar.append([sid, *("1" if i in cal.weekdays else "0" for i in range(7)),
+                             _gtfs_date(cal.start), _gtfs_date(cal.end)])  # fmt: skip
+            dates += [[sid, _gtfs_date(d), "1"] for d in sorted(cal.added)]
+            dates += [[sid, _gtfs_date(d), "2"] for d in sorted(cal.removed)]
+            for start in group:
+                trip_id = f"{sid}-{_clock_text(start).replace(':', '')}"
+                trips.append([route_id, sid, trip_id])
+                for seq, stop in enumerate(s.stops, start=1):
+                    arrive = start + round(stop.arrive_offset_h * 3600)
+                    depart = start + round(stop.depart_offset_h * 3600)
+                    stop_times.append(
+                        [trip_id, _clock_text(arrive), _clock_text(depart), stop.terminal_id, str(seq)]
+                    )
+    transfers = [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]]
+    transfers += [
+        [t.id, t.id, "2", str(round(t.handling_h * 3600))] for t in bundle.terminals.values() if t.handling_h
+    ]
+    for lk in bundle.links:
+        if lk.mode is Mode.WALK and lk.duration_h is not None:
+            seconds = str(round(lk.duration_h * 3600))
+            transfers.append([lk.from_id, lk.to_id, "2", seconds])
+            if lk.bidirectional:
+                transfers.append([lk.to_id, lk.from_id, "2", seconds])
+    files = {
+        "agency.txt": agency,
+        "stops.txt": stops,
+        "routes.txt": routes,
+        "trips.txt": trips,
+        "stop_times.txt": stop_times,
+        "calendar.txt": calendar,
+        "calendar_dates.txt": dates,
+        "transfers.txt": transfers,
+    }
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, rows in files.items():
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows(rows)
+            zf.writestr(name, buf.getvalue())
+    return out_path
+
+
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def _zone_shift(local: str, feed: str, day: date) -> int:
+    """Seconds to add to a clock time in zone ``local`` to give the same instant in zone ``feed``."""
+    if local == feed:
+        return 0
+    noon = datetime(day.year, day.month, day.day, 12)
+    a = noon.replace(tzinfo=ZoneInfo(local)).utcoffset()
+    b = noon.replace(tzinfo=ZoneInfo(feed)).utcoffset()
+    assert a is not None and b is not None
+    return int((b - a).total_seconds())
+
+
+def _gtfs_date(day: date) -> str:
+    return day.strftime("%Y%m%d")

@@ -1,0 +1,238 @@
+"""Write a bundle as a folder that :func:`intermodal.io.bundle.load_bundle` reads back.
+
+The folder holds ``manifest.toml`` and the CSV tables of docs/data-format.md. Two things the bundle format
+cannot say directly are written the way the loader accepts them, without changing any dated trip:
+
+- departures with seconds (GTFS times such as 08:03:30): ``services.csv`` takes ``HH:MM``, so the
+  departures of one service that share a seconds value become a service of their own (id ``<id>.sNN``),
+  leaving at ``HH:MM`` with every stop offset ``NN`` seconds later;
+- hops of zero duration (two stops in the same minute of a GTFS feed): the loader wants each arrival after
+  the previous departure, so such an arrival is written a fraction of a millisecond later, which rounds back
+  to the same second when the timetable is expanded.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from intermodal.model import Bundle, Link, Service, Terminal
+
+__all__ = ["write_bundle"]
+
+LINK_COLUMNS = [
+    "id", "from", "to", "mode", "distance_km", "duration_h", "cost_per_unit", "cost_unit",
+    "fixed_cost_per_teu", "flexible", "bidirectional", "restrictions", "emission_factor", "name_en",
+    "name_zh", "source",
+]  # fmt: skip
+SERVICE_COLUMNS = (
+    "id", "name_en", "name_zh", "mode", "carrier", "capacity_teu", "cutoff_h", "cost_per_teu_km",
+    "fixed_cost_per_teu", "reefer", "dg_classes", "emission_factor", "departures", "weekdays", "start_date",
+    "end_date", "source", "notes", "line",
+)  # fmt: skip
+# 1e-7 h is 0.36 ms: far below the one-second rounding of expand_timetable, even summed over a long trip
+_NUDGE_H = 1e-7
+
+
+def write_bundle(bundle: Bundle, out_dir: str | Path) -> Path:
+    """Write ``bundle`` to the folder ``out_dir`` (created if missing) and return its path.
+
+    Files that the bundle has nothing for (crossings, adjustments, geometry) are left out.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    m = bundle.manifest
+    a = m.access
+    manifest = [
+        "[bundle]",
+        f"name = {_toml(m.name)}",
+        f"title_en = {_toml(m.title_en)}",
+        f"title_zh = {_toml(m.title_zh)}",
+        f"currency = {_toml(m.currency)}",
+        f"region = {_toml(m.region)}",
+        f"description = {_toml(m.description)}",
+        f"version = {_toml(m.version)}",
+        "",
+        "[cargo]",
+        f"tonnes_per_teu = {m.tonnes_per_teu!r}",
+        f"tonnes_per_teu_source = {_toml(m.tonnes_per_teu_source)}",
+        f"max_tonnes_per_teu = {m.max_tonnes_per_teu!r}",
+        f"max_tonnes_per_teu_source = {_toml(m.max_tonnes_per_teu_source)}",
+        "",
+        "[access]",
+        f"circuity = {a.circuity!r}",
+        f"speed_kmh = {a.speed_kmh!r}",
+        f"cost_per_teu_km = {a.cost_per_teu_km!r}",
+        f"emission_factor = {_toml(a.emission_factor)}",
+        f"max_km = {a.max_km!r}",
+        f"source = {_toml(a.source)}",
+        "",
+    ]
+    (out / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
+
+    _write(
+        out / "factors.csv",
+        [
+            {"id": f.id, "mode": f.mode.value if f.mode else "hub", "unit": f.unit.value, "wtt": f.wtt,
+             "ttw": f.ttw, "reefer_variant": f.reefer_variant, "measured": _bool(f.measured),
+             "description": f.description, "source": f.source}
+            for f in bundle.factors.factors.values()
+        ],
+        header=["id", "mode", "unit", "wtt", "ttw", "reefer_variant", "measured", "description", "source"],
+    )  # fmt: skip
+    if bundle.factors.adjustments:
+        _write(
+            out / "adjustments.csv",
+            [
+                {"id": x.id, "mode": x.mode.value, "condition": x.condition, "multiplier": x.multiplier,
+                 "description": x.description, "source": x.source}
+                for x in bundle.factors.adjustments
+            ],
+        )  # fmt: skip
+    _write(out / "terminals.csv", [_terminal_row(t) for t in bundle.terminals.values()])
+    _write(out / "links.csv", [_link_row(lk) for lk in bundle.links], header=LINK_COLUMNS)
+    shapes = [lk for lk in bundle.links if lk.geometry]
+    if shapes:
+        features = [
+            {"type": "Feature", "properties": {"id": lk.id},
+             "geometry": {"type": "LineString", "coordinates": [list(p) for p in lk.geometry or ()]}}
+            for lk in shapes
+        ]  # fmt: skip
+        (out / "links.geojson").write_text(
+            json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+        )
+    if bundle.crossings:
+        _write(
+            out / "crossings.csv",
+            [
+                {"terminal": x.terminal_id, "countries": "|".join(sorted(x.countries)),
+                 "clearance_h": x.clearance_h, "clearance_cost_per_teu": x.clearance_cost_per_teu,
+                 "source": x.source, "notes": x.notes}
+                for x in bundle.crossings.values()
+            ],
+        )  # fmt: skip
+    _write_services(out, bundle.services)
+    return out
+
+
+def _terminal_row(t: Terminal) -> dict[str, object]:
+    return {
+        "id": t.id,
+        "locode": t.locode,
+        "name_en": t.name_en,
+        "name_zh": t.name_zh,
+        "lat": t.lat,
+        "lon": t.lon,
+        "timezone": t.timezone,
+        "country": t.country,
+        "modes": "|".join(sorted(x.value for x in t.modes)),
+        "kind": t.kind,
+        "reefer": _bool(t.reefer),
+        "dg_classes": "|".join(sorted(t.dg_classes)),
+        "customs": _bool(t.customs),
+        "bonded": _bool(t.bonded),
+        "handling_h": t.handling_h,
+        "handling_cost_per_teu": t.handling_cost_per_teu,
+        "handling_factor": t.handling_factor,
+        "source": t.source,
+        "notes": t.notes,
+    }
+
+
+def _link_row(lk: Link) -> dict[str, object]:
+    return {
+        "id": lk.id,
+        "from": lk.from_id,
+        "to": lk.to_id,
+        "mode": lk.mode.value,
+        "distance_km": lk.distance_km,
+        "duration_h": lk.duration_h,
+        "cost_per_unit": lk.cost_per_unit,
+        "cost_unit": lk.cost_unit.value,
+        "fixed_cost_per_teu": lk.fixed_cost_per_teu,
+        "flexible": _bool(lk.flexible),
+        "bidirectional": _bool(lk.bidirectional),
+        "restrictions": "|".join(sorted(lk.restrictions)),
+        "emission_factor": lk.emission_factor,
+        "name_en": lk.name_en,
+        "name_zh": lk.name_zh,
+        "source": lk.source,
+    }
+
+
+def _write_services(out: Path, services: Sequence[Service]) -> None:
+    rows: list[dict[str, object]] = []
+    stops: list[dict[str, object]] = []
+    dates: list[dict[str, object]] = []
+    for s in services:
+        by_second: dict[int, list[str]] = defaultdict(list)
+        for d in s.departures:
+            by_second[d.second].append(f"{d.hour:02d}:{d.minute:02d}")
+        for second, clocks in sorted(by_second.items()):
+            sid = s.id if second == 0 and len(by_second) == 1 else f"{s.id}.s{second:02d}"
+            cal = s.calendar
+            rows.append(
+                {
+                    "id": sid,
+                    "name_en": s.name_en,
+                    "name_zh": s.name_zh,
+                    "mode": s.mode.value,
+                    "carrier": s.carrier,
+                    "capacity_teu": s.capacity_teu,
+                    "cutoff_h": s.cutoff_h,
+                    "cost_per_teu_km": s.cost_per_teu_km,
+                    "fixed_cost_per_teu": s.fixed_cost_per_teu,
+                    "reefer": _bool(s.reefer),
+                    "dg_classes": "|".join(sorted(s.dg_classes)),
+                    "emission_factor": s.emission_factor,
+                    "departures": "|".join(clocks),
+                    "weekdays": "".join("1" if i in cal.weekdays else "0" for i in range(7)),
+                    "start_date": cal.start.isoformat(),
+                    "end_date": cal.end.isoformat(),
+                    "source": s.source,
+                    "notes": s.notes,
+                    "line": s.line,
+                }
+            )
+            prev_dep = -1.0
+            for seq, stop in enumerate(s.stops):
+                arrive = stop.arrive_offset_h + second / 3600
+                depart = stop.depart_offset_h + second / 3600
+                if seq and arrive <= prev_dep:
+                    arrive = prev_dep + _NUDGE_H
+                depart = max(depart, arrive)
+                stops.append(
+                    {"service_id": sid, "seq": seq, "terminal": stop.terminal_id,
+                     "arrive_offset_h": repr(arrive), "depart_offset_h": repr(depart)}
+                )  # fmt: skip
+                prev_dep = depart
+            dates += [
+                {"service_id": sid, "date": d.isoformat(), "exception_type": "1"} for d in sorted(cal.added)
+            ]
+            dates += [
+                {"service_id": sid, "date": d.isoformat(), "exception_type": "2"} for d in sorted(cal.removed)
+            ]
+    _write(out / "services.csv", rows, header=list(SERVICE_COLUMNS))
+    _write(out / "service_stops.csv", stops, header=["service_id", "seq", "terminal", "arrive_offset_h",
+                                                    "depart_offset_h"])  # fmt: skip
+    _write(out / "calendar_dates.csv", dates, header=["service_id", "date", "exception_type"])
+
+
+def _write(path: Path, rows: Sequence[dict[str, object]], *, header: list[str] | None = None) -> None:
+    fields = header or (list(rows[0]) if rows else [])
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        for row in rows:
+            w.writerow({k: "" if v is None else v for k, v in row.items()})
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _toml(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
