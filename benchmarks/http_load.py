@@ -1,0 +1,249 @@
+"""Route queries through HTTP on loopback vs the same queries in-process, at 1, 8 and 32 concurrent clients.
+
+One command, on one machine, in one run::
+
+    uv run python benchmarks/http_load.py                 # about a minute
+    uv run python benchmarks/http_load.py --workers 1,2   # uvicorn worker counts to try (default 1 and cores)
+
+The queries are a fixed mix of door-to-door questions on the embedded Chongqing scenario (ready 2020-04-03),
+sent in turn. In-process clients are threads calling ``find_routes(...).to_dict()`` and ``json.dumps`` (the
+same work the API does, without HTTP); HTTP clients are threads, each with a keep-alive ``httpx.Client``,
+posting to ``intermodal serve`` started on a free loopback port. Every run is bounded by ``--requests`` and by
+``--seconds``. Any non-200 answer counts as an error.
+
+Results go to ``benchmarks/results/http_load.json`` and ``benchmarks/results/http_load.md``. The target
+(issue 6): HTTP throughput at 8 clients at least half of in-process throughput, with no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import intermodal as im
+
+RESULTS = Path(__file__).resolve().parent / "results"
+READY = "2020-04-03T08:00+08:00"
+QUERIES: list[dict[str, Any]] = [
+    {"from": "nanpeng", "to": "bangkok", "teu": 2, "cargo": "reefer"},
+    {"from": "nanpeng", "to": "hanoi", "teu": 2, "cargo": "general"},
+    {"from": "nanpeng", "to": "singapore", "teu": 1, "cargo": "general"},
+    {"from": "tuanjiecun", "to": "duisburg", "teu": 2, "cargo": "general"},
+    {"from": "guoyuan", "to": "shanghai", "teu": 4, "cargo": "general"},
+    {"from": "nanpeng", "to": "yangon", "tonnes": 12, "cargo": "general"},
+    {"from": "THBKK", "to": "nanpeng", "teu": 2, "cargo": "reefer"},
+    {"from": "nanpeng", "to": "laem-chabang", "teu": 2, "cargo": "dg:3"},
+]
+CLIENTS = (1, 8, 32)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _drive(
+    call: Callable[[dict[str, Any]], bool], clients: int, requests: int, seconds: float
+) -> dict[str, Any]:
+    """Run ``requests`` calls from ``clients`` threads (or until ``seconds`` pass); latency and throughput."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    deadline = time.perf_counter() + seconds
+
+    def worker() -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            t0 = time.perf_counter()
+            ok = call({**QUERIES[i % len(QUERIES)], "ready": READY})
+            dt = time.perf_counter() - t0
+            with lock:
+                latencies.append(dt)
+                errors += not ok
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(worker) for _ in range(clients)]:
+            f.result()
+    wall = time.perf_counter() - start
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": round(wall, 3),
+        "throughput_qps": round(len(latencies) / wall, 1),
+        "p50_ms": round(1000 * statistics.median(latencies), 1),
+        "p99_ms": round(1000 * _percentile(latencies, 0.99), 1),
+    }
+
+
+def in_process_call() -> Callable[[dict[str, Any]], bool]:
+    bundle = im.load_scenario("chongqing")
+
+    def call(q: dict[str, Any]) -> bool:
+        shipment = im.make_shipment(
+            bundle, teu=q.get("teu"), tonnes=q.get("tonnes"), cargo=q["cargo"], ready=q["ready"]
+        )
+        doc = im.find_routes(bundle, q["from"], q["to"], shipment).to_dict()
+        return bool(json.dumps(doc, ensure_ascii=False))
+
+    return call
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``intermodal serve`` in a child process on a free loopback port."""
+
+    def __init__(self, workers: int) -> None:
+        self.port = _free_port()
+        self.home = tempfile.mkdtemp(prefix="intermodal-bench-")
+        env = {**os.environ, "INTERMODAL_TOKENS_FILE": f"{self.home}/tokens.json"}
+        cmd = [
+            sys.executable,
+            "-m",
+            "intermodal",
+            "serve",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+        ]
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def http_call(url: str) -> Callable[[dict[str, Any]], bool]:
+    local = threading.local()
+
+    def call(q: dict[str, Any]) -> bool:
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = httpx.Client(base_url=url, timeout=30)
+        return client.post("/api/routes", json=q).status_code == 200
+
+    return call
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=400, help="queries per run (default 400)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="time cap per run (default 15)")
+    parser.add_argument("--workers", default=f"1,{os.cpu_count() or 1}", help="uvicorn worker counts")
+    args = parser.parse_args()
+    workers = sorted({int(w) for w in args.workers.split(",")})
+
+    runs: list[dict[str, Any]] = []
+    call = in_process_call()
+    for q in QUERIES:  # warm the caches, and check that every query has an answer
+        assert call({**q, "ready": READY})
+    for clients in CLIENTS:
+        run = {"method": "in-process", **_drive(call, clients, args.requests, args.seconds)}
+        print(run, flush=True)
+        runs.append(run)
+    for w in workers:
+        server = Server(w)
+        try:
+            warm = http_call(server.url)
+            for q in QUERIES * 2:
+                warm({**q, "ready": READY})
+            for clients in CLIENTS:
+                run = {
+                    "method": f"http ({w} worker{'s' if w > 1 else ''})",
+                    **_drive(http_call(server.url), clients, args.requests, args.seconds),
+                }
+                print(run, flush=True)
+                runs.append(run)
+        finally:
+            server.stop()
+
+    base = {r["clients"]: r["throughput_qps"] for r in runs if r["method"] == "in-process"}
+    for r in runs:
+        r["vs_in_process"] = round(r["throughput_qps"] / base[r["clients"]], 2)
+    target = [r for r in runs if r["method"].startswith("http") and r["clients"] == 8]
+    doc = {
+        "benchmark": "http_load",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "queries": QUERIES,
+        "ready": READY,
+        "requests_per_run": args.requests,
+        "seconds_cap": args.seconds,
+        "runs": runs,
+        "target": "HTTP throughput at 8 clients >= 0.5 x in-process, no errors",
+        "target_met": any(r["vs_in_process"] >= 0.5 and r["errors"] == 0 for r in target)
+        and all(r["errors"] == 0 for r in runs),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "http_load.json").write_text(json.dumps(doc, indent=2) + "\n")
+    lines = [
+        "# Route queries: HTTP on loopback vs in-process",
+        "",
+        f"`uv run python benchmarks/http_load.py` on {doc['date'][:10]}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}; {len(QUERIES)} door-to-door queries on the Chongqing scenario "
+        f"in turn, up to {args.requests} per run.",
+        "",
+        "| method | clients | requests | errors | throughput (q/s) | p50 (ms) | p99 (ms) | vs in-process |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['method']} | {r['clients']} | {r['requests']} | {r['errors']} | {r['throughput_qps']} "
+            f"| {r['p50_ms']} | {r['p99_ms']} | {r['vs_in_process']} |"
+        )
+    lines += [
+        "",
+        "Target (HTTP ≥ 0.5 × in-process at 8 clients, no errors): "
+        + ("met." if doc["target_met"] else "NOT met."),
+    ]
+    (RESULTS / "http_load.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
