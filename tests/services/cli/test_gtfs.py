@@ -1,0 +1,56 @@
+"""``intermodal gtfs import`` and ``export`` on the shared feeds, and bad input exits 2 with one line each."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from intermodal.io.bundle import load_bundle
+from intermodal.services.cli import app
+
+FEEDS = Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[4] / "shared/data/gtfs"))
+runner = CliRunner()
+
+
+def test_import_writes_a_bundle_that_loads_and_export_writes_a_feed(tmp_path: Path) -> None:
+    for feed in ("nyc_subway_gtfs.zip", "cairns_gtfs.zip"):
+        out = tmp_path / feed.split("_")[0]
+        result = runner.invoke(app, ["gtfs", "import", str(FEEDS / feed), str(out)])
+        assert result.exit_code == 0, result.output
+        assert "terminals" in result.stdout
+        bundle = load_bundle(out)
+        assert bundle.services and bundle.terminals
+        zipped = tmp_path / f"{out.name}.zip"
+        result = runner.invoke(app, ["gtfs", "export", str(out), str(zipped)])
+        assert result.exit_code == 0, result.output
+        with zipfile.ZipFile(zipped) as zf:
+            assert "stop_times.txt" in zf.namelist()
+
+
+def test_export_an_embedded_scenario(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["gtfs", "export", "chongqing", str(tmp_path / "cq.zip")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cq.zip").stat().st_size > 0
+
+
+def test_bad_feed_exits_2_with_file_row_and_field(tmp_path: Path) -> None:
+    feed = tmp_path / "bad"
+    feed.mkdir()
+    (feed / "agency.txt").write_text("agency_name,agency_timezone\nX,Mars/Olympus\n")
+    (feed / "stops.txt").write_text("stop_id,stop_name,stop_lat,stop_lon\nA,A,95,0\n")
+    (feed / "routes.txt").write_text("route_id,route_type\nR,77\n")
+    result = runner.invoke(app, ["gtfs", "import", str(feed), str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert any("agency.txt:2 [agency_timezone]" in line for line in lines)
+    assert any("stops.txt:2 [stop_lat]" in line for line in lines)
+    assert any("routes.txt:2 [route_type]" in line for line in lines)
+    assert any("trips.txt" in line for line in lines)
+    missing = runner.invoke(app, ["gtfs", "import", str(tmp_path / "nowhere.zip"), str(tmp_path / "o")])
+    assert missing.exit_code == 2 and "no such feed" in missing.stderr
+    nobundle = runner.invoke(app, ["gtfs", "export", str(tmp_path / "nowhere"), str(tmp_path / "x.zip")])
+    assert nobundle.exit_code == 2 and "Traceback" not in nobundle.output
