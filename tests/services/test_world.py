@@ -87,3 +87,22 @@ def test_road_singapore_and_nanpeng_hanoi() -> None:
 def test_no_rail_within_300_km_is_an_error(rail: sw.WorldRouter) -> None:
     with pytest.raises(PlaceError, match="300 km"):
         rail.snap(-30.0, -140.0)  # the South Pacific
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination"),
+    [
+        ((31.23, 121.47), (32.08, -81.09)),
+        ((31.23, 121.47), (51.95, 4.14)),
+        ((13.08, 100.88), (31.23, 121.47)),
+    ],
+    ids=["shanghai-savannah", "shanghai-rotterdam", "laem_chabang-shanghai"],
+)
+def test_sea_distances_match_searoute(origin: tuple[float, float], destination: tuple[float, float]) -> None:
+    import searoute
+
+    sea = sw.open_world("sea")
+    a, b = sea.snap_pair(origin, destination)
+    mine = sea.route(a.node, b.node).distance_km  # the Northwest Passage closed by default, as in searoute
+    theirs = searoute.searoute(origin[::-1], destination[::-1]).properties["length"]
+    assert mine == pytest.approx(theirs, rel=1e-3)

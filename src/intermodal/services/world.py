@@ -15,6 +15,7 @@ or a new intermodal rebuilds it, and a corrupt file is rebuilt rather than trust
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,11 @@ from intermodal.network.cache import cache_dir as default_cache_dir
 from intermodal.network.cache import load_arrays, save_arrays
 from intermodal.network.graph import Graph, graph_from_edges
 
-__all__ = ["WorldRouter", "load_world_ch", "load_world_layer", "open_world"]
+__all__ = ["DEFAULT_AVOID", "WorldRouter", "load_world_ch", "load_world_layer", "open_world"]
+
+# Closed unless a query says otherwise: searoute, the reference for sea distances, keeps ships out of the
+# Northwest Passage by default, and so do we.
+DEFAULT_AVOID: dict[str, tuple[str, ...]] = {"sea": ("northwest",)}
 
 
 def _graph_key(layer: WorldLayer) -> dict[str, object]:
@@ -151,19 +156,27 @@ class WorldRouter:
         :func:`intermodal.engines.snapping.snap_pair`)."""
         return snap_pair(self.graph, origin, destination, index=self.index, max_km=max_km)
 
-    def route(self, source: int, target: int, *, avoid: list[str] | tuple[str, ...] = ()) -> Route:
-        """The shortest route between two nodes; ``avoid`` names flags (e.g. ``["suez"]``) to close."""
-        return ch_route(self.ch, source, target, avoid=self.graph.flag_mask(avoid))
+    def avoid_mask(self, avoid: Sequence[str] | None) -> int:
+        """The flag mask of ``avoid``; ``None`` means the layer's :data:`DEFAULT_AVOID`."""
+        return self.graph.flag_mask(DEFAULT_AVOID.get(self.layer, ()) if avoid is None else tuple(avoid))
+
+    def route(self, source: int, target: int, *, avoid: Sequence[str] | None = None) -> Route:
+        """The shortest route between two nodes.
+
+        ``avoid`` names the flags to close (e.g. ``["suez"]``); ``None`` applies :data:`DEFAULT_AVOID` and
+        ``[]`` opens everything.
+        """
+        return ch_route(self.ch, source, target, avoid=self.avoid_mask(avoid))
 
     def table(
         self,
         sources: NDArray[np.integer],
         targets: NDArray[np.integer],
         *,
-        avoid: list[str] | tuple[str, ...] = (),
+        avoid: Sequence[str] | None = None,
     ) -> NDArray[np.float64]:
-        """The km matrix between node sets."""
-        return ch_table(self.ch, sources, targets, avoid=self.graph.flag_mask(avoid))
+        """The km matrix between node sets (``avoid`` as for :meth:`route`)."""
+        return ch_table(self.ch, sources, targets, avoid=self.avoid_mask(avoid))
 
 
 def open_world(layer: WorldLayer, *, cache: bool = True, cache_dir: Path | None = None) -> WorldRouter:
