@@ -287,9 +287,9 @@ _BOOKER = Path(__file__).with_name("_booker.py")
 
 @pytest.mark.timeout(180)
 def test_concurrent_processes_never_overbook_at_the_edge_of_capacity(ledger: Ledger, ledger_url: str) -> None:
-    workers, attempts = 6, 16
-    single = create_departure(ledger, "shuttle-east", "2020-05-01T09:00", capacity_teu=20)
-    leg_a = create_departure(ledger, "shuttle-middle", "2020-05-01T10:00", capacity_teu=9)
+    workers, attempts = 5, 12
+    single = create_departure(ledger, "shuttle-east", "2020-05-01T09:00", capacity_teu=12)
+    leg_a = create_departure(ledger, "shuttle-middle", "2020-05-01T10:00", capacity_teu=7)
     leg_b = create_departure(ledger, "shuttle-west", "2020-05-02T10:00", capacity_teu=30)
     start_at = time.time() + 3
     processes = [
@@ -318,11 +318,12 @@ def test_concurrent_processes_never_overbook_at_the_edge_of_capacity(ledger: Led
         results.append(json.loads(out))
     booked = [key for r in results for key in r["booked"]]
     replayed = [key for r in results for key in r["replayed"]]
-    # Demand (6 x 16 one-TEU requests) is far above capacity: every slot is sold, and not one more.
-    assert get_departure(ledger, single.ref).booked_teu == 20
-    assert get_departure(ledger, leg_a.ref).booked_teu == 9
-    assert get_departure(ledger, leg_b.ref).booked_teu == 9  # the two-leg bookings stopped where leg A filled
-    assert len(booked) == len(set(booked)) == 20 + 9
+    # Demand (18 distinct one-TEU requests for 12 single slots, 30 for 7 two-leg slots) is above capacity:
+    # every slot is sold, and not one more.
+    assert get_departure(ledger, single.ref).booked_teu == 12
+    assert get_departure(ledger, leg_a.ref).booked_teu == 7
+    assert get_departure(ledger, leg_b.ref).booked_teu == 7  # the two-leg bookings stopped where leg A filled
+    assert len(booked) == len(set(booked)) == 12 + 7
     # A key shared by all workers is booked once; the others got that same booking back, or found it full.
     for key in {k for k in booked + replayed if k.startswith("shared-")}:
         assert booked.count(key) == 1
@@ -340,7 +341,7 @@ def test_a_killed_writer_leaves_every_committed_batch_and_no_partial_one(
     leg_b = create_departure(ledger, "shuttle-middle", "2020-06-03T09:00", capacity_teu=5000)
     committed: list[str] = []
     rng = random.Random(14083)
-    for round_ in range(3):
+    for round_ in range(2):
         writer = subprocess.Popen(
             [sys.executable, str(_BOOKER), "crash", ledger_url, leg_a.ref, leg_b.ref, f"r{round_}"],
             stdout=subprocess.PIPE,
@@ -369,4 +370,4 @@ def test_a_killed_writer_leaves_every_committed_batch_and_no_partial_one(
             if reopened.dialect == "sqlite":
                 with reopened.reading() as connection:
                     assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-    assert len(committed) >= 15
+    assert len(committed) >= 10

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -245,6 +245,7 @@ def load_demo(
     *,
     seed: int = 2020,
     quarters: Sequence[str] | None = None,
+    targets: Mapping[str, QuarterTarget] = DEMO_TARGETS,
     with_events: bool = True,
     reset: bool = False,
 ) -> DemoSummary:
@@ -260,7 +261,9 @@ def load_demo(
     seed
         The random seed: the same seed gives the same rows.
     quarters
-        The quarters of :data:`DEMO_TARGETS` to generate; all eight by default.
+        The quarters of ``targets`` to generate; all of them by default.
+    targets
+        The totals to calibrate each quarter to; :data:`DEMO_TARGETS` (the published figures) by default.
     with_events
         Also record each container's gate-in, loaded, departed, arrived, customs-released and gate-out events.
     reset
@@ -279,15 +282,15 @@ def load_demo(
         raise LedgerError(
             Problem("a demo line must carry 2 TEU a trip", field="capacity_teu", found=", ".join(small))
         )
-    chosen = list(quarters) if quarters is not None else list(DEMO_TARGETS)
-    unknown = [q for q in chosen if q not in DEMO_TARGETS]
+    chosen = list(quarters) if quarters is not None else list(targets)
+    unknown = [q for q in chosen if q not in targets]
     if unknown:
         raise LedgerError(
             Problem("no demo target for these quarters", field="quarters", found=", ".join(unknown))
         )
     rng = random.Random(seed)
     serial = [0]
-    plan = [_quarter_rows(rng, parse_period(q), DEMO_TARGETS[q], lines, serial) for q in chosen]
+    plan = [_quarter_rows(rng, parse_period(q), targets[q], lines, serial) for q in chosen]
     ends = {line.id: _ends(line) for line in lines}
 
     def work(connection: Connection) -> DemoSummary:
