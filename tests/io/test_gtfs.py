@@ -253,3 +253,16 @@ def test_exported_small_feed_keeps_walks_and_past_midnight_trips(tmp_path: Path)
     assert _dated_trips(first, start, 14) == _dated_trips(second, start, 14)
     walks = {(lk.from_id, lk.to_id, lk.duration_h) for lk in second.links if lk.mode is Mode.WALK}
     assert walks == {(lk.from_id, lk.to_id, lk.duration_h) for lk in first.links if lk.mode is Mode.WALK}
+
+
+def test_unusable_trips_are_skipped_but_a_feed_without_any_trip_is_refused(tmp_path: Path) -> None:
+    extra = BASE["trips.txt"] + "U1,WK,lonely\nU1,WK,empty\n"
+    times = BASE["stop_times.txt"] + "lonely,08:00:00,08:00:00,ST_1,1\nlonely,08:01:00,08:01:00,ST_2,2\n"
+    b = import_gtfs(write_feed(tmp_path, **{"trips.txt": extra, "stop_times.txt": times}))
+    assert sum(len(s.departures) for s in b.services) == 6 + 2  # six trips, the ferry twice more
+    with pytest.raises(BundleError, match="no trip runs"):
+        import_gtfs(
+            write_feed(
+                tmp_path, **{"stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"}
+            )
+        )

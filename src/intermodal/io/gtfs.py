@@ -286,17 +286,7 @@ def import_gtfs(
                 arrs.append(arr)
                 deps.append(dep)
         if len(names) < 2:
-            problems.append(
-                Problem(
-                    "trip stops at only one station",
-                    file="stop_times.txt",
-                    row=trip.stops[0][5],
-                    field="trip_id",
-                    found=trip_id,
-                    expected="a trip between two or more stations",
-                )
-            )
-            continue
+            continue  # it never leaves its station, so it carries nothing between terminals
         t_first = deps[0]
         shape = tuple((n, a - t_first, d - t_first) for n, a, d in zip(names, arrs, deps, strict=True))
         starts = frequencies.get(trip_id) or [t_first]
@@ -305,6 +295,14 @@ def import_gtfs(
             key = (trip.route, trip.service, shift, shape)
             patterns[key].append(time(clock // 3600, clock // 60 % 60, clock % 60))
             first_line.setdefault(key, trip.line)
+    if not problems and not patterns:
+        problems.append(
+            Problem(
+                "no trip runs between two stations",
+                file="stop_times.txt",
+                expected="trips with two or more stop times at different stations",
+            )
+        )
     if problems:
         raise BundleError(problems)
 
@@ -758,17 +756,7 @@ def _interpolate(
     trip.stops.sort()
     rows = trip.stops
     if len(rows) < 2:
-        problems.append(
-            Problem(
-                "trip has fewer than two stop times",
-                file="trips.txt",
-                row=trip.line,
-                field="trip_id",
-                found=trip_id,
-                expected="two or more rows in stop_times.txt",
-            )
-        )
-        return None
+        return None  # an unusable trip (a warning in GTFS validators): it carries nothing, so skip it
     for prev_row, row in itertools.pairwise(rows):
         if prev_row[0] == row[0]:
             problems.append(
