@@ -230,7 +230,10 @@
     }
     box.append(el("div", { class: "key" }, el("span", { class: "swatch ring" }), t("legend.crossing")));
     if (state.shuttles && state.shuttles.length) {
-      box.append(el("h4", { text: t("legend.lines") }));
+      // a <details>, so that the list folds away when a route needs the room
+      const block = el("details", { class: "lines-block" });
+      if (!state.result) block.open = true;
+      block.append(el("summary", {}, el("h4", { text: t("legend.lines") })));
       const list = el("ol", { class: "lines" });
       state.shuttles.forEach((line, i) => {
         const f = state.lines.find((x) => x.properties.line === line);
@@ -240,7 +243,8 @@
             shortLineName(f.properties))
         );
       });
-      box.append(list);
+      block.append(list);
+      box.append(block);
     }
   }
 
@@ -505,14 +509,23 @@
     return pts.length ? L.latLngBounds(pts) : null;
   }
 
+  function fitPadding(pad) {
+    // keep the route clear of the legend in the bottom-left corner, unless the map is too narrow for that
+    const legend = $("#legend");
+    const room = $("#map").clientWidth - legend.offsetWidth > 300;
+    return { paddingTopLeft: [room ? legend.offsetWidth + pad : pad, pad], paddingBottomRight: [pad, pad] };
+  }
+
   function fitResult() {
+    const block = document.querySelector("#legend .lines-block");
+    if (block) block.open = false;
     const b = boundsOf(state.result.options);
-    if (b) map.fitBounds(b, { padding: [30, 30] });
+    if (b) map.fitBounds(b, fitPadding(30));
   }
 
   function fitOption(option) {
     const b = boundsOf([option]);
-    if (b) map.fitBounds(b, { padding: [40, 40], maxZoom: 7 });
+    if (b) map.fitBounds(b, { ...fitPadding(40), maxZoom: 7 });
   }
 
   // the Pareto chart: time against cost, CO2e as marker area; plain SVG, no library
@@ -632,7 +645,7 @@
             el("div", { text: label }),
             el("div", { class: "muted factor", text: d ? d.factor : "", title: d ? d.source : "" }),
             el("div", { class: "bar", style: `width:${Math.max(share, 0.5).toFixed(1)}%` })),
-          el("td", { class: "num", text: d ? `${num(d.activity)} ${d.activity_unit}` : "—" }),
+          el("td", { class: "num", text: d && d.activity_unit ? `${num(d.activity)} ${d.activity_unit}` : "—" }),
           el("td", { class: "num", text: num(x.co2e_kg_wtw, 1) }),
           el("td", { class: "num", text: num(x.co2e_kg_ttw, 1) }),
           el("td", { class: "num", text: num(x.co2e_kg_wtt, 1) }))
