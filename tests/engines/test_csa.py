@@ -233,3 +233,16 @@ def test_zero_duration_hops_of_two_trips_in_the_same_second_chain() -> None:
     c = make_connections(3, [b, a], [], [0, 0, 0])
     assert earliest_arrival(c, 0, T0).arrival_s[2] == T0 + 600
     assert pareto_transfers(c, 0, T0, target=2).front(2) == [(2, T0 + 600)]
+
+
+def test_a_query_may_raise_every_change_time() -> None:
+    r0 = _service("r0", [0, 1], [600], [0, 0], [0])
+    r1 = _service("r1", [1, 2], [60], [0, 0], [660, 1200])
+    c = make_connections(3, [r0, r1], [], [0, 0, 0])
+    assert earliest_arrival(c, 0, T0).arrival_s[2] == T0 + 720
+    assert earliest_arrival(c, 0, T0, min_change_s=120).arrival_s[2] == T0 + 1260
+    front = pareto_transfers(c, 0, T0, target=2, min_change_s=120).front(2)
+    assert front == [(2, T0 + 1260)]
+    legs = journey(c, earliest_arrival(c, 0, T0, target=2), 2)
+    assert [c.service_of(leg.trip).id for leg in legs] == ["r0", "r1"]
+    assert c.trip_start_s(legs[1].trip) == T0 + 660

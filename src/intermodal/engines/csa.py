@@ -78,6 +78,7 @@ def earliest_arrival(
     *,
     target: int = -1,
     horizon_s: int | None = None,
+    min_change_s: int = 0,
 ) -> EarliestArrival:
     """Earliest arrival at every stop (or at ``target``) leaving ``origin`` at ``t0_s`` or later.
 
@@ -93,6 +94,8 @@ def earliest_arrival(
         Stop index to reach; the scan stops once nothing can improve it. -1 for all stops.
     horizon_s
         Ignore connections that leave after this time.
+    min_change_s
+        A floor under every stop's change time for this query (say, a forwarder's own margin).
 
     Returns
     -------
@@ -110,7 +113,7 @@ def earliest_arrival(
         c.arr_s,
         c.trip,
         c.seq,
-        c.change_s,
+        np.maximum(c.change_s, min_change_s) if min_change_s > 0 else c.change_s,
         c.foot_start,
         c.foot_to,
         c.foot_s,

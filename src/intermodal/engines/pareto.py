@@ -54,6 +54,7 @@ def pareto_transfers(
     target: int = -1,
     max_trips: int = 6,
     horizon_s: int | None = None,
+    min_change_s: int = 0,
 ) -> ParetoArrivals:
     """Pareto-optimal (arrival, trips) journeys from ``origin`` leaving at ``t0_s`` or later.
 
@@ -69,6 +70,8 @@ def pareto_transfers(
         The most trips a journey may ride (transfers + 1).
     horizon_s
         Ignore connections that leave after this time.
+    min_change_s
+        A floor under every stop's change time for this query.
     """
     c = connections
     if not 0 <= origin < c.n_stops:
@@ -83,7 +86,7 @@ def pareto_transfers(
         c.arr_s,
         c.trip,
         c.seq,
-        c.change_s,
+        np.maximum(c.change_s, min_change_s) if min_change_s > 0 else c.change_s,
         c.foot_start,
         c.foot_to,
         c.foot_s,

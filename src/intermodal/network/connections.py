@@ -13,7 +13,7 @@ from datetime import datetime
 
 import numpy as np
 
-from intermodal.model import Bundle, Link
+from intermodal.model import Bundle, Link, Service
 from intermodal.network.timetable import Timetable, expand_timetable
 
 __all__ = ["Connections", "compile_connections", "connections_from_timetable"]
@@ -76,6 +76,14 @@ class Connections:
     @property
     def n_trips(self) -> int:
         return self.timetable.n_trips
+
+    def service_of(self, trip: int) -> Service:
+        """The service that dated trip ``trip`` runs."""
+        return self.timetable.services[int(self.timetable.trip_service[trip])]
+
+    def trip_start_s(self, trip: int) -> int:
+        """UTC epoch seconds at which dated trip ``trip`` leaves its first stop."""
+        return int(self.timetable.trip_start[trip])
 
     def stop_index(self, stop_id: str) -> int:
         """The index of terminal ``stop_id``; ``KeyError`` when the timetable has no such stop."""
