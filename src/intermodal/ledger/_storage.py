@@ -127,6 +127,9 @@ class Ledger:
     def reading(self) -> Iterator[Connection]:
         """A connection for reads: one consistent snapshot, never blocking a writer."""
         with self.engine.connect() as connection:
+            if self.dialect == "postgresql":
+                # A report runs several queries; they must all see the same committed state.
+                connection.execution_options(isolation_level="REPEATABLE READ")
             connection.execution_options(ledger_read=True)
             yield connection
 

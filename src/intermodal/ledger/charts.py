@@ -45,6 +45,12 @@ def plot_report(report: ThroughputReport, path: str | os.PathLike[str], *, dpi: 
 
     rows = list(report.rows) or [report.total]
     labels = [row.key if report.by == "month" else row.label.split(" (")[0] for row in rows]
+    # Drop the words every label shares ("ASEAN shuttle"), keeping at least one word of each.
+    words = [label.split(" ") for label in labels]
+    shared = 0
+    while len(words) > 1 and all(len(w) > shared + 1 and w[shared] == words[0][shared] for w in words):
+        shared += 1
+    labels = [" ".join(w[shared:]) for w in words]
     panels = (
         ("trips", "Trips", 1.0),
         ("teu", "TEU", 1.0),
@@ -69,11 +75,15 @@ def plot_report(report: ThroughputReport, path: str | os.PathLike[str], *, dpi: 
                 top = float(row.current.metric(metric)) * scale
                 axis.annotate(f"{change:+.0%}", (i + width, top), ha="center", va="bottom", fontsize=8)
         axis.set_title(title)
+        axis.margins(y=0.15)  # room for the change labels above the tallest bar
         axis.set_xticks(range(len(rows)), labels, rotation=30 if len(rows) > 3 else 0, ha="right", fontsize=8)
         axis.grid(axis="y", alpha=0.3)
     axes.flat[0].legend(fontsize=8)
     scope = report.line or "all lines"
-    figure.suptitle(f"Throughput {report.period.label}, {scope} (from the ledger)")
+    figure.suptitle(
+        f"Throughput {report.period.label}, {scope}, from the ledger "
+        f"(labels: change against {report.period.year_ago().label})"
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(target, format=fmt, dpi=dpi)
     plt.close(figure)
