@@ -371,3 +371,29 @@ def test_a_killed_writer_leaves_every_committed_batch_and_no_partial_one(
                 with reopened.reading() as connection:
                     assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     assert len(committed) >= 10
+
+
+@pytest.mark.timeout(180)
+def test_concurrent_cancels_release_each_booking_once(ledger: Ledger, ledger_url: str) -> None:
+    departure = create_departure(ledger, "shuttle-west", "2020-07-01T09:00", capacity_teu=10)
+    keys = [f"c{i}" for i in range(10)]
+    for key in keys:
+        book(ledger, idempotency_key=key, departures=[departure.ref], shipper="X", teu=1, tonnes=2)
+    start_at = time.time() + 3
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(_BOOKER), "cancel", ledger_url, str(start_at), *keys[w:], *keys[:w]],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(3)
+    ]
+    released = []
+    for process in processes:
+        out, _ = process.communicate(timeout=150)
+        assert process.returncode == 0
+        released += json.loads(out)
+    assert sorted(released) == sorted(keys)  # each booking released by exactly one of the three
+    after = get_departure(ledger, departure.ref)
+    assert (after.booked_teu, after.booked_kg) == (0, 0)
+    _counters_match_bookings(ledger)
