@@ -15,14 +15,20 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from intermodal.services.api import Settings, create_app
 
 _home = Path(tempfile.mkdtemp(prefix="intermodal-schemathesis-"))
-app = create_app(Settings(tokens_file=_home / "tokens.json", bundles_dir=_home / "bundles"))
+app = create_app(
+    Settings(
+        tokens_file=_home / "tokens.json",
+        bundles_dir=_home / "bundles",
+        ledger_url=f"sqlite:///{_home / 'ledger.sqlite3'}",
+    )
+)
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
 # a bundle upload is a zip; random bytes exercise the "not a zip" and "no token" answers
 schemathesis.serializer.alias("application/zip", "application/octet-stream")
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     # positive_data_acceptance is left out: a schema-valid query can still name an unknown place, and the
     # right answer to it is a 422 problem, not a route

@@ -52,6 +52,8 @@ class Settings:
         Where token hashes live (``INTERMODAL_TOKENS_FILE``; default in the user data directory).
     bundles_dir
         Where uploaded bundles live (``INTERMODAL_BUNDLES_DIR``; default in the user data directory).
+    ledger_url
+        The operations ledger (``INTERMODAL_LEDGER_URL``; default a SQLite file in the user data directory).
     """
 
     scenario: str = "chongqing"
@@ -64,6 +66,7 @@ class Settings:
     max_window_days: float = 60.0
     tokens_file: Path = field(default_factory=lambda: _user_data_dir() / "tokens.json")
     bundles_dir: Path = field(default_factory=lambda: _user_data_dir() / "bundles")
+    ledger_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -88,4 +91,5 @@ class Settings:
             max_window_days=_float("INTERMODAL_MAX_WINDOW_DAYS", cls.max_window_days),
             tokens_file=Path(tokens) if tokens else _user_data_dir() / "tokens.json",
             bundles_dir=Path(bundles) if bundles else _user_data_dir() / "bundles",
+            ledger_url=os.environ.get("INTERMODAL_LEDGER_URL") or None,
         )

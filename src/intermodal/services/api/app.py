@@ -17,16 +17,18 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
 import intermodal
 from intermodal.exceptions import BundleError, InputError, Problem, ShipmentError
 from intermodal.planners.places import resolve_place
 from intermodal.services.api import _views as views
+from intermodal.services.api._auth import Unauthorized, on_unauthorized, require_read, require_write
 from intermodal.services.api._catalog import Catalog
 from intermodal.services.api._limits import BodySizeLimit
 from intermodal.services.api._settings import Settings
+from intermodal.services.api.ledger import install_ledger
+from intermodal.services.api.ledger import write_router as ledger_write_router
 from intermodal.services.api.problems import (
     ProblemDetail,
     field_errors,
@@ -44,18 +46,12 @@ from intermodal.services.api.schemas import (
     ServiceView,
     TerminalView,
 )
-from intermodal.services.api.tokens import verify_token
 
 __all__ = ["create_app"]
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
-_bearer = HTTPBearer(auto_error=False, description="A token from `intermodal token create`.")
 _PROBLEM = {"model": ProblemDetail}
 ScenarioName = Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", max_length=64)]
-
-
-class _Unauthorized(Exception):
-    pass
 
 
 def _settings(request: Request) -> Settings:
@@ -66,38 +62,6 @@ def _settings(request: Request) -> Settings:
 def _catalog(request: Request) -> Catalog:
     catalog: Catalog = request.app.state.catalog
     return catalog
-
-
-def _check_token(settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> None:
-    if credentials is None or not verify_token(settings.tokens_file, credentials.credentials):
-        raise _Unauthorized
-
-
-def require_write(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> None:
-    """Writes always need a token."""
-    _check_token(_settings(request), credentials)
-
-
-def require_read(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> None:
-    """Reads need a token only when the ``reads`` setting is ``token``."""
-    settings = _settings(request)
-    if settings.reads != "open":
-        _check_token(settings, credentials)
-
-
-async def _on_unauthorized(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(
-        request,
-        401,
-        kind="unauthorized",
-        detail="a valid token is needed: Authorization: Bearer <token> "
-        "(make one with `intermodal token create`)",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
 
 
 def _bundle_of(catalog: Catalog, name: str) -> Any:
@@ -324,10 +288,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.catalog = catalog
     install_problem_handlers(app)
-    app.add_exception_handler(_Unauthorized, _on_unauthorized)
+    app.add_exception_handler(Unauthorized, on_unauthorized)
     app.add_exception_handler(_NotFound, _on_not_found)
     app.include_router(read_router)
     app.include_router(write_router)
+    install_ledger(app)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:
@@ -355,7 +320,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # reads take a token but do not need one: say so, so that clients (and schemathesis) know
                 writes = {
                     (getattr(r, "path", ""), m.lower())
-                    for r in write_router.routes
+                    for router in (write_router, ledger_write_router)
+                    for r in router.routes
                     for m in getattr(r, "methods", ())
                 }
                 for path, ops in schema.get("paths", {}).items():

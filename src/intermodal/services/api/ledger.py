@@ -1,0 +1,304 @@
+"""The operations ledger over HTTP: lines, departures, bookings, container events and throughput reports.
+
+Thin wrappers over :mod:`intermodal.ledger`. Writes need a token; reads follow the ``reads`` setting. A
+booking that would overbook a departure answers 409 and writes nothing; a replayed idempotency key answers 200
+with the earlier booking. The endpoints are plain functions, so FastAPI runs them in its thread pool and the
+database never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from intermodal import ledger as lg
+from intermodal.exceptions import CapacityError, LedgerError
+from intermodal.services.api._auth import require_read, require_write
+from intermodal.services.api.problems import ProblemDetail, field_errors, problem_response
+
+__all__ = ["install_ledger", "read_router", "write_router"]
+
+_PROBLEM = {"model": ProblemDetail}
+_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 422: _PROBLEM}
+read_router = APIRouter(prefix="/api/ledger", tags=["ledger"], dependencies=[Depends(require_read)])
+write_router = APIRouter(prefix="/api/ledger", tags=["ledger"], dependencies=[Depends(require_write)])
+_lock = threading.Lock()
+Key = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+def _ledger(request: Request) -> lg.Ledger:
+    # opened on first use, so that a server that never touches the ledger never creates its database
+    state = request.app.state
+    with _lock:
+        if getattr(state, "ledger", None) is None:
+            state.ledger = lg.open_ledger(state.settings.ledger_url)
+        opened: lg.Ledger = state.ledger
+    return opened
+
+
+def _key(text: str) -> int | str:
+    return int(text) if text.isdigit() else text
+
+
+class _Missing(Exception):
+    def __init__(self, err: LedgerError) -> None:
+        self.err = err
+
+
+def _found(fn: Any, *args: Any) -> Any:
+    # an unknown id in the path is a 404, not a bad field
+    try:
+        return fn(*args)
+    except LedgerError as err:
+        if any(p.message.startswith("unknown") for p in err.problems):
+            raise _Missing(err) from err
+        raise
+
+
+class DepartureIn(BaseModel):
+    """A departure to schedule."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    line: str = Field(min_length=1, max_length=120, description="A line id (GET /api/ledger/lines).")
+    departs: str = Field(
+        min_length=1, max_length=40, description="ISO 8601; without an offset, the line's zone."
+    )
+    vehicle: str | None = Field(None, max_length=120)
+    capacity_teu: Decimal | None = Field(None, ge=0, le=100_000, description="Default: the line's.")
+    capacity_kg: int | None = Field(None, ge=0, le=10**9)
+    status: Literal["scheduled", "departed", "arrived", "cancelled"] = "scheduled"
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["scheduled", "departed", "arrived", "cancelled"]
+
+
+class BookingIn(BaseModel):
+    """A booking on one or more departures: all are reserved, or none."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    idempotency_key: str = Field(
+        min_length=1, max_length=200, description="Retry with the same key: no double."
+    )
+    departures: list[Key] = Field(min_length=1, max_length=20, description="Departure ids or refs.")
+    shipper: str = Field(min_length=1, max_length=200)
+    teu: Decimal = Field(gt=0, le=10_000)
+    tonnes: Decimal = Field(ge=0, le=1_000_000)
+    value: Decimal = Field(Decimal(0), ge=0, le=Decimal(10) ** 15)
+    currency: str = Field("CNY", min_length=3, max_length=3)
+    cargo_class: str = Field("general", max_length=20)
+    customs_status: str = Field("cleared", max_length=40)
+    equipment_ref: str | None = Field(None, max_length=40)
+
+
+class EventIn(BaseModel):
+    """A container or transport event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(min_length=1, max_length=40, description="gate-in, loaded, departed, ...")
+    at: str = Field(min_length=1, max_length=40, description="ISO 8601.")
+    place: str = Field(min_length=1, max_length=120)
+    zone: str = Field("Asia/Shanghai", max_length=64)
+    equipment_ref: str | None = Field(None, max_length=40)
+    booking: Key | None = None
+    departure: Key | None = None
+    classifier: Literal["PLN", "EST", "ACT"] = "ACT"
+
+
+@read_router.get("/lines", responses=_ERRORS)
+def get_lines(request: Request) -> list[dict[str, Any]]:
+    """The commercial lines the ledger knows (both directions of a shuttle are one line)."""
+    return [line.to_dict() for line in lg.list_lines(_ledger(request))]
+
+
+@read_router.get("/departures", responses=_ERRORS)
+def get_departures(
+    request: Request,
+    line: Annotated[str | None, Query(max_length=120)] = None,
+    start: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    end: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    status: Annotated[Literal["scheduled", "departed", "arrived", "cancelled"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Departures, by time: of one line, between two service dates, of one status."""
+    import datetime as dt
+
+    from intermodal.exceptions import Problem
+
+    def day(text: str | None, field: str) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(text) if text else None
+        except ValueError as err:
+            raise LedgerError(Problem("not a date", field=field, found=text, expected="YYYY-MM-DD")) from err
+
+    found = lg.list_departures(
+        _ledger(request),
+        line_id=line,
+        start=day(start, "start"),
+        end=day(end, "end"),
+        statuses=[status] if status else None,
+        limit=limit,
+    )
+    return [d.to_dict() for d in found]
+
+
+@read_router.get("/departures/{key}", responses={**_ERRORS, 404: _PROBLEM})
+def get_departure(key: Key, request: Request) -> dict[str, Any]:
+    """One departure by id or ref, with what is booked and what is free."""
+    return _found(lg.get_departure, _ledger(request), _key(key)).to_dict()
+
+
+@write_router.post("/departures", status_code=201, responses=_ERRORS)
+def post_departure(body: DepartureIn, request: Request) -> dict[str, Any]:
+    """Schedule a departure of a line."""
+    return lg.create_departure(
+        _ledger(request),
+        body.line,
+        body.departs,
+        vehicle=body.vehicle,
+        capacity_teu=body.capacity_teu,
+        capacity_kg=body.capacity_kg,
+        status=body.status,
+    ).to_dict()
+
+
+@write_router.post("/departures/{key}/status", responses=_ERRORS)
+def post_departure_status(key: Key, body: StatusIn, request: Request) -> dict[str, Any]:
+    """Move a departure on: scheduled, departed, arrived, or cancelled."""
+    return lg.set_departure_status(_ledger(request), _key(key), body.status).to_dict()
+
+
+@read_router.get("/bookings", responses=_ERRORS)
+def get_bookings(
+    request: Request,
+    departure: Annotated[str | None, Query(max_length=120)] = None,
+    status: Annotated[Literal["confirmed", "cancelled"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Bookings, oldest first: all, or those on one departure."""
+    found = lg.list_bookings(
+        _ledger(request), departure=_key(departure) if departure else None, status=status, limit=limit
+    )
+    return [b.to_dict() for b in found]
+
+
+@read_router.get("/bookings/{key}", responses={**_ERRORS, 404: _PROBLEM})
+def get_booking(key: Key, request: Request) -> dict[str, Any]:
+    """One booking by id or idempotency key."""
+    return _found(lg.get_booking, _ledger(request), _key(key)).to_dict()
+
+
+@write_router.post(
+    "/bookings",
+    status_code=201,
+    responses={
+        **_ERRORS,
+        200: {"description": "A replay of an earlier request with this key."},
+        409: _PROBLEM,
+    },
+)
+def post_booking(body: BookingIn, request: Request) -> JSONResponse:
+    """Book capacity on every departure of a shipment, or on none (409 when one is full)."""
+    booking = lg.book(
+        _ledger(request),
+        idempotency_key=body.idempotency_key,
+        departures=[_key(d) for d in body.departures],
+        shipper=body.shipper,
+        teu=body.teu,
+        tonnes=body.tonnes,
+        value=body.value,
+        currency=body.currency,
+        cargo_class=body.cargo_class,
+        customs_status=body.customs_status,
+        equipment_ref=body.equipment_ref,
+    )
+    return JSONResponse(booking.to_dict(), status_code=200 if booking.replayed else 201)
+
+
+@write_router.post("/bookings/{key}/cancel", responses=_ERRORS)
+def post_cancel(key: Key, request: Request) -> dict[str, Any]:
+    """Cancel a booking and release its capacity (once, however often it is retried)."""
+    booking, released = lg.cancel_booking(_ledger(request), _key(key))
+    return {**booking.to_dict(), "released": released}
+
+
+@read_router.get("/events", responses=_ERRORS)
+def get_events(
+    request: Request,
+    equipment_ref: Annotated[str | None, Query(max_length=40)] = None,
+    booking: Annotated[int | None, Query(ge=1)] = None,
+    departure: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Events in time order, of one container, booking or departure."""
+    found = lg.list_events(
+        _ledger(request), equipment_ref=equipment_ref, booking=booking, departure=departure, limit=limit
+    )
+    return [e.to_dict() for e in found]
+
+
+@write_router.post("/events", status_code=201, responses=_ERRORS)
+def post_event(body: EventIn, request: Request) -> dict[str, Any]:
+    """Record one event (gate-in, loaded, departed, ...)."""
+    return lg.record_event(
+        _ledger(request),
+        body.kind,
+        at=body.at,
+        place=body.place,
+        zone=body.zone,
+        equipment_ref=body.equipment_ref,
+        booking=_key(body.booking) if body.booking else None,
+        departure=_key(body.departure) if body.departure else None,
+        classifier=body.classifier,
+    ).to_dict()
+
+
+@read_router.get("/reports/throughput", responses=_ERRORS)
+def get_throughput(
+    request: Request,
+    period: Annotated[
+        str,
+        # years 1900-2099 only: the ledger's calendar arithmetic has no year 0
+        Query(
+            pattern=r"^(19|20)\d\d(H[12]|Q[1-4]|-(0[1-9]|1[0-2]))?$",
+            description="2020, 2020H1, 2020Q1 or 2020-03.",
+        ),
+    ],
+    by: Annotated[Literal["line", "month"] | None, Query()] = None,
+    line: Annotated[str | None, Query(max_length=120)] = None,
+    currency: Annotated[str, Query(min_length=3, max_length=3)] = "CNY",
+) -> dict[str, Any]:
+    """Trips, TEU, tonnes and value in a period, with growth on the period before and on the year before."""
+    return lg.throughput_report(_ledger(request), period, line=line, by=by, currency=currency).to_dict()
+
+
+async def _on_missing(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, _Missing)
+    errors = field_errors(exc.err.problems)
+    return problem_response(request, 404, kind="not-found", detail=errors[0].message, errors=errors)
+
+
+async def _on_capacity(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CapacityError)
+    errors = field_errors(exc.problems)
+    return problem_response(
+        request, 409, kind="capacity", detail=errors[0].message if errors else None, errors=errors
+    )
+
+
+def install_ledger(app: Any) -> None:
+    """Add the ledger endpoints and the 409 answer to an overbooking."""
+    app.add_exception_handler(CapacityError, _on_capacity)
+    app.add_exception_handler(_Missing, _on_missing)
+    app.include_router(read_router)
+    app.include_router(write_router)
