@@ -10,6 +10,8 @@ The curated public API; everything else is internal and may change::
         print(option.duration_h, option.cost, option.co2e_kg_wtw)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from intermodal.exceptions import (
     BundleError,
     FactorError,
@@ -20,10 +22,41 @@ from intermodal.exceptions import (
     Problem,
     ShipmentError,
 )
-from intermodal.io import list_scenarios, load_bundle, load_scenario, validate_bundle
-from intermodal.model import Bundle, Cargo, Itinerary, Mode, Shipment
-from intermodal.planners.routing import Objective, RouteResult, find_routes
-from intermodal.planners.shipments import make_shipment
+
+if TYPE_CHECKING:
+    from intermodal.io import list_scenarios, load_bundle, load_scenario, validate_bundle
+    from intermodal.model import Bundle, Cargo, Itinerary, Mode, Shipment
+    from intermodal.planners.routing import Objective, RouteResult, find_routes
+    from intermodal.planners.shipments import make_shipment
+
+# Imported on first use, so that the CLI, the ledger's worker processes and ``import intermodal`` start fast
+# (numpy and the planners cost about a second and a half).
+_LAZY = {
+    "list_scenarios": "intermodal.io",
+    "load_bundle": "intermodal.io",
+    "load_scenario": "intermodal.io",
+    "validate_bundle": "intermodal.io",
+    "Bundle": "intermodal.model",
+    "Cargo": "intermodal.model",
+    "Itinerary": "intermodal.model",
+    "Mode": "intermodal.model",
+    "Shipment": "intermodal.model",
+    "Objective": "intermodal.planners.routing",
+    "RouteResult": "intermodal.planners.routing",
+    "find_routes": "intermodal.planners.routing",
+    "make_shipment": "intermodal.planners.shipments",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'intermodal' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
