@@ -584,51 +584,101 @@ def query_many(
 
 
 @njit(cache=True)
-def unpack(s, t, meet, par_f, par_b, up_src, up_tgt, up_c1, up_c2):
-    """The rank path ``s .. t`` through ``meet``, with every shortcut expanded to original edges."""
-    # Up-edges of the forward half (s -> meet) and the backward half (meet -> t), in travel order.
-    half_f = []
+def unpack(s, t, meet, par_f, par_b, edges):
+    """The rank path ``s .. t`` through ``meet``, with every shortcut expanded to original edges.
+
+    ``edges[e]`` is ``(up_src, up_tgt, up_c1, up_c2)`` of up-edge ``e``: one row per edge keeps the recursion
+    to one cache miss per edge, which is what the expansion's time is made of.
+    """
+    # The up-edges of the path in travel order, with their direction (forward: up_src -> up_tgt).
+    n_f = 0
     x = meet
     while x != s:
-        e = par_f[x]
-        half_f.append(e)
-        x = up_src[e]
-    half_f.reverse()
-    half_b = []
+        n_f += 1
+        x = edges[par_f[x], 0]
+    n_b = 0
     x = meet
     while x != t:
-        e = par_b[x]
-        half_b.append(e)
-        x = up_src[e]
-    path = [np.int64(s)]
-    # Stack of (edge, forward?) where forward means up_src -> up_tgt.
-    stack_e = []
-    stack_f = []
-    for k in range(len(half_f) + len(half_b)):
-        if k < len(half_f):
-            stack_e.append(half_f[k])
-            stack_f.append(True)
-        else:
-            stack_e.append(half_b[k - len(half_f)])
-            stack_f.append(False)
-        while len(stack_e) > 0:
-            e = stack_e.pop()
-            fwd = stack_f.pop()
-            if up_c1[e] < 0:
-                path.append(np.int64(up_tgt[e]) if fwd else np.int64(up_src[e]))
+        n_b += 1
+        x = edges[par_b[x], 0]
+    top_e = np.empty(n_f + n_b, np.int64)
+    x = meet
+    for i in range(n_f - 1, -1, -1):
+        top_e[i] = par_f[x]
+        x = edges[top_e[i], 0]
+    x = meet
+    for i in range(n_b):
+        top_e[n_f + i] = par_b[x]
+        x = edges[top_e[n_f + i], 0]
+    path = np.empty(256, np.int64)
+    path[0] = s
+    n_path = 1
+    stack_e = np.empty(64, np.int64)
+    stack_f = np.empty(64, np.bool_)
+    for i in range(n_f + n_b):
+        stack_e[0] = top_e[i]
+        stack_f[0] = i < n_f
+        depth = 1
+        while depth > 0:
+            depth -= 1
+            e = stack_e[depth]
+            fwd = stack_f[depth]
+            c1 = edges[e, 2]
+            if c1 < 0:
+                if n_path == path.shape[0]:
+                    path = _grow(path, 2 * n_path)
+                path[n_path] = edges[e, 1] if fwd else edges[e, 0]
+                n_path += 1
                 continue
-            # e = c1 (mid -> up_src) + c2 (mid -> up_tgt); push the second half first.
+            if depth + 2 > stack_e.shape[0]:
+                stack_e = _grow(stack_e, depth + 2)
+                stack_f = _grow(stack_f, depth + 2)
+            # e = c1 (mid -> up_src) + c2 (mid -> up_tgt): push the half travelled second first.
+            c2 = edges[e, 3]
             if fwd:
-                stack_e.append(up_c2[e])
-                stack_f.append(True)
-                stack_e.append(up_c1[e])
-                stack_f.append(False)
+                stack_e[depth] = c2
+                stack_f[depth] = True
+                stack_e[depth + 1] = c1
+                stack_f[depth + 1] = False
             else:
-                stack_e.append(up_c1[e])
-                stack_f.append(True)
-                stack_e.append(up_c2[e])
-                stack_f.append(False)
-    return np.array(path, dtype=np.int64)
+                stack_e[depth] = c1
+                stack_f[depth] = True
+                stack_e[depth + 1] = c2
+                stack_f[depth + 1] = False
+            depth += 2
+    return path[:n_path].copy()
+
+
+@njit(cache=True)
+def route_query(
+    s,
+    t,
+    avoid,
+    up_indptr,
+    up_tgt,
+    up_w,
+    up_fl,
+    edges,
+    dist_f,
+    dist_b,
+    par_f,
+    par_b,
+    touched,
+    hk_f,
+    hn_f,
+    pos_f,
+    hk_b,
+    hn_b,
+    pos_b,
+):
+    """:func:`query` then :func:`unpack` in one call: ``(distance, rank path)``, the path empty if none."""
+    d, meet, nt = query(
+        s, t, avoid, up_indptr, up_tgt, up_w, up_fl, dist_f, dist_b, par_f, par_b, touched, hk_f, hn_f, pos_f,
+        hk_b, hn_b, pos_b,
+    )  # fmt: skip
+    path = np.empty(0, np.int64) if meet < 0 else unpack(s, t, meet, par_f, par_b, edges)
+    reset(touched, nt, dist_f, dist_b)
+    return d, path
 
 
 @njit(cache=True)

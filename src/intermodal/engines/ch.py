@@ -111,6 +111,7 @@ class ContractionHierarchy:
     lat: NDArray[np.float64]
     lon: NDArray[np.float64]
     _ws: _Workspace | None = field(default=None, repr=False)
+    _edge_rows: NDArray[np.int32] | None = field(default=None, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -127,6 +128,15 @@ class ContractionHierarchy:
         if self._ws is None:
             self._ws = _Workspace.for_nodes(self.n_nodes)
         return self._ws
+
+    @property
+    def edge_rows(self) -> NDArray[np.int32]:
+        """``int32[k, 4]``: ``(up_src, up_tgt, up_c1, up_c2)`` per up-edge, row-wise for path unpacking."""
+        if self._edge_rows is None:
+            self._edge_rows = np.ascontiguousarray(
+                np.column_stack([self.up_src, self.up_tgt, self.up_c1, self.up_c2]).astype(np.int32)
+            )
+        return self._edge_rows
 
     def arrays(self) -> dict[str, NDArray[Any]]:
         """The arrays that define the hierarchy, for saving."""
@@ -151,7 +161,7 @@ class ContractionHierarchy:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Route:
     """A shortest path.
 
@@ -161,13 +171,19 @@ class Route:
         Its length (``inf`` when the ends are not connected).
     nodes
         ``int64[k]``: node ids from source to target (empty when not connected).
-    geometry
-        ``[[lon, lat], ...]``: the coordinates of ``nodes``, GeoJSON order.
+    lat, lon
+        The graph's node coordinates, from which :attr:`geometry` is drawn.
     """
 
     distance_km: float
     nodes: NDArray[np.int64]
-    geometry: list[list[float]]
+    lat: NDArray[np.float64] = field(repr=False)
+    lon: NDArray[np.float64] = field(repr=False)
+
+    @property
+    def geometry(self) -> list[list[float]]:
+        """``[[lon, lat], ...]`` of :attr:`nodes`, GeoJSON order; built on demand."""
+        return np.column_stack([self.lon[self.nodes], self.lat[self.nodes]]).tolist()
 
 
 def build_ch(
@@ -249,7 +265,7 @@ def route(ch: ContractionHierarchy, source: int, target: int, *, avoid: int = 0)
     """
     s, t = _check_node(ch, source), _check_node(ch, target)
     ws = ch.workspace
-    d, meet, nt = k.query(
+    d, ranks = k.route_query(
         s,
         t,
         np.uint32(avoid),
@@ -257,6 +273,7 @@ def route(ch: ContractionHierarchy, source: int, target: int, *, avoid: int = 0)
         ch.up_tgt,
         ch.up_w,
         ch.up_fl,
+        ch.edge_rows,
         ws.dist_f,
         ws.dist_b,
         ws.par_f,
@@ -269,15 +286,7 @@ def route(ch: ContractionHierarchy, source: int, target: int, *, avoid: int = 0)
         ws.hn_b,
         ws.pos_b,
     )
-    try:
-        if meet < 0:
-            return Route(float("inf"), np.empty(0, np.int64), [])
-        ranks = k.unpack(s, t, meet, ws.par_f, ws.par_b, ch.up_src, ch.up_tgt, ch.up_c1, ch.up_c2)
-    finally:
-        k.reset(ws.touched, nt, ws.dist_f, ws.dist_b)
-    nodes = ch.order[ranks].astype(np.int64)
-    geometry = np.column_stack([ch.lon[nodes], ch.lat[nodes]]).tolist()
-    return Route(float(d), nodes, geometry)
+    return Route(float(d), ch.order[ranks].astype(np.int64), ch.lat, ch.lon)
 
 
 def distances(
