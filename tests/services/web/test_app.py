@@ -157,6 +157,15 @@ def test_chinese_search_finds_a_terminal(page) -> None:  # type: ignore[no-untyp
     assert "Nanpeng" in page.inner_text("#from-list")
 
 
+def test_a_click_on_the_map_picks_a_place(page) -> None:  # type: ignore[no-untyped-def]
+    page.click(".pin[data-target='to']")
+    box = page.locator("#map").bounding_box()
+    # left of the network in its default view, above the legend: a point, not a terminal
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.3)
+    lat, lon = (float(x) for x in page.input_value("#to").split(","))
+    assert -90 <= lat <= 90 and -180 <= lon <= 180
+
+
 def test_bad_query_shows_a_clear_message(page) -> None:  # type: ignore[no-untyped-def]
     page.fill("#from", "nanpeng")
     page.fill("#to", "atlantis")
