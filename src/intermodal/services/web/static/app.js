@@ -366,6 +366,9 @@
       });
       const doc = await response.json().catch(() => null);
       if (!response.ok) {
+        // old options would read as the answer to this query: clear them
+        state.result = null;
+        routeLayer.clearLayers();
         showProblem(doc || { status: response.status, title: response.statusText });
         return;
       }
