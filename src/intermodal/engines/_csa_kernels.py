@@ -132,62 +132,71 @@ def pareto_transfers_kernel(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Labels per number of trips ``k`` (rows 0..max_trips): arrival with exactly ``k`` trips on board.
 
-    ``board[k, t]`` is the earliest hop of trip ``t`` boarded as the ``k``-th trip, and ``trips_on[t]`` the
+    ``board[t, k]`` is the earliest hop of trip ``t`` boarded as the ``k``-th trip, and ``trips_on[t]`` the
     fewest ``k`` so far. Every later stop of a trip is reached at the same time whichever stop it was boarded
     at, so a hop is ridden with the fewest ``k`` whose boarding lies at or before it.
     """
     n = change_s.shape[0]
     rows = max_trips + 1
-    alight = np.full((rows, n), INF, dtype=np.int64)
-    walk = np.full((rows, n), INF, dtype=np.int64)
-    ready = np.full((rows, n), INF, dtype=np.int64)
-    alight_conn = np.full((rows, n), -1, dtype=np.int64)
-    alight_board = np.full((rows, n), -1, dtype=np.int64)
-    walk_from = np.full((rows, n), -1, dtype=np.int64)
-    board = np.full((rows, n_trips), -1, dtype=np.int64)
+    # per-stop rows are contiguous ([stop, k]) since a connection reads all k of one stop at once
+    alight = np.full((n, rows), INF, dtype=np.int64)
+    walk = np.full((n, rows), INF, dtype=np.int64)
+    ready = np.full((n, rows), INF, dtype=np.int64)
+    alight_conn = np.full((n, rows), -1, dtype=np.int64)
+    alight_board = np.full((n, rows), -1, dtype=np.int64)
+    walk_from = np.full((n, rows), -1, dtype=np.int64)
+    board = np.full((n_trips, rows), -1, dtype=np.int64)
     trips_on = np.full(n_trips, rows, dtype=np.int64)
-    ready[0, origin] = t0
+    min_ready = np.full(n, INF, dtype=np.int64)  # over k: lets unreached stops be skipped at once
+    # prefix minimum over k of the target's arrivals: an arrival with k trips must beat best[k]
+    best = np.full(rows, INF, dtype=np.int64)
+    ready[origin, 0] = t0
+    min_ready[origin] = t0
     for f in range(foot_start[origin], foot_start[origin + 1]):
         u = foot_to[f]
-        if t0 + foot_s[f] < walk[0, u]:
-            walk[0, u] = t0 + foot_s[f]
-            walk_from[0, u] = origin
-            if walk[0, u] < ready[0, u]:
-                ready[0, u] = walk[0, u]
+        if t0 + foot_s[f] < walk[u, 0]:
+            walk[u, 0] = t0 + foot_s[f]
+            walk_from[u, 0] = origin
+            if walk[u, 0] < ready[u, 0]:
+                ready[u, 0] = walk[u, 0]
+            if walk[u, 0] < min_ready[u]:
+                min_ready[u] = walk[u, 0]
+    if target >= 0:
+        if target == origin:
+            best[:] = t0
+        else:
+            best[:] = walk[target, 0]
     m = dep_s.shape[0]
     i = first
     while i < m:
         dep = dep_s[i]
         if dep > horizon:
             break
-        if target >= 0:
-            # every arrival by trip uses one trip or more, so a one-trip arrival no later than now beats it
-            one = alight[1, target] if alight[1, target] < walk[1, target] else walk[1, target]
-            if target == origin:
-                one = t0
-            if dep >= one:
-                break
+        # every arrival by trip uses one trip or more, so a one-trip arrival no later than now beats it
+        if target >= 0 and dep >= best[1]:
+            break
         end = block_end[i]
         while True:
             changed = False
             for c in range(i, end):
                 t = trip[c]
                 s = dep_stop[c]
-                for kb in range(max_trips):
-                    if ready[kb, s] <= dep:
-                        b = board[kb + 1, t]
-                        if b < 0 or seq[c] < seq[b]:
-                            board[kb + 1, t] = c
-                            changed = True
-                        if kb + 1 < trips_on[t]:
-                            trips_on[t] = kb + 1
-                        break
+                if min_ready[s] <= dep:
+                    for kb in range(max_trips):
+                        if ready[s, kb] <= dep:
+                            b = board[t, kb + 1]
+                            if b < 0 or seq[c] < seq[b]:
+                                board[t, kb + 1] = c
+                                changed = True
+                            if kb + 1 < trips_on[t]:
+                                trips_on[t] = kb + 1
+                            break
                 if trips_on[t] > max_trips:
                     continue
                 # the fewest trips with which this hop is ridden: boarded at this stop or before it
                 k = rows
                 for j in range(trips_on[t], rows):
-                    b = board[j, t]
+                    b = board[t, j]
                     if b >= 0 and seq[b] <= seq[c]:
                         k = j
                         break
@@ -195,31 +204,44 @@ def pareto_transfers_kernel(
                     continue
                 v = arr_stop[c]
                 a = arr_s[c]
-                if target >= 0:
-                    # an arrival beaten at the target by one with no more trips is not worth spreading
-                    dominated = False
-                    for j in range(k + 1):
-                        if alight[j, target] <= a or walk[j, target] <= a:
-                            dominated = True
-                            break
-                    if dominated:
-                        continue
-                if a < alight[k, v]:
-                    alight[k, v] = a
-                    alight_conn[k, v] = c
-                    alight_board[k, v] = board[k, t]
-                    changed = True
-                    if a + change_s[v] < ready[k, v]:
-                        ready[k, v] = a + change_s[v]
-                    for f in range(foot_start[v], foot_start[v + 1]):
-                        u = foot_to[f]
-                        w = a + foot_s[f]
-                        if w < walk[k, u]:
-                            walk[k, u] = w
-                            walk_from[k, u] = v
-                            if w < ready[k, u]:
-                                ready[k, u] = w
+                # an arrival beaten at the target by one with no more trips is not worth spreading
+                if a >= best[k] or a >= alight[v, k]:
+                    continue
+                alight[v, k] = a
+                alight_conn[v, k] = c
+                alight_board[v, k] = board[t, k]
+                changed = True
+                r = a + change_s[v]
+                if r < ready[v, k]:
+                    ready[v, k] = r
+                    if r < min_ready[v]:
+                        min_ready[v] = r
+                if v == target:
+                    for j in range(k, rows):
+                        if a < best[j]:
+                            best[j] = a
+                for f in range(foot_start[v], foot_start[v + 1]):
+                    u = foot_to[f]
+                    w = a + foot_s[f]
+                    if w < walk[u, k]:
+                        walk[u, k] = w
+                        walk_from[u, k] = v
+                        if w < ready[u, k]:
+                            ready[u, k] = w
+                        if w < min_ready[u]:
+                            min_ready[u] = w
+                        if u == target:
+                            for j in range(k, rows):
+                                if w < best[j]:
+                                    best[j] = w
             if not block_zero[i] or not changed:
                 break
         i = end
-    return alight, walk, alight_conn, alight_board, walk_from, ready
+    return (
+        np.ascontiguousarray(alight.T),
+        np.ascontiguousarray(walk.T),
+        np.ascontiguousarray(alight_conn.T),
+        np.ascontiguousarray(alight_board.T),
+        np.ascontiguousarray(walk_from.T),
+        np.ascontiguousarray(ready.T),
+    )
