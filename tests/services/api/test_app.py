@@ -133,6 +133,8 @@ def test_openapi_documents_problems(client: TestClient) -> None:
 def test_web_app_is_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "<html" in page.text.lower()
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
     assert client.get("/app/vendor/leaflet/leaflet.js").status_code == 200
 
 

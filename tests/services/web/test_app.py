@@ -91,6 +91,12 @@ def page(browser, server: str, request: pytest.FixtureRequest):  # type: ignore[
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    # a blocked asset or a content-security-policy violation shows up as a console error; a 4xx answer to a
+    # bad query is logged too, and is expected
+    pg.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "status of 4" not in m.text else None,
+    )
     pg.goto(server + "/")
     pg.wait_for_selector("body[data-ready='1']", timeout=20_000)
     yield pg

@@ -25,6 +25,7 @@ from intermodal.planners.places import resolve_place
 from intermodal.services.api import _views as views
 from intermodal.services.api._auth import Unauthorized, on_unauthorized, require_read, require_write
 from intermodal.services.api._catalog import Catalog
+from intermodal.services.api._headers import SecurityHeaders
 from intermodal.services.api._limits import BodySizeLimit
 from intermodal.services.api._settings import Settings
 from intermodal.services.api.ledger import install_ledger
@@ -345,6 +346,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return settings.max_request_bytes
 
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
+    app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
