@@ -275,6 +275,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with contextlib.suppress(BundleError):  # queries will say which scenario is missing
             await anyio.to_thread.run_sync(catalog.get, settings.scenario)
         yield
+        opened = getattr(app.state, "ledger", None)
+        if opened is not None:
+            opened.dispose()
+            app.state.ledger = None
 
     app = FastAPI(
         title="intermodal",
