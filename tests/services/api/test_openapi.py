@@ -5,6 +5,8 @@ The example count is kept small so that the whole file runs in well under a minu
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,7 +16,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from intermodal.services.api import Settings, create_app
 
+# the schema is loaded at collection time, before any fixture: a temporary folder of its own, removed at exit
 _home = Path(tempfile.mkdtemp(prefix="intermodal-schemathesis-"))
+atexit.register(shutil.rmtree, _home, True)
 app = create_app(
     Settings(
         tokens_file=_home / "tokens.json",
