@@ -11,6 +11,7 @@ The hierarchy::
     │   └── LedgerError            a ledger write that cannot be done (unknown departure, key reused...)
     │       └── CapacityError      a booking that would overbook a departure; nothing is written
     ├── NoRouteError               the query was fine but no itinerary meets it; ``.reasons`` says why
+    ├── LimitError                 a query needed more work than allowed; the API answers 422
     └── CacheError                 an on-disk cache is corrupt or stale (callers rebuild it)
 
 Each ``Problem`` names where it was found (file, row, field, or a request field), what was found and what was
@@ -29,6 +30,7 @@ __all__ = [
     "InputError",
     "IntermodalError",
     "LedgerError",
+    "LimitError",
     "NoRouteError",
     "PlaceError",
     "Problem",
@@ -129,6 +131,10 @@ class NoRouteError(IntermodalError):
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = reasons
         super().__init__("; ".join(reasons))
+
+
+class LimitError(IntermodalError):
+    """A query needed more search work than its cap allows: narrow it (a due time, a shorter range)."""
 
 
 class CacheError(IntermodalError):

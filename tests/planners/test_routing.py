@@ -182,3 +182,11 @@ def test_range_query_lists_a_week_of_departures(chongqing: im.Bundle) -> None:
             or (it.arrive <= o.arrive and it.cost <= o.cost and it.co2e_kg_wtw <= o.co2e_kg_wtw + 1e-6)
             for it in again.options
         )
+
+
+def test_a_query_over_its_work_cap_says_so_rather_than_answering_in_part(chongqing: im.Bundle) -> None:
+    from intermodal.exceptions import LimitError
+
+    s = im.make_shipment(chongqing, teu=2, ready=READY)
+    with pytest.raises(LimitError, match="labels"):
+        im.find_routes(chongqing, "nanpeng", "singapore", s, max_labels=50)

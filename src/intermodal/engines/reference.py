@@ -22,6 +22,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from intermodal.exceptions import LimitError
 from intermodal.network.timetable import Timetable
 
 __all__ = ["Drive", "Journey", "Move", "SearchGraph", "ServiceRules", "pareto_search"]
@@ -163,12 +164,17 @@ def pareto_search(
     handle_at_destination
         Cargo arriving on a scheduled service is unloaded (handled) at the destination.
     max_labels
-        A cap on work: the search stops with what it has once it has made this many labels.
+        A cap on work.
 
     Returns
     -------
     list of Journey
         Sorted by arrival, then cost, then CO2e.
+
+    Raises
+    ------
+    LimitError
+        When the search needs more than ``max_labels`` labels: a partial answer could miss the best options.
     """
     tt = graph.timetable
     # Where each service can be boarded, and its trips in order of start.
@@ -205,7 +211,11 @@ def pareto_search(
     push(_Label(start_key, ready_s, 0.0, 0.0, None, None))
     done: list[_Label] = []
 
-    while heap and counter < max_labels:
+    while heap:
+        if counter >= max_labels:
+            raise LimitError(
+                f"the search made {max_labels:,} labels without finishing; give a due time or a shorter range"
+            )
         _, _, _, _, lab = heapq.heappop(heap)
         if not lab.alive:
             continue

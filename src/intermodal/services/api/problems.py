@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from intermodal.exceptions import InputError, NoRouteError
+from intermodal.exceptions import InputError, LimitError, NoRouteError
 from intermodal.exceptions import Problem as LibraryProblem
 
 __all__ = [
@@ -124,6 +124,10 @@ async def _on_no_route(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 422, kind="no-route", detail="; ".join(exc.reasons), reasons=exc.reasons)
 
 
+async def _on_limit(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(request, 422, kind="query-too-large", detail=str(exc))
+
+
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _validation_errors(exc)
@@ -171,6 +175,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error with problem+json."""
     app.add_exception_handler(InputError, _on_input_error)
     app.add_exception_handler(NoRouteError, _on_no_route)
+    app.add_exception_handler(LimitError, _on_limit)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_anything)

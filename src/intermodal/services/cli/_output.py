@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from intermodal.exceptions import InputError, NoRouteError
+from intermodal.exceptions import InputError, LimitError, NoRouteError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -37,6 +37,8 @@ def user_errors() -> Iterator[None]:
         fail([str(p) for p in err.problems], BAD_INPUT)
     except NoRouteError as err:
         fail(err.reasons, NO_ANSWER)
+    except LimitError as err:
+        fail([str(err)], NO_ANSWER)
 
 
 def print_json(doc: Any) -> None:
