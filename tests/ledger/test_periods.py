@@ -45,3 +45,8 @@ def test_months_tile_the_period_and_labels_round_trip(year: int, kind: str) -> N
     assert months[0].start == period.start and months[-1].end == period.end
     assert all(a.end == b.start for a, b in itertools.pairwise(months))
     assert period.previous().end == period.start
+
+
+def test_year_zero_is_not_a_period() -> None:
+    with pytest.raises(LedgerError):
+        parse_period("0000")
