@@ -227,8 +227,9 @@ def main() -> None:
     pyr = run_pyraptor(c, ea_queries[:n_py], pareto_queries[:n_py])
     report = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "uv run --group bench --with attrs python benchmarks/timetable.py "
-        + " ".join(sys.argv[1:]),
+        "command": " ".join(
+            ["uv run --group bench --with attrs python benchmarks/timetable.py", *sys.argv[1:]]
+        ),
         "machine": _machine(),
         "feed": {
             "file": FEED.name,
