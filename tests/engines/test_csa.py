@@ -45,7 +45,9 @@ def _terminal(i: int, change_s: int) -> Terminal:
     )
 
 
-def _service(sid: str, stops: list[int], hops: list[int], dwells: list[int], departs: list[int]) -> Service:
+def _service(
+    sid: str, stops: list[int], hops: list[int], dwells: list[int], departs: list[int], cutoff_s: int = 0
+) -> Service:
     out, t = [], 0
     for k, s in enumerate(stops):
         arrive = t
@@ -63,7 +65,7 @@ def _service(sid: str, stops: list[int], hops: list[int], dwells: list[int], dep
         departures=tuple(sorted({time(d // 3600, d // 60 % 60, d % 60) for d in departs})),
         calendar=EVERY_DAY,
         capacity_teu=1.0,
-        cutoff_h=0.0,
+        cutoff_h=cutoff_s / 3600,
         cost_per_teu_km=0.0,
         emission_factor="none",
     )
@@ -114,7 +116,8 @@ def timetables(draw: st.DrawFn) -> Connections:
         )
         dwells = draw(st.lists(st.sampled_from([0, 0, 30, 60]), min_size=len(stops), max_size=len(stops)))
         departs = draw(st.lists(st.integers(0, 48).map(lambda m: m * 300), min_size=1, max_size=6))
-        services.append(_service(f"r{i}", stops, hops, dwells, departs))
+        cutoff = draw(st.sampled_from([0, 0, 0, 60, 300]))
+        services.append(_service(f"r{i}", stops, hops, dwells, departs, cutoff))
     pairs = draw(
         st.lists(
             st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.sampled_from([30, 60, 240])),
@@ -140,7 +143,7 @@ def check_journey(c: Connections, legs: list[Leg], origin: int, t0: int, target:
             after_trip = False
         else:
             need = now + (int(c.change_s[here]) if after_trip else 0)
-            assert leg.depart_s >= need
+            assert leg.depart_s - int(c.cutoff_s[leg.board_conn]) >= need
             b, a = leg.board_conn, leg.alight_conn
             assert c.trip[b] == c.trip[a] == leg.trip and c.seq[b] <= c.seq[a]
             assert c.dep_s[b] == leg.depart_s and c.arr_s[a] == leg.arrive_s
@@ -246,3 +249,16 @@ def test_a_query_may_raise_every_change_time() -> None:
     legs = journey(c, earliest_arrival(c, 0, T0, target=2), 2)
     assert [c.service_of(leg.trip).id for leg in legs] == ["r0", "r1"]
     assert c.trip_start_s(legs[1].trip) == T0 + 660
+
+
+def test_a_cut_off_closes_the_gate_before_departure() -> None:
+    # the train leaves s1 at 00:20 but its gate closes 15 min before; the truck-like r0 arrives at 00:10
+    r0 = _service("r0", [0, 1], [600], [0, 0], [0])
+    train = _service("train", [1, 2], [600], [0, 0], [1200, 3600], cutoff_s=900)
+    c = make_connections(3, [r0, train], [], [0, 0, 0])
+    res = earliest_arrival(c, 0, T0, target=2)
+    assert res.arrival_s[2] == T0 + 4200  # the 01:00 train; the 00:20 one closed at 00:05
+    assert earliest_arrival(c, 1, T0 + 300).arrival_s[2] == T0 + 1800  # ready at 00:05: just in time
+    assert pareto_transfers(c, 0, T0, target=2).front(2) == [(2, T0 + 4200)]
+    graph = build_time_expanded(c)
+    assert earliest_arrival_te(graph, c, 0, T0)[2] == T0 + 4200

@@ -11,8 +11,9 @@ Labels per stop, in UTC seconds:
 boarded, which is all a journey needs to be rebuilt.
 
 A connection can be used when its trip is already boarded or when ``ready`` at its stop is no later than its
-departure. Blocks of connections that leave in the same second and hold a zero-duration hop are scanned until
-nothing changes, since such a hop can feed a connection of the same second.
+departure minus its cut-off (``cutoff_s``, the gate-in time of freight services). Blocks of connections that
+leave in the same second and hold a zero-duration hop are scanned until nothing changes, since such a hop can
+feed a connection of the same second.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def earliest_arrival_kernel(
     arr_s: np.ndarray,
     trip: np.ndarray,
     seq: np.ndarray,
+    cutoff_s: np.ndarray,
     change_s: np.ndarray,
     foot_start: np.ndarray,
     foot_to: np.ndarray,
@@ -81,7 +83,7 @@ def earliest_arrival_kernel(
                 b = board[t]
                 # on board only from the boarding stop on: a re-scanned block may reach an earlier hop
                 if b < 0 or seq[c] < seq[b]:
-                    if ready[dep_stop[c]] > dep:
+                    if ready[dep_stop[c]] + cutoff_s[c] > dep:
                         continue
                     board[t] = c
                     changed = True
@@ -116,6 +118,7 @@ def pareto_transfers_kernel(
     arr_s: np.ndarray,
     trip: np.ndarray,
     seq: np.ndarray,
+    cutoff_s: np.ndarray,
     change_s: np.ndarray,
     foot_start: np.ndarray,
     foot_to: np.ndarray,
@@ -181,9 +184,10 @@ def pareto_transfers_kernel(
             for c in range(i, end):
                 t = trip[c]
                 s = dep_stop[c]
-                if min_ready[s] <= dep:
+                gate = dep - cutoff_s[c]
+                if min_ready[s] <= gate:
                     for kb in range(max_trips):
-                        if ready[s, kb] <= dep:
+                        if ready[s, kb] <= gate:
                             b = board[t, kb + 1]
                             if b < 0 or seq[c] < seq[b]:
                                 board[t, kb + 1] = c

@@ -113,6 +113,7 @@ def earliest_arrival(
         c.arr_s,
         c.trip,
         c.seq,
+        c.cutoff_s,
         np.maximum(c.change_s, min_change_s) if min_change_s > 0 else c.change_s,
         c.foot_start,
         c.foot_to,
@@ -168,7 +169,7 @@ def journey(connections: Connections, result: EarliestArrival, target: int) -> l
         stop = int(c.dep_stop[first])
         if stop == r.origin:
             break
-        dep = int(c.dep_s[first])
+        dep = int(c.dep_s[first]) - int(c.cutoff_s[first])  # the gate closes cutoff_s before departure
         by_walk = not (r.alight_s[stop] + c.change_s[stop] <= dep)
     else:  # pragma: no cover - the labels only ever point back in time
         raise RuntimeError("journey does not lead back to the origin")

@@ -86,6 +86,7 @@ def pareto_transfers(
         c.arr_s,
         c.trip,
         c.seq,
+        c.cutoff_s,
         np.maximum(c.change_s, min_change_s) if min_change_s > 0 else c.change_s,
         c.foot_start,
         c.foot_to,
@@ -134,7 +135,7 @@ def pareto_journey(connections: Connections, result: ParetoArrivals, target: int
             if stop != r.origin:
                 legs.append(Leg("walk", -1, r.origin, stop, r.t0_s, int(r.walk_s[0, stop])))
             break
-        dep = int(c.dep_s[first])
+        dep = int(c.dep_s[first]) - int(c.cutoff_s[first])  # the gate closes cutoff_s before departure
         by_walk = not (r.alight_s[kk, stop] + c.change_s[stop] <= dep)
     else:  # pragma: no cover - the labels only ever point back in time
         raise RuntimeError("journey does not lead back to the origin")

@@ -1,12 +1,13 @@
 """The plain reference for the timetable engines: a time-expanded graph searched by scipy's Dijkstra.
 
 Every event is a node: a connection's departure ``D`` and arrival ``A``, and per stop one *wait* node ``W``
-for each second in which some connection leaves it, chained in time order. Edges::
+for each second at which some connection's gate closes there (its departure minus its cut-off), chained in
+time order. Edges::
 
     D_c -> A_c              riding the hop
     A_c -> D_next(c)        staying on the trip
     W(s, t) -> W(s, t')     waiting at the stop until its next departure time
-    W(s, dep_c) -> D_c      boarding
+    W(s, dep_c - cutoff_c) -> D_c   boarding
     A_c -> W(v, >= arr_c + change(v))    alighting, then changing trips
     A_c -> W(u, >= arr_c + walk(v, u))   alighting, then walking to another stop
 
@@ -58,7 +59,8 @@ def build_time_expanded(connections: Connections, *, layers: int = 1) -> TimeExp
     m = c.n_connections
     dep_stop = c.dep_stop.astype(np.int64)
     arr_stop = c.arr_stop.astype(np.int64)
-    wait_key = np.unique((dep_stop << _SHIFT) + c.dep_s)
+    gate = c.dep_s - c.cutoff_s  # the latest time to be ready at the stop to board
+    wait_key = np.unique((dep_stop << _SHIFT) + gate)
     n_wait = wait_key.shape[0]
     per_layer = 2 * m + n_wait
 
@@ -90,7 +92,7 @@ def build_time_expanded(connections: Connections, *, layers: int = 1) -> TimeExp
     chain = wait_stop[1:] == wait_stop[:-1]
     w_idx = 2 * m + np.arange(n_wait, dtype=np.int64)
     wait = (w_idx[:-1][chain], w_idx[1:][chain], (wait_time[1:] - wait_time[:-1])[chain])
-    board = (wait_of(dep_stop, c.dep_s), conn, np.zeros(m, dtype=np.int64))
+    board = (wait_of(dep_stop, gate), conn, c.cutoff_s)
 
     def land(after: np.ndarray, stop: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, ...]:
         # alighting lands on the stop's first wait node no earlier than t; the edge lasts until then

@@ -35,6 +35,9 @@ class Connections:
         Index of the dated trip in ``timetable`` (``int32``).
     seq
         Position of the hop within its trip: 0 for the hop from the first stop.
+    cutoff_s
+        Per connection, the service's cut-off: cargo must be ready at the stop this long before departure
+        to board there (the gate closes). Riding on needs no cut-off.
     change_s
         Per stop, the least time between alighting one trip and boarding another there.
     foot_start, foot_to, foot_s
@@ -57,6 +60,7 @@ class Connections:
     arr_s: np.ndarray
     trip: np.ndarray
     seq: np.ndarray
+    cutoff_s: np.ndarray
     change_s: np.ndarray
     foot_start: np.ndarray
     foot_to: np.ndarray
@@ -164,15 +168,16 @@ def connections_from_timetable(
                 (starts + arrive[1:]).ravel(),
                 np.broadcast_to(trips[:, None], shape).ravel(),
                 np.broadcast_to(np.arange(hops), shape).ravel(),
+                np.full(trips.size * hops, round(timetable.services[s].cutoff_h * 3600), dtype=np.int64),
             )
         )
     if parts:
-        dep_stop, arr_stop, dep_s, arr_s, trip, seq = (
+        dep_stop, arr_stop, dep_s, arr_s, trip, seq, cutoff = (
             np.concatenate(col) for col in zip(*parts, strict=True)
         )
     else:
         dep_stop = arr_stop = trip = seq = np.zeros(0, dtype=np.int32)
-        dep_s = arr_s = np.zeros(0, dtype=np.int64)
+        dep_s = arr_s = cutoff = np.zeros(0, dtype=np.int64)
     # trip then seq break ties, so that a trip's own zero-duration hops stay in their order
     order = np.lexsort((seq, trip, arr_s, dep_s))
     dep_s = np.ascontiguousarray(dep_s[order], dtype=np.int64)
@@ -201,6 +206,7 @@ def connections_from_timetable(
         arr_s=arr_s,
         trip=np.ascontiguousarray(trip[order], dtype=np.int32),
         seq=np.ascontiguousarray(seq[order], dtype=np.int32),
+        cutoff_s=np.ascontiguousarray(cutoff[order], dtype=np.int64),
         change_s=np.zeros(n, dtype=np.int64) if change_s is None else np.asarray(change_s, dtype=np.int64),
         foot_start=foot_start,
         foot_to=np.array([b for (_, b), _ in pairs], dtype=np.int32),
