@@ -234,7 +234,7 @@ def clock_times(value: str) -> tuple[time, ...]:
 
 def iso_date(value: str) -> date:
     try:
-        if len(value) == 8 and value.isdigit():  # GTFS style 20200403
+        if len(value) == 8 and value.isascii() and value.isdigit():  # GTFS style 20200403
             return date(int(value[:4]), int(value[4:6]), int(value[6:]))
         return date.fromisoformat(value)
     except ValueError:

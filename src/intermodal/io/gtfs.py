@@ -183,7 +183,7 @@ class _Reader:
     def day(self, file: str, row: int, rec: dict[str, str], col: str) -> date | None:
         text = rec.get(col, "")
         try:
-            if len(text) != 8 or not text.isdigit():
+            if len(text) != 8 or not (text.isascii() and text.isdigit()):
                 raise ValueError
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
@@ -554,7 +554,7 @@ def _read_routes(r: _Reader) -> dict[str, tuple[str, Mode]]:
             r.bad("duplicate route_id", file, line, "route_id", route_id, "a route_id used once")
             continue
         text = rec.get("route_type", "")
-        mode = mode_of_route_type(int(text)) if text.isdigit() else None
+        mode = mode_of_route_type(int(text)) if text.isascii() and text.isdigit() else None
         if mode is None:
             r.bad(
                 "unknown route_type",
@@ -666,7 +666,7 @@ def _read_stop_times(r: _Reader, trips: dict[str, _Trip], stops: Mapping[str, _S
             r.bad("unknown stop", file, line, "stop_id", stop_id, "a stop_id in stops.txt")
             continue
         seq_text = rec.get("stop_sequence", "")
-        if not seq_text.isdigit():
+        if not (seq_text.isascii() and seq_text.isdigit()):
             r.bad("value is not valid", file, line, "stop_sequence", seq_text, "a non-negative integer")
             continue
         arr = r.clock(file, line, rec, "arrival_time") if rec.get("arrival_time") else None

@@ -561,7 +561,7 @@ def _cancel_row(connection: Connection, row: Any) -> bool:
 
 
 def _find_booking(connection: Connection, key: int | str) -> Any:
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
         row = connection.execute(select(s.bookings).where(s.bookings.c.id == int(key))).first()
         if row is not None or isinstance(key, int):
             return row

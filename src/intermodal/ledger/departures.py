@@ -219,7 +219,7 @@ def find_departure_row(connection: Connection, key: int | str) -> Any:
     A ref whose time is written with another offset (``shuttle-east@2020-04-03T01:00Z``) still finds the
     departure leaving at that instant.
     """
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
         return connection.execute(select(s.departures).where(s.departures.c.id == int(key))).first()
     row = connection.execute(select(s.departures).where(s.departures.c.ref == key)).first()
     if row is None and "@" in key:

@@ -22,7 +22,9 @@ def parse_cargo(text: str, *, field: str = "cargo") -> Cargo:
         return Cargo(CargoKind.REEFER)
     if value.startswith("dg:"):
         dg_class = value[3:]
-        if dg_class.split(".")[0] in DG_CLASSES and all(p.isdigit() for p in dg_class.split(".")):
+        if dg_class.split(".")[0] in DG_CLASSES and all(
+            p.isascii() and p.isdigit() for p in dg_class.split(".")
+        ):
             return Cargo(CargoKind.DANGEROUS, dg_class)
     raise ShipmentError(
         Problem(
@@ -39,7 +41,7 @@ def parse_containers(text: str, conversions: ContainerConversions, *, field: str
     total = 0.0
     for part in text.replace(" ", "").lower().split(","):
         count, _, box = part.partition("x")
-        if not count.isdigit() or int(count) == 0 or box not in conversions.teu_per_box:
+        if not (count.isascii() and count.isdigit()) or int(count) == 0 or box not in conversions.teu_per_box:
             raise ShipmentError(
                 Problem(
                     "not a container count",

@@ -92,6 +92,20 @@ def test_query_budget_answers_503(settings: Settings) -> None:
     assert body["type"] == "/problems/query-budget" and response.headers["retry-after"]
 
 
+def test_label_cap_answers_422(settings: Settings) -> None:
+    tight = dataclasses.replace(settings, max_labels=20)
+    with TestClient(create_app(tight)) as c:
+        body = _is_problem(c.post("/api/routes", json=README_QUERY), 422)
+    assert body["type"] == "/problems/query-too-large" and "labels" in body["detail"]
+
+
+def test_range_and_carbon_price(client: TestClient) -> None:
+    doc = client.post("/api/routes", json={**README_QUERY, "range_days": 3, "carbon_price": 300}).json()
+    totals = [o["total"] for o in doc["options"]]
+    assert totals and all(t["ready_by"] and t["carbon_cost"] > 0 for t in totals)
+    _is_problem(client.post("/api/routes", json={**README_QUERY, "range_days": 0}), 422, "range_days")
+
+
 def test_network_views(client: TestClient) -> None:
     [info] = [s for s in client.get("/api/scenarios").json() if s["name"] == "chongqing"]
     terminals = client.get("/api/scenarios/chongqing/terminals").json()

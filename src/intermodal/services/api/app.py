@@ -148,6 +148,8 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
             objective=query.objective,
             limit=query.limit,
             max_labels=settings.max_labels,
+            range_days=query.range_days,
+            carbon_price=query.carbon_price,
         )
         return result.to_dict()
 

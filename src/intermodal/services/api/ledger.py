@@ -41,8 +41,12 @@ def _ledger(request: Request) -> lg.Ledger:
     return opened
 
 
+#: the largest row id a database can hold (SQLite and PostgreSQL BIGINT); a larger number is no id
+_MAX_ID = 2**63 - 1
+
+
 def _key(text: str) -> int | str:
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= _MAX_ID else text
 
 
 class _Missing(Exception):
@@ -236,8 +240,8 @@ def post_cancel(key: Key, request: Request) -> dict[str, Any]:
 def get_events(
     request: Request,
     equipment_ref: Annotated[str | None, Query(max_length=40)] = None,
-    booking: Annotated[int | None, Query(ge=1)] = None,
-    departure: Annotated[int | None, Query(ge=1)] = None,
+    booking: Annotated[int | None, Query(ge=1, le=_MAX_ID)] = None,
+    departure: Annotated[int | None, Query(ge=1, le=_MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Events in time order, of one container, booking or departure."""

@@ -57,6 +57,15 @@ class RouteQuery(BaseModel):
         description="A scenario name (GET /api/scenarios); default: the server's.",
     )
     limit: int = Field(10, ge=1, le=50, description="At most this many options.")
+    range_days: float | None = Field(
+        None,
+        gt=0,
+        le=14,
+        description="A range query: every Pareto option for cargo ready in the next N days (with ready_by).",
+    )
+    carbon_price: float | None = Field(
+        None, ge=0, le=100_000, description="Price on CO2e per tonne WTW; feeds the cheapest objective."
+    )
 
 
 class Names(_Open):
@@ -120,6 +129,10 @@ class Total(_Open):
     co2e_kg_wtw: float
     co2e_kg_ttw: float
     co2e_kg_wtt: float
+    ready_by: str | None = None
+    carbon_price_per_t: float | None = None
+    carbon_cost: float | None = None
+    cost_with_carbon: float | None = None
 
 
 class Option(_Open):
