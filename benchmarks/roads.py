@@ -303,7 +303,7 @@ def markdown(records: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "# Shortest paths on the world graphs: intermodal and its peers, one run",
         "",
         f"Command: `{meta['command']}`  ",
-        f"Machine: {meta['machine']}; {meta['when']}.",
+        f"Machine: {meta['machine']}; {meta['when']}; intermodal at commit {meta.get('commit') or '?'}.",
         "Each method runs in its own process; peak RSS is that process's.",
         f"Pairs: {meta['pairs']} random node pairs in the largest component (networkx: the first "
         f"{meta['nx_pairs']}); one-to-all: {meta['one_to_all']} sources (networkx: 2); "
@@ -414,6 +414,13 @@ def main(argv: list[str] | None = None) -> None:
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
         f"Python {platform.python_version()}",
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=RESULTS.parent,
+        ).stdout.strip(),
         "pairs": a.pairs,
         "nx_pairs": a.nx_pairs,
         "one_to_all": a.one_to_all,

@@ -422,6 +422,20 @@ def contract(
     )
 
 
+@njit(cache=True)
+def levels(n, src, tgt):
+    """Each node's depth in the hierarchy: 0 if no up-edge reaches it, else one more than its deepest feeder.
+
+    Up-edges must come in contraction order of their source (as :func:`contract` returns them), so a source's
+    level is final before its edges are read.
+    """
+    level = np.zeros(n, np.int32)
+    for e in range(src.shape[0]):
+        if level[src[e]] + 1 > level[tgt[e]]:
+            level[tgt[e]] = level[src[e]] + 1
+    return level
+
+
 # ----------------------------------------------------------------------------------------------------
 # Queries. All take the upward graph in rank space and a workspace: ``dist_*`` full of inf, ``pos_*`` full of
 # -1
