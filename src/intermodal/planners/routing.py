@@ -69,6 +69,11 @@ class RouteResult:
     summaries: tuple[str, ...]
     notes: tuple[str, ...] = ()
 
+    def _local(self, when: datetime) -> str:
+        # times in the origin's own zone, as everywhere else in the document
+        zone = self.options[0].legs[0].from_tz if self.options else None
+        return (when.astimezone(ZoneInfo(zone)) if zone else when).isoformat()
+
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON document of docs/json-output.md."""
         s = self.shipment
@@ -83,8 +88,8 @@ class RouteResult:
                 "cargo": str(s.cargo),
                 "value": s.value,
                 "currency": self.options[0].currency if self.options else None,
-                "ready": s.ready.isoformat(),
-                "due": s.due.isoformat() if s.due else None,
+                "ready": self._local(s.ready),
+                "due": self._local(s.due) if s.due else None,
             },
             "options": [o.to_dict(rank=i + 1, summary=self.summaries[i]) for i, o in enumerate(self.options)],
             "notes": list(self.notes),
