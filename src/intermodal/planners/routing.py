@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -603,21 +604,8 @@ class _Network:
                 return
             first, t0 = truck[0]
             last, t1 = truck[-1]
-            em = ElementEmissions(
-                wtt_kg=sum(d.emissions.wtt_kg for d, _ in truck),
-                ttw_kg=sum(d.emissions.ttw_kg for d, _ in truck),
-                factor_id=first.emissions.factor_id,
-                factor_source=first.emissions.factor_source,
-                intensity_wtw=first.emissions.intensity_wtw,
-                intensity_unit=first.emissions.intensity_unit,
-                adjustments=first.emissions.adjustments,
-                activity=sum(d.emissions.activity for d, _ in truck),
-                activity_unit=first.emissions.activity_unit,
-                measured=first.emissions.measured,
-            )
-            geometry: list[tuple[float, float]] = []
-            for d, _ in truck:
-                geometry += d.geometry if not geometry else d.geometry[1:]
+            em = _merged([d.emissions for d, _ in truck])
+            geometry = _joined([d.geometry for d, _ in truck])
             legs.append(
                 Leg(
                     mode=Mode.ROAD if first.link is None else first.link.mode,
@@ -633,7 +621,7 @@ class _Network:
                     cost=sum(d.cost for d, _ in truck),
                     emissions=em,
                     via=tuple(self.ids[d.b] for d, _ in truck[:-1]),
-                    geometry=tuple(geometry),
+                    geometry=geometry,
                 )
             )
             truck.clear()
@@ -641,6 +629,8 @@ class _Network:
         for mv in journey.moves:
             if mv.kind == "drive":
                 info = self.drive_info[mv.ref]
+                if truck and truck[-1][0].emissions.factor_id != info.emissions.factor_id:
+                    close_truck()  # one leg, one emission factor
                 t = mv.start_s
                 if info.pre is not None:
                     close_truck()
@@ -722,22 +712,8 @@ class _Network:
                     begin = start + int(tt.arrive_s[s_idx][at])
                     end = start + int(tt.depart_s[s_idx][at])
                 hubs.append(self._hub("clearance", c.terminal, begin, end, c.cost))
-        first = hops[0].emissions
-        em = ElementEmissions(
-            wtt_kg=sum(h.emissions.wtt_kg for h in hops),
-            ttw_kg=sum(h.emissions.ttw_kg for h in hops),
-            factor_id=first.factor_id,
-            factor_source=first.factor_source,
-            intensity_wtw=first.intensity_wtw,
-            intensity_unit=first.intensity_unit,
-            adjustments=first.adjustments,
-            activity=sum(h.emissions.activity for h in hops),
-            activity_unit=first.activity_unit,
-            measured=first.measured,
-        )
-        geometry: list[tuple[float, float]] = []
-        for h in hops:
-            geometry += h.geometry if not geometry else h.geometry[1:]
+        em = _merged([h.emissions for h in hops])
+        geometry = _joined([h.geometry for h in hops])
         a, b = int(stops[j0]), int(stops[j1])
         legs.append(
             Leg(
@@ -757,9 +733,27 @@ class _Network:
                 service_name=Names(svc.name_en, svc.name_zh),
                 carrier=svc.carrier,
                 via=tuple(self.ids[int(x)] for x in stops[j0 + 1 : j1]),
-                geometry=tuple(geometry),
+                geometry=geometry,
             )
         )
+
+
+def _merged(parts: Sequence[ElementEmissions]) -> ElementEmissions:
+    """One leg's emissions from its parts (a truck's links, a ride's hops), all on one factor."""
+    return dataclasses.replace(
+        parts[0],
+        wtt_kg=sum(p.wtt_kg for p in parts),
+        ttw_kg=sum(p.ttw_kg for p in parts),
+        activity=sum(p.activity for p in parts),
+    )
+
+
+def _joined(shapes: Sequence[tuple[tuple[float, float], ...]]) -> tuple[tuple[float, float], ...]:
+    """Consecutive polylines as one, without repeating the points where they meet."""
+    points: list[tuple[float, float]] = []
+    for shape in shapes:
+        points += shape if not points else shape[1:]
+    return tuple(points)
 
 
 def _explain(
