@@ -2,11 +2,11 @@
 
 One command runs every method on the same timetable, the same random queries and the same machine::
 
-    uv run --group bench --with attrs python benchmarks/timetable.py    # 1,000 EA + 500 Pareto queries
-    uv run --group bench --with attrs python benchmarks/timetable.py --queries 100 --pareto 50 --pyraptor 5
+    uv run --group bench python benchmarks/timetable.py    # 1,000 EA + 500 Pareto queries
+    uv run --group bench python benchmarks/timetable.py --queries 100 --pareto 50 --pyraptor 5
 
-pyraptor 1.3.10 imports ``attr`` without declaring ``attrs``, hence ``--with attrs``; without it the pyraptor
-rows say why they are empty.
+pyraptor 1.3.10 imports ``attr`` without declaring ``attrs``, so the ``bench`` group installs attrs; without
+it the pyraptor rows say why they are empty.
 
 The feed (../shared/data/gtfs/nyc_subway_gtfs.zip, routes 1 and 2) is imported with
 :func:`intermodal.io.gtfs.import_gtfs` and expanded for one weekday (Wed 8 Jan 2025, trips past midnight
@@ -228,7 +228,7 @@ def main() -> None:
     report = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(
-            ["uv run --group bench --with attrs python benchmarks/timetable.py", *sys.argv[1:]]
+            ["uv run --group bench python benchmarks/timetable.py", *sys.argv[1:]]
         ),
         "machine": _machine(),
         "feed": {
@@ -287,7 +287,7 @@ def run_pyraptor(
     except ImportError as err:
         out["note"] = (
             f"pyraptor's algorithms cannot be imported ({type(err).__name__}: {err}); pyraptor 1.3.10 "
-            "imports attr without declaring attrs, so run this benchmark with `uv run --with attrs`"
+            "imports attr without declaring attrs, which the bench group installs: `uv run --group bench`"
         )
         return out
     logger.disable("pyraptor")
@@ -326,7 +326,7 @@ PYRAPTOR_NOTE = (
     "whose build does not load with numpy 2; and by its code it is written for the Dutch NS feed: it "
     "selects trip_short_name, stop_code and platform_code, which this feed lacks, and reads service days "
     "from calendar_dates.txt only, while this feed keeps its weekly pattern in calendar.txt. Its RAPTOR "
-    "and McRAPTOR (which import attr without declaring attrs, hence `--with attrs`) ran on the same dated "
+    "and McRAPTOR (which import attr without declaring attrs; the bench group installs it) ran on the same dated "
     "trips built through its own data structures (one stop per station, no change time), on {n_ea} EA "
     "and {n_mc} Pareto queries (the first of the queries above), checked against intermodal with change "
     "times of zero. Its arrival is the best over all its rounds: it leaves the rounds after its last "

@@ -225,10 +225,14 @@ def clock_times(value: str) -> tuple[time, ...]:
     out = []
     for part in value.split("|"):
         try:
-            hh, mm = part.strip().split(":")
-            out.append(time(int(hh), int(mm)))
+            fields = [int(x) for x in part.strip().split(":")]
+            if len(fields) not in (2, 3):
+                raise ValueError(part)
+            out.append(time(fields[0], fields[1], fields[2] if len(fields) == 3 else 0))
         except ValueError:
-            raise FieldError("times of day as HH:MM separated by |, such as 09:00|18:00") from None
+            raise FieldError(
+                "times of day as HH:MM or HH:MM:SS separated by |, such as 09:00|18:00"
+            ) from None
     return tuple(sorted(out))
 
 

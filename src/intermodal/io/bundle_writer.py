@@ -1,11 +1,8 @@
 """Write a bundle as a folder that :func:`intermodal.io.bundle.load_bundle` reads back.
 
-The folder holds ``manifest.toml`` and the CSV tables of docs/data-format.md. Two things the bundle format
-cannot say directly are written the way the loader accepts them, without changing any dated trip:
+The folder holds ``manifest.toml`` and the CSV tables of docs/data-format.md. One thing the bundle format
+cannot say directly is written the way the loader accepts it, without changing any dated trip:
 
-- departures with seconds (GTFS times such as 08:03:30): ``services.csv`` takes ``HH:MM``, so the
-  departures of one service that share a seconds value become a service of their own (id ``<id>.sNN``),
-  leaving at ``HH:MM`` with every stop offset ``NN`` seconds later;
 - hops of zero duration (two stops in the same minute of a GTFS feed): the loader wants each arrival after
   the previous departure, so such an arrival is written a fraction of a millisecond later, which rounds back
   to the same second when the timetable is expanded.
@@ -15,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -168,53 +164,47 @@ def _write_services(out: Path, services: Sequence[Service]) -> None:
     stops: list[dict[str, object]] = []
     dates: list[dict[str, object]] = []
     for s in services:
-        by_second: dict[int, list[str]] = defaultdict(list)
-        for d in s.departures:
-            by_second[d.second].append(f"{d.hour:02d}:{d.minute:02d}")
-        for second, clocks in sorted(by_second.items()):
-            sid = s.id if second == 0 and len(by_second) == 1 else f"{s.id}.s{second:02d}"
-            cal = s.calendar
-            rows.append(
-                {
-                    "id": sid,
-                    "name_en": s.name_en,
-                    "name_zh": s.name_zh,
-                    "mode": s.mode.value,
-                    "carrier": s.carrier,
-                    "capacity_teu": s.capacity_teu,
-                    "cutoff_h": s.cutoff_h,
-                    "cost_per_teu_km": s.cost_per_teu_km,
-                    "fixed_cost_per_teu": s.fixed_cost_per_teu,
-                    "reefer": _bool(s.reefer),
-                    "dg_classes": "|".join(sorted(s.dg_classes)),
-                    "emission_factor": s.emission_factor,
-                    "departures": "|".join(clocks),
-                    "weekdays": "".join("1" if i in cal.weekdays else "0" for i in range(7)),
-                    "start_date": cal.start.isoformat(),
-                    "end_date": cal.end.isoformat(),
-                    "source": s.source,
-                    "notes": s.notes,
-                    "line": s.line,
-                }
-            )
-            prev_dep = -1.0
-            for seq, stop in enumerate(s.stops):
-                arrive = stop.arrive_offset_h + second / 3600
-                depart = stop.depart_offset_h + second / 3600
-                if seq and arrive <= prev_dep:
-                    arrive = prev_dep + _NUDGE_H
-                depart = max(depart, arrive)
-                stops.append(
-                    {"service_id": sid, "seq": seq, "terminal": stop.terminal_id,
-                     "arrive_offset_h": repr(arrive), "depart_offset_h": repr(depart)}
-                )  # fmt: skip
-                prev_dep = depart
-            dates += [
-                {"service_id": sid, "date": d.isoformat(), "exception_type": "1"} for d in sorted(cal.added)
-            ]
-            dates += [
-                {"service_id": sid, "date": d.isoformat(), "exception_type": "2"} for d in sorted(cal.removed)
-            ]
+        cal = s.calendar
+        rows.append(
+            {
+                "id": s.id,
+                "name_en": s.name_en,
+                "name_zh": s.name_zh,
+                "mode": s.mode.value,
+                "carrier": s.carrier,
+                "capacity_teu": s.capacity_teu,
+                "cutoff_h": s.cutoff_h,
+                "cost_per_teu_km": s.cost_per_teu_km,
+                "fixed_cost_per_teu": s.fixed_cost_per_teu,
+                "reefer": _bool(s.reefer),
+                "dg_classes": "|".join(sorted(s.dg_classes)),
+                "emission_factor": s.emission_factor,
+                "departures": "|".join(d.strftime("%H:%M:%S" if d.second else "%H:%M") for d in s.departures),
+                "weekdays": "".join("1" if i in cal.weekdays else "0" for i in range(7)),
+                "start_date": cal.start.isoformat(),
+                "end_date": cal.end.isoformat(),
+                "source": s.source,
+                "notes": s.notes,
+                "line": s.line,
+            }
+        )
+        prev_dep = -1.0
+        for seq, stop in enumerate(s.stops):
+            arrive, depart = stop.arrive_offset_h, stop.depart_offset_h
+            if seq and arrive <= prev_dep:
+                arrive = prev_dep + _NUDGE_H
+            depart = max(depart, arrive)
+            stops.append(
+                {"service_id": s.id, "seq": seq, "terminal": stop.terminal_id,
+                 "arrive_offset_h": repr(arrive), "depart_offset_h": repr(depart)}
+            )  # fmt: skip
+            prev_dep = depart
+        dates += [
+            {"service_id": s.id, "date": d.isoformat(), "exception_type": "1"} for d in sorted(cal.added)
+        ]
+        dates += [
+            {"service_id": s.id, "date": d.isoformat(), "exception_type": "2"} for d in sorted(cal.removed)
+        ]
     _write(out / "services.csv", rows, header=list(SERVICE_COLUMNS))
     _write(out / "service_stops.csv", stops, header=["service_id", "seq", "terminal", "arrive_offset_h",
                                                     "depart_offset_h"])  # fmt: skip
