@@ -227,9 +227,7 @@ def main() -> None:
     pyr = run_pyraptor(c, ea_queries[:n_py], pareto_queries[:n_py])
     report = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(
-            ["uv run --group bench python benchmarks/timetable.py", *sys.argv[1:]]
-        ),
+        "command": " ".join(["uv run --group bench python benchmarks/timetable.py", *sys.argv[1:]]),
         "machine": _machine(),
         "feed": {
             "file": FEED.name,
@@ -326,8 +324,8 @@ PYRAPTOR_NOTE = (
     "whose build does not load with numpy 2; and by its code it is written for the Dutch NS feed: it "
     "selects trip_short_name, stop_code and platform_code, which this feed lacks, and reads service days "
     "from calendar_dates.txt only, while this feed keeps its weekly pattern in calendar.txt. Its RAPTOR "
-    "and McRAPTOR (which import attr without declaring attrs; the bench group installs it) ran on the same dated "
-    "trips built through its own data structures (one stop per station, no change time), on {n_ea} EA "
+    "and McRAPTOR (which import attr without declaring attrs; the bench group installs it) ran on the same "
+    "dated trips built through its own data structures (one stop per station, no change time), on {n_ea} EA "
     "and {n_mc} Pareto queries (the first of the queries above), checked against intermodal with change "
     "times of zero. Its arrival is the best over all its rounds: it leaves the rounds after its last "
     "active one empty."
