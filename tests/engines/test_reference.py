@@ -18,6 +18,29 @@ from intermodal.network.timetable import Timetable
 
 
 @st.composite
+def opening_hours(draw: Any) -> np.ndarray | None:
+    """Always open, or a few disjoint opening windows (seconds)."""
+    if draw(st.booleans()):
+        return None
+    rows, end = [], 0
+    for _ in range(draw(st.integers(1, 3))):
+        start = end + draw(st.integers(0, 20)) * 900
+        end = start + draw(st.integers(1, 12)) * 900
+        rows.append((start, end))
+    return np.array(rows, dtype=np.int64)
+
+
+def opens_at(windows: np.ndarray | None, t: int) -> int | None:
+    """Brute force: the first moment from t inside a window, or None."""
+    if windows is None:
+        return t
+    for start, end in windows:
+        if t < end:
+            return max(t, int(start))
+    return None
+
+
+@st.composite
 def networks(draw: Any) -> tuple[SearchGraph, int, int]:
     n = draw(st.integers(3, 5))
     drives: list[list[Drive]] = [[] for _ in range(n)]
@@ -84,6 +107,7 @@ def networks(draw: Any) -> tuple[SearchGraph, int, int]:
         timetable=tt,
         services=rules,
         truck_ok=[draw(st.booleans()) for _ in range(n)],
+        open_s=[draw(opening_hours()) for _ in range(n)],
     )
     origin, dest = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
     return graph, origin, dest
@@ -106,8 +130,11 @@ def brute_force(g: SearchGraph, origin: int, dest: int, ready: int) -> set[tuple
                 nxt.append(
                     ((0, d.to), t + d.pre_s + d.duration_s + d.post_s, cost + d.cost, co2 + d.co2, False)
                 )
-            if g.handle_ok[u]:
-                nxt.append(((1, u), t + g.handle_s[u], cost + g.handle_cost[u], co2 + g.handle_co2[u], False))
+            opened = opens_at(g.open_s[u], t) if g.open_s else t
+            if g.handle_ok[u] and opened is not None:
+                nxt.append(
+                    ((1, u), opened + g.handle_s[u], cost + g.handle_cost[u], co2 + g.handle_co2[u], False)
+                )
         elif state == 1:  # yard
             if u == dest:
                 found.append((t, cost, co2))
@@ -126,8 +153,11 @@ def brute_force(g: SearchGraph, origin: int, dest: int, ready: int) -> set[tuple
             s = int(tt.trip_service[k])
             r = g.services[s]
             here = int(tt.stops[s][j])
-            if not boarded and g.handle_ok[here]:
-                t1 = t + r.alight_clear_s[j] + g.handle_s[here]
+            opened = (
+                opens_at(g.open_s[here], t + r.alight_clear_s[j]) if g.open_s else t + r.alight_clear_s[j]
+            )
+            if not boarded and g.handle_ok[here] and opened is not None:
+                t1 = opened + g.handle_s[here]
                 nxt.append(((1, here), t1, cost + g.handle_cost[here], co2 + g.handle_co2[here], False))
             if j + 1 < len(tt.stops[s]):
                 t1 = int(tt.trip_start[k] + tt.arrive_s[s][j + 1])

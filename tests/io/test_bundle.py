@@ -90,3 +90,16 @@ def test_embedded_scenario_is_valid_and_sourced() -> None:
         "shuttle-singapore",
         "shuttle-asia-europe",
     }
+
+
+def test_opening_hours_are_parsed_and_bad_ones_named(tmp_path: Path) -> None:
+    b = im.load_scenario("chongqing")
+    assert b.terminals["nanpeng-customs"].opening_hours == ((frozenset(range(6)), 8 * 60 + 30, 18 * 60),)
+    assert b.terminals["nanpeng"].opening_hours == ()  # always open
+    bundle = tmp_path / "b"
+    shutil.copytree(HERE / "bundles" / "mini", bundle)
+    text = (bundle / "terminals.csv").read_text().splitlines()
+    text = [text[0] + ",opening_hours", *(row + ",Mo-Xx 25:00-08:00" for row in text[1:])]
+    (bundle / "terminals.csv").write_text("\n".join(text) + "\n")
+    problems = validate_bundle(bundle)
+    assert {(p.row, p.field) for p in problems} >= {(2, "opening_hours"), (5, "opening_hours")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -190,3 +191,30 @@ def test_a_query_over_its_work_cap_says_so_rather_than_answering_in_part(chongqi
     s = im.make_shipment(chongqing, teu=2, ready=READY)
     with pytest.raises(LimitError, match="labels"):
         im.find_routes(chongqing, "nanpeng", "singapore", s, max_labels=50)
+
+
+def test_handling_waits_for_opening_hours(tmp_path: Path) -> None:
+    import shutil
+
+    bundle_dir = tmp_path / "mini"
+    shutil.copytree(MINI, bundle_dir)
+    terminals = bundle_dir / "terminals.csv"
+    lines = terminals.read_text().splitlines()
+    lines[0] += ",opening_hours"
+    hours = ',"Mo-Fr 08:00-09:00"'
+    lines = [lines[0]] + [row + (hours if row.startswith("city,") else ",") for row in lines[1:]]
+    terminals.write_text("\n".join(lines) + "\n")
+    b = im.load_bundle(bundle_dir)
+    assert b.terminals["city"].opening_hours
+    s = im.make_shipment(b, teu=1, ready=READY)
+    options = im.find_routes(b, "station", "city", s).options
+    handled = [h for o in options for h in o.hubs if h.kind == "handling" and h.terminal_id == "city"]
+    assert handled, "some option unloads a train at the city"
+    for h in handled:
+        local = h.start.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+        assert local.weekday() < 5 and 8 <= local.hour < 9, local
+    # the train arrives at 07:00 local: the box waits an hour for the terminal to open
+    waits = [h.start - o.legs[-1].arrive for o in options for h in o.hubs if h.terminal_id == "city"]
+    assert any(w.total_seconds() == 3600 for w in waits)
+    for o in options:
+        assert_consistent(o)

@@ -22,6 +22,8 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from intermodal.exceptions import LimitError
 from intermodal.network.timetable import Timetable
 
@@ -82,6 +84,9 @@ class SearchGraph:
     services: Sequence[ServiceRules]
     #: whether a truck can be loaded at ``u`` (it handles road)
     truck_ok: Sequence[bool]
+    #: per terminal, its opening hours as sorted ``(start_s, end_s)`` rows in UTC, or ``None`` when always
+    #: open; handling starts only while a terminal is open (it may run past closing)
+    open_s: Sequence[np.ndarray | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -228,8 +233,8 @@ def pareto_search(
                 t1 = lab.t + d.pre_s + d.duration_s + d.post_s
                 mv = Move("drive", u, lab.t, t1, ref=d.ref)
                 push(_Label((TRUCK, d.to), t1, lab.cost + d.cost, lab.co2 + d.co2, lab, mv))
-            if graph.handle_ok[u]:
-                t1 = lab.t + graph.handle_s[u]
+            if graph.handle_ok[u] and next_open(graph, u, lab.t) < NEVER:
+                t1 = next_open(graph, u, lab.t) + graph.handle_s[u]
                 mv = Move("handle", u, lab.t, t1)
                 push(
                     _Label(
@@ -270,8 +275,9 @@ def pareto_search(
                 if here == destination and not handle_at_destination:
                     done.append(lab)
                     continue
-                if graph.handle_ok[here]:
-                    t1 = lab.t + rules.alight_clear_s[j] + graph.handle_s[here]
+                opens = next_open(graph, here, lab.t + rules.alight_clear_s[j])
+                if graph.handle_ok[here] and opens < NEVER:
+                    t1 = opens + graph.handle_s[here]
                     mv = Move("alight", here, lab.t, t1, ref=k, stop=j)
                     push(
                         _Label(
@@ -304,6 +310,25 @@ def pareto_search(
         if not any(_dominates(f.crit, lab.crit) for f in front):
             front.append(lab)
     return [Journey(lab.t, lab.cost, lab.co2, _moves(lab)) for lab in front]
+
+
+def next_open(graph: SearchGraph, u: int, t: int) -> int:
+    """The earliest time from ``t`` at which terminal ``u`` is open (``t`` itself when it has no hours).
+
+    Past its last opening window (the end of the search's horizon) a terminal never opens again: the answer
+    is then :data:`NEVER`, and the search makes no label.
+    """
+    windows = graph.open_s[u] if graph.open_s is not None else None
+    if windows is None:
+        return t
+    i = int(np.searchsorted(windows[:, 1], t, side="right"))  # the first window that ends after t
+    if i == len(windows):
+        return NEVER
+    return max(t, int(windows[i, 0]))
+
+
+#: a time no journey reaches (year 2286)
+NEVER = 10**10
 
 
 def _moves(label: _Label) -> tuple[Move, ...]:

@@ -236,6 +236,33 @@ def clock_times(value: str) -> tuple[time, ...]:
     return tuple(sorted(out))
 
 
+_DAYS = ["mo", "tu", "we", "th", "fr", "sa", "su"]
+_HOURS_HINT = "opening hours such as Mo-Fr 08:00-18:00; Sa 08:00-12:00, or 24/7"
+
+
+def opening_hours(value: str) -> tuple[tuple[frozenset[int], int, int], ...]:
+    """A subset of OpenStreetMap's opening_hours: ``Mo-Fr 08:00-18:00; Sa 08:00-12:00`` or ``24/7``."""
+    if value.strip() == "24/7":
+        return ()
+    rules = []
+    for rule in value.split(";"):
+        try:
+            days_text, times_text = rule.split()
+            days: set[int] = set()
+            for part in days_text.lower().split(","):
+                first, _, last = part.partition("-")
+                a, b = _DAYS.index(first), _DAYS.index(last or first)
+                days |= set(range(a, b + 1)) if a <= b else set(range(a, 7)) | set(range(b + 1))
+            start_text, end_text = times_text.split("-")
+            start, end = (int(x[:2]) * 60 + int(x[3:]) for x in (start_text, end_text))
+            if len(start_text) != 5 or len(end_text) != 5 or not 0 <= start < end <= 24 * 60:
+                raise ValueError(rule)
+        except ValueError:
+            raise FieldError(_HOURS_HINT) from None
+        rules.append((frozenset(days), start, end))
+    return tuple(rules)
+
+
 def iso_date(value: str) -> date:
     try:
         if len(value) == 8 and value.isascii() and value.isdigit():  # GTFS style 20200403

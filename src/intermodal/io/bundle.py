@@ -55,6 +55,7 @@ TERMINALS = {
     "handling_factor": Column(t.text, required=False),
     "source": Column(t.source_text),
     "notes": Column(t.text, required=False, default=""),
+    "opening_hours": Column(t.opening_hours, required=False, default=()),
 }
 
 LINKS = {
@@ -482,6 +483,7 @@ def _read_terminals(
             kind=row["kind"],
             source=row["source"],
             notes=row["notes"],
+            opening_hours=row["opening_hours"],
         )
     return terminals
 

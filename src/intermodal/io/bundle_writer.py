@@ -135,7 +135,16 @@ def _terminal_row(t: Terminal) -> dict[str, object]:
         "handling_factor": t.handling_factor,
         "source": t.source,
         "notes": t.notes,
+        "opening_hours": _hours(t.opening_hours),
     }
+
+
+def _hours(rules: tuple[tuple[frozenset[int], int, int], ...]) -> str:
+    names = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+    return "; ".join(
+        f"{','.join(names[d] for d in sorted(days))} {a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
+        for days, a, b in rules
+    )
 
 
 def _link_row(lk: Link) -> dict[str, object]:

@@ -89,6 +89,9 @@ class Terminal:
     kind: str = "hub"
     source: str = "assumption"
     notes: str = ""
+    #: when cargo can be handled here, as (weekdays Monday = 0, from minute, to minute) in local time;
+    #: empty means always open
+    opening_hours: tuple[tuple[frozenset[int], int, int], ...] = ()
 
     def accepts_dg(self, dg_class: str) -> bool:
         """Whether dangerous goods of ``dg_class`` (e.g. ``"3"``) may be handled here."""

@@ -42,6 +42,7 @@ from intermodal.model import (
     Names,
     Shipment,
 )
+from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
 from intermodal.planners.places import Place, great_circle_km, resolve_place
 
@@ -562,6 +563,16 @@ class _Network:
             timetable=tt,
             services=rules,
             truck_ok=self.truck_ok,
+            open_s=[
+                *(
+                    # the search may run past the timetable's end on trucks: open hours a month beyond it
+                    opening_windows(
+                        t.opening_hours, t.timezone, start=self.at(start_s), end=self.at(end_s + 30 * 86400)
+                    )
+                    for t in self.bundle.terminals.values()
+                ),
+                *([None] * (len(self.ids) - len(self.bundle.terminals))),
+            ],
         )
 
     # journeys back to itineraries
@@ -592,8 +603,6 @@ class _Network:
         )
 
     def itinerary(self, journey: Journey) -> Itinerary:
-        assert self.timetable is not None
-        tt = self.timetable
         legs: list[Leg] = []
         hubs: list[HubOperation] = []
         truck: list[tuple[_DriveInfo, int]] = []  # drives of the current truck run, with their start times
@@ -651,7 +660,7 @@ class _Network:
                     self._hub(
                         "handling",
                         mv.terminal,
-                        mv.start_s,
+                        mv.end_s - self.handle_s[mv.terminal],  # after any wait for the terminal to open
                         mv.end_s,
                         self.handle_cost[mv.terminal],
                         self.handle_em[mv.terminal],
@@ -663,16 +672,13 @@ class _Network:
             elif mv.kind == "alight":
                 assert ride is not None
                 self._close_ride(ride, mv.stop, legs, hubs)
-                k, j1 = mv.ref, mv.stop
-                s_idx = int(tt.trip_service[k])
-                arr = int(tt.trip_start[k] + tt.arrive_s[s_idx][j1])
-                handle_from = arr + self.graph.services[s_idx].alight_clear_s[j1]
+                # handling ends the move, after any clearance and any wait for the terminal to open
                 hubs.append(
                     self._hub(
                         "handling",
                         mv.terminal,
-                        handle_from,
-                        handle_from + self.handle_s[mv.terminal],
+                        mv.end_s - self.handle_s[mv.terminal],
+                        mv.end_s,
                         self.handle_cost[mv.terminal],
                         self.handle_em[mv.terminal],
                     )
