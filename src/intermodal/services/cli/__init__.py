@@ -22,8 +22,17 @@ app = typer.Typer(
 )
 
 # One module per command group; each defines ``register(app: typer.Typer) -> None``.
-COMMAND_MODULES: list[str] = ["route", "emissions", "scenario", "ledger", "report", "serve", "token", "gtfs"]
-COMMAND_MODULES += ["world"]
+COMMAND_MODULES: list[str] = [
+    "route",
+    "emissions",
+    "scenario",
+    "ledger",
+    "report",
+    "serve",
+    "token",
+    "gtfs",
+    "world",
+]
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}").register(app)
