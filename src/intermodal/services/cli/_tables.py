@@ -24,7 +24,9 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
     )
     table = Table(show_lines=False, header_style="bold")
     profile = any("ready_by" in o["total"] for o in doc["options"])
-    for col, just in [
+    # on a narrow terminal the option's own table below still gives TTW; the summary keeps to one line a row
+    wide = console.width >= 110
+    columns = [
         ("#", "right"),
         ("option", "left"),
         ("ready by" if profile else "depart", "left"),
@@ -34,7 +36,8 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
         ("cost", "right"),
         ("CO2e kg WTW", "right"),
         ("TTW", "right"),
-    ]:
+    ]
+    for col, just in columns if wide else columns[:-1]:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for o in doc["options"]:
         tot = o["total"]
@@ -47,7 +50,7 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
             f"{tot['distance_km']:,.0f}",
             f"{tot['cost']:,.0f}",
             f"{tot['co2e_kg_wtw']:,.1f}",
-            f"{tot['co2e_kg_ttw']:,.1f}",
+            *([f"{tot['co2e_kg_ttw']:,.1f}"] if wide else []),
         )
     console.print(table)
     if profile and not explain:
