@@ -103,3 +103,14 @@ def test_opening_hours_are_parsed_and_bad_ones_named(tmp_path: Path) -> None:
     (bundle / "terminals.csv").write_text("\n".join(text) + "\n")
     problems = validate_bundle(bundle)
     assert {(p.row, p.field) for p in problems} >= {(2, "opening_hours"), (5, "opening_hours")}
+
+
+def test_text_that_is_not_utf8_or_rows_longer_than_the_header_are_problems(tmp_path: Path) -> None:
+    bundle = tmp_path / "b"
+    shutil.copytree(HERE / "bundles" / "mini", bundle)
+    with (bundle / "links.csv").open("a", encoding="utf-8") as f:
+        f.write("x-y,hub,station,road,5,1,,1,TEU-km,0,true,true,,truck,,,assumption,extra\n")
+    (bundle / "crossings.csv").write_bytes((bundle / "crossings.csv").read_bytes() + b"\xff\xfe")
+    found = {(p.file, p.row, p.message.split(" (")[0]) for p in validate_bundle(bundle)}
+    assert ("links.csv", 7, "more fields than the header") in found
+    assert ("crossings.csv", None, "not UTF-8 text") in found

@@ -54,6 +54,16 @@ class Source:
             return self._zip.read(self._prefix + name).decode("utf-8-sig")
         return (self.path / name).read_text(encoding="utf-8-sig")
 
+    def text_or_problem(self, name: str, problems: list[Problem]) -> str | None:
+        """The file's text, or ``None`` with a problem when it is not UTF-8."""
+        try:
+            return self.read_text(name)
+        except UnicodeDecodeError as err:
+            problems.append(
+                Problem(f"not UTF-8 text (byte {err.start})", file=name, expected="a UTF-8 text file")
+            )
+            return None
+
 
 @dataclass
 class Column:
@@ -86,7 +96,10 @@ def read_table(
         if not optional:
             problems.append(Problem("file is missing", file=file, expected="a CSV file with a header row"))
         return table
-    reader = csv.DictReader(io.StringIO(source.read_text(file)))
+    text = source.text_or_problem(file, problems)
+    if text is None:
+        return table
+    reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     missing = [c for c, spec in columns.items() if spec.required and c not in header]
     for name in missing:
@@ -102,6 +115,17 @@ def read_table(
         )
     for line, raw in enumerate(reader, start=2):
         ok = True
+        if None in raw:  # DictReader files values past the header under None: a stray comma, shifted columns
+            problems.append(
+                Problem(
+                    "more fields than the header",
+                    file=file,
+                    row=line,
+                    found=",".join(raw[None]),
+                    expected=f"{len(header)} fields",
+                )
+            )
+            ok = False
         row: dict[str, Any] = {}
         for name, spec in columns.items():
             text = (raw.get(name) or "").strip()

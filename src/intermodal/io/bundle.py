@@ -213,7 +213,10 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
         )
         return None
     try:
-        doc = tomllib.loads(source.read_text(file))
+        text = source.text_or_problem(file, problems)
+        if text is None:
+            return None
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         problems.append(Problem(f"not valid TOML: {err}", file=file))
         return None
@@ -623,7 +626,10 @@ def _read_geometry(source: Source, problems: list[Problem]) -> dict[str, tuple[t
     if not source.exists(file):
         return {}
     try:
-        doc = json.loads(source.read_text(file))
+        text = source.text_or_problem(file, problems)
+        if text is None:
+            return {}
+        doc = json.loads(text)
     except json.JSONDecodeError as err:
         problems.append(Problem(f"not valid JSON: {err}", file=file))
         return {}

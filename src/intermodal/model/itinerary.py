@@ -231,9 +231,7 @@ def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
         "cost": _r(g.cost),
         "currency": currency,
         **_emissions_dict(g.emissions),
-        "geometry": {"type": "LineString", "coordinates": [list(p) for p in g.geometry]}
-        if g.geometry
-        else None,
+        "geometry": _line(g.geometry),
     }
 
 

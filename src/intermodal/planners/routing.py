@@ -162,16 +162,7 @@ def find_routes(
     window_s = int((range_days or 0.0) * 86400)
     net.expand(ready_s, due_s if due_s is not None else ready_s + window_s + int(horizon_days * 86400))
     if range_days is None:
-        journeys = pareto_search(
-            net.graph,
-            net.origin,
-            net.destination,
-            ready_s,
-            due_s=due_s,
-            max_labels=max_labels,
-            start_on_truck=net.truck_ok[net.origin],
-            handle_at_destination=net.truck_ok[net.destination],
-        )
+        journeys = net.search(ready_s, due_s=due_s, max_labels=max_labels)
         options = [net.itinerary(j) for j in journeys]
     else:
         options = _profile(net, ready_s, ready_s + window_s, due_s=due_s, max_labels=max_labels)
@@ -215,9 +206,7 @@ def _profile(
     found: dict[str, tuple[Itinerary, int]] = {}
     t = start_s
     while t <= end_s:
-        journeys = pareto_search(
-            net.graph, net.origin, net.destination, t, due_s=due_s, max_labels=max_labels
-        )
+        journeys = net.search(t, due_s=due_s, max_labels=max_labels)
         slacks = []
         for j in journeys:
             slack = net.slack(j)
@@ -579,6 +568,24 @@ class _Network:
 
     def at(self, secs: int) -> datetime:
         return datetime.fromtimestamp(secs, UTC)
+
+    def search(self, ready_s: int, *, due_s: int | None, max_labels: int) -> list[Journey]:
+        """The Pareto journeys for cargo ready at ``ready_s``.
+
+        Cargo starts on a truck where the origin handles road (door to door) and is handed to a truck at a
+        destination that does; at a terminal without road (a stop of a passenger feed) it starts in the yard
+        and ends aboard.
+        """
+        return pareto_search(
+            self.graph,
+            self.origin,
+            self.destination,
+            ready_s,
+            due_s=due_s,
+            max_labels=max_labels,
+            start_on_truck=self.truck_ok[self.origin],
+            handle_at_destination=self.truck_ok[self.destination],
+        )
 
     def slack(self, journey: Journey) -> int | None:
         """How much later the cargo could be ready and still make the journey's first scheduled departure."""
