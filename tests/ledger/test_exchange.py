@@ -42,6 +42,15 @@ def test_the_demo_exports_and_imports_back_to_the_same_report(sqlite_ledger: Led
             assert (tmp_path / f"again-{table}.csv").read_text() == (tmp_path / f"{table}.csv").read_text()
 
 
+def test_bookings_imported_into_their_own_ledger_are_replays(sqlite_ledger: Ledger, tmp_path: Path) -> None:
+    load_demo(sqlite_ledger, targets={"2020Q1": QuarterTarget(40, 600, 16_000_000, "test")})
+    n = export_csv(sqlite_ledger, "bookings", tmp_path / "bookings.csv")
+    before = throughput_report(sqlite_ledger, "2020Q1").to_dict()
+    # each row carries its booking's idempotency key and the same request: a retry, not a conflict
+    assert import_csv(sqlite_ledger, "bookings", tmp_path / "bookings.csv", history=True) == n
+    assert throughput_report(sqlite_ledger, "2020Q1").to_dict() == before
+
+
 def test_an_import_with_bad_rows_writes_nothing_and_names_each_problem(
     ledger: Ledger, tmp_path: Path
 ) -> None:

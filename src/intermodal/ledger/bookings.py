@@ -155,18 +155,44 @@ class _Checked:
 
     def request_hash(self) -> str:
         r = self.request
-        body = {
-            "legs": [[str(leg.departure), leg.from_place, leg.to_place] for leg in r.legs],
-            "shipper": r.shipper,
-            "teu": str(self.teu),
-            "weight_kg": self.weight_kg,
-            "value_minor": self.value_minor,
-            "currency": r.currency,
-            "cargo_class": r.cargo_class,
-            "customs_status": r.customs_status,
-            "equipment_ref": r.equipment_ref,
-        }
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        return request_digest(
+            legs=[(str(leg.departure), leg.from_place, leg.to_place) for leg in r.legs],
+            shipper=r.shipper,
+            teu=self.teu,
+            weight_kg=self.weight_kg,
+            value_minor=self.value_minor,
+            currency=r.currency,
+            cargo_class=r.cargo_class,
+            customs_status=r.customs_status,
+            equipment_ref=r.equipment_ref,
+        )
+
+
+def request_digest(
+    *,
+    legs: Sequence[tuple[str, str | None, str | None]],
+    shipper: str,
+    teu: Decimal,
+    weight_kg: int,
+    value_minor: int,
+    currency: str,
+    cargo_class: str,
+    customs_status: str,
+    equipment_ref: str | None,
+) -> str:
+    """What makes two booking requests the same, for idempotency: a retry must match it exactly."""
+    body = {
+        "legs": [list(leg) for leg in legs],
+        "shipper": shipper,
+        "teu": str(teu),
+        "weight_kg": weight_kg,
+        "value_minor": value_minor,
+        "currency": currency,
+        "cargo_class": cargo_class,
+        "customs_status": customs_status,
+        "equipment_ref": equipment_ref,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

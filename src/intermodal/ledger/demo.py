@@ -36,6 +36,7 @@ from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import utc_now, zone_info
+from intermodal.ledger.bookings import request_digest
 from intermodal.ledger.departures import departure_ref
 from intermodal.ledger.lines import Line, _upsert
 from intermodal.ledger.periods import Period, parse_period
@@ -206,7 +207,7 @@ def _quarter_rows(
             bookings.append(
                 {
                     "idempotency_key": f"demo-{serial[0]:06d}",
-                    "request_hash": "demo",
+                    "request_hash": "",  # filled in once the legs are known
                     "shipper": f"Demo shipper {rng.randrange(1, 61):02d}",
                     "cargo_class": cargo,
                     "teu": teu,
@@ -318,6 +319,18 @@ def load_demo(
             )
             for row in bookings:
                 row["created_at"] = now
+            for b, d in legs:
+                # the digest a real request would have, so that an exported demo imports back as a replay
+                line_ends = ends[departures[d]["line_id"]]
+                row = bookings[b]
+                row["request_hash"] = request_digest(
+                    legs=[(departures[d]["ref"], line_ends[0], line_ends[2])],
+                    **{k: row[k] for k in ("shipper", "weight_kg", "value_minor", "currency")},
+                    teu=Decimal(row["teu"]).quantize(Decimal("0.01")),  # as a checked request holds it
+                    cargo_class=row["cargo_class"],
+                    customs_status=row["customs_status"],
+                    equipment_ref=row["equipment_ref"],
+                )
             connection.execute(s.bookings.insert(), bookings)
             keys = [row["idempotency_key"] for row in bookings]
             booking_ids = dict(

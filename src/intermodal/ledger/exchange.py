@@ -63,6 +63,7 @@ _COLUMNS: dict[str, list[str]] = {
         "customs_status",
         "equipment_ref",
         "status",
+        "places",
     ],
     "events": ["kind", "at", "zone", "place", "equipment_ref", "booking", "departure", "classifier"],
 }
@@ -114,13 +115,18 @@ def _records(connection: Connection, table: str) -> list[dict[str, Any]]:
         return out
     if table == "bookings":
         refs: dict[int, list[str]] = {}
-        legs = select(s.booking_legs.c.booking_id, s.departures.c.ref).join(
-            s.departures, s.departures.c.id == s.booking_legs.c.departure_id
-        )
-        for booking_id, ref in connection.execute(
+        places: dict[int, list[str]] = {}
+        legs = select(
+            s.booking_legs.c.booking_id,
+            s.departures.c.ref,
+            s.booking_legs.c.from_place,
+            s.booking_legs.c.to_place,
+        ).join(s.departures, s.departures.c.id == s.booking_legs.c.departure_id)
+        for booking_id, ref, start, end in connection.execute(
             legs.order_by(s.booking_legs.c.booking_id, s.booking_legs.c.seq)
         ):
             refs.setdefault(booking_id, []).append(ref)
+            places.setdefault(booking_id, []).append(f"{start or ''}>{end or ''}")
         out = []
         for row in connection.execute(select(s.bookings).order_by(s.bookings.c.id)):
             out.append(
@@ -136,6 +142,8 @@ def _records(connection: Connection, table: str) -> list[dict[str, Any]]:
                     "customs_status": row.customs_status,
                     "equipment_ref": row.equipment_ref or "",
                     "status": row.status,
+                    # where the cargo boards and leaves each leg: the file imports back as the same booking
+                    "places": ";".join(places.get(row.id, [])),
                 }
             )
         return out
@@ -236,10 +244,20 @@ def _import_departure(connection: Connection, row: dict[str, str]) -> None:
     )
 
 
+def _legs(row: dict[str, str]) -> tuple[LegRef, ...]:
+    refs = [ref.strip() for ref in row["departures"].split(";") if ref.strip()]
+    places = [p.split(">") for p in (row.get("places") or "").split(";")] if row.get("places") else []
+    if len(places) != len(refs) or any(len(p) != 2 for p in places):
+        return tuple(LegRef(ref) for ref in refs)
+    return tuple(
+        LegRef(ref, a.strip() or None, b.strip() or None) for ref, (a, b) in zip(refs, places, strict=True)
+    )
+
+
 def _import_booking(connection: Connection, row: dict[str, str], *, history: bool) -> None:
     request = BookingRequest(
         idempotency_key=row["idempotency_key"],
-        legs=tuple(LegRef(ref.strip()) for ref in row["departures"].split(";") if ref.strip()),
+        legs=_legs(row),
         shipper=row["shipper"],
         teu=row["teu"],
         tonnes=row["tonnes"],

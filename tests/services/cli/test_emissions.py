@@ -39,6 +39,7 @@ def test_emissions_table_and_ileap(tmp_path: Path) -> None:
 
 def test_emissions_bad_input(tmp_path: Path) -> None:
     assert runner.invoke(app, ["emissions", str(tmp_path / "nope.json")]).exit_code == 2
+    assert runner.invoke(app, ["emissions", str(tmp_path)]).exit_code == 2  # a folder, not a file
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     result = runner.invoke(app, ["emissions", str(bad)])

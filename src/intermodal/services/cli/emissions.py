@@ -62,6 +62,8 @@ def _read(path: Path) -> dict[str, Any]:
         fail([f"{path}: no such file (expected the JSON of `intermodal route --format json`)"], BAD_INPUT)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         fail([f"{path}: not JSON ({err})"], BAD_INPUT)
+    except OSError as err:
+        fail([f"{path}: cannot read the file ({err.strerror})"], BAD_INPUT)
     if not isinstance(doc, dict) or "options" not in doc or "query" not in doc:
         fail([f"{path}: not a route document (expected the keys query and options)"], BAD_INPUT)
     return doc
