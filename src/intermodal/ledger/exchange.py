@@ -9,8 +9,8 @@ Columns (``*`` = required on import):
 - departures: ``line*, departs*, zone, vehicle, capacity_teu, capacity_kg, status`` (export adds ``ref``,
   ``booked_teu``, ``booked_kg``)
 - bookings: ``idempotency_key*, departures*`` (refs or ids, ``;``-separated, in travel order), ``shipper*,
-teu*,
-  tonnes*, value, currency, cargo_class, customs_status, equipment_ref, status``
+  teu*, tonnes*, value, currency, cargo_class, customs_status, equipment_ref, status, places`` (per leg
+  ``from>to``, ``;``-separated)
 - events: ``kind*, at*, zone, place*, equipment_ref, booking`` (idempotency key), ``departure`` (ref),
   ``classifier``
 """
