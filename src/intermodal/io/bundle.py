@@ -28,6 +28,7 @@ from intermodal.model import (
     Link,
     Manifest,
     Mode,
+    ModeHandling,
     Service,
     ServiceStop,
     Terminal,
@@ -106,12 +107,24 @@ STOPS = {
     "terminal": Column(t.ident),
     "arrive_offset_h": Column(t.non_negative),
     "depart_offset_h": Column(t.non_negative),
+    "pickup": Column(t.boolean, required=False, default=True),
+    "dropoff": Column(t.boolean, required=False, default=True),
 }
 
 CALENDAR_DATES = {
     "service_id": Column(t.ident),
     "date": Column(t.iso_date),
     "exception_type": Column(t.choice("1", "2")),
+}
+
+HANDLING = {
+    "terminal": Column(t.ident),
+    "from_mode": Column(t.mode),
+    "to_mode": Column(t.mode),
+    "handling_h": Column(t.non_negative),
+    "handling_cost_per_teu": Column(t.non_negative, required=False),
+    "source": Column(t.source_text),
+    "notes": Column(t.text, required=False, default=""),
 }
 
 CROSSINGS = {
@@ -179,6 +192,7 @@ def load_bundle(path: str | Path) -> Bundle:
     terminals = _read_terminals(source, factors, problems, broken)
     links, link_lines = _read_links(source, terminals, broken, factors, problems)
     crossings = _read_crossings(source, terminals, broken, problems)
+    handling = _read_handling(source, terminals, broken, problems)
     _check_borders(links, link_lines, terminals, crossings, problems)
     services = _read_services(source, terminals, broken, links, factors, problems)
     access_factor = manifest.access.emission_factor if manifest is not None else ""
@@ -202,6 +216,7 @@ def load_bundle(path: str | Path) -> Bundle:
         crossings=crossings,
         factors=dataclasses.replace(factors, broken=frozenset()),
         origin=str(path),
+        handling=handling,
     )
 
 
@@ -688,6 +703,58 @@ def _read_crossings(
     return crossings
 
 
+def _read_handling(
+    source: Source, terminals: dict[str, Terminal], broken: set[str], problems: list[Problem]
+) -> dict[tuple[str, Mode, Mode], ModeHandling]:
+    file = "handling.csv"
+    out: dict[tuple[str, Mode, Mode], ModeHandling] = {}
+    seen: dict[str, int] = {}
+    for line, row in t.read_table(source, file, HANDLING, problems, optional=True):
+        _check_source(file, line, row, problems)
+        terminal, a, b = row["terminal"], row["from_mode"], row["to_mode"]
+        if _duplicate(file, line, "to_mode", f"{terminal} {a.value}>{b.value}", seen, problems):
+            continue
+        if terminal in broken:
+            continue
+        if terminal not in terminals:
+            problems.append(
+                Problem(
+                    "unknown terminal",
+                    file=file,
+                    row=line,
+                    field="terminal",
+                    found=terminal,
+                    expected="an id in terminals.csv",
+                )
+            )
+            continue
+        known = terminals[terminal].modes
+        bad = [(name, m) for name, m in (("from_mode", a), ("to_mode", b)) if m not in known]
+        for name, m in bad:
+            problems.append(
+                Problem(
+                    f"terminal {terminal} does not handle {m.value}",
+                    file=file,
+                    row=line,
+                    field=name,
+                    found=m.value,
+                    expected="one of the terminal's modes: " + "|".join(sorted(x.value for x in known)),
+                )
+            )
+        if bad:
+            continue
+        out[(terminal, a, b)] = ModeHandling(
+            terminal_id=terminal,
+            from_mode=a,
+            to_mode=b,
+            handling_h=row["handling_h"],
+            handling_cost_per_teu=row["handling_cost_per_teu"],
+            source=row["source"],
+            notes=row["notes"],
+        )
+    return out
+
+
 def _check_borders(
     links: list[Link],
     lines: dict[str, int],
@@ -879,7 +946,10 @@ def _read_services(
                 mode=row["mode"],
                 carrier=row["carrier"],
                 stops=tuple(
-                    ServiceStop(s["terminal"], s["arrive_offset_h"], s["depart_offset_h"]) for _, s in own
+                    ServiceStop(
+                        s["terminal"], s["arrive_offset_h"], s["depart_offset_h"], s["pickup"], s["dropoff"]
+                    )
+                    for _, s in own
                 ),
                 departures=row["departures"],
                 calendar=Calendar(

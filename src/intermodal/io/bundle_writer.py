@@ -36,7 +36,7 @@ _NUDGE_H = 1e-7
 def write_bundle(bundle: Bundle, out_dir: str | Path) -> Path:
     """Write ``bundle`` to the folder ``out_dir`` (created if missing) and return its path.
 
-    Files that the bundle has nothing for (crossings, adjustments, geometry) are left out.
+    Files that the bundle has nothing for (crossings, handling, adjustments, geometry) are left out.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -108,6 +108,16 @@ def write_bundle(bundle: Bundle, out_dir: str | Path) -> Path:
                  "clearance_h": x.clearance_h, "clearance_cost_per_teu": x.clearance_cost_per_teu,
                  "source": x.source, "notes": x.notes}
                 for x in bundle.crossings.values()
+            ],
+        )  # fmt: skip
+    if bundle.handling:
+        _write(
+            out / "handling.csv",
+            [
+                {"terminal": h.terminal_id, "from_mode": h.from_mode.value, "to_mode": h.to_mode.value,
+                 "handling_h": h.handling_h, "handling_cost_per_teu": h.handling_cost_per_teu,
+                 "source": h.source, "notes": h.notes}
+                for h in bundle.handling.values()
             ],
         )  # fmt: skip
     _write_services(out, bundle.services)
@@ -205,7 +215,8 @@ def _write_services(out: Path, services: Sequence[Service]) -> None:
             depart = max(depart, arrive)
             stops.append(
                 {"service_id": s.id, "seq": seq, "terminal": stop.terminal_id,
-                 "arrive_offset_h": repr(arrive), "depart_offset_h": repr(depart)}
+                 "arrive_offset_h": repr(arrive), "depart_offset_h": repr(depart),
+                 "pickup": _bool(stop.pickup), "dropoff": _bool(stop.dropoff)}
             )  # fmt: skip
             prev_dep = depart
         dates += [
@@ -216,7 +227,7 @@ def _write_services(out: Path, services: Sequence[Service]) -> None:
         ]
     _write(out / "services.csv", rows, header=list(SERVICE_COLUMNS))
     _write(out / "service_stops.csv", stops, header=["service_id", "seq", "terminal", "arrive_offset_h",
-                                                    "depart_offset_h"])  # fmt: skip
+                                                    "depart_offset_h", "pickup", "dropoff"])  # fmt: skip
     _write(out / "calendar_dates.csv", dates, header=["service_id", "date", "exception_type"])
 
 

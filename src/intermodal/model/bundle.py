@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from intermodal.model.factors import FactorTable
-from intermodal.model.network import BorderCrossing, Link, Service, Terminal
+from intermodal.model.network import BorderCrossing, Link, Mode, ModeHandling, Service, Terminal
 
 __all__ = ["Access", "Bundle", "Manifest"]
 
@@ -56,6 +56,8 @@ class Bundle:
     crossings: Mapping[str, BorderCrossing]
     factors: FactorTable
     origin: str = ""
+    #: handling that depends on the arriving and leaving modes, by (terminal, from_mode, to_mode)
+    handling: Mapping[tuple[str, Mode, Mode], ModeHandling] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

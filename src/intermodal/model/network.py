@@ -142,11 +142,17 @@ class Link:
 
 @dataclass(frozen=True)
 class ServiceStop:
-    """A stop of a scheduled service, with offsets in hours from the departure at the first stop."""
+    """A stop of a scheduled service, with offsets in hours from the departure at the first stop.
+
+    ``pickup`` and ``dropoff`` say whether cargo may board and leave the service here (GTFS ``pickup_type``
+    and ``drop_off_type`` 1 are ``False``): a train that only sets down at a stop has ``pickup=False`` there.
+    """
 
     terminal_id: str
     arrive_offset_h: float
     depart_offset_h: float
+    pickup: bool = True
+    dropoff: bool = True
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,24 @@ class Service:
     def accepts_dg(self, dg_class: str) -> bool:
         """Whether dangerous goods of ``dg_class`` may ride this service."""
         return _dg_allowed(self.dg_classes, dg_class)
+
+
+@dataclass(frozen=True)
+class ModeHandling:
+    """Handling at a terminal that depends on the modes cargo arrives and leaves by.
+
+    It replaces the terminal's own ``handling_h`` and ``handling_cost_per_teu`` for cargo that arrives by
+    ``from_mode`` and leaves by ``to_mode`` (a truck-to-truck cross-dock is quicker than a train to a barge).
+    A ``None`` cost keeps the terminal's.
+    """
+
+    terminal_id: str
+    from_mode: Mode
+    to_mode: Mode
+    handling_h: float
+    handling_cost_per_teu: float | None = None
+    source: str = "assumption"
+    notes: str = ""
 
 
 @dataclass(frozen=True)

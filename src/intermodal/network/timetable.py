@@ -31,6 +31,8 @@ class Timetable:
         Per service, stop offsets in seconds from the departure at the first stop.
     trip_service, trip_start
         One entry per dated trip.
+    board_ok, alight_ok
+        Per service, whether cargo may board (pick up) and leave (drop off) at each stop.
     """
 
     services: tuple[Service, ...]
@@ -39,6 +41,16 @@ class Timetable:
     depart_s: tuple[np.ndarray, ...]
     trip_service: np.ndarray
     trip_start: np.ndarray
+    board_ok: tuple[np.ndarray, ...] = ()
+    alight_ok: tuple[np.ndarray, ...] = ()
+
+    def __post_init__(self) -> None:
+        # a timetable built by hand may leave the stop rules out: every stop then allows both
+        every = tuple(np.ones(len(st), dtype=np.bool_) for st in self.stops)
+        if not self.board_ok:
+            object.__setattr__(self, "board_ok", every)
+        if not self.alight_ok:
+            object.__setattr__(self, "alight_ok", every)
 
     @property
     def n_trips(self) -> int:
@@ -60,7 +72,7 @@ def expand_timetable(
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be timezone-aware")
-    stops, arrive, depart = [], [], []
+    stops, arrive, depart, board_ok, alight_ok = [], [], [], [], []
     trip_service: list[int] = []
     trip_start: list[int] = []
     t0, t1 = start.timestamp(), end.timestamp()
@@ -68,6 +80,8 @@ def expand_timetable(
         stops.append(np.array([terminal_index[s.terminal_id] for s in service.stops], dtype=np.int32))
         arrive.append(np.array([round(s.arrive_offset_h * 3600) for s in service.stops], dtype=np.int64))
         depart.append(np.array([round(s.depart_offset_h * 3600) for s in service.stops], dtype=np.int64))
+        board_ok.append(np.array([s.pickup for s in service.stops], dtype=np.bool_))
+        alight_ok.append(np.array([s.dropoff for s in service.stops], dtype=np.bool_))
         span = int(depart[-1][-1] if depart[-1][-1] > arrive[-1][-1] else arrive[-1][-1])
         zone = ZoneInfo(terminals[service.stops[0].terminal_id].timezone)
         day = (start - timedelta(seconds=span) - timedelta(days=1)).astimezone(zone).date()
@@ -92,4 +106,6 @@ def expand_timetable(
         depart_s=tuple(depart),
         trip_service=np.array(trip_service, dtype=np.int32)[order],
         trip_start=np.array(trip_start, dtype=np.int64)[order],
+        board_ok=tuple(board_ok),
+        alight_ok=tuple(alight_ok),
     )
