@@ -209,8 +209,8 @@ def test_real_feeds_import() -> None:
     assert tt.n_trips > 400
 
 
-def _dated_trips(bundle: Bundle, start: datetime, days: int) -> list[tuple[tuple[str, ...], tuple[int, ...]]]:
-    """Every dated trip in the window as (terminal sequence, UTC times at each stop)."""
+def _dated_trips(bundle: Bundle, start: datetime, days: int) -> list[tuple[object, ...]]:
+    """Every dated trip in the window as (terminal sequence, UTC times, (pickup, dropoff) at each stop)."""
     index = {t: i for i, t in enumerate(sorted(bundle.terminals))}
     tt = expand_timetable(
         bundle.services, bundle.terminals, index, start=start, end=start + timedelta(days=days)
@@ -219,7 +219,8 @@ def _dated_trips(bundle: Bundle, start: datetime, days: int) -> list[tuple[tuple
     for s, t in zip(tt.trip_service.tolist(), tt.trip_start.tolist(), strict=True):
         svc = tt.services[s]
         times = tuple(t + int(x) for pair in zip(tt.arrive_s[s], tt.depart_s[s], strict=True) for x in pair)
-        out.append((tuple(x.terminal_id for x in svc.stops), times))
+        rules = tuple((x.pickup, x.dropoff) for x in svc.stops)
+        out.append((tuple(x.terminal_id for x in svc.stops), times, rules))
     return sorted(out)
 
 
@@ -266,3 +267,52 @@ def test_unusable_trips_are_skipped_but_a_feed_without_any_trip_is_refused(tmp_p
                 tmp_path, **{"stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"}
             )
         )
+
+
+# u1b may not pick up at B, u1c may not set down there; u1a phones the agency (2) or the driver (3)
+RULES = (
+    "trip_id,arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type\n"
+    "u1a,08:00:00,08:00:00,ST_1,1,,\nu1a,08:05:00,08:06:00,B,2,2,3\nu1a,08:10:30,08:10:30,C,3,0,0\n"
+    "u1b,09:00:00,09:00:00,ST_1,1,0,0\nu1b,09:05:00,09:06:00,B,2,1,0\nu1b,09:10:30,09:10:30,C,3,1,0\n"
+    "u1c,10:00:00,10:00:00,ST_2,1,0,0\nu1c,10:05:00,10:06:00,B,2,0,1\nu1c,10:10:30,10:10:30,C,3,1,0\n"
+    "late,24:30:00,24:30:00,ST_1,1,0,0\nlate,24:35:00,24:36:00,B,2,0,0\nlate,24:40:30,24:40:30,C,3,0,0\n"
+    "bus,12:00:00,12:00:00,C,1,0,0\nbus,,,B,2,0,0\nbus,12:20:00,12:20:00,ST_2,3,0,0\n"
+    "ferry,07:00:00,07:00:00,D,1,0,0\nferry,07:30:00,07:30:00,ST_1,2,0,0\n"
+)
+
+
+def test_pickup_and_drop_off_types_become_stop_rules_and_split_services(tmp_path: Path) -> None:
+    b = import_gtfs(write_feed(tmp_path, **{"stop_times.txt": RULES}))
+    subway = [s for s in b.services if s.mode is Mode.RAIL and s.calendar.start == date(2025, 1, 6)]
+    rules = {s.departures: [(x.pickup, x.dropoff) for x in s.stops] for s in subway}
+    # the three trips share stops and offsets but not their rules, so each is its own service
+    assert rules == {
+        (time(8),): [(True, True), (True, True), (True, True)],
+        (time(9),): [(True, True), (False, True), (False, True)],
+        (time(10),): [(True, True), (True, False), (False, True)],
+    }
+
+
+def test_a_bad_pickup_type_names_file_row_and_field(tmp_path: Path) -> None:
+    bad = RULES.replace("u1b,09:05:00,09:06:00,B,2,1,0", "u1b,09:05:00,09:06:00,B,2,7,0")
+    with pytest.raises(BundleError) as err:
+        import_gtfs(write_feed(tmp_path, **{"stop_times.txt": bad}))
+    (p,) = err.value.problems
+    assert (p.file, p.row, p.field, p.found) == ("stop_times.txt", 6, "pickup_type", "7")
+    assert p.expected is not None and "0, 1, 2 or 3" in p.expected
+
+
+def test_export_keeps_pickup_and_drop_off_rules(tmp_path: Path) -> None:
+    first = import_gtfs(write_feed(tmp_path, **{"stop_times.txt": RULES}))
+    out = export_gtfs(first, tmp_path / "rules.zip")
+    with zipfile.ZipFile(out) as zf:
+        header = zf.read("stop_times.txt").decode().splitlines()[0].split(",")
+    assert {"pickup_type", "drop_off_type"} <= set(header)
+    second = import_gtfs(out)
+    start = datetime(2025, 1, 5, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert _dated_trips(first, start, 14) == _dated_trips(second, start, 14)
+
+    def rules(b: Bundle) -> set[tuple[tuple[str, bool, bool], ...]]:
+        return {tuple((x.terminal_id, x.pickup, x.dropoff) for x in s.stops) for s in b.services}
+
+    assert rules(first) == rules(second) and len(rules(first)) == 5  # late shares u1a's

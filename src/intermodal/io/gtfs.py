@@ -213,7 +213,10 @@ class _Trip:
     route: str
     service: str
     line: int
-    stops: list[tuple[int, str, int | None, int | None, float | None, int]] = field(default_factory=list)
+    # (stop_sequence, stop_id, arrival, departure, shape_dist_traveled, line, pickup, dropoff)
+    stops: list[tuple[int, str, int | None, int | None, float | None, int, bool, bool]] = field(
+        default_factory=list
+    )
 
 
 def import_gtfs(
@@ -240,8 +243,10 @@ def import_gtfs(
     -------
     Bundle
         Stops grouped at their parent station become one terminal whose ``handling_h`` is the station's
-        ``min_transfer_time`` (transfer_type 2). Trips of one route with the same stops and the same offsets
-        become one service with several departures. Transfers between different stations become flexible
+        ``min_transfer_time`` (transfer_type 2). Trips of one route with the same stops, the same offsets
+        and the same ``pickup_type``/``drop_off_type`` rules become one service with several departures; a
+        stop's type 1 ("none") makes its ``ServiceStop.pickup`` (``dropoff``) false, types 0, 2 and 3 keep
+        it true. Transfers between different stations become flexible
         ``walk`` links.
 
     Raises
@@ -266,29 +271,41 @@ def import_gtfs(
     bundle_name = _ident(name or path.name.split(".")[0]) or "gtfs"
     country = country or _country_of(zone)
     ids = _TerminalIds()
-    patterns: dict[tuple[str, str, int, tuple[tuple[str, int, int], ...]], list[time]] = defaultdict(list)
-    first_line: dict[tuple[str, str, int, tuple[tuple[str, int, int], ...]], int] = {}
+    # a pattern is a route, a service_id, a day shift and the stops with their offsets and pickup/drop-off
+    # rules: trips that differ in any of these cannot share a Service
+    patterns: dict[_PatternKey, list[time]] = defaultdict(list)
+    first_line: dict[_PatternKey, int] = {}
     problems: list[Problem] = []
     for trip_id, trip in trips.items():
         times = _interpolate(trip, stops, problems, trip_id)
         if times is None:
             continue
         # consecutive stops of one station collapse: the vehicle never leaves the terminal
+        # a collapsed station allows boarding (leaving) where any of its stops does
         names: list[str] = []
         arrs: list[int] = []
         deps: list[int] = []
+        ups: list[bool] = []
+        downs: list[bool] = []
         for row, (arr, dep) in zip(trip.stops, times, strict=True):
             station = stops[row[1]].station
             if names and names[-1] == station:
                 deps[-1] = dep
+                ups[-1] = ups[-1] or row[6]
+                downs[-1] = downs[-1] or row[7]
             else:
                 names.append(station)
                 arrs.append(arr)
                 deps.append(dep)
+                ups.append(row[6])
+                downs.append(row[7])
         if len(names) < 2:
             continue  # it never leaves its station, so it carries nothing between terminals
         t_first = deps[0]
-        shape = tuple((n, a - t_first, d - t_first) for n, a, d in zip(names, arrs, deps, strict=True))
+        shape = tuple(
+            (n, a - t_first, d - t_first, up, down)
+            for n, a, d, up, down in zip(names, arrs, deps, ups, downs, strict=True)
+        )
         starts = frequencies.get(trip_id) or [t_first]
         for start in starts:
             shift, clock = divmod(start, _DAY_S)
@@ -314,7 +331,10 @@ def import_gtfs(
         route_id, service_id, shift, shape = key
         route_name, mode = routes[route_id]
         per_route[route_id] += 1
-        stops_out = tuple(ServiceStop(ids.of(st), arr / 3600, dep / 3600) for st, arr, dep in shape)
+        stops_out = tuple(
+            ServiceStop(ids.of(st), arr / 3600, dep / 3600, pickup=up, dropoff=down)
+            for st, arr, dep, up, down in shape
+        )
         for here, there in itertools.pairwise(shape):
             hop = (ids.of(here[0]), ids.of(there[0]), mode)
             hop_s[hop] = min(hop_s.get(hop, 1 << 40), there[1] - here[2])
@@ -433,6 +453,9 @@ def import_gtfs(
         factors=FactorTable(factors),
         origin=str(path),
     )
+
+
+_PatternKey = tuple[str, str, int, tuple[tuple[str, int, int, bool, bool], ...]]
 
 
 class _TerminalIds:
@@ -677,7 +700,24 @@ def _read_stop_times(r: _Reader, trips: dict[str, _Trip], stops: Mapping[str, _S
         except ValueError:
             r.bad("value is not valid", file, line, "shape_dist_traveled", dist_text, "a number")
             continue
-        trip.stops.append((int(seq_text), stop_id, arr, dep, dist, line))
+        pickup = _stop_rule(r, line, rec, "pickup_type")
+        dropoff = _stop_rule(r, line, rec, "drop_off_type")
+        if pickup is None or dropoff is None:
+            continue
+        trip.stops.append((int(seq_text), stop_id, arr, dep, dist, line, pickup, dropoff))
+
+
+def _stop_rule(r: _Reader, line: int, rec: dict[str, str], col: str) -> bool | None:
+    """Whether ``pickup_type`` or ``drop_off_type`` allows boarding (leaving) there; ``None`` when bad.
+
+    Blank is 0 (regular). 2 (phone the agency) and 3 (coordinate with the driver) still let cargo on and
+    off, so only 1 (none) forbids it.
+    """
+    text = rec.get(col, "")
+    if text not in {"", "0", "1", "2", "3"}:
+        r.bad("value is not valid", "stop_times.txt", line, col, text, "0, 1, 2 or 3 (blank is 0)")
+        return None
+    return text != "1"
 
 
 def _read_frequencies(r: _Reader, trips: Mapping[str, _Trip]) -> dict[str, list[int]]:
@@ -894,7 +934,8 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
     ]
     routes = [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"]]
     trips = [["route_id", "service_id", "trip_id"]]
-    stop_times = [["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]]
+    head = ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]
+    stop_times = [[*head, "pickup_type", "drop_off_type"]]
     calendar = [["service_id", *_WEEKDAYS, "start_date", "end_date"]]
     dates = [["service_id", "date", "exception_type"]]
     seen_routes: set[str] = set()
@@ -922,8 +963,9 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
                     arrive = start + round(stop.arrive_offset_h * 3600)
                     depart = start + round(stop.depart_offset_h * 3600)
                     stop_times.append(
-                        [trip_id, _clock_text(arrive), _clock_text(depart), stop.terminal_id, str(seq)]
-                    )
+                        [trip_id, _clock_text(arrive), _clock_text(depart), stop.terminal_id, str(seq),
+                         "0" if stop.pickup else "1", "0" if stop.dropoff else "1"]
+                    )  # fmt: skip
     transfers = [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]]
     transfers += [
         [t.id, t.id, "2", str(round(t.handling_h * 3600))] for t in bundle.terminals.values() if t.handling_h
