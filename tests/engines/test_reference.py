@@ -1,8 +1,8 @@
 """The reference search against brute force on small random networks (hypothesis).
 
-Brute force walks every simple path through the same states (truck, yard, aboard) and boards *every*
-feasible trip, not only the first, then keeps the Pareto set. The label-setting search must find the same
-set of (arrival, cost, CO2e) vectors.
+Brute force walks every simple path through the same states (on a truck or walker, in a yard bound for a
+mode, aboard) and boards *every* feasible trip, not only the first, then keeps the Pareto set. The
+label-setting search must find the same set of (arrival, cost, CO2e) vectors.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intermodal.engines.reference import Drive, SearchGraph, ServiceRules, pareto_search
+from intermodal.engines.reference import Drive, SearchGraph, ServiceRules, pareto_search, uniform_handling
 from intermodal.network.timetable import Timetable
 
 
@@ -40,6 +40,9 @@ def opens_at(windows: np.ndarray | None, t: int) -> int | None:
     return None
 
 
+MODES = 3  # 0 road (trucks), 1 a service mode, 2 a second flexible mode (a walk)
+
+
 @st.composite
 def networks(draw: Any) -> tuple[SearchGraph, int, int]:
     n = draw(st.integers(3, 5))
@@ -57,9 +60,10 @@ def networks(draw: Any) -> tuple[SearchGraph, int, int]:
                 ref,
                 pre_s=draw(st.sampled_from([0, 0, 1800])),
                 post_s=draw(st.sampled_from([0, 0, 1200])),
+                mode=draw(st.sampled_from([0, 0, 2])),
             )
         )
-    stops, arrive, depart, rules = [], [], [], []
+    stops, arrive, depart, rules, board_ok, alight_ok = [], [], [], [], [], []
     for _ in range(draw(st.integers(0, 3))):
         k = draw(st.integers(2, 3))
         seq = draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True))
@@ -72,8 +76,11 @@ def networks(draw: Any) -> tuple[SearchGraph, int, int]:
         stops.append(np.array(seq, dtype=np.int32))
         arrive.append(np.array(offs, dtype=np.int64))
         depart.append(np.array(dep, dtype=np.int64))
+        board_ok.append(np.array([draw(st.sampled_from([True, True, True, False])) for _ in range(k)]))
+        alight_ok.append(np.array([draw(st.sampled_from([True, True, True, False])) for _ in range(k)]))
         rules.append(
             ServiceRules(
+                mode=draw(st.sampled_from([0, 1, 1])),
                 usable=draw(st.booleans()) or True,
                 cutoff_s=draw(st.sampled_from([0, 600, 3600])),
                 fare_cost=float(draw(st.integers(0, 30))),
@@ -96,77 +103,121 @@ def networks(draw: Any) -> tuple[SearchGraph, int, int]:
         depart_s=tuple(depart),
         trip_service=np.array(trip_service, dtype=np.int32)[order],
         trip_start=np.array(trip_start, dtype=np.int64)[order],
+        board_ok=tuple(board_ok),
+        alight_ok=tuple(alight_ok),
     )
+    shape = (n, MODES, MODES)
     graph = SearchGraph(
         n=n,
         drives=drives,
-        handle_ok=[draw(st.booleans()) for _ in range(n)],
-        handle_s=[draw(st.integers(0, 4)) * 600 for _ in range(n)],
-        handle_cost=[float(draw(st.integers(0, 20))) for _ in range(n)],
-        handle_co2=[float(draw(st.integers(0, 5))) for _ in range(n)],
+        handle_ok=[draw(st.sampled_from([True, True, True, False])) for _ in range(n)],
+        # every pair of modes at every terminal has its own time, cost and CO2e
+        handle_s=np.array(draw(st.lists(st.integers(0, 4), min_size=n * 9, max_size=n * 9))).reshape(shape)
+        * 600,
+        handle_cost=np.array(
+            draw(st.lists(st.integers(0, 20), min_size=n * 9, max_size=n * 9)), dtype=float
+        ).reshape(shape),
+        handle_co2=np.array(
+            draw(st.lists(st.integers(0, 5), min_size=n * 9, max_size=n * 9)), dtype=float
+        ).reshape(shape),
         timetable=tt,
         services=rules,
         truck_ok=[draw(st.booleans()) for _ in range(n)],
         open_s=[draw(opening_hours()) for _ in range(n)],
     )
-    origin, dest = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+    # start and end on a service's stops often enough for trips to matter
+    ends = [int(x) for x in stops[0]] if stops else list(range(n))
+    origin = draw(st.sampled_from([ends[0], draw(st.integers(0, n - 1))]))
+    dest = draw(st.sampled_from([ends[-1], ends[-1], draw(st.integers(0, n - 1))]))
     return graph, origin, dest
 
 
-def brute_force(g: SearchGraph, origin: int, dest: int, ready: int) -> set[tuple[int, float, float]]:
+def brute_force(
+    g: SearchGraph,
+    origin: int,
+    dest: int,
+    ready: int,
+    *,
+    start_mode: int | None = 0,
+    handle_at_destination: bool = True,
+) -> set[tuple[int, float, float]]:
+    """Every simple path through the states, boarding every feasible trip; then the Pareto set."""
     tt = g.timetable
     found: list[tuple[int, float, float]] = []
+    # the modes cargo may leave each terminal by: delivery by road at the destination
+    leave: list[set[int]] = [set() for _ in range(g.n)]
+    for u in range(g.n):
+        leave[u] = {d.mode for d in g.drives[u] if d.mode != 0 or g.truck_ok[u]}
+    for s in range(len(tt.stops)):
+        for j in range(len(tt.stops[s]) - 1):
+            if g.services[s].usable and tt.board_ok[s][j]:
+                leave[int(tt.stops[s][j])].add(g.services[s].mode)
+    leave[dest] = {0}
 
-    def walk(
-        key: tuple[int, ...], t: int, cost: float, co2: float, seen: set[tuple[int, ...]], boarded: bool
-    ) -> None:
+    def handled(u: int, opened: int, a: int, t: int, cost: float, co2: float) -> list[Any]:
+        return [
+            (("Y", u, m), opened + int(g.handle_s[u, a, m]), cost + g.handle_cost[u, a, m],
+             co2 + g.handle_co2[u, a, m], False)
+            for m in leave[u]
+        ]  # fmt: skip
+
+    def walk(key: tuple[Any, ...], t: int, cost: float, co2: float, seen: set[Any], boarded: bool) -> None:
         state, u = key[0], key[1]
-        nxt: list[tuple[tuple[int, ...], int, float, float, bool]] = []
-        if state == 0:  # truck
+        nxt: list[tuple[tuple[Any, ...], int, float, float, bool]] = []
+        if state == "F":  # on a truck or a walker of mode key[2]
             if u == dest:
                 found.append((t, cost, co2))
                 return
             for d in g.drives[u]:
-                nxt.append(
-                    ((0, d.to), t + d.pre_s + d.duration_s + d.post_s, cost + d.cost, co2 + d.co2, False)
-                )
+                if d.mode == key[2]:
+                    t1 = t + d.pre_s + d.duration_s + d.post_s
+                    nxt.append((("F", d.to, d.mode), t1, cost + d.cost, co2 + d.co2, False))
             opened = opens_at(g.open_s[u], t) if g.open_s else t
             if g.handle_ok[u] and opened is not None:
-                nxt.append(
-                    ((1, u), opened + g.handle_s[u], cost + g.handle_cost[u], co2 + g.handle_co2[u], False)
-                )
-        elif state == 1:  # yard
+                nxt += handled(u, opened, key[2], t, cost, co2)
+        elif state == "Y":  # in the yard, bound for mode key[2]
+            m = key[2]
             if u == dest:
                 found.append((t, cost, co2))
                 return
-            if g.truck_ok[u] and g.drives[u]:
-                nxt.append(((0, u), t, cost, co2, False))
+            if any(d.mode == m for d in g.drives[u]) and (m != 0 or g.truck_ok[u]):
+                nxt.append((("F", u, m), t, cost, co2, False))
             for k in range(tt.n_trips):
                 s = int(tt.trip_service[k])
                 r = g.services[s]
                 for j in range(len(tt.stops[s]) - 1):
                     dep = int(tt.trip_start[k] + tt.depart_s[s][j])
-                    if int(tt.stops[s][j]) == u and r.usable and t + r.board_clear_s[j] + r.cutoff_s <= dep:
-                        nxt.append(((2, k, j), dep, cost + r.fare_cost, co2, True))
+                    if (
+                        int(tt.stops[s][j]) == u
+                        and r.usable
+                        and r.mode == m
+                        and tt.board_ok[s][j]
+                        and t + r.board_clear_s[j] + r.cutoff_s <= dep
+                    ):
+                        nxt.append((("A", k, j), dep, cost + r.fare_cost, co2, True))
         else:
             k, j = key[1], key[2]
             s = int(tt.trip_service[k])
             r = g.services[s]
             here = int(tt.stops[s][j])
-            opened = (
-                opens_at(g.open_s[here], t + r.alight_clear_s[j]) if g.open_s else t + r.alight_clear_s[j]
-            )
-            if not boarded and g.handle_ok[here] and opened is not None:
-                t1 = opened + g.handle_s[here]
-                nxt.append(((1, here), t1, cost + g.handle_cost[here], co2 + g.handle_co2[here], False))
+            if not boarded and tt.alight_ok[s][j]:
+                if here == dest and not handle_at_destination:
+                    found.append((t, cost, co2))
+                    return
+                at = t + r.alight_clear_s[j]
+                opened = opens_at(g.open_s[here], at) if g.open_s else at
+                if g.handle_ok[here] and opened is not None:
+                    nxt += handled(here, opened, r.mode, t, cost, co2)
             if j + 1 < len(tt.stops[s]):
                 t1 = int(tt.trip_start[k] + tt.arrive_s[s][j + 1])
-                nxt.append(((2, k, j + 1), t1, cost + r.hop_cost[j], co2 + r.hop_co2[j], False))
+                nxt.append((("A", k, j + 1), t1, cost + r.hop_cost[j], co2 + r.hop_co2[j], False))
         for key2, t2, c2, e2, b2 in nxt:
             if key2 not in seen:
                 walk(key2, t2, c2, e2, seen | {key2}, b2)
 
-    walk((0, origin), ready, 0.0, 0.0, {(0, origin)}, False)
+    starts = [("Y", origin, m) for m in leave[origin]] if start_mode is None else [("F", origin, start_mode)]
+    for key in starts:
+        walk(key, ready, 0.0, 0.0, {key}, False)
     front = set()
     for a in found:
         if not any(b != a and b[0] <= a[0] and b[1] <= a[1] and b[2] <= a[2] for b in found):
@@ -174,19 +225,25 @@ def brute_force(g: SearchGraph, origin: int, dest: int, ready: int) -> set[tuple
     return front
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(networks())
-def test_reference_search_equals_brute_force(case: tuple[SearchGraph, int, int]) -> None:
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks(), st.sampled_from([0, 2, None]), st.booleans())
+def test_reference_search_equals_brute_force(
+    case: tuple[SearchGraph, int, int], start_mode: int | None, handle_at_destination: bool
+) -> None:
     graph, origin, dest = case
-    journeys = pareto_search(graph, origin, dest, 0)
+    journeys = pareto_search(
+        graph, origin, dest, 0, start_mode=start_mode, handle_at_destination=handle_at_destination
+    )
     got = {(j.arrive_s, j.cost, j.co2) for j in journeys}
-    assert got == brute_force(graph, origin, dest, 0)
+    assert got == brute_force(
+        graph, origin, dest, 0, start_mode=start_mode, handle_at_destination=handle_at_destination
+    )
     for j in journeys:  # each journey's moves run forward in time
         assert all(a.start_s <= a.end_s for a in j.moves)
 
 
-def test_a_later_trip_never_beats_the_first_one() -> None:
-    """Two trips of one service: the search boards the first it can make."""
+def _line(handle_s: list[int], **stop_rules: Any) -> SearchGraph:
+    """Two terminals and one rail service (mode 1) with two trips, 0 → 1."""
     tt = Timetable(
         services=cast(Any, (0,)),
         stops=(np.array([0, 1], dtype=np.int32),),
@@ -194,17 +251,45 @@ def test_a_later_trip_never_beats_the_first_one() -> None:
         depart_s=(np.array([0, 3600], dtype=np.int64),),
         trip_service=np.array([0, 0], dtype=np.int32),
         trip_start=np.array([1800, 7200], dtype=np.int64),
+        **stop_rules,
     )
-    g = SearchGraph(
+    s, c, e = uniform_handling(handle_s, [1.0, 0.0], [0.0, 0.0], 2)
+    return SearchGraph(
         n=2,
         drives=[[], []],
         handle_ok=[True, True],
-        handle_s=[600, 0],
-        handle_cost=[1.0, 0.0],
-        handle_co2=[0.0, 0.0],
+        handle_s=s,
+        handle_cost=c,
+        handle_co2=e,
         timetable=tt,
-        services=[ServiceRules(True, 0, 5.0, [10.0], [2.0], [0, 0], [0, 0])],
+        services=[ServiceRules(1, True, 0, 5.0, [10.0], [2.0], [0, 0], [0, 0])],
         truck_ok=[True, True],
     )
-    (j,) = pareto_search(g, 0, 1, 0)
+
+
+def test_a_later_trip_never_beats_the_first_one() -> None:
+    """Two trips of one service: the search boards the first it can make."""
+    (j,) = pareto_search(_line([600, 0]), 0, 1, 0)
     assert j.arrive_s == 1800 + 3600 and j.cost == 16.0
+
+
+def test_handling_depends_on_the_pair_of_modes() -> None:
+    """Truck to rail takes 30 min at the origin, rail to truck 3 h at the destination; other pairs 2 h."""
+    g = _line([7200, 7200])
+    g.handle_s[0, 0, 1] = 1800
+    g.handle_s[1, 1, 0] = 3 * 3600
+    (j,) = pareto_search(g, 0, 1, 0)
+    handle, board, _, alight = j.moves
+    assert (handle.kind, handle.from_mode, handle.to_mode, handle.end_s) == ("handle", 0, 1, 1800)
+    assert board.end_s == 1800  # the first trip is made only because truck-to-rail is quick
+    assert (alight.kind, alight.from_mode, alight.to_mode) == ("alight", 1, 0)
+    assert j.arrive_s == 1800 + 3600 + 3 * 3600
+
+
+def test_stops_without_pickup_or_drop_off() -> None:
+    """No pickup at the first stop: nothing boards; no drop-off at the last: nothing arrives unloaded."""
+    no_pickup = _line([0, 0], board_ok=(np.array([False, True]),))
+    assert pareto_search(no_pickup, 0, 1, 0) == []
+    no_dropoff = _line([0, 0], alight_ok=(np.array([True, False]),))
+    assert pareto_search(no_dropoff, 0, 1, 0) == []
+    assert pareto_search(no_dropoff, 0, 1, 0, handle_at_destination=False) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intermodal.model import BorderCrossing, CostUnit, Link, Service, Terminal
+from intermodal.model import BorderCrossing, CostUnit, Link, ModeHandling, Service, Terminal
 
 __all__ = ["clearance_cost", "handling_cost", "link_cost", "service_cost"]
 
@@ -19,8 +19,10 @@ def service_cost(service: Service, *, distance_km: float, teu: float) -> float:
     return (service.cost_per_teu_km * distance_km + service.fixed_cost_per_teu) * teu
 
 
-def handling_cost(terminal: Terminal, *, teu: float) -> float:
-    """Moving the shipment from one vehicle to another at ``terminal``."""
+def handling_cost(terminal: Terminal, *, teu: float, rule: ModeHandling | None = None) -> float:
+    """Moving the shipment from one vehicle to another at ``terminal``, by ``rule`` where one applies."""
+    if rule is not None and rule.handling_cost_per_teu is not None:
+        return rule.handling_cost_per_teu * teu
     return terminal.handling_cost_per_teu * teu
 
 

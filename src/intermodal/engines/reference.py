@@ -5,11 +5,17 @@ flexible truck legs and dated trips of scheduled services, with handling when ca
 before departures, and customs clearance at crossings. It is written for clarity, not speed: a fast engine
 must agree with it (see the tests), and brute force checks it on small random networks.
 
-The cargo is always in one of three states at a terminal ``u``:
+The cargo is always in one of three states:
 
-- ``T`` on a truck at ``u`` (it can drive on, or be unloaded);
-- ``Y`` in the yard of ``u`` after handling (it can be loaded onto a truck or a departing trip);
-- ``A`` aboard a trip at one of its stops (it can ride on, or be unloaded).
+- ``F`` on a flexible vehicle of mode ``x`` at terminal ``u`` (a truck, or a walker in a passenger feed): it
+  can move on by a drive of that mode, or be unloaded;
+- ``Y`` in the yard of ``u`` after handling, bound to leave by mode ``m`` (by truck, or by a service of that
+  mode);
+- ``A`` aboard a trip at one of its stops (it can ride on, or be unloaded where the stop allows drop-off).
+
+Handling depends on the terminal and on the pair of modes: cargo unloaded from mode ``a`` and bound for mode
+``m`` takes ``handle_s[u, a, m]``. That is why a yard state knows its leaving mode: unloading makes one yard
+label per mode the cargo may leave by.
 
 Costs and CO2e only grow along a path and waiting is always allowed, so Martins' label setting in order of
 time is exact.
@@ -27,15 +33,29 @@ import numpy as np
 from intermodal.exceptions import LimitError
 from intermodal.network.timetable import Timetable
 
-__all__ = ["Drive", "Journey", "Move", "SearchGraph", "ServiceRules", "pareto_search"]
+__all__ = [
+    "ROAD",
+    "Drive",
+    "Journey",
+    "Move",
+    "SearchGraph",
+    "ServiceRules",
+    "leaving_modes",
+    "pareto_search",
+    "uniform_handling",
+]
+
+#: Mode code 0 is the road: trucks load and unload in a yard bound for it. The planner numbers the others.
+ROAD = 0
 
 
 @dataclass(frozen=True)
 class Drive:
-    """A flexible truck move from the terminal that owns it to ``to``.
+    """A flexible move (a truck, or a walk) from the terminal that owns it to ``to``.
 
     ``pre_s`` and ``post_s`` are clearance times at the start and at the end (a border-crossing link).
-    ``cost`` and ``co2`` include those clearances' costs. ``ref`` names the move for the caller.
+    ``cost`` and ``co2`` include those clearances' costs. ``ref`` names the move for the caller. Cargo on a
+    vehicle of ``mode`` can only take drives of the same mode: changing mode means handling in a yard.
     """
 
     to: int
@@ -45,6 +65,7 @@ class Drive:
     ref: int
     pre_s: int = 0
     post_s: int = 0
+    mode: int = ROAD
 
 
 @dataclass(frozen=True)
@@ -53,9 +74,11 @@ class ServiceRules:
 
     ``hop_cost[j]`` and ``hop_co2[j]`` are for the hop from stop ``j`` to ``j + 1`` (clearance costs of a
     border hop included). ``board_clear_s[j]`` is clearance needed before boarding at stop ``j``, and
-    ``alight_clear_s[j]`` after unloading there.
+    ``alight_clear_s[j]`` after unloading there. ``mode`` is the service's mode code: cargo boards from a
+    yard bound for that mode.
     """
 
+    mode: int
     usable: bool
     cutoff_s: int
     fare_cost: float
@@ -69,17 +92,19 @@ class ServiceRules:
 class SearchGraph:
     """Everything the search needs, with the shipment's cargo rules already applied.
 
-    ``drives[u]`` are the truck moves out of ``u``. ``handle_ok[u]`` says whether the cargo may be handled at
-    ``u``; ``handle_*`` give the time, cost and CO2e of doing so. ``services[s]`` applies to
-    ``timetable.services[s]``.
+    ``drives[u]`` are the flexible moves out of ``u``. ``handle_ok[u]`` says whether the cargo may be handled
+    at ``u``; ``handle_s[u, a, m]``, ``handle_cost[u, a, m]`` and ``handle_co2[u, a, m]`` give the time, cost
+    and CO2e of handling cargo that arrived by mode ``a`` and leaves by mode ``m`` (arrays of shape
+    ``(n, modes, modes)``; :func:`uniform_handling` makes them from one value per terminal).
+    ``services[s]`` applies to ``timetable.services[s]``.
     """
 
     n: int
     drives: Sequence[Sequence[Drive]]
     handle_ok: Sequence[bool]
-    handle_s: Sequence[int]
-    handle_cost: Sequence[float]
-    handle_co2: Sequence[float]
+    handle_s: np.ndarray
+    handle_cost: np.ndarray
+    handle_co2: np.ndarray
     timetable: Timetable
     services: Sequence[ServiceRules]
     #: whether a truck can be loaded at ``u`` (it handles road)
@@ -91,9 +116,10 @@ class SearchGraph:
 
 @dataclass(frozen=True)
 class Move:
-    """One step of a journey: drive, handle, load (yard to truck), board, ride or alight.
+    """One step of a journey: drive, handle, load (yard to vehicle), board, ride or alight.
 
-    ``ref`` is the drive's ``ref`` or the trip index; ``stop`` the stop index within the trip.
+    ``ref`` is the drive's ``ref`` or the trip index; ``stop`` the stop index within the trip. A handle or
+    alight move says the modes it hands the cargo between: ``from_mode`` to ``to_mode``.
     """
 
     kind: str
@@ -102,6 +128,8 @@ class Move:
     end_s: int
     ref: int = -1
     stop: int = -1
+    from_mode: int = -1
+    to_mode: int = -1
 
 
 @dataclass(frozen=True)
@@ -130,7 +158,7 @@ class _Label:
         self.crit = (self.t, self.cost, self.co2)
 
 
-TRUCK, YARD, ABOARD = 0, 1, 2
+FLEX, YARD, ABOARD = 0, 1, 2
 
 
 # Costs and CO2e are sums of floats in different orders; equal totals may differ in the last bits.
@@ -141,6 +169,41 @@ def _dominates(a: tuple[int, float, float], b: tuple[int, float, float]) -> bool
     return a[0] <= b[0] and a[1] <= b[1] + _EPS and a[2] <= b[2] + _EPS
 
 
+def uniform_handling(
+    handle_s: Sequence[int], handle_cost: Sequence[float], handle_co2: Sequence[float], n_modes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Handling arrays of shape ``(n, n_modes, n_modes)`` with one time, cost and CO2e per terminal."""
+    shape = (len(handle_s), n_modes, n_modes)
+    return (
+        np.broadcast_to(np.asarray(handle_s, dtype=np.int64)[:, None, None], shape).copy(),
+        np.broadcast_to(np.asarray(handle_cost, dtype=np.float64)[:, None, None], shape).copy(),
+        np.broadcast_to(np.asarray(handle_co2, dtype=np.float64)[:, None, None], shape).copy(),
+    )
+
+
+def leaving_modes(graph: SearchGraph, destination: int, finish_mode: int = ROAD) -> list[list[int]]:
+    """Per terminal, the modes cargo may leave it by after handling, in increasing order.
+
+    A flexible mode counts where a drive of that mode leaves (trucks only where ``truck_ok``), a service's
+    mode where a usable service may be boarded. At the destination the only one is ``finish_mode``: cargo
+    handled there is delivered.
+    """
+    tt = graph.timetable
+    out: list[set[int]] = [set() for _ in range(graph.n)]
+    for u in range(graph.n):
+        for d in graph.drives[u]:
+            if d.mode != ROAD or graph.truck_ok[u]:
+                out[u].add(d.mode)
+    for s, stops in enumerate(tt.stops):
+        rules = graph.services[s]
+        if rules.usable:
+            for j in range(len(stops) - 1):
+                if tt.board_ok[s][j]:
+                    out[int(stops[j])].add(rules.mode)
+    out[destination] = {finish_mode}
+    return [sorted(m) for m in out]
+
+
 def pareto_search(
     graph: SearchGraph,
     origin: int,
@@ -148,7 +211,8 @@ def pareto_search(
     ready_s: int,
     *,
     due_s: int | None = None,
-    start_on_truck: bool = True,
+    start_mode: int | None = ROAD,
+    finish_mode: int = ROAD,
     handle_at_destination: bool = True,
     max_labels: int = 200_000,
 ) -> list[Journey]:
@@ -164,10 +228,14 @@ def pareto_search(
         When the cargo is ready, UTC epoch seconds.
     due_s
         Latest acceptable arrival; later labels are pruned.
-    start_on_truck
-        The cargo starts on a truck at the origin (freight, door to door); otherwise in the origin's yard.
+    start_mode
+        The cargo starts on a flexible vehicle of this mode at the origin (a truck: freight, door to door);
+        ``None`` starts it in the origin's yard, bound for any mode.
+    finish_mode
+        The mode cargo unloaded at the destination is handled for (delivery by truck).
     handle_at_destination
-        Cargo arriving on a scheduled service is unloaded (handled) at the destination.
+        Cargo arriving on a scheduled service is unloaded (handled) at the destination; otherwise it arrives
+        aboard.
     max_labels
         A cap on work.
 
@@ -191,6 +259,7 @@ def pareto_search(
     for k in range(tt.n_trips):
         trips_of[int(tt.trip_service[k])].append(k)
     starts_of = [[int(tt.trip_start[k]) for k in ks] for ks in trips_of]
+    leaving = leaving_modes(graph, destination, finish_mode)
 
     bags: dict[tuple[int, ...], list[_Label]] = {}
     heap: list[tuple[int, float, float, int, _Label]] = []
@@ -212,8 +281,20 @@ def pareto_search(
         counter += 1
         heapq.heappush(heap, (label.t, label.cost, label.co2, counter, label))
 
-    start_key = (TRUCK, origin) if start_on_truck else (YARD, origin)
-    push(_Label(start_key, ready_s, 0.0, 0.0, None, None))
+    def unload(lab: _Label, u: int, opens: int, arrived_by: int, kind: str, ref: int, stop: int) -> None:
+        # one yard label per mode the cargo may leave by: handling depends on the pair
+        for m in leaving[u]:
+            t1 = opens + int(graph.handle_s[u, arrived_by, m])
+            cost = lab.cost + float(graph.handle_cost[u, arrived_by, m])
+            co2 = lab.co2 + float(graph.handle_co2[u, arrived_by, m])
+            mv = Move(kind, u, lab.t, t1, ref=ref, stop=stop, from_mode=arrived_by, to_mode=m)
+            push(_Label((YARD, u, m), t1, cost, co2, lab, mv))
+
+    if start_mode is None:
+        for m in leaving[origin]:
+            push(_Label((YARD, origin, m), ready_s, 0.0, 0.0, None, None))
+    else:
+        push(_Label((FLEX, origin, start_mode), ready_s, 0.0, 0.0, None, None))
     done: list[_Label] = []
 
     while heap:
@@ -225,32 +306,31 @@ def pareto_search(
         if not lab.alive:
             continue
         state, u = lab.key[0], lab.key[1]
-        if state == TRUCK:
+        if state == FLEX:
             if u == destination:
                 done.append(lab)
                 continue
+            x = lab.key[2]
             for d in graph.drives[u]:
+                if d.mode != x:
+                    continue
                 t1 = lab.t + d.pre_s + d.duration_s + d.post_s
                 mv = Move("drive", u, lab.t, t1, ref=d.ref)
-                push(_Label((TRUCK, d.to), t1, lab.cost + d.cost, lab.co2 + d.co2, lab, mv))
-            if graph.handle_ok[u] and next_open(graph, u, lab.t) < NEVER:
-                t1 = next_open(graph, u, lab.t) + graph.handle_s[u]
-                mv = Move("handle", u, lab.t, t1)
-                push(
-                    _Label(
-                        (YARD, u), t1, lab.cost + graph.handle_cost[u], lab.co2 + graph.handle_co2[u], lab, mv
-                    )
-                )
+                push(_Label((FLEX, d.to, x), t1, lab.cost + d.cost, lab.co2 + d.co2, lab, mv))
+            opens = next_open(graph, u, lab.t)
+            if graph.handle_ok[u] and opens < NEVER:
+                unload(lab, u, opens, x, "handle", -1, -1)
         elif state == YARD:
+            m = lab.key[2]
             if u == destination:
                 done.append(lab)
                 continue
-            if graph.truck_ok[u] and graph.drives[u]:
-                # loading onto a truck is part of the handling just done
-                push(_Label((TRUCK, u), lab.t, lab.cost, lab.co2, lab, Move("load", u, lab.t, lab.t)))
+            if any(d.mode == m for d in graph.drives[u]) and (m != ROAD or graph.truck_ok[u]):
+                # loading onto a vehicle is part of the handling just done
+                push(_Label((FLEX, u, m), lab.t, lab.cost, lab.co2, lab, Move("load", u, lab.t, lab.t)))
             for s, j in boarding[u]:
                 rules = graph.services[s]
-                if not rules.usable:
+                if not rules.usable or rules.mode != m or not tt.board_ok[s][j]:
                     continue
                 need = lab.t + rules.board_clear_s[j] + rules.cutoff_s
                 offset = int(tt.depart_s[s][j])
@@ -271,24 +351,13 @@ def pareto_search(
             rules = graph.services[s]
             stops = tt.stops[s]
             here = int(stops[j])
-            if not lab.just_boarded:
+            if not lab.just_boarded and tt.alight_ok[s][j]:
                 if here == destination and not handle_at_destination:
                     done.append(lab)
                     continue
                 opens = next_open(graph, here, lab.t + rules.alight_clear_s[j])
                 if graph.handle_ok[here] and opens < NEVER:
-                    t1 = opens + graph.handle_s[here]
-                    mv = Move("alight", here, lab.t, t1, ref=k, stop=j)
-                    push(
-                        _Label(
-                            (YARD, here),
-                            t1,
-                            lab.cost + graph.handle_cost[here],
-                            lab.co2 + graph.handle_co2[here],
-                            lab,
-                            mv,
-                        )
-                    )
+                    unload(lab, here, opens, rules.mode, "alight", k, j)
             if j + 1 < len(stops):
                 t1 = int(tt.trip_start[k] + tt.arrive_s[s][j + 1])
                 mv = Move("ride", int(stops[j + 1]), lab.t, t1, ref=k, stop=j + 1)

@@ -85,6 +85,9 @@ class HubOperation:
     end: datetime
     cost: float
     emissions: ElementEmissions
+    #: for handling, the modes the cargo arrived and leaves by (``None`` at the end of the chain)
+    from_mode: Mode | None = None
+    to_mode: Mode | None = None
 
 
 @dataclass(frozen=True)
@@ -250,4 +253,5 @@ def _hub_dict(h: HubOperation, currency: str) -> dict[str, Any]:
         "cost": _r(h.cost),
         "currency": currency,
         **_emissions_dict(h.emissions),
+        **({"from_mode": h.from_mode.value, "to_mode": h.to_mode.value} if h.from_mode and h.to_mode else {}),
     }

@@ -18,6 +18,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from intermodal.accounting import (
     clearance_cost,
     handling_cost,
@@ -28,7 +30,7 @@ from intermodal.accounting import (
     service_cost,
     transport_intensity,
 )
-from intermodal.engines.reference import Drive, Journey, SearchGraph, ServiceRules, pareto_search
+from intermodal.engines.reference import ROAD, Drive, Journey, Move, SearchGraph, ServiceRules, pareto_search
 from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
 from intermodal.model import (
     Bundle,
@@ -47,6 +49,11 @@ from intermodal.network.timetable import Timetable, expand_timetable
 from intermodal.planners.places import Place, great_circle_km, resolve_place
 
 __all__ = ["Objective", "RouteResult", "find_routes"]
+
+#: the engine's mode codes: a mode's position here (the engine's ROAD is 0)
+_MODES = tuple(Mode)
+_CODE = {m: i for i, m in enumerate(_MODES)}
+assert _CODE[Mode.ROAD] == ROAD
 
 
 class Objective(StrEnum):
@@ -394,13 +401,17 @@ class _Network:
         for link in self.bundle.links:
             if not link.flexible or not link.allows(reefer=self.reefer, dg_class=self.dg):
                 continue
-            if link.mode is Mode.WALK or link.duration_h is None:
+            if link.duration_h is None:
                 continue
             a, b = self.index[link.from_id], self.index[link.to_id]
-            intensity = self._intensity(link.emission_factor, link.mode)
-            em = _element(
-                intensity, leg_emissions(intensity, distance_km=link.distance_km, teu=s.teu, tonnes=s.tonnes)
-            )
+            if link.mode is Mode.WALK:
+                em = ElementEmissions(0.0, 0.0)  # a walker between two stops of a passenger feed
+            else:
+                intensity = self._intensity(link.emission_factor, link.mode)
+                em = _element(
+                    intensity,
+                    leg_emissions(intensity, distance_km=link.distance_km, teu=s.teu, tonnes=s.tonnes),
+                )
             cost = link_cost(link, teu=s.teu, tonnes=s.tonnes)
             geometry = link.geometry or (self.coords[a], self.coords[b])
             directions = [(a, b, geometry)]
@@ -451,29 +462,46 @@ class _Network:
                 ref,
                 pre.seconds if pre else 0,
                 post.seconds if post else 0,
+                _CODE[link.mode] if link is not None else ROAD,
             )
         )
 
     def _build_terminal_rules(self) -> None:
+        """Whether cargo may be handled at each terminal, and what handling costs per pair of modes."""
         s = self.shipment
-        n = len(self.ids)
+        n, m = len(self.ids), len(_MODES)
         self.handle_ok = [False] * n
-        self.handle_s = [0] * n
-        self.handle_cost = [0.0] * n
+        self.handle_s = np.zeros((n, m, m), dtype=np.int64)
+        self.handle_cost = np.zeros((n, m, m), dtype=np.float64)
         self.handle_em = [ElementEmissions(0.0, 0.0)] * n
+        self.truck_ok = [True] * n
+        walk = _CODE[Mode.WALK]
         for i, t in enumerate(self.bundle.terminals.values()):
             ok = not self.reefer or t.reefer
             if self.dg is not None:
                 ok = ok and t.accepts_dg(self.dg)
             self.handle_ok[i] = ok
+            self.truck_ok[i] = Mode.ROAD in t.modes
             self.handle_s[i] = round(t.handling_h * 3600)
             self.handle_cost[i] = handling_cost(t, teu=s.teu)
+            for (_, a, b), rule in ((k, v) for k, v in self.bundle.handling.items() if k[0] == t.id):
+                self.handle_s[i, _CODE[a], _CODE[b]] = round(rule.handling_h * 3600)
+                self.handle_cost[i, _CODE[a], _CODE[b]] = handling_cost(t, teu=s.teu, rule=rule)
             if t.handling_factor:
                 hi = hub_intensity(self.bundle.factors, t.handling_factor, reefer=self.reefer)
                 self.handle_em[i] = _element(hi, hub_emissions(hi, teu=s.teu, tonnes=s.tonnes))
-        self.truck_ok = [True] * n
-        for i, t in enumerate(self.bundle.terminals.values()):
-            self.truck_ok[i] = Mode.ROAD in t.modes
+        # a walker between stops has nothing handled: the walk's own time is the transfer
+        self.handle_s[:, walk, :] = self.handle_s[:, :, walk] = 0
+        self.handle_cost[:, walk, :] = self.handle_cost[:, :, walk] = 0.0
+        self.handle_co2 = np.zeros((n, m, m), dtype=np.float64)
+        self.handle_co2[:] = np.array([e.wtw_kg for e in self.handle_em])[:, None, None]
+        self.handle_co2[:, walk, :] = self.handle_co2[:, :, walk] = 0.0
+
+    def handling(self, u: int, a: int, b: int) -> tuple[int, float, ElementEmissions]:
+        """The time, cost and emissions of handling at ``u`` from mode code ``a`` to ``b``."""
+        walk = _CODE[Mode.WALK]
+        em = ElementEmissions(0.0, 0.0) if walk in (a, b) else self.handle_em[u]
+        return int(self.handle_s[u, a, b]), float(self.handle_cost[u, a, b]), em
 
     # the timetable and the search graph
 
@@ -526,6 +554,7 @@ class _Network:
             self.hops.append(hops)
             rules.append(
                 ServiceRules(
+                    mode=_CODE[svc.mode],
                     usable=usable,
                     cutoff_s=round(svc.cutoff_h * 3600),
                     fare_cost=svc.fixed_cost_per_teu * s.teu,
@@ -544,11 +573,8 @@ class _Network:
             drives=self.drives,
             handle_ok=self.handle_ok,
             handle_s=self.handle_s,
-            handle_cost=[
-                c + self.carbon_per_kg * e.wtw_kg
-                for c, e in zip(self.handle_cost, self.handle_em, strict=True)
-            ],
-            handle_co2=[e.wtw_kg for e in self.handle_em],
+            handle_cost=self.handle_cost + self.carbon_per_kg * self.handle_co2,
+            handle_co2=self.handle_co2,
             timetable=tt,
             services=rules,
             truck_ok=self.truck_ok,
@@ -574,7 +600,7 @@ class _Network:
 
         Cargo starts on a truck where the origin handles road (door to door) and is handed to a truck at a
         destination that does; at a terminal without road (a stop of a passenger feed) it starts in the yard
-        and ends aboard.
+        and ends aboard or on foot.
         """
         return pareto_search(
             self.graph,
@@ -583,7 +609,7 @@ class _Network:
             ready_s,
             due_s=due_s,
             max_labels=max_labels,
-            start_on_truck=self.truck_ok[self.origin],
+            start_mode=ROAD if self.truck_ok[self.origin] else None,
             handle_at_destination=self.truck_ok[self.destination],
         )
 
@@ -608,6 +634,14 @@ class _Network:
             cost,
             em or ElementEmissions(0.0, 0.0),
         )
+
+    def _handling(self, mv: Move) -> list[HubOperation]:
+        if Mode.WALK in (_MODES[mv.from_mode], _MODES[mv.to_mode]):
+            return []  # a walker has nothing handled
+        seconds, cost, em = self.handling(mv.terminal, mv.from_mode, mv.to_mode)
+        # handling ends the move, after any clearance and any wait for the terminal to open
+        hub = self._hub("handling", mv.terminal, mv.end_s - seconds, mv.end_s, cost, em)
+        return [dataclasses.replace(hub, from_mode=_MODES[mv.from_mode], to_mode=_MODES[mv.to_mode])]
 
     def itinerary(self, journey: Journey) -> Itinerary:
         legs: list[Leg] = []
@@ -663,33 +697,14 @@ class _Network:
                     )
             elif mv.kind == "handle":
                 close_truck()
-                hubs.append(
-                    self._hub(
-                        "handling",
-                        mv.terminal,
-                        mv.end_s - self.handle_s[mv.terminal],  # after any wait for the terminal to open
-                        mv.end_s,
-                        self.handle_cost[mv.terminal],
-                        self.handle_em[mv.terminal],
-                    )
-                )
+                hubs += self._handling(mv)
             elif mv.kind == "board":
                 close_truck()
                 ride = (mv.ref, mv.stop, mv.start_s)
             elif mv.kind == "alight":
                 assert ride is not None
                 self._close_ride(ride, mv.stop, legs, hubs)
-                # handling ends the move, after any clearance and any wait for the terminal to open
-                hubs.append(
-                    self._hub(
-                        "handling",
-                        mv.terminal,
-                        mv.end_s - self.handle_s[mv.terminal],
-                        mv.end_s,
-                        self.handle_cost[mv.terminal],
-                        self.handle_em[mv.terminal],
-                    )
-                )
+                hubs += self._handling(mv)
                 ride = None
         close_truck()
         if ride is not None:  # the journey ends aboard (no handling at the destination)
