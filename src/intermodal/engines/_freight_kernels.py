@@ -1,0 +1,452 @@
+"""Compiled label setting (numba) for :mod:`intermodal.engines.freight`, on the flat arrays it builds.
+
+The search is :func:`intermodal.engines.reference.pareto_search` step for step, so that both return the same
+journeys, in the same order, with the same moves:
+
+- States are integers. ``u * M + x`` is the cargo on a flexible vehicle of mode ``x`` at terminal ``u``
+  (FLEX), ``n * M + u * M + m`` the yard of ``u`` bound for mode ``m`` (YARD), and
+  ``2 * n * M + trip_base[k] + j`` aboard trip ``k`` at its stop ``j`` (ABOARD).
+- Labels live in two growable tables: ``li`` (int64 columns below) and ``lf`` (cost, CO2e). A label's move
+  starts at its parent's time and ends at its own, so only the move's kind and fields are kept. An ABOARD
+  label's move is a board or a ride whose ``ref`` and ``stop`` are its trip and stop, which is how a popped
+  ABOARD label knows its state.
+- Each state's bag is a linked list of its live labels (``head[state]``, then ``li[:, NEXT]``). ``head`` is
+  the caller's scratch array, all -1 on entry; the kernel sets back the entries it used, so one array serves
+  every query without being cleared (the ABOARD space has about a million states on a city's subway).
+- The heap is ordered by (time, cost, CO2e, label id). Label ids are given in push order, so this is the
+  reference's (t, cost, co2, counter) and the pops come in the same order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: the same tolerance as the reference's dominance test
+EPS = 1e-6
+
+# move kinds; freight.py names them
+DRIVE, HANDLE, LOAD, BOARD, RIDE, ALIGHT = 0, 1, 2, 3, 4, 5
+
+# columns of the label table ``li``
+T, PARENT, STATE, KIND, TERMINAL, REF, STOP, FROM, TO, NEXT, ALIVE, JUST_BOARDED = range(12)
+N_COLS = 12
+
+#: the kernel stopped because it made ``max_labels`` labels
+LIMIT = 1
+
+
+@njit(cache=True, nogil=True)
+def _bisect_left(a: np.ndarray, lo: int, hi: int, x: int) -> int:
+    # the first index in a[lo:hi] whose value is not below x, as Python's bisect_left
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _next_open(
+    u: int, t: int, has_hours: np.ndarray, win_ptr: np.ndarray, win_end: np.ndarray, win_start: np.ndarray
+) -> int:
+    # reference.next_open: the first window that ends after t (numpy's searchsorted, side="right")
+    if not has_hours[u]:
+        return t
+    lo, hi = win_ptr[u], win_ptr[u + 1]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if win_end[mid] <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == win_ptr[u + 1]:
+        return NEVER
+    return max(t, win_start[lo])
+
+
+#: reference.NEVER
+NEVER = 10**10
+
+
+@njit(cache=True, nogil=True)
+def _less(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: int, b: int) -> bool:
+    if ht[a] != ht[b]:
+        return ht[a] < ht[b]
+    if hc[a] != hc[b]:
+        return hc[a] < hc[b]
+    if he[a] != he[b]:
+        return he[a] < he[b]
+    return hid[a] < hid[b]
+
+
+@njit(cache=True, nogil=True)
+def _swap(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: int, b: int) -> None:
+    ht[a], ht[b] = ht[b], ht[a]
+    hc[a], hc[b] = hc[b], hc[a]
+    he[a], he[b] = he[b], he[a]
+    hid[a], hid[b] = hid[b], hid[a]
+
+
+@njit(cache=True, nogil=True)
+def _push(
+    li: np.ndarray,
+    lf: np.ndarray,
+    n_lab: int,
+    ht: np.ndarray,
+    hc: np.ndarray,
+    he: np.ndarray,
+    hid: np.ndarray,
+    hn: int,
+    head: np.ndarray,
+    due: int,
+    state: int,
+    t: int,
+    cost: float,
+    co2: float,
+    parent: int,
+    kind: int,
+    terminal: int,
+    ref: int,
+    stop: int,
+    from_mode: int,
+    to_mode: int,
+    just_boarded: bool,
+) -> tuple[int, int]:
+    """The reference's ``push``: prune by due time, then by the state's bag. Returns the new counts."""
+    if t > due:
+        return n_lab, hn
+    p = head[state]
+    while p != -1:
+        if li[p, T] <= t and lf[p, 0] <= cost + EPS and lf[p, 1] <= co2 + EPS:
+            return n_lab, hn
+        p = li[p, NEXT]
+    prev = -1
+    p = head[state]
+    while p != -1:
+        nxt = li[p, NEXT]
+        if t <= li[p, T] and cost <= lf[p, 0] + EPS and co2 <= lf[p, 1] + EPS:
+            li[p, ALIVE] = 0
+            if prev == -1:
+                head[state] = nxt
+            else:
+                li[prev, NEXT] = nxt
+        else:
+            prev = p
+        p = nxt
+    i = n_lab
+    li[i, T] = t
+    li[i, PARENT] = parent
+    li[i, STATE] = state
+    li[i, KIND] = kind
+    li[i, TERMINAL] = terminal
+    li[i, REF] = ref
+    li[i, STOP] = stop
+    li[i, FROM] = from_mode
+    li[i, TO] = to_mode
+    li[i, ALIVE] = 1
+    li[i, JUST_BOARDED] = 1 if just_boarded else 0
+    # a bag's order does not matter: every test against it looks at all of its labels
+    li[i, NEXT] = head[state]
+    head[state] = i
+    lf[i, 0] = cost
+    lf[i, 1] = co2
+    c = hn
+    ht[c] = t
+    hc[c] = cost
+    he[c] = co2
+    hid[c] = i
+    while c > 0:
+        up = (c - 1) // 2
+        if _less(ht, hc, he, hid, c, up):
+            _swap(ht, hc, he, hid, c, up)
+            c = up
+        else:
+            break
+    return n_lab + 1, hn + 1
+
+
+@njit(cache=True, nogil=True)
+def _pop(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, hn: int) -> int:
+    """Remove the least entry of the heap of ``hn`` entries and return its label id."""
+    top = hid[0]
+    last = hn - 1
+    ht[0], hc[0], he[0], hid[0] = ht[last], hc[last], he[last], hid[last]
+    c = 0
+    while True:
+        a = 2 * c + 1
+        if a >= last:
+            break
+        b = a + 1
+        if b < last and _less(ht, hc, he, hid, b, a):
+            a = b
+        if _less(ht, hc, he, hid, a, c):
+            _swap(ht, hc, he, hid, a, c)
+            c = a
+        else:
+            break
+    return top
+
+
+@njit(cache=True, nogil=True)
+def _grow(a: np.ndarray, size: int) -> np.ndarray:
+    b = np.empty((size, *a.shape[1:]), dtype=a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit(cache=True, nogil=True)
+def _unload(
+    li: np.ndarray,
+    lf: np.ndarray,
+    n_lab: int,
+    ht: np.ndarray,
+    hc: np.ndarray,
+    he: np.ndarray,
+    hid: np.ndarray,
+    hn: int,
+    head: np.ndarray,
+    due: int,
+    yard_base: int,
+    n_modes: int,
+    leave: np.ndarray,
+    destination: int,
+    finish_mode: int,
+    handle_s: np.ndarray,
+    handle_cost: np.ndarray,
+    handle_co2: np.ndarray,
+    lab: int,
+    u: int,
+    opens: int,
+    arrived_by: int,
+    kind: int,
+    ref: int,
+    stop: int,
+) -> tuple[int, int]:
+    """The reference's ``unload``: one yard label per mode the cargo may leave ``u`` by."""
+    cost = lf[lab, 0]
+    co2 = lf[lab, 1]
+    for m in range(n_modes):
+        if (m != finish_mode) if u == destination else not leave[u, m]:
+            continue
+        n_lab, hn = _push(
+            li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+            yard_base + u * n_modes + m,
+            opens + handle_s[u, arrived_by, m],
+            cost + handle_cost[u, arrived_by, m],
+            co2 + handle_co2[u, arrived_by, m],
+            lab, kind, u, ref, stop, arrived_by, m, False,
+        )  # fmt: skip
+    return n_lab, hn
+
+
+@njit(cache=True, nogil=True)
+def pareto_kernel(
+    n: int,
+    n_modes: int,
+    drive_ptr: np.ndarray,
+    drive_to: np.ndarray,
+    drive_s: np.ndarray,
+    drive_cost: np.ndarray,
+    drive_co2: np.ndarray,
+    drive_ref: np.ndarray,
+    can_load: np.ndarray,
+    handle_ok: np.ndarray,
+    handle_s: np.ndarray,
+    handle_cost: np.ndarray,
+    handle_co2: np.ndarray,
+    leave: np.ndarray,
+    has_hours: np.ndarray,
+    win_ptr: np.ndarray,
+    win_start: np.ndarray,
+    win_end: np.ndarray,
+    board_ptr: np.ndarray,
+    board_svc: np.ndarray,
+    board_stop: np.ndarray,
+    board_need_s: np.ndarray,
+    board_offset_s: np.ndarray,
+    svc_mode: np.ndarray,
+    svc_fare: np.ndarray,
+    svc_stop_ptr: np.ndarray,
+    svc_trip_ptr: np.ndarray,
+    svc_trips: np.ndarray,
+    svc_trip_start: np.ndarray,
+    stop_terminal: np.ndarray,
+    stop_arrive_s: np.ndarray,
+    stop_alight_ok: np.ndarray,
+    stop_alight_clear_s: np.ndarray,
+    stop_hop_cost: np.ndarray,
+    stop_hop_co2: np.ndarray,
+    trip_service: np.ndarray,
+    trip_start: np.ndarray,
+    trip_base: np.ndarray,
+    max_fanout: int,
+    head: np.ndarray,
+    origin: int,
+    destination: int,
+    ready: int,
+    due: int,
+    start_mode: int,
+    finish_mode: int,
+    handle_at_destination: bool,
+    max_labels: int,
+) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
+    """Martins' label setting from ``origin`` at ``ready``; see the module docstring for the layout.
+
+    ``drive_ptr`` is a CSR over ``u * n_modes + mode`` (each terminal's drives of one mode, in the order of
+    ``graph.drives[u]``), ``board_ptr`` one over ``u * n_modes + service mode`` of the stops where a usable
+    service may be boarded (service, then stop order). ``can_load[u, m]`` is the yard's test for loading a
+    vehicle of mode ``m``; ``leave[u, m]`` is :func:`~intermodal.engines.reference.leaving_modes` before the
+    destination's own row. Per service stop (``svc_stop_ptr[s] + j``): its terminal, arrival offset,
+    drop-off flag and clearance, and the cost and CO2e of the hop to the next stop. ``svc_trips`` lists each
+    service's trips in trip order, with their starts. ``start_mode`` is -1 to start in the origin's yard;
+    ``due`` is the latest arrival kept. ``max_fanout`` bounds the labels one pop can push.
+
+    Returns
+    -------
+    tuple
+        ``(status, li, lf, n_labels, done, n_done)``: :data:`LIMIT` or 0, the label tables, and the ids of
+        the labels that reached the destination, in the order they were popped.
+    """
+    nm = n * n_modes
+    yard_base = nm
+    aboard_base = 2 * nm
+    cap = 1024
+    while cap < max_fanout + 2 * n_modes + 1:
+        cap *= 2
+    li = np.empty((cap, N_COLS), dtype=np.int64)
+    lf = np.empty((cap, 2), dtype=np.float64)
+    ht = np.empty(cap, dtype=np.int64)
+    hc = np.empty(cap, dtype=np.float64)
+    he = np.empty(cap, dtype=np.float64)
+    hid = np.empty(cap, dtype=np.int64)
+    done = np.empty(16, dtype=np.int64)
+    n_done = 0
+    n_lab = 0
+    hn = 0
+
+    if start_mode < 0:
+        for m in range(n_modes):
+            ok = m == finish_mode if origin == destination else leave[origin, m]
+            if ok:
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    yard_base + origin * n_modes + m, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
+                )  # fmt: skip
+    else:
+        n_lab, hn = _push(
+            li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+            origin * n_modes + start_mode, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
+        )  # fmt: skip
+
+    status = 0
+    while hn > 0:
+        if n_lab >= max_labels:
+            status = LIMIT
+            break
+        if n_lab + max_fanout > cap:
+            # one pop pushes at most max_fanout labels, so _push never has to grow the tables
+            cap = max(2 * cap, n_lab + max_fanout)
+            li = _grow(li, cap)
+            lf = _grow(lf, cap)
+            ht = _grow(ht, cap)
+            hc = _grow(hc, cap)
+            he = _grow(he, cap)
+            hid = _grow(hid, cap)
+        lab = _pop(ht, hc, he, hid, hn)
+        hn -= 1
+        if li[lab, ALIVE] == 0:
+            continue
+        state = li[lab, STATE]
+        t = li[lab, T]
+        cost = lf[lab, 0]
+        co2 = lf[lab, 1]
+        if state < yard_base:
+            u = state // n_modes
+            x = state - u * n_modes
+            if u == destination:
+                if n_done == done.shape[0]:
+                    done = _grow(done, 2 * n_done)
+                done[n_done] = lab
+                n_done += 1
+                continue
+            for e in range(drive_ptr[state], drive_ptr[state + 1]):
+                v = drive_to[e]
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    v * n_modes + x, t + drive_s[e], cost + drive_cost[e], co2 + drive_co2[e],
+                    lab, DRIVE, u, drive_ref[e], -1, -1, -1, False,
+                )  # fmt: skip
+            opens = _next_open(u, t, has_hours, win_ptr, win_end, win_start)
+            if handle_ok[u] and opens < NEVER:
+                n_lab, hn = _unload(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, yard_base, n_modes, leave, destination,
+                    finish_mode, handle_s, handle_cost, handle_co2, lab, u, opens, x, HANDLE, -1, -1,
+                )  # fmt: skip
+        elif state < aboard_base:
+            rel = state - yard_base
+            u = rel // n_modes
+            m = rel - u * n_modes
+            if u == destination:
+                if n_done == done.shape[0]:
+                    done = _grow(done, 2 * n_done)
+                done[n_done] = lab
+                n_done += 1
+                continue
+            if can_load[u, m]:
+                # loading onto a vehicle is part of the handling just done
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, False,
+                )  # fmt: skip
+            for b in range(board_ptr[rel], board_ptr[rel + 1]):
+                s = board_svc[b]
+                j = board_stop[b]
+                offset = board_offset_s[b]
+                lo, hi = svc_trip_ptr[s], svc_trip_ptr[s + 1]
+                i = _bisect_left(svc_trip_start, lo, hi, t + board_need_s[b] - offset)
+                if i == hi:
+                    continue
+                k = svc_trips[i]
+                dep = svc_trip_start[i] + offset
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    aboard_base + trip_base[k] + j, dep, cost + svc_fare[s], co2,
+                    lab, BOARD, u, k, j, -1, -1, True,
+                )  # fmt: skip
+        else:
+            k = li[lab, REF]
+            j = li[lab, STOP]
+            s = trip_service[k]
+            first = svc_stop_ptr[s]
+            last = svc_stop_ptr[s + 1]
+            here = stop_terminal[first + j]
+            if li[lab, JUST_BOARDED] == 0 and stop_alight_ok[first + j]:
+                if here == destination and not handle_at_destination:
+                    if n_done == done.shape[0]:
+                        done = _grow(done, 2 * n_done)
+                    done[n_done] = lab
+                    n_done += 1
+                    continue
+                opens = _next_open(
+                    here, t + stop_alight_clear_s[first + j], has_hours, win_ptr, win_end, win_start
+                )
+                if handle_ok[here] and opens < NEVER:
+                    n_lab, hn = _unload(
+                        li, lf, n_lab, ht, hc, he, hid, hn, head, due, yard_base, n_modes, leave, destination,
+                        finish_mode, handle_s, handle_cost, handle_co2, lab, here, opens, svc_mode[s], ALIGHT,
+                        k, j,
+                    )  # fmt: skip
+            if first + j + 1 < last:
+                t1 = trip_start[k] + stop_arrive_s[first + j + 1]
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    state + 1, t1, cost + stop_hop_cost[first + j], co2 + stop_hop_co2[first + j],
+                    lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False,
+                )  # fmt: skip
+    # give the scratch array back as it came: all -1
+    for i in range(n_lab):
+        head[li[i, STATE]] = -1
+    return status, li, lf, n_lab, done, n_done

@@ -1,0 +1,227 @@
+"""The compiled freight search against its plain reference.
+
+:class:`~intermodal.engines.freight.FreightSearch` does the reference's label setting step for step, in the
+same order, so the two must return equal journeys: the same (arrival, cost, CO2e) vectors and the same moves.
+Hypothesis draws networks larger than brute force can take (4-12 terminals, several services of several
+trips, 2-4 modes with a walk-like second flexible mode, handling by mode pair, opening hours, pickup and
+drop-off rules, cut-offs, clearances) and queries (due times, a start in the yard or on a vehicle, unloading
+at the destination or not). Hand-made cases pin a few rules, the label cap must stop both engines on the same
+queries, and the planner's own graph of the Chongqing scenario must give the same answers in both.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from intermodal.engines.freight import FreightSearch
+from intermodal.engines.reference import (
+    ROAD,
+    Drive,
+    Journey,
+    SearchGraph,
+    ServiceRules,
+    pareto_search,
+)
+from intermodal.exceptions import LimitError
+from intermodal.network.timetable import Timetable
+
+WALK = 1
+
+
+@st.composite
+def opening_hours(draw: Any) -> np.ndarray | None:
+    """Always open, or a few disjoint opening windows (seconds); sometimes none at all (never opens)."""
+    if draw(st.booleans()):
+        return None
+    rows, end = [], 0
+    for _ in range(draw(st.integers(0, 4))):
+        start = end + draw(st.integers(0, 20)) * 900
+        end = start + draw(st.integers(1, 12)) * 900
+        rows.append((start, end))
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
+def amount(draw: Any, top: int) -> float:
+    # whole numbers make many exact ties; thirds make sums that differ in the last bits
+    whole = draw(st.integers(0, top))
+    return float(whole) / 3.0 if draw(st.booleans()) else float(whole)
+
+
+@st.composite
+def graphs(draw: Any) -> SearchGraph:
+    n = draw(st.integers(4, 12))
+    n_modes = draw(st.integers(2, 4))
+    drives: list[list[Drive]] = [[] for _ in range(n)]
+    for ref in range(draw(st.integers(0, 3 * n))):
+        u, v = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        if u == v:
+            continue
+        mode = draw(st.sampled_from([ROAD, ROAD, WALK, n_modes - 1]))
+        drives[u].append(
+            Drive(
+                v,
+                draw(st.integers(0, 20)) * 600,
+                amount(draw, 50),
+                amount(draw, 50),
+                100 + ref,
+                pre_s=draw(st.sampled_from([0, 0, 1800])),
+                post_s=draw(st.sampled_from([0, 0, 1200])),
+                mode=mode,
+            )
+        )
+    stops, arrive, depart, board_ok, alight_ok, rules = [], [], [], [], [], []
+    for _ in range(draw(st.integers(0, 6))):
+        k = draw(st.integers(2, min(5, n)))
+        seq = draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True))
+        offs, dep = [0], [draw(st.integers(0, 2)) * 300]
+        for _ in range(k - 1):
+            offs.append(dep[-1] + draw(st.integers(0, 10)) * 600)
+            dep.append(offs[-1] + draw(st.integers(0, 3)) * 600)
+        dep[-1] = offs[-1]
+        stops.append(np.array(seq, dtype=np.int32))
+        arrive.append(np.array(offs, dtype=np.int64))
+        depart.append(np.array(dep, dtype=np.int64))
+        board_ok.append(np.array([draw(st.integers(0, 4)) > 0 for _ in range(k)], dtype=np.bool_))
+        alight_ok.append(np.array([draw(st.integers(0, 4)) > 0 for _ in range(k)], dtype=np.bool_))
+        rules.append(
+            ServiceRules(
+                mode=draw(st.integers(0, n_modes - 1)),
+                usable=draw(st.integers(0, 5)) > 0,
+                cutoff_s=draw(st.sampled_from([0, 600, 3600])),
+                fare_cost=amount(draw, 30),
+                hop_cost=[amount(draw, 40) for _ in range(k - 1)],
+                hop_co2=[amount(draw, 40) for _ in range(k - 1)],
+                board_clear_s=[draw(st.sampled_from([0, 0, 900])) for _ in range(k)],
+                alight_clear_s=[draw(st.sampled_from([0, 0, 900])) for _ in range(k)],
+            )
+        )
+    trip_service, trip_start = [], []
+    for s in range(len(stops)):
+        for start in draw(st.lists(st.integers(0, 60), min_size=1, max_size=5)):
+            trip_service.append(s)
+            trip_start.append(start * 900)
+    order = np.argsort(np.array(trip_start, dtype=np.int64), kind="stable")
+    tt = Timetable(
+        services=cast(Any, tuple(range(len(stops)))),
+        stops=tuple(stops),
+        arrive_s=tuple(arrive),
+        depart_s=tuple(depart),
+        trip_service=np.array(trip_service, dtype=np.int32)[order],
+        trip_start=np.array(trip_start, dtype=np.int64)[order],
+        board_ok=tuple(board_ok),
+        alight_ok=tuple(alight_ok),
+    )
+    shape = (n, n_modes, n_modes)
+    handle_s = np.array(draw(st.lists(st.integers(0, 4), min_size=n * n_modes**2, max_size=n * n_modes**2)))
+    handle_cost = np.array([amount(draw, 20) for _ in range(n * n_modes**2)])
+    handle_co2 = np.array([amount(draw, 5) for _ in range(n * n_modes**2)])
+    return SearchGraph(
+        n=n,
+        drives=drives,
+        handle_ok=[draw(st.integers(0, 4)) > 0 for _ in range(n)],
+        handle_s=(handle_s * 600).reshape(shape).astype(np.int64),
+        handle_cost=handle_cost.reshape(shape),
+        handle_co2=handle_co2.reshape(shape),
+        timetable=tt,
+        services=rules,
+        truck_ok=[draw(st.integers(0, 4)) > 0 for _ in range(n)],
+        open_s=[draw(opening_hours()) for _ in range(n)] if draw(st.booleans()) else None,
+    )
+
+
+@st.composite
+def queries(draw: Any, graph: SearchGraph) -> dict[str, Any]:
+    n_modes = graph.handle_s.shape[1]
+    ready = draw(st.integers(0, 16)) * 900
+    return {
+        "origin": draw(st.integers(0, graph.n - 1)),
+        "destination": draw(st.integers(0, graph.n - 1)),
+        "ready_s": ready,
+        "due_s": draw(st.one_of(st.none(), st.integers(0, 60).map(lambda h: ready + h * 1800))),
+        "start_mode": draw(st.one_of(st.none(), st.integers(0, n_modes - 1))),
+        "finish_mode": draw(st.integers(0, n_modes - 1)),
+        "handle_at_destination": draw(st.booleans()),
+    }
+
+
+def both(graph: SearchGraph, engine: FreightSearch, q: dict[str, Any]) -> tuple[Any, Any]:
+    """Each engine's journeys, or the LimitError it raised."""
+    out = []
+    for run in (lambda: pareto_search(graph, **q), lambda: engine.search(**q)):
+        try:
+            out.append(run())
+        except LimitError as e:
+            out.append(e)
+    return out[0], out[1]
+
+
+def assert_same(ref: list[Journey], got: list[Journey]) -> None:
+    assert [j.arrive_s for j in got] == [j.arrive_s for j in ref]
+    assert [(j.cost, j.co2) for j in got] == [pytest.approx((j.cost, j.co2), abs=1e-6) for j in ref]
+    # the same work in the same order: the same moves, not just the same totals
+    assert [j.moves for j in got] == [j.moves for j in ref]
+
+
+def check_moves(graph: SearchGraph, j: Journey, ready_s: int) -> None:
+    """A journey's moves follow each other in time and add up to its cost and CO2e."""
+    tt = graph.timetable
+    drives = {d.ref: d for ds in graph.drives for d in ds}
+    t, cost, co2 = ready_s, 0.0, 0.0
+    for mv in j.moves:
+        assert mv.start_s == t and mv.end_s >= t
+        if mv.kind == "drive":
+            d = drives[mv.ref]
+            assert mv.end_s - mv.start_s == d.pre_s + d.duration_s + d.post_s
+            cost, co2 = cost + d.cost, co2 + d.co2
+        elif mv.kind in ("handle", "alight"):
+            u, a, m = mv.terminal, mv.from_mode, mv.to_mode
+            cost += float(graph.handle_cost[u, a, m])
+            co2 += float(graph.handle_co2[u, a, m])
+        elif mv.kind == "board":
+            s = int(tt.trip_service[mv.ref])
+            assert mv.end_s == int(tt.trip_start[mv.ref] + tt.depart_s[s][mv.stop])
+            cost += graph.services[s].fare_cost
+        elif mv.kind == "ride":
+            s = int(tt.trip_service[mv.ref])
+            assert mv.end_s == int(tt.trip_start[mv.ref] + tt.arrive_s[s][mv.stop])
+            cost += graph.services[s].hop_cost[mv.stop - 1]
+            co2 += graph.services[s].hop_co2[mv.stop - 1]
+        t = mv.end_s
+    assert (t, cost, co2) == pytest.approx((j.arrive_s, j.cost, j.co2), abs=1e-6)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_compiled_search_equals_the_reference(data: st.DataObject) -> None:
+    graph = data.draw(graphs())
+    engine = FreightSearch(graph)
+    for _ in range(4):  # one flattening serves many queries
+        q = data.draw(queries(graph))
+        ref, got = both(graph, engine, q)
+        assert not isinstance(ref, LimitError) and not isinstance(got, LimitError)
+        assert_same(ref, got)
+        for j in got:
+            check_moves(graph, j, q["ready_s"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_label_cap_stops_both_engines_alike(data: st.DataObject) -> None:
+    graph = data.draw(graphs())
+    engine = FreightSearch(graph)
+    q = data.draw(queries(graph))
+    q["max_labels"] = data.draw(st.integers(1, 40))
+    ref, got = both(graph, engine, q)
+    assert isinstance(ref, LimitError) == isinstance(got, LimitError)
+    if isinstance(ref, LimitError):
+        assert str(ref) == str(got)
+    else:
+        assert_same(ref, got)
+    # a capped search leaves the engine as it found it
+    q["max_labels"] = 200_000
+    assert_same(*both(graph, engine, q))
