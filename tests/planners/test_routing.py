@@ -218,3 +218,101 @@ def test_handling_waits_for_opening_hours(tmp_path: Path) -> None:
     assert any(w.total_seconds() == 3600 for w in waits)
     for o in options:
         assert_consistent(o)
+
+
+def test_handling_depends_on_the_pair_of_modes(tmp_path: Path) -> None:
+    """A quick truck-to-train gate at the station, a slow train-to-truck unload at the city."""
+    import shutil
+
+    bundle_dir = tmp_path / "mini"
+    shutil.copytree(MINI, bundle_dir)
+    (bundle_dir / "handling.csv").write_text(
+        "terminal,from_mode,to_mode,handling_h,handling_cost_per_teu,source,notes\n"
+        "station,road,rail,0.25,10,assumption,\n"
+        "city,rail,road,5,500,assumption,\n"
+    )
+    b = im.load_bundle(bundle_dir)
+    s = im.make_shipment(b, teu=2, ready=READY)
+    options = im.find_routes(b, "hub", "city", s).options
+    by_train = [
+        o for o in options if any(g.service and (g.from_id, g.to_id) == ("station", "city") for g in o.legs)
+    ]
+    assert by_train
+    for o in options:
+        assert_consistent(o)
+    hubs = {(h.terminal_id, h.from_mode, h.to_mode): h for h in by_train[0].hubs if h.kind == "handling"}
+    gate = hubs["station", im.Mode.ROAD, im.Mode.RAIL]
+    unload = hubs["city", im.Mode.RAIL, im.Mode.ROAD]
+    assert (gate.end - gate.start).total_seconds() == 900 and gate.cost == 20.0
+    assert (unload.end - unload.start).total_seconds() == 5 * 3600 and unload.cost == 1000.0
+    doc = by_train[0].to_dict(rank=1)
+    assert {(h["from_mode"], h["to_mode"]) for h in doc["hubs"] if h["kind"] == "handling"} == {
+        ("road", "rail"),
+        ("rail", "road"),
+    }
+
+
+def test_a_stop_without_drop_off_is_ridden_through(tmp_path: Path) -> None:
+    """The train may not set down at the border: cargo never leaves it there."""
+    import shutil
+
+    bundle_dir = tmp_path / "mini"
+    shutil.copytree(MINI, bundle_dir)
+    stops = bundle_dir / "service_stops.csv"
+    lines = stops.read_text().splitlines()
+    lines = [lines[0] + ",pickup,dropoff"] + [
+        row + (",true,false" if ",border," in row else ",true,true") for row in lines[1:]
+    ]
+    stops.write_text("\n".join(lines) + "\n")
+    b = im.load_bundle(bundle_dir)
+    s = im.make_shipment(b, teu=1, ready=READY)
+    to_border = im.find_routes(b, "station", "border", s).options
+    assert to_border and not any(g.service and g.to_id == "border" for o in to_border for g in o.legs)
+    to_city = im.find_routes(b, "station", "city", s).options
+    assert any(g.service == "train" and g.to_id == "city" for o in to_city for g in o.legs)
+
+
+def _walk_bundle(tmp_path: Path) -> Path:
+    """Two rail lines a→b and c→d with no stop in common, and walks b–x–c between them."""
+    d = tmp_path / "walks"
+    d.mkdir()
+    (d / "manifest.toml").write_text((MINI / "manifest.toml").read_text().replace('"mini"', '"walks"'))
+    (d / "factors.csv").write_text((MINI / "factors.csv").read_text())
+    head = (MINI / "terminals.csv").read_text().splitlines()[0]
+    rows = [
+        f"{t},,{t.upper()},{t},{lat},106.0,Asia/Shanghai,CN,rail|walk,station,false,,false,false,0.1,0,,assumption,"
+        for t, lat in (("a", 29.0), ("b", 29.1), ("x", 29.11), ("c", 29.12), ("d", 29.3))
+    ]
+    (d / "terminals.csv").write_text("\n".join([head, *rows]) + "\n")
+    links = (MINI / "links.csv").read_text().splitlines()[0]
+    (d / "links.csv").write_text(
+        f"{links}\n"
+        "ab,a,b,rail,10,,,0,TEU-km,0,false,true,,train,,,assumption\n"
+        "cd,c,d,rail,20,,,0,TEU-km,0,false,true,,train,,,assumption\n"
+        "bx,b,x,walk,0.3,0.1,,0,TEU-km,0,true,true,,,,,assumption\n"
+        "xc,x,c,walk,0.3,0.1,,0,TEU-km,0,true,true,,,,,assumption\n"
+    )
+    services = (MINI / "services.csv").read_text().splitlines()
+    (d / "services.csv").write_text(
+        "\n".join([services[0], *(services[1].replace("train,train,", f"{s},{s},", 1) for s in ("ab", "cd"))])
+        + "\n"
+    )
+    (d / "service_stops.csv").write_text(
+        "service_id,seq,terminal,arrive_offset_h,depart_offset_h\n"
+        "ab,1,a,0,0\nab,2,b,0.5,0.5\ncd,1,c,0,0\ncd,2,d,1,1\n"
+    )
+    return d
+
+
+def test_walks_chain_between_stops(tmp_path: Path) -> None:
+    """Walking transfers chain: b→x→c joins two lines, with no handling for the walker."""
+    b = im.load_bundle(_walk_bundle(tmp_path))
+    s = im.make_shipment(b, teu=1, ready="2020-04-03T09:00+08:00")
+    (best, *_) = im.find_routes(b, "a", "d", s, objective="fastest").options
+    assert [g.mode for g in best.legs] == [im.Mode.RAIL, im.Mode.WALK, im.Mode.RAIL]
+    walk = best.legs[1]
+    assert (walk.from_id, walk.via, walk.to_id) == ("b", ("x",), "c")
+    assert (walk.arrive - walk.depart).total_seconds() == 2 * 360
+    # handling only where a train is left or boarded without a walk: none here
+    assert not [h for h in best.hubs if h.kind == "handling"]
+    assert_consistent(best)
