@@ -225,3 +225,138 @@ def test_the_label_cap_stops_both_engines_alike(data: st.DataObject) -> None:
     # a capped search leaves the engine as it found it
     q["max_labels"] = 200_000
     assert_same(*both(graph, engine, q))
+
+
+def test_a_yard_start_boards_the_first_trip_it_can_make() -> None:
+    """Cargo in the yard at 0 with a 600 s cut-off: the trip at 0 is missed, the one at 1800 taken."""
+    tt = Timetable(
+        services=cast(Any, (0,)),
+        stops=(np.array([0, 1], dtype=np.int32),),
+        arrive_s=(np.array([0, 3600], dtype=np.int64),),
+        depart_s=(np.array([0, 3600], dtype=np.int64),),
+        trip_service=np.array([0, 0, 0], dtype=np.int32),
+        trip_start=np.array([0, 1800, 7200], dtype=np.int64),
+    )
+    rail = 1
+    handle = np.zeros((2, 2, 2), dtype=np.int64)
+    handle[1, rail, ROAD] = 900
+    graph = SearchGraph(
+        n=2,
+        drives=[[], []],
+        handle_ok=[True, True],
+        handle_s=handle,
+        handle_cost=np.full((2, 2, 2), 5.0),
+        handle_co2=np.full((2, 2, 2), 1.0),
+        timetable=tt,
+        services=[ServiceRules(rail, True, 600, 10.0, [20.0], [3.0], [0, 0], [0, 0])],
+        truck_ok=[False, True],
+    )
+    got = FreightSearch(graph).search(0, 1, 0, start_mode=None)
+    assert got == pareto_search(graph, 0, 1, 0, start_mode=None)
+    (j,) = got
+    assert (j.arrive_s, j.cost, j.co2) == (1800 + 3600 + 900, 35.0, 4.0)
+    assert [m.kind for m in j.moves] == ["board", "ride", "alight"]
+    assert j.moves[0].ref == 1 and (j.moves[-1].from_mode, j.moves[-1].to_mode) == (rail, ROAD)
+
+
+def test_a_closed_terminal_and_a_stop_without_drop_off() -> None:
+    """A walk is the only way when the train may not drop off, and handling waits for the terminal to open."""
+    tt = Timetable(
+        services=cast(Any, (0,)),
+        stops=(np.array([0, 1, 2], dtype=np.int32),),
+        arrive_s=(np.array([0, 600, 1200], dtype=np.int64),),
+        depart_s=(np.array([0, 600, 1200], dtype=np.int64),),
+        trip_service=np.array([0], dtype=np.int32),
+        trip_start=np.array([0], dtype=np.int64),
+        alight_ok=(np.array([True, False, True]),),
+    )
+    rail = 2
+    graph = SearchGraph(
+        n=3,
+        drives=[[], [], [Drive(1, 300, 0.0, 0.0, 7, mode=WALK)]],
+        handle_ok=[True, True, True],
+        handle_s=np.zeros((3, 3, 3), dtype=np.int64),
+        handle_cost=np.zeros((3, 3, 3)),
+        handle_co2=np.zeros((3, 3, 3)),
+        timetable=tt,
+        services=[ServiceRules(rail, True, 0, 1.0, [1.0, 1.0], [1.0, 1.0], [0, 0, 0], [0, 0, 0])],
+        truck_ok=[False, False, False],
+        open_s=[None, None, np.array([[3000, 4000]], dtype=np.int64)],
+    )
+    engine = FreightSearch(graph)
+    got = engine.search(0, 1, 0, start_mode=None, finish_mode=WALK)
+    assert got == pareto_search(graph, 0, 1, 0, start_mode=None, finish_mode=WALK)
+    (j,) = got
+    assert [m.kind for m in j.moves] == ["board", "ride", "ride", "alight", "load", "drive"]
+    assert j.moves[3].end_s == 3000  # unloaded at 1200, handled when the terminal opens
+    assert j.arrive_s == 3300
+    # past the last opening window the terminal never opens: no way at all
+    assert engine.search(0, 1, 4000 - 1200 + 1, start_mode=None, finish_mode=WALK) == []
+
+
+def test_bad_arguments_are_refused() -> None:
+    graph = SearchGraph(
+        n=2,
+        drives=[[Drive(1, 60, 1.0, 1.0, 0, mode=3)], []],
+        handle_ok=[True, True],
+        handle_s=np.zeros((2, 2, 2), dtype=np.int64),
+        handle_cost=np.zeros((2, 2, 2)),
+        handle_co2=np.zeros((2, 2, 2)),
+        timetable=Timetable((), (), (), (), np.zeros(0, np.int32), np.zeros(0, np.int64)),
+        services=[],
+        truck_ok=[True, True],
+    )
+    with pytest.raises(ValueError, match="mode"):
+        FreightSearch(graph)
+    ok = FreightSearch(SearchGraph(**{**graph.__dict__, "drives": [[Drive(1, 60, 1.0, 1.0, 0)], []]}))
+    with pytest.raises(IndexError):
+        ok.search(0, 2, 0)
+    with pytest.raises(IndexError):
+        ok.search(0, 1, 0, start_mode=2)
+
+
+@pytest.fixture(scope="module")
+def chongqing() -> Any:
+    from intermodal.io.scenarios import load_scenario
+
+    return load_scenario("chongqing")
+
+
+@pytest.mark.parametrize("cargo", ["general", "reefer"])
+def test_the_chongqing_scenario_gives_the_same_answers(chongqing: Any, cargo: str) -> None:
+    """The planner's graph for the embedded scenario, searched between random terminals by both engines."""
+    import intermodal as im
+    from intermodal.planners.places import Place
+    from intermodal.planners.routing import _Network
+
+    rng = np.random.default_rng(20200403)
+    ids = list(chongqing.terminals)
+    compared = found = 0
+    for ready in ("2020-04-03T08:00+08:00", "2020-04-14T22:30+08:00"):
+        shipment = im.make_shipment(chongqing, teu=2, cargo=cargo, ready=ready)
+        # one network for the shipment; its graph serves every origin and destination
+        first = Place(ids[0], terminal_id=ids[0])
+        net = _Network(chongqing, shipment, first, Place(ids[1], terminal_id=ids[1]))
+        ready_s = int(net.shipment.ready.timestamp())
+        net.expand(ready_s, ready_s + 30 * 86400)
+        graph = net.graph
+        engine = FreightSearch(graph)
+        for _ in range(15):
+            a, b = (int(x) for x in rng.choice(len(ids), size=2, replace=False))
+            t = ready_s + int(rng.integers(0, 3 * 86400))
+            due = None if rng.random() < 0.5 else t + int(rng.integers(1, 12)) * 86400
+            q: dict[str, Any] = {
+                "origin": a,
+                "destination": b,
+                "ready_s": t,
+                "due_s": due,
+                # as the planner asks: door to door where the terminals take trucks
+                "start_mode": ROAD if graph.truck_ok[a] else None,
+                "handle_at_destination": bool(graph.truck_ok[b]),
+            }
+            ref, got = both(graph, engine, q)
+            assert not isinstance(ref, LimitError) and not isinstance(got, LimitError)
+            assert_same(ref, got)
+            compared += 1
+            found += bool(ref)
+    assert found >= compared // 2  # the comparison is not of empty answers
