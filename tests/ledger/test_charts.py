@@ -24,3 +24,14 @@ def test_a_report_draws_to_png_and_svg(
     assert magic in written.read_bytes()[:2000]
     with pytest.raises(LedgerError, match="chart format"):
         plot_report(report, tmp_path / "chart.gif")
+
+
+def test_a_chart_into_a_missing_folder_is_an_error_and_makes_no_folder(
+    sqlite_ledger: Ledger, tmp_path: Path
+) -> None:
+    report = throughput_report(sqlite_ledger, "2020Q1")
+    target = tmp_path / "typo" / "chart.svg"
+    with pytest.raises(LedgerError, match="folder does not exist") as caught:
+        plot_report(report, target)
+    assert caught.value.problems[0].field == "chart"
+    assert not target.parent.exists()

@@ -81,3 +81,15 @@ def test_an_import_with_bad_rows_writes_nothing_and_names_each_problem(
         import_csv(ledger, "events", bookings)
     with pytest.raises(LedgerError, match="unknown table"):
         export_csv(ledger, "trucks", tmp_path / "x.csv")  # type: ignore[arg-type]
+
+
+def test_an_export_into_a_missing_folder_is_an_error_and_makes_no_folder(
+    sqlite_ledger: Ledger, tmp_path: Path
+) -> None:
+    target = tmp_path / "typo" / "departures.csv"
+    with pytest.raises(LedgerError, match="folder does not exist") as caught:
+        export_csv(sqlite_ledger, "departures", target)
+    assert caught.value.problems[0].field == "path"
+    assert not target.parent.exists()
+    with pytest.raises(LedgerError, match="is a folder"):
+        export_csv(sqlite_ledger, "departures", tmp_path)

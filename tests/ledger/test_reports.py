@@ -13,6 +13,7 @@ from intermodal.ledger import (
     book,
     cancel_booking,
     create_departure,
+    report_currencies,
     set_departure_status,
     throughput_report,
     upsert_lines,
@@ -141,3 +142,22 @@ def test_both_directions_of_a_line_report_as_one(ledger: Ledger) -> None:
     assert "shuttle-east-nb" not in {row.key for row in report.rows}
     assert throughput_report(ledger, "2020Q1", line="shuttle-east").total.current.trips == 2
     assert throughput_report(ledger, "2020Q1", line="shuttle-east-nb").total.current.trips == 1
+
+
+def test_a_report_sums_values_only_in_a_currency_the_ledger_holds(small: Ledger) -> None:
+    assert report_currencies(small) == ["CNY", "USD"]
+    usd = throughput_report(small, "2020Q1", currency="USD")
+    assert usd.total.current.value == 7 and usd.currency == "USD"
+    for shapeless in ("cny", "US", "EURO", "12A", ""):
+        with pytest.raises(LedgerError, match="ISO 4217") as caught:
+            throughput_report(small, "2020Q1", currency=shapeless)
+        assert caught.value.problems[0].field == "currency"
+    with pytest.raises(LedgerError, match="no booking in the ledger is in this currency") as caught:
+        throughput_report(small, "2020Q1", currency="EUR")
+    [problem] = caught.value.problems
+    assert (problem.field, problem.found, problem.expected) == ("currency", "EUR", "CNY or USD")
+
+
+def test_an_empty_ledger_reports_in_the_default_currency(ledger: Ledger) -> None:
+    assert report_currencies(ledger) == ["CNY"]
+    assert throughput_report(ledger, "2020Q1").total.current.value == 0

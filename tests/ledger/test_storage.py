@@ -111,3 +111,74 @@ def test_upgrading_from_0001_keeps_the_data(tmp_path: Path) -> None:
     (line,) = list_lines(ledger)
     assert (line.id, line.name_zh, line.commercial_line) == ("shuttle-east", "东线", "shuttle-east")
     ledger.dispose()
+
+
+@pytest.mark.parametrize(
+    ("db", "message"),
+    [
+        ("mysql://u@h/db", "unsupported ledger database URL"),
+        ("http://example.com/ledger", "unsupported ledger database URL"),
+        ("notaurl://x", "unsupported ledger database URL"),
+        ("postgresql:/u@h/db", "no '//' after the scheme"),
+        ("sqlite:ledger.db", "no '//' after the scheme"),
+        ("postgresql://u@h", "names no database"),
+        ("", "no ledger database given"),
+    ],
+)
+def test_a_value_that_is_no_supported_url_is_an_error_naming_the_field(db: str, message: str) -> None:
+    with pytest.raises(LedgerError, match=message) as caught:
+        resolve_url(db, field="--db")
+    [problem] = caught.value.problems
+    assert problem.field == "--db" and problem.found is not None and problem.expected
+
+
+def test_a_password_is_never_shown_in_an_error() -> None:
+    with pytest.raises(LedgerError) as caught:
+        resolve_url("postgresql:/u:s3cret@h/db")
+    assert "s3cret" not in str(caught.value)
+    with pytest.raises(LedgerError) as caught:
+        resolve_url("postgresql://u:s3cret@h")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_supported_urls_and_plain_paths_resolve(tmp_path: Path) -> None:
+    assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert resolve_url("sqlite://") == "sqlite://"
+    assert resolve_url("sqlite:///:memory:") == "sqlite:///:memory:"
+    assert resolve_url(f"sqlite:///{tmp_path}/a.db") == f"sqlite:///{tmp_path}/a.db"
+    # a plain name is a SQLite file in the current folder; a drive-letter-like "C:" is not a scheme
+    assert resolve_url("ledger.sqlite3").endswith("/ledger.sqlite3")
+
+
+@pytest.mark.parametrize("form", ["path", "url"])
+def test_a_sqlite_file_in_a_missing_folder_is_an_error_and_nothing_is_made(tmp_path: Path, form: str) -> None:
+    target = tmp_path / "no-such-folder" / "ledger.sqlite3"
+    db = str(target) if form == "path" else f"sqlite:///{target}"
+    with pytest.raises(LedgerError, match="folder does not exist") as caught:
+        open_ledger(db, field="--db")
+    assert caught.value.problems[0].field == "--db"
+    assert not target.parent.exists()
+
+
+def test_a_folder_or_a_file_that_is_no_database_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="is a folder"):
+        open_ledger(tmp_path)
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n", encoding="utf-8")
+    with pytest.raises(LedgerError, match="not a SQLite database") as caught:
+        open_ledger(text)
+    assert caught.value.problems[0].field == "db"
+    assert text.read_text(encoding="utf-8") == "not a database\n"  # left as it was
+
+
+def test_a_bad_value_in_the_environment_is_named_after_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(ENV_URL, str(tmp_path / "missing" / "ledger.sqlite3"))
+    with pytest.raises(LedgerError, match="folder does not exist") as caught:
+        open_ledger()
+    assert caught.value.problems[0].field == ENV_URL
+    monkeypatch.setenv(ENV_URL, "notaurl://x")
+    with pytest.raises(LedgerError) as caught:
+        resolve_url(None)
+    assert caught.value.problems[0].field == ENV_URL

@@ -38,7 +38,13 @@ from intermodal.ledger.events import EVENT_KINDS, Event, list_events, record_eve
 from intermodal.ledger.exchange import export_csv, import_csv
 from intermodal.ledger.lines import Line, get_line, line_from_service, list_lines, upsert_lines
 from intermodal.ledger.periods import Period, parse_period
-from intermodal.ledger.reports import ReportRow, Throughput, ThroughputReport, throughput_report
+from intermodal.ledger.reports import (
+    ReportRow,
+    Throughput,
+    ThroughputReport,
+    report_currencies,
+    throughput_report,
+)
 
 __all__ = [
     "CHONGQING_SHUTTLE_LINES",
@@ -80,6 +86,7 @@ __all__ = [
     "parse_period",
     "plot_report",
     "record_event",
+    "report_currencies",
     "request_from_itinerary",
     "resolve_url",
     "set_departure_status",

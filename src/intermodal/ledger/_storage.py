@@ -9,6 +9,7 @@ both, CHECK constraints refuse an overbooked departure even if the code above th
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from intermodal.exceptions import LedgerError, Problem
@@ -40,29 +41,105 @@ def default_url() -> str:
     return f"sqlite:///{directory / 'ledger.sqlite3'}"
 
 
-def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
+#: the URL schemes the ledger accepts, and the SQLAlchemy driver each one means
+_SCHEMES = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite+pysqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+_EXPECTED = "a SQLite file path, sqlite:///path/to/file, or postgresql://user@host/db"
+#: text before a first ":" that makes a value look like a URL (two letters or more: not a drive letter)
+_SCHEME_LIKE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+
+
+def _shown(value: str) -> str:
+    """``value`` with any password (``user:secret@host``) hidden, for an error message."""
+    return re.sub(r"(?<=:)[^:@/]+(?=@)", "***", value)
+
+
+def _bad(message: str, field: str, found: str, expected: str = _EXPECTED) -> LedgerError:
+    return LedgerError(Problem(message, field=field, found=found, expected=expected))
+
+
+def _sqlite_file(path: Path, field: str, shown: str) -> Path:
+    """``path`` as an absolute SQLite file path; its folder must exist and it must not be a folder itself."""
+    path = path.expanduser().resolve()
+    if path.is_dir():
+        raise _bad("is a folder, not a SQLite file", field, shown, "a file path, e.g. ledger.sqlite3")
+    if not path.parent.is_dir():
+        raise _bad(
+            "folder does not exist",
+            field,
+            shown,
+            f"a file in an existing folder: create {path.parent} first, or fix the path",
+        )
+    return path
+
+
+def resolve_url(db: str | os.PathLike[str] | None = None, *, field: str = "db") -> str:
     """Turn what a user gave into a SQLAlchemy URL.
+
+    The rules: a value with ``://`` must be a ``sqlite://`` or ``postgresql://`` URL (``postgres://`` and
+    ``postgresql+psycopg://`` too); any other scheme, or a ``scheme:`` without ``//``, is an error. Anything
+    else is the path of a SQLite file, made on first use; its folder must already exist, so a typo in a
+    folder name is an error rather than a new, empty ledger somewhere unexpected.
 
     Parameters
     ----------
     db
         A URL (``postgresql://user@host/db``, ``sqlite:///path``), a path to a SQLite file, or ``None`` for
         :data:`ENV_URL` if set, else :func:`default_url`.
+    field
+        What the caller calls this value (``db``, ``--db``), named in errors. A value from :data:`ENV_URL`
+        is named after that variable.
 
     Returns
     -------
     str
         The URL, with ``postgresql://`` pointed at the psycopg 3 driver that intermodal installs.
+
+    Raises
+    ------
+    LedgerError
+        An unsupported or malformed URL, or a SQLite path whose folder does not exist.
     """
     if db is None:
-        db = os.environ.get(ENV_URL) or default_url()
+        from_env = os.environ.get(ENV_URL)
+        if not from_env:
+            return default_url()
+        db, field = from_env, ENV_URL
     value = os.fspath(db)
+    if not value.strip():
+        raise _bad("no ledger database given", field, value)
     if "://" not in value:
-        return f"sqlite:///{Path(value).expanduser().resolve()}"
-    for prefix in ("postgresql://", "postgres://"):
-        if value.startswith(prefix):
-            return "postgresql+psycopg://" + value[len(prefix) :]
-    return value
+        if match := _SCHEME_LIKE.match(value):
+            raise _bad(
+                "looks like a URL but has no '//' after the scheme",
+                field,
+                _shown(value),
+                f"{match.group(1)}://... for a URL, or ./NAME for a SQLite file whose name has a colon",
+            )
+        return f"sqlite:///{_sqlite_file(Path(value), field, value)}"
+    scheme = value.split("://", 1)[0]
+    driver = _SCHEMES.get(scheme.lower())
+    if driver is None:
+        raise _bad("unsupported ledger database URL", field, f"{scheme}://...")
+    try:
+        parsed = make_url(f"{driver}://{value.split('://', 1)[1]}")
+    except ArgumentError:
+        raise _bad("not a valid database URL", field, f"{scheme}://...") from None
+    if driver.startswith("sqlite"):
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _sqlite_file(Path(database), field, value)
+        return value
+    if not parsed.database:
+        raise _bad(
+            "PostgreSQL URL names no database", field, parsed.render_as_string(), "postgresql://user@host/db"
+        )
+    return f"{driver}://{value.split('://', 1)[1]}"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -199,16 +276,21 @@ def schema_revision(ledger: Ledger) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def open_ledger(db: str | os.PathLike[str] | None = None, *, migrate_schema: bool = True) -> Ledger:
+def open_ledger(
+    db: str | os.PathLike[str] | None = None, *, migrate_schema: bool = True, field: str = "db"
+) -> Ledger:
     """Open (and, the first time, create) a ledger.
 
     Parameters
     ----------
     db
-        A database URL or SQLite path; ``None`` for the ``INTERMODAL_LEDGER_URL`` environment variable, else a
-        SQLite file in the user's data directory. ``postgresql://...`` uses PostgreSQL.
+        A database URL or SQLite path (see :func:`resolve_url` for the rules); ``None`` for the
+        ``INTERMODAL_LEDGER_URL`` environment variable, else a SQLite file in the user's data directory.
+        ``postgresql://...`` uses PostgreSQL.
     migrate_schema
         Apply any pending migrations (the default).
+    field
+        What the caller calls ``db`` (``--db`` on the command line), named in errors.
 
     Returns
     -------
@@ -218,18 +300,17 @@ def open_ledger(db: str | os.PathLike[str] | None = None, *, migrate_schema: boo
     Raises
     ------
     LedgerError
-        The URL names a backend the ledger does not support, or the database cannot be reached.
+        The URL names a backend the ledger does not support, a SQLite file's folder does not exist, the file
+        is not a ledger database, or the database cannot be reached.
     """
-    url = resolve_url(db)
+    url = resolve_url(db, field=field)
+    if db is None and os.environ.get(ENV_URL):
+        field = ENV_URL
     parsed = make_url(url)
     backend = parsed.get_backend_name()
-    if backend not in {"sqlite", "postgresql"}:
-        raise LedgerError(
-            Problem("unsupported ledger database", field="db", found=backend, expected="sqlite or postgresql")
-        )
+    if backend not in {"sqlite", "postgresql"}:  # pragma: no cover - resolve_url admits only these
+        raise _bad("unsupported ledger database URL", field, backend)
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # One connection per checkout: each process (and each thread) gets its own SQLite handle.
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
         _configure_sqlite(engine)
@@ -243,7 +324,17 @@ def open_ledger(db: str | os.PathLike[str] | None = None, *, migrate_schema: boo
             ledger.dispose()
             raise LedgerError(
                 Problem(
-                    "cannot open the ledger database", field="db", found=ledger.url, expected=str(error.orig)
+                    "cannot open the ledger database", field=field, found=ledger.url, expected=str(error.orig)
                 )
             ) from None
+        except DBAPIError as error:
+            ledger.dispose()
+            if backend == "sqlite":  # "file is not a database": some other file, not a ledger
+                raise _bad(
+                    f"not a SQLite database ({error.orig})",
+                    field,
+                    ledger.url,
+                    "a ledger file, or the name of a new file to create",
+                ) from None
+            raise
     return ledger

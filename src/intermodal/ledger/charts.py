@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from intermodal.exceptions import LedgerError, Problem
+from intermodal.ledger._files import output_file, write_problem
 from intermodal.ledger.reports import ThroughputReport
 
 __all__ = ["plot_report"]
@@ -30,7 +31,8 @@ def plot_report(report: ThroughputReport, path: str | os.PathLike[str], *, dpi: 
     Raises
     ------
     LedgerError
-        The suffix is neither ``.png`` nor ``.svg``.
+        The suffix is neither ``.png`` nor ``.svg``, the file's folder does not exist (it is not made), or
+        the file cannot be written.
     """
     target = Path(path)
     fmt = _FORMATS.get(target.suffix.lower())
@@ -38,6 +40,7 @@ def plot_report(report: ThroughputReport, path: str | os.PathLike[str], *, dpi: 
         raise LedgerError(
             Problem("unknown chart format", field="chart", found=target.suffix, expected=".png or .svg")
         )
+    output_file(target, field="chart")
     import matplotlib
 
     matplotlib.use("Agg")  # files only: never open a window
@@ -84,7 +87,10 @@ def plot_report(report: ThroughputReport, path: str | os.PathLike[str], *, dpi: 
         f"Throughput {report.period.label}, {scope}, from the ledger "
         f"(labels: change against {report.period.year_ago().label})"
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(target, format=fmt, dpi=dpi)
-    plt.close(figure)
+    try:
+        figure.savefig(target, format=fmt, dpi=dpi)
+    except OSError as error:
+        raise write_problem(error, target, field="chart") from None
+    finally:
+        plt.close(figure)
     return target

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, select
 
 from intermodal.exceptions import InputError, LedgerError, Problem, ShipmentError
 from intermodal.ledger import _schema as s
+from intermodal.ledger._files import output_file, write_problem
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger.bookings import BookingRequest, LegRef, _book_one, _cancel_row, _find_booking
 from intermodal.ledger.departures import _create, departure_from_row
@@ -80,16 +81,21 @@ def _check_table(table: str) -> None:
 
 
 def export_csv(ledger: Ledger, table: Table, path: str | os.PathLike[str]) -> int:
-    """Write every row of ``table`` (departures, bookings or events) to a CSV file; returns the count."""
+    """Write every row of ``table`` (departures, bookings or events) to a CSV file; returns the count.
+
+    The file's folder must exist: a missing one is a :class:`LedgerError` naming ``path``, not a new folder.
+    """
     _check_table(table)
-    target = Path(path)
+    target = output_file(path, field="path")
     with ledger.reading() as connection:
         records = _records(connection, table)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=_COLUMNS[table])
-        writer.writeheader()
-        writer.writerows(records)
+    try:
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=_COLUMNS[table])
+            writer.writeheader()
+            writer.writerows(records)
+    except OSError as error:
+        raise write_problem(error, target, field="path") from None
     return len(records)
 
 

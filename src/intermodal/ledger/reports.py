@@ -29,14 +29,25 @@ from sqlalchemy import and_, case, func, select
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
-from intermodal.ledger._values import minor_to_money
+from intermodal.ledger._values import currency_problem, minor_to_money
 from intermodal.ledger.periods import Period, parse_period
 
-__all__ = ["METRICS", "ReportRow", "Throughput", "ThroughputReport", "growth", "throughput_report"]
+__all__ = [
+    "DEFAULT_CURRENCY",
+    "METRICS",
+    "ReportRow",
+    "Throughput",
+    "ThroughputReport",
+    "growth",
+    "report_currencies",
+    "throughput_report",
+]
 
 #: The measures a report gives, in order.
 METRICS: tuple[str, ...] = ("trips", "teu", "tonnes", "value")
 _COUNTED = ("departed", "arrived")
+#: The currency a report sums in unless asked otherwise, and the one it can always report (as zero).
+DEFAULT_CURRENCY = "CNY"
 
 
 @dataclass(frozen=True)
@@ -237,6 +248,31 @@ def _daily(
     return _Daily(dict(by_day), other)
 
 
+def report_currencies(ledger: Ledger) -> list[str]:
+    """The currencies a report can sum values in: :data:`DEFAULT_CURRENCY` and every one a booking uses."""
+    with ledger.reading() as connection:
+        used = set(connection.execute(select(s.bookings.c.currency).distinct()).scalars())
+    return sorted(used | {DEFAULT_CURRENCY})
+
+
+def _check_currency(ledger: Ledger, currency: str) -> None:
+    if problem := currency_problem(currency):
+        raise LedgerError(problem)
+    if currency == DEFAULT_CURRENCY:
+        return
+    known = report_currencies(ledger)
+    if currency not in known:
+        # a valid code that no booking uses would report every value as 0: say so instead
+        raise LedgerError(
+            Problem(
+                "no booking in the ledger is in this currency",
+                field="currency",
+                found=currency,
+                expected=" or ".join(known),
+            )
+        )
+
+
 def throughput_report(
     ledger: Ledger,
     period: Period | str,
@@ -259,7 +295,8 @@ def throughput_report(
     by
         Split into rows by ``line`` or by ``month``; ``None`` gives the total only.
     currency
-        The currency whose cargo values are summed.
+        The currency whose cargo values are summed: an ISO 4217 code, either :data:`DEFAULT_CURRENCY` or one
+        that a booking in the ledger uses (see :func:`report_currencies`).
 
     Returns
     -------
@@ -269,10 +306,12 @@ def throughput_report(
     Raises
     ------
     LedgerError
-        A bad period, an unknown line or an unknown ``by``.
+        A bad period, an unknown line, an unknown ``by``, or a currency that is not an ISO 4217 code or that
+        no booking uses.
     """
     if isinstance(period, str):
         period = parse_period(period)
+    _check_currency(ledger, currency)
     if by not in (None, "line", "month"):
         raise LedgerError(Problem("unknown grouping", field="by", found=str(by), expected="line or month"))
     from intermodal.ledger.lines import list_lines

@@ -68,3 +68,41 @@ def test_unknown_ids_are_404(ledger_client: tuple[TestClient, dict]) -> None:
     client, _ = ledger_client
     assert client.get("/api/ledger/departures/999").status_code == 404
     assert client.get("/api/ledger/bookings/nope").json()["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("currency", "says"),
+    [("cny", "pattern"), ("EURO", "pattern"), ("12A", "pattern"), ("EUR", "no booking in the ledger")],
+)
+def test_a_report_in_an_unknown_currency_is_422_naming_the_field(
+    ledger_client: tuple[TestClient, dict], currency: str, says: str
+) -> None:
+    client, _ = ledger_client
+    answer = client.get("/api/ledger/reports/throughput", params={"period": "2020Q1", "currency": currency})
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body = answer.json()
+    assert body["field"] == "currency" and says in body["errors"][0]["message"]
+    assert body["errors"][0]["found"] == currency
+    ok = client.get("/api/ledger/reports/throughput", params={"period": "2020Q1", "currency": "CNY"})
+    assert ok.status_code == 200 and ok.json()["currency"] == "CNY"
+
+
+def test_a_report_in_a_currency_the_bookings_use_is_200(ledger_client: tuple[TestClient, dict]) -> None:
+    client, auth = ledger_client
+    new = {"line": "shuttle-middle", "departs": "2020-01-03T09:00+08:00", "capacity_teu": 2}
+    ref = client.post("/api/ledger/departures", json=new, headers=auth).json()["ref"]
+    booking = {"idempotency_key": "u1", "departures": [ref], "shipper": "A", "teu": 1, "tonnes": 5}
+    made = client.post("/api/ledger/bookings", json={**booking, "value": 10, "currency": "USD"}, headers=auth)
+    assert made.status_code == 201, made.text
+    answer = client.get("/api/ledger/reports/throughput", params={"period": "2020Q1", "currency": "USD"})
+    assert answer.status_code == 200 and answer.json()["currency"] == "USD"
+
+
+def test_a_misconfigured_ledger_is_503_not_the_clients_fault(settings: Settings, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "ledger.sqlite3"
+    with TestClient(create_app(dataclasses.replace(settings, ledger_url=str(missing)))) as client:
+        answer = client.get("/api/ledger/lines")
+    assert answer.status_code == 503 and answer.json()["type"] == "/problems/ledger-unavailable"
+    assert str(tmp_path) not in answer.text  # the server's paths stay in its log
+    assert not missing.parent.exists()

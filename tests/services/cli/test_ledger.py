@@ -219,3 +219,19 @@ def test_a_route_option_books_from_its_json(db: str, tmp_path: Path) -> None:
         db,
         code=2,
     )
+
+
+def test_an_export_into_a_missing_folder_exits_2_and_makes_no_folder(db: str, tmp_path: Path) -> None:
+    target = tmp_path / "exports" / "bookings.csv"
+    out = " ".join(_run("ledger", "export", "bookings", str(target), "--db", db, code=2).split())
+    assert "[PATH]" in out and "folder does not exist" in out and str(target) in out
+    assert not target.parent.exists() and not Path(db).exists()
+    _run("ledger", "export", "bookings", str(tmp_path), "--db", db, code=2)  # a folder, not a file
+
+
+def test_a_ledger_command_with_a_bad_db_exits_2(tmp_path: Path) -> None:
+    for command in (["ledger", "lines"], ["ledger", "departures"], ["ledger", "cancel", "k1"]):
+        out = _run(*command, "--db", "redis://localhost/0", code=2)
+        assert "[--db]" in out and "unsupported" in out
+    _run("ledger", "lines", "--db", str(tmp_path / "nope" / "ledger.sqlite3"), code=2)
+    assert not (tmp_path / "nope").exists()

@@ -8,6 +8,7 @@ database never blocks the event loop.
 
 from __future__ import annotations
 
+import logging
 import threading
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -24,11 +25,19 @@ from intermodal.services.api.problems import ProblemDetail, field_errors, proble
 __all__ = ["install_ledger", "read_router", "write_router"]
 
 _PROBLEM = {"model": ProblemDetail}
-_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 422: _PROBLEM}
+_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 422: _PROBLEM, 503: _PROBLEM}
 read_router = APIRouter(prefix="/api/ledger", tags=["ledger"], dependencies=[Depends(require_read)])
 write_router = APIRouter(prefix="/api/ledger", tags=["ledger"], dependencies=[Depends(require_write)])
 _lock = threading.Lock()
+log = logging.getLogger("intermodal.api")
 Key = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class _Unavailable(Exception):
+    """The server's own ledger setting is wrong or its database is down: not the client's fault."""
+
+    def __init__(self, err: LedgerError) -> None:
+        self.err = err
 
 
 def _ledger(request: Request) -> lg.Ledger:
@@ -36,7 +45,10 @@ def _ledger(request: Request) -> lg.Ledger:
     state = request.app.state
     with _lock:
         if getattr(state, "ledger", None) is None:
-            state.ledger = lg.open_ledger(state.settings.ledger_url)
+            try:
+                state.ledger = lg.open_ledger(state.settings.ledger_url, field=lg.ENV_URL)
+            except LedgerError as error:
+                raise _Unavailable(error) from None
         opened: lg.Ledger = state.ledger
     return opened
 
@@ -280,7 +292,13 @@ def get_throughput(
     ],
     by: Annotated[Literal["line", "month"] | None, Query()] = None,
     line: Annotated[str | None, Query(max_length=120)] = None,
-    currency: Annotated[str, Query(min_length=3, max_length=3)] = "CNY",
+    currency: Annotated[
+        str,
+        Query(
+            pattern=r"^[A-Z]{3}$",
+            description="An ISO 4217 code: CNY, or one that the ledger's bookings use.",
+        ),
+    ] = "CNY",
 ) -> dict[str, Any]:
     """Trips, TEU, tonnes and value in a period, with growth on the period before and on the year before."""
     return lg.throughput_report(_ledger(request), period, line=line, by=by, currency=currency).to_dict()
@@ -292,6 +310,18 @@ async def _on_missing(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 404, kind="not-found", detail=errors[0].message, errors=errors)
 
 
+async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, _Unavailable)
+    # the server's paths and database address are for its operator's log, not for every client
+    log.error("the ledger cannot be opened: %s", exc.err)
+    return problem_response(
+        request,
+        503,
+        kind="ledger-unavailable",
+        detail="the ledger database is not available; the server log says why",
+    )
+
+
 async def _on_capacity(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CapacityError)
     errors = field_errors(exc.problems)
@@ -301,8 +331,9 @@ async def _on_capacity(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_ledger(app: Any) -> None:
-    """Add the ledger endpoints and the 409 answer to an overbooking."""
+    """Add the ledger endpoints, the 409 answer to an overbooking and the 503 of a misconfigured ledger."""
     app.add_exception_handler(CapacityError, _on_capacity)
     app.add_exception_handler(_Missing, _on_missing)
+    app.add_exception_handler(_Unavailable, _on_unavailable)
     app.include_router(read_router)
     app.include_router(write_router)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from intermodal.services.cli._output import BAD_INPUT, choice, console, fail, print_json, user_errors
-from intermodal.services.cli.report import DbOption, scenario_lines
+from intermodal.services.cli.report import DbOption, open_db, output_path, scenario_lines
 
 ledger_app = typer.Typer(
     help="The operations ledger: departures, bookings, container events; CSV in and out.",
@@ -43,11 +43,11 @@ def init(
     scenario: Annotated[str, typer.Option(help="Scenario whose services become ledger lines.")] = "chongqing",
 ) -> None:
     """Create or migrate the ledger, and load (or refresh) its lines from a scenario's services."""
-    from intermodal.ledger import open_ledger, upsert_lines
+    from intermodal.ledger import upsert_lines
 
     with user_errors():
         lines = scenario_lines(scenario)
-        with open_ledger(db) as ledger:
+        with open_db(db) as ledger:
             count = upsert_lines(ledger, lines)
             url = ledger.url
     console.print(f"ledger ready at {url}: {count} lines from scenario {scenario}", highlight=False)
@@ -56,9 +56,9 @@ def init(
 @ledger_app.command("lines")
 def lines_(db: DbOption = None, format: FormatOption = "table") -> None:
     """The lines (scheduled services) the ledger knows."""
-    from intermodal.ledger import list_lines, open_ledger
+    from intermodal.ledger import list_lines
 
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         items = list_lines(ledger)
     _show(
         items, ["id", "commercial_line", "name_en", "name_zh", "capacity_teu", "capacity_kg", "zone"], format
@@ -77,9 +77,9 @@ def add_departure(
     format: FormatOption = "table",
 ) -> None:
     """Schedule a departure of a line."""
-    from intermodal.ledger import create_departure, open_ledger
+    from intermodal.ledger import create_departure
 
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         made = create_departure(
             ledger,
             line,
@@ -99,9 +99,9 @@ def set_status(
     db: DbOption = None,
 ) -> None:
     """Move a departure on: scheduled → departed → arrived, or scheduled → cancelled."""
-    from intermodal.ledger import open_ledger, set_departure_status
+    from intermodal.ledger import set_departure_status
 
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         moved = set_departure_status(ledger, departure, status)  # type: ignore[arg-type]
     console.print(f"{moved.ref}: {moved.status}", highlight=False)
 
@@ -118,14 +118,14 @@ def departures(
     """Departures in time order, times in each line's own zone."""
     import datetime as dt
 
-    from intermodal.ledger import list_departures, open_ledger
+    from intermodal.ledger import list_departures
 
     try:
         first = dt.date.fromisoformat(start) if start else None
         last = dt.date.fromisoformat(end) if end else None
     except ValueError as error:
         fail([f"[--start/--end]: {error}"], BAD_INPUT)
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         items = list_departures(ledger, line_id=line, start=first, end=last, limit=limit)
     _show(items, ["id", "ref", "vehicle", "capacity_teu", "booked_teu", "booked_kg", "status"], format)
 
@@ -153,7 +153,7 @@ def book_(
     format: FormatOption = "table",
 ) -> None:
     """Book a shipment on departures (or on a route option's scheduled legs): every leg or none."""
-    from intermodal.ledger import book, book_itinerary, open_ledger
+    from intermodal.ledger import book, book_itinerary
 
     if bool(departure) == bool(itinerary):
         fail(["give either --departure (one per leg) or --itinerary"], BAD_INPUT)
@@ -168,7 +168,7 @@ def book_(
         "customs_status": customs,
         "equipment_ref": equipment,
     }
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         if itinerary is not None:
             made = book_itinerary(ledger, _read_option(itinerary, option), **common)
         else:
@@ -203,9 +203,9 @@ def cancel(
     db: DbOption = None,
 ) -> None:
     """Cancel a booking and release its capacity (once, however often it is retried)."""
-    from intermodal.ledger import cancel_booking, open_ledger
+    from intermodal.ledger import cancel_booking
 
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         made, released = cancel_booking(ledger, booking)
     state = "cancelled; capacity released" if released else "was already cancelled; nothing released"
     console.print(f"booking {made.id} ({made.idempotency_key}) {state}", highlight=False)
@@ -222,9 +222,9 @@ def bookings(
     format: FormatOption = "table",
 ) -> None:
     """Bookings by id."""
-    from intermodal.ledger import list_bookings, open_ledger
+    from intermodal.ledger import list_bookings
 
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         items = list_bookings(ledger, departure=departure, status=status, limit=limit)
     _show(items, ["id", "idempotency_key", "shipper", "teu", "tonnes", "value", "currency", "status"], format)
 
@@ -245,9 +245,9 @@ def event(
     format: FormatOption = "table",
 ) -> None:
     """Record a container or shipment event (DCSA Track & Trace codes)."""
-    from intermodal.ledger import open_ledger, record_event
+    from intermodal.ledger import record_event
 
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         made = record_event(
             ledger,
             kind,
@@ -270,9 +270,9 @@ def events(
     format: FormatOption = "table",
 ) -> None:
     """Events in time order, each in its place's zone."""
-    from intermodal.ledger import list_events, open_ledger
+    from intermodal.ledger import list_events
 
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         items = list_events(ledger, equipment_ref=equipment, limit=limit)
     _show(items, ["id", "kind", "eventTypeCode", "eventDateTime", "location", "equipmentReference"], format)
 
@@ -284,10 +284,12 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write a table to CSV."""
-    from intermodal.ledger import export_csv, open_ledger
+    from intermodal.ledger import export_csv
 
-    with user_errors(), open_ledger(db) as ledger:
-        count = export_csv(ledger, table, path)  # type: ignore[arg-type]
+    with user_errors():
+        output_path(path, "PATH")
+        with open_db(db) as ledger:
+            count = export_csv(ledger, table, path)  # type: ignore[arg-type]
     console.print(f"{count} {table} written to {path}", highlight=False)
 
 
@@ -301,8 +303,8 @@ def import_(
     db: DbOption = None,
 ) -> None:
     """Add a CSV file's rows to a table: all of them, or (if any row is wrong) none."""
-    from intermodal.ledger import import_csv, open_ledger
+    from intermodal.ledger import import_csv
 
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         count = import_csv(ledger, table, path, history=history)  # type: ignore[arg-type]
     console.print(f"{count} {table} imported from {path}", highlight=False)

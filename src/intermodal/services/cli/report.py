@@ -3,21 +3,60 @@
 from __future__ import annotations
 
 import csv
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 from rich.table import Table
 
+from intermodal.exceptions import InputError
 from intermodal.services.cli._output import choice, console, err_console, print_json, user_errors
 
 if TYPE_CHECKING:
-    from intermodal.ledger import Line, Throughput, ThroughputReport
+    from intermodal.ledger import Ledger, Line, Throughput, ThroughputReport
+
+#: the ledger's environment variable (intermodal.ledger.ENV_URL, not imported here to keep startup fast)
+ENV_URL = "INTERMODAL_LEDGER_URL"
 
 DB_HELP = (
-    "Ledger database: a postgresql:// or sqlite:/// URL, or a SQLite file. Default: the user's data dir."
+    "Ledger database: a postgresql:// or sqlite:/// URL, or a SQLite file in an existing folder. "
+    "Default: the user's data dir."
 )
-DbOption = Annotated[str | None, typer.Option("--db", envvar="INTERMODAL_LEDGER_URL", help=DB_HELP)]
+DbOption = Annotated[str | None, typer.Option("--db", envvar=ENV_URL, help=DB_HELP)]
+
+
+def db_field(db: str | None) -> str:
+    """How the user gave the ledger database: ``--db``, or the environment variable behind it."""
+    # typer fills --db from the variable when the option is not given; the same text means that source
+    return ENV_URL if db is not None and db == os.environ.get(ENV_URL) else "--db"
+
+
+def open_db(db: str | None) -> Ledger:
+    """The ledger named by ``--db`` (or its environment variable); a bad value is an error naming it."""
+    from intermodal.ledger import open_ledger
+
+    return open_ledger(db, field=db_field(db))
+
+
+def output_path(path: str | os.PathLike[str], option: str) -> None:
+    """Check, before any work, that a file can go at ``path``: its folder must exist (it is never made)."""
+    from intermodal.ledger._files import output_file
+
+    output_file(path, field=option)
+
+
+@contextmanager
+def named_as(names: dict[str, str]) -> Iterator[None]:
+    """Name the library's fields (``currency``) as the command's options (``--currency``) in its errors."""
+    try:
+        yield
+    except InputError as error:
+        error.problems = [replace(p, field=names[p.field]) if p.field in names else p for p in error.problems]
+        raise
 
 
 def register(app: typer.Typer) -> None:
@@ -93,7 +132,9 @@ def report(
     by: Annotated[str | None, typer.Option(help="Rows by line | month; default: the total only.")] = None,
     format: Annotated[str, typer.Option("--format", help="table | json | csv.")] = "table",
     chart: Annotated[str | None, typer.Option(help="Also draw the report to this .png or .svg file.")] = None,
-    currency: Annotated[str, typer.Option(help="The currency whose cargo values are summed.")] = "CNY",
+    currency: Annotated[
+        str, typer.Option(help="Sum values in this ISO 4217 code: CNY or one the ledger's bookings use.")
+    ] = "CNY",
     db: DbOption = None,
 ) -> None:
     """Trips, TEU, tonnes, cargo value and load factor for a period, with year-over-year and
@@ -101,15 +142,19 @@ def report(
     choice(format, ["table", "json", "csv"], "--format")
     if by is not None:
         choice(by, ["line", "month"], "--by")
-    from intermodal.ledger import open_ledger, plot_report, throughput_report
+    from intermodal.ledger import plot_report, throughput_report
 
-    with user_errors(), open_ledger(db) as ledger:
-        grouping = cast(Literal["line", "month"] | None, by)
-        result = throughput_report(ledger, period, line=line, by=grouping, currency=currency)
-        url = ledger.url
+    options = {"period": "--period", "line": "--line", "currency": "--currency", "chart": "--chart"}
+    with user_errors(), named_as(options):
         if chart:
-            written = plot_report(result, chart)
-            err_console.print(f"chart written to {written}", highlight=False)
+            output_path(chart, "--chart")
+        with open_db(db) as ledger:
+            grouping = cast(Literal["line", "month"] | None, by)
+            result = throughput_report(ledger, period, line=line, by=grouping, currency=currency)
+            url = ledger.url
+            if chart:
+                written = plot_report(result, chart)
+                err_console.print(f"chart written to {written}", highlight=False)
     if format == "json":
         print_json(result.to_dict())
     elif format == "csv":
@@ -134,7 +179,7 @@ def demo_data(
     so that `intermodal report --period 2020Q1` gives the published figures (403 trips, 806 TEU, about
     6,900 t and 167 million CNY; about +118 % / +286 % / +91 % year on year). See docs/ledger.md."""
     from intermodal.exceptions import IntermodalError
-    from intermodal.ledger import CHONGQING_SHUTTLE_LINES, load_demo, open_ledger
+    from intermodal.ledger import CHONGQING_SHUTTLE_LINES, load_demo
 
     try:
         lines = scenario_lines(scenario, shuttle_only=True)
@@ -143,7 +188,7 @@ def demo_data(
             f"[yellow]note:[/] scenario {scenario!r} not loaded ({error}); using built-in lines"
         )
         lines = list(CHONGQING_SHUTTLE_LINES)
-    with user_errors(), open_ledger(db) as ledger:
+    with user_errors(), open_db(db) as ledger:
         summary = load_demo(ledger, lines, seed=seed, with_events=events, reset=reset)
         url = ledger.url
     console.print(
