@@ -117,6 +117,9 @@ class Hub(_Open):
     co2e_kg_wtw: float
     co2e_kg_ttw: float
     co2e_kg_wtt: float
+    #: for handling: the modes the cargo arrived and leaves by, which set its time and cost
+    from_mode: str | None = None
+    to_mode: str | None = None
 
 
 class Total(_Open):

@@ -76,7 +76,8 @@ def print_option(o: dict[str, Any], *, explain: bool = False) -> None:
             where = f"{e['from']} → {e['to']}"
             row = [what, where, _t(e["depart"]), _t(e["arrive"]), f"{e['distance_km']:,.0f}"]
         else:
-            row = [kind, e["terminal"], _t(e["start"]), _t(e["end"]), ""]
+            what = f"{kind} {e['from_mode']}→{e['to_mode']}" if e.get("from_mode") else kind
+            row = [what, e["terminal"], _t(e["start"]), _t(e["end"]), ""]
         row += [f"{e['cost']:,.0f}", f"{e['co2e_kg_wtw']:,.2f}", f"{e['co2e_kg_ttw']:,.2f}"]
         if explain:
             d = e["emission_detail"]

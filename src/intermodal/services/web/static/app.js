@@ -614,7 +614,7 @@
         const hub = item.hub;
         list.append(
           el("li", { class: "hub " + hub.kind },
-            el("div", { class: "what", text: `${t("timeline." + hub.kind)} · ${nameOf(hub.name)}` }),
+            el("div", { class: "what", text: `${t("timeline." + hub.kind)}${hub.from_mode ? ` (${modeName(hub.from_mode)} → ${modeName(hub.to_mode)})` : ""} · ${nameOf(hub.name)}` }),
             el("div", { class: "muted", text: `${when(hub.start)} – ${when(hub.end)} · ${duration(hub.duration_h)} · ${money(hub.cost, hub.currency)}` }))
         );
       }
