@@ -145,6 +145,7 @@ def test_supported_urls_and_plain_paths_resolve(tmp_path: Path) -> None:
     assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert resolve_url("sqlite://") == "sqlite://"
     assert resolve_url("sqlite:///:memory:") == "sqlite:///:memory:"
+    assert resolve_url("SQLite:///:memory:") == "sqlite:///:memory:"
     assert resolve_url(f"sqlite:///{tmp_path}/a.db") == f"sqlite:///{tmp_path}/a.db"
     # a plain name is a SQLite file in the current folder; a drive-letter-like "C:" is not a scheme
     assert resolve_url("ledger.sqlite3").endswith("/ledger.sqlite3")

@@ -126,20 +126,20 @@ def resolve_url(db: str | os.PathLike[str] | None = None, *, field: str = "db") 
     driver = _SCHEMES.get(scheme.lower())
     if driver is None:
         raise _bad("unsupported ledger database URL", field, f"{scheme}://...")
+    url = f"{driver}://{value.split('://', 1)[1]}"  # the scheme in the form SQLAlchemy knows
     try:
-        parsed = make_url(f"{driver}://{value.split('://', 1)[1]}")
+        parsed = make_url(url)
     except ArgumentError:
         raise _bad("not a valid database URL", field, f"{scheme}://...") from None
     if driver.startswith("sqlite"):
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             _sqlite_file(Path(database), field, value)
-        return value
-    if not parsed.database:
+    elif not parsed.database:
         raise _bad(
             "PostgreSQL URL names no database", field, parsed.render_as_string(), "postgresql://user@host/db"
         )
-    return f"{driver}://{value.split('://', 1)[1]}"
+    return url
 
 
 def _configure_sqlite(engine: Engine) -> None:
