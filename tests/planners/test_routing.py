@@ -316,3 +316,25 @@ def test_walks_chain_between_stops(tmp_path: Path) -> None:
     # handling only where a train is left or boarded without a walk: none here
     assert not [h for h in best.hubs if h.kind == "handling"]
     assert_consistent(best)
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "cargo", "range_days"),
+    [
+        ("nanpeng", "bangkok", "reefer", None),
+        ("nanpeng", "singapore", "general", None),
+        ("tuanjiecun", "duisburg", "general", None),
+        ("foeryan", "shanghai", "dg:3", None),
+        ("nanpeng", "hanoi", "general", 3.0),
+    ],
+)
+def test_the_compiled_engine_gives_the_reference_options(
+    chongqing: im.Bundle, origin: str, destination: str, cargo: str, range_days: float | None
+) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo=cargo, ready=READY)
+    fast, plain = (
+        im.find_routes(chongqing, origin, destination, s, range_days=range_days, engine=engine, limit=50)
+        for engine in ("compiled", "reference")
+    )
+    assert fast.to_dict() == plain.to_dict()
+    assert fast.options

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ from intermodal.accounting import (
     service_cost,
     transport_intensity,
 )
+from intermodal.engines.freight import FreightSearch
 from intermodal.engines.reference import ROAD, Drive, Journey, Move, SearchGraph, ServiceRules, pareto_search
 from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
 from intermodal.model import (
@@ -117,6 +119,7 @@ def find_routes(
     max_labels: int = 200_000,
     carbon_price: float | None = None,
     range_days: float | None = None,
+    engine: str = "compiled",
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -143,6 +146,9 @@ def find_routes(
         A range ("profile") query: every option worth taking for cargo ready at any time in the next
         ``range_days`` days. Each option then says ``ready_by``, the latest time the cargo may be ready for
         it; an option is dropped when another is ready later and arrives no later, for no more cost and CO2e.
+    engine
+        ``"compiled"`` (the numba search, :mod:`intermodal.engines.freight`) or ``"reference"`` (the plain
+        Python search it is tested against, :mod:`intermodal.engines.reference`). Both give the same options.
 
     Raises
     ------
@@ -162,7 +168,9 @@ def find_routes(
                 "must be 0 or more", field="carbon_price", found=str(carbon_price), expected="a price per t"
             )
         )
-    net = _Network(bundle, shipment, o, d, carbon_price=carbon_price or 0.0)
+    if engine not in ("compiled", "reference"):
+        raise ValueError(f"engine must be 'compiled' or 'reference', not {engine!r}")
+    net = _Network(bundle, shipment, o, d, carbon_price=carbon_price or 0.0, engine=engine)
     shipment = net.shipment
     ready_s = int(shipment.ready.timestamp())
     due_s = int(shipment.due.timestamp()) if shipment.due else None
@@ -307,8 +315,10 @@ class _Network:
         destination: Place,
         *,
         carbon_price: float = 0.0,
+        engine: str = "compiled",
     ) -> None:
         self.bundle = bundle
+        self.engine = engine
         self.carbon_price = carbon_price
         # what one kg of CO2e costs in the search: the carbon price is per tonne
         self.carbon_per_kg = carbon_price / 1000.0
@@ -521,6 +531,8 @@ class _Network:
                 link_by.setdefault((link.to_id, link.from_id, link.mode), (link, True))
         rules: list[ServiceRules] = []
         self.hops = []
+        # many services share hops (a passenger feed has thousands): their emissions are computed once
+        emissions: dict[tuple[str, Mode, str], ElementEmissions] = {}
         for svc in tt.services:
             usable = s.teu <= svc.capacity_teu and (not self.reefer or svc.reefer)
             if self.dg is not None:
@@ -533,10 +545,12 @@ class _Network:
                 a_id, b_id = svc.stops[j].terminal_id, svc.stops[j + 1].terminal_id
                 link, backwards = link_by[(a_id, b_id, svc.mode)]
                 a, b = self.index[a_id], self.index[b_id]
-                em = _element(
-                    intensity,
-                    leg_emissions(intensity, distance_km=link.distance_km, teu=s.teu, tonnes=s.tonnes),
-                )
+                em = emissions.get((svc.emission_factor, svc.mode, link.id))
+                if em is None:
+                    em = emissions[svc.emission_factor, svc.mode, link.id] = _element(
+                        intensity,
+                        leg_emissions(intensity, distance_km=link.distance_km, teu=s.teu, tonnes=s.tonnes),
+                    )
                 clears = tuple(c for c in (self._clear(a, b, a), self._clear(a, b, b)) if c is not None)
                 for c in clears:
                     if c.terminal == a:
@@ -568,7 +582,7 @@ class _Network:
                 )
             )
         self.timetable = tt
-        self.graph = SearchGraph(
+        self.graph = graph = SearchGraph(
             n=len(self.ids),
             drives=self.drives,
             handle_ok=self.handle_ok,
@@ -589,6 +603,8 @@ class _Network:
                 *([None] * (len(self.ids) - len(self.bundle.terminals))),
             ],
         )
+        # flattened once: a range query searches the same graph many times
+        self.compiled = FreightSearch(graph) if self.engine == "compiled" else None
 
     # journeys back to itineraries
 
@@ -602,8 +618,8 @@ class _Network:
         destination that does; at a terminal without road (a stop of a passenger feed) it starts in the yard
         and ends aboard or on foot.
         """
-        return pareto_search(
-            self.graph,
+        search = self.compiled.search if self.compiled is not None else partial(pareto_search, self.graph)
+        return search(
             self.origin,
             self.destination,
             ready_s,
