@@ -20,6 +20,8 @@ hand-made cases and on the Chongqing scenario's own graph; benchmarks/freight_se
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from intermodal.engines import _freight_kernels as k
@@ -315,7 +317,10 @@ class FreightSearch:
                 f"the search made {max_labels:,} labels without finishing; give a due time or a shorter range"
             )
         # the reference's last step: a stable sort of the arrivals by criteria, then the Pareto filter
-        found = [(int(li[i, k.T]), float(lf[i, 0]), float(lf[i, 1]), int(i)) for i in done[:n_done]]
+        ids = done[:n_done]
+        found = list(
+            zip(li[ids, k.T].tolist(), lf[ids, 0].tolist(), lf[ids, 1].tolist(), ids.tolist(), strict=True)
+        )
         found.sort(key=lambda f: f[:3])
         front: list[tuple[int, float, float, int]] = []
         for f in found:
@@ -330,21 +335,21 @@ def _dominates(a: tuple[int, float, float, int], b: tuple[int, float, float, int
 
 def _moves(li: np.ndarray, label: int) -> tuple[Move, ...]:
     """The moves from the origin to ``label``: each starts at its parent label's time and ends at its own."""
-    out: list[Move] = []
-    i = label
-    while (parent := int(li[i, k.PARENT])) >= 0:
-        row = li[i]
-        out.append(
-            Move(
-                _KINDS[int(row[k.KIND])],
-                int(row[k.TERMINAL]),
-                int(li[parent, k.T]),
-                int(row[k.T]),
-                ref=int(row[k.REF]),
-                stop=int(row[k.STOP]),
-                from_mode=int(row[k.FROM]),
-                to_mode=int(row[k.TO]),
-            )
+    chain = [label]
+    while (parent := int(li[chain[-1], k.PARENT])) >= 0:
+        chain.append(parent)
+    # one conversion of the rows to Python ints: indexing numpy scalars one by one costs more than the rest
+    rows = li[chain[::-1]].tolist()
+    return tuple(
+        Move(
+            _KINDS[row[k.KIND]],
+            row[k.TERMINAL],
+            before[k.T],
+            row[k.T],
+            ref=row[k.REF],
+            stop=row[k.STOP],
+            from_mode=row[k.FROM],
+            to_mode=row[k.TO],
         )
-        i = parent
-    return tuple(reversed(out))
+        for before, row in itertools.pairwise(rows)
+    )
