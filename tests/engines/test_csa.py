@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -46,13 +47,22 @@ def _terminal(i: int, change_s: int) -> Terminal:
 
 
 def _service(
-    sid: str, stops: list[int], hops: list[int], dwells: list[int], departs: list[int], cutoff_s: int = 0
+    sid: str,
+    stops: list[int],
+    hops: list[int],
+    dwells: list[int],
+    departs: list[int],
+    cutoff_s: int = 0,
+    pickup: list[bool] | None = None,
+    dropoff: list[bool] | None = None,
 ) -> Service:
     out, t = [], 0
     for k, s in enumerate(stops):
         arrive = t
         t += dwells[k] if 0 < k < len(stops) - 1 else 0
-        out.append(ServiceStop(f"s{s}", arrive / 3600, t / 3600))
+        up = True if pickup is None else pickup[k]
+        down = True if dropoff is None else dropoff[k]
+        out.append(ServiceStop(f"s{s}", arrive / 3600, t / 3600, pickup=up, dropoff=down))
         if k < len(hops):
             t += hops[k]
     return Service(
@@ -101,7 +111,8 @@ def make_connections(
 
 
 @st.composite
-def timetables(draw: st.DrawFn) -> Connections:
+def timetables(draw: st.DrawFn, rules: bool = False) -> Connections:
+    """Random timetables; with ``rules``, random pickup/drop-off flags and walks that chain."""
     n = draw(st.integers(3, 8))
     services = []
     for i in range(draw(st.integers(1, 6))):
@@ -117,13 +128,22 @@ def timetables(draw: st.DrawFn) -> Connections:
         dwells = draw(st.lists(st.sampled_from([0, 0, 30, 60]), min_size=len(stops), max_size=len(stops)))
         departs = draw(st.lists(st.integers(0, 48).map(lambda m: m * 300), min_size=1, max_size=6))
         cutoff = draw(st.sampled_from([0, 0, 0, 60, 300]))
-        services.append(_service(f"r{i}", stops, hops, dwells, departs, cutoff))
+        up = down = None
+        if rules:
+            # mostly allowed, so that journeys still exist
+            flags = st.lists(st.sampled_from([True, True, False]), min_size=len(stops), max_size=len(stops))
+            up, down = draw(flags), draw(flags)
+        services.append(_service(f"r{i}", stops, hops, dwells, departs, cutoff, up, down))
     pairs = draw(
         st.lists(
             st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.sampled_from([30, 60, 240])),
-            max_size=4,
+            max_size=8 if rules else 4,
         )
     )
+    if rules:
+        # a chain of walks through distinct stops, so that walks must be chained to reach its end
+        chain = draw(st.permutations(range(n)))[: draw(st.integers(3, n))]
+        pairs += [(a, b, draw(st.sampled_from([30, 60, 240]))) for a, b in itertools.pairwise(chain)]
     walks = [_walk(a, b, s) for a, b, s in {(a, b, s) for a, b, s in pairs if a != b}]
     walks = list({(w.from_id, w.to_id): w for w in walks}.values())
     change = draw(st.lists(st.sampled_from([0, 0, 60, 180]), min_size=n, max_size=n))
@@ -140,11 +160,14 @@ def check_journey(c: Connections, legs: list[Leg], origin: int, t0: int, target:
             assert leg.depart_s >= now
             lo, hi = c.foot_start[here], c.foot_start[here + 1]
             assert leg.to_stop in c.foot_to[lo:hi].tolist()
+            walk = int(c.foot_s[lo:hi][c.foot_to[lo:hi] == leg.to_stop][0])
+            assert leg.arrive_s == leg.depart_s + walk
             after_trip = False
         else:
             need = now + (int(c.change_s[here]) if after_trip else 0)
             assert leg.depart_s - int(c.cutoff_s[leg.board_conn]) >= need
             b, a = leg.board_conn, leg.alight_conn
+            assert c.pickup[b] and c.dropoff[a]  # boarded where it picks up, left where it sets down
             assert c.trip[b] == c.trip[a] == leg.trip and c.seq[b] <= c.seq[a]
             assert c.dep_s[b] == leg.depart_s and c.arr_s[a] == leg.arrive_s
             after_trip = True
@@ -262,3 +285,75 @@ def test_a_cut_off_closes_the_gate_before_departure() -> None:
     assert pareto_transfers(c, 0, T0, target=2).front(2) == [(2, T0 + 4200)]
     graph = build_time_expanded(c)
     assert earliest_arrival_te(graph, c, 0, T0)[2] == T0 + 4200
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timetables(rules=True), st.data())
+def test_pickup_drop_off_and_chained_walks_equal_the_oracle(c: Connections, data: st.DataObject) -> None:
+    """Earliest arrival and the Pareto set with stop rules and chained walks, against the oracle.
+
+    The oracle chains the footpaths as given (``raw_foot_*``); the scans read their closure.
+    """
+    max_trips = 4
+    graph = build_time_expanded(c)
+    layered = build_time_expanded(c, layers=max_trips + 1)
+    for _ in range(4):
+        origin = data.draw(st.integers(0, c.n_stops - 1))
+        t0 = T0 + data.draw(st.integers(0, 5 * 3600))
+        ref = earliest_arrival_te(graph, c, origin, t0)
+        got = earliest_arrival(c, origin, t0)
+        assert np.array_equal(np.minimum(got.arrival_s, INF), np.minimum(ref, INF))
+        for target in range(c.n_stops):
+            one = earliest_arrival(c, origin, t0, target=target)
+            assert one.arrival_s[target] == ref[target]
+            if target != origin and ref[target] < INF:
+                check_journey(c, journey(c, one, target), origin, t0, target, int(ref[target]))
+            want = pareto_transfers_te(layered, c, origin, t0, target)
+            front = pareto_transfers(c, origin, t0, target=target, max_trips=max_trips)
+            assert front.front(target) == want
+            for trips, arrival in want:
+                legs = pareto_journey(c, front, target, trips)
+                assert sum(leg.kind == "trip" for leg in legs) == trips
+                if legs:
+                    check_journey(c, legs, origin, t0, target, arrival)
+
+
+def test_walks_chain_into_one_footpath() -> None:
+    # r0 reaches s1 at 00:10; walks s1 -> s2 -> s3 (2 + 2 min) catch r1 at s3 at 00:15
+    r0 = _service("r0", [0, 1], [600], [0, 0], [0])
+    r1 = _service("r1", [3, 4], [300], [0, 0], [900])
+    c = make_connections(5, [r0, r1], [_walk(1, 2, 120), _walk(2, 3, 120)], [0, 0, 0, 0, 0])
+    closed = {(a, int(c.foot_to[f]), int(c.foot_s[f])) for a in range(5)
+              for f in range(int(c.foot_start[a]), int(c.foot_start[a + 1]))}  # fmt: skip
+    assert closed == {(1, 2, 120), (2, 3, 120), (1, 3, 240)}
+    assert c.raw_foot_to.tolist() == [2, 3]  # the footpaths as given stay beside the closure
+    res = earliest_arrival(c, 0, T0, target=4)
+    assert res.arrival_s[4] == T0 + 1200
+    legs = journey(c, res, 4)
+    assert [(leg.kind, leg.from_stop, leg.to_stop) for leg in legs] == [
+        ("trip", 0, 1),
+        ("walk", 1, 3),
+        ("trip", 3, 4),
+    ]
+    assert legs[1].arrive_s == T0 + 840
+    assert earliest_arrival(c, 1, T0).arrival_s[3] == T0 + 240  # from the origin too
+    assert pareto_transfers(c, 0, T0, target=4).front(4) == [(2, T0 + 1200)]
+    assert earliest_arrival_te(build_time_expanded(c), c, 0, T0)[4] == T0 + 1200
+
+
+def test_a_trip_boards_only_where_it_picks_up_and_leaves_only_where_it_sets_down() -> None:
+    # r0 runs s0 -> s1 -> s2 but picks up nothing at s1 and sets nothing down there
+    r0 = _service("r0", [0, 1, 2], [600, 600], [0, 0, 0], [0], pickup=[True, False, True],
+                  dropoff=[True, False, True])  # fmt: skip
+    late = _service("late", [1, 2], [600], [0, 0], [3600])
+    c = make_connections(3, [r0, late], [], [0, 0, 0])
+    assert c.pickup.tolist() == [True, False, True] and c.dropoff.tolist() == [False, True, True]
+    from_s0 = earliest_arrival(c, 0, T0)
+    assert from_s0.arrival_s[1] == INF  # ridden through, not reached
+    assert from_s0.arrival_s[2] == T0 + 1200  # riding through s1 is allowed
+    # at s1 at 00:00 the 00:10 departure of r0 cannot be boarded: the next trip is the 01:00 one
+    assert earliest_arrival(c, 1, T0, target=2).arrival_s[2] == T0 + 4200
+    assert pareto_transfers(c, 1, T0, target=2).front(2) == [(1, T0 + 4200)]
+    graph = build_time_expanded(c)
+    assert earliest_arrival_te(graph, c, 1, T0)[2] == T0 + 4200
+    assert earliest_arrival_te(graph, c, 0, T0)[1] == INF

@@ -11,7 +11,10 @@ Labels per stop, in UTC seconds:
 boarded, which is all a journey needs to be rebuilt.
 
 A connection can be used when its trip is already boarded or when ``ready`` at its stop is no later than its
-departure minus its cut-off (``cutoff_s``, the gate-in time of freight services). Blocks of connections that
+departure minus its cut-off (``cutoff_s``, the gate-in time of freight services) and its stop picks up
+(``pickup``). Its arrival sets a stop's labels only where the stop sets down (``dropoff``); riding through
+a stop that does not is always allowed. Footpaths are closed (one footpath covers a chain of walks), so no
+footpath needs to follow another. Blocks of connections that
 leave in the same second and hold a zero-duration hop are scanned until nothing changes, since such a hop can
 feed a connection of the same second.
 """
@@ -33,6 +36,8 @@ def earliest_arrival_kernel(
     trip: np.ndarray,
     seq: np.ndarray,
     cutoff_s: np.ndarray,
+    pickup: np.ndarray,
+    dropoff: np.ndarray,
     change_s: np.ndarray,
     foot_start: np.ndarray,
     foot_to: np.ndarray,
@@ -83,10 +88,12 @@ def earliest_arrival_kernel(
                 b = board[t]
                 # on board only from the boarding stop on: a re-scanned block may reach an earlier hop
                 if b < 0 or seq[c] < seq[b]:
-                    if ready[dep_stop[c]] + cutoff_s[c] > dep:
+                    if not pickup[c] or ready[dep_stop[c]] + cutoff_s[c] > dep:
                         continue
                     board[t] = c
                     changed = True
+                if not dropoff[c]:
+                    continue  # the trip rides through: nothing arrives here
                 v = arr_stop[c]
                 a = arr_s[c]
                 if a < alight[v]:
@@ -119,6 +126,8 @@ def pareto_transfers_kernel(
     trip: np.ndarray,
     seq: np.ndarray,
     cutoff_s: np.ndarray,
+    pickup: np.ndarray,
+    dropoff: np.ndarray,
     change_s: np.ndarray,
     foot_start: np.ndarray,
     foot_to: np.ndarray,
@@ -185,7 +194,7 @@ def pareto_transfers_kernel(
                 t = trip[c]
                 s = dep_stop[c]
                 gate = dep - cutoff_s[c]
-                if min_ready[s] <= gate:
+                if pickup[c] and min_ready[s] <= gate:
                     for kb in range(max_trips):
                         if ready[s, kb] <= gate:
                             b = board[t, kb + 1]
@@ -204,7 +213,7 @@ def pareto_transfers_kernel(
                     if b >= 0 and seq[b] <= seq[c]:
                         k = j
                         break
-                if k > max_trips:
+                if k > max_trips or not dropoff[c]:
                     continue
                 v = arr_stop[c]
                 a = arr_s[c]

@@ -87,6 +87,8 @@ def pareto_transfers(
         c.trip,
         c.seq,
         c.cutoff_s,
+        c.pickup,
+        c.dropoff,
         np.maximum(c.change_s, min_change_s) if min_change_s > 0 else c.change_s,
         c.foot_start,
         c.foot_to,

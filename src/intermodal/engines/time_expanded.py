@@ -7,13 +7,18 @@ time order. Edges::
     D_c -> A_c              riding the hop
     A_c -> D_next(c)        staying on the trip
     W(s, t) -> W(s, t')     waiting at the stop until its next departure time
-    W(s, dep_c - cutoff_c) -> D_c   boarding
-    A_c -> W(v, >= arr_c + change(v))    alighting, then changing trips
-    A_c -> W(u, >= arr_c + walk(v, u))   alighting, then walking to another stop
+    W(s, dep_c - cutoff_c) -> D_c   boarding, only where the stop picks up (``pickup``)
+    A_c -> W(v, >= arr_c + change(v))    alighting, then changing trips, only where v sets down (``dropoff``)
+    A_c -> W(u, >= arr_c + walk(v, u))   alighting, then walking to another stop, likewise
 
 Edge weights are the time between the events, so a node is reached at exactly its own time; a stop's
-earliest arrival is the earliest reached arrival event there (or footpath end). For the Pareto set over
-arrival time and trips, the graph is copied in layers and boarding climbs one layer.
+earliest arrival is the earliest reached arrival event where the trip may set down (or footpath end). For
+the Pareto set over arrival time and trips, the graph is copied in layers and boarding climbs one layer.
+
+Walks chain: ``walk(v, u)`` is the shortest chain of the footpaths as given (``raw_foot_*``), found here by
+scipy's Dijkstra over those footpaths alone. The oracle does not read the closed footpaths (``foot_*``) that
+the scans use, so the tests check the closure too. A walk needs its exact end time, since that decides the
+first departure it catches, and so each chained walk becomes one edge; a walk back to its own start is none.
 
 This module is deliberately simple; the fast engines are checked against it.
 """
@@ -28,7 +33,13 @@ from scipy.sparse.csgraph import dijkstra
 
 from intermodal.network.connections import Connections
 
-__all__ = ["TimeExpandedGraph", "build_time_expanded", "earliest_arrival_te", "pareto_transfers_te"]
+__all__ = [
+    "TimeExpandedGraph",
+    "build_time_expanded",
+    "chained_walks",
+    "earliest_arrival_te",
+    "pareto_transfers_te",
+]
 
 _INF = 1 << 62
 _SHIFT = 40
@@ -43,6 +54,9 @@ class TimeExpandedGraph:
     per_layer: int
     n_connections: int
     wait_key: np.ndarray  # (stop << 40) + time of each wait node, sorted
+    walk_start: np.ndarray  # chained walks as CSR over stops: targets walk_to, seconds walk_s
+    walk_to: np.ndarray
+    walk_s: np.ndarray
 
     def wait_node(self, stop: int, at_or_after: int) -> int:
         """Layer-0 index of the first wait node at ``stop`` no earlier than ``at_or_after``, or -1."""
@@ -53,9 +67,33 @@ class TimeExpandedGraph:
         return -1
 
 
+def chained_walks(connections: Connections) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every walk over one or more of the footpaths as given, shortest first, as CSR over stops.
+
+    Returns ``(start, to, seconds)``: from stop ``i`` to ``to[start[i]:start[i + 1]]``. A walk that ends
+    where it began is left out, as a footpath from a stop to itself is.
+    """
+    c = connections
+    n = c.n_stops
+    walks = csr_array(
+        (c.raw_foot_s.astype(np.float64), c.raw_foot_to.astype(np.int64), c.raw_foot_start), shape=(n, n)
+    )
+    starts = np.flatnonzero(np.diff(c.raw_foot_start) > 0)
+    if starts.size == 0:
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    dist = dijkstra(walks, directed=True, indices=starts)
+    row, to = np.nonzero(np.isfinite(dist))
+    frm = starts[row]
+    keep = frm != to
+    frm, to, sec = frm[keep], to[keep], dist[row[keep], to[keep]].astype(np.int64)
+    start = np.searchsorted(frm, np.arange(n + 1)).astype(np.int64)  # np.nonzero gives row-major order
+    return start, to.astype(np.int64), sec
+
+
 def build_time_expanded(connections: Connections, *, layers: int = 1) -> TimeExpandedGraph:
     """The time-expanded graph of ``connections``; ``layers > 1`` counts boardings for Pareto searches."""
     c = connections
+    walk_start, walk_to, walk_s = chained_walks(c)
     m = c.n_connections
     dep_stop = c.dep_stop.astype(np.int64)
     arr_stop = c.arr_stop.astype(np.int64)
@@ -92,7 +130,8 @@ def build_time_expanded(connections: Connections, *, layers: int = 1) -> TimeExp
     chain = wait_stop[1:] == wait_stop[:-1]
     w_idx = 2 * m + np.arange(n_wait, dtype=np.int64)
     wait = (w_idx[:-1][chain], w_idx[1:][chain], (wait_time[1:] - wait_time[:-1])[chain])
-    board = (wait_of(dep_stop, gate), conn, c.cutoff_s)
+    up = c.pickup
+    board = (wait_of(dep_stop[up], gate[up]), conn[up], c.cutoff_s[up])
 
     def land(after: np.ndarray, stop: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, ...]:
         # alighting lands on the stop's first wait node no earlier than t; the edge lasts until then
@@ -100,13 +139,15 @@ def build_time_expanded(connections: Connections, *, layers: int = 1) -> TimeExp
         w = np.where(b >= 0, wait_time[np.maximum(b - 2 * m, 0)] - c.arr_s[after], 0)
         return (m + after, b, w)
 
-    alight = land(conn, arr_stop, c.arr_s + c.change_s[arr_stop])
-    # footpaths after alighting: one edge per (connection, footpath)
-    counts = c.foot_start[arr_stop + 1] - c.foot_start[arr_stop]
-    src = np.repeat(conn, counts)
+    down = conn[c.dropoff]
+    alight = land(down, arr_stop[down], c.arr_s[down] + c.change_s[arr_stop[down]])
+    # walks after alighting: one edge per (connection, chained walk)
+    v = arr_stop[down]
+    counts = walk_start[v + 1] - walk_start[v]
+    src = np.repeat(down, counts)
     offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    f = np.repeat(c.foot_start[arr_stop], counts) + offs
-    walk = land(src, c.foot_to[f].astype(np.int64), c.arr_s[src] + c.foot_s[f])
+    f = np.repeat(walk_start[v], counts) + offs
+    walk = land(src, walk_to[f], c.arr_s[src] + walk_s[f])
 
     for layer in range(layers):
         base = layer * per_layer
@@ -114,10 +155,10 @@ def build_time_expanded(connections: Connections, *, layers: int = 1) -> TimeExp
             edge(a + base, np.where(b >= 0, b + base, -1), w)
         # boarding climbs a layer when counting trips; with one layer it stays
         if layers == 1 or layer + 1 < layers:
-            up = base + per_layer if layers > 1 else base
+            above = base + per_layer if layers > 1 else base
             bw, bc, bz = board
             ok = bw >= 0
-            edge(bw[ok] + base, bc[ok] + up, bz[ok])
+            edge(bw[ok] + base, bc[ok] + above, bz[ok])
     row = np.concatenate(rows)
     col = np.concatenate(cols)
     wt = np.concatenate(wts)
@@ -126,7 +167,7 @@ def build_time_expanded(connections: Connections, *, layers: int = 1) -> TimeExp
     row, col, wt = row[order], col[order], wt[order]
     indptr = np.searchsorted(row, np.arange(n + 1)).astype(np.int64)
     graph = csr_array((wt, col, indptr), shape=(n, n))
-    return TimeExpandedGraph(graph, layers, per_layer, m, wait_key)
+    return TimeExpandedGraph(graph, layers, per_layer, m, wait_key, walk_start, walk_to, walk_s)
 
 
 def _sources(g: TimeExpandedGraph, c: Connections, origin: int, t0: int) -> tuple[list[int], dict[int, int]]:
@@ -135,8 +176,8 @@ def _sources(g: TimeExpandedGraph, c: Connections, origin: int, t0: int) -> tupl
     if first >= 0:
         sources.append(first)
     walked: dict[int, int] = {}
-    for f in range(int(c.foot_start[origin]), int(c.foot_start[origin + 1])):
-        u, end = int(c.foot_to[f]), t0 + int(c.foot_s[f])
+    for f in range(int(g.walk_start[origin]), int(g.walk_start[origin + 1])):
+        u, end = int(g.walk_to[f]), t0 + int(g.walk_s[f])
         walked[u] = min(walked.get(u, _INF), end)
         node = g.wait_node(u, end)
         if node >= 0:
@@ -145,16 +186,19 @@ def _sources(g: TimeExpandedGraph, c: Connections, origin: int, t0: int) -> tupl
 
 
 def _arrivals(g: TimeExpandedGraph, c: Connections, reached: np.ndarray) -> np.ndarray:
-    """Per stop, the earliest arrival among reached arrival nodes of one layer, footpaths included."""
+    """Per stop, the earliest arrival among reached arrival nodes of one layer, walks included.
+
+    An arrival node counts only where its trip may set down; riding through is not arriving.
+    """
     m = g.n_connections
     out = np.full(c.n_stops, _INF, dtype=np.int64)
-    hit = np.flatnonzero(reached[m : 2 * m])
+    hit = np.flatnonzero(reached[m : 2 * m] & c.dropoff)
     np.minimum.at(out, c.arr_stop[hit], c.arr_s[hit])
     for conn in hit:
         v = int(c.arr_stop[conn])
-        for f in range(int(c.foot_start[v]), int(c.foot_start[v + 1])):
-            u = int(c.foot_to[f])
-            out[u] = min(out[u], int(c.arr_s[conn]) + int(c.foot_s[f]))
+        for f in range(int(g.walk_start[v]), int(g.walk_start[v + 1])):
+            u = int(g.walk_to[f])
+            out[u] = min(out[u], int(c.arr_s[conn]) + int(g.walk_s[f]))
     return out
 
 

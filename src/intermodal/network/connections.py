@@ -3,10 +3,15 @@
 A connection is one hop of one dated trip: it leaves a stop at ``dep_s`` and reaches the next at ``arr_s``
 (UTC epoch seconds). Connections are sorted by departure, which is the order the connection scan needs;
 RAPTOR-style and time-expanded searches read the same arrays.
+
+Walking chains, as in GTFS routers (RAPTOR, CSA): the footpaths the scans read are the transitive closure of
+the footpaths given, so a walk A -> B -> C is one footpath A -> C of the shortest total time. The footpaths as
+given stay beside them for engines (the time-expanded oracle) that chain walks themselves.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +21,7 @@ import numpy as np
 from intermodal.model import Bundle, Link, Service
 from intermodal.network.timetable import Timetable, expand_timetable
 
-__all__ = ["Connections", "compile_connections", "connections_from_timetable"]
+__all__ = ["Connections", "close_footpaths", "compile_connections", "connections_from_timetable"]
 
 
 @dataclass(frozen=True)
@@ -38,12 +43,19 @@ class Connections:
     cutoff_s
         Per connection, the service's cut-off: cargo must be ready at the stop this long before departure
         to board there (the gate closes). Riding on needs no cut-off.
+    pickup, dropoff
+        Per connection (``bool``), whether its trip may be boarded at its departure stop and left at its
+        arrival stop (the service's ``ServiceStop.pickup`` and ``dropoff``; GTFS pickup_type and
+        drop_off_type). Riding through a stop is always allowed.
     change_s
         Per stop, the least time between alighting one trip and boarding another there.
     foot_start, foot_to, foot_s
-        Footpaths (walks and other flexible legs) as CSR: from stop ``i``, ``foot_to[foot_start[i]:
-        foot_start[i + 1]]`` with durations ``foot_s``. A footpath may follow a trip or the origin, and the
-        next trip may be boarded on arrival.
+        Closed footpaths as CSR: from stop ``i``, ``foot_to[foot_start[i]:foot_start[i + 1]]`` with
+        durations ``foot_s``, the shortest walk over any chain of given footpaths (walks and other flexible
+        legs), to every other stop it reaches. A footpath may follow a trip or the origin, and the next trip
+        may be boarded on arrival; since walks are closed, one footpath is all a transfer needs.
+    raw_foot_start, raw_foot_to, raw_foot_s
+        The footpaths as given, as CSR in the same layout, for engines that chain walks themselves.
     block_end
         For each connection, the index one past the last connection with the same ``dep_s``.
     block_zero
@@ -61,10 +73,15 @@ class Connections:
     trip: np.ndarray
     seq: np.ndarray
     cutoff_s: np.ndarray
+    pickup: np.ndarray
+    dropoff: np.ndarray
     change_s: np.ndarray
     foot_start: np.ndarray
     foot_to: np.ndarray
     foot_s: np.ndarray
+    raw_foot_start: np.ndarray
+    raw_foot_to: np.ndarray
+    raw_foot_s: np.ndarray
     block_end: np.ndarray
     block_zero: np.ndarray
     timetable: Timetable
@@ -148,7 +165,8 @@ def connections_from_timetable(
     """Connections of ``timetable``'s trips over stops ``stop_ids``.
 
     ``footpaths`` holds ``(from_stop, to_stop, seconds)``; for a repeated pair the shortest is kept, and
-    a footpath from a stop to itself is dropped (the stop's change time covers it).
+    a footpath from a stop to itself is dropped (the stop's change time covers it). The engines' footpaths
+    are their closure (:func:`close_footpaths`), in which a walk back to its start is no footpath either.
     """
     n = len(stop_ids)
     parts: list[tuple[np.ndarray, ...]] = []
@@ -169,15 +187,19 @@ def connections_from_timetable(
                 np.broadcast_to(trips[:, None], shape).ravel(),
                 np.broadcast_to(np.arange(hops), shape).ravel(),
                 np.full(trips.size * hops, round(timetable.services[s].cutoff_h * 3600), dtype=np.int64),
+                # a hop may be boarded where its first stop picks up, and left where its last sets down
+                np.broadcast_to(timetable.board_ok[s][:-1], shape).ravel(),
+                np.broadcast_to(timetable.alight_ok[s][1:], shape).ravel(),
             )
         )
     if parts:
-        dep_stop, arr_stop, dep_s, arr_s, trip, seq, cutoff = (
+        dep_stop, arr_stop, dep_s, arr_s, trip, seq, cutoff, pickup, dropoff = (
             np.concatenate(col) for col in zip(*parts, strict=True)
         )
     else:
         dep_stop = arr_stop = trip = seq = np.zeros(0, dtype=np.int32)
         dep_s = arr_s = cutoff = np.zeros(0, dtype=np.int64)
+        pickup = dropoff = np.zeros(0, dtype=np.bool_)
     # trip then seq break ties, so that a trip's own zero-duration hops stay in their order
     order = np.lexsort((seq, trip, arr_s, dep_s))
     dep_s = np.ascontiguousarray(dep_s[order], dtype=np.int64)
@@ -195,9 +217,8 @@ def connections_from_timetable(
     for a, b, sec in footpaths:
         if a != b and sec < best.get((a, b), 1 << 62):
             best[(a, b)] = int(sec)
-    pairs = sorted(best.items())
-    foot_from = np.array([a for (a, _), _ in pairs], dtype=np.int64)
-    foot_start = np.searchsorted(foot_from, np.arange(n + 1)).astype(np.int64)
+    raw_start, raw_to, raw_s = _csr(n, best)
+    foot_start, foot_to, foot_s = _csr(n, close_footpaths(n, best))
     return Connections(
         stop_ids=tuple(stop_ids),
         dep_stop=np.ascontiguousarray(dep_stop[order], dtype=np.int32),
@@ -207,11 +228,69 @@ def connections_from_timetable(
         trip=np.ascontiguousarray(trip[order], dtype=np.int32),
         seq=np.ascontiguousarray(seq[order], dtype=np.int32),
         cutoff_s=np.ascontiguousarray(cutoff[order], dtype=np.int64),
+        pickup=np.ascontiguousarray(pickup[order], dtype=np.bool_),
+        dropoff=np.ascontiguousarray(dropoff[order], dtype=np.bool_),
         change_s=np.zeros(n, dtype=np.int64) if change_s is None else np.asarray(change_s, dtype=np.int64),
         foot_start=foot_start,
-        foot_to=np.array([b for (_, b), _ in pairs], dtype=np.int32),
-        foot_s=np.array([sec for _, sec in pairs], dtype=np.int64),
+        foot_to=foot_to,
+        foot_s=foot_s,
+        raw_foot_start=raw_start,
+        raw_foot_to=raw_to,
+        raw_foot_s=raw_s,
         block_end=np.ascontiguousarray(block_end, dtype=np.int64),
         block_zero=np.ascontiguousarray(block_zero, dtype=np.bool_),
         timetable=timetable,
     )
+
+
+def close_footpaths(n_stops: int, footpaths: Mapping[tuple[int, int], int]) -> dict[tuple[int, int], int]:
+    """The transitive closure of ``footpaths``: the shortest chained walk between every pair it connects.
+
+    Parameters
+    ----------
+    n_stops
+        Stops are ``0 .. n_stops - 1``.
+    footpaths
+        ``{(from_stop, to_stop): seconds}``, one entry per pair, no stop to itself.
+
+    Returns
+    -------
+    dict
+        ``{(from_stop, to_stop): seconds}`` for every ``to_stop`` reached from ``from_stop`` by one or more
+        footpaths, other than ``from_stop`` itself: a walk that comes back to its start does not replace the
+        stop's change time.
+
+    Notes
+    -----
+    One Dijkstra per stop that has a footpath, over the footpaths only. Footpath graphs are small (transfers
+    between nearby stops), so each search stays within a few stops.
+    """
+    out_edges: list[list[tuple[int, int]]] = [[] for _ in range(n_stops)]
+    for (a, b), sec in footpaths.items():
+        out_edges[a].append((b, sec))
+    closed: dict[tuple[int, int], int] = {}
+    for src in range(n_stops):
+        if not out_edges[src]:
+            continue
+        dist = {src: 0}
+        heap = [(0, src)]
+        while heap:
+            d, u = heapq.heappop(heap)
+            if d > dist[u]:
+                continue  # a stale entry: u was reached sooner since
+            for v, sec in out_edges[u]:
+                if d + sec < dist.get(v, 1 << 62):
+                    dist[v] = d + sec
+                    heapq.heappush(heap, (d + sec, v))
+        closed.update(((src, v), d) for v, d in dist.items() if v != src)
+    return closed
+
+
+def _csr(n_stops: int, pairs: Mapping[tuple[int, int], int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``{(from, to): seconds}`` as CSR arrays (start per stop, target stops, seconds), targets sorted."""
+    items = sorted(pairs.items())
+    frm = np.array([a for (a, _), _ in items], dtype=np.int64)
+    start = np.searchsorted(frm, np.arange(n_stops + 1)).astype(np.int64)
+    to = np.array([b for (_, b), _ in items], dtype=np.int32)
+    sec = np.array([x for _, x in items], dtype=np.int64)
+    return start, to, sec
