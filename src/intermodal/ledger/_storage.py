@@ -277,7 +277,11 @@ def schema_revision(ledger: Ledger) -> str | None:
 
 
 def open_ledger(
-    db: str | os.PathLike[str] | None = None, *, migrate_schema: bool = True, field: str = "db"
+    db: str | os.PathLike[str] | None = None,
+    *,
+    migrate_schema: bool = True,
+    field: str = "db",
+    create: bool = True,
 ) -> Ledger:
     """Open (and, the first time, create) a ledger.
 
@@ -291,6 +295,9 @@ def open_ledger(
         Apply any pending migrations (the default).
     field
         What the caller calls ``db`` (``--db`` on the command line), named in errors.
+    create
+        Make a new SQLite ledger file when there is none. A command that only reads passes ``False``, so
+        a mistyped file name is an error rather than an empty report.
 
     Returns
     -------
@@ -310,6 +317,14 @@ def open_ledger(
     backend = parsed.get_backend_name()
     if backend not in {"sqlite", "postgresql"}:  # pragma: no cover - resolve_url admits only these
         raise _bad("unsupported ledger database URL", field, backend)
+    database = parsed.database or ":memory:"
+    if backend == "sqlite" and not create and database != ":memory:" and not Path(database).exists():
+        raise _bad(
+            "no ledger at this path",
+            field,
+            parsed.database,
+            "an existing ledger file (`intermodal ledger init` or `intermodal demo-data` makes one)",
+        )
     if backend == "sqlite":
         # One connection per checkout: each process (and each thread) gets its own SQLite handle.
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})

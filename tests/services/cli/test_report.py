@@ -75,9 +75,26 @@ def test_a_chart_into_a_missing_folder_exits_2_before_any_work(tmp_path: Path) -
 
 def test_an_unknown_currency_exits_2_naming_the_option(tmp_path: Path) -> None:
     db = str(tmp_path / "ledger.sqlite3")
+    assert runner.invoke(app, ["ledger", "init", "--db", db]).exit_code == 0
     out = _fails("report", "--period", "2020Q1", "--currency", "cny", "--db", db)
     assert "[--currency]" in out and "ISO 4217" in out
     out = _fails("report", "--period", "2020Q1", "--currency", "EUR", "--db", db)
     assert "[--currency]" in out and "no booking in the ledger is in this currency" in out
     assert "expected CNY" in out
     assert "[--period]" in _fails("report", "--period", "2020Q5", "--db", db)
+
+
+def test_reading_a_ledger_that_does_not_exist_exits_2_and_makes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mistyped ledger name is an error for the commands that only read, not an empty report."""
+    monkeypatch.chdir(tmp_path)
+    for command in (
+        ["report", "--period", "2020Q1"],
+        ["ledger", "bookings"],
+        ["ledger", "departures"],
+        ["ledger", "export", "bookings", "out.csv"],
+    ):
+        out = _fails(*command, "--db", "notaurl")
+        assert "[--db]" in out and "no ledger at this path" in out and "ledger init" in out
+    assert list(tmp_path.iterdir()) == []

@@ -58,7 +58,7 @@ def lines_(db: DbOption = None, format: FormatOption = "table") -> None:
     """The lines (scheduled services) the ledger knows."""
     from intermodal.ledger import list_lines
 
-    with user_errors(), open_db(db) as ledger:
+    with user_errors(), open_db(db, create=False) as ledger:
         items = list_lines(ledger)
     _show(
         items, ["id", "commercial_line", "name_en", "name_zh", "capacity_teu", "capacity_kg", "zone"], format
@@ -125,7 +125,7 @@ def departures(
         last = dt.date.fromisoformat(end) if end else None
     except ValueError as error:
         fail([f"[--start/--end]: {error}"], BAD_INPUT)
-    with user_errors(), open_db(db) as ledger:
+    with user_errors(), open_db(db, create=False) as ledger:
         items = list_departures(ledger, line_id=line, start=first, end=last, limit=limit)
     _show(items, ["id", "ref", "vehicle", "capacity_teu", "booked_teu", "booked_kg", "status"], format)
 
@@ -224,7 +224,7 @@ def bookings(
     """Bookings by id."""
     from intermodal.ledger import list_bookings
 
-    with user_errors(), open_db(db) as ledger:
+    with user_errors(), open_db(db, create=False) as ledger:
         items = list_bookings(ledger, departure=departure, status=status, limit=limit)
     _show(items, ["id", "idempotency_key", "shipper", "teu", "tonnes", "value", "currency", "status"], format)
 
@@ -272,7 +272,7 @@ def events(
     """Events in time order, each in its place's zone."""
     from intermodal.ledger import list_events
 
-    with user_errors(), open_db(db) as ledger:
+    with user_errors(), open_db(db, create=False) as ledger:
         items = list_events(ledger, equipment_ref=equipment, limit=limit)
     _show(items, ["id", "kind", "eventTypeCode", "eventDateTime", "location", "equipmentReference"], format)
 
@@ -288,7 +288,7 @@ def export(
 
     with user_errors():
         output_path(path, "PATH")
-        with open_db(db) as ledger:
+        with open_db(db, create=False) as ledger:
             count = export_csv(ledger, table, path)  # type: ignore[arg-type]
     console.print(f"{count} {table} written to {path}", highlight=False)
 

@@ -35,11 +35,14 @@ def db_field(db: str | None) -> str:
     return ENV_URL if db is not None and db == os.environ.get(ENV_URL) else "--db"
 
 
-def open_db(db: str | None) -> Ledger:
-    """The ledger named by ``--db`` (or its environment variable); a bad value is an error naming it."""
+def open_db(db: str | None, *, create: bool = True) -> Ledger:
+    """The ledger named by ``--db`` (or its environment variable); a bad value is an error naming it.
+
+    Commands that only read pass ``create=False``: a report on a mistyped file name is an error, not zeros.
+    """
     from intermodal.ledger import open_ledger
 
-    return open_ledger(db, field=db_field(db))
+    return open_ledger(db, field=db_field(db), create=create)
 
 
 def output_path(path: str | os.PathLike[str], option: str) -> None:
@@ -142,13 +145,14 @@ def report(
     choice(format, ["table", "json", "csv"], "--format")
     if by is not None:
         choice(by, ["line", "month"], "--by")
-    from intermodal.ledger import plot_report, throughput_report
+    from intermodal.ledger import parse_period, plot_report, throughput_report
 
     options = {"period": "--period", "line": "--line", "currency": "--currency", "chart": "--chart"}
     with user_errors(), named_as(options):
         if chart:
             output_path(chart, "--chart")
-        with open_db(db) as ledger:
+        parse_period(period)  # a bad period is named before the ledger is opened
+        with open_db(db, create=False) as ledger:
             grouping = cast(Literal["line", "month"] | None, by)
             result = throughput_report(ledger, period, line=line, by=grouping, currency=currency)
             url = ledger.url
