@@ -2,8 +2,8 @@
 
 One command runs both engines on the same search graphs, the same random queries and the same machine::
 
-    uv run python benchmarks/freight_search.py                         # 500 Chongqing + 200 NYC queries
-    uv run python benchmarks/freight_search.py --chongqing 50 --nyc 20  # quicker
+    uv run python benchmarks/freight_search.py                         # 500 Chongqing + 200 + 30 NYC queries
+    uv run python benchmarks/freight_search.py --chongqing 50 --nyc 20 --nyc-horizon 5  # quicker
 
 Engines:
 
@@ -21,6 +21,8 @@ Workloads, each on the graph the planner builds (``intermodal.planners.routing._
   (:func:`intermodal.io.gtfs.import_gtfs`), its trips expanded for a weekday morning (Wed 8 Jan 2025,
   05:00-13:00 New York); queries between random stations, ready at a random time between 06:00 and 10:00,
   due 1-2 h later, started in the yard and ended aboard or on foot, as the planner does for a passenger feed.
+- ``nyc_horizon``: the same feed and queries without a due time, on the trips of the planner's default
+  30-day horizon: what ``intermodal route`` on the feed searches (the ABOARD states number ~300,000).
 
 Agreement is the share of queries whose journeys (criteria and moves) are equal in both engines. Times are
 wall-clock per query (median, p95); the ratio is reference over compiled. Results go to
@@ -230,10 +232,29 @@ def nyc(count: int, rng: np.random.Generator) -> Workload:
     return {"weekday": graph}, queries, setup
 
 
+def nyc_horizon(count: int, rng: np.random.Generator) -> Workload:
+    setup: dict[str, Any] = {}
+    setup["import_gtfs_ms"], bundle = _timed(lambda: import_gtfs(FEED))
+    start = NYC_DAY + timedelta(hours=5)
+    shipment = im.make_shipment(bundle, teu=1, cargo="general", ready=start.isoformat())
+    start_s = int(start.timestamp())
+    # what a route query without a due time expands: the planner's 30-day horizon
+    setup["graph_ms"], graph = _timed(lambda: _graph(bundle, shipment, start_s, start_s + 30 * 86400))
+    queries = []
+    for _ in range(count):
+        a, b = (int(x) for x in rng.choice(graph.n, size=2, replace=False))
+        ready = start_s + 3600 + int(rng.integers(0, 4 * 3600))
+        queries.append(("30 days", _query(graph, a, b, ready, None)))
+    return {"30 days": graph}, queries, setup
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chongqing", type=int, default=500, help="queries on the Chongqing scenario")
     ap.add_argument("--nyc", type=int, default=200, help="queries on the NYC subway feed")
+    ap.add_argument(
+        "--nyc-horizon", type=int, default=30, help="NYC queries without a due time, on 30 days of trips"
+    )
     ap.add_argument("--max-labels", type=int, default=200_000, help="each search's label cap")
     ap.add_argument("--seed", type=int, default=20200403)
     ap.add_argument("--out", type=Path, default=RESULTS)
@@ -245,7 +266,12 @@ def main() -> None:
         "machine": _machine(),
         "workloads": {},
     }
-    for name, count, make in (("chongqing", args.chongqing, chongqing), ("nyc", args.nyc, nyc)):
+    workloads = (
+        ("chongqing", args.chongqing, chongqing),
+        ("nyc", args.nyc, nyc),
+        ("nyc_horizon", args.nyc_horizon, nyc_horizon),
+    )
+    for name, count, make in workloads:
         if count <= 0:
             continue
         print(f"{name}: building the graph and {count} queries", flush=True)

@@ -360,3 +360,29 @@ def test_the_chongqing_scenario_gives_the_same_answers(chongqing: Any, cargo: st
             compared += 1
             found += bool(ref)
     assert found >= compared // 2  # the comparison is not of empty answers
+
+
+def test_threads_share_one_engine(chongqing: Any) -> None:
+    """Searches running at once on one instance each borrow their own scratch array: answers do not mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import intermodal as im
+    from intermodal.planners.places import Place
+    from intermodal.planners.routing import _Network
+
+    ids = list(chongqing.terminals)
+    shipment = im.make_shipment(chongqing, teu=1, cargo="general", ready="2020-04-06T09:00+08:00")
+    net = _Network(chongqing, shipment, Place(ids[0], terminal_id=ids[0]), Place(ids[1], terminal_id=ids[1]))
+    ready_s = int(net.shipment.ready.timestamp())
+    net.expand(ready_s, ready_s + 30 * 86400)
+    engine = FreightSearch(net.graph)
+    pairs = [(a, b) for a in range(len(ids)) for b in range(len(ids)) if a != b][::17]
+
+    def one(pair: tuple[int, int]) -> list[Journey]:
+        return engine.search(*pair, ready_s, start_mode=ROAD if net.graph.truck_ok[pair[0]] else None)
+
+    alone = [one(p) for p in pairs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(one, pairs))
+    assert together == alone
+    assert any(alone)

@@ -259,7 +259,7 @@ class FreightSearch:
         except IndexError:
             head = np.full(self.n_states, -1, dtype=np.int64)
         try:
-            status, li, lf, _, done, n_done = k.pareto_kernel(
+            status, li, lf, n_labels, done, n_done = k.pareto_kernel(
                 self.n,
                 self.n_modes,
                 self._drive_ptr,
@@ -326,30 +326,39 @@ class FreightSearch:
         for f in found:
             if not any(_dominates(g, f) for g in front):
                 front.append(f)
-        return [Journey(t, cost, co2, _moves(li, i)) for t, cost, co2, i in front]
+        made: dict[int, Move] = {}
+        parents = li[:n_labels, k.PARENT].tolist() if front else []
+        return [Journey(t, cost, co2, _moves(li, parents, i, made)) for t, cost, co2, i in front]
 
 
 def _dominates(a: tuple[int, float, float, int], b: tuple[int, float, float, int]) -> bool:
     return a[0] <= b[0] and a[1] <= b[1] + k.EPS and a[2] <= b[2] + k.EPS
 
 
-def _moves(li: np.ndarray, label: int) -> tuple[Move, ...]:
-    """The moves from the origin to ``label``: each starts at its parent label's time and ends at its own."""
+def _moves(li: np.ndarray, parents: list[int], label: int, made: dict[int, Move]) -> tuple[Move, ...]:
+    """The moves from the origin to ``label``: each starts at its parent label's time and ends at its own.
+
+    Journeys of one search share their first moves; ``made`` keeps each label's move, built once.
+    """
     chain = [label]
-    while (parent := int(li[chain[-1], k.PARENT])) >= 0:
+    while (parent := parents[chain[-1]]) >= 0:
         chain.append(parent)
+    chain.reverse()
     # one conversion of the rows to Python ints: indexing numpy scalars one by one costs more than the rest
-    rows = li[chain[::-1]].tolist()
-    return tuple(
-        Move(
-            _KINDS[row[k.KIND]],
-            row[k.TERMINAL],
-            before[k.T],
-            row[k.T],
-            ref=row[k.REF],
-            stop=row[k.STOP],
-            from_mode=row[k.FROM],
-            to_mode=row[k.TO],
-        )
-        for before, row in itertools.pairwise(rows)
-    )
+    rows = li[chain].tolist()
+    out = []
+    for i, (before, row) in enumerate(itertools.pairwise(rows), start=1):
+        mv = made.get(chain[i])
+        if mv is None:
+            mv = made[chain[i]] = Move(
+                _KINDS[row[k.KIND]],
+                row[k.TERMINAL],
+                before[k.T],
+                row[k.T],
+                ref=row[k.REF],
+                stop=row[k.STOP],
+                from_mode=row[k.FROM],
+                to_mode=row[k.TO],
+            )
+        out.append(mv)
+    return tuple(out)
