@@ -333,7 +333,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [
             f"- **{name}**: {graphs}. {r['with_journeys']} of {r['answered']} queries found journeys "
             f"({r['journeys']} in all); {r['limit_errors']} hit the label cap. One-off: flattening {flat}; "
-            f"first compiled query (kernel load) {r['warmup_ms']:.0f} ms; {setup}.",
+            f"first compiled query (it loads the kernel in the first workload) {r['warmup_ms']:.0f} ms; "
+            f"{setup}.",
         ]
     lines.append("")
     return "\n".join(lines)
