@@ -232,7 +232,9 @@ def pareto_search(
         The cargo starts on a flexible vehicle of this mode at the origin (a truck: freight, door to door);
         ``None`` starts it in the origin's yard, bound for any mode.
     finish_mode
-        The mode cargo unloaded at the destination is handled for (delivery by truck).
+        The mode cargo unloaded from a service at the destination is handled for (delivery by truck).
+        Cargo that reaches the destination on a flexible vehicle (a truck at the door, a walker) has
+        arrived and is not handled.
     handle_at_destination
         Cargo arriving on a scheduled service is unloaded (handled) at the destination; otherwise it arrives
         aboard.
@@ -247,7 +249,8 @@ def pareto_search(
     Raises
     ------
     LimitError
-        When the search needs more than ``max_labels`` labels: a partial answer could miss the best options.
+        When the search makes ``max_labels`` labels before it finishes: a partial answer could miss the
+        best options.
     """
     tt = graph.timetable
     # Where each service can be boarded, and its trips in order of start.

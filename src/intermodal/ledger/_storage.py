@@ -322,7 +322,7 @@ def open_ledger(
         raise _bad(
             "no ledger at this path",
             field,
-            parsed.database,
+            database,
             "an existing ledger file (`intermodal ledger init` or `intermodal demo-data` makes one)",
         )
     if backend == "sqlite":
