@@ -357,3 +357,16 @@ def test_a_trip_boards_only_where_it_picks_up_and_leaves_only_where_it_sets_down
     graph = build_time_expanded(c)
     assert earliest_arrival_te(graph, c, 1, T0)[2] == T0 + 4200
     assert earliest_arrival_te(graph, c, 0, T0)[1] == INF
+
+
+def test_a_journey_boarded_after_a_walk_does_not_loop_through_zero_duration_hops() -> None:
+    # the trip runs s0 -> s1 -> s0 -> s1 -> s0 all at 00:15; walked to s1 by 00:00:30, the cargo boards
+    # there, and the same trip sets down at s1 in the same second: the journey must start with the walk
+    loop = _service("loop", [0, 1, 0, 1, 0], [0, 0, 0, 0], [0] * 5, [900])
+    c = make_connections(3, [loop], [_walk(2, 1, 30)], [0, 0, 0])
+    res = earliest_arrival(c, 2, T0, target=0)
+    assert res.arrival_s[0] == T0 + 900
+    legs = journey(c, res, 0)
+    assert [(leg.kind, leg.from_stop, leg.to_stop) for leg in legs] == [("walk", 2, 1), ("trip", 1, 0)]
+    check_journey(c, legs, 2, T0, 0, T0 + 900)
+    assert earliest_arrival_te(build_time_expanded(c), c, 2, T0)[0] == T0 + 900

@@ -2,7 +2,8 @@
 
 Each feed is searched on two days, the second a calendar_dates exception (a holiday on the Sunday timetable),
 each with its trips past midnight, by 1,000 random earliest-arrival queries (all stops compared) and 100
-Pareto queries, leaving between 04:00 and 23:00 local time.
+Pareto queries, leaving between 04:00 and 23:00 local time. Cairns has stops where trips do not pick up or
+set down (GTFS pickup_type / drop_off_type 1), which every engine must respect.
 """
 
 from __future__ import annotations
@@ -50,6 +51,18 @@ def feed(request: pytest.FixtureRequest) -> tuple[str, list[Day]]:
         conns = compile_connections(bundle, start=start, end=start + timedelta(hours=28))
         days.append((conns, build_time_expanded(conns), int(start.timestamp())))
     return request.param, days
+
+
+def test_cairns_stops_that_do_not_pick_up_or_set_down_are_in_the_comparison(
+    feed: tuple[str, list[Day]],
+) -> None:
+    # Cairns marks some stops pickup_type / drop_off_type 1, so the queries below meet those rules too
+    name, days = feed
+    if name == "cairns":
+        for c, _, _ in days:
+            assert not c.pickup.all() and not c.dropoff.all()
+    else:
+        assert all(c.pickup.all() and c.dropoff.all() for c, _, _ in days)
 
 
 def test_thousand_earliest_arrival_queries_equal_the_oracle(feed: tuple[str, list[Day]]) -> None:

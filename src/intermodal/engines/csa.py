@@ -171,8 +171,11 @@ def journey(connections: Connections, result: EarliestArrival, target: int) -> l
         stop = int(c.dep_stop[first])
         if stop == r.origin:
             break
-        dep = int(c.dep_s[first]) - int(c.cutoff_s[first])  # the gate closes cutoff_s before departure
-        by_walk = not (r.alight_s[stop] + c.change_s[stop] <= dep)
+        gate = int(c.dep_s[first]) - int(c.cutoff_s[first])  # the gate closes cutoff_s before departure
+        # A walk in time for the gate was there before the trip was boarded: walks last a second or more,
+        # so none that follows the boarding ends by then. An alighting in time may not have been: in a
+        # block of zero-duration hops, the boarded trip itself can reach this stop in the same second.
+        by_walk = bool(r.walk_s[stop] <= gate)
     else:  # pragma: no cover - the labels only ever point back in time
         raise RuntimeError("journey does not lead back to the origin")
     legs.reverse()

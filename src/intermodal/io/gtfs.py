@@ -902,7 +902,8 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
 
     Terminals become stops, each service a route of its own (or, for services imported from GTFS, their
     original route), each departure a trip, each calendar a ``calendar.txt`` row with its exceptions in
-    ``calendar_dates.txt``. Terminal handling times and walk links go to ``transfers.txt``.
+    ``calendar_dates.txt``. Terminal handling times and walk links go to ``transfers.txt``. A stop that
+    does not pick up (set down) gets ``pickup_type`` (``drop_off_type``) 1, any other 0.
 
     GTFS times are in one agency time zone: the zone of the first service's first stop. Services whose
     first stop keeps another zone have their times converted at the offset of their calendar's first day,

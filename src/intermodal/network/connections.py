@@ -164,9 +164,10 @@ def connections_from_timetable(
 ) -> Connections:
     """Connections of ``timetable``'s trips over stops ``stop_ids``.
 
-    ``footpaths`` holds ``(from_stop, to_stop, seconds)``; for a repeated pair the shortest is kept, and
-    a footpath from a stop to itself is dropped (the stop's change time covers it). The engines' footpaths
-    are their closure (:func:`close_footpaths`), in which a walk back to its start is no footpath either.
+    ``footpaths`` holds ``(from_stop, to_stop, seconds)``, taken as 1 s at least; for a repeated pair the
+    shortest is kept, and a footpath from a stop to itself is dropped (the stop's change time covers it).
+    The engines' footpaths are their closure (:func:`close_footpaths`), in which a walk back to its start
+    is no footpath either.
     """
     n = len(stop_ids)
     parts: list[tuple[np.ndarray, ...]] = []
@@ -215,8 +216,11 @@ def connections_from_timetable(
 
     best: dict[tuple[int, int], int] = {}
     for a, b, sec in footpaths:
+        # a walk takes a second at least, so that it never ends in the second it starts: journeys are
+        # rebuilt on that (see engines.csa.journey)
+        sec = max(1, int(sec))
         if a != b and sec < best.get((a, b), 1 << 62):
-            best[(a, b)] = int(sec)
+            best[(a, b)] = sec
     raw_start, raw_to, raw_s = _csr(n, best)
     foot_start, foot_to, foot_s = _csr(n, close_footpaths(n, best))
     return Connections(
