@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -47,6 +46,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 import intermodal as im
+from _common import machine, stats, timed
 from intermodal.engines.freight import FreightSearch
 from intermodal.engines.reference import ROAD, SearchGraph, pareto_search
 from intermodal.exceptions import LimitError
@@ -62,44 +62,6 @@ FEED = (
 NYC_ZONE = ZoneInfo("America/New_York")
 NYC_DAY = datetime(2025, 1, 8, tzinfo=NYC_ZONE)
 CQ_ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - t) * 1000, out
-
-
-def _stats(ms: list[float]) -> dict[str, float]:
-    if not ms:
-        return {}
-    arr = np.array(ms)
-    return {
-        "n": len(ms),
-        "median_ms": float(np.median(arr)),
-        "p95_ms": float(np.percentile(arr, 95)),
-        "mean_ms": float(arr.mean()),
-    }
-
-
-def _machine() -> dict[str, str]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import numba
-
-    return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-    }
 
 
 def _graph(bundle: im.Bundle, shipment: im.Shipment, start_s: int, end_s: int) -> SearchGraph:
@@ -130,7 +92,7 @@ def run(
     flatten_ms: dict[str, float] = {}
     engines: dict[str, FreightSearch] = {}
     for key, graph in graphs.items():
-        flatten_ms[key], engines[key] = _timed(partial(FreightSearch, graph))
+        flatten_ms[key], engines[key] = timed(partial(FreightSearch, graph))
     # the first call loads (or compiles) the kernel: not a query's cost
     key0, q0 = queries[0]
     warmup_ms, _ = _measure(engines[key0].search, q0, max_labels)
@@ -150,7 +112,7 @@ def run(
         agree += ref == fast
         found += bool(ref)
         journeys += len(ref)
-    r, f = _stats(ref_ms), _stats(fast_ms)
+    r, f = stats(ref_ms), stats(fast_ms)
     g = next(iter(graphs.values()))
     return {
         "name": name,
@@ -205,7 +167,7 @@ def chongqing(count: int, rng: np.random.Generator) -> Workload:
     graphs = {}
     for cargo in ("general", "reefer"):
         shipment = im.make_shipment(bundle, teu=2, cargo=cargo, ready=start.isoformat())
-        setup[f"graph_{cargo}_ms"], graphs[cargo] = _timed(partial(_graph, bundle, shipment, start_s, end_s))
+        setup[f"graph_{cargo}_ms"], graphs[cargo] = timed(partial(_graph, bundle, shipment, start_s, end_s))
     queries = []
     n = len(bundle.terminals)
     for _ in range(count):
@@ -218,11 +180,11 @@ def chongqing(count: int, rng: np.random.Generator) -> Workload:
 
 def nyc(count: int, rng: np.random.Generator) -> Workload:
     setup: dict[str, Any] = {}
-    setup["import_gtfs_ms"], bundle = _timed(lambda: import_gtfs(FEED))
+    setup["import_gtfs_ms"], bundle = timed(lambda: import_gtfs(FEED))
     start = NYC_DAY + timedelta(hours=5)
     shipment = im.make_shipment(bundle, teu=1, cargo="general", ready=start.isoformat())
     start_s = int(start.timestamp())
-    setup["graph_ms"], graph = _timed(lambda: _graph(bundle, shipment, start_s, start_s + 8 * 3600))
+    setup["graph_ms"], graph = timed(lambda: _graph(bundle, shipment, start_s, start_s + 8 * 3600))
     queries = []
     for _ in range(count):
         a, b = (int(x) for x in rng.choice(graph.n, size=2, replace=False))
@@ -234,12 +196,12 @@ def nyc(count: int, rng: np.random.Generator) -> Workload:
 
 def nyc_horizon(count: int, rng: np.random.Generator) -> Workload:
     setup: dict[str, Any] = {}
-    setup["import_gtfs_ms"], bundle = _timed(lambda: import_gtfs(FEED))
+    setup["import_gtfs_ms"], bundle = timed(lambda: import_gtfs(FEED))
     start = NYC_DAY + timedelta(hours=5)
     shipment = im.make_shipment(bundle, teu=1, cargo="general", ready=start.isoformat())
     start_s = int(start.timestamp())
     # what a route query without a due time expands: the planner's 30-day horizon
-    setup["graph_ms"], graph = _timed(lambda: _graph(bundle, shipment, start_s, start_s + 30 * 86400))
+    setup["graph_ms"], graph = timed(lambda: _graph(bundle, shipment, start_s, start_s + 30 * 86400))
     queries = []
     for _ in range(count):
         a, b = (int(x) for x in rng.choice(graph.n, size=2, replace=False))
@@ -263,7 +225,7 @@ def main() -> None:
     results: dict[str, Any] = {
         "command": "uv run python benchmarks/freight_search.py " + " ".join(sys.argv[1:]),
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": _machine(),
+        "machine": machine("numba"),
         "workloads": {},
     }
     workloads = (

@@ -34,13 +34,10 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -49,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from _common import machine, stats, timed
 from intermodal.engines.csa import INF, earliest_arrival
 from intermodal.engines.pareto import pareto_transfers
 from intermodal.engines.time_expanded import build_time_expanded, earliest_arrival_te, pareto_transfers_te
@@ -65,46 +63,6 @@ MAX_TRIPS = 5
 # Published London figures (20k stops, 5M departures), other machines: Delling et al. 2012 (RAPTOR,
 # McRAPTOR), Dibbelt et al. 2013 (CSA).
 PUBLISHED = {"CSA": 1.8, "RAPTOR": 7.3, "McRAPTOR": 107.0}
-
-
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - t) * 1000, out
-
-
-def _stats(ms: list[float]) -> dict[str, float]:
-    if not ms:
-        return {}
-    arr = np.array(ms)
-    return {
-        "n": len(ms),
-        "median_ms": float(np.median(arr)),
-        "p95_ms": float(np.percentile(arr, 95)),
-        "mean_ms": float(arr.mean()),
-    }
-
-
-def _machine() -> dict[str, str]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import numba
-    import scipy
-
-    return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "numba": numba.__version__,
-    }
 
 
 def try_pyraptor_reader() -> str:
@@ -183,12 +141,12 @@ def main() -> None:
     args = ap.parse_args()
 
     setup: dict[str, float] = {}
-    setup["import_gtfs_ms"], bundle = _timed(lambda: import_gtfs(FEED))
-    setup["compile_connections_ms"], c = _timed(
+    setup["import_gtfs_ms"], bundle = timed(lambda: import_gtfs(FEED))
+    setup["compile_connections_ms"], c = timed(
         lambda: compile_connections(bundle, start=DAY, end=DAY + timedelta(days=1))
     )
-    setup["oracle_graph_ms"], graph = _timed(lambda: build_time_expanded(c))
-    setup["oracle_layered_graph_ms"], layered = _timed(lambda: build_time_expanded(c, layers=MAX_TRIPS + 1))
+    setup["oracle_graph_ms"], graph = timed(lambda: build_time_expanded(c))
+    setup["oracle_layered_graph_ms"], layered = timed(lambda: build_time_expanded(c, layers=MAX_TRIPS + 1))
     rng = np.random.default_rng(args.seed)
     day0 = int(DAY.timestamp())
 
@@ -208,17 +166,17 @@ def main() -> None:
     times: dict[str, list[float]] = {k: [] for k in ("ea_one", "ea_all", "oracle", "pareto", "oracle_pareto")}
     agree = {"ea_one": 0, "ea_all": 0, "pareto": 0}
     for o, d, t0 in ea_queries:
-        ms_ref, ref = _timed(partial(earliest_arrival_te, graph, c, o, t0))
-        ms_one, one = _timed(partial(earliest_arrival, c, o, t0, target=d))
-        ms_all, full = _timed(partial(earliest_arrival, c, o, t0))
+        ms_ref, ref = timed(partial(earliest_arrival_te, graph, c, o, t0))
+        ms_one, one = timed(partial(earliest_arrival, c, o, t0, target=d))
+        ms_all, full = timed(partial(earliest_arrival, c, o, t0))
         times["oracle"].append(ms_ref)
         times["ea_one"].append(ms_one)
         times["ea_all"].append(ms_all)
         agree["ea_one"] += int(one.arrival_s[d] == ref[d])
         agree["ea_all"] += int(np.array_equal(np.minimum(full.arrival_s, INF), np.minimum(ref, INF)))
     for o, d, t0 in pareto_queries:
-        ms_ref, want = _timed(partial(pareto_transfers_te, layered, c, o, t0, d))
-        ms_p, got = _timed(partial(pareto_transfers, c, o, t0, target=d, max_trips=MAX_TRIPS))
+        ms_ref, want = timed(partial(pareto_transfers_te, layered, c, o, t0, d))
+        ms_p, got = timed(partial(pareto_transfers, c, o, t0, target=d, max_trips=MAX_TRIPS))
         times["oracle_pareto"].append(ms_ref)
         times["pareto"].append(ms_p)
         agree["pareto"] += int(got.front(d) == want)
@@ -228,7 +186,7 @@ def main() -> None:
     report = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["uv run --group bench python benchmarks/timetable.py", *sys.argv[1:]]),
-        "machine": _machine(),
+        "machine": machine("scipy", "numba"),
         "feed": {
             "file": FEED.name,
             "day": DAY.date().isoformat(),
@@ -241,9 +199,9 @@ def main() -> None:
         "setup_ms": setup,
         "earliest_arrival": {
             "queries": len(ea_queries),
-            "intermodal_one_to_one": _stats(times["ea_one"]),
-            "intermodal_one_to_all": _stats(times["ea_all"]),
-            "oracle_one_to_all": _stats(times["oracle"]),
+            "intermodal_one_to_one": stats(times["ea_one"]),
+            "intermodal_one_to_all": stats(times["ea_all"]),
+            "oracle_one_to_all": stats(times["oracle"]),
             "agreement_one_to_one": agree["ea_one"] / len(ea_queries),
             "agreement_one_to_all": agree["ea_all"] / len(ea_queries),
             "speedup_median_one_to_one": statistics.median(times["oracle"])
@@ -255,8 +213,8 @@ def main() -> None:
             "queries": len(pareto_queries),
             "max_trips": MAX_TRIPS,
             "criteria": "arrival time, number of trips",
-            "intermodal": _stats(times["pareto"]),
-            "oracle_layered": _stats(times["oracle_pareto"]),
+            "intermodal": stats(times["pareto"]),
+            "oracle_layered": stats(times["oracle_pareto"]),
             "agreement": agree["pareto"] / len(pareto_queries),
             "pareto_over_earliest_arrival_median": statistics.median(times["pareto"])
             / statistics.median(times["ea_one"]),
@@ -289,12 +247,12 @@ def run_pyraptor(
         )
         return out
     logger.disable("pyraptor")
-    ms, (tt, stops) = _timed(lambda: pyraptor_timetable(c))
+    ms, (tt, stops) = timed(lambda: pyraptor_timetable(c))
     out["build_ms"] = ms
     zero = dataclasses.replace(c, change_s=np.zeros_like(c.change_s))
     ea_ms, ea_ok = [], 0
     for o, d, t0 in ea_queries:
-        ms, bags = _timed(partial(RaptorAlgorithm(tt).run, [stops[o]], t0, MAX_TRIPS))
+        ms, bags = timed(partial(RaptorAlgorithm(tt).run, [stops[o]], t0, MAX_TRIPS))
         # the best over all rounds: pyraptor leaves the rounds after its last active one empty
         got = min(bags[k][stops[d]].earliest_arrival_time for k in bags)
         want = int(earliest_arrival(zero, o, t0, target=d).arrival_s[d])
@@ -302,7 +260,7 @@ def run_pyraptor(
         ea_ok += int(got == want or (got >= 2147483647 and want >= INF))
     mc_ms, mc_ok = [], 0
     for o, d, t0 in pareto_queries:
-        ms, (bags, _) = _timed(partial(McRaptorAlgorithm(tt).run, [stops[o]], t0, MAX_TRIPS))
+        ms, (bags, _) = timed(partial(McRaptorAlgorithm(tt).run, [stops[o]], t0, MAX_TRIPS))
         labels = sorted(
             {(lb.n_trips, lb.earliest_arrival_time) for k in bags for lb in bags[k][stops[d]].labels}
         )
@@ -313,8 +271,8 @@ def run_pyraptor(
         want_front = pareto_transfers(zero, o, t0, target=d, max_trips=MAX_TRIPS).front(d)
         mc_ms.append(ms)
         mc_ok += int(front == want_front)
-    out["raptor"] = _stats(ea_ms) | {"agreement": ea_ok / max(1, len(ea_queries))}
-    out["mcraptor"] = _stats(mc_ms) | {"agreement": mc_ok / max(1, len(pareto_queries))}
+    out["raptor"] = stats(ea_ms) | {"agreement": ea_ok / max(1, len(ea_queries))}
+    out["mcraptor"] = stats(mc_ms) | {"agreement": mc_ok / max(1, len(pareto_queries))}
     out["note"] = "see PYRAPTOR_NOTE in benchmarks/timetable.py"
     return out
 
