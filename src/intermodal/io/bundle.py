@@ -506,6 +506,31 @@ def _read_terminals(
     return terminals
 
 
+def _known_terminal(
+    file: str,
+    line: int,
+    field: str,
+    terminal_id: str,
+    terminals: dict[str, Terminal],
+    broken: set[str],
+    problems: list[Problem],
+) -> Terminal | None:
+    """The terminal a row refers to, or ``None`` after reporting it unknown (once: a broken row is not)."""
+    terminal = terminals.get(terminal_id)
+    if terminal is None and terminal_id not in broken:
+        problems.append(
+            Problem(
+                "unknown terminal",
+                file=file,
+                row=line,
+                field=field,
+                found=terminal_id,
+                expected="an id in terminals.csv",
+            )
+        )
+    return terminal
+
+
 def _check_terminal(
     file: str,
     line: int,
@@ -517,20 +542,8 @@ def _check_terminal(
     problems: list[Problem],
     what: str,
 ) -> bool:
-    terminal = terminals.get(terminal_id)
-    if terminal is None and terminal_id in broken:
-        return False  # already reported where the terminal is defined
+    terminal = _known_terminal(file, line, field, terminal_id, terminals, broken, problems)
     if terminal is None:
-        problems.append(
-            Problem(
-                "unknown terminal",
-                file=file,
-                row=line,
-                field=field,
-                found=terminal_id,
-                expected="an id in terminals.csv",
-            )
-        )
         return False
     if mode not in terminal.modes:
         problems.append(
@@ -678,19 +691,7 @@ def _read_crossings(
         _check_source(file, line, row, problems)
         if _duplicate(file, line, "terminal", row["terminal"], seen, problems):
             continue
-        if row["terminal"] in broken:
-            continue
-        if row["terminal"] not in terminals:
-            problems.append(
-                Problem(
-                    "unknown terminal",
-                    file=file,
-                    row=line,
-                    field="terminal",
-                    found=row["terminal"],
-                    expected="an id in terminals.csv",
-                )
-            )
+        if _known_terminal(file, line, "terminal", row["terminal"], terminals, broken, problems) is None:
             continue
         crossings[row["terminal"]] = BorderCrossing(
             terminal_id=row["terminal"],
@@ -714,21 +715,10 @@ def _read_handling(
         terminal, a, b = row["terminal"], row["from_mode"], row["to_mode"]
         if _duplicate(file, line, "to_mode", f"{terminal} {a.value}>{b.value}", seen, problems):
             continue
-        if terminal in broken:
+        found = _known_terminal(file, line, "terminal", terminal, terminals, broken, problems)
+        if found is None:
             continue
-        if terminal not in terminals:
-            problems.append(
-                Problem(
-                    "unknown terminal",
-                    file=file,
-                    row=line,
-                    field="terminal",
-                    found=terminal,
-                    expected="an id in terminals.csv",
-                )
-            )
-            continue
-        known = terminals[terminal].modes
+        known = found.modes
         bad = [(name, m) for name, m in (("from_mode", a), ("to_mode", b)) if m not in known]
         for name, m in bad:
             problems.append(
