@@ -26,6 +26,7 @@ from intermodal.engines.reference import (
     SearchGraph,
     ServiceRules,
     pareto_search,
+    uniform_handling,
 )
 from intermodal.exceptions import LimitError
 from intermodal.network.timetable import Timetable
@@ -386,3 +387,32 @@ def test_threads_share_one_engine(chongqing: Any) -> None:
         together = list(pool.map(one, pairs))
     assert together == alone
     assert any(alone)
+
+
+def test_a_walker_cannot_skip_the_change_time_on_the_spot() -> None:
+    """The reference's regression case (tests/engines/test_reference.py), compiled: a free walk out of a
+    station does not turn a 10-min change into none."""
+    tt = Timetable(
+        services=cast(Any, (0, 1, 2)),
+        stops=(np.array([0, 1], dtype=np.int32), np.array([1, 2], dtype=np.int32), np.array([1, 2])),
+        arrive_s=(np.array([0, 1800]), np.array([0, 600]), np.array([0, 600])),
+        depart_s=(np.array([0, 1800]), np.array([0, 600]), np.array([0, 600])),
+        trip_service=np.array([0, 1, 2], dtype=np.int32),
+        trip_start=np.array([0, 1860, 3600], dtype=np.int64),
+    )
+    s, c, e = uniform_handling([600] * 4, [0.0] * 4, [0.0] * 4, 3)
+    s[:, 2, :] = s[:, :, 2] = 0
+    g = SearchGraph(
+        n=4,
+        drives=[[], [Drive(3, 300, 0.0, 0.0, 0, mode=2)], [], [Drive(1, 300, 0.0, 0.0, 1, mode=2)]],
+        handle_ok=[True] * 4,
+        handle_s=s,
+        handle_cost=c,
+        handle_co2=e,
+        timetable=tt,
+        services=[ServiceRules(1, True, 0, 0.0, [1.0], [1.0], [0, 0], [0, 0]) for _ in range(3)],
+        truck_ok=[False] * 4,
+    )
+    (j,) = FreightSearch(g).search(0, 2, 0, start_mode=None, handle_at_destination=False)
+    assert j.arrive_s == 4200
+    assert [j] == pareto_search(g, 0, 2, 0, start_mode=None, handle_at_destination=False)

@@ -161,7 +161,8 @@ def brute_force(
             for m in leave[u]
         ]  # fmt: skip
 
-    def walk(key: tuple[Any, ...], t: int, cost: float, co2: float, seen: set[Any], boarded: bool) -> None:
+    def walk(key: tuple[Any, ...], t: int, cost: float, co2: float, seen: set[Any], fresh: bool) -> None:
+        # fresh: the vehicle was just loaded or boarded at this terminal, so it cannot be unloaded here
         state, u = key[0], key[1]
         nxt: list[tuple[tuple[Any, ...], int, float, float, bool]] = []
         if state == "F":  # on a truck or a walker of mode key[2]
@@ -173,7 +174,7 @@ def brute_force(
                     t1 = t + d.pre_s + d.duration_s + d.post_s
                     nxt.append((("F", d.to, d.mode), t1, cost + d.cost, co2 + d.co2, False))
             opened = opens_at(g.open_s[u], t) if g.open_s else t
-            if g.handle_ok[u] and opened is not None:
+            if not fresh and g.handle_ok[u] and opened is not None:
                 nxt += handled(u, opened, key[2], t, cost, co2)
         elif state == "Y":  # in the yard, bound for mode key[2]
             m = key[2]
@@ -181,7 +182,7 @@ def brute_force(
                 found.append((t, cost, co2))
                 return
             if any(d.mode == m for d in g.drives[u]) and (m != 0 or g.truck_ok[u]):
-                nxt.append((("F", u, m), t, cost, co2, False))
+                nxt.append((("F", u, m, "loaded"), t, cost, co2, True))
             for k in range(tt.n_trips):
                 s = int(tt.trip_service[k])
                 r = g.services[s]
@@ -194,13 +195,13 @@ def brute_force(
                         and tt.board_ok[s][j]
                         and t + r.board_clear_s[j] + r.cutoff_s <= dep
                     ):
-                        nxt.append((("A", k, j), dep, cost + r.fare_cost, co2, True))
+                        nxt.append((("A", k, j, "boarded"), dep, cost + r.fare_cost, co2, True))
         else:
             k, j = key[1], key[2]
             s = int(tt.trip_service[k])
             r = g.services[s]
             here = int(tt.stops[s][j])
-            if not boarded and tt.alight_ok[s][j]:
+            if not fresh and tt.alight_ok[s][j]:
                 if here == dest and not handle_at_destination:
                     found.append((t, cost, co2))
                     return
@@ -293,3 +294,33 @@ def test_stops_without_pickup_or_drop_off() -> None:
     no_dropoff = _line([0, 0], alight_ok=(np.array([True, False]),))
     assert pareto_search(no_dropoff, 0, 1, 0) == []
     assert pareto_search(no_dropoff, 0, 1, 0, handle_at_destination=False) == []
+
+
+def test_a_walker_cannot_skip_the_change_time_on_the_spot() -> None:
+    """Off a train at 1, walking is free, and the change to the next train takes 10 min: a walker that
+    never walks must not make the train 1 min later (a review found that bypass)."""
+    tt = Timetable(
+        services=cast(Any, (0, 1, 2)),
+        stops=(np.array([0, 1], dtype=np.int32), np.array([1, 2], dtype=np.int32), np.array([1, 2])),
+        arrive_s=(np.array([0, 1800]), np.array([0, 600]), np.array([0, 600])),
+        depart_s=(np.array([0, 1800]), np.array([0, 600]), np.array([0, 600])),
+        trip_service=np.array([0, 1, 2], dtype=np.int32),
+        trip_start=np.array([0, 1860, 3600], dtype=np.int64),
+    )
+    s, c, e = uniform_handling([600] * 4, [0.0] * 4, [0.0] * 4, 3)
+    s[:, 2, :] = s[:, :, 2] = 0  # mode 2 walks: never handled
+    rail = [ServiceRules(1, True, 0, 0.0, [1.0], [1.0], [0, 0], [0, 0]) for _ in range(3)]
+    g = SearchGraph(
+        n=4,
+        drives=[[], [Drive(3, 300, 0.0, 0.0, 0, mode=2)], [], [Drive(1, 300, 0.0, 0.0, 1, mode=2)]],
+        handle_ok=[True] * 4,
+        handle_s=s,
+        handle_cost=c,
+        handle_co2=e,
+        timetable=tt,
+        services=rail,
+        truck_ok=[False] * 4,
+    )
+    (j,) = pareto_search(g, 0, 2, 0, start_mode=None, handle_at_destination=False)
+    assert j.arrive_s == 3600 + 600  # the 10-min change misses the 1860 train
+    assert brute_force(g, 0, 2, 0, start_mode=None, handle_at_destination=False) == {(4200, 2.0, 2.0)}

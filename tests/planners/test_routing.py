@@ -338,3 +338,19 @@ def test_the_compiled_engine_gives_the_reference_options(
     )
     assert fast.to_dict() == plain.to_dict()
     assert fast.options
+
+
+def test_no_route_for_general_cargo_says_so(tmp_path: Path) -> None:
+    """No trip runs d → a: the answer says so (explaining it once searched again without end)."""
+    b = im.load_bundle(_walk_bundle(tmp_path))
+    s = im.make_shipment(b, teu=1, ready="2020-04-03T09:00+08:00")
+    with pytest.raises(im.NoRouteError) as caught:
+        im.find_routes(b, "d", "a", s)
+    assert "no route from d to a within 30 days" in str(caught.value)
+
+
+def test_a_walk_leg_is_named_walk_in_the_summary(tmp_path: Path) -> None:
+    b = im.load_bundle(_walk_bundle(tmp_path))
+    s = im.make_shipment(b, teu=1, ready="2020-04-03T09:00+08:00")
+    result = im.find_routes(b, "a", "d", s, objective="fastest")
+    assert result.summaries[0] == "ab → walk → cd"

@@ -10,6 +10,8 @@ journeys, in the same order, with the same moves:
   starts at its parent's time and ends at its own, so only the move's kind and fields are kept. An ABOARD
   label's move is a board or a ride whose ``ref`` and ``stop`` are its trip and stop, which is how a popped
   ABOARD label knows its state.
+- A vehicle just loaded or boarded at a terminal (``FRESH``) cannot be unloaded there, and such labels are
+  compared only with each other: the reference keeps them in a state of their own.
 - Each state's bag is a linked list of its live labels (``head[state]``, then ``li[:, NEXT]``). ``head`` is
   the caller's scratch array, all -1 on entry; the kernel sets back the entries it used, so one array serves
   every query without being cleared (the ABOARD space has about a million states on a city's subway).
@@ -29,7 +31,7 @@ EPS = 1e-6
 DRIVE, HANDLE, LOAD, BOARD, RIDE, ALIGHT = 0, 1, 2, 3, 4, 5
 
 # columns of the label table ``li``
-T, PARENT, STATE, KIND, TERMINAL, REF, STOP, FROM, TO, NEXT, ALIVE, JUST_BOARDED = range(12)
+T, PARENT, STATE, KIND, TERMINAL, REF, STOP, FROM, TO, NEXT, ALIVE, FRESH = range(12)
 N_COLS = 12
 
 #: the kernel stopped because it made ``max_labels`` labels
@@ -113,21 +115,22 @@ def _push(
     stop: int,
     from_mode: int,
     to_mode: int,
-    just_boarded: bool,
+    fresh: bool,
 ) -> tuple[int, int]:
     """The reference's ``push``: prune by due time, then by the state's bag. Returns the new counts."""
     if t > due:
         return n_lab, hn
+    f = 1 if fresh else 0
     p = head[state]
     while p != -1:
-        if li[p, T] <= t and lf[p, 0] <= cost + EPS and lf[p, 1] <= co2 + EPS:
+        if li[p, FRESH] == f and li[p, T] <= t and lf[p, 0] <= cost + EPS and lf[p, 1] <= co2 + EPS:
             return n_lab, hn
         p = li[p, NEXT]
     prev = -1
     p = head[state]
     while p != -1:
         nxt = li[p, NEXT]
-        if t <= li[p, T] and cost <= lf[p, 0] + EPS and co2 <= lf[p, 1] + EPS:
+        if li[p, FRESH] == f and t <= li[p, T] and cost <= lf[p, 0] + EPS and co2 <= lf[p, 1] + EPS:
             li[p, ALIVE] = 0
             if prev == -1:
                 head[state] = nxt
@@ -147,7 +150,7 @@ def _push(
     li[i, FROM] = from_mode
     li[i, TO] = to_mode
     li[i, ALIVE] = 1
-    li[i, JUST_BOARDED] = 1 if just_boarded else 0
+    li[i, FRESH] = f
     # a bag's order does not matter: every test against it looks at all of its labels
     li[i, NEXT] = head[state]
     head[state] = i
@@ -380,7 +383,7 @@ def pareto_kernel(
                     lab, DRIVE, u, drive_ref[e], -1, -1, -1, False,
                 )  # fmt: skip
             opens = _next_open(u, t, has_hours, win_ptr, win_end, win_start)
-            if handle_ok[u] and opens < NEVER:
+            if li[lab, FRESH] == 0 and handle_ok[u] and opens < NEVER:
                 n_lab, hn = _unload(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, yard_base, n_modes, leave, destination,
                     finish_mode, handle_s, handle_cost, handle_co2, lab, u, opens, x, HANDLE, -1, -1,
@@ -399,7 +402,7 @@ def pareto_kernel(
                 # loading onto a vehicle is part of the handling just done
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due,
-                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, False,
+                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True,
                 )  # fmt: skip
             for b in range(board_ptr[rel], board_ptr[rel + 1]):
                 s = board_svc[b]
@@ -423,7 +426,7 @@ def pareto_kernel(
             first = svc_stop_ptr[s]
             last = svc_stop_ptr[s + 1]
             here = stop_terminal[first + j]
-            if li[lab, JUST_BOARDED] == 0 and stop_alight_ok[first + j]:
+            if li[lab, FRESH] == 0 and stop_alight_ok[first + j]:
                 if here == destination and not handle_at_destination:
                     if n_done == done.shape[0]:
                         done = _grow(done, 2 * n_done)

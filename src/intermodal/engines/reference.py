@@ -8,10 +8,15 @@ must agree with it (see the tests), and brute force checks it on small random ne
 The cargo is always in one of three states:
 
 - ``F`` on a flexible vehicle of mode ``x`` at terminal ``u`` (a truck, or a walker in a passenger feed): it
-  can move on by a drive of that mode, or be unloaded;
+  can move on by a drive of that mode, or be unloaded, unless it was loaded right here;
 - ``Y`` in the yard of ``u`` after handling, bound to leave by mode ``m`` (by truck, or by a service of that
   mode);
-- ``A`` aboard a trip at one of its stops (it can ride on, or be unloaded where the stop allows drop-off).
+- ``A`` aboard a trip at one of its stops (it can ride on, or be unloaded where the stop allows drop-off,
+  unless it boarded right here).
+
+A vehicle just loaded or boarded at ``u`` is a state of its own (the last item of the key): unloading it
+again at ``u`` would hand the cargo between two modes without paying that pair's handling, and in one bag
+with the cargo that arrived there it could wrongly dominate it.
 
 Handling depends on the terminal and on the pair of modes: cargo unloaded from mode ``a`` and bound for mode
 ``m`` takes ``handle_s[u, a, m]``. That is why a yard state knows its leaving mode: unloading makes one yard
@@ -151,7 +156,6 @@ class _Label:
     parent: _Label | None
     move: Move | None
     alive: bool = True
-    just_boarded: bool = False
     crit: tuple[int, float, float] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -297,7 +301,7 @@ def pareto_search(
         for m in leaving[origin]:
             push(_Label((YARD, origin, m), ready_s, 0.0, 0.0, None, None))
     else:
-        push(_Label((FLEX, origin, start_mode), ready_s, 0.0, 0.0, None, None))
+        push(_Label((FLEX, origin, start_mode, False), ready_s, 0.0, 0.0, None, None))
     done: list[_Label] = []
 
     while heap:
@@ -313,15 +317,15 @@ def pareto_search(
             if u == destination:
                 done.append(lab)
                 continue
-            x = lab.key[2]
+            x, loaded_here = lab.key[2], lab.key[3]
             for d in graph.drives[u]:
                 if d.mode != x:
                     continue
                 t1 = lab.t + d.pre_s + d.duration_s + d.post_s
                 mv = Move("drive", u, lab.t, t1, ref=d.ref)
-                push(_Label((FLEX, d.to, x), t1, lab.cost + d.cost, lab.co2 + d.co2, lab, mv))
+                push(_Label((FLEX, d.to, x, False), t1, lab.cost + d.cost, lab.co2 + d.co2, lab, mv))
             opens = next_open(graph, u, lab.t)
-            if graph.handle_ok[u] and opens < NEVER:
+            if not loaded_here and graph.handle_ok[u] and opens < NEVER:
                 unload(lab, u, opens, x, "handle", -1, -1)
         elif state == YARD:
             m = lab.key[2]
@@ -330,7 +334,7 @@ def pareto_search(
                 continue
             if any(d.mode == m for d in graph.drives[u]) and (m != ROAD or graph.truck_ok[u]):
                 # loading onto a vehicle is part of the handling just done
-                push(_Label((FLEX, u, m), lab.t, lab.cost, lab.co2, lab, Move("load", u, lab.t, lab.t)))
+                push(_Label((FLEX, u, m, True), lab.t, lab.cost, lab.co2, lab, Move("load", u, lab.t, lab.t)))
             for s, j in boarding[u]:
                 rules = graph.services[s]
                 if not rules.usable or rules.mode != m or not tt.board_ok[s][j]:
@@ -343,18 +347,14 @@ def pareto_search(
                 k = trips_of[s][i]
                 dep = starts_of[s][i] + offset
                 mv = Move("board", u, lab.t, dep, ref=k, stop=j)
-                push(
-                    _Label(
-                        (ABOARD, k, j), dep, lab.cost + rules.fare_cost, lab.co2, lab, mv, just_boarded=True
-                    )
-                )
+                push(_Label((ABOARD, k, j, True), dep, lab.cost + rules.fare_cost, lab.co2, lab, mv))
         else:
-            k, j = lab.key[1], lab.key[2]
+            k, j, boarded_here = lab.key[1], lab.key[2], lab.key[3]
             s = int(tt.trip_service[k])
             rules = graph.services[s]
             stops = tt.stops[s]
             here = int(stops[j])
-            if not lab.just_boarded and tt.alight_ok[s][j]:
+            if not boarded_here and tt.alight_ok[s][j]:
                 if here == destination and not handle_at_destination:
                     done.append(lab)
                     continue
@@ -366,7 +366,7 @@ def pareto_search(
                 mv = Move("ride", int(stops[j + 1]), lab.t, t1, ref=k, stop=j + 1)
                 push(
                     _Label(
-                        (ABOARD, k, j + 1),
+                        (ABOARD, k, j + 1, False),
                         t1,
                         lab.cost + rules.hop_cost[j],
                         lab.co2 + rules.hop_co2[j],

@@ -170,17 +170,18 @@ def find_routes(
         )
     if engine not in ("compiled", "reference"):
         raise ValueError(f"engine must be 'compiled' or 'reference', not {engine!r}")
-    net = _Network(bundle, shipment, o, d, carbon_price=carbon_price or 0.0, engine=engine)
+    net, options = _solve(
+        bundle,
+        o,
+        d,
+        shipment,
+        carbon_price=carbon_price or 0.0,
+        engine=engine,
+        horizon_days=horizon_days,
+        range_days=range_days,
+        max_labels=max_labels,
+    )
     shipment = net.shipment
-    ready_s = int(shipment.ready.timestamp())
-    due_s = int(shipment.due.timestamp()) if shipment.due else None
-    window_s = int((range_days or 0.0) * 86400)
-    net.expand(ready_s, due_s if due_s is not None else ready_s + window_s + int(horizon_days * 86400))
-    if range_days is None:
-        journeys = net.search(ready_s, due_s=due_s, max_labels=max_labels)
-        options = [net.itinerary(j) for j in journeys]
-    else:
-        options = _profile(net, ready_s, ready_s + window_s, due_s=due_s, max_labels=max_labels)
     if not options:
         raise NoRouteError(_explain(bundle, shipment, o, d, horizon_days=horizon_days))
     found = len(options)
@@ -207,6 +208,31 @@ def find_routes(
         summaries=tuple(_summary(it) for it in options),
         notes=tuple(notes),
     )
+
+
+def _solve(
+    bundle: Bundle,
+    origin: Place,
+    destination: Place,
+    shipment: Shipment,
+    *,
+    carbon_price: float = 0.0,
+    engine: str = "compiled",
+    horizon_days: float = 30.0,
+    range_days: float | None = None,
+    max_labels: int = 200_000,
+) -> tuple[_Network, list[Itinerary]]:
+    """The network seen by this shipment and its Pareto options, unranked (none when there is no route)."""
+    net = _Network(bundle, shipment, origin, destination, carbon_price=carbon_price, engine=engine)
+    shipment = net.shipment
+    ready_s = int(shipment.ready.timestamp())
+    due_s = int(shipment.due.timestamp()) if shipment.due else None
+    window_s = int((range_days or 0.0) * 86400)
+    net.expand(ready_s, due_s if due_s is not None else ready_s + window_s + int(horizon_days * 86400))
+    if range_days is None:
+        journeys = net.search(ready_s, due_s=due_s, max_labels=max_labels)
+        return net, [net.itinerary(j) for j in journeys]
+    return net, _profile(net, ready_s, ready_s + window_s, due_s=due_s, max_labels=max_labels)
 
 
 def _profile(
@@ -255,8 +281,8 @@ def _profile(
 
 
 def _summary(it: Itinerary) -> str:
-    # Short enough for a terminal row: service ids, or "truck" for a flexible leg.
-    return " → ".join(leg.service or "truck" for leg in it.legs)
+    # Short enough for a terminal row: service ids, or "truck" (or "walk") for a flexible leg.
+    return " → ".join(leg.service or ("walk" if leg.mode is Mode.WALK else "truck") for leg in it.legs)
 
 
 @dataclass(frozen=True)
@@ -808,10 +834,8 @@ def _explain(
     reasons: list[str] = []
 
     def attempt(s: Shipment, days: float) -> list[Itinerary]:
-        try:
-            return list(find_routes(bundle, origin, destination, s, horizon_days=days, limit=1).options)
-        except NoRouteError:
-            return []
+        # the search alone: asking find_routes would explain a failure again, without end
+        return sorted(_solve(bundle, origin, destination, s, horizon_days=days)[1], key=lambda it: it.arrive)
 
     if shipment.due is not None:
         late = attempt(dataclasses.replace(shipment, due=None), max(horizon_days, 60.0))
