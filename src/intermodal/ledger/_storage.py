@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -76,6 +77,23 @@ def _sqlite_file(path: Path, field: str, shown: str) -> Path:
             f"a file in an existing folder: create {path.parent} first, or fix the path",
         )
     return path
+
+
+def _check_existing_ledger(path: Path, field: str) -> None:
+    """For a command that only reads: ``path`` must already be a ledger, and it is not touched to find out.
+
+    Opening a ledger applies migrations, which would write a ledger's tables into any SQLite file.
+    """
+    made_by = "a ledger file (`intermodal ledger init` or `intermodal demo-data` makes one)"
+    if not path.exists():
+        raise _bad("no ledger at this path", field, str(path), made_by)
+    try:
+        with closing(sqlite3.connect(path.as_uri() + "?mode=ro", uri=True)) as con:
+            tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as error:
+        raise _bad(f"not a SQLite database ({error})", field, str(path), made_by) from None
+    if "alembic_version" not in tables:
+        raise _bad("not a ledger: it has no ledger tables", field, str(path), made_by)
 
 
 def resolve_url(db: str | os.PathLike[str] | None = None, *, field: str = "db") -> str:
@@ -318,13 +336,8 @@ def open_ledger(
     if backend not in {"sqlite", "postgresql"}:  # pragma: no cover - resolve_url admits only these
         raise _bad("unsupported ledger database URL", field, backend)
     database = parsed.database or ":memory:"
-    if backend == "sqlite" and not create and database != ":memory:" and not Path(database).exists():
-        raise _bad(
-            "no ledger at this path",
-            field,
-            database,
-            "an existing ledger file (`intermodal ledger init` or `intermodal demo-data` makes one)",
-        )
+    if backend == "sqlite" and not create and database != ":memory:":
+        _check_existing_ledger(Path(database), field)
     if backend == "sqlite":
         # One connection per checkout: each process (and each thread) gets its own SQLite handle.
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})

@@ -98,3 +98,23 @@ def test_reading_a_ledger_that_does_not_exist_exits_2_and_makes_nothing(
         out = _fails(*command, "--db", "notaurl")
         assert "[--db]" in out and "no ledger at this path" in out and "ledger init" in out
     assert list(tmp_path.iterdir()) == []
+
+
+def test_reading_a_file_that_is_no_ledger_exits_2_and_leaves_it_untouched(tmp_path: Path) -> None:
+    """An empty file, another program's SQLite database and a text file are named, never migrated."""
+    import sqlite3
+
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as con:
+        con.execute("CREATE TABLE foo (x)")
+    con.close()
+    text = tmp_path / "notes.db"
+    text.write_text("not a database\n")
+    before = {p: p.read_bytes() for p in (empty, other, text)}
+    for path, says in ((empty, "not a ledger"), (other, "not a ledger"), (text, "not a SQLite database")):
+        for command in (["report", "--period", "2020Q1"], ["ledger", "bookings"]):
+            out = _fails(*command, "--db", str(path))
+            assert "[--db]" in out and says in out
+    assert {p: p.read_bytes() for p in before} == before
