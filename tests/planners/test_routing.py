@@ -36,9 +36,10 @@ def assert_consistent(it: Itinerary) -> None:
     for h in it.hubs:
         assert h.start <= h.end
     doc = it.to_dict(rank=1)
-    assert doc["total"]["cost"] == pytest.approx(
-        sum(g["cost"] for g in doc["legs"]) + sum(h["cost"] for h in doc["hubs"]), abs=0.05
-    )
+    for key in ("cost", "distance_km", "co2e_kg_wtw", "co2e_kg_ttw", "co2e_kg_wtt"):
+        # the printed total is the sum of the printed parts, to the cent
+        shown = sum(part.get(key, 0.0) for part in doc["legs"] + doc["hubs"])
+        assert doc["total"][key] == pytest.approx(shown, abs=1e-9), key
 
 
 def test_nanpeng_bangkok_reefer_pareto_has_road_and_rail_sea(chongqing: im.Bundle) -> None:

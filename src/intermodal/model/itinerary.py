@@ -158,37 +158,45 @@ class Itinerary:
 
     def to_dict(self, *, rank: int | None = None, summary: str = "") -> dict[str, Any]:
         """The stable JSON shape documented in docs/json-output.md."""
-        total = {
+        legs = [_leg_dict(g, self.currency) for g in self.legs]
+        hubs = [_hub_dict(h, self.currency) for h in self.hubs]
+
+        def added(key: str) -> float:
+            # the sum of the rounded values shown, so that a reader's own sum matches to the cent
+            return _r(sum(part.get(key, 0.0) for part in legs + hubs))
+
+        cost = added("cost")
+        total: dict[str, Any] = {
             "depart": _local(self.depart, self.legs[0].from_tz),
             "arrive": _local(self.arrive, self.legs[-1].to_tz),
             "duration_h": _r(self.duration_h),
-            "distance_km": _r(self.distance_km),
-            "cost": _r(self.cost),
+            "distance_km": added("distance_km"),
+            "cost": cost,
             "currency": self.currency,
-            "co2e_kg_wtw": _r(self.co2e_kg_wtw),
-            "co2e_kg_ttw": _r(self.co2e_kg_ttw),
-            "co2e_kg_wtt": _r(self.co2e_kg_wtt),
+            "co2e_kg_wtw": added("co2e_kg_wtw"),
+            "co2e_kg_ttw": added("co2e_kg_ttw"),
+            "co2e_kg_wtt": added("co2e_kg_wtt"),
         }
         if self.ready_by is not None:
             total["ready_by"] = _local(self.ready_by, self.legs[0].from_tz)
         if self.carbon_price:
             total["carbon_price_per_t"] = self.carbon_price
             total["carbon_cost"] = _r(self.carbon_cost)
-            total["cost_with_carbon"] = _r(self.cost + self.carbon_cost)
+            total["cost_with_carbon"] = _r(cost + total["carbon_cost"])
         return {
             "rank": rank,
             "id": self.id,
             "summary": summary,
             "modes": [m.value for m in self.modes],
-            "legs": [_leg_dict(g, self.currency) for g in self.legs],
-            "hubs": [_hub_dict(h, self.currency) for h in self.hubs],
+            "legs": legs,
+            "hubs": hubs,
             "total": total,
             "notes": list(self.notes),
         }
 
 
 def _r(x: float) -> float:
-    # Rounded for people; the sums are taken before rounding, so a reader may see a 0.01 drift at most.
+    # Rounded for people, to the cent and the 10 g; totals add these rounded values.
     return round(x, 2)
 
 

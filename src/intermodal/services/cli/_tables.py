@@ -72,7 +72,9 @@ def print_option(o: dict[str, Any], *, explain: bool = False) -> None:
     elements.sort(key=lambda e: e[2])
     for kind, e, _ in elements:
         if kind == "leg":
-            what = f"{e['mode']}" + (f" · {e['service']}" if e["service"] else " · truck")
+            what = f"{e['mode']} · {e['service']}" if e["service"] else f"{e['mode']} · truck"
+            if e["mode"] == "walk":
+                what = "walk"
             where = f"{e['from']} → {e['to']}"
             row = [what, where, _t(e["depart"]), _t(e["arrive"]), f"{e['distance_km']:,.0f}"]
         else:
