@@ -704,6 +704,15 @@ def _read_crossings(
     return crossings
 
 
+def _carries_something(stops: list[dict[str, Any]]) -> bool:
+    picked = False
+    for stop in stops:
+        if picked and stop["dropoff"]:
+            return True
+        picked = picked or stop["pickup"]
+    return False
+
+
 def _read_handling(
     source: Source, terminals: dict[str, Terminal], broken: set[str], problems: list[Problem]
 ) -> dict[tuple[str, Mode, Mode], ModeHandling]:
@@ -719,6 +728,20 @@ def _read_handling(
         if found is None:
             continue
         known = found.modes
+        walks = [(name, m) for name, m in (("from_mode", a), ("to_mode", b)) if m is Mode.WALK]
+        for name, m in walks:
+            problems.append(
+                Problem(
+                    "a walker is never handled",
+                    file=file,
+                    row=line,
+                    field=name,
+                    found=m.value,
+                    expected="road, rail, inland_waterway or sea",
+                )
+            )
+        if walks:
+            continue
         bad = [(name, m) for name, m in (("from_mode", a), ("to_mode", b)) if m not in known]
         for name, m in bad:
             problems.append(
@@ -925,6 +948,18 @@ def _read_services(
                     )
                     ok = False
             prev = stop
+        if ok and not _carries_something([stop for _, stop in own]):
+            problems.append(
+                Problem(
+                    "the service carries nothing: no stop picks cargo up before a later stop sets it down",
+                    file=stops_file,
+                    row=own[0][0],
+                    field="pickup",
+                    found=f"service {service_id}",
+                    expected="pickup true at a stop before one with dropoff true",
+                )
+            )
+            ok = False
         if not ok:
             continue
         added, removed = exceptions.get(service_id, (set(), set()))
