@@ -9,11 +9,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from typer.testing import CliRunner
 
+from intermodal.engines.csa import earliest_arrival
 from intermodal.exceptions import BundleError
+from intermodal.io.bundle import load_bundle
+from intermodal.io.bundle_writer import write_bundle
 from intermodal.io.gtfs import export_gtfs, import_gtfs, mode_of_route_type
 from intermodal.model import Bundle, Mode
+from intermodal.network.connections import compile_connections
 from intermodal.network.timetable import expand_timetable
+from intermodal.services.cli import app
 
 FEEDS = Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[3] / "shared/data/gtfs"))
 
@@ -316,3 +322,102 @@ def test_export_keeps_pickup_and_drop_off_rules(tmp_path: Path) -> None:
         return {tuple((x.terminal_id, x.pickup, x.dropoff) for x in s.stops) for s in b.services}
 
     assert rules(first) == rules(second) and len(rules(first)) == 5  # late shares u1a's
+
+
+# M (Market) is a stop no trip serves between the served D and B; Y and Z are unserved and join nothing served
+WALK_ONLY = {
+    "stops.txt": BASE["stops.txt"]
+    + "M,Market,52.5210,13.4210,0,\nY,Yard,52.53,13.43,0,\nZ,Zoo,52.531,13.431,0,\n",
+    "transfers.txt": BASE["transfers.txt"] + "D,M,2,200\nM,B,2,100\nY,Z,2,60\nZ,Y,2,60\nE,C,2,30\n",
+}
+
+
+def _walks(b: Bundle) -> set[tuple[str, str, int]]:
+    return {(lk.from_id, lk.to_id, round(lk.duration_h * 3600)) for lk in b.links if lk.mode is Mode.WALK}
+
+
+def test_walks_through_a_stop_no_trip_serves_are_kept(tmp_path: Path) -> None:
+    b = import_gtfs(write_feed(tmp_path, **WALK_ONLY))
+    # M stays as a walk-only terminal; the Y-Z pair leads nowhere, and the entrance E is no terminal
+    assert set(b.terminals) == {"st", "b", "c", "d", "m"}
+    assert b.terminals["m"].modes == {Mode.WALK}
+    assert _walks(b) == {("c", "d", 300), ("d", "c", 300), ("d", "m", 200), ("m", "b", 100)}
+    loaded = load_bundle(write_bundle(b, tmp_path / "bundle"))
+    assert _walks(loaded) == _walks(b)
+    # the engines chain the walks: D to B on foot in 200 + 100 s
+    start = datetime(2025, 1, 6, tzinfo=ZoneInfo("Europe/Berlin"))
+    conns = compile_connections(loaded, start=start, end=start + timedelta(days=1))
+    t0 = int((start + timedelta(hours=6)).timestamp())
+    ea = earliest_arrival(conns, conns.stop_index("d"), t0)
+    assert ea.arrival_s[conns.stop_index("b")] == t0 + 300
+
+
+def test_export_import_keeps_walks_through_a_walk_only_stop(tmp_path: Path) -> None:
+    first = import_gtfs(write_feed(tmp_path, **WALK_ONLY))
+    second = import_gtfs(export_gtfs(first, tmp_path / "walks.zip"))
+    assert _walks(second) == _walks(first)
+    assert second.terminals["m"].modes == {Mode.WALK}
+    assert set(second.terminals) == set(first.terminals)
+
+
+def test_import_summary_counts_walks_through_a_walk_only_stop(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["gtfs", "import", str(write_feed(tmp_path, **WALK_ONLY)), str(out)])
+    assert result.exit_code == 0, result.output
+    summary = " ".join(result.stdout.split())  # rich may wrap the line
+    assert "5 terminals" in summary and "4 walking transfers" in summary
+    route = CliRunner().invoke(
+        app,
+        ["route", "--scenario", str(out), "--from", "d", "--to", "b", "--ready", "2025-01-07T06:00+01:00"],
+    )
+    assert route.exit_code == 0, route.output
+    assert "d → b" in route.stdout and "06:05" in route.stdout  # one chained walk of 300 s, via m
+
+
+# A1 and A2 are platforms of station A; each trip calls at both with other pickup (p) and drop-off (d) rules
+PLATFORMS = {
+    "stops.txt": BASE["stops.txt"]
+    + "A,Abbey,52.515,13.415,1,\nA1,Abbey 1,52.5151,13.4151,0,A\nA2,Abbey 2,52.5152,13.4152,0,A\n",
+    "trips.txt": BASE["trips.txt"] + "U1,WK,t1\nU1,WK,t2\nU1,WK,t3\nU1,WK,t4\n",
+    "stop_times.txt": RULES
+    + "".join(
+        f"{trip},{h}:00:00,{h}:00:00,ST_1,1,0,0\n{trip},{h}:10:00,{h}:12:00,A1,2,{a1}\n"
+        f"{trip},{h}:14:00,{h}:15:00,A2,3,{a2}\n{trip},{h}:30:00,{h}:30:00,C,4,0,0\n"
+        for trip, h, a1, a2 in (
+            ("t1", 11, "0,1", "0,0"),  # sets down only at A2
+            ("t2", 12, "0,0", "1,0"),  # picks up only at A1
+            ("t3", 13, "0,1", "1,0"),  # picks up at A1, then sets down at A2
+            ("t4", 14, "1,1", "1,1"),  # neither
+        )
+    ),
+}
+
+
+def test_merged_platforms_let_cargo_on_and_off_only_when_a_platform_allows_it(tmp_path: Path) -> None:
+    b = import_gtfs(write_feed(tmp_path, **PLATFORMS))
+    at_a = {
+        s.departures[0].hour: (
+            round(s.stops[1].arrive_offset_h * 60),
+            round(s.stops[1].depart_offset_h * 60),
+            s.stops[1].pickup,
+            s.stops[1].dropoff,
+        )
+        for s in b.services
+        if [x.terminal_id for x in s.stops] == ["st", "a", "c"]
+    }
+    assert at_a == {
+        11: (14, 15, True, True),  # not off before 11:14, where A2 sets down
+        12: (10, 12, True, True),  # not on after 12:12, when A1 leaves
+        13: (14, 15, False, True),  # boarding ends before leaving starts: keep the drop-off, forbid boarding
+        14: (10, 15, False, False),
+    }
+    loaded = load_bundle(write_bundle(b, tmp_path / "bundle"))  # each arrival after the previous departure
+    start = datetime(2025, 1, 5, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert _dated_trips(loaded, start, 3) == _dated_trips(b, start, 3)
+
+
+@pytest.mark.parametrize("rows", ["C,D,2,300\nC,D,2,0\n", "C,D,2,0\nC,D,2,300\n", "C,D,0,\nC,D,2,0\n"])
+def test_a_zero_min_transfer_time_is_a_time_among_duplicate_transfers(tmp_path: Path, rows: str) -> None:
+    text = "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nST,ST,2,120\n" + rows + "D,C,2,300\n"
+    b = import_gtfs(write_feed(tmp_path, **{"transfers.txt": text}))
+    assert _walks(b) == {("c", "d", 1), ("d", "c", 300)}  # 0 s, floored at the 1 s a walk link takes

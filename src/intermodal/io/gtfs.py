@@ -206,6 +206,7 @@ class _Stop:
     lat: float
     lon: float
     station: str  # the GTFS stop_id of the terminal this stop belongs to
+    kind: int = 0  # location_type: 0 stop or platform, 1 station, 2-4 entrance, generic node, boarding area
 
 
 @dataclass
@@ -246,8 +247,8 @@ def import_gtfs(
         ``min_transfer_time`` (transfer_type 2). Trips of one route with the same stops, the same offsets
         and the same ``pickup_type``/``drop_off_type`` rules become one service with several departures; a
         stop's type 1 ("none") makes its ``ServiceStop.pickup`` (``dropoff``) false, types 0, 2 and 3 keep
-        it true. Transfers between different stations become flexible
-        ``walk`` links.
+        it true. Transfers between different stations become flexible ``walk`` links; a station no trip
+        serves becomes a walk-only terminal when walks join it to a station that a trip serves.
 
     Raises
     ------
@@ -281,24 +282,24 @@ def import_gtfs(
         if times is None:
             continue
         # consecutive stops of one station collapse: the vehicle never leaves the terminal
-        # a collapsed station allows boarding (leaving) where any of its stops does
+        groups: list[tuple[str, list[tuple[int, int, bool, bool]]]] = []
+        for row, (arr, dep) in zip(trip.stops, times, strict=True):
+            station = stops[row[1]].station
+            if not groups or groups[-1][0] != station:
+                groups.append((station, []))
+            groups[-1][1].append((arr, dep, row[6], row[7]))
         names: list[str] = []
         arrs: list[int] = []
         deps: list[int] = []
         ups: list[bool] = []
         downs: list[bool] = []
-        for row, (arr, dep) in zip(trip.stops, times, strict=True):
-            station = stops[row[1]].station
-            if names and names[-1] == station:
-                deps[-1] = dep
-                ups[-1] = ups[-1] or row[6]
-                downs[-1] = downs[-1] or row[7]
-            else:
-                names.append(station)
-                arrs.append(arr)
-                deps.append(dep)
-                ups.append(row[6])
-                downs.append(row[7])
+        for station, calls in groups:
+            arr, dep, up, down = _merge_calls(calls)
+            names.append(station)
+            arrs.append(arr)
+            deps.append(dep)
+            ups.append(up)
+            downs.append(down)
         if len(names) < 2:
             continue  # it never leaves its station, so it carries nothing between terminals
         t_first = deps[0]
@@ -379,9 +380,7 @@ def import_gtfs(
                 source=f"GTFS feed {path.name}: consecutive stops; distance is great-circle",
             )
         )
-    for (a, b), walk_s in sorted(walks.items()):
-        if a not in station_modes or b not in station_modes:
-            continue  # a transfer between stations that no trip serves leads nowhere
+    for (a, b), walk_s in sorted(_walks_to_keep(walks, stops, set(station_modes)).items()):
         km = max(_haversine_km(stops[a], stops[b]), 0.001)
         if walk_s is None:
             walk_s = max(1, round(km / _WALK_KMH * 3600))
@@ -456,6 +455,49 @@ def import_gtfs(
 
 
 _PatternKey = tuple[str, str, int, tuple[tuple[str, int, int, bool, bool], ...]]
+
+
+def _walks_to_keep(
+    walks: Mapping[tuple[str, str], int | None], stops: Mapping[str, _Stop], served: set[str]
+) -> dict[tuple[str, str], int | None]:
+    """The transfers that lie in a walk component (walks taken both ways) with a station a trip serves.
+
+    A station no trip serves stays when walks join it to one that a trip serves, so a chain D -> M -> X
+    through it still leads somewhere; a component of unserved stations only leads nowhere. Entrances,
+    generic nodes and boarding areas are no terminals, so transfers at them are dropped.
+    """
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    usable = {ab: s for ab, s in walks.items() if all(stops[x].kind <= 1 for x in ab)}
+    for a, b in usable:
+        parent[root(a)] = root(b)
+    reached = {root(x) for x in served if x in parent}
+    return {(a, b): s for (a, b), s in usable.items() if root(a) in reached}
+
+
+def _merge_calls(calls: list[tuple[int, int, bool, bool]]) -> tuple[int, int, bool, bool]:
+    """One stop for a trip's consecutive calls (arrival, departure, pickup, dropoff) at a station's platforms.
+
+    Cargo may leave from the earliest arrival at a platform that sets down, and board until the latest
+    departure from a platform that picks up; with no such platform the stop takes the first arrival (last
+    departure) and forbids leaving (boarding). A stop cannot depart before it arrives, so when every
+    pickup platform comes before the first drop-off platform the stop keeps the drop-off and forbids
+    boarding: it never lets cargo on or off at a time the feed does not allow.
+    """
+    drop_arrs = [a for a, _, _, down in calls if down]
+    pick_deps = [d for _, d, up, _ in calls if up]
+    arrive = min(drop_arrs) if drop_arrs else calls[0][0]
+    depart = max(pick_deps) if pick_deps else calls[-1][1]
+    pickup = bool(pick_deps)
+    if depart < arrive:
+        depart, pickup = calls[-1][1], False
+    return arrive, depart, pickup, bool(drop_arrs)
 
 
 class _TerminalIds:
@@ -550,7 +592,7 @@ def _read_stops(r: _Reader) -> tuple[dict[str, _Stop], dict[str, str]]:
         if parent and kind != 1:
             parents[stop_id] = (line, parent)
         kinds[stop_id] = (kind, line)
-        stops[stop_id] = _Stop(stop_id, rec.get("stop_name", ""), lat, lon, stop_id)
+        stops[stop_id] = _Stop(stop_id, rec.get("stop_name", ""), lat, lon, stop_id, kind)
     for stop_id, (line, parent) in parents.items():
         if parent not in stops or kinds[parent][0] != 1:
             r.bad(
@@ -783,8 +825,9 @@ def _read_transfers(
                 # GTFS applies a station's transfer time to all its child stops; keep the largest
                 change[sa] = max(change.get(sa, 0), seconds)
         else:
-            old = walks.get((sa, sb), -1)
-            walks[(sa, sb)] = seconds if old == -1 or old is None else min(old, seconds or old)
+            # the quickest of duplicate transfers; 0 s is a time (a walk takes at least 1 s), blank is none
+            old = walks.get((sa, sb))
+            walks[(sa, sb)] = seconds if old is None else old if seconds is None else min(old, seconds)
     return change, walks
 
 
@@ -902,7 +945,8 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
 
     Terminals become stops, each service a route of its own (or, for services imported from GTFS, their
     original route), each departure a trip, each calendar a ``calendar.txt`` row with its exceptions in
-    ``calendar_dates.txt``. Terminal handling times and walk links go to ``transfers.txt``. A stop that
+    ``calendar_dates.txt``. Terminal handling times and walk links go to ``transfers.txt``: one time per
+    terminal, its ``handling_h``, since GTFS cannot express the bundle's per-mode-pair handling. A stop that
     does not pick up (set down) gets ``pickup_type`` (``drop_off_type``) 1, any other 0.
 
     GTFS times are in one agency time zone: the zone of the first service's first stop. Services whose
