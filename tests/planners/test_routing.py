@@ -355,3 +355,31 @@ def test_a_walk_leg_is_named_walk_in_the_summary(tmp_path: Path) -> None:
     s = im.make_shipment(b, teu=1, ready="2020-04-03T09:00+08:00")
     result = im.find_routes(b, "a", "d", s, objective="fastest")
     assert result.summaries[0] == "ab → walk → cd"
+
+
+def test_auto_runs_the_plain_search_until_the_compiled_one_pays(
+    chongqing: im.Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-shot query on a small network never waits for numba; a long run of searches switches over."""
+    from intermodal.engines import freight
+    from intermodal.planners import routing
+    from intermodal.planners.places import resolve_place
+
+    monkeypatch.setattr(freight, "is_warm", lambda: False)
+    s = im.make_shipment(chongqing, teu=2, ready=READY)
+    o, d = (resolve_place(chongqing, p) for p in ("nanpeng", "bangkok"))
+    net = routing._Network(chongqing, s, o, d)
+    ready = int(net.shipment.ready.timestamp())
+    net.expand(ready, ready + 30 * 86400)
+    plain = net.search(ready, due_s=None, max_labels=200_000)
+    assert net.compiled is None
+    monkeypatch.setattr(routing, "_COMPILE_AFTER_STATES", 2 * net.states)
+    net.search(ready, due_s=None, max_labels=200_000)
+    assert net.compiled is None  # 2 searches' worth of states: not yet
+    fast = net.search(ready, due_s=None, max_labels=200_000)
+    assert net.compiled is not None and fast == plain
+    # once the process has the kernel loaded, auto uses it from the first search
+    monkeypatch.setattr(freight, "is_warm", lambda: True)
+    warm = routing._Network(chongqing, s, o, d)
+    warm.expand(ready, ready + 30 * 86400)
+    assert warm.search(ready, due_s=None, max_labels=200_000) == plain and warm.compiled is not None

@@ -28,7 +28,7 @@ from intermodal.engines import _freight_kernels as k
 from intermodal.engines.reference import ROAD, Journey, Move, SearchGraph, leaving_modes
 from intermodal.exceptions import LimitError
 
-__all__ = ["FreightSearch"]
+__all__ = ["FreightSearch", "is_warm", "warm_up"]
 
 _KINDS = {
     k.DRIVE: "drive",
@@ -41,6 +41,26 @@ _KINDS = {
 
 # no due time: a time later than any label's
 _NO_DUE = 1 << 62
+
+
+def is_warm() -> bool:
+    """Whether this process has loaded the compiled kernel already (a first search pays for loading it)."""
+    return bool(k.pareto_kernel.signatures)
+
+
+def warm_up() -> None:
+    """Load the compiled kernel now, from numba's cache (or compile it), with one search on a tiny graph.
+
+    A long-running process (the web server) calls it at start, so that no request waits for the load.
+    """
+    from intermodal.engines.reference import uniform_handling
+    from intermodal.network.timetable import Timetable
+
+    empty = np.zeros(0, dtype=np.int64)
+    timetable = Timetable((), (), (), (), empty.astype(np.int32), empty)
+    handling = uniform_handling([0, 0], [0.0, 0.0], [0.0, 0.0], 1)
+    graph = SearchGraph(2, [[], []], [True, True], *handling, timetable, [], [True, True])
+    FreightSearch(graph).search(0, 1, 0)
 
 
 def _csr(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -31,7 +32,6 @@ from intermodal.accounting import (
     service_cost,
     transport_intensity,
 )
-from intermodal.engines.freight import FreightSearch
 from intermodal.engines.reference import ROAD, Drive, Journey, Move, SearchGraph, ServiceRules, pareto_search
 from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
 from intermodal.model import (
@@ -50,7 +50,17 @@ from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
 from intermodal.planners.places import Place, great_circle_km, resolve_place
 
+if TYPE_CHECKING:
+    from intermodal.engines.freight import FreightSearch
+
 __all__ = ["Objective", "RouteResult", "find_routes"]
+
+#: With ``engine="auto"``, the plain search runs until this many search states have been searched on one
+#: network; then the compiled one, which costs 2-3 s to load once per process (numba and its cached
+#: kernel) and then runs 15-50 times faster (benchmarks/freight_search.py). A one-shot query on the
+#: Chongqing scenario (4,500 states) is answered sooner by the plain search; a range query on a city's
+#: subway (300,000 states a search) switches after a few searches.
+_COMPILE_AFTER_STATES = 1_000_000
 
 #: the engine's mode codes: a mode's position here (the engine's ROAD is 0)
 _MODES = tuple(Mode)
@@ -119,7 +129,7 @@ def find_routes(
     max_labels: int = 200_000,
     carbon_price: float | None = None,
     range_days: float | None = None,
-    engine: str = "compiled",
+    engine: str = "auto",
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -147,8 +157,10 @@ def find_routes(
         ``range_days`` days. Each option then says ``ready_by``, the latest time the cargo may be ready for
         it; an option is dropped when another is ready later and arrives no later, for no more cost and CO2e.
     engine
-        ``"compiled"`` (the numba search, :mod:`intermodal.engines.freight`) or ``"reference"`` (the plain
-        Python search it is tested against, :mod:`intermodal.engines.reference`). Both give the same options.
+        ``"compiled"`` (the numba search, :mod:`intermodal.engines.freight`), ``"reference"`` (the plain
+        Python search it is tested against, :mod:`intermodal.engines.reference`), or ``"auto"``: the
+        compiled search once this process has loaded it or once the work is large enough to repay loading
+        it. All give the same options.
 
     Raises
     ------
@@ -168,8 +180,8 @@ def find_routes(
                 "must be 0 or more", field="carbon_price", found=str(carbon_price), expected="a price per t"
             )
         )
-    if engine not in ("compiled", "reference"):
-        raise ValueError(f"engine must be 'compiled' or 'reference', not {engine!r}")
+    if engine not in ("auto", "compiled", "reference"):
+        raise ValueError(f"engine must be 'auto', 'compiled' or 'reference', not {engine!r}")
     net, options = _solve(
         bundle,
         o,
@@ -217,7 +229,7 @@ def _solve(
     shipment: Shipment,
     *,
     carbon_price: float = 0.0,
-    engine: str = "compiled",
+    engine: str = "auto",
     horizon_days: float = 30.0,
     range_days: float | None = None,
     max_labels: int = 200_000,
@@ -341,7 +353,7 @@ class _Network:
         destination: Place,
         *,
         carbon_price: float = 0.0,
-        engine: str = "compiled",
+        engine: str = "auto",
     ) -> None:
         self.bundle = bundle
         self.engine = engine
@@ -608,7 +620,7 @@ class _Network:
                 )
             )
         self.timetable = tt
-        self.graph = graph = SearchGraph(
+        self.graph = SearchGraph(
             n=len(self.ids),
             drives=self.drives,
             handle_ok=self.handle_ok,
@@ -629,8 +641,9 @@ class _Network:
                 *([None] * (len(self.ids) - len(self.bundle.terminals))),
             ],
         )
-        # flattened once: a range query searches the same graph many times
-        self.compiled = FreightSearch(graph) if self.engine == "compiled" else None
+        self.compiled: FreightSearch | None = None
+        self.searched_states = 0
+        self.states = 3 * len(self.ids) * len(_MODES) + sum(len(tt.stops[int(s)]) for s in tt.trip_service)
 
     # journeys back to itineraries
 
@@ -644,7 +657,8 @@ class _Network:
         destination that does; at a terminal without road (a stop of a passenger feed) it starts in the yard
         and ends aboard or on foot.
         """
-        search = self.compiled.search if self.compiled is not None else partial(pareto_search, self.graph)
+        fast = self._compiled()
+        search = fast.search if fast is not None else partial(pareto_search, self.graph)
         return search(
             self.origin,
             self.destination,
@@ -654,6 +668,23 @@ class _Network:
             start_mode=ROAD if self.truck_ok[self.origin] else None,
             handle_at_destination=self.truck_ok[self.destination],
         )
+
+    def _compiled(self) -> FreightSearch | None:
+        """The compiled engine for the next search, or ``None`` for the plain one (see ``engine``)."""
+        if self.engine == "reference":
+            return None
+        if self.engine == "auto":
+            self.searched_states += self.states
+            loaded = sys.modules.get("intermodal.engines.freight")
+            warm = loaded is not None and loaded.is_warm()
+            if not warm and self.searched_states <= _COMPILE_AFTER_STATES:
+                return None
+        if self.compiled is None:
+            from intermodal.engines.freight import FreightSearch  # imports numba: only when it pays
+
+            # flattened once: a range query searches the same graph many times
+            self.compiled = FreightSearch(self.graph)
+        return self.compiled
 
     def slack(self, journey: Journey) -> int | None:
         """How much later the cargo could be ready and still make the journey's first scheduled departure."""

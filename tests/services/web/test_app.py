@@ -128,7 +128,8 @@ def _ask(page, origin: str, destination: str) -> None:  # type: ignore[no-untype
 
 
 def test_map_shows_the_network_and_the_six_shuttle_lines(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.locator(".leaflet-overlay-pane path").count() > 50  # basemap, links, lines, terminals
+    # basemap, links, lines, terminals: drawn as their data arrive, so wait for them
+    page.locator(".leaflet-overlay-pane path").nth(50).wait_for(state="attached")
     lines = page.locator("#legend .lines li")
     assert lines.count() == 6
     assert "Middle line" in lines.all_inner_texts()[2]

@@ -6,6 +6,7 @@ Every endpoint is a thin wrapper over a library function; see docs/api.md for th
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -260,6 +261,12 @@ async def put_scenario(name: ScenarioName, request: Request) -> Response:
     return JSONResponse(info, status_code=200 if replaced else 201)
 
 
+def _warm_up() -> None:
+    from intermodal.engines.freight import warm_up  # imports numba, which takes a while: off the startup path
+
+    warm_up()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API and the web app.
 
@@ -276,6 +283,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # load the default scenario before the first request, not during it
         with contextlib.suppress(BundleError):  # queries will say which scenario is missing
             await anyio.to_thread.run_sync(catalog.get, settings.scenario)
+        # and the compiled route search, in the background: until it is loaded, queries use the plain one
+        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
         yield
         opened = getattr(app.state, "ledger", None)
         if opened is not None:
