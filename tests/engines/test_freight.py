@@ -416,3 +416,10 @@ def test_a_walker_cannot_skip_the_change_time_on_the_spot() -> None:
     (j,) = FreightSearch(g).search(0, 2, 0, start_mode=None, handle_at_destination=False)
     assert j.arrive_s == 4200
     assert [j] == pareto_search(g, 0, 2, 0, start_mode=None, handle_at_destination=False)
+
+
+def test_warm_up_loads_the_kernel() -> None:
+    from intermodal.engines.freight import is_warm, warm_up
+
+    warm_up()
+    assert is_warm()
