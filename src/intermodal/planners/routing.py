@@ -532,24 +532,19 @@ class _Network:
             self.truck_ok[i] = Mode.ROAD in t.modes
             self.handle_s[i] = round(t.handling_h * 3600)
             self.handle_cost[i] = handling_cost(t, teu=s.teu)
-            for (_, a, b), rule in ((k, v) for k, v in self.bundle.handling.items() if k[0] == t.id):
-                self.handle_s[i, _CODE[a], _CODE[b]] = round(rule.handling_h * 3600)
-                self.handle_cost[i, _CODE[a], _CODE[b]] = handling_cost(t, teu=s.teu, rule=rule)
             if t.handling_factor:
                 hi = hub_intensity(self.bundle.factors, t.handling_factor, reefer=self.reefer)
                 self.handle_em[i] = _element(hi, hub_emissions(hi, teu=s.teu, tonnes=s.tonnes))
+        for (tid, a, b), rule in self.bundle.handling.items():  # pairs with handling of their own
+            pair = (self.index[tid], _CODE[a], _CODE[b])
+            self.handle_s[pair] = round(rule.handling_h * 3600)
+            self.handle_cost[pair] = handling_cost(self.bundle.terminals[tid], teu=s.teu, rule=rule)
         # a walker between stops has nothing handled: the walk's own time is the transfer
         self.handle_s[:, walk, :] = self.handle_s[:, :, walk] = 0
         self.handle_cost[:, walk, :] = self.handle_cost[:, :, walk] = 0.0
         self.handle_co2 = np.zeros((n, m, m), dtype=np.float64)
         self.handle_co2[:] = np.array([e.wtw_kg for e in self.handle_em])[:, None, None]
         self.handle_co2[:, walk, :] = self.handle_co2[:, :, walk] = 0.0
-
-    def handling(self, u: int, a: int, b: int) -> tuple[int, float, ElementEmissions]:
-        """The time, cost and emissions of handling at ``u`` from mode code ``a`` to ``b``."""
-        walk = _CODE[Mode.WALK]
-        em = ElementEmissions(0.0, 0.0) if walk in (a, b) else self.handle_em[u]
-        return int(self.handle_s[u, a, b]), float(self.handle_cost[u, a, b]), em
 
     # the timetable and the search graph
 
@@ -709,12 +704,14 @@ class _Network:
         )
 
     def _handling(self, mv: Move) -> list[HubOperation]:
-        if Mode.WALK in (_MODES[mv.from_mode], _MODES[mv.to_mode]):
+        """The hub operation of a handle or alight move: what the search added for its pair of modes."""
+        u, a, b = mv.terminal, mv.from_mode, mv.to_mode
+        if Mode.WALK in (_MODES[a], _MODES[b]):
             return []  # a walker has nothing handled
-        seconds, cost, em = self.handling(mv.terminal, mv.from_mode, mv.to_mode)
+        seconds, cost = int(self.handle_s[u, a, b]), float(self.handle_cost[u, a, b])
         # handling ends the move, after any clearance and any wait for the terminal to open
-        hub = self._hub("handling", mv.terminal, mv.end_s - seconds, mv.end_s, cost, em)
-        return [dataclasses.replace(hub, from_mode=_MODES[mv.from_mode], to_mode=_MODES[mv.to_mode])]
+        hub = self._hub("handling", u, mv.end_s - seconds, mv.end_s, cost, self.handle_em[u])
+        return [dataclasses.replace(hub, from_mode=_MODES[a], to_mode=_MODES[b])]
 
     def itinerary(self, journey: Journey) -> Itinerary:
         legs: list[Leg] = []
