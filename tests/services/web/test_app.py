@@ -129,6 +129,7 @@ def _ask(page, origin: str, destination: str) -> None:  # type: ignore[no-untype
 
 def test_map_shows_the_network_and_the_six_shuttle_lines(page) -> None:  # type: ignore[no-untyped-def]
     # basemap, links, lines, terminals: drawn as their data arrive, so wait for them
+    page.locator(".leaflet-control-attribution", has_text="Natural Earth").wait_for()
     page.locator(".leaflet-overlay-pane path").nth(50).wait_for(state="attached")
     lines = page.locator("#legend .lines li")
     assert lines.count() == 6

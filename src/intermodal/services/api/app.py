@@ -6,7 +6,6 @@ Every endpoint is a thin wrapper over a library function; see docs/api.md for th
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -262,7 +261,7 @@ async def put_scenario(name: ScenarioName, request: Request) -> Response:
 
 
 def _warm_up() -> None:
-    from intermodal.engines.freight import warm_up  # imports numba, which takes a while: off the startup path
+    from intermodal.engines.freight import warm_up  # imports numba: only in a process that serves
 
     warm_up()
 
@@ -283,8 +282,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # load the default scenario before the first request, not during it
         with contextlib.suppress(BundleError):  # queries will say which scenario is missing
             await anyio.to_thread.run_sync(catalog.get, settings.scenario)
-        # and the compiled route search, in the background: until it is loaded, queries use the plain one
-        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+        # and the compiled route search (2-3 s, once per process): loading it in the background would slow
+        # the first pages served while it holds the interpreter
+        await anyio.to_thread.run_sync(_warm_up)
         yield
         opened = getattr(app.state, "ledger", None)
         if opened is not None:

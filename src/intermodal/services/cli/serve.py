@@ -50,8 +50,14 @@ def serve(
         os.environ["INTERMODAL_READS"] = reads
     import uvicorn
 
+    from intermodal.engines.freight import is_warm, warm_up
+
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"intermodal: serving on http://{shown}:{port}/  (API docs: http://{shown}:{port}/api/docs)")
+    if not is_warm():
+        # numba compiles the route search the first time, then reads it from its cache in a few seconds
+        typer.echo("Loading the route search first (the first time it is compiled: up to a minute).")
+        warm_up()
     typer.echo("Press Ctrl+C to stop.")
     uvicorn.run(
         "intermodal.services.api:create_app",
