@@ -14,8 +14,9 @@ A planner calls::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -106,23 +107,9 @@ def earliest_arrival(
     if not 0 <= origin < c.n_stops:
         raise IndexError(f"origin {origin} is not a stop index (0..{c.n_stops - 1})")
     first = int(np.searchsorted(c.dep_s, t0_s, side="left"))
-    alight, walk, alight_conn, alight_board, walk_from, ready = k.earliest_arrival_kernel(
-        c.dep_stop,
-        c.arr_stop,
-        c.dep_s,
-        c.arr_s,
-        c.trip,
-        c.seq,
-        c.cutoff_s,
-        c.pickup,
-        c.dropoff,
-        np.maximum(c.change_s, min_change_s) if min_change_s > 0 else c.change_s,
-        c.foot_start,
-        c.foot_to,
-        c.foot_s,
-        c.block_end,
-        c.block_zero,
-        c.n_trips,
+    kernel: Callable[..., Any] = k.earliest_arrival_kernel  # numba's stubs cannot follow *scan_arrays()
+    alight, walk, alight_conn, alight_board, walk_from, ready = kernel(
+        *c.scan_arrays(min_change_s),
         origin,
         int(t0_s),
         first,

@@ -7,7 +7,9 @@ journey with more trips survives only when it arrives earlier. The plain referen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -79,23 +81,9 @@ def pareto_transfers(
     if max_trips < 1:
         raise ValueError("max_trips must be 1 or more")
     first = int(np.searchsorted(c.dep_s, t0_s, side="left"))
-    alight, walk, alight_conn, alight_board, walk_from, ready = k.pareto_transfers_kernel(
-        c.dep_stop,
-        c.arr_stop,
-        c.dep_s,
-        c.arr_s,
-        c.trip,
-        c.seq,
-        c.cutoff_s,
-        c.pickup,
-        c.dropoff,
-        np.maximum(c.change_s, min_change_s) if min_change_s > 0 else c.change_s,
-        c.foot_start,
-        c.foot_to,
-        c.foot_s,
-        c.block_end,
-        c.block_zero,
-        c.n_trips,
+    kernel: Callable[..., Any] = k.pareto_transfers_kernel  # numba's stubs cannot follow *scan_arrays()
+    alight, walk, alight_conn, alight_board, walk_from, ready = kernel(
+        *c.scan_arrays(min_change_s),
         origin,
         int(t0_s),
         first,

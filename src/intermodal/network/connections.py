@@ -15,6 +15,7 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -97,6 +98,16 @@ class Connections:
     @property
     def n_trips(self) -> int:
         return self.timetable.n_trips
+
+    def scan_arrays(self, min_change_s: int = 0) -> tuple[Any, ...]:
+        """What every connection-scan kernel takes first, in its order, with change times floored at
+        ``min_change_s``: the connections, stop rules, change times, footpaths, blocks, and the trip count."""
+        change = np.maximum(self.change_s, min_change_s) if min_change_s > 0 else self.change_s
+        return (
+            self.dep_stop, self.arr_stop, self.dep_s, self.arr_s, self.trip, self.seq, self.cutoff_s,
+            self.pickup, self.dropoff, change, self.foot_start, self.foot_to, self.foot_s, self.block_end,
+            self.block_zero, self.n_trips,
+        )  # fmt: skip
 
     def service_of(self, trip: int) -> Service:
         """The service that dated trip ``trip`` runs."""
