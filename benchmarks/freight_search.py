@@ -17,7 +17,7 @@ Workloads, each on the graph the planner builds (``intermodal.planners.routing._
 - ``chongqing``: the embedded scenario. One graph per cargo (general, reefer: reefer cargo has other
   terminals and services) over April and May 2020; queries between random terminals, with a random cargo,
   ready at a random time in April 2020, no due time, started and ended as the planner does.
-- ``nyc``: ../shared/data/gtfs/nyc_subway_gtfs.zip imported as a bundle
+- ``nyc``: tests/data/gtfs/nyc_subway_gtfs.zip imported as a bundle
   (:func:`intermodal.io.gtfs.import_gtfs`), its trips expanded for a weekday morning (Wed 8 Jan 2025,
   05:00-13:00 New York); queries between random stations, ready at a random time between 06:00 and 10:00,
   due 1-2 h later, started in the yard and ended aboard or on foot, as the planner does for a passenger feed.
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -55,10 +54,7 @@ from intermodal.planners.places import Place
 from intermodal.planners.routing import _Network
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FEED = (
-    Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[2] / "shared/data/gtfs"))
-    / "nyc_subway_gtfs.zip"
-)
+FEED = Path(__file__).resolve().parents[1] / "tests/data/gtfs/nyc_subway_gtfs.zip"
 NYC_ZONE = ZoneInfo("America/New_York")
 NYC_DAY = datetime(2025, 1, 8, tzinfo=NYC_ZONE)
 CQ_ZONE = ZoneInfo("Asia/Shanghai")

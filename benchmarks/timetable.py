@@ -8,7 +8,7 @@ One command runs every method on the same timetable, the same random queries and
 pyraptor 1.3.10 imports ``attr`` without declaring ``attrs``, so the ``bench`` group installs attrs; without
 it the pyraptor rows say why they are empty.
 
-The feed (../shared/data/gtfs/nyc_subway_gtfs.zip, routes 1 and 2) is imported with
+The feed (tests/data/gtfs/nyc_subway_gtfs.zip, routes 1 and 2) is imported with
 :func:`intermodal.io.gtfs.import_gtfs` and expanded for one weekday (Wed 8 Jan 2025, trips past midnight
 included). Queries leave a random station at a random time between 05:00 and 23:00 for a random station.
 
@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -54,10 +53,7 @@ from intermodal.io.gtfs import import_gtfs
 from intermodal.network.connections import Connections, compile_connections
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FEED = (
-    Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[2] / "shared/data/gtfs"))
-    / "nyc_subway_gtfs.zip"
-)
+FEED = Path(__file__).resolve().parents[1] / "tests/data/gtfs/nyc_subway_gtfs.zip"
 DAY = datetime(2025, 1, 8, tzinfo=ZoneInfo("America/New_York"))
 MAX_TRIPS = 5
 # Published London figures (20k stops, 5M departures), other machines: Delling et al. 2012 (RAPTOR,

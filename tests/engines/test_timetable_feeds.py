@@ -9,7 +9,6 @@ set down (GTFS pickup_type / drop_off_type 1), which every engine must respect.
 from __future__ import annotations
 
 import itertools
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,7 +27,7 @@ from intermodal.engines.time_expanded import (
 from intermodal.io.gtfs import import_gtfs
 from intermodal.network.connections import Connections, compile_connections
 
-FEEDS = Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[3] / "shared/data/gtfs"))
+FEEDS = Path(__file__).resolve().parents[1] / "data/gtfs"
 
 # feed, local start of the window (the day before a holiday run on the Sunday timetable), zone
 CASES = {

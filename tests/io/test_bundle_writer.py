@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from intermodal.io.bundle_writer import write_bundle
 from intermodal.io.gtfs import import_gtfs
 from intermodal.network.connections import Connections, compile_connections
 
-FEEDS = Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[3] / "shared/data/gtfs"))
+FEEDS = Path(__file__).resolve().parents[1] / "data/gtfs"
 SCENARIO = Path(__file__).resolve().parents[2] / "src/intermodal/data/scenarios/chongqing"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from intermodal.network.connections import compile_connections
 from intermodal.network.timetable import expand_timetable
 from intermodal.services.cli import app
 
-FEEDS = Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[3] / "shared/data/gtfs"))
+FEEDS = Path(__file__).resolve().parents[1] / "data/gtfs"
 
 BASE = {
     "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,Test Transit,http://x,Europe/Berlin\n",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from typer.testing import CliRunner
 from intermodal.io.bundle import load_bundle
 from intermodal.services.cli import app
 
-FEEDS = Path(os.environ.get("INTERMODAL_GTFS_DIR", Path(__file__).resolve().parents[4] / "shared/data/gtfs"))
+FEEDS = Path(__file__).resolve().parents[2] / "data/gtfs"
 runner = CliRunner()
 
 

@@ -1,0 +1,28 @@
+"""The repository stands alone: nothing in it reads from outside the clone (a user's clone has no ../shared)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTSIDE = re.compile(r"\.\./shared|parents\[\d+\]\s*/\s*[\"']shared")
+
+
+def test_no_file_reads_from_outside_the_clone() -> None:
+    offenders = []
+    for folder in ("src", "tests", "benchmarks", "docs", ".ci"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.is_file() and path != Path(__file__).resolve() and path.suffix in {".py", ".md", ".toml", ".csv", ".js", ".html", ""}:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                offenders += [f"{path.relative_to(ROOT)}" for _ in OUTSIDE.finditer(text)]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    offenders += ["README.md" for _ in OUTSIDE.finditer(readme)]
+    assert offenders == []
+
+
+def test_the_test_feeds_are_in_the_repository_with_their_licence_note() -> None:
+    feeds = ROOT / "tests/data/gtfs"
+    assert {p.name for p in feeds.glob("*.zip")} == {"nyc_subway_gtfs.zip", "cairns_gtfs.zip"}
+    note = (feeds / "README.md").read_text(encoding="utf-8")
+    assert "MTA New York City Transit" in note and "CC BY 4.0" in note
