@@ -1,4 +1,4 @@
-"""The repository stands alone: nothing in it reads from outside the clone (a user's clone has no ../shared)."""
+"""The repository stands alone: nothing in it reads from outside the clone, which is all a user has."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SUFFIXES = {".py", ".md", ".toml", ".csv", ".js", ".html", ""}
 OUTSIDE = re.compile(r"\.\./shared|parents\[\d+\]\s*/\s*[\"']shared")
 
 
@@ -13,7 +14,7 @@ def test_no_file_reads_from_outside_the_clone() -> None:
     offenders = []
     for folder in ("src", "tests", "benchmarks", "docs", ".ci"):
         for path in (ROOT / folder).rglob("*"):
-            if path.is_file() and path != Path(__file__).resolve() and path.suffix in {".py", ".md", ".toml", ".csv", ".js", ".html", ""}:
+            if path.is_file() and path.suffix in SUFFIXES and path != Path(__file__).resolve():
                 text = path.read_text(encoding="utf-8", errors="replace")
                 offenders += [f"{path.relative_to(ROOT)}" for _ in OUTSIDE.finditer(text)]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
