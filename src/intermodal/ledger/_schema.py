@@ -103,6 +103,8 @@ departures = Table(
     Column("booked_teu", TEU, nullable=False, server_default="0"),
     Column("booked_kg", BigInteger, nullable=False, server_default="0"),
     Column("status", String(16), nullable=False, server_default="scheduled"),
+    # "timetable" when `schedule_departures` made it (and may remove it again), "manual" when entered by hand
+    Column("origin", String(16), nullable=False, server_default="manual"),
     Column("created_at", UTCDateTime, nullable=False),
     # The last line of defence: the database itself refuses an overbooked departure.
     CheckConstraint("booked_teu >= 0 AND booked_teu <= capacity_teu", name="teu_within_capacity"),

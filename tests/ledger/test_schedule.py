@@ -1,0 +1,109 @@
+"""Departures from the timetable: ``schedule_departures`` on the Chongqing scenario, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from intermodal.exceptions import LedgerError
+from intermodal.io.scenarios import load_scenario
+from intermodal.ledger import Ledger, book, create_departure, list_departures
+from intermodal.ledger.schedule import schedule_departures
+from intermodal.model import Bundle
+
+WEEK = (dt.date(2020, 4, 6), dt.date(2020, 4, 12))
+
+
+@pytest.fixture(scope="module")
+def chongqing() -> Bundle:
+    return load_scenario("chongqing")
+
+
+def _moved(bundle: Bundle, service_id: str, **changes: object) -> Bundle:
+    services = tuple(dataclasses.replace(s, **changes) if s.id == service_id else s for s in bundle.services)
+    return dataclasses.replace(bundle, services=services)
+
+
+def _book(ledger: Ledger, ref: str, teu: str = "2") -> None:
+    book(ledger, idempotency_key=f"k-{ref}", departures=[ref], shipper="test", teu=teu, tonnes="5")
+
+
+def test_a_week_gives_every_dated_trip_once_and_a_second_run_changes_nothing(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    first = schedule_departures(ledger, chongqing, start=WEEK[0], end=WEEK[1])
+    assert first.created and not first.updated and not first.removed and not first.conflicts
+    stored = list_departures(ledger, start=WEEK[0], end=WEEK[1] + dt.timedelta(days=1))
+    assert sorted(d.ref for d in stored) == sorted(first.created)
+    assert all(WEEK[0] <= d.service_date <= WEEK[1] for d in stored)
+    # the six southbound shuttle lines run about five departures a day between them (scenario-facts.md)
+    south = [d for d in stored if d.line_id.startswith("shuttle-") and not d.line_id.endswith("-nb")]
+    assert 4 * 7 <= len(south) <= 6 * 7
+    # every departure is a trip of the timetable: 2 TEU a shuttle truck, at a time the service lists
+    middle = [d for d in stored if d.line_id == "shuttle-middle"]
+    service = chongqing.service("shuttle-middle")
+    assert middle and all(d.capacity_teu == Decimal(str(service.capacity_teu)) for d in middle)
+    assert {d.departs_local.time() for d in middle} <= set(service.departures)
+
+    again = schedule_departures(ledger, chongqing, start=WEEK[0], end=WEEK[1])
+    assert not again.changed and not again.conflicts
+    assert again.unchanged == len(first.created)
+
+
+def test_unbooked_departures_follow_the_timetable_and_booked_ones_are_conflicts(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    schedule_departures(ledger, chongqing, start=WEEK[0], end=WEEK[1], services=["shuttle-middle"])
+    before = list_departures(ledger, line_id="shuttle-middle")
+    booked = before[0]
+    _book(ledger, booked.ref, "1")
+    later = tuple(
+        (dt.datetime.combine(dt.date(2020, 1, 1), t) + dt.timedelta(hours=1)).time()
+        for t in chongqing.service("shuttle-middle").departures
+    )
+    changed = _moved(chongqing, "shuttle-middle", departures=later)
+    result = schedule_departures(ledger, changed, start=WEEK[0], end=WEEK[1], services=["shuttle-middle"])
+    assert set(result.removed) == {d.ref for d in before[1:]}
+    assert len(result.created) == len(before)
+    assert [c.ref for c in result.conflicts] == [booked.ref]
+    assert "no longer" in result.conflicts[0].reason
+    after = {d.ref: d for d in list_departures(ledger, line_id="shuttle-middle")}
+    assert booked.ref in after and after[booked.ref].booked_teu == Decimal(1)
+    moved = [d for d in after.values() if d.ref != booked.ref]
+    assert {d.departs_local.time() for d in moved} == set(later)
+
+
+def test_a_smaller_vehicle_updates_free_departures_and_reports_booked_ones_over_it(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    schedule_departures(ledger, chongqing, start=WEEK[0], end=WEEK[1], services=["shuttle-middle"])
+    full, *rest = list_departures(ledger, line_id="shuttle-middle")
+    _book(ledger, full.ref, "2")
+    smaller = _moved(chongqing, "shuttle-middle", capacity_teu=1.0)
+    result = schedule_departures(ledger, smaller, start=WEEK[0], end=WEEK[1], services=["shuttle-middle"])
+    assert set(result.updated) == {d.ref for d in rest}
+    assert [c.ref for c in result.conflicts] == [full.ref]
+    assert "below what is booked" in result.conflicts[0].reason
+    stored = {d.ref: d for d in list_departures(ledger, line_id="shuttle-middle")}
+    assert stored[full.ref].capacity_teu == Decimal(2)
+    assert all(stored[d.ref].capacity_teu == Decimal(1) for d in rest)
+
+
+def test_departures_entered_by_hand_are_never_removed(ledger: Ledger, chongqing: Bundle) -> None:
+    extra = create_departure(ledger, "shuttle-middle", "2020-04-07T15:30+08:00")
+    result = schedule_departures(ledger, chongqing, start=WEEK[0], end=WEEK[1], services=["shuttle-middle"])
+    assert extra.ref not in result.removed
+    assert extra.ref in {d.ref for d in list_departures(ledger, line_id="shuttle-middle")}
+
+
+def test_bad_windows_and_services_are_named(sqlite_ledger: Ledger, chongqing: Bundle) -> None:
+    with pytest.raises(LedgerError) as caught:
+        schedule_departures(sqlite_ledger, chongqing, start=WEEK[1], end=WEEK[0], services=["nope"])
+    fields = {(p.field, p.found) for p in caught.value.problems}
+    assert ("services", "nope") in fields and ("to", WEEK[0].isoformat()) in fields
+    with pytest.raises(LedgerError, match="at most 366 days"):
+        schedule_departures(sqlite_ledger, chongqing, start=dt.date(2020, 1, 1), end=dt.date(2029, 1, 1))
+    assert list_departures(sqlite_ledger) == []
