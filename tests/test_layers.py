@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "network": {"model", "accounting"},
     "engines": {"network"},
     "planners": {"model", "accounting", "network", "engines"},
-    "ledger": {"model", "accounting", "planners"},
+    "ledger": {"model", "accounting", "network", "planners"},
     "services": {"model", "io", "accounting", "network", "engines", "planners", "ledger"},
 }
 
