@@ -46,6 +46,7 @@ from intermodal.model import (
     Names,
     Shipment,
 )
+from intermodal.model.rules import service_problems, terminal_problems
 from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
 from intermodal.planners.places import Place, great_circle_km, resolve_place
@@ -525,10 +526,7 @@ class _Network:
         self.truck_ok = [True] * n
         walk = _CODE[Mode.WALK]
         for i, t in enumerate(self.bundle.terminals.values()):
-            ok = not self.reefer or t.reefer
-            if self.dg is not None:
-                ok = ok and t.accepts_dg(self.dg)
-            self.handle_ok[i] = ok
+            self.handle_ok[i] = not terminal_problems(t, s.cargo)
             self.truck_ok[i] = Mode.ROAD in t.modes
             self.handle_s[i] = round(t.handling_h * 3600)
             self.handle_cost[i] = handling_cost(t, teu=s.teu)
@@ -567,9 +565,7 @@ class _Network:
         # many services share hops (a passenger feed has thousands): their emissions are computed once
         emissions: dict[tuple[str, Mode, str], ElementEmissions] = {}
         for svc in tt.services:
-            usable = s.teu <= svc.capacity_teu and (not self.reefer or svc.reefer)
-            if self.dg is not None:
-                usable = usable and svc.accepts_dg(self.dg)
+            usable = not service_problems(svc, s.cargo, teu=s.teu)
             intensity = self._intensity(svc.emission_factor, svc.mode)
             hops: list[_Hop] = []
             board = [0] * len(svc.stops)
