@@ -420,3 +420,50 @@ def test_a_zero_min_transfer_time_is_a_time_among_duplicate_transfers(tmp_path: 
     text = "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nST,ST,2,120\n" + rows + "D,C,2,300\n"
     b = import_gtfs(write_feed(tmp_path, **{"transfers.txt": text}))
     assert _walks(b) == {("c", "d", 1), ("d", "c", 300)}  # 0 s, floored at the 1 s a walk link takes
+
+
+def _feed_stop_ids(feed: Path) -> dict[str, str]:
+    """Each stop_id of a zipped feed and the stop it belongs to (its parent_station, if any)."""
+    import csv
+    import io
+
+    with zipfile.ZipFile(feed) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("stops.txt").decode("utf-8-sig"))))
+    return {r["stop_id"]: r.get("parent_station") or r["stop_id"] for r in rows}
+
+
+def test_every_stop_id_of_a_feed_names_its_station_terminal(tmp_path: Path) -> None:
+    from intermodal.planners.places import resolve_place
+
+    small = import_gtfs(write_feed(tmp_path))
+    assert small.terminals["st"].aliases == {"ST", "ST_1", "ST_2", "E"}  # station, platforms, entrance
+    assert small.terminals["b"].aliases == {"B"}
+    for stop_id, station in {"ST_1": "st", "E": "st", "st_2": "st", "C": "c"}.items():
+        assert resolve_place(small, stop_id).terminal_id == station
+    nyc = import_gtfs(FEEDS / "nyc_subway_gtfs.zip")
+    assert nyc.terminals["250"].aliases == {"250N", "250S"}
+    for stop_id, station in _feed_stop_ids(FEEDS / "nyc_subway_gtfs.zip").items():
+        if station.lower() in nyc.terminals:
+            assert resolve_place(nyc, stop_id).terminal_id == station.lower()
+
+
+def test_aliases_survive_the_bundle_writer_and_export_import(tmp_path: Path) -> None:
+    for feed in (write_feed(tmp_path), FEEDS / "nyc_subway_gtfs.zip"):
+        first = import_gtfs(feed)
+        aliases = {t: x.aliases for t, x in first.terminals.items()}
+        assert any(aliases.values())
+        written = load_bundle(write_bundle(first, tmp_path / f"{feed.stem}-bundle"))
+        assert {t: x.aliases for t, x in written.terminals.items()} == aliases
+        again = import_gtfs(export_gtfs(written, tmp_path / f"{feed.stem}.zip"))
+        assert {t: x.aliases for t, x in again.terminals.items()} == aliases
+
+
+def test_a_boarding_area_hangs_from_its_platform_and_names_the_station(tmp_path: Path) -> None:
+    stops = BASE["stops.txt"] + "BA,Board A,,,4,ST_1\nBX,Board X,,,4,ST\n"
+    with pytest.raises(BundleError) as err:
+        import_gtfs(write_feed(tmp_path, **{"stops.txt": stops}))
+    (problem,) = err.value.problems  # only BX, whose parent is a station, not a platform
+    assert (problem.row, problem.field, problem.found) == (10, "parent_station", "ST")
+    assert problem.expected == "a stop_id of location_type 0"
+    b = import_gtfs(write_feed(tmp_path, **{"stops.txt": BASE["stops.txt"] + "BA,Board A,,,4,ST_1\n"}))
+    assert "BA" in b.terminals["st"].aliases

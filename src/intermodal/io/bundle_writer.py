@@ -146,6 +146,7 @@ def _terminal_row(t: Terminal) -> dict[str, object]:
         "source": t.source,
         "notes": t.notes,
         "opening_hours": _hours(t.opening_hours),
+        "aliases": "|".join(sorted(t.aliases)),
     }
 
 

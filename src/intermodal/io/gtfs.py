@@ -403,6 +403,7 @@ def import_gtfs(
             )
         )
 
+    aliases = _aliases(stops, parents, set(station_modes), ids)
     terminals: dict[str, Terminal] = {}
     for station in sorted(station_modes, key=ids.of):
         s = stops[station]
@@ -419,6 +420,7 @@ def import_gtfs(
             kind="station",
             source=f"GTFS feed {path.name}: stops.txt stop_id={station}",
             notes=f"gtfs_stop_id={station}",
+            aliases=frozenset(aliases[station]),
         )
     modes = sorted({sv.mode for sv in services}, key=lambda m: m.value)
     factors = {
@@ -479,6 +481,25 @@ def _walks_to_keep(
         parent[root(a)] = root(b)
     reached = {root(x) for x in served if x in parent}
     return {(a, b): s for (a, b), s in usable.items() if root(a) in reached}
+
+
+def _aliases(
+    stops: Mapping[str, _Stop], parents: Mapping[str, str], terminals: set[str], ids: _TerminalIds
+) -> dict[str, set[str]]:
+    """The feed's own ids of each terminal's station: its platforms, entrances, nodes and boarding areas.
+
+    A terminal keeps its station's ``stop_id`` as an alias too when the id had to change (``Stop A``
+    becomes ``stop_a``), so every ``stop_id`` of a served station still names it. An id holding ``|`` is
+    left out: the bundle's ``aliases`` column separates ids with it.
+    """
+    out: dict[str, set[str]] = defaultdict(set)
+    for stop_id, stop in stops.items():
+        # entrances and nodes hang from their station, a boarding area from its platform
+        owner = stops.get(parents.get(stop_id, ""), stop) if stop.kind >= 2 else stop
+        station = owner.station
+        if station in terminals and stop_id != ids.of(station) and "|" not in stop_id:
+            out[station].add(stop_id)
+    return out
 
 
 def _merge_calls(calls: list[tuple[int, int, bool, bool]]) -> tuple[int, int, bool, bool]:
@@ -594,14 +615,16 @@ def _read_stops(r: _Reader) -> tuple[dict[str, _Stop], dict[str, str]]:
         kinds[stop_id] = (kind, line)
         stops[stop_id] = _Stop(stop_id, rec.get("stop_name", ""), lat, lon, stop_id, kind)
     for stop_id, (line, parent) in parents.items():
-        if parent not in stops or kinds[parent][0] != 1:
+        # GTFS: a boarding area (type 4) hangs from its platform, everything else from a station
+        want = 0 if kinds[stop_id][0] == 4 else 1
+        if parent not in stops or kinds[parent][0] != want:
             r.bad(
-                "parent_station is not a station",
+                "parent_station is not a platform" if want == 0 else "parent_station is not a station",
                 file,
                 line,
                 "parent_station",
                 parent,
-                "a stop_id of location_type 1",
+                f"a stop_id of location_type {want}",
             )
         elif kinds[stop_id][0] == 0:
             stops[stop_id].station = parent
@@ -973,10 +996,7 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
     carriers = {c: f"a{i + 1}" for i, c in enumerate(dict.fromkeys(s.carrier for s in services))}
     agency = [["agency_id", "agency_name", "agency_url", "agency_timezone"]]
     agency += [[aid, name, "https://example.org/", zone] for name, aid in carriers.items()]
-    stops = [["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "stop_timezone"]]
-    stops += [
-        [t.id, t.name_en, f"{t.lat:.6f}", f"{t.lon:.6f}", "0", t.timezone] for t in bundle.terminals.values()
-    ]
+    stops, platform = _stop_rows(bundle)
     routes = [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"]]
     trips = [["route_id", "service_id", "trip_id"]]
     head = ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]
@@ -1008,8 +1028,8 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
                     arrive = start + round(stop.arrive_offset_h * 3600)
                     depart = start + round(stop.depart_offset_h * 3600)
                     stop_times.append(
-                        [trip_id, _clock_text(arrive), _clock_text(depart), stop.terminal_id, str(seq),
-                         "0" if stop.pickup else "1", "0" if stop.dropoff else "1"]
+                        [trip_id, _clock_text(arrive), _clock_text(depart), platform[stop.terminal_id],
+                         str(seq), "0" if stop.pickup else "1", "0" if stop.dropoff else "1"]
                     )  # fmt: skip
     transfers = [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]]
     transfers += [
@@ -1038,6 +1058,33 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
             csv.writer(buf, lineterminator="\n").writerows(rows)
             zf.writestr(name, buf.getvalue())
     return out_path
+
+
+def _stop_rows(bundle: Bundle) -> tuple[list[list[str]], dict[str, str]]:
+    """``stops.txt`` rows, and the stop each terminal's trips call at.
+
+    A terminal without aliases is one stop. A terminal with aliases is a station (location_type 1) under
+    its own id with one platform per alias, so that importing the feed again gives the terminal back with
+    the same aliases; its trips call at the first alias, since the bundle does not know which platform a
+    trip used. An alias that another terminal already uses as its id or alias is left out: GTFS
+    ``stop_id`` values must be unique.
+    """
+    rows = [["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station",
+             "stop_timezone"]]  # fmt: skip
+    platform: dict[str, str] = {}
+    taken = set(bundle.terminals)
+    for t in bundle.terminals.values():
+        where = [f"{t.lat:.6f}", f"{t.lon:.6f}"]
+        own = sorted(a for a in t.aliases if a not in taken)
+        taken.update(own)
+        if not own:
+            rows.append([t.id, t.name_en, *where, "0", "", t.timezone])
+            platform[t.id] = t.id
+            continue
+        rows.append([t.id, t.name_en, *where, "1", "", t.timezone])
+        rows += [[a, t.name_en, *where, "0", t.id, t.timezone] for a in own]
+        platform[t.id] = own[0]
+    return rows, platform
 
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

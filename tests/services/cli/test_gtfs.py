@@ -53,3 +53,14 @@ def test_bad_feed_exits_2_with_file_row_and_field(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no such feed" in missing.stderr
     nobundle = runner.invoke(app, ["gtfs", "export", str(tmp_path / "nowhere"), str(tmp_path / "x.zip")])
     assert nobundle.exit_code == 2 and "Traceback" not in nobundle.output
+
+
+def test_route_from_a_platform_id_of_an_imported_feed(tmp_path: Path) -> None:
+    out = tmp_path / "nyc"
+    assert runner.invoke(app, ["gtfs", "import", str(FEEDS / "nyc_subway_gtfs.zip"), str(out)]).exit_code == 0
+    args = ["route", "--scenario", str(out), "--to", "101", "--ready", "2025-01-08T08:00-05:00"]
+    result = runner.invoke(app, [*args, "--from", "250N", "--objective", "fastest", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert '"250"' in result.stdout  # the platform resolved to its station terminal
+    unknown = runner.invoke(app, [*args, "--from", "250X"])
+    assert unknown.exit_code == 2 and "[from]: unknown place" in unknown.stderr
