@@ -5,13 +5,15 @@ from __future__ import annotations
 import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
 
 from intermodal.engines.csa import earliest_arrival
-from intermodal.exceptions import BundleError
+from intermodal.exceptions import BundleError, InputError
+from intermodal.io import gtfs
 from intermodal.io.bundle import load_bundle
 from intermodal.io.bundle_writer import write_bundle
 from intermodal.io.gtfs import export_gtfs, import_gtfs, mode_of_route_type
@@ -467,3 +469,73 @@ def test_a_boarding_area_hangs_from_its_platform_and_names_the_station(tmp_path:
     assert problem.expected == "a stop_id of location_type 0"
     b = import_gtfs(write_feed(tmp_path, **{"stops.txt": BASE["stops.txt"] + "BA,Board A,,,4,ST_1\n"}))
     assert "BA" in b.terminals["st"].aliases
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "found"),
+    [
+        ({"capacity_teu": float("inf")}, "capacity_teu", "inf"),
+        ({"capacity_teu": float("nan")}, "capacity_teu", "nan"),
+        ({"capacity_teu": 0.0}, "capacity_teu", "0"),
+        ({"country": "ZZZ"}, "country", "ZZZ"),
+        ({"country": "D1"}, "country", "D1"),
+    ],
+)
+def test_options_are_checked_before_the_feed_is_read(
+    tmp_path: Path, options: dict[str, Any], field: str, found: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        import_gtfs(tmp_path / "nowhere.zip", **options)  # the option, not the missing feed
+    (problem,) = err.value.problems
+    assert (problem.field, problem.found) == (field, found) and problem.expected
+
+
+def test_a_country_in_lower_case_is_taken_in_upper_case(tmp_path: Path) -> None:
+    assert {t.country for t in import_gtfs(write_feed(tmp_path), country="fr").terminals.values()} == {"FR"}
+
+
+def test_a_runaway_frequency_row_is_refused_by_its_row(tmp_path: Path) -> None:
+    rows = (
+        "trip_id,start_time,end_time,headway_secs\nferry,07:00:00,08:00:00,1200\nu1a,00:00:00,999:00:00,1\n"
+    )
+    with pytest.raises(BundleError) as err:
+        import_gtfs(write_feed(tmp_path, **{"frequencies.txt": rows}))
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row, problem.field) == ("frequencies.txt", 3, "headway_secs")
+    assert "3,596,400 trips" in problem.message
+
+
+def test_frequency_rows_that_add_up_to_too_many_trips_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gtfs, "_MAX_FREQUENCY_TRIPS", 5)
+    rows = (
+        "trip_id,start_time,end_time,headway_secs\nferry,07:00:00,08:00:00,1200\nu1a,07:00:00,08:00:00,1200\n"
+    )
+    with pytest.raises(BundleError) as err:
+        import_gtfs(write_feed(tmp_path, **{"frequencies.txt": rows}))
+    (problem,) = err.value.problems  # 3 trips pass, the next row's 3 make 6
+    assert (problem.row, problem.field) == (3, "headway_secs") and "(6 with those above)" in problem.message
+
+
+def test_export_writes_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = import_gtfs(write_feed(tmp_path))
+    with pytest.raises(InputError, match="output is a folder"):
+        export_gtfs(bundle, tmp_path)
+    target = tmp_path / "new" / "deeper" / "out.zip"
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_disk)
+    with pytest.raises(InputError, match="No space left on device"):
+        export_gtfs(bundle, target)
+    assert not (tmp_path / "new").exists()  # neither the zip nor the folders made for it
+    monkeypatch.undo()
+    old = tmp_path / "old.zip"
+    old.write_bytes(b"before")
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_disk)
+    with pytest.raises(InputError):
+        export_gtfs(bundle, old)
+    assert old.read_bytes() == b"before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feed", "old.zip"]  # no staged file left

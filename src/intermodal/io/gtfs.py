@@ -21,7 +21,8 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from intermodal.exceptions import BundleError, Problem
+from intermodal.exceptions import BundleError, InputError, Problem
+from intermodal.io._atomic import check_target, staged_file
 from intermodal.model import (
     Bundle,
     Calendar,
@@ -72,6 +73,10 @@ _TIME = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
 _DAY_S = 86400
 _WALK_KMH = 4.5  # walking pace for transfers that give no min_transfer_time (assumption)
 _ID_BAD = re.compile(r"[^0-9a-z_.:-]+")
+# frequencies.txt: a row at a 1-minute headway all day runs 1,440 trips; far more is a typo (a wrong
+# end_time or headway) that would fill the memory before anything else is checked
+_MAX_BLOCK_TRIPS = 10_000
+_MAX_FREQUENCY_TRIPS = 1_000_000
 
 
 def mode_of_route_type(route_type: int) -> Mode | None:
@@ -252,10 +257,13 @@ def import_gtfs(
 
     Raises
     ------
+    InputError
+        Before reading the feed, when ``country`` or ``capacity_teu`` is not valid.
     BundleError
         With every problem found in the feed, each naming its file, row and field.
     """
     path = Path(path)
+    country = _check_options(country, capacity_teu)
     reader = _Reader(_Feed.open(path))
     agency_tz, carrier = _read_agency(reader)
     stops, parents = _read_stops(reader)
@@ -481,6 +489,35 @@ def _walks_to_keep(
         parent[root(a)] = root(b)
     reached = {root(x) for x in served if x in parent}
     return {(a, b): s for (a, b), s in usable.items() if root(a) in reached}
+
+
+def _check_options(country: str | None, capacity_teu: float) -> str | None:
+    """The options of :func:`import_gtfs` checked before the feed is read; the country in upper case."""
+    problems: list[Problem] = []
+    if not (math.isfinite(capacity_teu) and capacity_teu > 0):
+        problems.append(
+            Problem(
+                "capacity is not valid",
+                field="capacity_teu",
+                found=f"{capacity_teu:g}",
+                expected="a finite number of TEU above 0",
+            )
+        )
+    if country is not None:
+        if len(country) == 2 and country.isascii() and country.isalpha():
+            country = country.upper()
+        else:
+            problems.append(
+                Problem(
+                    "country is not valid",
+                    field="country",
+                    found=country,
+                    expected="an ISO 3166 two-letter code such as US",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return country
 
 
 def _aliases(
@@ -788,6 +825,7 @@ def _stop_rule(r: _Reader, line: int, rec: dict[str, str], col: str) -> bool | N
 def _read_frequencies(r: _Reader, trips: Mapping[str, _Trip]) -> dict[str, list[int]]:
     file = "frequencies.txt"
     out: dict[str, list[int]] = defaultdict(list)
+    total = 0
     for line, rec in r.table(file, ["trip_id", "start_time", "end_time", "headway_secs"], optional=True):
         trip_id = rec.get("trip_id", "")
         if trip_id not in trips:
@@ -808,7 +846,22 @@ def _read_frequencies(r: _Reader, trips: Mapping[str, _Trip]) -> dict[str, list[
             )
             continue
         # GTFS: vehicles leave at start, start + headway, ... while before end_time
-        out[trip_id].extend(range(start, end, int(headway)) if end > start else [start])
+        starts = range(start, end, int(headway)) if end > start else range(start, start + 1)
+        if len(starts) > _MAX_BLOCK_TRIPS or total + len(starts) > _MAX_FREQUENCY_TRIPS:
+            r.bad(
+                f"frequency row expands to {len(starts):,} trips ({total + len(starts):,} with those above)",
+                file,
+                line,
+                "headway_secs",
+                rec["headway_secs"],
+                f"at most {_MAX_BLOCK_TRIPS:,} trips a row and {_MAX_FREQUENCY_TRIPS:,} in all, counted as "
+                "(end_time - start_time) / headway_secs",
+            )
+            if len(starts) > _MAX_BLOCK_TRIPS:
+                continue
+            return out  # the feed as a whole is too big: the rows below cannot make it fit
+        total += len(starts)
+        out[trip_id].extend(starts)
     return out
 
 
@@ -986,9 +1039,17 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
     Returns
     -------
     Path
-        ``out_path``.
+        ``out_path``, written in full or not at all (the zip is made beside it and then moved in place).
+
+    Raises
+    ------
+    InputError
+        Before any work, when ``out_path`` is a folder or cannot be written; when writing fails.
+    BundleError
+        When the bundle has no services.
     """
     out_path = Path(out_path)
+    check_target(out_path, folder=False)
     services = bundle.services
     if not services:
         raise BundleError(Problem("the bundle has no services to export", file="services.csv"))
@@ -1051,8 +1112,7 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
         "calendar_dates.txt": dates,
         "transfers.txt": transfers,
     }
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with staged_file(out_path) as stage, zipfile.ZipFile(stage, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, rows in files.items():
             buf = io.StringIO()
             csv.writer(buf, lineterminator="\n").writerows(rows)
