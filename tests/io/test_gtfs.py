@@ -539,3 +539,21 @@ def test_export_writes_all_or_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
         export_gtfs(bundle, old)
     assert old.read_bytes() == b"before"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["feed", "old.zip"]  # no staged file left
+
+
+def test_a_latin1_file_is_named_with_its_line(tmp_path: Path) -> None:
+    feed = write_feed(tmp_path)
+    text = BASE["stops.txt"].replace("B,Bridge", "B,Brücke")
+    (feed / "stops.txt").write_bytes(text.encode("latin-1"))
+    with pytest.raises(BundleError) as err:
+        import_gtfs(feed)
+    problem = err.value.problems[0]
+    assert (problem.file, problem.row, problem.found) == ("stops.txt", 5, "0xFC")
+    assert problem.message == "file is not UTF-8" and "UTF-8" in (problem.expected or "")
+    zipped = tmp_path / "feed.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for path in feed.iterdir():
+            zf.write(path, path.name)
+    with pytest.raises(BundleError) as err:
+        import_gtfs(zipped)
+    assert (err.value.problems[0].file, err.value.problems[0].row) == ("stops.txt", 5)

@@ -147,7 +147,11 @@ class _Reader:
             if not optional:
                 self.problems.append(Problem("file is missing", file=name, expected="a GTFS table"))
             return iter(())
-        header, rows = self.feed.rows(name)
+        try:
+            header, rows = self.feed.rows(name)
+        except UnicodeDecodeError as err:
+            self.problems.append(_not_utf8(name, err))
+            return iter(())
         missing = [c for c in required if c not in header]
         for col in missing:
             self.problems.append(Problem("required column is missing", file=name, row=1, field=col))
@@ -202,6 +206,19 @@ class _Reader:
             self.bad("value is not valid", file, row, col, text, "a time as HH:MM:SS (HH may pass 24)")
             return None
         return int(match[1]) * 3600 + int(match[2]) * 60 + int(match[3])
+
+
+def _not_utf8(name: str, err: UnicodeDecodeError) -> Problem:
+    """Where a file stops being UTF-8: its line (the header is line 1) and the bytes found there."""
+    data = bytes(err.object)
+    line = data.count(b"\n", 0, err.start) + 1
+    return Problem(
+        "file is not UTF-8",
+        file=name,
+        row=line,
+        found=" ".join(f"0x{b:02X}" for b in data[err.start : err.end]),
+        expected="UTF-8 text, as GTFS requires: convert the file (iconv -f latin1 -t utf-8, for example)",
+    )
 
 
 @dataclass

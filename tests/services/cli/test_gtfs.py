@@ -114,3 +114,13 @@ def test_bad_options_and_outputs_exit_2_and_leave_nothing(tmp_path: Path) -> Non
     export = runner.invoke(app, ["gtfs", "export", "chongqing", str(tmp_path)])
     assert export.exit_code == 2 and "output is a folder" in export.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "feed", "runaway"]
+
+
+def test_a_latin1_stops_file_exits_2_naming_file_line_and_encoding(tmp_path: Path) -> None:
+    feed = _small_feed(tmp_path)
+    stops = "stop_id,stop_name,stop_lat,stop_lon\nA,Köln,52.5,13.4\nB,B,52.6,13.5\n"
+    (feed / "stops.txt").write_bytes(stops.encode("latin-1"))
+    result = runner.invoke(app, ["gtfs", "import", str(feed), str(tmp_path / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "stops.txt:2: file is not UTF-8 (found '0xF6', expected UTF-8 text" in result.stderr
+    assert not (tmp_path / "out").exists()
