@@ -124,3 +124,19 @@ def test_a_latin1_stops_file_exits_2_naming_file_line_and_encoding(tmp_path: Pat
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "stops.txt:2: file is not UTF-8 (found '0xF6', expected UTF-8 text" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_repeated_problems_print_as_the_first_few_and_a_count(tmp_path: Path) -> None:
+    feed = _small_feed(tmp_path)
+    (feed / "routes.txt").write_text("route_id,route_type\n" + "".join(f"R{i},77\n" for i in range(500)))
+    (feed / "calendar.txt").unlink()
+    (feed / "trips.txt").write_text(
+        "route_id,service_id,trip_id\n" + "".join(f"R,WK,t{i}\n" for i in range(1000))
+    )
+    result = runner.invoke(app, ["gtfs", "import", str(feed), str(tmp_path / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert sum(line.startswith("error: routes.txt") for line in lines) == 4
+    assert "error: routes.txt [route_type]: … and 497 more like this (lines 5–501)" in lines
+    assert "error: trips.txt [route_id]: … and 997 more like this (lines 5–1001)" in lines
+    assert len(lines) < 20
