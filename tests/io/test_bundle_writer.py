@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from intermodal.exceptions import BundleError, InputError
-from intermodal.io import bundle_writer
+from intermodal.io import _atomic, bundle_writer
 from intermodal.io.bundle import load_bundle
 from intermodal.io.bundle_writer import write_bundle
 from intermodal.io.gtfs import import_gtfs
@@ -128,3 +128,14 @@ def test_aliases_are_written_and_read_back(tmp_path: Path) -> None:
     terminals["nanpeng"] = dataclasses.replace(terminals["nanpeng"], aliases=frozenset({"NP 1", "np-2"}))
     loaded = load_bundle(write_bundle(dataclasses.replace(bundle, terminals=terminals), tmp_path / "cq"))
     assert loaded.terminals == terminals
+
+
+def test_an_unwritable_place_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_atomic.os, "access", lambda *args: False)  # root may write anywhere
+    with pytest.raises(InputError) as err:
+        bundle_writer.check_out_dir(tmp_path / "new" / "cq")
+    (problem,) = err.value.problems
+    assert (problem.file, problem.message) == (str(tmp_path), "cannot write here: permission denied")
+    assert _listing(tmp_path) == []
