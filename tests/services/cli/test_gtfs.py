@@ -97,8 +97,8 @@ def test_bad_options_and_outputs_exit_2_and_leave_nothing(tmp_path: Path) -> Non
         tmp_path / "runaway", "trip_id,start_time,end_time,headway_secs\nt1,00:00:00,900:00:00,1\n"
     )
     cases = [
-        ([str(feed), str(tmp_path / "out" / "a"), "--capacity-teu", "inf"], "[capacity_teu]"),
-        ([str(feed), str(tmp_path / "out" / "b"), "--country", "ZZZ"], "[country]"),
+        ([str(feed), str(tmp_path / "out" / "a"), "--capacity-teu", "inf"], "[--capacity-teu]"),
+        ([str(feed), str(tmp_path / "out" / "b"), "--country", "ZZZ"], "[--country]"),
         ([str(runaway), str(tmp_path / "out" / "c")], "frequencies.txt:2 [headway_secs]"),
         ([str(feed), str(tmp_path / "afile")], "output is a file"),
         ([str(feed), str(tmp_path / "afile" / "out")], "a parent of the output is a file"),

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from intermodal.services.cli._output import console, user_errors
+from intermodal.services.cli.report import named_as
 
 gtfs_app = typer.Typer(
     name="gtfs",
@@ -46,7 +47,8 @@ def import_(
         from intermodal.io.gtfs import import_gtfs
 
         check_out_dir(out_dir)  # before the feed is read, which can take a while
-        bundle = import_gtfs(feed, name=name, country=country, capacity_teu=capacity_teu)
+        with named_as({"capacity_teu": "--capacity-teu", "country": "--country"}):
+            bundle = import_gtfs(feed, name=name, country=country, capacity_teu=capacity_teu)
         path = write_bundle(bundle, out_dir)  # all or nothing, and only a folder that loads back
     departures = sum(len(s.departures) for s in bundle.services)
     walks = sum(1 for lk in bundle.links if lk.flexible)
