@@ -15,11 +15,13 @@ The hierarchy::
     └── CacheError                 an on-disk cache is corrupt or stale (callers rebuild it)
 
 Each ``Problem`` names where it was found (file, row, field, or a request field), what was found and what was
-expected, so a user can fix every problem in one pass.
+expected, so a user can fix every problem in one pass. :func:`summarize_problems` folds many problems of one
+kind (one bad ``route_type`` repeated on 4,000 rows) into the first few and a :class:`RepeatedProblems` count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -34,7 +36,9 @@ __all__ = [
     "NoRouteError",
     "PlaceError",
     "Problem",
+    "RepeatedProblems",
     "ShipmentError",
+    "summarize_problems",
 ]
 
 
@@ -83,6 +87,71 @@ class Problem:
 
     def to_dict(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class RepeatedProblems:
+    """Problems left out of a summary because they repeat one shown above it.
+
+    Parameters
+    ----------
+    message, file, field
+        What the problems share.
+    count
+        How many were left out.
+    first_row, last_row
+        The first and last line among them, or ``None`` when they name no line.
+    """
+
+    message: str
+    file: str | None
+    field: str | None
+    count: int
+    first_row: int | None = None
+    last_row: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if self.field:
+            where = f"{where} [{self.field}]" if where else f"[{self.field}]"
+        text = f"… and {self.count:,} more like this"
+        if self.first_row is not None:
+            same = self.first_row == self.last_row
+            text += f" (line {self.first_row})" if same else f" (lines {self.first_row}–{self.last_row})"
+        return f"{where}: {text}" if where else text
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def summarize_problems(problems: Sequence[Problem], *, keep: int = 3) -> list[Problem | RepeatedProblems]:
+    """The problems with each kind (same file, field and message) cut to its first ``keep``.
+
+    Kinds come in the order of their first problem, each followed by a :class:`RepeatedProblems` for the
+    rest when more than one would be left out, so one bad value repeated on thousands of rows reads as a
+    few lines and a count with the range of lines to fix.
+    """
+    kinds: dict[tuple[str | None, str | None, str], list[Problem]] = {}
+    for p in problems:
+        kinds.setdefault((p.file, p.field, p.message), []).append(p)
+    out: list[Problem | RepeatedProblems] = []
+    for (file, field, message), same in kinds.items():
+        if len(same) <= keep + 1:
+            out += same
+            continue
+        out += same[:keep]
+        rows = [p.row for p in same[keep:] if p.row is not None]
+        out.append(
+            RepeatedProblems(
+                message,
+                file,
+                field,
+                len(same) - keep,
+                min(rows) if rows else None,
+                max(rows) if rows else None,
+            )
+        )
+    return out
 
 
 class IntermodalError(Exception):

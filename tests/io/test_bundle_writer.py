@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 
+from intermodal.exceptions import BundleError, InputError
+from intermodal.io import _atomic, bundle_writer
 from intermodal.io.bundle import load_bundle
 from intermodal.io.bundle_writer import write_bundle
 from intermodal.io.gtfs import import_gtfs
@@ -51,3 +56,86 @@ def test_the_scenario_bundle_round_trips(tmp_path: Path) -> None:
     assert {lk.id: lk for lk in loaded.links} == {lk.id: lk for lk in bundle.links}
     assert loaded.services == bundle.services
     assert loaded.factors.factors == bundle.factors.factors
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_a_bundle_that_would_not_load_leaves_nothing(tmp_path: Path) -> None:
+    bundle = load_bundle(SCENARIO)
+    broken = dataclasses.replace(
+        bundle,
+        services=(dataclasses.replace(bundle.services[0], capacity_teu=math.inf), *bundle.services[1:]),
+    )
+    with pytest.raises(BundleError) as err:
+        write_bundle(broken, tmp_path / "new" / "cq")
+    first, *rest = err.value.problems
+    assert "nothing was written" in first.message
+    assert any(p.file == "services.csv" and p.field == "capacity_teu" for p in rest)
+    assert _listing(tmp_path) == []  # no bundle, no staged folder, no parent made for it
+
+
+def test_a_failed_write_keeps_the_bundle_written_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = load_bundle(SCENARIO)
+    out = write_bundle(bundle, tmp_path / "cq")
+    before = {name: (out / name).read_bytes() for name in _listing(out)}
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bundle_writer, "_write_services", full_disk)
+    with pytest.raises(InputError, match="No space left on device"):
+        write_bundle(bundle, out)
+    assert {name: (out / name).read_bytes() for name in _listing(out)} == before
+    assert _listing(tmp_path) == sorted(["cq", *(f"cq/{name}" for name in before)])  # nothing staged left
+
+
+def test_a_bundle_folder_is_replaced_whole(tmp_path: Path) -> None:
+    out = tmp_path / "cq"
+    out.mkdir()
+    (out / "manifest.toml").write_text("")
+    (out / "stale.csv").write_text("left from an older bundle")
+    write_bundle(load_bundle(SCENARIO), out)
+    assert not (out / "stale.csv").exists() and load_bundle(out).terminals
+    assert _listing(tmp_path)[0] == "cq" and all(p.startswith("cq") for p in _listing(tmp_path))
+
+
+@pytest.mark.parametrize("kind", ["file", "folder of other things", "below a file"])
+def test_an_output_that_is_no_bundle_folder_is_refused_untouched(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "out"
+    if kind == "file":
+        target.write_text("mine")
+    elif kind == "folder of other things":
+        target.mkdir()
+        (target / "notes.txt").write_text("mine")
+    else:
+        (tmp_path / "afile").write_text("mine")
+        target = tmp_path / "afile" / "out"
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(InputError) as err:
+        write_bundle(load_bundle(SCENARIO), target)
+    (problem,) = err.value.problems
+    assert problem.file and problem.expected
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_aliases_are_written_and_read_back(tmp_path: Path) -> None:
+    bundle = load_bundle(SCENARIO)
+    terminals = dict(bundle.terminals)
+    terminals["nanpeng"] = dataclasses.replace(terminals["nanpeng"], aliases=frozenset({"NP 1", "np-2"}))
+    loaded = load_bundle(write_bundle(dataclasses.replace(bundle, terminals=terminals), tmp_path / "cq"))
+    assert loaded.terminals == terminals
+
+
+def test_an_unwritable_place_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_atomic.os, "access", lambda *args: False)  # root may write anywhere
+    with pytest.raises(InputError) as err:
+        bundle_writer.check_out_dir(tmp_path / "new" / "cq")
+    (problem,) = err.value.problems
+    assert (problem.file, problem.message) == (str(tmp_path), "cannot write here: permission denied")
+    assert _listing(tmp_path) == []

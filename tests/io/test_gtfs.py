@@ -5,13 +5,15 @@ from __future__ import annotations
 import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
 
 from intermodal.engines.csa import earliest_arrival
-from intermodal.exceptions import BundleError
+from intermodal.exceptions import BundleError, InputError
+from intermodal.io import gtfs
 from intermodal.io.bundle import load_bundle
 from intermodal.io.bundle_writer import write_bundle
 from intermodal.io.gtfs import export_gtfs, import_gtfs, mode_of_route_type
@@ -420,3 +422,138 @@ def test_a_zero_min_transfer_time_is_a_time_among_duplicate_transfers(tmp_path: 
     text = "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nST,ST,2,120\n" + rows + "D,C,2,300\n"
     b = import_gtfs(write_feed(tmp_path, **{"transfers.txt": text}))
     assert _walks(b) == {("c", "d", 1), ("d", "c", 300)}  # 0 s, floored at the 1 s a walk link takes
+
+
+def _feed_stop_ids(feed: Path) -> dict[str, str]:
+    """Each stop_id of a zipped feed and the stop it belongs to (its parent_station, if any)."""
+    import csv
+    import io
+
+    with zipfile.ZipFile(feed) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("stops.txt").decode("utf-8-sig"))))
+    return {r["stop_id"]: r.get("parent_station") or r["stop_id"] for r in rows}
+
+
+def test_every_stop_id_of_a_feed_names_its_station_terminal(tmp_path: Path) -> None:
+    from intermodal.planners.places import resolve_place
+
+    small = import_gtfs(write_feed(tmp_path))
+    assert small.terminals["st"].aliases == {"ST", "ST_1", "ST_2", "E"}  # station, platforms, entrance
+    assert small.terminals["b"].aliases == {"B"}
+    for stop_id, station in {"ST_1": "st", "E": "st", "st_2": "st", "C": "c"}.items():
+        assert resolve_place(small, stop_id).terminal_id == station
+    nyc = import_gtfs(FEEDS / "nyc_subway_gtfs.zip")
+    assert nyc.terminals["250"].aliases == {"250N", "250S"}
+    for stop_id, station in _feed_stop_ids(FEEDS / "nyc_subway_gtfs.zip").items():
+        if station.lower() in nyc.terminals:
+            assert resolve_place(nyc, stop_id).terminal_id == station.lower()
+
+
+def test_aliases_survive_the_bundle_writer_and_export_import(tmp_path: Path) -> None:
+    for feed in (write_feed(tmp_path), FEEDS / "nyc_subway_gtfs.zip"):
+        first = import_gtfs(feed)
+        aliases = {t: x.aliases for t, x in first.terminals.items()}
+        assert any(aliases.values())
+        written = load_bundle(write_bundle(first, tmp_path / f"{feed.stem}-bundle"))
+        assert {t: x.aliases for t, x in written.terminals.items()} == aliases
+        again = import_gtfs(export_gtfs(written, tmp_path / f"{feed.stem}.zip"))
+        assert {t: x.aliases for t, x in again.terminals.items()} == aliases
+
+
+def test_a_boarding_area_hangs_from_its_platform_and_names_the_station(tmp_path: Path) -> None:
+    stops = BASE["stops.txt"] + "BA,Board A,,,4,ST_1\nBX,Board X,,,4,ST\n"
+    with pytest.raises(BundleError) as err:
+        import_gtfs(write_feed(tmp_path, **{"stops.txt": stops}))
+    (problem,) = err.value.problems  # only BX, whose parent is a station, not a platform
+    assert (problem.row, problem.field, problem.found) == (10, "parent_station", "ST")
+    assert problem.expected == "a stop_id of location_type 0"
+    b = import_gtfs(write_feed(tmp_path, **{"stops.txt": BASE["stops.txt"] + "BA,Board A,,,4,ST_1\n"}))
+    assert "BA" in b.terminals["st"].aliases
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "found"),
+    [
+        ({"capacity_teu": float("inf")}, "capacity_teu", "inf"),
+        ({"capacity_teu": float("nan")}, "capacity_teu", "nan"),
+        ({"capacity_teu": 0.0}, "capacity_teu", "0"),
+        ({"country": "ZZZ"}, "country", "ZZZ"),
+        ({"country": "D1"}, "country", "D1"),
+    ],
+)
+def test_options_are_checked_before_the_feed_is_read(
+    tmp_path: Path, options: dict[str, Any], field: str, found: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        import_gtfs(tmp_path / "nowhere.zip", **options)  # the option, not the missing feed
+    (problem,) = err.value.problems
+    assert (problem.field, problem.found) == (field, found) and problem.expected
+
+
+def test_a_country_in_lower_case_is_taken_in_upper_case(tmp_path: Path) -> None:
+    assert {t.country for t in import_gtfs(write_feed(tmp_path), country="fr").terminals.values()} == {"FR"}
+
+
+def test_a_runaway_frequency_row_is_refused_by_its_row(tmp_path: Path) -> None:
+    rows = (
+        "trip_id,start_time,end_time,headway_secs\nferry,07:00:00,08:00:00,1200\nu1a,00:00:00,999:00:00,1\n"
+    )
+    with pytest.raises(BundleError) as err:
+        import_gtfs(write_feed(tmp_path, **{"frequencies.txt": rows}))
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row, problem.field) == ("frequencies.txt", 3, "headway_secs")
+    assert "3,596,400 trips" in problem.message
+
+
+def test_frequency_rows_that_add_up_to_too_many_trips_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gtfs, "_MAX_FREQUENCY_TRIPS", 5)
+    rows = (
+        "trip_id,start_time,end_time,headway_secs\nferry,07:00:00,08:00:00,1200\nu1a,07:00:00,08:00:00,1200\n"
+    )
+    with pytest.raises(BundleError) as err:
+        import_gtfs(write_feed(tmp_path, **{"frequencies.txt": rows}))
+    (problem,) = err.value.problems  # 3 trips pass, the next row's 3 make 6
+    assert (problem.row, problem.field) == (3, "headway_secs") and "(6 with those above)" in problem.message
+
+
+def test_export_writes_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = import_gtfs(write_feed(tmp_path))
+    with pytest.raises(InputError, match="output is a folder"):
+        export_gtfs(bundle, tmp_path)
+    target = tmp_path / "new" / "deeper" / "out.zip"
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_disk)
+    with pytest.raises(InputError, match="No space left on device"):
+        export_gtfs(bundle, target)
+    assert not (tmp_path / "new").exists()  # neither the zip nor the folders made for it
+    monkeypatch.undo()
+    old = tmp_path / "old.zip"
+    old.write_bytes(b"before")
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_disk)
+    with pytest.raises(InputError):
+        export_gtfs(bundle, old)
+    assert old.read_bytes() == b"before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feed", "old.zip"]  # no staged file left
+
+
+def test_a_latin1_file_is_named_with_its_line(tmp_path: Path) -> None:
+    feed = write_feed(tmp_path)
+    text = BASE["stops.txt"].replace("B,Bridge", "B,Brücke")
+    (feed / "stops.txt").write_bytes(text.encode("latin-1"))
+    with pytest.raises(BundleError) as err:
+        import_gtfs(feed)
+    problem = err.value.problems[0]
+    assert (problem.file, problem.row, problem.found) == ("stops.txt", 5, "0xFC")
+    assert problem.message == "file is not UTF-8" and "UTF-8" in (problem.expected or "")
+    zipped = tmp_path / "feed.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for path in feed.iterdir():
+            zf.write(path, path.name)
+    with pytest.raises(BundleError) as err:
+        import_gtfs(zipped)
+    assert (err.value.problems[0].file, err.value.problems[0].row) == ("stops.txt", 5)

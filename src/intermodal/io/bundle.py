@@ -57,6 +57,7 @@ TERMINALS = {
     "source": Column(t.source_text),
     "notes": Column(t.text, required=False, default=""),
     "opening_hours": Column(t.opening_hours, required=False, default=()),
+    "aliases": Column(t.tokens, required=False, default=frozenset()),
 }
 
 LINKS = {
@@ -502,6 +503,7 @@ def _read_terminals(
             source=row["source"],
             notes=row["notes"],
             opening_hours=row["opening_hours"],
+            aliases=row["aliases"],
         )
     return terminals
 

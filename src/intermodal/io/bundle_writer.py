@@ -15,9 +15,12 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from intermodal.exceptions import BundleError, Problem
+from intermodal.io._atomic import check_target, staged_folder
+from intermodal.io.bundle import load_bundle
 from intermodal.model import Bundle, Link, Service, Terminal
 
-__all__ = ["write_bundle"]
+__all__ = ["check_out_dir", "write_bundle"]
 
 LINK_COLUMNS = [
     "id", "from", "to", "mode", "distance_km", "duration_h", "cost_per_unit", "cost_unit",
@@ -34,12 +37,44 @@ _NUDGE_H = 1e-7
 
 
 def write_bundle(bundle: Bundle, out_dir: str | Path) -> Path:
-    """Write ``bundle`` to the folder ``out_dir`` (created if missing) and return its path.
+    """Write ``bundle`` to the folder ``out_dir`` and return its path; all of it, or nothing.
 
-    Files that the bundle has nothing for (crossings, handling, adjustments, geometry) are left out.
+    The files are written to a folder beside ``out_dir``, which must load with
+    :func:`~intermodal.io.bundle.load_bundle`, and only then moved into place (replacing a bundle folder
+    written before). Files that the bundle has nothing for (crossings, handling, adjustments, geometry) are
+    left out.
+
+    Raises
+    ------
+    InputError
+        Before writing anything, when ``out_dir`` is a file, a folder holding something other than a
+        bundle, or not writable; when writing fails. Nothing is left behind.
+    BundleError
+        When what was written does not load back (each problem as the loader names it); nothing is left.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with staged_folder(out) as stage:
+        _write_files(bundle, stage)
+        try:
+            load_bundle(stage)
+        except BundleError as err:
+            lead = Problem(f"the bundle does not load back, so nothing was written to {out}")
+            raise BundleError([lead, *err.problems]) from None
+    return out
+
+
+def check_out_dir(out_dir: str | Path) -> None:
+    """Refuse an ``out_dir`` that :func:`write_bundle` could not write, before any work is done.
+
+    Raises
+    ------
+    InputError
+        When ``out_dir`` is a file, a folder holding something other than a bundle, or not writable.
+    """
+    check_target(Path(out_dir), folder=True)
+
+
+def _write_files(bundle: Bundle, out: Path) -> None:
     m = bundle.manifest
     a = m.access
     manifest = [
@@ -121,7 +156,6 @@ def write_bundle(bundle: Bundle, out_dir: str | Path) -> Path:
             ],
         )  # fmt: skip
     _write_services(out, bundle.services)
-    return out
 
 
 def _terminal_row(t: Terminal) -> dict[str, object]:
@@ -146,6 +180,7 @@ def _terminal_row(t: Terminal) -> dict[str, object]:
         "source": t.source,
         "notes": t.notes,
         "opening_hours": _hours(t.opening_hours),
+        "aliases": "|".join(sorted(t.aliases)),
     }
 
 

@@ -21,7 +21,8 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from intermodal.exceptions import BundleError, Problem
+from intermodal.exceptions import BundleError, InputError, Problem
+from intermodal.io._atomic import check_target, staged_file
 from intermodal.model import (
     Bundle,
     Calendar,
@@ -72,6 +73,10 @@ _TIME = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
 _DAY_S = 86400
 _WALK_KMH = 4.5  # walking pace for transfers that give no min_transfer_time (assumption)
 _ID_BAD = re.compile(r"[^0-9a-z_.:-]+")
+# frequencies.txt: a row at a 1-minute headway all day runs 1,440 trips; far more is a typo (a wrong
+# end_time or headway) that would fill the memory before anything else is checked
+_MAX_BLOCK_TRIPS = 10_000
+_MAX_FREQUENCY_TRIPS = 1_000_000
 
 
 def mode_of_route_type(route_type: int) -> Mode | None:
@@ -142,7 +147,11 @@ class _Reader:
             if not optional:
                 self.problems.append(Problem("file is missing", file=name, expected="a GTFS table"))
             return iter(())
-        header, rows = self.feed.rows(name)
+        try:
+            header, rows = self.feed.rows(name)
+        except UnicodeDecodeError as err:
+            self.problems.append(_not_utf8(name, err))
+            return iter(())
         missing = [c for c in required if c not in header]
         for col in missing:
             self.problems.append(Problem("required column is missing", file=name, row=1, field=col))
@@ -199,6 +208,19 @@ class _Reader:
         return int(match[1]) * 3600 + int(match[2]) * 60 + int(match[3])
 
 
+def _not_utf8(name: str, err: UnicodeDecodeError) -> Problem:
+    """Where a file stops being UTF-8: its line (the header is line 1) and the bytes found there."""
+    data = bytes(err.object)
+    line = data.count(b"\n", 0, err.start) + 1
+    return Problem(
+        "file is not UTF-8",
+        file=name,
+        row=line,
+        found=" ".join(f"0x{b:02X}" for b in data[err.start : err.end]),
+        expected="UTF-8 text, as GTFS requires: convert the file (iconv -f latin1 -t utf-8, for example)",
+    )
+
+
 @dataclass
 class _Stop:
     id: str
@@ -252,10 +274,13 @@ def import_gtfs(
 
     Raises
     ------
+    InputError
+        Before reading the feed, when ``country`` or ``capacity_teu`` is not valid.
     BundleError
         With every problem found in the feed, each naming its file, row and field.
     """
     path = Path(path)
+    country = _check_options(country, capacity_teu)
     reader = _Reader(_Feed.open(path))
     agency_tz, carrier = _read_agency(reader)
     stops, parents = _read_stops(reader)
@@ -403,6 +428,7 @@ def import_gtfs(
             )
         )
 
+    aliases = _aliases(stops, parents, set(station_modes), ids)
     terminals: dict[str, Terminal] = {}
     for station in sorted(station_modes, key=ids.of):
         s = stops[station]
@@ -419,6 +445,7 @@ def import_gtfs(
             kind="station",
             source=f"GTFS feed {path.name}: stops.txt stop_id={station}",
             notes=f"gtfs_stop_id={station}",
+            aliases=frozenset(aliases[station]),
         )
     modes = sorted({sv.mode for sv in services}, key=lambda m: m.value)
     factors = {
@@ -479,6 +506,54 @@ def _walks_to_keep(
         parent[root(a)] = root(b)
     reached = {root(x) for x in served if x in parent}
     return {(a, b): s for (a, b), s in usable.items() if root(a) in reached}
+
+
+def _check_options(country: str | None, capacity_teu: float) -> str | None:
+    """The options of :func:`import_gtfs` checked before the feed is read; the country in upper case."""
+    problems: list[Problem] = []
+    if not (math.isfinite(capacity_teu) and capacity_teu > 0):
+        problems.append(
+            Problem(
+                "capacity is not valid",
+                field="capacity_teu",
+                found=f"{capacity_teu:g}",
+                expected="a finite number of TEU above 0",
+            )
+        )
+    if country is not None:
+        if len(country) == 2 and country.isascii() and country.isalpha():
+            country = country.upper()
+        else:
+            problems.append(
+                Problem(
+                    "country is not valid",
+                    field="country",
+                    found=country,
+                    expected="an ISO 3166 two-letter code such as US",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return country
+
+
+def _aliases(
+    stops: Mapping[str, _Stop], parents: Mapping[str, str], terminals: set[str], ids: _TerminalIds
+) -> dict[str, set[str]]:
+    """The feed's own ids of each terminal's station: its platforms, entrances, nodes and boarding areas.
+
+    A terminal keeps its station's ``stop_id`` as an alias too when the id had to change (``Stop A``
+    becomes ``stop_a``), so every ``stop_id`` of a served station still names it. An id holding ``|`` is
+    left out: the bundle's ``aliases`` column separates ids with it.
+    """
+    out: dict[str, set[str]] = defaultdict(set)
+    for stop_id, stop in stops.items():
+        # entrances and nodes hang from their station, a boarding area from its platform
+        owner = stops.get(parents.get(stop_id, ""), stop) if stop.kind >= 2 else stop
+        station = owner.station
+        if station in terminals and stop_id != ids.of(station) and "|" not in stop_id:
+            out[station].add(stop_id)
+    return out
 
 
 def _merge_calls(calls: list[tuple[int, int, bool, bool]]) -> tuple[int, int, bool, bool]:
@@ -594,14 +669,16 @@ def _read_stops(r: _Reader) -> tuple[dict[str, _Stop], dict[str, str]]:
         kinds[stop_id] = (kind, line)
         stops[stop_id] = _Stop(stop_id, rec.get("stop_name", ""), lat, lon, stop_id, kind)
     for stop_id, (line, parent) in parents.items():
-        if parent not in stops or kinds[parent][0] != 1:
+        # GTFS: a boarding area (type 4) hangs from its platform, everything else from a station
+        want = 0 if kinds[stop_id][0] == 4 else 1
+        if parent not in stops or kinds[parent][0] != want:
             r.bad(
-                "parent_station is not a station",
+                "parent_station is not a platform" if want == 0 else "parent_station is not a station",
                 file,
                 line,
                 "parent_station",
                 parent,
-                "a stop_id of location_type 1",
+                f"a stop_id of location_type {want}",
             )
         elif kinds[stop_id][0] == 0:
             stops[stop_id].station = parent
@@ -765,6 +842,7 @@ def _stop_rule(r: _Reader, line: int, rec: dict[str, str], col: str) -> bool | N
 def _read_frequencies(r: _Reader, trips: Mapping[str, _Trip]) -> dict[str, list[int]]:
     file = "frequencies.txt"
     out: dict[str, list[int]] = defaultdict(list)
+    total = 0
     for line, rec in r.table(file, ["trip_id", "start_time", "end_time", "headway_secs"], optional=True):
         trip_id = rec.get("trip_id", "")
         if trip_id not in trips:
@@ -785,7 +863,22 @@ def _read_frequencies(r: _Reader, trips: Mapping[str, _Trip]) -> dict[str, list[
             )
             continue
         # GTFS: vehicles leave at start, start + headway, ... while before end_time
-        out[trip_id].extend(range(start, end, int(headway)) if end > start else [start])
+        starts = range(start, end, int(headway)) if end > start else range(start, start + 1)
+        if len(starts) > _MAX_BLOCK_TRIPS or total + len(starts) > _MAX_FREQUENCY_TRIPS:
+            r.bad(
+                f"frequency row expands to {len(starts):,} trips ({total + len(starts):,} with those above)",
+                file,
+                line,
+                "headway_secs",
+                rec["headway_secs"],
+                f"at most {_MAX_BLOCK_TRIPS:,} trips a row and {_MAX_FREQUENCY_TRIPS:,} in all, counted as "
+                "(end_time - start_time) / headway_secs",
+            )
+            if len(starts) > _MAX_BLOCK_TRIPS:
+                continue
+            return out  # the feed as a whole is too big: the rows below cannot make it fit
+        total += len(starts)
+        out[trip_id].extend(starts)
     return out
 
 
@@ -963,9 +1056,17 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
     Returns
     -------
     Path
-        ``out_path``.
+        ``out_path``, written in full or not at all (the zip is made beside it and then moved in place).
+
+    Raises
+    ------
+    InputError
+        Before any work, when ``out_path`` is a folder or cannot be written; when writing fails.
+    BundleError
+        When the bundle has no services.
     """
     out_path = Path(out_path)
+    check_target(out_path, folder=False)
     services = bundle.services
     if not services:
         raise BundleError(Problem("the bundle has no services to export", file="services.csv"))
@@ -973,10 +1074,7 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
     carriers = {c: f"a{i + 1}" for i, c in enumerate(dict.fromkeys(s.carrier for s in services))}
     agency = [["agency_id", "agency_name", "agency_url", "agency_timezone"]]
     agency += [[aid, name, "https://example.org/", zone] for name, aid in carriers.items()]
-    stops = [["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "stop_timezone"]]
-    stops += [
-        [t.id, t.name_en, f"{t.lat:.6f}", f"{t.lon:.6f}", "0", t.timezone] for t in bundle.terminals.values()
-    ]
+    stops, platform = _stop_rows(bundle)
     routes = [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"]]
     trips = [["route_id", "service_id", "trip_id"]]
     head = ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]
@@ -1008,8 +1106,8 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
                     arrive = start + round(stop.arrive_offset_h * 3600)
                     depart = start + round(stop.depart_offset_h * 3600)
                     stop_times.append(
-                        [trip_id, _clock_text(arrive), _clock_text(depart), stop.terminal_id, str(seq),
-                         "0" if stop.pickup else "1", "0" if stop.dropoff else "1"]
+                        [trip_id, _clock_text(arrive), _clock_text(depart), platform[stop.terminal_id],
+                         str(seq), "0" if stop.pickup else "1", "0" if stop.dropoff else "1"]
                     )  # fmt: skip
     transfers = [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]]
     transfers += [
@@ -1031,13 +1129,39 @@ def export_gtfs(bundle: Bundle, out_path: str | Path) -> Path:
         "calendar_dates.txt": dates,
         "transfers.txt": transfers,
     }
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with staged_file(out_path) as stage, zipfile.ZipFile(stage, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, rows in files.items():
             buf = io.StringIO()
             csv.writer(buf, lineterminator="\n").writerows(rows)
             zf.writestr(name, buf.getvalue())
     return out_path
+
+
+def _stop_rows(bundle: Bundle) -> tuple[list[list[str]], dict[str, str]]:
+    """``stops.txt`` rows, and the stop each terminal's trips call at.
+
+    A terminal without aliases is one stop. A terminal with aliases is a station (location_type 1) under
+    its own id with one platform per alias, so that importing the feed again gives the terminal back with
+    the same aliases; its trips call at the first alias, since the bundle does not know which platform a
+    trip used. An alias that another terminal already uses as its id or alias is left out: GTFS
+    ``stop_id`` values must be unique.
+    """
+    rows = [["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station",
+             "stop_timezone"]]  # fmt: skip
+    platform: dict[str, str] = {}
+    taken = set(bundle.terminals)
+    for t in bundle.terminals.values():
+        where = [f"{t.lat:.6f}", f"{t.lon:.6f}"]
+        own = sorted(a for a in t.aliases if a not in taken)
+        taken.update(own)
+        if not own:
+            rows.append([t.id, t.name_en, *where, "0", "", t.timezone])
+            platform[t.id] = t.id
+            continue
+        rows.append([t.id, t.name_en, *where, "1", "", t.timezone])
+        rows += [[a, t.name_en, *where, "0", t.id, t.timezone] for a in own]
+        platform[t.id] = own[0]
+    return rows, platform
 
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -68,6 +68,9 @@ class Terminal:
         Id of the hub-operation emission factor.
     source
         Where the coordinates and figures come from, or ``assumption``.
+    aliases
+        Other ids that name this terminal, exactly as its source spelled them (a GTFS feed's platform
+        ``stop_id`` such as ``250N``); :func:`intermodal.planners.places.resolve_place` accepts them.
     """
 
     id: str
@@ -92,6 +95,7 @@ class Terminal:
     #: when cargo can be handled here, as (weekdays Monday = 0, from minute, to minute) in local time;
     #: empty means always open
     opening_hours: tuple[tuple[frozenset[int], int, int], ...] = ()
+    aliases: frozenset[str] = frozenset()
 
     def accepts_dg(self, dg_class: str) -> bool:
         """Whether dangerous goods of ``dg_class`` (e.g. ``"3"``) may be handled here."""

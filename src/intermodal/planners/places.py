@@ -35,6 +35,10 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 def resolve_place(bundle: Bundle, text: str, *, field: str = "place") -> Place:
     """Resolve ``text`` against ``bundle``.
 
+    In order: a terminal's id, UN/LOCODE or name (any case; ``name_zh`` exactly); an alias (a feed's own
+    id such as GTFS platform ``250N``, exactly, else in any case); a unique prefix of an id or English
+    name; "lat,lon".
+
     Raises
     ------
     PlaceError
@@ -72,6 +76,9 @@ def resolve_place(bundle: Bundle, text: str, *, field: str = "place") -> Place:
             or raw == terminal.name_zh
         ):
             return Place(raw, terminal_id=terminal.id)
+    aliased = _by_alias(bundle, raw, field)
+    if aliased is not None:
+        return Place(raw, terminal_id=aliased)
     # A unique prefix of an id or English name is accepted ("laem" -> laem-chabang).
     prefixed = [
         t.id for t in bundle.terminals.values() if t.id.startswith(key) or t.name_en.lower().startswith(key)
@@ -91,3 +98,25 @@ def resolve_place(bundle: Bundle, text: str, *, field: str = "place") -> Place:
             expected="a terminal id, UN/LOCODE, name, or lat,lon",
         )
     )
+
+
+def _by_alias(bundle: Bundle, raw: str, field: str) -> str | None:
+    """The terminal that has ``raw`` as an alias, exactly or else in any case; ``None`` when none has.
+
+    Feed ids are case-sensitive (GTFS ``a`` and ``A`` are two stops), so an exact match wins over one that
+    ignores case.
+    """
+    key = raw.lower()
+    terminals = bundle.terminals.values()
+    exact = sorted(t.id for t in terminals if raw in t.aliases)
+    owners = exact or sorted(t.id for t in terminals if key in {a.lower() for a in t.aliases})
+    if len(owners) > 1:
+        raise PlaceError(
+            Problem(
+                f"ambiguous place in scenario {bundle.name}: an alias of {', '.join(owners)}",
+                field=field,
+                found=raw,
+                expected="a terminal id, or an alias that names one terminal",
+            )
+        )
+    return owners[0] if owners else None

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from intermodal.exceptions import InputError, LimitError, NoRouteError
+from intermodal.exceptions import InputError, LimitError, NoRouteError, summarize_problems
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,7 +34,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except InputError as err:
-        fail([str(p) for p in err.problems], BAD_INPUT)
+        fail([str(p) for p in summarize_problems(err.problems)], BAD_INPUT)
     except NoRouteError as err:
         fail(err.reasons, NO_ANSWER)
     except LimitError as err:

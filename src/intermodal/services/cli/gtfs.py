@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from intermodal.services.cli._output import console, user_errors
+from intermodal.services.cli.report import named_as
 
 gtfs_app = typer.Typer(
     name="gtfs",
@@ -23,13 +24,16 @@ def register(app: typer.Typer) -> None:
 @gtfs_app.command(name="import")
 def import_(
     feed: Annotated[Path, typer.Argument(help="A GTFS zip or folder.")],
-    out_dir: Annotated[Path, typer.Argument(help="The bundle folder to write (created if missing).")],
+    out_dir: Annotated[
+        Path,
+        typer.Argument(help="The bundle folder to write: new, empty, or a bundle folder to replace."),
+    ],
     name: Annotated[str | None, typer.Option(help="Bundle name; default: the feed's file name.")] = None,
     country: Annotated[
         str | None, typer.Option(help="ISO 3166 code of the stops; default: from the agency's time zone.")
     ] = None,
     capacity_teu: Annotated[
-        float, typer.Option(min=0.001, help="Capacity of every departure (passenger feeds give none).")
+        float, typer.Option(help="Capacity of every departure in TEU (passenger feeds give none).")
     ] = 1.0,
 ) -> None:
     """Import a GTFS feed as a bundle folder: stations as terminals, trips as services, transfers as walks.
@@ -39,17 +43,17 @@ def import_(
     Example:  intermodal gtfs import nyc_subway_gtfs.zip ./nyc
     """
     with user_errors():
-        from intermodal.io.bundle import load_bundle
-        from intermodal.io.bundle_writer import write_bundle
+        from intermodal.io.bundle_writer import check_out_dir, write_bundle
         from intermodal.io.gtfs import import_gtfs
 
-        bundle = import_gtfs(feed, name=name, country=country, capacity_teu=capacity_teu)
-        path = write_bundle(bundle, out_dir)
-        loaded = load_bundle(path)  # what we wrote must load: check it here, not at the user's next command
-    departures = sum(len(s.departures) for s in loaded.services)
-    walks = sum(1 for lk in loaded.links if lk.flexible)
+        check_out_dir(out_dir)  # before the feed is read, which can take a while
+        with named_as({"capacity_teu": "--capacity-teu", "country": "--country"}):
+            bundle = import_gtfs(feed, name=name, country=country, capacity_teu=capacity_teu)
+        path = write_bundle(bundle, out_dir)  # all or nothing, and only a folder that loads back
+    departures = sum(len(s.departures) for s in bundle.services)
+    walks = sum(1 for lk in bundle.links if lk.flexible)
     console.print(
-        f"{feed} -> {path}: {len(loaded.terminals)} terminals, {len(loaded.services)} services with "
+        f"{feed} -> {path}: {len(bundle.terminals)} terminals, {len(bundle.services)} services with "
         f"{departures} trips, {walks} walking transfers",
         highlight=False,
     )
