@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from intermodal.services.cli._output import choice, print_json, user_errors
+
+if TYPE_CHECKING:
+    from intermodal.planners.options import FoldMargins
 
 OBJECTIVES = ["fastest", "cheapest", "greenest", "pareto"]
 FORMATS = ["table", "json", "geojson"]
@@ -63,11 +66,25 @@ def route(
         float | None,
         typer.Option(help="Price on CO2e per tonne (scenario currency); feeds --objective cheapest."),
     ] = None,
+    fold_hours: Annotated[
+        float | None, typer.Option(help="Fold options within this many hours of a better one (default 1).")
+    ] = None,
+    fold_cost_pct: Annotated[
+        float | None, typer.Option(help="... and within this % of its cost (default 1).")
+    ] = None,
+    fold_co2e_pct: Annotated[
+        float | None, typer.Option(help="... and within this % of its CO2e (default 1).")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every Pareto-optimal option: fold none (docs/json-output.md).")
+    ] = False,
 ) -> None:
     """Find door-to-door options for a shipment, ranked by time, cost or CO2e.
 
     Every option lists its legs (mode, service and departure, times, distance, cost, CO2e WTW and TTW), its
-    handling and border clearance, and totals that equal the sum of its elements.
+    handling and border clearance, and totals that equal the sum of its elements. Options within
+    --fold-hours, --fold-cost-pct and --fold-co2e-pct of a better one are folded (the answer says how
+    many); --all shows the whole Pareto set.
 
     Example:  intermodal route --from nanpeng --to bangkok --teu 2 --cargo reefer --objective pareto
     """
@@ -75,7 +92,7 @@ def route(
     choice(format, FORMATS, "--format")
     with user_errors():
         from intermodal.io import load_scenario
-        from intermodal.planners.routing import find_routes
+        from intermodal.planners.routing import DEFAULT_FOLD, find_routes
         from intermodal.planners.shipments import make_shipment
 
         bundle = load_scenario(scenario)
@@ -83,6 +100,7 @@ def route(
             from intermodal.io.factors import apply_factor_overrides
 
             bundle = apply_factor_overrides(bundle, factors)
+        fold = _margins(DEFAULT_FOLD, fold_hours, fold_cost_pct, fold_co2e_pct, all_=all_)
         teu, tonnes = _quantities(teu, tonnes, containers, load)
         shipment = make_shipment(
             bundle, teu=teu, tonnes=tonnes, cargo=cargo, value=value, ready=ready, due=due
@@ -96,6 +114,7 @@ def route(
             limit=limit,
             carbon_price=carbon_price,
             range_days=_days(range_) if range_ else None,
+            fold=fold,
         )
     doc = result.to_dict()
     if format == "json":
@@ -106,6 +125,21 @@ def route(
         from intermodal.services.cli._tables import print_route_result
 
         print_route_result(doc, explain=explain)
+
+
+def _margins(
+    default: FoldMargins, hours: float | None, cost_pct: float | None, co2e_pct: float | None, *, all_: bool
+) -> FoldMargins | None:
+    """The fold margins asked for: ``None`` with ``--all``, else the defaults with any given replaced."""
+    from intermodal.exceptions import Problem, ShipmentError
+    from intermodal.planners.options import FoldMargins
+
+    given = {"hours": hours, "cost_pct": cost_pct, "co2e_pct": co2e_pct}
+    if all_:
+        if any(v is not None for v in given.values()):
+            raise ShipmentError(Problem("give --all or --fold-* margins, not both", field="all"))
+        return None
+    return FoldMargins(**{k: getattr(default, k) if v is None else v for k, v in given.items()})
 
 
 def _days(text: str) -> float:

@@ -1,0 +1,130 @@
+"""Which of the Pareto-optimal options are worth showing: folding the ones within a margin of a better one.
+
+A three-criteria Pareto set keeps every option that is best at something, however little: four more days and
+1,041 CNY more to save 24 kg of CO2e is Pareto-optimal, and no planner takes it. Folding hides such an option
+behind the option it is hardly better than, and says how many it hid.
+
+Definition
+----------
+With margins ``h`` hours, ``c`` % and ``e`` %, option B *folds* option A when B is no worse than A by more
+than the margins on every criterion,
+
+- arrival: ``B.arrive <= A.arrive + h``
+- cost: ``B.cost <= A.cost * (1 + c/100)``
+- CO2e (WTW): ``B.co2e <= A.co2e * (1 + e/100)``
+- in a range query, ready-by (later is better): ``B.ready_by >= A.ready_by - h``
+
+and strictly better than A beyond the margin on at least one of them (``B.arrive < A.arrive - h``,
+``B.cost < A.cost * (1 - c/100)``, ``B.co2e < A.co2e * (1 - e/100)`` or ``B.ready_by > A.ready_by + h``).
+Cost is the cost the search ranks by: with a carbon price, cost plus carbon cost.
+
+With zero margins, B folds A exactly when B dominates A, so a Pareto set loses nothing. Margins make
+folding not transitive, so :func:`fold_options` keeps options one at a time: next the best-ranked option
+that no option still in play folds; then every option it folds is folded. Every folded option therefore has
+a kept option that folds it, and (unless folding runs in a circle, where the best-ranked option is kept
+first) no kept option folds another.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from intermodal.exceptions import Problem, ShipmentError
+from intermodal.model import Itinerary
+
+__all__ = ["FoldMargins", "fold_options"]
+
+
+@dataclass(frozen=True)
+class FoldMargins:
+    """How close to a better option an option must be to be folded behind it.
+
+    Parameters
+    ----------
+    hours
+        On arrival (and, in a range query, on the ready-by time).
+    cost_pct
+        On cost, in percent of the folded option's cost.
+    co2e_pct
+        On CO2e WTW, in percent of the folded option's CO2e.
+    """
+
+    hours: float = 1.0
+    cost_pct: float = 1.0
+    co2e_pct: float = 1.0
+
+    def __post_init__(self) -> None:
+        problems = [
+            Problem("not a margin", field=name, found=f"{value:g}", expected="a number from 0 to 100")
+            for name, value in (
+                ("fold_hours", self.hours),
+                ("fold_cost_pct", self.cost_pct),
+                ("fold_co2e_pct", self.co2e_pct),
+            )
+            if not (math.isfinite(value) and 0 <= value <= 100)
+        ]
+        if problems:
+            raise ShipmentError(problems)
+
+    def describe(self) -> str:
+        """``1 h, 1 % cost and 1 % CO2e``."""
+        return f"{self.hours:g} h, {self.cost_pct:g} % cost and {self.co2e_pct:g} % CO2e"
+
+
+def fold_options(
+    options: Sequence[Itinerary], margins: FoldMargins
+) -> tuple[list[Itinerary], list[Itinerary]]:
+    """The options to show and the options folded behind them, each in the order given.
+
+    ``options`` should come best first (the order decides only where folding runs in a circle); see the
+    module docstring for when an option is folded.
+    """
+    n = len(options)
+    if n < 2:
+        return list(options), []
+    folds = _fold_matrix(options, margins)
+    # folders[a]: how many options still in play fold option a
+    folders = folds.sum(axis=0)
+    pending = np.ones(n, dtype=bool)
+    kept = np.zeros(n, dtype=bool)
+    while pending.any():
+        free = np.flatnonzero(pending & (folders == 0))
+        k = int(free[0]) if free.size else int(np.flatnonzero(pending)[0])
+        kept[k] = True
+        # k leaves play, and so does everything it folds
+        out = pending & folds[k]
+        out[k] = True
+        pending &= ~out
+        folders -= folds[out].sum(axis=0)
+    return [o for o, keep in zip(options, kept, strict=True) if keep], [
+        o for o, keep in zip(options, kept, strict=True) if not keep
+    ]
+
+
+def _fold_matrix(options: Sequence[Itinerary], margins: FoldMargins) -> np.ndarray:
+    """``m[b, a]``: option b folds option a."""
+    arrive = np.array([o.arrive.timestamp() for o in options])
+    cost = np.array([o.cost + o.carbon_cost for o in options])
+    co2e = np.array([o.co2e_kg_wtw for o in options])
+    slack = margins.hours * 3600.0
+    # (b, a): how much worse b is than a; a criterion where b is better gives a negative number
+    worse = [
+        (arrive[:, None] - arrive[None, :], np.full(arrive.size, slack)),
+        (cost[:, None] - cost[None, :], np.abs(cost) * margins.cost_pct / 100),
+        (co2e[:, None] - co2e[None, :], np.abs(co2e) * margins.co2e_pct / 100),
+    ]
+    if all(o.ready_by is not None for o in options):
+        ready = np.array([o.ready_by.timestamp() for o in options if o.ready_by is not None])
+        worse.append((ready[None, :] - ready[:, None], np.full(ready.size, slack)))
+    # sums of float amounts: differences below a micro-unit are the same value
+    tiny = 1e-6
+    within = np.ones((len(options),) * 2, dtype=bool)
+    beyond = np.zeros_like(within)
+    for diff, margin in worse:
+        within &= diff <= margin[None, :] + tiny
+        beyond |= diff < -margin[None, :] - tiny
+    return within & beyond
