@@ -1,8 +1,8 @@
 """Which of the Pareto-optimal options are worth showing: folding the ones within a margin of a better one.
 
 A three-criteria Pareto set keeps every option that is best at something, however little: four more days and
-1,041 CNY more to save 24 kg of CO2e is Pareto-optimal, and no planner takes it. Folding hides such an option
-behind the option it is hardly better than, and says how many it hid.
+1,041 CNY more to save 24 kg (1.1 %) of CO2e is Pareto-optimal, and no planner takes it. Folding hides an
+option behind one it is hardly better than, by margins the query sets, and says how many it hid.
 
 Definition
 ----------
@@ -36,7 +36,7 @@ import numpy as np
 from intermodal.exceptions import Problem, ShipmentError
 from intermodal.model import Itinerary
 
-__all__ = ["FoldMargins", "fold_options"]
+__all__ = ["DEFAULT_FOLD", "FoldMargins", "fold_margins", "fold_options"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,34 @@ class FoldMargins:
     def describe(self) -> str:
         """``1 h, 1 % cost and 1 % CO2e``."""
         return f"{self.hours:g} h, {self.cost_pct:g} % cost and {self.co2e_pct:g} % CO2e"
+
+
+#: the margins options are folded within unless a query says otherwise
+DEFAULT_FOLD = FoldMargins(hours=1.0, cost_pct=1.0, co2e_pct=1.0)
+
+
+def fold_margins(
+    hours: float | None = None,
+    cost_pct: float | None = None,
+    co2e_pct: float | None = None,
+    *,
+    all_options: bool = False,
+) -> FoldMargins | None:
+    """The margins a query asks for: :data:`DEFAULT_FOLD` with any given replaced, or ``None`` for all.
+
+    Raises
+    ------
+    ShipmentError
+        A margin is out of range, or margins come with a request for all options.
+    """
+    given = {"hours": hours, "cost_pct": cost_pct, "co2e_pct": co2e_pct}
+    if all_options:
+        if any(v is not None for v in given.values()):
+            raise ShipmentError(
+                Problem("all options fold none: give all or fold margins, not both", field="all")
+            )
+        return None
+    return FoldMargins(**{k: getattr(DEFAULT_FOLD, k) if v is None else v for k, v in given.items()})
 
 
 def fold_options(

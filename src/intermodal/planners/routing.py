@@ -48,16 +48,13 @@ from intermodal.model import (
 )
 from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
-from intermodal.planners.options import FoldMargins, fold_options
+from intermodal.planners.options import DEFAULT_FOLD, FoldMargins, fold_options
 from intermodal.planners.places import Place, great_circle_km, resolve_place
 
 if TYPE_CHECKING:
     from intermodal.engines.freight import FreightSearch
 
-__all__ = ["DEFAULT_FOLD", "Objective", "RouteResult", "find_routes"]
-
-#: the margins options are folded within unless a query says otherwise (docs/json-output.md)
-DEFAULT_FOLD = FoldMargins(hours=1.0, cost_pct=1.0, co2e_pct=1.0)
+__all__ = ["Objective", "RouteResult", "find_routes"]
 
 #: With ``engine="auto"``, the plain search runs until this many search states have been searched on one
 #: network; then the compiled one, which costs 2-3 s to load once per process (numba and its cached

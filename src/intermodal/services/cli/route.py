@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from intermodal.services.cli._output import choice, print_json, user_errors
-
-if TYPE_CHECKING:
-    from intermodal.planners.options import FoldMargins
 
 OBJECTIVES = ["fastest", "cheapest", "greenest", "pareto"]
 FORMATS = ["table", "json", "geojson"]
@@ -92,7 +89,8 @@ def route(
     choice(format, FORMATS, "--format")
     with user_errors():
         from intermodal.io import load_scenario
-        from intermodal.planners.routing import DEFAULT_FOLD, find_routes
+        from intermodal.planners.options import fold_margins
+        from intermodal.planners.routing import find_routes
         from intermodal.planners.shipments import make_shipment
 
         bundle = load_scenario(scenario)
@@ -100,7 +98,7 @@ def route(
             from intermodal.io.factors import apply_factor_overrides
 
             bundle = apply_factor_overrides(bundle, factors)
-        fold = _margins(DEFAULT_FOLD, fold_hours, fold_cost_pct, fold_co2e_pct, all_=all_)
+        fold = fold_margins(fold_hours, fold_cost_pct, fold_co2e_pct, all_options=all_)
         teu, tonnes = _quantities(teu, tonnes, containers, load)
         shipment = make_shipment(
             bundle, teu=teu, tonnes=tonnes, cargo=cargo, value=value, ready=ready, due=due
@@ -125,21 +123,6 @@ def route(
         from intermodal.services.cli._tables import print_route_result
 
         print_route_result(doc, explain=explain)
-
-
-def _margins(
-    default: FoldMargins, hours: float | None, cost_pct: float | None, co2e_pct: float | None, *, all_: bool
-) -> FoldMargins | None:
-    """The fold margins asked for: ``None`` with ``--all``, else the defaults with any given replaced."""
-    from intermodal.exceptions import Problem, ShipmentError
-    from intermodal.planners.options import FoldMargins
-
-    given = {"hours": hours, "cost_pct": cost_pct, "co2e_pct": co2e_pct}
-    if all_:
-        if any(v is not None for v in given.values()):
-            raise ShipmentError(Problem("give --all or --fold-* margins, not both", field="all"))
-        return None
-    return FoldMargins(**{k: getattr(default, k) if v is None else v for k, v in given.items()})
 
 
 def _days(text: str) -> float:
