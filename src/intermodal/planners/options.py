@@ -114,9 +114,12 @@ def fold_options(
     n = len(options)
     if n < 2:
         return list(options), []
-    folds = _fold_matrix(options, margins)
-    # folders[a]: how many options still in play fold option a
-    folders = folds.sum(axis=0)
+    folds = _Folding(options, margins)
+    # folders[a]: how many options still in play fold option a (in blocks of rows: a range query over
+    # weeks of a busy feed has thousands of options, and their whole matrix would not fit in memory)
+    folders = np.zeros(n, dtype=np.int64)
+    for start in range(0, n, _BLOCK):
+        folders += folds.rows(np.arange(start, min(start + _BLOCK, n))).sum(axis=0)
     pending = np.ones(n, dtype=bool)
     kept = np.zeros(n, dtype=bool)
     while pending.any():
@@ -124,35 +127,48 @@ def fold_options(
         k = int(free[0]) if free.size else int(np.flatnonzero(pending)[0])
         kept[k] = True
         # k leaves play, and so does everything it folds
-        out = pending & folds[k]
+        out = pending & folds.rows(np.array([k]))[0]
         out[k] = True
         pending &= ~out
-        folders -= folds[out].sum(axis=0)
+        gone = np.flatnonzero(out)
+        for start in range(0, gone.size, _BLOCK):
+            folders -= folds.rows(gone[start : start + _BLOCK]).sum(axis=0)
     return [o for o, keep in zip(options, kept, strict=True) if keep], [
         o for o, keep in zip(options, kept, strict=True) if not keep
     ]
 
 
-def _fold_matrix(options: Sequence[Itinerary], margins: FoldMargins) -> np.ndarray:
-    """``m[b, a]``: option b folds option a."""
-    arrive = np.array([o.arrive.timestamp() for o in options])
-    cost = np.array([o.cost + o.carbon_cost for o in options])
-    co2e = np.array([o.co2e_kg_wtw for o in options])
-    slack = margins.hours * 3600.0
-    # (b, a): how much worse b is than a; a criterion where b is better gives a negative number
-    worse = [
-        (arrive[:, None] - arrive[None, :], np.full(arrive.size, slack)),
-        (cost[:, None] - cost[None, :], np.abs(cost) * margins.cost_pct / 100),
-        (co2e[:, None] - co2e[None, :], np.abs(co2e) * margins.co2e_pct / 100),
-    ]
-    if all(o.ready_by is not None for o in options):
-        ready = np.array([o.ready_by.timestamp() for o in options if o.ready_by is not None])
-        worse.append((ready[None, :] - ready[:, None], np.full(ready.size, slack)))
-    # sums of float amounts: differences below a micro-unit are the same value
-    tiny = 1e-6
-    within = np.ones((len(options),) * 2, dtype=bool)
-    beyond = np.zeros_like(within)
-    for diff, margin in worse:
-        within &= diff <= margin[None, :] + tiny
-        beyond |= diff < -margin[None, :] - tiny
-    return within & beyond
+#: rows of the fold relation computed at once
+_BLOCK = 256
+
+
+class _Folding:
+    """The fold relation of a list of options, a block of rows at a time."""
+
+    def __init__(self, options: Sequence[Itinerary], margins: FoldMargins) -> None:
+        slack = margins.hours * 3600.0
+        # each criterion as (values where less is better, each option's margin)
+        arrive = np.array([o.arrive.timestamp() for o in options])
+        cost = np.array([o.cost + o.carbon_cost for o in options])
+        co2e = np.array([o.co2e_kg_wtw for o in options])
+        self.criteria = [
+            (arrive, np.full(arrive.size, slack)),
+            (cost, np.abs(cost) * margins.cost_pct / 100),
+            (co2e, np.abs(co2e) * margins.co2e_pct / 100),
+        ]
+        if all(o.ready_by is not None for o in options):
+            ready = np.array([o.ready_by.timestamp() for o in options if o.ready_by is not None])
+            self.criteria.append((-ready, np.full(ready.size, slack)))
+
+    def rows(self, b: np.ndarray) -> np.ndarray:
+        """``m[i, a]``: option ``b[i]`` folds option ``a``."""
+        # sums of float amounts: differences below a micro-unit are the same value
+        tiny = 1e-6
+        n = self.criteria[0][0].size
+        within = np.ones((b.size, n), dtype=bool)
+        beyond = np.zeros((b.size, n), dtype=bool)
+        for values, margin in self.criteria:
+            worse = values[b, None] - values[None, :]  # how much worse b is than a; negative where better
+            within &= worse <= margin[None, :] + tiny
+            beyond |= worse < -margin[None, :] - tiny
+        return within & beyond
