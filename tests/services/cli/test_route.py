@@ -146,6 +146,8 @@ def test_a_range_table_says_how_many_options_it_cut() -> None:
     cut = [n for n in doc["notes"] if n.startswith("showing 10 of ")]
     assert len(doc["options"]) == 10 and len(cut) == 1
     assert cut[0] in result.stdout  # the table says what the JSON says
+    geojson = json.loads(runner.invoke(app, [*README_ROUTE, "--range", "7d", "--format", "geojson"]).stdout)
+    assert cut[0] in geojson["notes"] and geojson["pareto_options"] == doc["pareto_options"]
 
 
 def test_fold_margins_and_all() -> None:

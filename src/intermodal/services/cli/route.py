@@ -170,7 +170,11 @@ def _quantities(
 
 
 def to_geojson(doc: dict) -> dict:
-    """One LineString Feature per leg, its properties the leg's fields plus the option's rank."""
+    """One LineString Feature per leg, its properties the leg's fields plus the option's rank.
+
+    The document's notes and counts ride along as foreign members (RFC 7946, 6.1), so that a map too can say
+    how many options were cut or folded.
+    """
     features = []
     for option in doc["options"]:
         for leg in option["legs"]:
@@ -179,4 +183,10 @@ def to_geojson(doc: dict) -> dict:
             props = {k: v for k, v in leg.items() if k != "geometry"}
             props["option"] = option["rank"]
             features.append({"type": "Feature", "geometry": leg["geometry"], "properties": props})
-    return {"type": "FeatureCollection", "features": features}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "pareto_options": doc["pareto_options"],
+        "folded_options": doc["folded_options"],
+        "notes": doc["notes"],
+    }
