@@ -138,7 +138,7 @@ def test_a_piped_table_keeps_every_name_whole() -> None:
 
 
 def test_a_range_table_says_how_many_options_it_cut() -> None:
-    result = runner.invoke(app, [*README_ROUTE, "--range", "7d"])
+    result = runner.invoke(app, [*README_ROUTE, "--range", "7d"], env={"COLUMNS": ""})
     assert result.exit_code == 0, result.output
     shown = [line for line in result.stdout.splitlines() if line.startswith("│")]
     assert len(shown) == 10
