@@ -11,6 +11,7 @@ import pytest
 
 import intermodal as im
 from intermodal.model import Itinerary
+from intermodal.planners.options import FoldMargins
 
 MINI = Path(__file__).parents[1] / "io" / "bundles" / "mini"
 READY = "2020-04-03T08:00+08:00"
@@ -383,3 +384,60 @@ def test_auto_runs_the_plain_search_until_the_compiled_one_pays(
     warm = routing._Network(chongqing, s, o, d)
     warm.expand(ready, ready + 30 * 86400)
     assert warm.search(ready, due_s=None, max_labels=200_000) == plain and warm.compiled is not None
+
+
+def test_options_within_the_margins_of_a_better_one_are_folded_and_counted(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    full = im.find_routes(chongqing, "nanpeng", "bangkok", s, fold=None)
+    via_eastring = [o for o in full.options if "eastring-shuttle" in {g.service for g in o.legs}]
+    # four more days and 1,041 CNY more than rail-sea via Luohuang, to save 24 kg CO2e (1.1 %)
+    assert via_eastring and full.folded_count == 0 and full.pareto_count == len(full.options)
+    margins = FoldMargins(hours=1, cost_pct=1, co2e_pct=1.2)
+    folded = im.find_routes(chongqing, "nanpeng", "bangkok", s, fold=margins)
+    assert {o.id for o in folded.options} == {o.id for o in full.options} - {via_eastring[0].id}
+    doc = folded.to_dict()
+    assert doc["pareto_options"] == len(full.options) and doc["folded_options"] == 1
+    assert doc["query"]["fold"] == {"hours": 1, "cost_pct": 1, "co2e_pct": 1.2}
+    assert any("1 of 4 Pareto-optimal options folded" in n for n in doc["notes"])
+    assert full.to_dict()["query"]["fold"] is None
+
+
+def test_a_truck_to_kunming_for_the_same_shuttle_folds_in_a_range_query(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    week = im.find_routes(chongqing, "nanpeng", "bangkok", s, range_days=7, limit=100, fold=None)
+    kunming = [
+        o for o in week.options if o.legs[0].to_id == "kunming" and o.legs[1].service == "shuttle-middle"
+    ]
+    # 780 km by truck, 780 CNY more, to be ready 1.4 h later for the shuttle the cargo could have boarded
+    assert kunming and all(o.legs[0].distance_km == 780 for o in kunming)
+    folded = im.find_routes(
+        chongqing, "nanpeng", "bangkok", s, range_days=7, limit=100, fold=FoldMargins(hours=1.5)
+    )
+    assert not {o.id for o in kunming} & {o.id for o in folded.options}
+    assert folded.folded_count >= len(kunming) and len(folded.options) + folded.folded_count == len(
+        week.options
+    )
+
+
+def test_a_range_option_departs_when_its_cargo_must_leave(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    week = im.find_routes(chongqing, "nanpeng", "bangkok", s, range_days=7, limit=100)
+    middle = [o for o in week.options if [g.service for g in o.legs] == ["shuttle-middle"]]
+    # the same daily shuttle takes the same time, whatever option came before it in the list
+    assert len(middle) >= 7 and len({round(o.duration_h, 6) for o in middle}) == 1
+    for o in week.options:
+        assert_consistent(o)
+        if any(g.service for g in o.legs):
+            # timed for cargo ready at its ready-by time: trucks to the service leave as late as they can
+            assert o.depart == o.ready_by, o.id
+            doc = o.to_dict()["total"]
+            assert doc["depart"] == doc["ready_by"]
+
+
+def test_the_limit_says_how_many_options_it_cut(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    week = im.find_routes(chongqing, "nanpeng", "bangkok", s, range_days=7)
+    every = im.find_routes(chongqing, "nanpeng", "bangkok", s, range_days=7, limit=100)
+    assert len(week.options) == 10 < len(every.options)
+    assert f"showing 10 of {len(every.options)} options: raise the limit (--limit) for more" in week.notes
+    assert not any("showing" in n for n in every.notes)

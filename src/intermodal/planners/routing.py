@@ -49,6 +49,7 @@ from intermodal.model import (
 from intermodal.model.rules import service_problems, terminal_problems
 from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
+from intermodal.planners.options import DEFAULT_FOLD, FoldMargins, fold_options
 from intermodal.planners.places import Place, great_circle_km, resolve_place
 
 if TYPE_CHECKING:
@@ -90,6 +91,11 @@ class RouteResult:
     options: tuple[Itinerary, ...]
     summaries: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    #: how many options the Pareto set held, and how many of them were folded (before ``limit``)
+    pareto_count: int = 0
+    folded_count: int = 0
+    #: the margins options were folded within; ``None`` when the whole Pareto set was asked for
+    fold: FoldMargins | None = None
 
     def _local(self, when: datetime) -> str:
         # times in the origin's own zone, as everywhere else in the document
@@ -112,7 +118,10 @@ class RouteResult:
                 "currency": self.options[0].currency if self.options else None,
                 "ready": self._local(s.ready),
                 "due": self._local(s.due) if s.due else None,
+                "fold": dataclasses.asdict(self.fold) if self.fold else None,
             },
+            "pareto_options": self.pareto_count,
+            "folded_options": self.folded_count,
             "options": [o.to_dict(rank=i + 1, summary=self.summaries[i]) for i, o in enumerate(self.options)],
             "notes": list(self.notes),
         }
@@ -131,6 +140,7 @@ def find_routes(
     carbon_price: float | None = None,
     range_days: float | None = None,
     engine: str = "auto",
+    fold: FoldMargins | None = DEFAULT_FOLD,
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -157,11 +167,16 @@ def find_routes(
         A range ("profile") query: every option worth taking for cargo ready at any time in the next
         ``range_days`` days. Each option then says ``ready_by``, the latest time the cargo may be ready for
         it; an option is dropped when another is ready later and arrives no later, for no more cost and CO2e.
+        Each option is timed for cargo ready at its ``ready_by``: a truck to a scheduled service leaves as
+        late as it can and still make it.
     engine
         ``"compiled"`` (the numba search, :mod:`intermodal.engines.freight`), ``"reference"`` (the plain
         Python search it is tested against, :mod:`intermodal.engines.reference`), or ``"auto"``: the
         compiled search once this process has loaded it or once the work is large enough to repay loading
         it. All give the same options.
+    fold
+        Fold options within these margins of a better one (:mod:`intermodal.planners.options` defines it);
+        ``None`` returns the whole Pareto set. The result says how many were folded.
 
     Raises
     ------
@@ -204,13 +219,24 @@ def find_routes(
         Objective.GREENEST: lambda it: (it.co2e_kg_wtw, it.arrive, it.cost),
         Objective.PARETO: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
     }[objective]
+    # folding must not depend on the objective: the same query keeps the same options, whatever their order
+    options.sort(key=lambda it: (it.arrive, it.cost + it.carbon_cost, it.co2e_kg_wtw))
+    folded: list[Itinerary] = []
+    if fold is not None:
+        options, folded = fold_options(options, fold)
     options.sort(key=key)
     if range_days is not None and objective is Objective.PARETO:
         options.sort(key=lambda it: (it.ready_by or it.depart, it.arrive))
+    kept = len(options)
     options = options[:limit]
     notes = []
-    if found > limit:
-        notes.append(f"{found} Pareto-optimal options; showing {limit}")
+    if folded and fold is not None:
+        notes.append(
+            f"{len(folded)} of {found} Pareto-optimal options folded, each within {fold.describe()} of "
+            "a kept option that is better beyond them on one: ask for all (--all) to see them"
+        )
+    if kept > limit:
+        notes.append(f"showing {limit} of {kept} options: raise the limit (--limit) for more")
     return RouteResult(
         scenario=bundle.name,
         objective=objective,
@@ -220,6 +246,9 @@ def find_routes(
         options=tuple(options),
         summaries=tuple(_summary(it) for it in options),
         notes=tuple(notes),
+        pareto_count=found,
+        folded_count=len(folded),
+        fold=fold,
     )
 
 
@@ -264,7 +293,8 @@ def _profile(
         slacks = []
         for j in journeys:
             slack = net.slack(j)
-            it = net.itinerary(j)
+            # timed for cargo ready at its ready-by time: what the option is, not how long it waits for it
+            it = net.itinerary(j if slack is None else net.delayed(j, slack))
             # a journey without a scheduled departure can leave whenever the cargo is ready
             latest = end_s if slack is None else t + slack
             # the same departures by the same way are one option, whenever its trucks leave: keep the copy
@@ -684,6 +714,21 @@ class _Network:
                 rules = self.graph.services[int(self.graph.timetable.trip_service[mv.ref])]
                 return mv.end_s - rules.cutoff_s - rules.board_clear_s[mv.stop] - mv.start_s
         return None
+
+    def delayed(self, journey: Journey, seconds: int) -> Journey:
+        """The journey with every move before its first scheduled departure ``seconds`` later.
+
+        With ``seconds`` its slack, the cargo is ready at the latest time that still makes the departure,
+        and trucks to it leave as late as they can.
+        """
+        moves = list(journey.moves)
+        for i, mv in enumerate(moves):
+            if mv.kind == "board":
+                # the yard time before boarding moves; the departure does not
+                moves[i] = dataclasses.replace(mv, start_s=mv.start_s + seconds)
+                break
+            moves[i] = dataclasses.replace(mv, start_s=mv.start_s + seconds, end_s=mv.end_s + seconds)
+        return dataclasses.replace(journey, moves=tuple(moves))
 
     def _hub(
         self, kind: str, terminal: int, start: int, end: int, cost: float, em: ElementEmissions | None = None

@@ -112,3 +112,82 @@ def test_the_installed_command_runs_in_a_clean_process() -> None:
         check=False,
     )
     assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+README_ROUTE = [
+    "route",
+    "--from",
+    "nanpeng",
+    "--to",
+    "bangkok",
+    "--teu",
+    "2",
+    "--cargo",
+    "reefer",
+    "--ready",
+    READY,
+]
+
+
+def test_a_piped_table_keeps_every_name_whole() -> None:
+    # CliRunner's stdout is not a terminal, like a pipe: rich used to cut it to 80 columns
+    result = runner.invoke(app, README_ROUTE, env={"COLUMNS": ""})
+    assert result.exit_code == 0, result.output
+    assert "truck → railsea-south → sea-qinzhou-laemchabang → truck" in result.stdout
+    assert "…" not in result.stdout
+
+
+def test_a_range_table_says_how_many_options_it_cut() -> None:
+    result = runner.invoke(app, [*README_ROUTE, "--range", "7d"], env={"COLUMNS": ""})
+    assert result.exit_code == 0, result.output
+    shown = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    assert len(shown) == 10
+    doc = json.loads(runner.invoke(app, [*README_ROUTE, "--range", "7d", "--format", "json"]).stdout)
+    cut = [n for n in doc["notes"] if n.startswith("showing 10 of ")]
+    assert len(doc["options"]) == 10 and len(cut) == 1
+    assert cut[0] in result.stdout  # the table says what the JSON says
+    geojson = json.loads(runner.invoke(app, [*README_ROUTE, "--range", "7d", "--format", "geojson"]).stdout)
+    assert cut[0] in geojson["notes"] and geojson["pareto_options"] == doc["pareto_options"]
+
+
+def test_fold_margins_and_all() -> None:
+    def run(*extra: str) -> dict:
+        result = runner.invoke(app, [*README_ROUTE, "--format", "json", *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    every = run("--all")
+    assert every["query"]["fold"] is None and every["folded_options"] == 0
+    folded = run("--fold-co2e-pct", "1.2")
+    assert folded["query"]["fold"] == {"hours": 1.0, "cost_pct": 1.0, "co2e_pct": 1.2}
+    assert folded["folded_options"] == 1 and len(folded["options"]) == len(every["options"]) - 1
+    table = runner.invoke(app, [*README_ROUTE, "--fold-co2e-pct", "1.2"]).stdout
+    assert "1 of 4 Pareto-optimal options folded" in table and "--all" in table
+
+
+def test_bad_fold_margins_exit_2_naming_the_option() -> None:
+    result = runner.invoke(app, [*README_ROUTE, "--fold-hours", "-1", "--fold-cost-pct", "200"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 2 and "[fold_hours]" in lines[0] and "[fold_cost_pct]" in lines[1]
+    result = runner.invoke(app, [*README_ROUTE, "--all", "--fold-hours", "2"])
+    assert result.exit_code == 2 and "[all]" in result.stderr
+
+
+def test_the_readme_commands_read_only_files_that_exist_or_an_earlier_command_writes() -> None:
+    root = Path(__file__).parents[3]
+    block = (
+        (root / "README.md").read_text().split("## What it does", 1)[1].split("```sh", 1)[1].split("```")[0]
+    )
+    written: set[str] = set()
+    for line in block.splitlines():
+        words = line.split("  #", 1)[0].split()
+        if ">" in words:  # a redirect writes its file
+            written.add(words[words.index(">") + 1])
+            words = words[: words.index(">")]
+        if words[3:5] == ["gtfs", "import"]:  # gtfs import SOURCE TARGET writes TARGET
+            written.add(words[6])
+            words = words[:6]
+        paths = [w for w in words if not w.startswith("-") and ("/" in w or w.endswith((".json", ".zip")))]
+        for path in paths:
+            assert path in written or (root / path).exists(), f"{line.strip()!r}: {path} does not exist yet"

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 import intermodal
 from intermodal.exceptions import BundleError, InputError, Problem, ShipmentError
+from intermodal.planners.options import fold_margins
 from intermodal.planners.places import resolve_place
 from intermodal.services.api import _views as views
 from intermodal.services.api._auth import Unauthorized, on_unauthorized, require_read, require_write
@@ -150,6 +151,9 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
             max_labels=settings.max_labels,
             range_days=query.range_days,
             carbon_price=query.carbon_price,
+            fold=fold_margins(
+                query.fold_hours, query.fold_cost_pct, query.fold_co2e_pct, all_options=query.all_
+            ),
         )
         return result.to_dict()
 

@@ -3,18 +3,42 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
 from intermodal.exceptions import InputError, LimitError, NoRouteError, summarize_problems
 
-console = Console()
+
+class _Console(Console):
+    """A console as wide as its tables need when stdout is not a terminal.
+
+    A pipe or a file has no width: rich's default of 80 columns there cut option names to ``shuttle-…``.
+    A terminal keeps its own width, and ``COLUMNS`` still sets one.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = Console.size.fget(self)  # type: ignore[attr-defined]
+        if self._width is None and not self.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+            return ConsoleDimensions(_UNBOUNDED, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+#: a width no table reaches
+_UNBOUNDED = 100_000
+
+console = _Console()
 err_console = Console(stderr=True)
 
 #: exit codes: 0 done, 1 a valid question with no answer (no route), 2 bad input

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from intermodal.services.cli._output import console
@@ -53,12 +54,13 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
             *([f"{tot['co2e_kg_ttw']:,.1f}"] if wide else []),
         )
     console.print(table)
+    # right under the table, where a reader counts the rows: how many were cut or folded
+    for note in doc.get("notes", []):
+        console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
     if profile and not explain:
         return  # a week of departures: the summary is the answer; --explain or --format json for the legs
     for o in doc["options"]:
         print_option(o, explain=explain)
-    for note in doc.get("notes", []):
-        console.print(f"[dim]note: {note}[/]")
 
 
 def print_option(o: dict[str, Any], *, explain: bool = False) -> None:

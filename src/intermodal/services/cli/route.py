@@ -63,11 +63,25 @@ def route(
         float | None,
         typer.Option(help="Price on CO2e per tonne (scenario currency); feeds --objective cheapest."),
     ] = None,
+    fold_hours: Annotated[
+        float | None, typer.Option(help="Fold options within this many hours of a better one (default 1).")
+    ] = None,
+    fold_cost_pct: Annotated[
+        float | None, typer.Option(help="... and within this % of its cost (default 1).")
+    ] = None,
+    fold_co2e_pct: Annotated[
+        float | None, typer.Option(help="... and within this % of its CO2e (default 1).")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every Pareto-optimal option: fold none (docs/json-output.md).")
+    ] = False,
 ) -> None:
     """Find door-to-door options for a shipment, ranked by time, cost or CO2e.
 
     Every option lists its legs (mode, service and departure, times, distance, cost, CO2e WTW and TTW), its
-    handling and border clearance, and totals that equal the sum of its elements.
+    handling and border clearance, and totals that equal the sum of its elements. Options within
+    --fold-hours, --fold-cost-pct and --fold-co2e-pct of a better one are folded (the answer says how
+    many); --all shows the whole Pareto set.
 
     Example:  intermodal route --from nanpeng --to bangkok --teu 2 --cargo reefer --objective pareto
     """
@@ -75,6 +89,7 @@ def route(
     choice(format, FORMATS, "--format")
     with user_errors():
         from intermodal.io import load_scenario
+        from intermodal.planners.options import fold_margins
         from intermodal.planners.routing import find_routes
         from intermodal.planners.shipments import make_shipment
 
@@ -83,6 +98,7 @@ def route(
             from intermodal.io.factors import apply_factor_overrides
 
             bundle = apply_factor_overrides(bundle, factors)
+        fold = fold_margins(fold_hours, fold_cost_pct, fold_co2e_pct, all_options=all_)
         teu, tonnes = _quantities(teu, tonnes, containers, load)
         shipment = make_shipment(
             bundle, teu=teu, tonnes=tonnes, cargo=cargo, value=value, ready=ready, due=due
@@ -96,6 +112,7 @@ def route(
             limit=limit,
             carbon_price=carbon_price,
             range_days=_days(range_) if range_ else None,
+            fold=fold,
         )
     doc = result.to_dict()
     if format == "json":
@@ -153,7 +170,11 @@ def _quantities(
 
 
 def to_geojson(doc: dict) -> dict:
-    """One LineString Feature per leg, its properties the leg's fields plus the option's rank."""
+    """One LineString Feature per leg, its properties the leg's fields plus the option's rank.
+
+    The document's notes and counts ride along as foreign members (RFC 7946, 6.1), so that a map too can say
+    how many options were cut or folded.
+    """
     features = []
     for option in doc["options"]:
         for leg in option["legs"]:
@@ -162,4 +183,10 @@ def to_geojson(doc: dict) -> dict:
             props = {k: v for k, v in leg.items() if k != "geometry"}
             props["option"] = option["rank"]
             features.append({"type": "Feature", "geometry": leg["geometry"], "properties": props})
-    return {"type": "FeatureCollection", "features": features}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "pareto_options": doc["pareto_options"],
+        "folded_options": doc["folded_options"],
+        "notes": doc["notes"],
+    }
