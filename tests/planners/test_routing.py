@@ -419,6 +419,15 @@ def test_a_truck_to_kunming_for_the_same_shuttle_folds_in_a_range_query(chongqin
     )
 
 
+def test_the_default_margins_fold_both_options_no_planner_would_take(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    single = im.find_routes(chongqing, "nanpeng", "bangkok", s)
+    assert not [o for o in single.options if "eastring-shuttle" in {g.service for g in o.legs}]
+    assert single.folded_count == 1
+    week = im.find_routes(chongqing, "nanpeng", "bangkok", s, range_days=7, limit=100)
+    assert not [o for o in week.options if o.legs[0].to_id == "kunming"]
+
+
 def test_a_range_option_departs_when_its_cargo_must_leave(chongqing: im.Bundle) -> None:
     s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
     week = im.find_routes(chongqing, "nanpeng", "bangkok", s, range_days=7, limit=100)

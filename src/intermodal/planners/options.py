@@ -71,12 +71,12 @@ class FoldMargins:
             raise ShipmentError(problems)
 
     def describe(self) -> str:
-        """``1 h, 1 % cost and 1 % CO2e``."""
+        """``2 h, 2 % cost and 2 % CO2e``."""
         return f"{self.hours:g} h, {self.cost_pct:g} % cost and {self.co2e_pct:g} % CO2e"
 
 
 #: the margins options are folded within unless a query says otherwise
-DEFAULT_FOLD = FoldMargins(hours=1.0, cost_pct=1.0, co2e_pct=1.0)
+DEFAULT_FOLD = FoldMargins(hours=2.0, cost_pct=2.0, co2e_pct=2.0)
 
 
 def fold_margins(

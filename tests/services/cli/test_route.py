@@ -159,7 +159,7 @@ def test_fold_margins_and_all() -> None:
     every = run("--all")
     assert every["query"]["fold"] is None and every["folded_options"] == 0
     folded = run("--fold-co2e-pct", "1.2")
-    assert folded["query"]["fold"] == {"hours": 1.0, "cost_pct": 1.0, "co2e_pct": 1.2}
+    assert folded["query"]["fold"] == {"hours": 2.0, "cost_pct": 2.0, "co2e_pct": 1.2}
     assert folded["folded_options"] == 1 and len(folded["options"]) == len(every["options"]) - 1
     table = runner.invoke(app, [*README_ROUTE, "--fold-co2e-pct", "1.2"]).stdout
     assert "1 of 4 Pareto-optimal options folded" in table and "--all" in table

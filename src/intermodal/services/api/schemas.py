@@ -67,13 +67,13 @@ class RouteQuery(BaseModel):
         None, ge=0, le=100_000, description="Price on CO2e per tonne WTW; feeds the cheapest objective."
     )
     fold_hours: float | None = Field(
-        None, ge=0, le=100, description="Fold options within this many hours of a better one (default 1)."
+        None, ge=0, le=100, description="Fold options within this many hours of a better one (default 2)."
     )
     fold_cost_pct: float | None = Field(
-        None, ge=0, le=100, description="... and within this % of its cost (default 1)."
+        None, ge=0, le=100, description="... and within this % of its cost (default 2)."
     )
     fold_co2e_pct: float | None = Field(
-        None, ge=0, le=100, description="... and within this % of its CO2e WTW (default 1)."
+        None, ge=0, le=100, description="... and within this % of its CO2e WTW (default 2)."
     )
     all_: bool = Field(
         False, alias="all", description="Every Pareto-optimal option: fold none (docs/json-output.md)."

@@ -64,13 +64,13 @@ def route(
         typer.Option(help="Price on CO2e per tonne (scenario currency); feeds --objective cheapest."),
     ] = None,
     fold_hours: Annotated[
-        float | None, typer.Option(help="Fold options within this many hours of a better one (default 1).")
+        float | None, typer.Option(help="Fold options within this many hours of a better one (default 2).")
     ] = None,
     fold_cost_pct: Annotated[
-        float | None, typer.Option(help="... and within this % of its cost (default 1).")
+        float | None, typer.Option(help="... and within this % of its cost (default 2).")
     ] = None,
     fold_co2e_pct: Annotated[
-        float | None, typer.Option(help="... and within this % of its CO2e (default 1).")
+        float | None, typer.Option(help="... and within this % of its CO2e (default 2).")
     ] = None,
     all_: Annotated[
         bool, typer.Option("--all", help="Every Pareto-optimal option: fold none (docs/json-output.md).")
