@@ -22,8 +22,9 @@ journeys, in the same order, with the same moves:
   the same; the reference keeps fresh and other labels in two bags, so two counts, BAG_FRESH for the fresh).
   ``work[0]`` holds the compares.
 - ``stop`` is a one-number array that another thread may set while the kernel runs (it releases the GIL):
-  the kernel reads it once per ``POLL_EVERY`` pops and stops. A flag, not a clock: numba code cannot read a
-  clock without taking the GIL back, and a flag also serves a caller that cancels for another reason.
+  the kernel reads it once per ``POLL_EVERY`` pops or ``POLL_COMPARES`` compares, and stops. A flag, not a
+  clock: numba code cannot read a clock without taking the GIL back, and a flag also serves a caller that
+  cancels for another reason.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ LIMIT_COMPARES = 2
 #: the kernel stopped because its ``stop`` flag was set
 STOPPED = 3
 
-#: reference.POLL_EVERY
+#: reference.POLL_EVERY and reference.POLL_COMPARES
 POLL_EVERY = 256
+POLL_COMPARES = 1 << 16
 
 
 @njit(cache=True, nogil=True)
@@ -364,6 +366,7 @@ def pareto_kernel(
     hn = 0
     work = np.zeros(1, dtype=np.int64)
     pops = 0
+    poll_at = POLL_COMPARES
 
     if start_mode < 0:
         for m in range(n_modes):
@@ -388,9 +391,11 @@ def pareto_kernel(
             status = LIMIT_COMPARES
             break
         pops += 1
-        if pops % POLL_EVERY == 0 and stop[0] != 0:
-            status = STOPPED
-            break
+        if pops % POLL_EVERY == 0 or work[0] >= poll_at:
+            poll_at = work[0] + POLL_COMPARES
+            if stop[0] != 0:
+                status = STOPPED
+                break
         if n_lab + max_fanout > cap:
             # one pop pushes at most max_fanout labels, so _push never has to grow the tables
             cap = max(2 * cap, n_lab + max_fanout)

@@ -67,8 +67,10 @@ ROAD = 0
 #: how many labels of work each label may cost in dominance tests, by default (see ``max_compares``)
 COMPARES_PER_LABEL = 50
 
-#: a search looks at its deadline once per this many labels taken from its queue
+#: a search looks at its deadline once per this many labels taken from its queue, and once per this many
+#: labels compared (one label taken can cost a scan of a bag of millions)
 POLL_EVERY = 256
+POLL_COMPARES = 1 << 16
 
 
 class Deadline:
@@ -340,7 +342,8 @@ def pareto_search(
         label is tested against every label of its state's bag. ``None``: ``COMPARES_PER_LABEL`` times
         ``max_labels``.
     deadline
-        Polled every ``POLL_EVERY`` labels taken from the queue; the search stops once it has passed.
+        Polled every ``POLL_EVERY`` labels taken from the queue or ``POLL_COMPARES`` labels compared; the
+        search stops once it has passed.
 
     Returns
     -------
@@ -409,6 +412,7 @@ def pareto_search(
         push(_Label((FLEX, origin, start_mode, False), ready_s, 0.0, 0.0, None, None))
     done: list[_Label] = []
     pops = 0
+    poll_at = POLL_COMPARES
     if deadline is not None:
         deadline.check()
 
@@ -418,7 +422,8 @@ def pareto_search(
         if compared >= max_compares:
             raise limit_error("compares", max_compares)
         pops += 1
-        if deadline is not None and pops % POLL_EVERY == 0:
+        if deadline is not None and (pops % POLL_EVERY == 0 or compared >= poll_at):
+            poll_at = compared + POLL_COMPARES
             deadline.check()
         _, _, _, _, lab = heapq.heappop(heap)
         if not lab.alive:
