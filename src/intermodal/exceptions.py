@@ -12,6 +12,7 @@ The hierarchy::
     │       └── CapacityError      a booking that would overbook a departure; nothing is written
     ├── NoRouteError               the query was fine but no itinerary meets it; ``.reasons`` says why
     ├── LimitError                 a query needed more work than allowed; the API answers 422
+    │   └── SearchTimeout          a query ran past its time limit, or was cancelled; the search stopped
     └── CacheError                 an on-disk cache is corrupt or stale (callers rebuild it)
 
 Each ``Problem`` names where it was found (file, row, field, or a request field), what was found and what was
@@ -37,6 +38,7 @@ __all__ = [
     "PlaceError",
     "Problem",
     "RepeatedProblems",
+    "SearchTimeout",
     "ShipmentError",
     "summarize_problems",
 ]
@@ -204,6 +206,17 @@ class NoRouteError(IntermodalError):
 
 class LimitError(IntermodalError):
     """A query needed more search work than its cap allows: narrow it (a due time, a shorter range)."""
+
+
+class SearchTimeout(LimitError):
+    """A query ran past its time limit (or its caller cancelled it); the search stopped without an answer.
+
+    ``seconds`` is the time limit, or ``None`` for a cancelled search that had none.
+    """
+
+    def __init__(self, message: str, *, seconds: float | None = None) -> None:
+        self.seconds = seconds
+        super().__init__(message)
 
 
 class CacheError(IntermodalError):

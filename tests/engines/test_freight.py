@@ -5,12 +5,18 @@ same order, so the two must return equal journeys: the same (arrival, cost, CO2e
 Hypothesis draws networks larger than brute force can take (4-12 terminals, several services of several
 trips, 2-4 modes with a walk-like second flexible mode, handling by mode pair, opening hours, pickup and
 drop-off rules, cut-offs, clearances) and queries (due times, a start in the yard or on a vehicle, unloading
-at the destination or not). Hand-made cases pin a few rules, the label cap must stop both engines on the same
-queries, and the planner's own graph of the Chongqing scenario must give the same answers in both.
+at the destination or not). Hand-made cases pin a few rules, the work caps must stop both engines on the same
+queries, and the planner's own graph of the Chongqing scenario must give the same answers in both. A graph
+built to blow up (2**k incomparable labels at its k-th terminal) must stop both at their caps or deadline, and
+labels that bad data makes non-finite must not be made.
 """
 
 from __future__ import annotations
 
+import math
+import threading
+import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -21,6 +27,7 @@ from hypothesis import strategies as st
 from intermodal.engines.freight import FreightSearch
 from intermodal.engines.reference import (
     ROAD,
+    Deadline,
     Drive,
     Journey,
     SearchGraph,
@@ -28,7 +35,7 @@ from intermodal.engines.reference import (
     pareto_search,
     uniform_handling,
 )
-from intermodal.exceptions import LimitError
+from intermodal.exceptions import LimitError, SearchTimeout
 from intermodal.network.timetable import Timetable
 
 WALK = 1
@@ -226,6 +233,149 @@ def test_the_label_cap_stops_both_engines_alike(data: st.DataObject) -> None:
     # a capped search leaves the engine as it found it
     q["max_labels"] = 200_000
     assert_same(*both(graph, engine, q))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_compares_cap_stops_both_engines_alike(data: st.DataObject) -> None:
+    graph = data.draw(graphs())
+    engine = FreightSearch(graph)
+    q = data.draw(queries(graph))
+    q["max_compares"] = data.draw(st.integers(0, 60))
+    ref, got = both(graph, engine, q)
+    assert isinstance(ref, LimitError) == isinstance(got, LimitError)
+    if isinstance(ref, LimitError):
+        assert str(ref) == str(got) and "compared" in str(ref)
+    else:
+        assert_same(ref, got)
+    del q["max_compares"]
+    assert_same(*both(graph, engine, q))
+
+
+def _graph(n: int, drives: list[list[Drive]]) -> SearchGraph:
+    """Terminals ``0..n-1`` joined by truck drives only, handled nowhere: the cargo stays on its truck."""
+    return SearchGraph(
+        n,
+        drives,
+        [False] * n,
+        *uniform_handling([0] * n, [0.0] * n, [0.0] * n, 1),
+        Timetable((), (), (), (), np.zeros(0, np.int32), np.zeros(0, np.int64)),
+        [],
+        [True] * n,
+    )
+
+
+def blow_up(k: int) -> SearchGraph:
+    """A chain of ``k`` hops, each by a cheap dirty or a dear clean drive, scaled by 2**i at hop ``i``.
+
+    The 2**i paths to terminal ``i`` have pairwise different costs that sum with their CO2e to the same
+    total: none dominates another, so the bags (and the work of each push) grow without bound.
+    """
+    drives = [
+        [Drive(i + 1, 60, 2.0**i, 10 * 2.0**i, 2 * i), Drive(i + 1, 60, 10 * 2.0**i, 2.0**i, 2 * i + 1)]
+        for i in range(k)
+    ]
+    return _graph(k + 1, [*drives, []])
+
+
+ENGINES = ["reference", "compiled"]
+
+
+def _engine(name: str, graph: SearchGraph) -> Callable[..., list[Journey]]:
+    if name == "reference":
+        return lambda *a, **kw: pareto_search(graph, *a, **kw)
+    return FreightSearch(graph).search
+
+
+def _in_thread(run: Callable[[], object], within_s: float) -> object:
+    """What ``run`` returns or raises; the test fails if it runs past ``within_s`` (it is not killed)."""
+    out: list[object] = []
+
+    def target() -> None:
+        try:
+            out.append(run())
+        except Exception as e:
+            out.append(e)
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(within_s)
+    assert not worker.is_alive(), f"the search was still running after {within_s} s"
+    return out[0]
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_search_that_blows_up_stops_at_its_compares_cap(name: str) -> None:
+    """The label cap alone let each push compare against a bag of thousands: the work is capped too."""
+    search = _engine(name, blow_up(40))
+    got = _in_thread(lambda: search(0, 40, 0, max_labels=20_000), within_s=60)
+    assert isinstance(got, LimitError) and "compared 1,000,000 labels" in str(got)
+
+
+def test_both_engines_stop_a_blow_up_at_the_same_work() -> None:
+    graph = blow_up(10)
+    ref, got = both(
+        graph, FreightSearch(graph), {"origin": 0, "destination": 10, "ready_s": 0, "max_compares": 5_000}
+    )
+    assert isinstance(ref, LimitError) and str(ref) == str(got)
+    # the whole front when the caps allow it: 2**10 journeys, none dominating another
+    ref, got = both(graph, FreightSearch(graph), {"origin": 0, "destination": 10, "ready_s": 0})
+    assert len(ref) == 2**10
+    assert_same(ref, got)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_deadline_stops_a_search_without_caps(name: str) -> None:
+    search = _engine(name, blow_up(60))
+    deadline = Deadline(0.3)
+    started = time.monotonic()
+    got = _in_thread(
+        lambda: search(0, 60, 0, max_labels=10**12, max_compares=10**15, deadline=deadline), within_s=30
+    )
+    assert isinstance(got, SearchTimeout) and got.seconds == 0.3
+    assert "time limit of 0.3 s" in str(got) and "due time" in str(got)
+    assert time.monotonic() - started >= 0.3
+    # a passed deadline stops the next search at once: the limit is the query's, not one search's
+    again = _in_thread(lambda: search(0, 1, 0, deadline=deadline), within_s=5)
+    assert isinstance(again, SearchTimeout)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_search_stops_when_another_thread_cancels_it(name: str) -> None:
+    search = _engine(name, blow_up(60))
+    deadline = Deadline()
+    threading.Timer(0.2, deadline.cancel).start()
+    got = _in_thread(
+        lambda: search(0, 60, 0, max_labels=10**12, max_compares=10**15, deadline=deadline), within_s=30
+    )
+    assert isinstance(got, SearchTimeout) and got.seconds is None and "cancelled" in str(got)
+
+
+def test_labels_with_non_finite_criteria_are_not_made() -> None:
+    """NaN compares false to everything: such labels dominated nothing and cycled until the cap."""
+    nan, inf = math.nan, math.inf
+    drives = [
+        [Drive(1, 60, nan, 1.0, 0), Drive(3, 600, 5.0, 5.0, 1), Drive(2, 60, 1.0, inf, 2)],
+        [Drive(2, 60, 1.0, 1.0, 3), Drive(3, 60, 1.0, 1.0, 4)],
+        [Drive(1, 60, 1.0, 1.0, 5), Drive(3, 60, 1.0, 1.0, 6)],
+        [],
+    ]
+    graph = _graph(4, drives)
+    ref, got = both(
+        graph, FreightSearch(graph), {"origin": 0, "destination": 3, "ready_s": 0, "max_labels": 1000}
+    )
+    assert not isinstance(ref, LimitError), ref
+    assert [(j.arrive_s, j.cost, j.co2) for j in ref] == [(600, 5.0, 5.0)]
+    assert_same(ref, got)
+
+
+def test_a_time_past_never_makes_no_label() -> None:
+    """A drive of 1e308 km takes longer than any journey: no label, and no int64 overflow in the kernel."""
+    drives = [[Drive(1, 10**400, 1.0, 1.0, 0), Drive(1, 3600, 9.0, 9.0, 1)], []]
+    graph = _graph(2, drives)
+    ref, got = both(graph, FreightSearch(graph), {"origin": 0, "destination": 1, "ready_s": 0})
+    assert [(j.arrive_s, j.cost) for j in ref] == [(3600, 9.0)]
+    assert_same(ref, got)
 
 
 def test_a_yard_start_boards_the_first_trip_it_can_make() -> None:

@@ -7,13 +7,23 @@ label-setting search must find the same set of (arrival, cost, CO2e) vectors.
 
 from __future__ import annotations
 
+import time
 from typing import Any, cast
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intermodal.engines.reference import Drive, SearchGraph, ServiceRules, pareto_search, uniform_handling
+from intermodal.engines.reference import (
+    Deadline,
+    Drive,
+    SearchGraph,
+    ServiceRules,
+    pareto_search,
+    uniform_handling,
+)
+from intermodal.exceptions import LimitError, SearchTimeout
 from intermodal.network.timetable import Timetable
 
 
@@ -324,3 +334,25 @@ def test_a_walker_cannot_skip_the_change_time_on_the_spot() -> None:
     (j,) = pareto_search(g, 0, 2, 0, start_mode=None, handle_at_destination=False)
     assert j.arrive_s == 3600 + 600  # the 10-min change misses the 1860 train
     assert brute_force(g, 0, 2, 0, start_mode=None, handle_at_destination=False) == {(4200, 2.0, 2.0)}
+
+
+def test_a_deadline_expires_for_good_and_says_what_was_exceeded() -> None:
+    deadline = Deadline(0.05)
+    assert not deadline.expired() and 0 < deadline.remaining() <= 0.05
+    deadline.check()
+    time.sleep(0.06)
+    assert deadline.expired() and deadline.remaining() == 0.0 and deadline.flag[0] == 1
+    with pytest.raises(SearchTimeout, match=r"time limit of 0.05 s; give a due time") as err:
+        deadline.check()
+    assert isinstance(err.value, LimitError) and err.value.seconds == 0.05
+
+
+def test_a_deadline_without_a_limit_stops_only_when_cancelled() -> None:
+    deadline = Deadline()
+    assert deadline.remaining() == float("inf") and not deadline.expired()
+    deadline.cancel()
+    assert deadline.expired() and deadline.remaining() == 0.0
+    with pytest.raises(SearchTimeout, match="cancelled"):
+        deadline.check()
+    with pytest.raises(ValueError, match="0 or more seconds"):
+        Deadline(float("nan"))

@@ -17,9 +17,19 @@ journeys, in the same order, with the same moves:
   every query without being cleared (the ABOARD space has about a million states on a city's subway).
 - The heap is ordered by (time, cost, CO2e, label id). Label ids are given in push order, so this is the
   reference's (t, cost, co2, counter) and the pops come in the same order.
+- The work is counted as the reference counts it: labels made, and labels compared in dominance tests (a
+  bag's size at each push, kept in the BAG column of its first label, so that a push that stops early counts
+  the same; the reference keeps fresh and other labels in two bags, so two counts, BAG_FRESH for the fresh).
+  ``work[0]`` holds the compares.
+- ``stop`` is a one-number array that another thread may set while the kernel runs (it releases the GIL):
+  the kernel reads it once per ``POLL_EVERY`` pops or ``POLL_COMPARES`` compares, and stops. A flag, not a
+  clock: numba code cannot read a clock without taking the GIL back, and a flag also serves a caller that
+  cancels for another reason.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -31,11 +41,19 @@ EPS = 1e-6
 DRIVE, HANDLE, LOAD, BOARD, RIDE, ALIGHT = 0, 1, 2, 3, 4, 5
 
 # columns of the label table ``li``
-T, PARENT, STATE, KIND, TERMINAL, REF, STOP, FROM, TO, NEXT, ALIVE, FRESH = range(12)
-N_COLS = 12
+T, PARENT, STATE, KIND, TERMINAL, REF, STOP, FROM, TO, NEXT, ALIVE, FRESH, BAG, BAG_FRESH = range(14)
+N_COLS = 14
 
 #: the kernel stopped because it made ``max_labels`` labels
 LIMIT = 1
+#: the kernel stopped because it compared ``max_compares`` labels
+LIMIT_COMPARES = 2
+#: the kernel stopped because its ``stop`` flag was set
+STOPPED = 3
+
+#: reference.POLL_EVERY and reference.POLL_COMPARES
+POLL_EVERY = 256
+POLL_COMPARES = 1 << 16
 
 
 @njit(cache=True, nogil=True)
@@ -104,6 +122,7 @@ def _push(
     hn: int,
     head: np.ndarray,
     due: int,
+    work: np.ndarray,
     state: int,
     t: int,
     cost: float,
@@ -120,7 +139,15 @@ def _push(
     """The reference's ``push``: prune by due time, then by the state's bag. Returns the new counts."""
     if t > due:
         return n_lab, hn
+    if t >= NEVER or not (math.isfinite(cost) and math.isfinite(co2)):
+        return n_lab, hn
     f = 1 if fresh else 0
+    size = 0
+    other = 0
+    if head[state] != -1:
+        size = li[head[state], BAG_FRESH if fresh else BAG]
+        other = li[head[state], BAG if fresh else BAG_FRESH]
+    work[0] += size
     p = head[state]
     while p != -1:
         if li[p, FRESH] == f and li[p, T] <= t and lf[p, 0] <= cost + EPS and lf[p, 1] <= co2 + EPS:
@@ -132,6 +159,7 @@ def _push(
         nxt = li[p, NEXT]
         if li[p, FRESH] == f and t <= li[p, T] and cost <= lf[p, 0] + EPS and co2 <= lf[p, 1] + EPS:
             li[p, ALIVE] = 0
+            size -= 1
             if prev == -1:
                 head[state] = nxt
             else:
@@ -153,6 +181,8 @@ def _push(
     li[i, FRESH] = f
     # a bag's order does not matter: every test against it looks at all of its labels
     li[i, NEXT] = head[state]
+    li[i, BAG_FRESH if fresh else BAG] = size + 1
+    li[i, BAG if fresh else BAG_FRESH] = other
     head[state] = i
     lf[i, 0] = cost
     lf[i, 1] = co2
@@ -212,6 +242,7 @@ def _unload(
     hn: int,
     head: np.ndarray,
     due: int,
+    work: np.ndarray,
     yard_base: int,
     n_modes: int,
     leave: np.ndarray,
@@ -235,7 +266,7 @@ def _unload(
         if (m != finish_mode) if u == destination else not leave[u, m]:
             continue
         n_lab, hn = _push(
-            li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+            li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
             yard_base + u * n_modes + m,
             opens + handle_s[u, arrived_by, m],
             cost + handle_cost[u, arrived_by, m],
@@ -295,6 +326,8 @@ def pareto_kernel(
     finish_mode: int,
     handle_at_destination: bool,
     max_labels: int,
+    max_compares: int,
+    stop: np.ndarray,
 ) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
     """Martins' label setting from ``origin`` at ``ready``; see the module docstring for the layout.
 
@@ -306,12 +339,14 @@ def pareto_kernel(
     drop-off flag and clearance, and the cost and CO2e of the hop to the next stop. ``svc_trips`` lists each
     service's trips in trip order, with their starts. ``start_mode`` is -1 to start in the origin's yard;
     ``due`` is the latest arrival kept. ``max_fanout`` bounds the labels one pop can push.
+    ``max_labels`` and ``max_compares`` cap the work; ``stop[0]`` set to non-zero stops it.
 
     Returns
     -------
     tuple
-        ``(status, li, lf, n_labels, done, n_done)``: :data:`LIMIT` or 0, the label tables, and the ids of
-        the labels that reached the destination, in the order they were popped.
+        ``(status, li, lf, n_labels, done, n_done)``: 0, :data:`LIMIT`, :data:`LIMIT_COMPARES` or
+        :data:`STOPPED`, the label tables, and the ids of the labels that reached the destination, in the
+        order they were popped.
     """
     nm = n * n_modes
     yard_base = nm
@@ -329,18 +364,21 @@ def pareto_kernel(
     n_done = 0
     n_lab = 0
     hn = 0
+    work = np.zeros(1, dtype=np.int64)
+    pops = 0
+    poll_at = POLL_COMPARES
 
     if start_mode < 0:
         for m in range(n_modes):
             ok = m == finish_mode if origin == destination else leave[origin, m]
             if ok:
                 n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     yard_base + origin * n_modes + m, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
                 )  # fmt: skip
     else:
         n_lab, hn = _push(
-            li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+            li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
             origin * n_modes + start_mode, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
         )  # fmt: skip
 
@@ -349,6 +387,15 @@ def pareto_kernel(
         if n_lab >= max_labels:
             status = LIMIT
             break
+        if work[0] >= max_compares:
+            status = LIMIT_COMPARES
+            break
+        pops += 1
+        if pops % POLL_EVERY == 0 or work[0] >= poll_at:
+            poll_at = work[0] + POLL_COMPARES
+            if stop[0] != 0:
+                status = STOPPED
+                break
         if n_lab + max_fanout > cap:
             # one pop pushes at most max_fanout labels, so _push never has to grow the tables
             cap = max(2 * cap, n_lab + max_fanout)
@@ -378,15 +425,16 @@ def pareto_kernel(
             for e in range(drive_ptr[state], drive_ptr[state + 1]):
                 v = drive_to[e]
                 n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     v * n_modes + x, t + drive_s[e], cost + drive_cost[e], co2 + drive_co2[e],
                     lab, DRIVE, u, drive_ref[e], -1, -1, -1, False,
                 )  # fmt: skip
             opens = _next_open(u, t, has_hours, win_ptr, win_end, win_start)
             if li[lab, FRESH] == 0 and handle_ok[u] and opens < NEVER:
                 n_lab, hn = _unload(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, yard_base, n_modes, leave, destination,
-                    finish_mode, handle_s, handle_cost, handle_co2, lab, u, opens, x, HANDLE, -1, -1,
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
+                    destination, finish_mode, handle_s, handle_cost, handle_co2, lab, u, opens, x, HANDLE,
+                    -1, -1,
                 )  # fmt: skip
         elif state < aboard_base:
             rel = state - yard_base
@@ -401,7 +449,7 @@ def pareto_kernel(
             if can_load[u, m]:
                 # loading onto a vehicle is part of the handling just done
                 n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True,
                 )  # fmt: skip
             for b in range(board_ptr[rel], board_ptr[rel + 1]):
@@ -415,7 +463,7 @@ def pareto_kernel(
                 k = svc_trips[i]
                 dep = svc_trip_start[i] + offset
                 n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     aboard_base + trip_base[k] + j, dep, cost + svc_fare[s], co2,
                     lab, BOARD, u, k, j, -1, -1, True,
                 )  # fmt: skip
@@ -438,14 +486,14 @@ def pareto_kernel(
                 )
                 if handle_ok[here] and opens < NEVER:
                     n_lab, hn = _unload(
-                        li, lf, n_lab, ht, hc, he, hid, hn, head, due, yard_base, n_modes, leave, destination,
-                        finish_mode, handle_s, handle_cost, handle_co2, lab, here, opens, svc_mode[s], ALIGHT,
-                        k, j,
+                        li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
+                        destination, finish_mode, handle_s, handle_cost, handle_co2, lab, here, opens,
+                        svc_mode[s], ALIGHT, k, j,
                     )  # fmt: skip
             if first + j + 1 < last:
                 t1 = trip_start[k] + stop_arrive_s[first + j + 1]
                 n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due,
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     state + 1, t1, cost + stop_hop_cost[first + j], co2 + stop_hop_co2[first + j],
                     lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False,
                 )  # fmt: skip

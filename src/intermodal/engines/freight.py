@@ -7,7 +7,9 @@ label setting as the plain reference, :func:`intermodal.engines.reference.pareto
 hours, cut-offs, clearances, pickup and drop-off rules and due-time pruning, the same dominance tolerance and
 the same order of work. It returns the same :class:`~intermodal.engines.reference.Journey` objects, moves
 included, in the same order, and raises :class:`~intermodal.exceptions.LimitError` exactly when the
-reference does.
+reference does (its work is counted the same way). Both stop when a
+:class:`~intermodal.engines.reference.Deadline` passes: the kernel polls the deadline's flag, which a timer
+thread sets when the time is up.
 
 A planner builds one per search graph and asks it many times (a range query runs a search per departure)::
 
@@ -21,12 +23,22 @@ hand-made cases and on the Chongqing scenario's own graph; benchmarks/freight_se
 from __future__ import annotations
 
 import itertools
+import threading
 
 import numpy as np
 
 from intermodal.engines import _freight_kernels as k
-from intermodal.engines.reference import ROAD, Journey, Move, SearchGraph, leaving_modes
-from intermodal.exceptions import LimitError
+from intermodal.engines.reference import (
+    COMPARES_PER_LABEL,
+    NEVER,
+    ROAD,
+    Deadline,
+    Journey,
+    Move,
+    SearchGraph,
+    leaving_modes,
+    limit_error,
+)
 
 __all__ = ["FreightSearch", "is_warm", "warm_up"]
 
@@ -95,7 +107,8 @@ class FreightSearch:
             raise ValueError(f"handle_s must have shape (n, modes, modes); got {hs.shape} for n = {n}")
         m_count = int(hs.shape[1])
         self.n, self.n_modes = n, m_count
-        self._handle_s = hs
+        # times past NEVER make no label (as in the reference), and clipped there no sum of them overflows
+        self._handle_s = np.minimum(hs, NEVER)
         self._handle_cost = np.ascontiguousarray(graph.handle_cost, dtype=np.float64)
         self._handle_co2 = np.ascontiguousarray(graph.handle_co2, dtype=np.float64)
         self._handle_ok = np.array([bool(x) for x in graph.handle_ok], dtype=np.bool_)
@@ -109,7 +122,9 @@ class FreightSearch:
         order, self._drive_ptr = _csr(keys, n * m_count)
         ordered = [rows[i][1] for i in order]
         self._drive_to = np.array([d.to for d in ordered], dtype=np.int64)
-        self._drive_s = np.array([d.pre_s + d.duration_s + d.post_s for d in ordered], dtype=np.int64)
+        self._drive_s = np.array(
+            [min(d.pre_s + d.duration_s + d.post_s, NEVER) for d in ordered], dtype=np.int64
+        )
         self._drive_cost = np.array([d.cost for d in ordered], dtype=np.float64)
         self._drive_co2 = np.array([d.co2 for d in ordered], dtype=np.float64)
         self._drive_ref = np.array([d.ref for d in ordered], dtype=np.int64)
@@ -164,7 +179,7 @@ class FreightSearch:
         self._stop_alight_ok = flat([np.asarray(a) for a in tt.alight_ok], np.bool_)
         self._stop_alight_clear_s = flat(
             [
-                np.asarray(r.alight_clear_s, dtype=np.int64)[:size]
+                np.minimum(np.asarray(r.alight_clear_s, dtype=np.int64)[:size], NEVER)
                 for r, size in zip(rules, lengths, strict=True)
             ],
             np.int64,
@@ -187,7 +202,7 @@ class FreightSearch:
                     b_key.append(int(stops[j]) * m_count + r.mode)
                     b_svc.append(s)
                     b_stop.append(j)
-                    b_need.append(int(r.board_clear_s[j]) + int(r.cutoff_s))
+                    b_need.append(min(int(r.board_clear_s[j]) + int(r.cutoff_s), NEVER))
                     b_off.append(int(tt.depart_s[s][j]))
         order, self._board_ptr = _csr(np.array(b_key, dtype=np.int64), n * m_count)
         self._board_svc = np.array(b_svc, dtype=np.int64)[order]
@@ -230,6 +245,8 @@ class FreightSearch:
         finish_mode: int = ROAD,
         handle_at_destination: bool = True,
         max_labels: int = 200_000,
+        max_compares: int | None = None,
+        deadline: Deadline | None = None,
     ) -> list[Journey]:
         """All Pareto-optimal journeys over (arrival, cost, CO2e) from ``origin`` at ``ready_s``.
 
@@ -252,7 +269,12 @@ class FreightSearch:
             Cargo arriving on a scheduled service is unloaded (handled) at the destination; otherwise it
             arrives aboard.
         max_labels
-            A cap on work.
+            A cap on the labels made.
+        max_compares
+            A cap on the labels compared in dominance tests; ``None``: ``COMPARES_PER_LABEL`` times
+            ``max_labels``.
+        deadline
+            Stops the search once it passes or is cancelled.
 
         Returns
         -------
@@ -262,7 +284,9 @@ class FreightSearch:
         Raises
         ------
         LimitError
-            When the search needs more than ``max_labels`` labels.
+            When the search needs more than ``max_labels`` labels or ``max_compares`` compares.
+        SearchTimeout
+            When ``deadline`` passes (or is cancelled) before the search finishes.
         IndexError
             When a terminal or a mode is out of range.
         """
@@ -274,11 +298,59 @@ class FreightSearch:
         ):
             if not 0 <= value < size:
                 raise IndexError(f"{name} {value} is out of range (0..{size - 1})")
+        if max_compares is None:
+            max_compares = COMPARES_PER_LABEL * max_labels
+        timer = None
+        if deadline is None:
+            stop = np.zeros(1, dtype=np.int64)
+        else:
+            deadline.check()
+            stop = deadline.flag
+            left = deadline.remaining()
+            if left < float("inf"):
+                # the kernel cannot read a clock without the GIL: a timer sets the flag it polls
+                timer = threading.Timer(left, deadline.time_up)
+                timer.daemon = True
+                timer.start()
         try:
             head = self._scratch.pop()
         except IndexError:
             head = np.full(self.n_states, -1, dtype=np.int64)
-        status, li, lf, n_labels, done, n_done = k.pareto_kernel(
+        try:
+            status, li, lf, n_labels, done, n_done = self._kernel(
+                head, origin, destination, ready_s, due_s, start_mode, finish_mode, handle_at_destination,
+                max_labels, max_compares, stop,
+            )  # fmt: skip
+        finally:
+            if timer is not None:
+                timer.cancel()
+        # the kernel leaves the array all -1 again, even when it stops early; an array it did not finish
+        # with (an exception) is dropped, since stale bag links in it would mislead the next search
+        self._scratch.append(head)
+        if status == k.LIMIT:
+            raise limit_error("labels", max_labels)
+        if status == k.LIMIT_COMPARES:
+            raise limit_error("compares", max_compares)
+        if status == k.STOPPED:
+            assert deadline is not None
+            raise deadline.error()
+        return self._journeys(li, lf, n_labels, done, n_done)
+
+    def _kernel(
+        self,
+        head: np.ndarray,
+        origin: int,
+        destination: int,
+        ready_s: int,
+        due_s: int | None,
+        start_mode: int | None,
+        finish_mode: int,
+        handle_at_destination: bool,
+        max_labels: int,
+        max_compares: int,
+        stop: np.ndarray,
+    ) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
+        return k.pareto_kernel(
             self.n,
             self.n_modes,
             self._drive_ptr,
@@ -327,14 +399,13 @@ class FreightSearch:
             int(finish_mode),
             bool(handle_at_destination),
             int(max_labels),
+            int(max_compares),
+            stop,
         )
-        # the kernel leaves the array all -1 again, even when it stops at the cap; an array it did not finish
-        # with (an exception) is dropped, since stale bag links in it would mislead the next search
-        self._scratch.append(head)
-        if status == k.LIMIT:
-            raise LimitError(
-                f"the search made {max_labels:,} labels without finishing; give a due time or a shorter range"
-            )
+
+    def _journeys(
+        self, li: np.ndarray, lf: np.ndarray, n_labels: int, done: np.ndarray, n_done: int
+    ) -> list[Journey]:
         # the reference's last step: a stable sort of the arrivals by criteria, then the Pareto filter
         ids = done[:n_done]
         found = list(

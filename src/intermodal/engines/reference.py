@@ -24,22 +24,32 @@ label per mode the cargo may leave by.
 
 Costs and CO2e only grow along a path and waiting is always allowed, so Martins' label setting in order of
 time is exact.
+
+Every search has limits on its work, since bad data or a broad query can make it explode: ``max_labels``
+caps the labels made, ``max_compares`` the labels compared in dominance tests (a state's bag can grow large,
+so the work per label is not bounded), and a :class:`Deadline` stops it on the clock or on its owner's
+request. A label whose cost or CO2e is not a finite number (bad data: NaN compares false to everything, so
+nothing would ever dominate it) or whose time passes :data:`NEVER` is not made.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from intermodal.exceptions import LimitError
+from intermodal.exceptions import LimitError, SearchTimeout
 from intermodal.network.timetable import Timetable
 
 __all__ = [
+    "NEVER",
     "ROAD",
+    "Deadline",
     "Drive",
     "Journey",
     "Move",
@@ -52,6 +62,87 @@ __all__ = [
 
 #: Mode code 0 is the road: trucks load and unload in a yard bound for it. The planner numbers the others.
 ROAD = 0
+
+
+#: how many labels of work each label may cost in dominance tests, by default (see ``max_compares``)
+COMPARES_PER_LABEL = 50
+
+#: a search looks at its deadline once per this many labels taken from its queue, and once per this many
+#: labels compared (one label taken can cost a scan of a bag of millions)
+POLL_EVERY = 256
+POLL_COMPARES = 1 << 16
+
+
+class Deadline:
+    """A wall-clock limit shared by every search of one query, and a flag that stops them at once.
+
+    Both engines poll it while they work (the compiled kernel reads :attr:`flag`, the one number it can see
+    without the interpreter) and raise :class:`~intermodal.exceptions.SearchTimeout` once it has passed or
+    :meth:`cancel` was called. One deadline serves all the searches of one query (a range query, the
+    explanation of a missing route): the limit is the query's, not each search's.
+
+    Parameters
+    ----------
+    seconds
+        The time allowed from now; ``None`` for no limit (:meth:`cancel` still stops the work).
+
+    Examples
+    --------
+    >>> deadline = Deadline(10.0)
+    >>> deadline.expired()
+    False
+    """
+
+    def __init__(self, seconds: float | None = None) -> None:
+        if seconds is not None and not seconds >= 0:
+            raise ValueError(f"a deadline needs 0 or more seconds, not {seconds!r}")
+        self.seconds = seconds
+        self._ends = math.inf if seconds is None else time.monotonic() + seconds
+        self._cancelled = False
+        #: set to 1 to stop: a thread may set it while a search runs in another
+        self.flag = np.zeros(1, dtype=np.int64)
+
+    def cancel(self) -> None:
+        """Stop every search that polls this deadline, from any thread."""
+        self._cancelled = True
+        self.flag[0] = 1
+
+    def time_up(self) -> None:
+        """Stop every search because the time is up (a timer calls it for the compiled kernel)."""
+        self.flag[0] = 1
+
+    def remaining(self) -> float:
+        """Seconds left: ``inf`` without a limit, 0 once passed or cancelled."""
+        if self.flag[0]:
+            return 0.0
+        return max(0.0, self._ends - time.monotonic())
+
+    def expired(self) -> bool:
+        """Whether the searches must stop now (and, once so, for good)."""
+        if not self.flag[0] and time.monotonic() >= self._ends:
+            self.flag[0] = 1
+        return bool(self.flag[0])
+
+    def check(self) -> None:
+        """Raise :class:`~intermodal.exceptions.SearchTimeout` when the searches must stop."""
+        if self.expired():
+            raise self.error()
+
+    def error(self) -> SearchTimeout:
+        """The error that says the limit was reached."""
+        if self._cancelled or self.seconds is None:
+            return SearchTimeout("the search was cancelled before it finished")
+        return SearchTimeout(
+            f"the search ran past its time limit of {self.seconds:g} s; "
+            "give a due time, a shorter range or nearer places",
+            seconds=self.seconds,
+        )
+
+
+def limit_error(what: str, cap: int) -> LimitError:
+    """The error of a search that reached its work cap (``what``: ``"labels"`` or ``"compares"``)."""
+    done = f"made {cap:,} labels" if what == "labels" else f"compared {cap:,} labels in dominance tests"
+    return LimitError(f"the search {done} without finishing; give a due time or a shorter range")
 
 
 @dataclass(frozen=True)
@@ -219,6 +310,8 @@ def pareto_search(
     finish_mode: int = ROAD,
     handle_at_destination: bool = True,
     max_labels: int = 200_000,
+    max_compares: int | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Journey]:
     """All Pareto-optimal journeys over (arrival, cost, CO2e) from ``origin`` at ``ready_s``.
 
@@ -243,7 +336,14 @@ def pareto_search(
         Cargo arriving on a scheduled service is unloaded (handled) at the destination; otherwise it arrives
         aboard.
     max_labels
-        A cap on work.
+        A cap on the labels made.
+    max_compares
+        A cap on the labels compared in dominance tests, which a label costs on top of its making: a new
+        label is tested against every label of its state's bag. ``None``: ``COMPARES_PER_LABEL`` times
+        ``max_labels``.
+    deadline
+        Polled every ``POLL_EVERY`` labels taken from the queue or ``POLL_COMPARES`` labels compared; the
+        search stops once it has passed.
 
     Returns
     -------
@@ -253,9 +353,13 @@ def pareto_search(
     Raises
     ------
     LimitError
-        When the search makes ``max_labels`` labels before it finishes: a partial answer could miss the
-        best options.
+        When the search reaches ``max_labels`` or ``max_compares`` before it finishes: a partial answer
+        could miss the best options.
+    SearchTimeout
+        When ``deadline`` passes (or is cancelled) before the search finishes.
     """
+    if max_compares is None:
+        max_compares = COMPARES_PER_LABEL * max_labels
     tt = graph.timetable
     # Where each service can be boarded, and its trips in order of start.
     boarding: list[list[tuple[int, int]]] = [[] for _ in range(graph.n)]
@@ -271,12 +375,16 @@ def pareto_search(
     bags: dict[tuple[int, ...], list[_Label]] = {}
     heap: list[tuple[int, float, float, int, _Label]] = []
     counter = 0
+    compared = 0
 
     def push(label: _Label) -> None:
-        nonlocal counter
+        nonlocal counter, compared
         if due_s is not None and label.t > due_s:
             return
+        if label.t >= NEVER or not (math.isfinite(label.cost) and math.isfinite(label.co2)):
+            return
         bag = bags.setdefault(label.key, [])
+        compared += len(bag)
         for other in bag:
             if _dominates(other.crit, label.crit):
                 return
@@ -303,12 +411,20 @@ def pareto_search(
     else:
         push(_Label((FLEX, origin, start_mode, False), ready_s, 0.0, 0.0, None, None))
     done: list[_Label] = []
+    pops = 0
+    poll_at = POLL_COMPARES
+    if deadline is not None:
+        deadline.check()
 
     while heap:
         if counter >= max_labels:
-            raise LimitError(
-                f"the search made {max_labels:,} labels without finishing; give a due time or a shorter range"
-            )
+            raise limit_error("labels", max_labels)
+        if compared >= max_compares:
+            raise limit_error("compares", max_compares)
+        pops += 1
+        if deadline is not None and (pops % POLL_EVERY == 0 or compared >= poll_at):
+            poll_at = compared + POLL_COMPARES
+            deadline.check()
         _, _, _, _, lab = heapq.heappop(heap)
         if not lab.alive:
             continue

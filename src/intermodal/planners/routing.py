@@ -32,7 +32,16 @@ from intermodal.accounting import (
     service_cost,
     transport_intensity,
 )
-from intermodal.engines.reference import ROAD, Drive, Journey, Move, SearchGraph, ServiceRules, pareto_search
+from intermodal.engines.reference import (
+    ROAD,
+    Deadline,
+    Drive,
+    Journey,
+    Move,
+    SearchGraph,
+    ServiceRules,
+    pareto_search,
+)
 from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
 from intermodal.model import (
     Bundle,
@@ -141,6 +150,7 @@ def find_routes(
     range_days: float | None = None,
     engine: str = "auto",
     fold: FoldMargins | None = DEFAULT_FOLD,
+    deadline: Deadline | None = None,
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -177,6 +187,9 @@ def find_routes(
     fold
         Fold options within these margins of a better one (:mod:`intermodal.planners.options` defines it);
         ``None`` returns the whole Pareto set. The result says how many were folded.
+    deadline
+        A time limit for the whole query, every search it runs included (a range query's, and those that
+        explain a missing route), e.g. ``Deadline(10.0)``; its owner may also cancel it from another thread.
 
     Raises
     ------
@@ -184,6 +197,10 @@ def find_routes(
         A place is unknown, or too far from the network.
     NoRouteError
         No option meets the cargo rules and the due time; ``reasons`` says why.
+    LimitError
+        The searches needed more work than ``max_labels`` allows.
+    SearchTimeout
+        The query ran past ``deadline`` (or was cancelled).
     """
     objective = Objective(objective)
     o = origin if isinstance(origin, Place) else resolve_place(bundle, origin, field="from")
@@ -208,10 +225,11 @@ def find_routes(
         horizon_days=horizon_days,
         range_days=range_days,
         max_labels=max_labels,
+        deadline=deadline,
     )
     shipment = net.shipment
     if not options:
-        raise NoRouteError(_explain(bundle, shipment, o, d, horizon_days=horizon_days))
+        raise NoRouteError(_explain(bundle, shipment, o, d, horizon_days=horizon_days, deadline=deadline))
     found = len(options)
     key = {
         Objective.FASTEST: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
@@ -263,6 +281,7 @@ def _solve(
     horizon_days: float = 30.0,
     range_days: float | None = None,
     max_labels: int = 200_000,
+    deadline: Deadline | None = None,
 ) -> tuple[_Network, list[Itinerary]]:
     """The network seen by this shipment and its Pareto options, unranked (none when there is no route)."""
     net = _Network(bundle, shipment, origin, destination, carbon_price=carbon_price, engine=engine)
@@ -272,13 +291,21 @@ def _solve(
     window_s = int((range_days or 0.0) * 86400)
     net.expand(ready_s, due_s if due_s is not None else ready_s + window_s + int(horizon_days * 86400))
     if range_days is None:
-        journeys = net.search(ready_s, due_s=due_s, max_labels=max_labels)
+        journeys = net.search(ready_s, due_s=due_s, max_labels=max_labels, deadline=deadline)
         return net, [net.itinerary(j) for j in journeys]
-    return net, _profile(net, ready_s, ready_s + window_s, due_s=due_s, max_labels=max_labels)
+    return net, _profile(
+        net, ready_s, ready_s + window_s, due_s=due_s, max_labels=max_labels, deadline=deadline
+    )
 
 
 def _profile(
-    net: _Network, start_s: int, end_s: int, *, due_s: int | None, max_labels: int
+    net: _Network,
+    start_s: int,
+    end_s: int,
+    *,
+    due_s: int | None,
+    max_labels: int,
+    deadline: Deadline | None = None,
 ) -> list[Itinerary]:
     """The Pareto options for cargo ready at any time in ``[start_s, end_s]``.
 
@@ -289,7 +316,7 @@ def _profile(
     found: dict[str, tuple[Itinerary, int]] = {}
     t = start_s
     while t <= end_s:
-        journeys = net.search(t, due_s=due_s, max_labels=max_labels)
+        journeys = net.search(t, due_s=due_s, max_labels=max_labels, deadline=deadline)
         slacks = []
         for j in journeys:
             slack = net.slack(j)
@@ -671,7 +698,9 @@ class _Network:
     def at(self, secs: int) -> datetime:
         return datetime.fromtimestamp(secs, UTC)
 
-    def search(self, ready_s: int, *, due_s: int | None, max_labels: int) -> list[Journey]:
+    def search(
+        self, ready_s: int, *, due_s: int | None, max_labels: int, deadline: Deadline | None = None
+    ) -> list[Journey]:
         """The Pareto journeys for cargo ready at ``ready_s``.
 
         Cargo starts on a truck where the origin handles road (door to door) and is handed to a truck at a
@@ -686,6 +715,7 @@ class _Network:
             ready_s,
             due_s=due_s,
             max_labels=max_labels,
+            deadline=deadline,
             start_mode=ROAD if self.truck_ok[self.origin] else None,
             handle_at_destination=self.truck_ok[self.destination],
         )
@@ -896,7 +926,13 @@ def _joined(shapes: Sequence[tuple[tuple[float, float], ...]]) -> tuple[tuple[fl
 
 
 def _explain(
-    bundle: Bundle, shipment: Shipment, origin: Place, destination: Place, *, horizon_days: float
+    bundle: Bundle,
+    shipment: Shipment,
+    origin: Place,
+    destination: Place,
+    *,
+    horizon_days: float,
+    deadline: Deadline | None = None,
 ) -> list[str]:
     """Why no option exists, found by relaxing the query one rule at a time."""
     where = f"from {origin.terminal_id or origin.text} to {destination.terminal_id or destination.text}"
@@ -904,7 +940,8 @@ def _explain(
 
     def attempt(s: Shipment, days: float) -> list[Itinerary]:
         # the search alone: asking find_routes would explain a failure again, without end
-        return sorted(_solve(bundle, origin, destination, s, horizon_days=days)[1], key=lambda it: it.arrive)
+        found = _solve(bundle, origin, destination, s, horizon_days=days, deadline=deadline)[1]
+        return sorted(found, key=lambda it: it.arrive)
 
     if shipment.due is not None:
         late = attempt(dataclasses.replace(shipment, due=None), max(horizon_days, 60.0))

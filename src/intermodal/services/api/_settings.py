@@ -15,6 +15,12 @@ def _user_data_dir() -> Path:
     return Path(user_data_dir("intermodal", appauthor=False))
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw else default
@@ -48,6 +54,12 @@ class Settings:
         The wall-clock budget of one route query; past it the API answers 503 (``INTERMODAL_QUERY_SECONDS``).
     max_window_days
         The longest ready-to-due window a query may ask for (``INTERMODAL_MAX_WINDOW_DAYS``).
+    max_searches
+        How many route queries run at once (``INTERMODAL_MAX_SEARCHES``; default one per core), so that a few
+        heavy queries cannot starve the others of the cores.
+    queue_seconds
+        How long a route query waits for one of those slots before it answers 503
+        (``INTERMODAL_QUEUE_SECONDS``).
     tokens_file
         Where token hashes live (``INTERMODAL_TOKENS_FILE``; default in the user data directory).
     bundles_dir
@@ -64,6 +76,8 @@ class Settings:
     max_labels: int = 200_000
     query_seconds: float = 10.0
     max_window_days: float = 60.0
+    max_searches: int = field(default_factory=_cores)
+    queue_seconds: float = 5.0
     tokens_file: Path = field(default_factory=lambda: _user_data_dir() / "tokens.json")
     bundles_dir: Path = field(default_factory=lambda: _user_data_dir() / "bundles")
     ledger_url: str | None = None
@@ -89,6 +103,8 @@ class Settings:
             max_labels=_int("INTERMODAL_MAX_LABELS", cls.max_labels),
             query_seconds=_float("INTERMODAL_QUERY_SECONDS", cls.query_seconds),
             max_window_days=_float("INTERMODAL_MAX_WINDOW_DAYS", cls.max_window_days),
+            max_searches=_int("INTERMODAL_MAX_SEARCHES", _cores()),
+            queue_seconds=_float("INTERMODAL_QUEUE_SECONDS", cls.queue_seconds),
             tokens_file=Path(tokens) if tokens else _user_data_dir() / "tokens.json",
             bundles_dir=Path(bundles) if bundles else _user_data_dir() / "bundles",
             ledger_url=os.environ.get("INTERMODAL_LEDGER_URL") or None,

@@ -20,7 +20,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 import intermodal
-from intermodal.exceptions import BundleError, InputError, Problem, ShipmentError
+from intermodal.engines.reference import Deadline
+from intermodal.exceptions import BundleError, InputError, Problem, SearchTimeout, ShipmentError
 from intermodal.planners.options import fold_margins
 from intermodal.planners.places import resolve_place
 from intermodal.services.api import _views as views
@@ -101,9 +102,27 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
 
     Unknown places, impossible shipments and unknown scenarios answer 422 with every field at fault; a valid
     query with no route answers 422 of type ``/problems/no-route`` with the reasons. A query that outruns the
-    server's work budget answers 503.
+    server's work budget answers 503, and so does one that finds every search slot busy for too long.
     """
     settings, catalog = _settings(request), _catalog(request)
+    slots = _search_slots(request.app, settings)
+    try:
+        slots.acquire_nowait()
+    except anyio.WouldBlock:
+        try:
+            with anyio.fail_after(settings.queue_seconds):
+                await slots.acquire()
+        except TimeoutError:
+            return problem_response(
+                request,
+                503,
+                kind="server-busy",
+                detail=f"all {settings.max_searches} route searches stayed busy for "
+                f"{settings.queue_seconds:g} s; try again shortly",
+                headers={"Retry-After": "2"},
+            )
+    # the searches poll it and stop once it has passed: the thread ends, and gives its slot back, soon after
+    deadline = Deadline(settings.query_seconds)
 
     def work() -> dict[str, Any]:
         bundle = catalog.get(query.scenario or settings.scenario)
@@ -154,14 +173,15 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
             fold=fold_margins(
                 query.fold_hours, query.fold_cost_pct, query.fold_co2e_pct, all_options=query.all_
             ),
+            deadline=deadline,
         )
         return result.to_dict()
 
     try:
-        with anyio.fail_after(settings.query_seconds):
-            # a worker thread keeps the event loop free; past the budget the answer is abandoned
-            doc = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
-    except TimeoutError:
+        # a worker thread keeps the event loop free; it is awaited, not abandoned, so that a slot is free
+        # only once its search has stopped
+        doc = await anyio.to_thread.run_sync(work)
+    except SearchTimeout:
         return problem_response(
             request,
             503,
@@ -170,7 +190,17 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
             "(a due time, fewer options) or try again later",
             headers={"Retry-After": "5"},
         )
+    finally:
+        slots.release()
     return JSONResponse(doc)
+
+
+def _search_slots(app: FastAPI, settings: Settings) -> anyio.Semaphore:
+    """The server's route-search slots, made in the event loop on first use."""
+    slots: anyio.Semaphore | None = getattr(app.state, "search_slots", None)
+    if slots is None:
+        slots = app.state.search_slots = anyio.Semaphore(max(1, settings.max_searches))
+    return slots
 
 
 @read_router.get("/scenarios", response_model=list[ScenarioInfo], responses=_ERRORS, tags=["network"])
