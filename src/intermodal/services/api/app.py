@@ -24,13 +24,16 @@ from intermodal.exceptions import BundleError, InputError, Problem, ShipmentErro
 from intermodal.planners.places import resolve_place
 from intermodal.services.api import _views as views
 from intermodal.services.api._auth import Unauthorized, on_unauthorized, require_read, require_write
+from intermodal.services.api._bodies import JsonBodies
 from intermodal.services.api._catalog import Catalog
 from intermodal.services.api._headers import SecurityHeaders
 from intermodal.services.api._limits import BodySizeLimit
+from intermodal.services.api._routes import takes_json
 from intermodal.services.api._settings import Settings
 from intermodal.services.api.ledger import install_ledger
 from intermodal.services.api.ledger import write_router as ledger_write_router
 from intermodal.services.api.problems import (
+    InternalErrors,
     ProblemDetail,
     field_errors,
     install_problem_handlers,
@@ -360,7 +363,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return settings.max_upload_bytes
         return settings.max_request_bytes
 
+    # the last added is the outermost: size first, then the JSON body; an unexpected exception is answered
+    # inside the security and CORS headers
+    app.add_middleware(JsonBodies, takes_json=lambda scope: takes_json(app, scope))
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
+    app.add_middleware(InternalErrors)
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(
