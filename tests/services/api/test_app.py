@@ -26,7 +26,7 @@ def _is_problem(response, status: int, field: str | None = None) -> dict:  # typ
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()
     assert body["status"] == status and body["title"] and body["instance"]
-    assert CODES[body["code"]].status == status, body
+    assert CODES[body["code"]] == status, body
     if field is not None:
         assert body["field"] == field, body
         assert any(e["field"] == field for e in body["errors"])

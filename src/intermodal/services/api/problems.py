@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -31,7 +30,6 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "FieldError",
     "InternalErrors",
-    "ProblemCode",
     "ProblemDetail",
     "ProblemResponse",
     "install_problem_handlers",
@@ -43,49 +41,22 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("intermodal.api")
 
 
-@dataclass(frozen=True)
-class ProblemCode:
-    """One value of a problem's ``code``: its HTTP status, and when the API answers it (docs/api.md)."""
-
-    code: str
-    status: int
-    when: str
-
-
-#: Every ``code`` a problem can carry; docs/api.md has the same table, and a test holds the two together.
-CODES: dict[str, ProblemCode] = {
-    c.code: c
-    for c in (
-        ProblemCode(
-            "malformed_json",
-            400,
-            "the body is not JSON in UTF-8; `detail` names the line and column, or the byte",
-        ),
-        ProblemCode("unauthorized", 401, "no valid token where one is needed; `WWW-Authenticate: Bearer`"),
-        ProblemCode(
-            "not_found", 404, "an unknown path, or an unknown scenario, departure or booking in the path"
-        ),
-        ProblemCode(
-            "method_not_allowed", 405, "a method the path does not serve; `Allow` lists those it does"
-        ),
-        ProblemCode(
-            "capacity_exceeded", 409, "a booking that would overbook a departure; nothing is written"
-        ),
-        ProblemCode("body_too_large", 413, "a body over the size limit (declared or streamed)"),
-        ProblemCode(
-            "unsupported_media_type", 415, "a JSON endpoint sent a body that is not `application/json`"
-        ),
-        ProblemCode(
-            "invalid_request", 422, "a bad field: every one is in `errors` (a bundle's name its file and row)"
-        ),
-        ProblemCode("no_route", 422, "a valid query that no itinerary meets; `reasons` says why"),
-        ProblemCode("limit_exceeded", 422, "a query that needs more search work than the server allows"),
-        ProblemCode("internal_error", 500, "a bug: logged with its traceback; the answer says nothing more"),
-        ProblemCode("search_timeout", 503, "a query that needed more than its time budget; `Retry-After`"),
-        ProblemCode(
-            "service_unavailable", 503, "the server cannot serve this now (e.g. its ledger database is down)"
-        ),
-    )
+#: Every ``code`` a problem can carry, with its HTTP status; docs/api.md says when each is answered, and a
+#: test holds the two together.
+CODES: dict[str, int] = {
+    "malformed_json": 400,
+    "unauthorized": 401,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "capacity_exceeded": 409,
+    "body_too_large": 413,
+    "unsupported_media_type": 415,
+    "invalid_request": 422,
+    "no_route": 422,
+    "limit_exceeded": 422,
+    "internal_error": 500,
+    "search_timeout": 503,
+    "service_unavailable": 503,
 }
 
 # Problems made before codes existed name only their kind (the type URI /problems/<kind>), or only a status.
@@ -181,16 +152,23 @@ def problem(
         One of :data:`CODES`; by default the one of ``kind``, else of ``status``.
     kind
         Gives the type URI ``/problems/<kind>`` (else ``about:blank``).
+
+    Raises
+    ------
+    ValueError
+        ``code`` is not one of :data:`CODES`.
     """
     code = code or _CODE_OF_KIND.get(kind or "") or _CODE_OF_STATUS.get(status)
     if code is None:
         code = "internal_error" if status >= 500 else "invalid_request"
+    if code not in CODES:
+        raise ValueError(f"problem code {code!r} is not one of CODES (and docs/api.md)")
     errors = errors or []
     body = ProblemDetail(
         type=f"/problems/{kind}" if kind else "about:blank",
         title=HTTPStatus(status).phrase,
         status=status,
-        code=CODES[code].code,
+        code=code,
         detail=detail,
         instance=instance,
         field=next((e.field for e in errors if e.field), None),
