@@ -74,6 +74,7 @@ _CODE_OF_KIND = {
     "internal": "internal_error",
 }
 _CODE_OF_STATUS = {
+    400: "malformed_json",  # FastAPI's only 400: a body it could not parse
     401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
