@@ -262,7 +262,10 @@ def test_openapi_documents_problems(client: TestClient) -> None:
     schema = client.get("/api/openapi.json").json()
     responses = schema["paths"]["/api/routes"]["post"]["responses"]
     assert "application/problem+json" in responses["422"]["content"]
+    assert {"400", "413", "415"} <= set(responses)
     assert "HTTPValidationError" not in schema["components"]["schemas"]
+    code = schema["components"]["schemas"]["ProblemDetail"]["properties"]["code"]
+    assert code["enum"] == list(CODES)
 
 
 def test_web_app_is_served(client: TestClient) -> None:

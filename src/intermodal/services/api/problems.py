@@ -59,7 +59,8 @@ CODES: dict[str, int] = {
     "service_unavailable": 503,
 }
 
-# Problems made before codes existed name only their kind (the type URI /problems/<kind>), or only a status.
+# A caller names the kind of problem (its type URI /problems/<kind>), of which each has one code; where it
+# names neither a code nor a kind (FastAPI's and Starlette's own errors), the status decides.
 _CODE_OF_KIND = {
     "bad-input": "invalid_request",
     "no-such-scenario": "not_found",
@@ -109,7 +110,10 @@ class ProblemDetail(BaseModel):
     type: str = Field("about:blank", description="A URI reference that names the kind of problem.")
     title: str
     status: int
-    code: str = Field(description="A stable machine-readable name of the problem (docs/api.md lists each).")
+    code: str = Field(
+        description="A stable machine-readable name of the problem (docs/api.md says when each is answered).",
+        json_schema_extra={"enum": list(CODES)},
+    )
     detail: str | None = None
     instance: str | None = None
     field: str | None = Field(default=None, description="The first request field at fault.")
