@@ -314,5 +314,9 @@ def test_cors_origins_setting(settings: Settings) -> None:
     with TestClient(create_app(allowed)) as c:
         yes = c.get("/api/health", headers={"Origin": "https://hub.example"})
         no = c.get("/api/health", headers={"Origin": "https://evil.example"})
+        asking = {"Origin": "https://hub.example", "Access-Control-Request-Method": "POST"}
+        assert c.options("/api/routes", headers=asking).status_code == 200
+        refused = c.options("/api/routes", headers={**asking, "Origin": "https://evil.example"})
+    assert _is_problem(refused, 403)["code"] == "forbidden" and "origin" in refused.json()["detail"]
     assert yes.headers["access-control-allow-origin"] == "https://hub.example"
     assert "access-control-allow-origin" not in no.headers

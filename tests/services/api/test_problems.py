@@ -61,6 +61,11 @@ def _overbook(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     return c.post("/api/ledger/bookings", json=booking, headers=auth)
 
 
+def _preflight(c: TestClient, auth: dict[str, str]) -> httpx.Response:
+    asking = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    return c.options("/api/routes", headers=asking)
+
+
 def _broken(*args: object, **kwargs: object) -> None:
     raise RuntimeError("a bug")
 
@@ -70,6 +75,7 @@ Ask = Callable[[TestClient, dict[str, str]], httpx.Response]
 CAUSES: dict[str, tuple[dict[str, object], Ask]] = {
     "malformed_json": ({}, lambda c, a: c.post("/api/routes", content=b"{", headers=JSON)),
     "unauthorized": ({}, lambda c, a: c.put("/api/scenarios/mine", content=b"PK")),
+    "forbidden": ({"cors_origins": ("https://hub.example",)}, _preflight),
     "not_found": ({}, lambda c, a: c.get("/api/scenarios/atlantis")),
     "method_not_allowed": ({}, lambda c, a: c.delete("/api/routes")),
     "capacity_exceeded": ({"ledger_url": "..."}, _overbook),

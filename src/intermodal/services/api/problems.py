@@ -46,6 +46,7 @@ log = logging.getLogger("intermodal.api")
 CODES: dict[str, int] = {
     "malformed_json": 400,
     "unauthorized": 401,
+    "forbidden": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "capacity_exceeded": 409,
