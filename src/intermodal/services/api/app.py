@@ -362,8 +362,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return settings.max_upload_bytes
         return settings.max_request_bytes
 
-    # the last added is the outermost: size first, then the JSON body; an unexpected exception is answered
-    # inside the security and CORS headers
+    # the last added is the outermost: CORS, security headers, unexpected exceptions, size, JSON bodies.
+    # A body over the limit raises through the endpoint that reads it: the size limit is inside the catch-all.
     app.add_middleware(JsonBodies, takes_json=lambda scope: takes_json(app, scope))
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
     app.add_middleware(InternalErrors)

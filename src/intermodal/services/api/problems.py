@@ -320,7 +320,7 @@ class InternalErrors:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Answer every error with problem+json (and add :class:`InternalErrors` as a middleware for the rest)."""
+    """Answer every error the routes raise with problem+json; :class:`InternalErrors` answers the rest."""
     app.add_exception_handler(InputError, _on_input_error)
     app.add_exception_handler(NoRouteError, _on_no_route)
     app.add_exception_handler(LimitError, _on_limit)
