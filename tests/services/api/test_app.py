@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from intermodal.io import scenario_path
 from intermodal.services.api import Settings, create_app
+from intermodal.services.api import _views as views
+from intermodal.services.api.problems import CODES
 
 from .conftest import README_QUERY
 
@@ -23,6 +26,7 @@ def _is_problem(response, status: int, field: str | None = None) -> dict:  # typ
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()
     assert body["status"] == status and body["title"] and body["instance"]
+    assert CODES[body["code"]] == status, body
     if field is not None:
         assert body["field"] == field, body
         assert any(e["field"] == field for e in body["errors"])
@@ -70,7 +74,49 @@ def test_bad_input_is_a_problem_naming_its_field(client: TestClient, change: dic
 def test_a_missing_field_and_malformed_json_are_problems(client: TestClient) -> None:
     _is_problem(client.post("/api/routes", json={"from": "nanpeng"}), 422, "to")
     bad = client.post("/api/routes", content=b"{not json", headers={"content-type": "application/json"})
-    _is_problem(bad, 422)
+    body = _is_problem(bad, 400, "body")
+    assert body["code"] == "malformed_json" and "line 1, column 2" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b'{"from": "nanpeng",\n "to": }', "line 2, column 8"),
+        (b'{"from": "nanpeng", "teu": NaN}', "NaN is not JSON"),
+        (b"[" * 60_000, "nested too deeply"),
+        ('{"from": "café"}'.encode("latin-1"), "byte 13 is not UTF-8"),
+        ('{"from": "南彭"}'.encode("utf-16"), "byte 0 is not UTF-8"),
+    ],
+)
+def test_a_body_that_is_not_json_in_utf8_is_400_naming_where(
+    client: TestClient, body: bytes, where: str
+) -> None:
+    answer = client.post("/api/routes", content=body, headers={"content-type": "application/json"})
+    problem = _is_problem(answer, 400, "body")
+    assert problem["code"] == "malformed_json" and where in problem["detail"], problem
+
+
+@pytest.mark.parametrize("headers", [{"content-type": "text/plain"}, {"content-type": "application/xml"}, {}])
+def test_a_json_endpoint_refuses_other_media_types_with_415(client: TestClient, headers: dict) -> None:
+    body = b'{"from": "secret-looking-body", "to": "bangkok"}'
+    answer = client.post("/api/routes", content=body, headers=headers)
+    problem = _is_problem(answer, 415, "content-type")
+    assert problem["code"] == "unsupported_media_type" and "secret-looking-body" not in answer.text
+    form = client.post("/api/routes", data={"from": "secret-looking-body"})
+    assert _is_problem(form, 415)["errors"][0]["found"] == "application/x-www-form-urlencoded"
+    assert "secret-looking-body" not in form.text
+    # the check follows the route, wherever it was included: the ledger's JSON endpoints too
+    _is_problem(client.post("/api/ledger/bookings", content=body, headers=headers), 415)
+
+
+def test_json_with_a_charset_or_a_byte_order_mark_is_accepted(client: TestClient) -> None:
+    body = json.dumps(README_QUERY).encode()
+    for content, media in (
+        (body, "application/json; charset=utf-8"),
+        (b"\xef\xbb\xbf" + body, "application/json"),
+    ):
+        answer = client.post("/api/routes", content=content, headers={"content-type": media})
+        assert answer.status_code == 200, answer.text
 
 
 def test_no_route_is_a_problem_with_reasons(client: TestClient) -> None:
@@ -82,6 +128,81 @@ def test_no_route_is_a_problem_with_reasons(client: TestClient) -> None:
 def test_request_size_is_limited(client: TestClient, settings: Settings) -> None:
     big = b'{"from": "' + b"x" * settings.max_request_bytes + b'"}'
     _is_problem(client.post("/api/routes", content=big, headers={"content-type": "application/json"}), 413)
+
+
+def test_a_streamed_body_too_large_gets_the_same_413(
+    client: TestClient, settings: Settings, token: str
+) -> None:
+    big = b'{"from": "' + b"x" * 5_000_000 + b'"}'
+    json_headers = {"content-type": "application/json"}
+    declared = client.post("/api/routes", content=big, headers=json_headers)
+    chunked = client.post("/api/routes", content=iter([big[:1_000_000]] * 5), headers=json_headers)
+    assert "content-length" not in chunked.request.headers
+    assert _is_problem(declared, 413, "body") == _is_problem(chunked, 413, "body")
+    assert declared.json()["code"] == "body_too_large"
+    # an upload, which the endpoint reads itself, streamed over its own limit
+    small = dataclasses.replace(settings, max_upload_bytes=1000)
+    with TestClient(create_app(small)) as c:
+        auth = {"Authorization": f"Bearer {token}", "content-type": "application/zip"}
+        upload = c.put("/api/scenarios/mine", content=iter([b"x" * 800] * 2), headers=auth)
+    assert _is_problem(upload, 413, "body") == {
+        **declared.json(),
+        "instance": "/api/scenarios/mine",
+        "detail": "the request body is over 1000 bytes",
+        "errors": [{"field": "body", "message": "too large", "expected": "at most 1000 bytes"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/api/routes", "POST"),
+        ("GET", "/api/routes", "POST"),
+        ("DELETE", "/api/scenarios/chongqing", "GET, PUT"),
+        ("PUT", "/api/ledger/bookings", "GET, POST"),
+        ("POST", "/api/health", "GET"),
+        ("POST", "/app/index.html", "GET, HEAD"),
+    ],
+)
+def test_405_lists_the_allowed_methods(client: TestClient, method: str, path: str, allow: str) -> None:
+    answer = client.request(method, path)
+    assert _is_problem(answer, 405)["code"] == "method_not_allowed"
+    assert answer.headers["allow"] == allow
+
+
+def test_an_upload_that_is_no_bundle_names_each_missing_file(client: TestClient, token: str) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:  # a GTFS feed, where a bundle is expected
+        zf.writestr("stops.txt", "stop_id,stop_name,stop_lat,stop_lon\n")
+    auth = {"Authorization": f"Bearer {token}", "content-type": "application/zip"}
+    body = _is_problem(client.put("/api/scenarios/feed", content=buf.getvalue(), headers=auth), 422)
+    messages = [e["message"] for e in body["errors"]]
+    assert len(set(messages)) == len(messages) >= 4, messages
+    assert {"manifest.toml", "terminals.csv", "links.csv"} <= {e["file"] for e in body["errors"]}
+    assert body["detail"] == "manifest.toml: file is missing"
+
+
+def test_a_bug_is_one_logged_500_that_tells_nothing(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(views, "terminal_views", broken)
+    answer = client.get("/api/scenarios/chongqing/terminals")
+    body = _is_problem(answer, 500)
+    assert body["code"] == "internal_error" and "secret" not in answer.text
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    [record] = [r for r in caplog.records if r.name == "intermodal.api"]
+    assert record.exc_info and "secret internals" in str(record.exc_info[1])
+    assert client.get("/api/scenarios/chongqing/links").status_code == 200
+
+
+def test_input_that_utf8_cannot_carry_is_echoed_safely(client: TestClient) -> None:
+    # "\ud800" is valid JSON, but a lone surrogate: the problem that echoes it must still be sent
+    body = b'{"from": "\\ud800", "to": "bangkok"}'
+    answer = client.post("/api/routes", content=body, headers={"content-type": "application/json"})
+    assert _is_problem(answer, 422, "from")["code"] == "invalid_request"
 
 
 def test_query_budget_answers_503(settings: Settings) -> None:
@@ -141,7 +262,10 @@ def test_openapi_documents_problems(client: TestClient) -> None:
     schema = client.get("/api/openapi.json").json()
     responses = schema["paths"]["/api/routes"]["post"]["responses"]
     assert "application/problem+json" in responses["422"]["content"]
+    assert {"400", "413", "415"} <= set(responses)
     assert "HTTPValidationError" not in schema["components"]["schemas"]
+    code = schema["components"]["schemas"]["ProblemDetail"]["properties"]["code"]
+    assert code["enum"] == list(CODES)
 
 
 def test_web_app_is_served(client: TestClient) -> None:
@@ -190,6 +314,10 @@ def test_cors_origins_setting(settings: Settings) -> None:
     with TestClient(create_app(allowed)) as c:
         yes = c.get("/api/health", headers={"Origin": "https://hub.example"})
         no = c.get("/api/health", headers={"Origin": "https://evil.example"})
+        asking = {"Origin": "https://hub.example", "Access-Control-Request-Method": "POST"}
+        assert c.options("/api/routes", headers=asking).status_code == 200
+        refused = c.options("/api/routes", headers={**asking, "Origin": "https://evil.example"})
+    assert _is_problem(refused, 403)["code"] == "forbidden" and "origin" in refused.json()["detail"]
     assert yes.headers["access-control-allow-origin"] == "https://hub.example"
     assert "access-control-allow-origin" not in no.headers
 

@@ -1,10 +1,14 @@
-"""Security headers for every response, and a content security policy for the web app's pages."""
+"""Security headers for every response, a content security policy for the web app's pages, and CORS."""
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SecurityHeaders"]
+from intermodal.services.api.problems import problem
+
+__all__ = ["CrossOrigin", "SecurityHeaders"]
 
 # The app loads nothing from elsewhere except the optional OpenStreetMap tiles; inline style attributes are
 # allowed because Leaflet and the app position elements with them, inline scripts are not.
@@ -38,3 +42,26 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class CrossOrigin(CORSMiddleware):
+    """Starlette's CORS, except that a refused preflight is a 403 problem, as every error of the API is."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope) if scope["type"] == "http" else Headers()
+        preflight = scope.get("method") == "OPTIONS" and "access-control-request-method" in headers
+        if not preflight or "origin" not in headers:
+            await super().__call__(scope, receive, send)
+            return
+        response = self.preflight_response(request_headers=headers)
+        if response.status_code >= 400:
+            # Starlette answers 400 in plain text; the origin, method or headers are not allowed here
+            kept = {k: v for k, v in response.headers.items() if k not in ("content-type", "content-length")}
+            response = problem(
+                403,
+                instance=scope["path"],
+                code="forbidden",
+                detail=f"a cross-origin request refused: {bytes(response.body).decode()}",
+                headers=kept,
+            )
+        await response(scope, receive, send)

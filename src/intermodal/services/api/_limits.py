@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from intermodal.services.api.problems import FieldError, problem
 
 __all__ = ["BodySizeLimit"]
 
 
-class _TooLarge(HTTPException):
-    # an HTTPException, so that FastAPI's body parsing passes it on as 413 rather than a generic 400
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is over {limit} bytes")
+class _TooLarge(Exception):
+    # not an HTTPException: FastAPI's handlers must not answer it, so that it reaches the middleware below,
+    # and a streamed body gets the same answer as a declared one
+    pass
 
 
 class BodySizeLimit:
@@ -36,7 +36,7 @@ class BodySizeLimit:
             except ValueError:
                 too_large = False  # h11 rejects a malformed Content-Length before we see it
             if too_large:
-                await _refuse(scope, send, limit)
+                await _refuse(scope, receive, send, limit)
                 return
         seen = 0
         started = False
@@ -47,7 +47,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge(limit)
+                    raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -58,31 +58,21 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
-            if not started:
-                await _refuse(scope, send, limit)
+            if started:
+                raise
+            await _refuse(scope, receive, send, limit)
 
 
-async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "type": "/problems/too-large",
-            "title": "Content Too Large",
-            "status": 413,
-            "detail": f"the request body is over {limit} bytes",
-            "instance": scope["path"],
-            "field": "body",
-            "errors": [{"field": "body", "message": "too large", "expected": f"at most {limit} bytes"}],
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    # no "Connection: close": the server reads and drops the rest of the body and keeps the connection, where
+    # a close with unread data would reset it, often before the client has read this answer
+    error = FieldError(field="body", message="too large", expected=f"at most {limit} bytes")
+    answer = problem(
+        413,
+        instance=scope["path"],
+        code="body_too_large",
+        kind="too-large",
+        detail=f"the request body is over {limit} bytes",
+        errors=[error],
     )
-    await send({"type": "http.response.body", "body": body})
+    await answer(scope, receive, send)

@@ -15,7 +15,6 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as PathParam
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -26,13 +25,16 @@ from intermodal.planners.options import fold_margins
 from intermodal.planners.places import resolve_place
 from intermodal.services.api import _views as views
 from intermodal.services.api._auth import Unauthorized, on_unauthorized, require_read, require_write
+from intermodal.services.api._bodies import JsonBodies
 from intermodal.services.api._catalog import Catalog
-from intermodal.services.api._headers import SecurityHeaders
+from intermodal.services.api._headers import CrossOrigin, SecurityHeaders
 from intermodal.services.api._limits import BodySizeLimit
+from intermodal.services.api._routes import takes_json
 from intermodal.services.api._settings import Settings
 from intermodal.services.api.ledger import install_ledger
 from intermodal.services.api.ledger import write_router as ledger_write_router
 from intermodal.services.api.problems import (
+    InternalErrors,
     ProblemDetail,
     field_errors,
     install_problem_handlers,
@@ -394,11 +396,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return settings.max_upload_bytes
         return settings.max_request_bytes
 
+    # the last added is the outermost: CORS, security headers, unexpected exceptions, size, JSON bodies.
+    # A body over the limit raises through the endpoint that reads it: the size limit is inside the catch-all.
+    app.add_middleware(JsonBodies, takes_json=lambda scope: takes_json(app, scope))
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
+    app.add_middleware(InternalErrors)
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            CrossOrigin,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "PUT"],
             allow_headers=["Authorization", "Content-Type"],
