@@ -326,7 +326,7 @@ def test_fold_margins_and_all(client: TestClient) -> None:
     every = client.post("/api/routes", json={**README_QUERY, "all": True}).json()
     assert every["query"]["fold"] is None and every["folded_options"] == 0
     doc = client.post("/api/routes", json={**README_QUERY, "fold_co2e_pct": 1.2}).json()
-    assert doc["query"]["fold"] == {"hours": 1.0, "cost_pct": 1.0, "co2e_pct": 1.2}
+    assert doc["query"]["fold"] == {"hours": 2.0, "cost_pct": 2.0, "co2e_pct": 1.2}
     assert doc["folded_options"] == 1 and doc["pareto_options"] == len(every["options"])
     assert len(doc["options"]) == len(every["options"]) - 1 and any("folded" in n for n in doc["notes"])
     _is_problem(client.post("/api/routes", json={**README_QUERY, "fold_hours": -1}), 422, "fold_hours")
