@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import csv
-import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from intermodal.exceptions import Problem
+from intermodal.exceptions import BundleError, Problem
+from intermodal.io._archive import BUNDLE_LIMITS, Archive
 from intermodal.model import Mode
 
 Parser = Callable[[str], Any]
@@ -28,41 +29,79 @@ class FieldError(ValueError):
 
 @dataclass
 class Source:
-    """A bundle's files, in a folder or a zip, read by name."""
+    """A bundle's files, in a folder or a zip, read by name within the limits of :data:`BUNDLE_LIMITS`."""
 
     path: Path
-    _zip: zipfile.ZipFile | None = None
+    _archive: Archive | None = None
     _prefix: str = ""
 
     @classmethod
     def open(cls, path: Path) -> Source:
-        if path.is_file() and zipfile.is_zipfile(path):
-            zf = zipfile.ZipFile(path)
-            names = zf.namelist()
-            manifests = sorted((n for n in names if n.endswith("manifest.toml")), key=len)
-            prefix = manifests[0][: -len("manifest.toml")] if manifests else ""
-            return cls(path, zf, prefix)
-        return cls(path)
+        """The folder or zip at ``path``.
+
+        Raises
+        ------
+        BundleError
+            When ``path`` is a file but no readable zip, or a zip over the limits.
+        """
+        if not path.is_file():
+            return cls(path)
+        if not zipfile.is_zipfile(path):
+            raise BundleError(
+                Problem("not a zip archive", file=path.name, expected="a bundle folder, or a zip of one")
+            )
+        archive = Archive(path, BUNDLE_LIMITS)
+        manifests = sorted((n for n in archive.names() if n.endswith("manifest.toml")), key=len)
+        prefix = manifests[0][: -len("manifest.toml")] if manifests else ""
+        return cls(path, archive, prefix)
 
     def exists(self, name: str) -> bool:
-        if self._zip is not None:
-            return self._prefix + name in self._zip.namelist()
+        if self._archive is not None:
+            return self._prefix + name in self._archive
         return (self.path / name).is_file()
 
+    def open_text(self, name: str) -> IO[str]:
+        """The file as a stream of UTF-8 text with its newlines as they are (what :mod:`csv` wants).
+
+        Raises
+        ------
+        BundleError
+            When the file is over the size limit, or its zip member is damaged.
+        """
+        if self._archive is not None:
+            return self._archive.open_text(self._prefix + name)
+        file = self.path / name
+        size = file.stat().st_size
+        if size > BUNDLE_LIMITS.member_bytes:
+            raise BundleError(
+                Problem(
+                    "file is too large",
+                    file=name,
+                    found=f"{size} bytes",
+                    expected=f"at most {BUNDLE_LIMITS.member_bytes} bytes",
+                )
+            )
+        return file.open(encoding="utf-8-sig", newline="")
+
     def read_text(self, name: str) -> str:
-        if self._zip is not None:
-            return self._zip.read(self._prefix + name).decode("utf-8-sig")
-        return (self.path / name).read_text(encoding="utf-8-sig")
+        with self.open_text(name) as f:
+            return f.read()
 
     def text_or_problem(self, name: str, problems: list[Problem]) -> str | None:
-        """The file's text, or ``None`` with a problem when it is not UTF-8."""
+        """The file's text, or ``None`` with a problem when it is not UTF-8, too large or damaged."""
         try:
             return self.read_text(name)
         except UnicodeDecodeError as err:
-            problems.append(
-                Problem(f"not UTF-8 text (byte {err.start})", file=name, expected="a UTF-8 text file")
-            )
-            return None
+            problems.append(_not_utf8(name, None, err))
+        except BundleError as err:
+            problems.extend(err.problems)
+        return None
+
+
+def _not_utf8(file: str, line: int | None, err: UnicodeDecodeError) -> Problem:
+    # a stream decodes in chunks, so the byte offset is within a chunk: the line read last is what helps
+    where = f"after line {line}" if line is not None else f"byte {err.start}"
+    return Problem(f"not UTF-8 text ({where})", file=file, expected="a UTF-8 text file")
 
 
 @dataclass
@@ -82,6 +121,8 @@ class Table:
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     #: key (first column) of each row dropped for a problem, so references to it raise no second problem
     broken: set[str] = field(default_factory=set)
+    #: the last line read, where a row that cannot be read starts after
+    last_line: int = 0
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return iter(self.rows)
@@ -90,22 +131,56 @@ class Table:
 def read_table(
     source: Source, file: str, columns: dict[str, Column], problems: list[Problem], *, optional: bool = False
 ) -> Table:
-    """Parse ``file`` by ``columns``, appending every problem found to ``problems``."""
+    """Parse ``file`` by ``columns``, appending every problem found to ``problems``.
+
+    Each row is one line: a value that runs over several lines is reported at the line where its quote opens,
+    since it is nearly always a quote left open that swallowed the rows after it.
+    """
     table = Table(file)
     if not source.exists(file):
         if not optional:
             problems.append(Problem("file is missing", file=file, expected="a CSV file with a header row"))
         return table
-    text = source.text_or_problem(file, problems)
-    if text is None:
+    try:
+        stream = source.open_text(file)
+    except BundleError as err:
+        problems.extend(err.problems)
         return table
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(stream)
+    with stream:
+        try:
+            _read_rows(reader, table, columns, problems)
+        except UnicodeDecodeError as err:
+            problems.append(_not_utf8(file, reader.line_num, err))
+        except csv.Error as err:
+            # the csv module stops on a value over its size limit: a quote left open is the usual cause
+            problems.append(
+                Problem(
+                    f"cannot read the row: {err}",
+                    file=file,
+                    row=table.last_line + 1,
+                    expected="rows of comma-separated values, each quote closed on its own line",
+                )
+            )
+        except BundleError as err:
+            problems.extend(err.problems)
+    return table
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _read_rows(
+    reader: csv.DictReader[str], table: Table, columns: dict[str, Column], problems: list[Problem]
+) -> None:
+    file = table.file
     header = reader.fieldnames or []
+    table.last_line = reader.line_num
     missing = [c for c, spec in columns.items() if spec.required and c not in header]
     for name in missing:
         problems.append(Problem("required column is missing", file=file, row=1, field=name))
     if missing:
-        return table
+        return
     unknown = [h for h in header if h not in columns]
     for name in unknown:
         problems.append(
@@ -113,8 +188,26 @@ def read_table(
                 "unknown column", file=file, row=1, field=name, expected=", ".join(columns) or "no columns"
             )
         )
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        # the csv reader skips blank lines, so a row starts where its last line ends, less its own line breaks
+        breaks = {k: len(_LINE_BREAK.findall(v)) for k, v in raw.items() if isinstance(v, str)}
+        line = reader.line_num - sum(breaks.values())
+        table.last_line = reader.line_num
         ok = True
+        spilled = [k for k, n in breaks.items() if n]
+        if spilled:
+            name = spilled[0]
+            problems.append(
+                Problem(
+                    f"a quoted value runs over {breaks[name] + 1} lines: is its closing quote missing?",
+                    file=file,
+                    row=line,
+                    field=name if name in columns else None,
+                    found=_excerpt(raw[name]),
+                    expected=f"each row on one line, with the quote opened on line {line} closed on it",
+                )
+            )
+            ok = False
         if None in raw:  # DictReader files values past the header under None: a stray comma, shifted columns
             problems.append(
                 Problem(
@@ -144,7 +237,7 @@ def read_table(
                         file=file,
                         row=line,
                         field=name,
-                        found=text,
+                        found=_excerpt(text),
                         expected=err.expected,
                     )
                 )
@@ -153,7 +246,11 @@ def read_table(
             table.rows.append((line, row))
         else:
             table.broken.add((raw.get(next(iter(columns))) or "").strip())
-    return table
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    # a swallowed file in one value would make a problem line of megabytes
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 # Parsers. Each raises FieldError naming what it expected.
