@@ -88,13 +88,17 @@ class Source:
             return f.read()
 
     def text_or_problem(self, name: str, problems: list[Problem]) -> str | None:
-        """The file's text, or ``None`` with a problem when it is not UTF-8, too large or damaged."""
+        """The file's text, or ``None`` with a problem when it is not UTF-8.
+
+        Raises
+        ------
+        BundleError
+            When the file is too large or its zip is damaged: the bundle cannot be read as a whole.
+        """
         try:
             return self.read_text(name)
         except UnicodeDecodeError as err:
             problems.append(_not_utf8(name, None, err))
-        except BundleError as err:
-            problems.extend(err.problems)
         return None
 
 
@@ -135,17 +139,19 @@ def read_table(
 
     Each row is one line: a value that runs over several lines is reported at the line where its quote opens,
     since it is nearly always a quote left open that swallowed the rows after it.
+
+    Raises
+    ------
+    BundleError
+        When the file is too large or its zip is damaged: then the problems of the other files would only be
+        echoes of the rows lost, so this one is raised alone.
     """
     table = Table(file)
     if not source.exists(file):
         if not optional:
             problems.append(Problem("file is missing", file=file, expected="a CSV file with a header row"))
         return table
-    try:
-        stream = source.open_text(file)
-    except BundleError as err:
-        problems.extend(err.problems)
-        return table
+    stream = source.open_text(file)
     reader = csv.DictReader(stream)
     with stream:
         try:
@@ -162,8 +168,6 @@ def read_table(
                     expected="rows of comma-separated values, each quote closed on its own line",
                 )
             )
-        except BundleError as err:
-            problems.extend(err.problems)
     return table
 
 
