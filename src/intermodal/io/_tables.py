@@ -8,6 +8,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -270,6 +272,28 @@ def ident(value: str) -> str:
     return value
 
 
+def bounded(low: float, high: float, unit: str, why: str, *, low_open: bool = False) -> Parser:
+    """A parser of finite numbers from ``low`` to ``high`` (above ``low`` when ``low_open``).
+
+    Every number in a bundle has such bounds, each with the reason a value past it is wrong: beyond them a
+    value is a typo or a hostile file, and sums of it overflow (``1e308`` km makes every route cost infinite,
+    and a search over infinite costs never ends).
+    """
+    first = f"more than {low:g}" if low_open else f"{low:g}"
+    expected = f"a number from {first} to {high:g} {unit} ({why})".replace("  ", " ")
+
+    def parse(value: str) -> float:
+        try:
+            result = number(value)
+        except FieldError:
+            raise FieldError(expected) from None
+        if not (low < result if low_open else low <= result) or result > high:
+            raise FieldError(expected)
+        return result
+
+    return parse
+
+
 def number(value: str) -> float:
     try:
         result = float(value)
@@ -340,10 +364,43 @@ def timezone(value: str) -> str:
     return value
 
 
+#: the user-assigned ISO 3166 code for a place in no country (a GTFS stop whose zone is UTC), as CLDR uses it
+UNKNOWN_COUNTRY = "ZZ"
+
+
+@cache
+def countries_in_use() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes assigned to countries, from the IANA time zone data (``iso3166.tab``)."""
+    table = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
+    return frozenset(line.split("\t")[0] for line in table.splitlines() if line and not line.startswith("#"))
+
+
 def country(value: str) -> str:
-    if len(value) != 2 or not value.isalpha() or not value.isupper():
-        raise FieldError("an ISO 3166 two-letter country code such as CN")
+    if value != UNKNOWN_COUNTRY and value not in countries_in_use():
+        raise FieldError("an ISO 3166 two-letter country code in use, such as CN (or ZZ for none)")
     return value
+
+
+def countries(value: str) -> frozenset[str]:
+    """Countries separated by ``|``, each an ISO 3166 code in use (the sides of a border crossing)."""
+    found = tokens(value)
+    if not found or not found <= countries_in_use():
+        raise FieldError("ISO 3166 two-letter country codes in use, separated by |, such as CN|VN")
+    return found
+
+
+#: ISO 4217 currency codes in use (list one, 2025), less XTS (testing) and XXX (no currency)
+_ISO_4217 = (
+    "AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD "
+    "CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP "
+    "GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW "
+    "KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN "
+    "NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD "
+    "SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW "
+    "UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW "
+    "ZWG"
+)
+CURRENCIES = frozenset(_ISO_4217.split())
 
 
 def clock_times(value: str) -> tuple[time, ...]:
