@@ -167,7 +167,7 @@ def read_table(
                     f"cannot read the row: {err}",
                     file=file,
                     row=table.last_line + 1,
-                    expected="rows of comma-separated values, each quote closed on its own line",
+                    expected=f"values of at most {csv.field_size_limit()} characters, each on one line",
                 )
             )
     return table
@@ -199,7 +199,6 @@ def _read_rows(
         breaks = {k: len(_LINE_BREAK.findall(v)) for k, v in raw.items() if isinstance(v, str)}
         line = reader.line_num - sum(breaks.values())
         table.last_line = reader.line_num
-        ok = True
         spilled = [k for k, n in breaks.items() if n]
         if spilled:
             name = spilled[0]
@@ -213,7 +212,10 @@ def _read_rows(
                     expected=f"each row on one line, with the quote opened on line {line} closed on it",
                 )
             )
-            ok = False
+            # the row holds the rows it swallowed: its fields would only raise echoes of this problem
+            table.broken.add((raw.get(next(iter(columns))) or "").strip())
+            continue
+        ok = True
         if None in raw:  # DictReader files values past the header under None: a stray comma, shifted columns
             problems.append(
                 Problem(

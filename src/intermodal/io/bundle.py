@@ -221,9 +221,9 @@ def load_bundle(path: str | Path) -> Bundle:
     broken: set[str] = set()
     terminals = _read_terminals(source, factors, problems, broken)
     links, link_lines = _read_links(source, terminals, broken, factors, problems)
-    crossings = _read_crossings(source, terminals, broken, problems)
+    crossings, unsure = _read_crossings(source, terminals, broken, problems)
     handling = _read_handling(source, terminals, broken, problems)
-    _check_borders(links, link_lines, terminals, crossings, problems)
+    _check_borders(links, link_lines, terminals, crossings, unsure, problems)
     services = _read_services(source, terminals, broken, links, factors, problems)
     access_factor = manifest.access.emission_factor if manifest is not None else ""
     if access_factor and access_factor not in factors and access_factor not in factors.broken:
@@ -833,11 +833,13 @@ def _line_string(feature: Any) -> tuple[str, tuple[tuple[float, float], ...]] | 
 
 def _read_crossings(
     source: Source, terminals: dict[str, Terminal], broken: set[str], problems: list[Problem]
-) -> dict[str, BorderCrossing]:
+) -> tuple[dict[str, BorderCrossing], set[str]]:
+    """The crossings by terminal, and the terminals whose crossing row had a problem (reported already)."""
     file = "crossings.csv"
     crossings: dict[str, BorderCrossing] = {}
     seen: dict[str, int] = {}
-    for line, row in t.read_table(source, file, CROSSINGS, problems, optional=True):
+    table = t.read_table(source, file, CROSSINGS, problems, optional=True)
+    for line, row in table:
         _check_source(file, line, row, problems)
         if _duplicate(file, line, "terminal", row["terminal"], seen, problems):
             continue
@@ -851,7 +853,7 @@ def _read_crossings(
             source=row["source"],
             notes=row["notes"],
         )
-    return crossings
+    return crossings, table.broken
 
 
 def _carries_something(stops: list[dict[str, Any]]) -> bool:
@@ -923,12 +925,15 @@ def _check_borders(
     lines: dict[str, int],
     terminals: dict[str, Terminal],
     crossings: dict[str, BorderCrossing],
+    unsure: set[str],
     problems: list[Problem],
 ) -> None:
-    # Cross-border legs must clear customs somewhere: at least one end must be a crossing.
+    # Cross-border legs must clear customs somewhere: at least one end must be a crossing. A crossing row
+    # with a problem of its own counts, so that its problem is not echoed here.
+    clears = crossings.keys() | unsure
     for link in links:
         a, b = terminals[link.from_id], terminals[link.to_id]
-        if a.country != b.country and a.id not in crossings and b.id not in crossings:
+        if a.country != b.country and a.id not in clears and b.id not in clears:
             problems.append(
                 Problem(
                     f"link crosses from {a.country} to {b.country} but neither end clears customs",
