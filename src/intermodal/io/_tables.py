@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -127,8 +126,6 @@ class Table:
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     #: key (first column) of each row dropped for a problem, so references to it raise no second problem
     broken: set[str] = field(default_factory=set)
-    #: the last line read, where a row that cannot be read starts after
-    last_line: int = 0
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return iter(self.rows)
@@ -153,35 +150,79 @@ def read_table(
         if not optional:
             problems.append(Problem("file is missing", file=file, expected="a CSV file with a header row"))
         return table
-    stream = source.open_text(file)
-    reader = csv.DictReader(stream)
-    with stream:
+    with source.open_text(file) as stream:
+        lines = _Lines(stream)
+        reader = csv.DictReader(lines)
         try:
-            _read_rows(reader, table, columns, problems)
+            _read_rows(reader, lines, table, columns, problems)
         except UnicodeDecodeError as err:
             problems.append(_not_utf8(file, reader.line_num, err))
         except csv.Error as err:
             # the csv module stops on a value over its size limit: a quote left open is the usual cause
+            limit = csv.field_size_limit()
+            header = reader.fieldnames or []
+            index = _long_field("".join(lines.record), limit)
             problems.append(
                 Problem(
                     f"cannot read the row: {err}",
                     file=file,
-                    row=table.last_line + 1,
-                    expected=f"values of at most {csv.field_size_limit()} characters, each on one line",
+                    row=lines.start(reader.line_num),
+                    field=header[index] if index < len(header) else None,
+                    expected=f"values of at most {limit} characters, each on one line",
                 )
             )
     return table
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+class _Lines:
+    """The lines of a CSV stream, keeping those of the record being read: where it starts, and its text."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self.record: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._stream)
+        self.record.append(line)
+        return line
+
+    def start(self, line_num: int) -> int:
+        """The line the record starts on: the csv reader skips blank lines before it."""
+        blank = next((i for i, text in enumerate(self.record) if text.strip("\r\n")), 0)
+        return line_num - len(self.record) + 1 + blank
+
+    def spans(self) -> int:
+        """How many lines the record runs over."""
+        return len(self.record) - next((i for i, text in enumerate(self.record) if text.strip("\r\n")), 0)
+
+
+def _long_field(text: str, limit: int) -> int:
+    """The index of the first field of a CSV record longer than ``limit`` characters (or the last field)."""
+    index, length, quoted = 0, 0, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted  # a doubled quote toggles twice: right for this count
+        elif char == "," and not quoted:
+            index, length = index + 1, 0
+            continue
+        length += 1
+        if length > limit:
+            break
+    return index
 
 
 def _read_rows(
-    reader: csv.DictReader[str], table: Table, columns: dict[str, Column], problems: list[Problem]
+    reader: csv.DictReader[str],
+    lines: _Lines,
+    table: Table,
+    columns: dict[str, Column],
+    problems: list[Problem],
 ) -> None:
     file = table.file
     header = reader.fieldnames or []
-    table.last_line = reader.line_num
     missing = [c for c, spec in columns.items() if spec.required and c not in header]
     for name in missing:
         problems.append(Problem("required column is missing", file=file, row=1, field=name))
@@ -194,21 +235,21 @@ def _read_rows(
                 "unknown column", file=file, row=1, field=name, expected=", ".join(columns) or "no columns"
             )
         )
+    lines.record.clear()
     for raw in reader:
-        # the csv reader skips blank lines, so a row starts where its last line ends, less its own line breaks
-        breaks = {k: len(_LINE_BREAK.findall(v)) for k, v in raw.items() if isinstance(v, str)}
-        line = reader.line_num - sum(breaks.values())
-        table.last_line = reader.line_num
-        spilled = [k for k, n in breaks.items() if n]
-        if spilled:
-            name = spilled[0]
+        line, spans = lines.start(reader.line_num), lines.spans()
+        lines.record.clear()
+        if spans > 1:
+            spilled = next(
+                (k for k, v in raw.items() if isinstance(v, str) and ("\n" in v or "\r" in v)), None
+            )
             problems.append(
                 Problem(
-                    f"a quoted value runs over {breaks[name] + 1} lines: is its closing quote missing?",
+                    f"a quoted value runs over {spans} lines: is its closing quote missing?",
                     file=file,
                     row=line,
-                    field=name if name in columns else None,
-                    found=_excerpt(raw[name]),
+                    field=spilled,
+                    found=_excerpt(raw[spilled]) if spilled is not None else None,
                     expected=f"each row on one line, with the quote opened on line {line} closed on it",
                 )
             )
