@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cache
@@ -156,21 +156,7 @@ def read_table(
         try:
             _read_rows(reader, lines, table, columns, problems)
         except UnicodeDecodeError as err:
-            problems.append(_not_utf8(file, reader.line_num, err))
-        except csv.Error as err:
-            # the csv module stops on a value over its size limit: a quote left open is the usual cause
-            limit = csv.field_size_limit()
-            header = reader.fieldnames or []
-            index = _long_field("".join(lines.record), limit)
-            problems.append(
-                Problem(
-                    f"cannot read the row: {err}",
-                    file=file,
-                    row=lines.start(reader.line_num),
-                    field=header[index] if index < len(header) else None,
-                    expected=f"values of at most {limit} characters, each on one line",
-                )
-            )
+            problems.append(_not_utf8(file, lines.count, err))
     return table
 
 
@@ -180,6 +166,8 @@ class _Lines:
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
         self.record: list[str] = []
+        #: lines read so far (the csv reader's own count lags on a row it cannot read)
+        self.count = 0
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -187,16 +175,29 @@ class _Lines:
     def __next__(self) -> str:
         line = next(self._stream)
         self.record.append(line)
+        self.count += 1
         return line
 
-    def start(self, line_num: int) -> int:
+    def start(self) -> int:
         """The line the record starts on: the csv reader skips blank lines before it."""
         blank = next((i for i, text in enumerate(self.record) if text.strip("\r\n")), 0)
-        return line_num - len(self.record) + 1 + blank
+        return self.count - len(self.record) + 1 + blank
 
     def spans(self) -> int:
         """How many lines the record runs over."""
         return len(self.record) - next((i for i, text in enumerate(self.record) if text.strip("\r\n")), 0)
+
+
+def _unreadable(file: str, header: Sequence[str], lines: _Lines, err: csv.Error) -> Problem:
+    limit = csv.field_size_limit()
+    index = _long_field("".join(lines.record), limit)
+    return Problem(
+        f"cannot read the row: {err}",
+        file=file,
+        row=lines.start(),
+        field=header[index] if index < len(header) else None,
+        expected=f"values of at most {limit} characters, each on one line",
+    )
 
 
 def _long_field(text: str, limit: int) -> int:
@@ -236,8 +237,21 @@ def _read_rows(
             )
         )
     lines.record.clear()
-    for raw in reader:
-        line, spans = lines.start(reader.line_num), lines.spans()
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            # the csv module stops on a value over its size limit (a quote left open is the usual cause); the
+            # next call starts afresh on the line after, so the rows after it are still read
+            problems.append(_unreadable(file, header, lines, err))
+            table.broken.add(
+                next((r for r in lines.record if r.strip()), "").split(",")[0].strip().strip('"')
+            )
+            lines.record.clear()
+            continue
+        line, spans = lines.start(), lines.spans()
         lines.record.clear()
         if spans > 1:
             spilled = next(
