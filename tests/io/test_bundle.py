@@ -268,3 +268,13 @@ def test_links_geojson_of_any_shape_is_named(tmp_path: Path, geojson: str) -> No
     (bundle / "links.geojson").write_text(geojson, encoding="utf-8")
     (problem,) = validate_bundle(bundle)
     assert problem.file == "links.geojson" and problem.expected
+
+
+def test_what_the_fuzzer_found_is_named(tmp_path: Path) -> None:
+    bundle = _mini(tmp_path)
+    # a zone "Asia" is a folder of zones: ZoneInfo raised IsADirectoryError
+    _edit(bundle / "terminals.csv", "Asia/Ho_Chi_Minh", "Asia")
+    # a header over the csv field limit raised from the header read
+    (bundle / "adjustments.csv").write_text("i" * 140_000 + "\n", encoding="utf-8")
+    found = {(p.file, p.row, p.field) for p in validate_bundle(bundle)}
+    assert found == {("terminals.csv", 5, "timezone"), ("adjustments.csv", 1, None)}

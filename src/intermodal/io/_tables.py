@@ -223,7 +223,11 @@ def _read_rows(
     problems: list[Problem],
 ) -> None:
     file = table.file
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as err:  # a header over the field limit
+        problems.append(_unreadable(file, [], lines, err))
+        return
     missing = [c for c, spec in columns.items() if spec.required and c not in header]
     for name in missing:
         problems.append(Problem("required column is missing", file=file, row=1, field=name))
@@ -416,7 +420,7 @@ def tokens(value: str) -> frozenset[str]:
 def timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" names a folder of zones: IsADirectoryError
         raise FieldError("an IANA time zone such as Asia/Shanghai") from None
     return value
 
