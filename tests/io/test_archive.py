@@ -64,7 +64,7 @@ def test_a_member_that_inflates_a_thousandfold_is_refused_from_the_directory(tmp
     with pytest.raises(BundleError) as err:
         load_bundle(bomb)
     (problem,) = err.value.problems
-    assert problem.file == "bomb.zip/mini/links.csv"
+    assert problem.file == "mini/links.csv"
     assert "zip bomb" in problem.message and problem.expected == "at most 100 to 1"
 
 
@@ -75,7 +75,7 @@ def test_a_member_over_the_size_limit_is_refused_before_it_is_inflated(tmp_path:
     with pytest.raises(BundleError) as err:
         load_bundle(archive)
     assert [p.message for p in err.value.problems] == ["member is too large once inflated"]
-    assert err.value.problems[0].file == "big.zip/mini/notes.txt"
+    assert err.value.problems[0].file == "mini/notes.txt"
 
 
 def test_the_whole_archive_is_limited_too(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_a_directory_that_understates_a_member_is_named_not_trusted(tmp_path: Pa
     _patch_headers(bomb, "mini/links.csv", file_size=2000)
     with pytest.raises(BundleError) as err:
         load_bundle(bomb)
-    assert any(p.file == "liar.zip/mini/links.csv" for p in err.value.problems), _problems(err)
+    assert any(p.file == "mini/links.csv" for p in err.value.problems), _problems(err)
 
 
 def test_a_bad_crc_is_named(tmp_path: Path) -> None:
@@ -125,7 +125,7 @@ def test_a_bad_crc_is_named(tmp_path: Path) -> None:
     with pytest.raises(BundleError) as err:
         load_bundle(path)
     (problem,) = err.value.problems
-    assert problem.file == "crc.zip/mini/links.csv" and "CRC" in problem.message
+    assert problem.file == "mini/links.csv" and "CRC" in problem.message
 
 
 def test_a_corrupt_deflate_stream_is_named(tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ def test_a_corrupt_deflate_stream_is_named(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(BundleError) as err:
         load_bundle(path)
-    assert [p.file for p in err.value.problems] == ["deflate.zip/mini/terminals.csv"], _problems(err)
+    assert [p.file for p in err.value.problems] == ["mini/terminals.csv"], _problems(err)
     assert "damaged" in err.value.problems[0].message
 
 
@@ -147,7 +147,7 @@ def test_an_encrypted_member_is_named(tmp_path: Path) -> None:
     with pytest.raises(BundleError) as err:
         load_bundle(path)
     assert [str(p) for p in err.value.problems] == [
-        "locked.zip/mini/manifest.toml: member is encrypted (expected an archive without a password)"
+        "mini/manifest.toml: member is encrypted (expected an archive without a password)"
     ]
 
 

@@ -105,7 +105,7 @@ class Archive:
             )
         problems = []
         for info in infos:
-            where = f"{self._label}/{info.filename}"
+            where = info.filename  # as the zip names it: the archive itself may be a temporary upload
             if info.file_size > limits.member_bytes:
                 problems.append(
                     Problem(
@@ -147,7 +147,7 @@ class Archive:
     def open_binary(self, name: str) -> IO[bytes]:
         """A stream of the member's inflated bytes that stops with a :class:`BundleError` past the limits."""
         info = self._infos[name]
-        where = f"{self._label}/{name}"
+        where = name
         if info.flag_bits & 0x1:
             raise BundleError(
                 Problem("member is encrypted", file=where, expected="an archive without a password")
