@@ -278,3 +278,15 @@ def test_what_the_fuzzer_found_is_named(tmp_path: Path) -> None:
     (bundle / "adjustments.csv").write_text("i" * 140_000 + "\n", encoding="utf-8")
     found = {(p.file, p.row, p.field) for p in validate_bundle(bundle)}
     assert found == {("terminals.csv", 5, "timezone"), ("adjustments.csv", 1, None)}
+
+
+def test_a_path_the_file_system_refuses_is_named_not_a_crash() -> None:
+    from intermodal.io import scenario_path
+
+    too_long = "a" * 5000  # ENAMETOOLONG: Path.exists() raises it rather than answer False
+    with pytest.raises(im.BundleError) as err:
+        im.load_bundle(too_long)
+    assert "File name too long" in err.value.problems[0].message
+    with pytest.raises(im.BundleError) as err:
+        scenario_path(too_long)
+    assert err.value.problems[0].field == "scenario"

@@ -98,3 +98,8 @@ def test_the_cli_exits_2_on_a_binary_factor_file(tmp_path: Path) -> None:
     args = ["route", "--from", "nanpeng", "--to", "hanoi", "--teu", "1", "--factors", str(path)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "my_factors.csv: not UTF-8 text" in result.stderr
+
+
+def test_a_factor_path_the_file_system_refuses_is_named() -> None:
+    with pytest.raises(im.FactorError, match="File name too long"):
+        apply_factor_overrides(im.load_scenario(), "f" * 5000)

@@ -209,6 +209,16 @@ def load_bundle(path: str | Path) -> Bundle:
         With every problem found, each naming its file, row and field.
     """
     path = Path(path)
+    try:
+        return _load_bundle(path)
+    except OSError as err:  # no permission, a name too long, a folder where a file should be...
+        where = Path(err.filename).name if err.filename else path.name
+        raise BundleError(
+            Problem(f"cannot read: {err.strerror or err}", file=where, expected="a readable file")
+        ) from None
+
+
+def _load_bundle(path: Path) -> Bundle:
     if not path.exists():
         raise BundleError(
             Problem("no such bundle", file=str(path), expected="a folder or zip with manifest.toml")

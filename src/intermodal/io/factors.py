@@ -26,13 +26,17 @@ def apply_factor_overrides(bundle: Bundle, path: str | Path) -> Bundle:
         the bundle does not have, or a unit that does not fit the factor it replaces.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FactorError(Problem("no such file", file=str(path), expected="a CSV of emission factors"))
     problems: list[Problem] = []
     try:
+        if not path.is_file():
+            raise FactorError(Problem("no such file", file=str(path), expected="a CSV of emission factors"))
         table, lines = _read_factors(Source(path.parent), problems, file=path.name)
     except BundleError as err:  # too large to be a factor table
         raise FactorError(err.problems) from None
+    except OSError as err:  # no permission, a name too long...
+        raise FactorError(
+            Problem(f"cannot read: {err.strerror or err}", file=path.name, expected="a readable CSV file")
+        ) from None
     for factor in table.factors.values():
         line = lines.get(factor.id)
         known = bundle.factors.factors.get(factor.id)
