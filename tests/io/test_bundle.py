@@ -290,3 +290,22 @@ def test_a_path_the_file_system_refuses_is_named_not_a_crash() -> None:
     with pytest.raises(im.BundleError) as err:
         scenario_path(too_long)
     assert err.value.problems[0].field == "scenario"
+
+
+def test_a_column_given_twice_is_named(tmp_path: Path) -> None:
+    bundle = _mini(tmp_path)
+    _edit(bundle / "crossings.csv", "source,notes", "source,source")
+    problems = validate_bundle(bundle)
+    assert (problems[0].file, problems[0].row, problems[0].field) == ("crossings.csv", 1, "source")
+    assert problems[0].message == "duplicate column"
+
+
+def test_a_table_over_the_size_limit_in_a_folder_is_refused_unread(tmp_path: Path) -> None:
+    from intermodal.io._archive import BUNDLE_LIMITS
+
+    bundle = _mini(tmp_path)
+    with (bundle / "links.csv").open("r+b") as f:
+        f.truncate(BUNDLE_LIMITS.member_bytes + 1)  # sparse: no disk, and nothing is read
+    with pytest.raises(im.BundleError) as err:
+        im.load_bundle(bundle)
+    assert [(p.file, p.message) for p in err.value.problems] == [("links.csv", "file is too large")]

@@ -233,6 +233,11 @@ def _read_rows(
         problems.append(Problem("required column is missing", file=file, row=1, field=name))
     if missing:
         return
+    for name in sorted({h for h in header if header.count(h) > 1}):
+        # the csv module keeps the last of two same-named columns and drops the first without a word
+        problems.append(
+            Problem("duplicate column", file=file, row=1, field=name, expected="each column once")
+        )
     unknown = [h for h in header if h not in columns]
     for name in unknown:
         problems.append(
