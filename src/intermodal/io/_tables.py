@@ -272,7 +272,7 @@ def _read_rows(
                     file=file,
                     row=line,
                     field=spilled,
-                    found=_excerpt(raw[spilled]) if spilled is not None else None,
+                    found=excerpt(raw[spilled]) if spilled is not None else None,
                     expected=f"each row on one line, with the quote opened on line {line} closed on it",
                 )
             )
@@ -309,7 +309,7 @@ def _read_rows(
                         file=file,
                         row=line,
                         field=name,
-                        found=_excerpt(text),
+                        found=excerpt(text),
                         expected=err.expected,
                     )
                 )
@@ -320,7 +320,7 @@ def _read_rows(
             table.broken.add((raw.get(next(iter(columns))) or "").strip())
 
 
-def _excerpt(text: str, limit: int = 80) -> str:
+def excerpt(text: str, limit: int = 80) -> str:
     # a swallowed file in one value would make a problem line of megabytes
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 

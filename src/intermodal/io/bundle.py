@@ -300,7 +300,7 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
                     "value is not valid",
                     file=file,
                     field=f"{prefix}.{key}",
-                    found=str(value),
+                    found=t.excerpt(str(value)),
                     expected=f"a number more than {low:g} and at most {high:g} {unit} ({why})",
                 )
             )
@@ -343,7 +343,7 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
                 "unknown currency",
                 file=file,
                 field="bundle.currency",
-                found=str(currency),
+                found=t.excerpt(str(currency)),
                 expected="an ISO 4217 currency code in use, such as CNY, USD or THB",
             )
         )
@@ -384,7 +384,7 @@ def _toml_table(doc: dict[str, Any], key: str, file: str, problems: list[Problem
     if isinstance(value, dict):
         return value
     problems.append(
-        Problem("not a table", file=file, field=key, found=str(value)[:80], expected=f"a [{key}] table")
+        Problem("not a table", file=file, field=key, found=t.excerpt(str(value)), expected=f"a [{key}] table")
     )
     return None
 
