@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
-import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import cache
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from intermodal.exceptions import Problem
+from intermodal.exceptions import BundleError, Problem
+from intermodal.io._archive import BUNDLE_LIMITS, Archive
 from intermodal.model import Mode
 
 Parser = Callable[[str], Any]
@@ -28,41 +30,83 @@ class FieldError(ValueError):
 
 @dataclass
 class Source:
-    """A bundle's files, in a folder or a zip, read by name."""
+    """A bundle's files, in a folder or a zip, read by name within the limits of :data:`BUNDLE_LIMITS`."""
 
     path: Path
-    _zip: zipfile.ZipFile | None = None
+    _archive: Archive | None = None
     _prefix: str = ""
 
     @classmethod
     def open(cls, path: Path) -> Source:
-        if path.is_file() and zipfile.is_zipfile(path):
-            zf = zipfile.ZipFile(path)
-            names = zf.namelist()
-            manifests = sorted((n for n in names if n.endswith("manifest.toml")), key=len)
-            prefix = manifests[0][: -len("manifest.toml")] if manifests else ""
-            return cls(path, zf, prefix)
-        return cls(path)
+        """The folder or zip at ``path``.
+
+        Raises
+        ------
+        BundleError
+            When ``path`` is a file but no readable zip, or a zip over the limits.
+        """
+        if not path.is_file():
+            return cls(path)
+        if not zipfile.is_zipfile(path):
+            raise BundleError(
+                Problem("not a zip archive", file=path.name, expected="a bundle folder, or a zip of one")
+            )
+        archive = Archive(path, BUNDLE_LIMITS)
+        manifests = sorted((n for n in archive.names() if n.endswith("manifest.toml")), key=len)
+        prefix = manifests[0][: -len("manifest.toml")] if manifests else ""
+        return cls(path, archive, prefix)
 
     def exists(self, name: str) -> bool:
-        if self._zip is not None:
-            return self._prefix + name in self._zip.namelist()
+        if self._archive is not None:
+            return self._prefix + name in self._archive
         return (self.path / name).is_file()
 
+    def open_text(self, name: str) -> IO[str]:
+        """The file as a stream of UTF-8 text with its newlines as they are (what :mod:`csv` wants).
+
+        Raises
+        ------
+        BundleError
+            When the file is over the size limit, or its zip member is damaged.
+        """
+        if self._archive is not None:
+            return self._archive.open_text(self._prefix + name)
+        file = self.path / name
+        size = file.stat().st_size
+        if size > BUNDLE_LIMITS.member_bytes:
+            raise BundleError(
+                Problem(
+                    "file is too large",
+                    file=name,
+                    found=f"{size} bytes",
+                    expected=f"at most {BUNDLE_LIMITS.member_bytes} bytes",
+                )
+            )
+        return file.open(encoding="utf-8-sig", newline="")
+
     def read_text(self, name: str) -> str:
-        if self._zip is not None:
-            return self._zip.read(self._prefix + name).decode("utf-8-sig")
-        return (self.path / name).read_text(encoding="utf-8-sig")
+        with self.open_text(name) as f:
+            return f.read()
 
     def text_or_problem(self, name: str, problems: list[Problem]) -> str | None:
-        """The file's text, or ``None`` with a problem when it is not UTF-8."""
+        """The file's text, or ``None`` with a problem when it is not UTF-8.
+
+        Raises
+        ------
+        BundleError
+            When the file is too large or its zip is damaged: the bundle cannot be read as a whole.
+        """
         try:
             return self.read_text(name)
         except UnicodeDecodeError as err:
-            problems.append(
-                Problem(f"not UTF-8 text (byte {err.start})", file=name, expected="a UTF-8 text file")
-            )
-            return None
+            problems.append(_not_utf8(name, None, err))
+        return None
+
+
+def _not_utf8(file: str, line: int | None, err: UnicodeDecodeError) -> Problem:
+    # a stream decodes in chunks, so the byte offset is within a chunk: the line read last is what helps
+    where = f"after line {line}" if line is not None else f"byte {err.start}"
+    return Problem(f"not UTF-8 text ({where})", file=file, expected="a UTF-8 text file")
 
 
 @dataclass
@@ -90,22 +134,110 @@ class Table:
 def read_table(
     source: Source, file: str, columns: dict[str, Column], problems: list[Problem], *, optional: bool = False
 ) -> Table:
-    """Parse ``file`` by ``columns``, appending every problem found to ``problems``."""
+    """Parse ``file`` by ``columns``, appending every problem found to ``problems``.
+
+    Each row is one line: a value that runs over several lines is reported at the line where its quote opens,
+    since it is nearly always a quote left open that swallowed the rows after it.
+
+    Raises
+    ------
+    BundleError
+        When the file is too large or its zip is damaged: then the problems of the other files would only be
+        echoes of the rows lost, so this one is raised alone.
+    """
     table = Table(file)
     if not source.exists(file):
         if not optional:
             problems.append(Problem("file is missing", file=file, expected="a CSV file with a header row"))
         return table
-    text = source.text_or_problem(file, problems)
-    if text is None:
-        return table
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    with source.open_text(file) as stream:
+        lines = _Lines(stream)
+        reader = csv.DictReader(lines)
+        try:
+            _read_rows(reader, lines, table, columns, problems)
+        except UnicodeDecodeError as err:
+            problems.append(_not_utf8(file, lines.count, err))
+    return table
+
+
+class _Lines:
+    """The lines of a CSV stream, keeping those of the record being read: where it starts, and its text."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self.record: list[str] = []
+        #: lines read so far (the csv reader's own count lags on a row it cannot read)
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._stream)
+        self.record.append(line)
+        self.count += 1
+        return line
+
+    def start(self) -> int:
+        """The line the record starts on: the csv reader skips blank lines before it."""
+        blank = next((i for i, text in enumerate(self.record) if text.strip("\r\n")), 0)
+        return self.count - len(self.record) + 1 + blank
+
+    def spans(self) -> int:
+        """How many lines the record runs over."""
+        return len(self.record) - next((i for i, text in enumerate(self.record) if text.strip("\r\n")), 0)
+
+
+def _unreadable(file: str, header: Sequence[str], lines: _Lines, err: csv.Error) -> Problem:
+    limit = csv.field_size_limit()
+    index = _long_field("".join(lines.record), limit)
+    return Problem(
+        f"cannot read the row: {err}",
+        file=file,
+        row=lines.start(),
+        field=header[index] if index < len(header) else None,
+        expected=f"values of at most {limit} characters, each on one line",
+    )
+
+
+def _long_field(text: str, limit: int) -> int:
+    """The index of the first field of a CSV record longer than ``limit`` characters (or the last field)."""
+    index, length, quoted = 0, 0, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted  # a doubled quote toggles twice: right for this count
+        elif char == "," and not quoted:
+            index, length = index + 1, 0
+            continue
+        length += 1
+        if length > limit:
+            break
+    return index
+
+
+def _read_rows(
+    reader: csv.DictReader[str],
+    lines: _Lines,
+    table: Table,
+    columns: dict[str, Column],
+    problems: list[Problem],
+) -> None:
+    file = table.file
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as err:  # a header over the field limit
+        problems.append(_unreadable(file, [], lines, err))
+        return
     missing = [c for c, spec in columns.items() if spec.required and c not in header]
     for name in missing:
         problems.append(Problem("required column is missing", file=file, row=1, field=name))
     if missing:
-        return table
+        return
+    for name in sorted({h for h in header if header.count(h) > 1}):
+        # the csv module keeps the last of two same-named columns and drops the first without a word
+        problems.append(
+            Problem("duplicate column", file=file, row=1, field=name, expected="each column once")
+        )
     unknown = [h for h in header if h not in columns]
     for name in unknown:
         problems.append(
@@ -113,7 +245,40 @@ def read_table(
                 "unknown column", file=file, row=1, field=name, expected=", ".join(columns) or "no columns"
             )
         )
-    for line, raw in enumerate(reader, start=2):
+    lines.record.clear()
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            # the csv module stops on a value over its size limit (a quote left open is the usual cause); the
+            # next call starts afresh on the line after, so the rows after it are still read
+            problems.append(_unreadable(file, header, lines, err))
+            table.broken.add(
+                next((r for r in lines.record if r.strip()), "").split(",")[0].strip().strip('"')
+            )
+            lines.record.clear()
+            continue
+        line, spans = lines.start(), lines.spans()
+        lines.record.clear()
+        if spans > 1:
+            spilled = next(
+                (k for k, v in raw.items() if isinstance(v, str) and ("\n" in v or "\r" in v)), None
+            )
+            problems.append(
+                Problem(
+                    f"a quoted value runs over {spans} lines: is its closing quote missing?",
+                    file=file,
+                    row=line,
+                    field=spilled,
+                    found=excerpt(raw[spilled]) if spilled is not None else None,
+                    expected=f"each row on one line, with the quote opened on line {line} closed on it",
+                )
+            )
+            # the row holds the rows it swallowed: its fields would only raise echoes of this problem
+            table.broken.add((raw.get(next(iter(columns))) or "").strip())
+            continue
         ok = True
         if None in raw:  # DictReader files values past the header under None: a stray comma, shifted columns
             problems.append(
@@ -144,7 +309,7 @@ def read_table(
                         file=file,
                         row=line,
                         field=name,
-                        found=text,
+                        found=excerpt(text),
                         expected=err.expected,
                     )
                 )
@@ -153,7 +318,11 @@ def read_table(
             table.rows.append((line, row))
         else:
             table.broken.add((raw.get(next(iter(columns))) or "").strip())
-    return table
+
+
+def excerpt(text: str, limit: int = 80) -> str:
+    # a swallowed file in one value would make a problem line of megabytes
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 # Parsers. Each raises FieldError naming what it expected.
@@ -167,6 +336,28 @@ def ident(value: str) -> str:
     if any(c.isspace() for c in value) or value != value.lower():
         raise FieldError("a lower-case id without spaces")
     return value
+
+
+def bounded(low: float, high: float, unit: str, why: str, *, low_open: bool = False) -> Parser:
+    """A parser of finite numbers from ``low`` to ``high`` (above ``low`` when ``low_open``).
+
+    Every number in a bundle has such bounds, each with the reason a value past it is wrong: beyond them a
+    value is a typo or a hostile file, and sums of it overflow (``1e308`` km makes every route cost infinite,
+    and a search over infinite costs never ends).
+    """
+    first = f"more than {low:g}" if low_open else f"{low:g}"
+    expected = f"a number from {first} to {high:g} {unit} ({why})".replace("  ", " ")
+
+    def parse(value: str) -> float:
+        try:
+            result = number(value)
+        except FieldError:
+            raise FieldError(expected) from None
+        if not (low < result if low_open else low <= result) or result > high:
+            raise FieldError(expected)
+        return result
+
+    return parse
 
 
 def number(value: str) -> float:
@@ -234,15 +425,48 @@ def tokens(value: str) -> frozenset[str]:
 def timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" names a folder of zones: IsADirectoryError
         raise FieldError("an IANA time zone such as Asia/Shanghai") from None
     return value
 
 
+#: the user-assigned ISO 3166 code for a place in no country (a GTFS stop whose zone is UTC), as CLDR uses it
+UNKNOWN_COUNTRY = "ZZ"
+
+
+@cache
+def countries_in_use() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes assigned to countries, from the IANA time zone data (``iso3166.tab``)."""
+    table = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
+    return frozenset(line.split("\t")[0] for line in table.splitlines() if line and not line.startswith("#"))
+
+
 def country(value: str) -> str:
-    if len(value) != 2 or not value.isalpha() or not value.isupper():
-        raise FieldError("an ISO 3166 two-letter country code such as CN")
+    if value != UNKNOWN_COUNTRY and value not in countries_in_use():
+        raise FieldError("an ISO 3166 two-letter country code in use, such as CN (or ZZ for none)")
     return value
+
+
+def countries(value: str) -> frozenset[str]:
+    """Countries separated by ``|``, each an ISO 3166 code in use (the sides of a border crossing)."""
+    found = tokens(value)
+    if not found or not found <= countries_in_use():
+        raise FieldError("ISO 3166 two-letter country codes in use, separated by |, such as CN|VN")
+    return found
+
+
+#: ISO 4217 currency codes in use (list one, 2025), less XTS (testing) and XXX (no currency)
+_ISO_4217 = (
+    "AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD "
+    "CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP "
+    "GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW "
+    "KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN "
+    "NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD "
+    "SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW "
+    "UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW "
+    "ZWG"
+)
+CURRENCIES = frozenset(_ISO_4217.split())
 
 
 def clock_times(value: str) -> tuple[time, ...]:

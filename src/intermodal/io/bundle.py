@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,27 @@ from intermodal.model import (
 
 __all__ = ["load_bundle", "validate_bundle"]
 
+# Bounds of every number a bundle holds, each with why a value past it is wrong (see _tables.bounded).
+_KM = t.bounded(0, 40_075, "km", "no link is longer than the Earth's circumference", low_open=True)
+_SPEED = t.bounded(1, 1_000, "km/h", "from slower than walking to faster than any freight but air")
+_VOYAGE = "90 days: longer than the slowest sea voyage"
+_MAX_TRAVEL_H = 2_160
+_TRAVEL_H = t.bounded(0, _MAX_TRAVEL_H, "hours", _VOYAGE)
+_TRAVEL_H_POSITIVE = t.bounded(0, _MAX_TRAVEL_H, "hours", _VOYAGE, low_open=True)
+_DWELL_H = t.bounded(0, 720, "hours", "30 days: no handling, cut-off or clearance takes longer")
+_DWELL_H_POSITIVE = t.bounded(0, 720, "hours", "30 days: no clearance takes longer", low_open=True)
+_MONEY = t.bounded(0, 1e10, "in the bundle's currency", "above any freight price, even in dong or rupiah")
+_CAPACITY_TEU = t.bounded(
+    0, 50_000, "TEU", "twice the largest container ship, about 24,000 TEU", low_open=True
+)
+_SEQ = t.bounded(0, 1e6, "", "a stop's place in its service: no service has a million stops")
+_FACTOR = t.bounded(
+    0, 10_000, "g or kg CO2e per unit", "ten times air freight's, the top GLEC default (about 1,000 g/t-km)"
+)
+_MULTIPLIER = t.bounded(
+    0, 10, "times", "no condition makes a leg's emissions tenfold (a reefer adds about 20%)", low_open=True
+)
+
 TERMINALS = {
     "id": Column(t.ident),
     "locode": Column(t.text, required=False),
@@ -51,8 +73,8 @@ TERMINALS = {
     "dg_classes": Column(t.tokens, required=False, default=frozenset()),
     "customs": Column(t.boolean, required=False, default=False),
     "bonded": Column(t.boolean, required=False, default=False),
-    "handling_h": Column(t.non_negative, required=False, default=0.0),
-    "handling_cost_per_teu": Column(t.non_negative, required=False, default=0.0),
+    "handling_h": Column(_DWELL_H, required=False, default=0.0),
+    "handling_cost_per_teu": Column(_MONEY, required=False, default=0.0),
     "handling_factor": Column(t.text, required=False),
     "source": Column(t.source_text),
     "notes": Column(t.text, required=False, default=""),
@@ -65,12 +87,12 @@ LINKS = {
     "from": Column(t.ident),
     "to": Column(t.ident),
     "mode": Column(t.mode),
-    "distance_km": Column(t.positive),
-    "duration_h": Column(t.positive, required=False),
-    "speed_kmh": Column(t.positive, required=False),
-    "cost_per_unit": Column(t.non_negative),
+    "distance_km": Column(_KM),
+    "duration_h": Column(_TRAVEL_H_POSITIVE, required=False),
+    "speed_kmh": Column(_SPEED, required=False),
+    "cost_per_unit": Column(_MONEY),
     "cost_unit": Column(t.choice(*(u.value for u in CostUnit))),
-    "fixed_cost_per_teu": Column(t.non_negative, required=False, default=0.0),
+    "fixed_cost_per_teu": Column(_MONEY, required=False, default=0.0),
     "flexible": Column(t.boolean, required=False),
     "bidirectional": Column(t.boolean, required=False, default=True),
     "restrictions": Column(t.tokens, required=False, default=frozenset()),
@@ -86,10 +108,10 @@ SERVICES = {
     "name_zh": Column(t.text),
     "mode": Column(t.mode),
     "carrier": Column(t.text),
-    "capacity_teu": Column(t.positive),
-    "cutoff_h": Column(t.non_negative),
-    "cost_per_teu_km": Column(t.non_negative),
-    "fixed_cost_per_teu": Column(t.non_negative, required=False, default=0.0),
+    "capacity_teu": Column(_CAPACITY_TEU),
+    "cutoff_h": Column(_DWELL_H),
+    "cost_per_teu_km": Column(_MONEY),
+    "fixed_cost_per_teu": Column(_MONEY, required=False, default=0.0),
     "reefer": Column(t.boolean, required=False, default=False),
     "dg_classes": Column(t.tokens, required=False, default=frozenset()),
     "emission_factor": Column(t.text),
@@ -104,10 +126,10 @@ SERVICES = {
 
 STOPS = {
     "service_id": Column(t.ident),
-    "seq": Column(t.non_negative),
+    "seq": Column(_SEQ),
     "terminal": Column(t.ident),
-    "arrive_offset_h": Column(t.non_negative),
-    "depart_offset_h": Column(t.non_negative),
+    "arrive_offset_h": Column(_TRAVEL_H),
+    "depart_offset_h": Column(_TRAVEL_H),
     "pickup": Column(t.boolean, required=False, default=True),
     "dropoff": Column(t.boolean, required=False, default=True),
 }
@@ -122,17 +144,17 @@ HANDLING = {
     "terminal": Column(t.ident),
     "from_mode": Column(t.mode),
     "to_mode": Column(t.mode),
-    "handling_h": Column(t.non_negative),
-    "handling_cost_per_teu": Column(t.non_negative, required=False),
+    "handling_h": Column(_DWELL_H),
+    "handling_cost_per_teu": Column(_MONEY, required=False),
     "source": Column(t.source_text),
     "notes": Column(t.text, required=False, default=""),
 }
 
 CROSSINGS = {
     "terminal": Column(t.ident),
-    "countries": Column(t.tokens),
-    "clearance_h": Column(t.positive),
-    "clearance_cost_per_teu": Column(t.non_negative),
+    "countries": Column(t.countries),
+    "clearance_h": Column(_DWELL_H_POSITIVE),
+    "clearance_cost_per_teu": Column(_MONEY),
     "source": Column(t.source_text),
     "notes": Column(t.text, required=False, default=""),
 }
@@ -141,8 +163,8 @@ FACTORS = {
     "id": Column(t.ident),
     "mode": Column(t.text, required=False, default="hub"),
     "unit": Column(t.choice(*(u.value for u in FactorUnit))),
-    "wtt": Column(t.non_negative),
-    "ttw": Column(t.non_negative),
+    "wtt": Column(_FACTOR),
+    "ttw": Column(_FACTOR),
     "reefer_variant": Column(t.text, required=False),
     "measured": Column(t.boolean, required=False, default=False),
     "description": Column(t.text),
@@ -153,10 +175,18 @@ ADJUSTMENTS = {
     "id": Column(t.ident),
     "mode": Column(t.mode),
     "condition": Column(t.text),
-    "multiplier": Column(t.positive),
+    "multiplier": Column(_MULTIPLIER),
     "description": Column(t.text),
     "source": Column(t.source_text),
 }
+
+# The manifest's bounds: (above, at most, unit, why).
+_Bounds = tuple[float, float, str, str]
+_CIRCUITY = (0.0, 5.0, "", "road km per great-circle km: real networks are 1.1 to 1.6")
+_ACCESS_SPEED = (0.0, 200.0, "km/h", "a truck on local roads")
+_ACCESS_COST = (0.0, 1e10, "in the bundle's currency", "above any freight price, even in dong or rupiah")
+_ACCESS_KM = (0.0, 20_037.5, "km", "half the Earth's circumference: no place is farther from another")
+_TONNES_PER_TEU = (0.0, 30.48, "tonnes", "ISO 668: a loaded 20-ft container weighs at most 30.48 t")
 
 LEG_UNITS = {FactorUnit.G_PER_TONNE_KM, FactorUnit.G_PER_TEU_KM}
 HUB_UNITS = {FactorUnit.KG_PER_TONNE, FactorUnit.KG_PER_CONTAINER}
@@ -180,6 +210,16 @@ def load_bundle(path: str | Path) -> Bundle:
         With every problem found, each naming its file, row and field.
     """
     path = Path(path)
+    try:
+        return _load_bundle(path)
+    except OSError as err:  # no permission, a name too long, a folder where a file should be...
+        where = Path(err.filename).name if err.filename else path.name
+        raise BundleError(
+            Problem(f"cannot read: {err.strerror or err}", file=where, expected="a readable file")
+        ) from None
+
+
+def _load_bundle(path: Path) -> Bundle:
     if not path.exists():
         raise BundleError(
             Problem("no such bundle", file=str(path), expected="a folder or zip with manifest.toml")
@@ -187,14 +227,14 @@ def load_bundle(path: str | Path) -> Bundle:
     source = Source.open(path)
     problems: list[Problem] = []
     manifest = _read_manifest(source, problems)
-    factors = _read_factors(source, problems)
+    factors, _ = _read_factors(source, problems)
     # Terminals whose row had a problem: references to them raise no second problem.
     broken: set[str] = set()
     terminals = _read_terminals(source, factors, problems, broken)
     links, link_lines = _read_links(source, terminals, broken, factors, problems)
-    crossings = _read_crossings(source, terminals, broken, problems)
+    crossings, unsure = _read_crossings(source, terminals, broken, problems)
     handling = _read_handling(source, terminals, broken, problems)
-    _check_borders(links, link_lines, terminals, crossings, problems)
+    _check_borders(links, link_lines, terminals, crossings, unsure, problems)
     services = _read_services(source, terminals, broken, links, factors, problems)
     access_factor = manifest.access.emission_factor if manifest is not None else ""
     if access_factor and access_factor not in factors and access_factor not in factors.broken:
@@ -233,11 +273,15 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
         if text is None:
             return None
         doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        problems.append(Problem(f"not valid TOML: {err}", file=file))
+    except (
+        tomllib.TOMLDecodeError,
+        RecursionError,
+    ) as err:  # arrays nested thousands deep overflow the parser
+        problems.append(Problem(f"not valid TOML: {err}", file=file, expected="a TOML manifest"))
         return None
-    head = doc.get("bundle", {})
-    ok = True
+    head = _toml_table(doc, "bundle", file, problems)
+    ok = head is not None
+    head = head or {}
     for key in ("name", "title_en", "title_zh"):
         if not isinstance(head.get(key), str) or not head.get(key):
             problems.append(
@@ -245,17 +289,20 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
             )
             ok = False
 
-    def num(table: dict[str, Any], key: str, prefix: str, default: float) -> float:
+    def num(table: dict[str, Any], key: str, prefix: str, default: float, bounds: _Bounds) -> float:
         nonlocal ok
         value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        low, high, unit, why = bounds
+        # written so that NaN fails too: no comparison with NaN is true
+        fits = isinstance(value, int | float) and not isinstance(value, bool) and low < value <= high
+        if not fits:
             problems.append(
                 Problem(
                     "value is not valid",
                     file=file,
                     field=f"{prefix}.{key}",
-                    found=str(value),
-                    expected="a number > 0",
+                    found=t.excerpt(str(value)),
+                    expected=f"a number more than {low:g} and at most {high:g} {unit} ({why})",
                 )
             )
             ok = False
@@ -278,31 +325,69 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
             return ""
         return value
 
-    acc = doc.get("access", {})
+    acc = _toml_table(doc, "access", file, problems)
+    cargo = _toml_table(doc, "cargo", file, problems)
+    ok = ok and acc is not None and cargo is not None
+    acc, cargo = acc or {}, cargo or {}
     access = Access(
-        circuity=num(acc, "circuity", "access", 1.3),
-        speed_kmh=num(acc, "speed_kmh", "access", 50.0),
-        cost_per_teu_km=num(acc, "cost_per_teu_km", "access", 6.0),
+        circuity=num(acc, "circuity", "access", 1.3, _CIRCUITY),
+        speed_kmh=num(acc, "speed_kmh", "access", 50.0, _ACCESS_SPEED),
+        cost_per_teu_km=num(acc, "cost_per_teu_km", "access", 6.0, _ACCESS_COST),
         emission_factor=str(acc.get("emission_factor", "")),
-        max_km=num(acc, "max_km", "access", 300.0),
+        max_km=num(acc, "max_km", "access", 300.0, _ACCESS_KM),
         source=src(acc, "source", "access") if acc else "assumption",
     )
-    cargo = doc.get("cargo", {})
+    currency = head.get("currency", "CNY")
+    if currency not in t.CURRENCIES:
+        problems.append(
+            Problem(
+                "unknown currency",
+                file=file,
+                field="bundle.currency",
+                found=t.excerpt(str(currency)),
+                expected="an ISO 4217 currency code in use, such as CNY, USD or THB",
+            )
+        )
+        ok = False
+    tonnes = num(cargo, "tonnes_per_teu", "cargo", 10.0, _TONNES_PER_TEU)
+    max_tonnes = num(cargo, "max_tonnes_per_teu", "cargo", 28.0, _TONNES_PER_TEU)
+    if tonnes > max_tonnes:
+        problems.append(
+            Problem(
+                "the average load is above the most a TEU may carry",
+                file=file,
+                field="cargo.tonnes_per_teu",
+                found=f"{tonnes:g}",
+                expected=f"at most cargo.max_tonnes_per_teu ({max_tonnes:g})",
+            )
+        )
+        ok = False
     manifest = Manifest(
         name=str(head.get("name", "")),
         title_en=str(head.get("title_en", "")),
         title_zh=str(head.get("title_zh", "")),
-        currency=str(head.get("currency", "CNY")),
+        currency=str(currency),
         region=str(head.get("region", "")),
         description=str(head.get("description", "")),
         version=str(head.get("version", "1")),
-        tonnes_per_teu=num(cargo, "tonnes_per_teu", "cargo", 10.0),
+        tonnes_per_teu=tonnes,
         tonnes_per_teu_source=src(cargo, "tonnes_per_teu_source", "cargo") if cargo else "assumption",
-        max_tonnes_per_teu=num(cargo, "max_tonnes_per_teu", "cargo", 28.0),
+        max_tonnes_per_teu=max_tonnes,
         max_tonnes_per_teu_source=src(cargo, "max_tonnes_per_teu_source", "cargo") if cargo else "assumption",
         access=access,
     )
     return manifest if ok else None
+
+
+def _toml_table(doc: dict[str, Any], key: str, file: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """The manifest's table ``key`` (empty when absent), or ``None`` with a problem when it is no table."""
+    value = doc.get(key, {})
+    if isinstance(value, dict):
+        return value
+    problems.append(
+        Problem("not a table", file=file, field=key, found=t.excerpt(str(value)), expected=f"a [{key}] table")
+    )
+    return None
 
 
 def _check_source(file: str, line: int, row: dict[str, Any], problems: list[Problem]) -> None:
@@ -339,7 +424,10 @@ def _duplicate(
     return False
 
 
-def _read_factors(source: Source, problems: list[Problem], file: str = "factors.csv") -> FactorTable:
+def _read_factors(
+    source: Source, problems: list[Problem], file: str = "factors.csv"
+) -> tuple[FactorTable, dict[str, int]]:
+    """The factor table in ``file``, and the line of each factor in it."""
     factors: dict[str, EmissionFactor] = {}
     seen: dict[str, int] = {}
     lines: dict[str, int] = {}
@@ -393,22 +481,12 @@ def _read_factors(source: Source, problems: list[Problem], file: str = "factors.
             measured=row["measured"],
         )
         lines[row["id"]] = line
-    for f in factors.values():
-        if f.reefer_variant and (f.reefer_variant not in factors or factors[f.reefer_variant].unit != f.unit):
-            problems.append(
-                Problem(
-                    "reefer variant is not a factor of the same unit",
-                    file=file,
-                    row=lines[f.id],
-                    field="reefer_variant",
-                    found=f.reefer_variant,
-                    expected="an id in factors.csv",
-                )
-            )
+    if file == "factors.csv":  # an override's variants may be the bundle's: it is checked once merged
+        problems.extend(_reefer_variant_problems(factors, lines, file))
     adjustments = []
     adj_file = "adjustments.csv"
     if file != "factors.csv":  # a file of overrides holds factors only
-        return FactorTable(factors, (), frozenset(broken))
+        return FactorTable(factors, (), frozenset(broken)), lines
     for line, row in t.read_table(source, adj_file, ADJUSTMENTS, problems, optional=True):
         _check_source(adj_file, line, row, problems)
         cond = row["condition"]
@@ -428,7 +506,48 @@ def _read_factors(source: Source, problems: list[Problem], file: str = "factors.
             Adjustment(row["id"], row["mode"], cond, row["multiplier"], row["description"], row["source"])
         )
     # Factors with a problem already reported: references to them raise no second problem.
-    return FactorTable(factors, tuple(adjustments), frozenset(broken))
+    return FactorTable(factors, tuple(adjustments), frozenset(broken)), lines
+
+
+def _reefer_variant_problems(
+    factors: Mapping[str, EmissionFactor], lines: Mapping[str, int], file: str
+) -> list[Problem]:
+    """Problems of the reefer variants named on the rows in ``lines``.
+
+    A variant is the reefer figure of its base, so it has no variant of its own: a chain or a circle of
+    variants (a reefer's reefer, or a base that is its own reefer) has no meaning and is refused.
+    """
+    problems = []
+    for f in factors.values():
+        if not f.reefer_variant or f.id not in lines:
+            continue
+        variant = factors.get(f.reefer_variant)
+        if variant is None or variant.unit != f.unit:
+            problems.append(
+                Problem(
+                    "reefer variant is not a factor of the same unit",
+                    file=file,
+                    row=lines[f.id],
+                    field="reefer_variant",
+                    found=f.reefer_variant,
+                    expected="an id in factors.csv",
+                )
+            )
+        elif variant.id == f.id or variant.reefer_variant:
+            chain = f"{f.id} -> {variant.id}" + (
+                f" -> {variant.reefer_variant}" if variant.id != f.id else ""
+            )
+            problems.append(
+                Problem(
+                    "reefer variants chain or circle: a variant is a reefer figure, without a variant",
+                    file=file,
+                    row=lines[f.id],
+                    field="reefer_variant",
+                    found=chain,
+                    expected="a factor whose reefer_variant is empty",
+                )
+            )
+    return problems
 
 
 def _check_factor(
@@ -612,6 +731,18 @@ def _read_links(
         duration = row["duration_h"]
         if duration is None and row["speed_kmh"] is not None:
             duration = row["distance_km"] / row["speed_kmh"]
+            if duration > _MAX_TRAVEL_H:
+                problems.append(
+                    Problem(
+                        "distance_km / speed_kmh is a journey too long",
+                        file=file,
+                        row=line,
+                        field="speed_kmh",
+                        found=f"{duration:.0f} hours",
+                        expected=f"at most {_MAX_TRAVEL_H} hours ({_VOYAGE})",
+                    )
+                )
+                ok = False
         if duration is None and flexible:
             # links that only carry services take their times from the timetable
             problems.append(
@@ -660,36 +791,67 @@ def _read_geometry(source: Source, problems: list[Problem]) -> dict[str, tuple[t
         if text is None:
             return {}
         doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        problems.append(Problem(f"not valid JSON: {err}", file=file))
+    except (json.JSONDecodeError, RecursionError) as err:  # arrays nested thousands deep overflow the parser
+        problems.append(Problem(f"not valid JSON: {err}", file=file, expected="a GeoJSON FeatureCollection"))
+        return {}
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list):
+        problems.append(
+            Problem(
+                "not a GeoJSON FeatureCollection", file=file, field="features", expected="a list of features"
+            )
+        )
         return {}
     out = {}
-    for i, feature in enumerate(doc.get("features", []), start=1):
-        link_id = (feature.get("properties") or {}).get("id")
-        geom = feature.get("geometry") or {}
-        coords = geom.get("coordinates")
-        if not link_id or geom.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
+    for i, feature in enumerate(features, start=1):
+        line = _line_string(feature)
+        if line is None:
             problems.append(
                 Problem(
                     "feature is not a LineString with properties.id",
                     file=file,
                     row=i,
                     field="features",
-                    expected="a LineString of two or more [lon, lat]",
+                    expected="a LineString of two or more [lon, lat] within -180..180 and -90..90",
                 )
             )
             continue
-        out[link_id] = tuple((float(c[0]), float(c[1])) for c in coords)
+        out[line[0]] = line[1]
     return out
+
+
+def _line_string(feature: Any) -> tuple[str, tuple[tuple[float, float], ...]] | None:
+    """A feature's link id and points, or ``None`` when it is not a LineString of real coordinates."""
+    if not isinstance(feature, dict):
+        return None
+    props, geom = feature.get("properties"), feature.get("geometry")
+    link_id = props.get("id") if isinstance(props, dict) else None
+    coords = geom.get("coordinates") if isinstance(geom, dict) else None
+    if not isinstance(link_id, str) or not link_id or not isinstance(geom, dict):
+        return None
+    if geom.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
+        return None
+    points = []
+    for c in coords:
+        pair = c[:2] if isinstance(c, list) and len(c) >= 2 else None
+        if pair is None or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair):
+            return None
+        lon, lat = float(pair[0]), float(pair[1])
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails too
+            return None
+        points.append((lon, lat))
+    return link_id, tuple(points)
 
 
 def _read_crossings(
     source: Source, terminals: dict[str, Terminal], broken: set[str], problems: list[Problem]
-) -> dict[str, BorderCrossing]:
+) -> tuple[dict[str, BorderCrossing], set[str]]:
+    """The crossings by terminal, and the terminals whose crossing row had a problem (reported already)."""
     file = "crossings.csv"
     crossings: dict[str, BorderCrossing] = {}
     seen: dict[str, int] = {}
-    for line, row in t.read_table(source, file, CROSSINGS, problems, optional=True):
+    table = t.read_table(source, file, CROSSINGS, problems, optional=True)
+    for line, row in table:
         _check_source(file, line, row, problems)
         if _duplicate(file, line, "terminal", row["terminal"], seen, problems):
             continue
@@ -703,7 +865,7 @@ def _read_crossings(
             source=row["source"],
             notes=row["notes"],
         )
-    return crossings
+    return crossings, table.broken
 
 
 def _carries_something(stops: list[dict[str, Any]]) -> bool:
@@ -775,12 +937,15 @@ def _check_borders(
     lines: dict[str, int],
     terminals: dict[str, Terminal],
     crossings: dict[str, BorderCrossing],
+    unsure: set[str],
     problems: list[Problem],
 ) -> None:
-    # Cross-border legs must clear customs somewhere: at least one end must be a crossing.
+    # Cross-border legs must clear customs somewhere: at least one end must be a crossing. A crossing row
+    # with a problem of its own counts, so that its problem is not echoed here.
+    clears = crossings.keys() | unsure
     for link in links:
         a, b = terminals[link.from_id], terminals[link.to_id]
-        if a.country != b.country and a.id not in crossings and b.id not in crossings:
+        if a.country != b.country and a.id not in clears and b.id not in clears:
             problems.append(
                 Problem(
                     f"link crosses from {a.country} to {b.country} but neither end clears customs",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 
-from intermodal.exceptions import FactorError, Problem
+from intermodal.exceptions import BundleError, FactorError, Problem
 from intermodal.io._tables import Source
-from intermodal.io.bundle import _read_factors
+from intermodal.io.bundle import _read_factors, _reefer_variant_problems
 from intermodal.model import Bundle
 
 __all__ = ["apply_factor_overrides"]
@@ -27,12 +26,17 @@ def apply_factor_overrides(bundle: Bundle, path: str | Path) -> Bundle:
         the bundle does not have, or a unit that does not fit the factor it replaces.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FactorError(Problem("no such file", file=str(path), expected="a CSV of emission factors"))
     problems: list[Problem] = []
-    table = _read_factors(Source(path.parent), problems, file=path.name)
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        lines = {(row.get("id") or "").strip(): n for n, row in enumerate(csv.DictReader(f), start=2)}
+    try:
+        if not path.is_file():
+            raise FactorError(Problem("no such file", file=str(path), expected="a CSV of emission factors"))
+        table, lines = _read_factors(Source(path.parent), problems, file=path.name)
+    except BundleError as err:  # too large to be a factor table
+        raise FactorError(err.problems) from None
+    except OSError as err:  # no permission, a name too long...
+        raise FactorError(
+            Problem(f"cannot read: {err.strerror or err}", file=path.name, expected="a readable CSV file")
+        ) from None
     for factor in table.factors.values():
         line = lines.get(factor.id)
         known = bundle.factors.factors.get(factor.id)
@@ -58,7 +62,9 @@ def apply_factor_overrides(bundle: Bundle, path: str | Path) -> Bundle:
                     expected=f"{known.mode or 'hub'} {known.unit.value}",
                 )
             )
+    merged = {**bundle.factors.factors, **table.factors}
+    if not problems:  # an unknown id would only echo here
+        problems.extend(_reefer_variant_problems(merged, lines, path.name))
     if problems:
         raise FactorError(problems)
-    merged = {**bundle.factors.factors, **table.factors}
     return dataclasses.replace(bundle, factors=dataclasses.replace(bundle.factors, factors=merged))

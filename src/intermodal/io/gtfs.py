@@ -22,6 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intermodal.exceptions import BundleError, InputError, Problem
+from intermodal.io._archive import GTFS_LIMITS, Archive
 from intermodal.io._atomic import check_target, staged_file
 from intermodal.model import (
     Bundle,
@@ -98,17 +99,15 @@ class _Feed:
 
     path: Path
     names: dict[str, str] = field(default_factory=dict)
-    _zip: zipfile.ZipFile | None = None
+    _zip: Archive | None = None
 
     @classmethod
     def open(cls, path: Path) -> _Feed:
         if path.is_file():
             if not zipfile.is_zipfile(path):
                 raise BundleError(Problem("not a zip file", file=str(path), expected="a GTFS zip or folder"))
-            zf = zipfile.ZipFile(path)
-            names = {
-                Path(n).name: n for n in sorted(zf.namelist(), key=len, reverse=True) if n.endswith(".txt")
-            }
+            zf = Archive(path, GTFS_LIMITS)
+            names = {Path(n).name: n for n in sorted(zf.names(), key=len, reverse=True) if n.endswith(".txt")}
             return cls(path, names, zf)
         if path.is_dir():
             return cls(path, {p.name: p.name for p in path.glob("*.txt")})
@@ -119,10 +118,10 @@ class _Feed:
 
     def rows(self, name: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
         if self._zip is not None:
-            data = self._zip.read(self.names[name]).decode("utf-8-sig")
+            data = self._zip.open_text(self.names[name])  # streamed within the limits, never inflated whole
         else:
-            data = (self.path / name).read_text(encoding="utf-8-sig")
-        reader = csv.DictReader(io.StringIO(data, newline=""))
+            data = io.StringIO((self.path / name).read_text(encoding="utf-8-sig"), newline="")
+        reader = csv.DictReader(data)
         header = [h.strip() for h in (reader.fieldnames or [])]
         reader.fieldnames = header
 

@@ -23,8 +23,18 @@ def list_scenarios() -> list[str]:
 def scenario_path(name_or_path: str | Path) -> Path:
     """The folder or zip of an embedded scenario name, or the path given."""
     candidate = Path(name_or_path)
-    if candidate.exists():
-        return candidate
+    try:
+        if candidate.exists():
+            return candidate
+    except OSError as err:  # a name too long for the file system, a folder it may not enter
+        raise BundleError(
+            Problem(
+                f"cannot open: {err.strerror or err}",
+                field="scenario",
+                found=_excerpt(str(name_or_path)),
+                expected="a scenario name, or a readable bundle folder or zip",
+            )
+        ) from None
     embedded = _EMBEDDED / str(name_or_path)
     if (embedded / "manifest.toml").is_file():
         return embedded
@@ -32,10 +42,14 @@ def scenario_path(name_or_path: str | Path) -> Path:
         Problem(
             "no such scenario",
             field="scenario",
-            found=str(name_or_path),
+            found=_excerpt(str(name_or_path)),
             expected=f"one of {', '.join(list_scenarios())}, or a bundle folder or zip",
         )
     )
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Bundle:

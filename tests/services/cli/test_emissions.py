@@ -79,3 +79,21 @@ def test_route_with_containers_load_and_carbon_price() -> None:
         ).exit_code
         == 2
     )
+
+
+def test_emissions_names_route_documents_it_cannot_read(tmp_path: Path) -> None:
+    docs = {
+        "options-not-a-list.json": '{"query": {}, "options": "x"}',
+        "option-not-an-object.json": '{"query": {}, "options": [1]}',
+        "option-without-legs.json": '{"query": {}, "options": [{"rank": 1}]}',
+        "nested.json": "[" * 100_000,
+    }
+    for name, text in docs.items():
+        path = tmp_path / name
+        path.write_text(text)
+        for format in ("table", "ileap"):
+            result = runner.invoke(app, ["emissions", str(path), "--format", format])
+            assert result.exit_code == 2, (name, format, result.output)
+            assert name in result.stderr and "Traceback" not in result.stderr
+    result = runner.invoke(app, ["emissions", str(tmp_path / "option-without-legs.json")])
+    assert "lacks the key 'legs'" in result.stderr

@@ -1,0 +1,38 @@
+"""``intermodal scenario validate`` on zips that are no bundle: a bomb, a damaged archive, a false zip."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from intermodal.services.cli import app
+
+MINI = Path(__file__).parents[2] / "io" / "bundles" / "mini"
+runner = CliRunner()
+
+
+def _zip(path: Path, links: bytes) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(MINI.iterdir()):
+            zf.writestr(f"mini/{f.name}", links if f.name == "links.csv" else f.read_bytes())
+    return path
+
+
+def test_validate_names_a_zip_bomb_and_exits_2(tmp_path: Path) -> None:
+    head, row = (MINI / "links.csv").read_bytes().splitlines(keepends=True)[:2]
+    bomb = _zip(tmp_path / "bomb.zip", head + row * (80 * 1024 * 1024 // len(row)))
+    result = runner.invoke(app, ["scenario", "validate", str(bomb)])
+    assert result.exit_code == 2
+    assert "mini/links.csv: member is too large once inflated" in result.stderr
+
+
+def test_validate_names_a_damaged_or_false_zip_and_exits_2(tmp_path: Path) -> None:
+    good = _zip(tmp_path / "good.zip", (MINI / "links.csv").read_bytes()).read_bytes()
+    (tmp_path / "cut.zip").write_bytes(good[: len(good) // 2] + good[-22:])
+    (tmp_path / "false.zip").write_bytes(b"PK\x03\x04 not really")
+    for name in ("cut.zip", "false.zip"):
+        result = runner.invoke(app, ["scenario", "validate", str(tmp_path / name)])
+        assert result.exit_code == 2 and f"{name}:" in result.stderr, result.output
+        assert "Traceback" not in result.output
