@@ -20,7 +20,8 @@ expected, so a user can fix every problem in one pass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 __all__ = [
     "BundleError",
@@ -32,6 +33,7 @@ __all__ = [
     "LedgerError",
     "LimitError",
     "NoRouteError",
+    "NoRouteReason",
     "PlaceError",
     "Problem",
     "ShipmentError",
@@ -125,12 +127,41 @@ class CapacityError(LedgerError):
     """A booking that would take a departure over its capacity in TEU or kg; nothing was written."""
 
 
-class NoRouteError(IntermodalError):
-    """No itinerary satisfies the query. ``reasons`` says why, in plain words."""
+@dataclass(frozen=True)
+class NoRouteReason:
+    """One reason why no route exists: the English sentence, and a stable code with its parameters as data.
 
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = reasons
-        super().__init__("; ".join(reasons))
+    A client that speaks another language words the reason from ``code`` and ``params`` (times as ISO 8601
+    strings, terminals, services and links by id) instead of translating ``text``.
+    """
+
+    text: str
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def as_dict(self) -> dict[str, object]:
+        """``{"code": ..., **params}``, with nested reasons as dicts too."""
+        out: dict[str, object] = {"code": self.code}
+        for key, value in self.params.items():
+            if isinstance(value, (list, tuple)):
+                value = [v.as_dict() if isinstance(v, NoRouteReason) else v for v in value]
+            out[key] = value
+        return out
+
+
+class NoRouteError(IntermodalError):
+    """No itinerary satisfies the query. ``reasons`` says why, in plain words; ``details`` as data.
+
+    ``details`` holds one ``{"code": ..., **params}`` per reason given as a :class:`NoRouteReason`.
+    """
+
+    def __init__(self, reasons: Sequence[str | NoRouteReason]) -> None:
+        self.reasons = [str(r) for r in reasons]
+        self.details = [r.as_dict() for r in reasons if isinstance(r, NoRouteReason)]
+        super().__init__("; ".join(self.reasons))
 
 
 class LimitError(IntermodalError):

@@ -7,6 +7,7 @@ client can mark every bad field of a form in one pass.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -121,7 +122,13 @@ async def _on_input_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_no_route(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NoRouteError)
-    return problem_response(request, 422, kind="no-route", detail="; ".join(exc.reasons), reasons=exc.reasons)
+    response = problem_response(
+        request, 422, kind="no-route", detail="; ".join(exc.reasons), reasons=exc.reasons
+    )
+    # the reasons as data too ({code, ...params}), so that a client words them in its user's language
+    body = json.loads(bytes(response.body))
+    body["reason_details"] = exc.details
+    return JSONResponse(body, status_code=422, media_type=PROBLEM_MEDIA_TYPE)
 
 
 async def _on_limit(request: Request, exc: Exception) -> JSONResponse:
