@@ -85,6 +85,7 @@ SERVICES = {
     "name_zh": Column(t.text),
     "mode": Column(t.mode),
     "carrier": Column(t.text),
+    "carrier_zh": Column(t.text, required=False, default=""),
     "capacity_teu": Column(t.positive),
     "cutoff_h": Column(t.non_negative),
     "cost_per_teu_km": Column(t.non_negative),
@@ -970,6 +971,7 @@ def _read_services(
                 name_zh=row["name_zh"],
                 mode=row["mode"],
                 carrier=row["carrier"],
+                carrier_zh=row["carrier_zh"],
                 stops=tuple(
                     ServiceStop(
                         s["terminal"], s["arrive_offset_h"], s["depart_offset_h"], s["pickup"], s["dropoff"]
