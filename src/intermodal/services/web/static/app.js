@@ -218,6 +218,7 @@
     showZones();
   }
 
+  const colon = () => (state.lang === "zh" ? "：" : ": ");
   const money = (x, cur) => `${num(x)} ${cur || state.currency}`;
   const modeName = (m) => t("mode." + m);
 
@@ -354,7 +355,7 @@
         }).addTo(spreadLayer);
     });
     markers.forEach((m, i) => m.marker.setLatLng(map.layerPointToLatLng(placed[i])));
-    placeLabels(placed);
+    placeLabels(placed, pts);
   }
 
   function spread(pts, root) {
@@ -376,7 +377,7 @@
     return placed;
   }
 
-  function placeLabels(placed) {
+  function placeLabels(placed, pts) {
     // names beside their markers, the most important first; a name that would overlap one already placed is
     // left out (its tooltip still names it)
     labelLayer.clearLayers();
@@ -392,12 +393,22 @@
       // a measured width: the label's text in the page's own font; tried right, left, above and below the marker
       const w = textWidth(name) + 8, h = 16;
       const p = placed[i];
-      const candidates = [
+      let candidates = [
         { x: p.x + 8, y: p.y - h / 2 },
         { x: p.x - 8 - w, y: p.y - h / 2 },
         { x: p.x - w / 2, y: p.y - 8 - h },
         { x: p.x - w / 2, y: p.y + 8 },
+        { x: p.x + 6, y: p.y + 4 },
+        { x: p.x + 6, y: p.y - 4 - h },
+        { x: p.x - 6 - w, y: p.y + 4 },
+        { x: p.x - 6 - w, y: p.y - 4 - h },
       ].map((c) => ({ ...c, w, h }));
+      // a marker moved onto a ring is named on the ring's outside, away from its neighbours
+      const out = { x: p.x - pts[i].x, y: p.y - pts[i].y };
+      if (out.x || out.y) {
+        const along = (c) => (c.x + c.w / 2 - p.x) * out.x + (c.y + c.h / 2 - p.y) * out.y;
+        candidates = candidates.sort((a, b) => along(b) - along(a));
+      }
       const free = (box) => {
         const view = map.layerPointToContainerPoint(L.point(box.x, box.y));
         if (view.x < 0 || view.y < 0 || view.x + box.w > size.x || view.y + box.h > size.y) return false;
@@ -990,8 +1001,8 @@
     const body = el("tbody");
     const total = option.total.co2e_kg_wtw || 1;
     const elements = [
-      ...option.legs.map((x) => ({ x, label: `${modeName(x.mode)}: ${shortName(x.from_name)} → ${shortName(x.to_name)}`, at: x.depart })),
-      ...option.hubs.map((x) => ({ x, label: `${t("timeline." + x.kind)}: ${shortName(x.name)}`, at: x.start })),
+      ...option.legs.map((x) => ({ x, label: `${modeName(x.mode)}${colon()}${shortName(x.from_name)} → ${shortName(x.to_name)}`, at: x.depart })),
+      ...option.hubs.map((x) => ({ x, label: `${t("timeline." + x.kind)}${colon()}${shortName(x.name)}`, at: x.start })),
     ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     for (const { x, label } of elements) {
       const d = x.emission_detail;
