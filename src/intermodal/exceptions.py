@@ -22,8 +22,8 @@ kind (one bad ``route_type`` repeated on 4,000 rows) into the first few and a :c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 __all__ = [
     "BundleError",
@@ -35,6 +35,7 @@ __all__ = [
     "LedgerError",
     "LimitError",
     "NoRouteError",
+    "NoRouteReason",
     "PlaceError",
     "Problem",
     "RepeatedProblems",
@@ -137,7 +138,7 @@ def summarize_problems(problems: Sequence[Problem], *, keep: int = 3) -> list[Pr
     for p in problems:
         kinds.setdefault((p.file, p.field, p.message), []).append(p)
     out: list[Problem | RepeatedProblems] = []
-    for (file, field, message), same in kinds.items():
+    for (file, field_name, message), same in kinds.items():
         if len(same) <= keep + 1:
             out += same
             continue
@@ -147,7 +148,7 @@ def summarize_problems(problems: Sequence[Problem], *, keep: int = 3) -> list[Pr
             RepeatedProblems(
                 message,
                 file,
-                field,
+                field_name,
                 len(same) - keep,
                 min(rows) if rows else None,
                 max(rows) if rows else None,
@@ -196,12 +197,41 @@ class CapacityError(LedgerError):
     """A booking that would take a departure over its capacity in TEU or kg; nothing was written."""
 
 
-class NoRouteError(IntermodalError):
-    """No itinerary satisfies the query. ``reasons`` says why, in plain words."""
+@dataclass(frozen=True)
+class NoRouteReason:
+    """One reason why no route exists: the English sentence, and a stable code with its parameters as data.
 
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = reasons
-        super().__init__("; ".join(reasons))
+    A client that speaks another language words the reason from ``code`` and ``params`` (times as ISO 8601
+    strings, terminals, services and links by id) instead of translating ``text``.
+    """
+
+    text: str
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def as_dict(self) -> dict[str, object]:
+        """``{"code": ..., **params}``, with nested reasons as dicts too."""
+        out: dict[str, object] = {"code": self.code}
+        for key, value in self.params.items():
+            if isinstance(value, (list, tuple)):
+                value = [v.as_dict() if isinstance(v, NoRouteReason) else v for v in value]
+            out[key] = value
+        return out
+
+
+class NoRouteError(IntermodalError):
+    """No itinerary satisfies the query. ``reasons`` says why, in plain words; ``details`` as data.
+
+    ``details`` holds one ``{"code": ..., **params}`` per reason given as a :class:`NoRouteReason`.
+    """
+
+    def __init__(self, reasons: Sequence[str | NoRouteReason]) -> None:
+        self.reasons = [str(r) for r in reasons]
+        self.details = [r.as_dict() for r in reasons if isinstance(r, NoRouteReason)]
+        super().__init__("; ".join(self.reasons))
 
 
 class LimitError(IntermodalError):

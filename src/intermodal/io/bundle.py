@@ -108,6 +108,7 @@ SERVICES = {
     "name_zh": Column(t.text),
     "mode": Column(t.mode),
     "carrier": Column(t.text),
+    "carrier_zh": Column(t.text, required=False, default=""),
     "capacity_teu": Column(_CAPACITY_TEU),
     "cutoff_h": Column(_DWELL_H),
     "cost_per_teu_km": Column(_MONEY),
@@ -1137,6 +1138,7 @@ def _read_services(
                 name_zh=row["name_zh"],
                 mode=row["mode"],
                 carrier=row["carrier"],
+                carrier_zh=row["carrier_zh"],
                 stops=tuple(
                     ServiceStop(
                         s["terminal"], s["arrive_offset_h"], s["depart_offset_h"], s["pickup"], s["dropoff"]

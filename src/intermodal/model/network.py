@@ -209,6 +209,8 @@ class Service:
     notes: str = ""
     #: the commercial line this service belongs to (both directions of a shuttle share one line)
     line: str = ""
+    #: the carrier's name in Chinese ("" when the bundle gives none: show ``carrier``)
+    carrier_zh: str = ""
 
     def accepts_dg(self, dg_class: str) -> bool:
         """Whether dangerous goods of ``dg_class`` may ride this service."""

@@ -42,7 +42,7 @@ from intermodal.engines.reference import (
     ServiceRules,
     pareto_search,
 )
-from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
+from intermodal.exceptions import NoRouteError, NoRouteReason, PlaceError, Problem, ShipmentError
 from intermodal.model import (
     Bundle,
     CargoKind,
@@ -933,10 +933,18 @@ def _explain(
     *,
     horizon_days: float,
     deadline: Deadline | None = None,
-) -> list[str]:
-    """Why no option exists, found by relaxing the query one rule at a time."""
-    where = f"from {origin.terminal_id or origin.text} to {destination.terminal_id or destination.text}"
-    reasons: list[str] = []
+) -> list[NoRouteReason]:
+    """Why no option exists, found by relaxing the query one rule at a time.
+
+    Each reason carries a stable code and its parameters (places by terminal id or as given, times as ISO 8601
+    in the local zone), so that a client can word it in the user's language.
+    """
+    ends = {
+        "origin": origin.terminal_id or origin.text,
+        "destination": destination.terminal_id or destination.text,
+    }
+    where = f"from {ends['origin']} to {ends['destination']}"
+    reasons: list[NoRouteReason] = []
 
     def attempt(s: Shipment, days: float) -> list[Itinerary]:
         # the search alone: asking find_routes would explain a failure again, without end
@@ -948,9 +956,15 @@ def _explain(
         if late:
             best = late[0]
             hours = (best.arrive - shipment.due).total_seconds() / 3600
+            due = shipment.due.isoformat()
+            earliest = best.arrive.astimezone(ZoneInfo(best.legs[-1].to_tz)).isoformat()
             reasons.append(
-                f"no option {where} arrives by the due time {shipment.due.isoformat()}; the earliest arrives "
-                f"{best.arrive.astimezone(ZoneInfo(best.legs[-1].to_tz)).isoformat()} ({hours:.1f} h late)"
+                NoRouteReason(
+                    f"no option {where} arrives by the due time {due}; the earliest arrives {earliest} "
+                    f"({hours:.1f} h late)",
+                    "late",
+                    {**ends, "due": due, "earliest": earliest, "hours_late": round(hours, 1)},
+                )
             )
             return reasons
     general = dataclasses.replace(
@@ -958,26 +972,44 @@ def _explain(
     )
     relaxed = attempt(general, max(horizon_days, 60.0))
     if relaxed and shipment.cargo.kind is not CargoKind.GENERAL:
-        what = (
-            "reefer-capable"
-            if shipment.cargo.kind is CargoKind.REEFER
-            else f"dangerous goods class {shipment.cargo.dg_class}"
-        )
+        reefer = shipment.cargo.kind is CargoKind.REEFER
+        what = "reefer-capable" if reefer else f"dangerous goods class {shipment.cargo.dg_class}"
         blockers = _blockers(bundle, shipment, relaxed[0])
-        reasons.append(f"no {what} route {where}" + (f": {'; '.join(blockers)}" if blockers else ""))
+        reasons.append(
+            NoRouteReason(
+                f"no {what} route {where}" + (f": {'; '.join(b.text for b in blockers)}" if blockers else ""),
+                "cargo_not_carried",
+                {
+                    **ends,
+                    "cargo": "reefer" if reefer else "dg",
+                    "dg_class": shipment.cargo.dg_class,
+                    "blockers": blockers,
+                },
+            )
+        )
         return reasons
     big = [s for s in bundle.services if s.capacity_teu < shipment.teu]
     if big and len(big) == len(bundle.services):
         reasons.append(
-            f"the shipment's {shipment.teu:g} TEU exceed the capacity of every departure; split it"
+            NoRouteReason(
+                f"the shipment's {shipment.teu:g} TEU exceed the capacity of every departure; split it",
+                "over_capacity",
+                {"teu": shipment.teu},
+            )
         )
-    reasons.append(f"no route {where} within {horizon_days:g} days in scenario {bundle.name}")
+    reasons.append(
+        NoRouteReason(
+            f"no route {where} within {horizon_days:g} days in scenario {bundle.name}",
+            "no_route_within",
+            {**ends, "days": horizon_days, "scenario": bundle.name},
+        )
+    )
     return reasons
 
 
-def _blockers(bundle: Bundle, shipment: Shipment, general: Itinerary) -> list[str]:
+def _blockers(bundle: Bundle, shipment: Shipment, general: Itinerary) -> list[NoRouteReason]:
     """What on the general-cargo route breaks this cargo's rules."""
-    out: list[str] = []
+    out: list[NoRouteReason] = []
     reefer = shipment.cargo.kind is CargoKind.REEFER
     dg = shipment.cargo.dg_class
     for hub in general.hubs:
@@ -985,20 +1017,37 @@ def _blockers(bundle: Bundle, shipment: Shipment, general: Itinerary) -> list[st
         if hub.kind != "handling" or t is None:
             continue
         if reefer and not t.reefer:
-            out.append(f"{t.id} has no reefer plugs")
+            out.append(NoRouteReason(f"{t.id} has no reefer plugs", "terminal_no_reefer", {"terminal": t.id}))
         if dg and not t.accepts_dg(dg):
-            out.append(f"{t.id} does not accept class {dg}")
+            out.append(
+                NoRouteReason(
+                    f"{t.id} does not accept class {dg}", "terminal_no_dg", {"terminal": t.id, "dg_class": dg}
+                )
+            )
     for leg in general.legs:
         if leg.service:
             svc = bundle.service(leg.service)
             if reefer and not svc.reefer:
-                out.append(f"service {svc.id} carries no reefer boxes")
+                out.append(
+                    NoRouteReason(
+                        f"service {svc.id} carries no reefer boxes", "service_no_reefer", {"service": svc.id}
+                    )
+                )
             if dg and not svc.accepts_dg(dg):
-                out.append(f"service {svc.id} does not carry class {dg}")
+                out.append(
+                    NoRouteReason(
+                        f"service {svc.id} does not carry class {dg}",
+                        "service_no_dg",
+                        {"service": svc.id, "dg_class": dg},
+                    )
+                )
     for link in bundle.links:
         if dg and not link.allows(reefer=False, dg_class=dg) and _uses(general, link):
-            out.append(f"link {link.id} is closed to dangerous goods")
-    return sorted(set(out))
+            out.append(
+                NoRouteReason(f"link {link.id} is closed to dangerous goods", "link_no_dg", {"link": link.id})
+            )
+    unique = {b.text: b for b in out}
+    return [unique[text] for text in sorted(unique)]
 
 
 def _uses(it: Itinerary, link: Link) -> bool:

@@ -6,14 +6,19 @@ saves a screenshot to test-artifacts/.
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -235,3 +240,272 @@ def test_throughput_report_from_the_ledger(page) -> None:  # type: ignore[no-unt
     # a bad period is a clear message (the API's 422 problem), not a broken chart
     page.locator("#report-chart svg").wait_for(state="detached")  # (no eval: the page's CSP forbids it)
     assert page.inner_text("#report-note").strip()
+
+
+# ---------------------------------------------------------------- map and charts
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    # sRGB "rgb(r, g, b)" or "#rrggbb" to CIELAB (D65), for colour distances as the eye sees them
+    if colour.startswith("#"):
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    else:
+        rgb = [int(x) / 255 for x in re.findall(r"\d+", colour)[:3]]
+    lin = [((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92 for c in rgb]
+    x = (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    z = (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883
+    f = [v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in (x, y, z)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def _delta_e(a: str, b: str) -> float:
+    return math.dist(_lab(a), _lab(b))
+
+
+def test_shuttle_line_colours_are_not_mode_colours(page) -> None:  # type: ignore[no-untyped-def]
+    modes = page.eval_on_selector_all(
+        "#legend > .key .swatch:not(.ring)", "els => els.map(e => getComputedStyle(e).backgroundColor)"
+    )
+    lines = page.eval_on_selector_all(
+        "#legend .lines .swatch", "els => els.map(e => getComputedStyle(e).borderTopColor)"
+    )
+    assert len(modes) == 4 and len(lines) == 6
+    for line in lines:
+        assert min(_delta_e(line, mode) for mode in modes) > 30, line
+    assert min(_delta_e(a, b) for a, b in itertools.combinations(lines, 2)) > 25
+
+
+def _boxes(page, selector: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector_all(
+        selector,
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return {x: r.x, y: r.y, w: r.width, h: r.height, id: e.dataset.id || ''}; })",
+    )
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    apart_x = a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+    apart_y = a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"]
+    return not (apart_x or apart_y)
+
+
+def _markers_apart(page) -> None:  # type: ignore[no-untyped-def]
+    # (Leaflet draws no path for a marker outside the view: its box is empty)
+    centres = [(b["x"] + b["w"] / 2, b["y"] + b["h"] / 2) for b in _boxes(page, "path.terminal") if b["w"]]
+    assert len(centres) >= 2
+    closest = min(math.dist(a, b) for a, b in itertools.combinations(centres, 2))
+    assert closest >= 10, closest  # a marker is 10-12 px across: none hides another
+
+
+def test_terminals_are_named_and_never_hide_each_other(page) -> None:  # type: ignore[no-untyped-def]
+    page.locator(".terminal-label").first.wait_for()
+    _markers_apart(page)
+    labels = _boxes(page, ".terminal-label")
+    assert len(labels) >= 5 and not any(_overlap(a, b) for a, b in itertools.combinations(labels, 2))
+    assert "Chongqing Highway Logistics Base" in page.inner_text(".leaflet-marker-pane")
+    # zoom in on the base: its bonded centre, customs centre and station are a few hundred metres apart
+    base = {"nanpeng", "nanpeng-bonded", "nanpeng-customs", "nanpeng-station"}
+    for _ in range(6):
+        # the wheel zooms about the pointer: keep it on the base's marker, a step at a time, until its
+        # neighbours have room for their names (about zoom 12)
+        (nanpeng,) = _boxes(page, "path.terminal-nanpeng")
+        page.mouse.move(nanpeng["x"] + nanpeng["w"] / 2, nanpeng["y"] + nanpeng["h"] / 2)
+        page.mouse.wheel(0, -100)
+        page.wait_for_timeout(500)
+        labels = _boxes(page, ".terminal-label")
+        _markers_apart(page)
+        assert not any(_overlap(a, b) for a, b in itertools.combinations(labels, 2))
+        if base <= {b["id"] for b in labels}:
+            break
+    assert base <= {b["id"] for b in labels}, labels
+
+
+def _tick_values(page, selector: str) -> list[float]:  # type: ignore[no-untyped-def]
+    return [float(x.replace(",", "")) for x in page.locator(selector).all_text_contents()]
+
+
+def test_chart_ticks_fall_on_round_numbers(page) -> None:  # type: ignore[no-untyped-def]
+    _ask(page, "Nanpeng", "Bangkok")
+    page.wait_for_selector("#pareto svg text.tick")
+    for axis in ("x", "y"):
+        ticks = _tick_values(page, f"#pareto text.tick.{axis}")
+        steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
+        assert len(ticks) >= 3 and len(steps) == 1, ticks
+        (step,) = steps
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        assert round(mantissa, 6) in (1, 2, 5), ticks
+        assert all(abs(v / step - round(v / step)) < 1e-6 for v in ticks), ticks
+
+
+def test_factor_ids_wrap_at_their_separators(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    pg.goto(server + "/")
+    pg.wait_for_selector("body[data-ready='1']")
+    _ask(pg, "Nanpeng", "Bangkok")
+    pg.wait_for_selector("#emissions .factor")
+    # for each factor id: the characters after which the text moves to a new line
+    breaks = pg.eval_on_selector_all(
+        "#emissions .factor",
+        """els => els.map(el => {
+            const text = el.textContent, out = [];
+            let top = null, offset = 0;
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (let i = 0; i < node.length; i++, offset++) {
+                    const range = document.createRange();
+                    range.setStart(node, i); range.setEnd(node, i + 1);
+                    const y = range.getBoundingClientRect().top;
+                    if (top !== null && y > top + 2) out.push(text[offset - 1]);
+                    top = y;
+                }
+            }
+            return [text, out];
+        })""",
+    )
+    context.close()
+    assert any(after for _, after in breaks), breaks  # the phone is narrow enough that some wrap
+    for text, after in breaks:
+        assert all(c in "_-" for c in after), (text, after)
+
+
+# ---------------------------------------------------------------- time zones and dates
+
+
+def _next_hour(zone: str) -> set[str]:
+    # the next full hour in the zone, now and a moment later (the test may straddle an hour)
+    out = set()
+    for lag in (0, 90):
+        now = datetime.now(ZoneInfo(zone)) + timedelta(seconds=lag)
+        hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        out.add(hour.strftime("%Y-%m-%dT%H:%M"))
+    return out
+
+
+def test_ready_time_is_the_origin_terminals_in_any_browser_zone(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    # a browser on UTC: the form must still fill and read the origin terminal's local time
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB", timezone_id="UTC")
+    pg = context.new_page()
+    pg.goto(server + "/")
+    pg.wait_for_selector("body[data-ready='1']")
+    assert pg.input_value("#ready") in _next_hour("Asia/Shanghai")
+    assert "UTC+8" in pg.inner_text("label[for=ready]")
+    # Bangkok is an hour behind Chongqing: the default moves to the same moment on Bangkok's clock
+    pg.fill("#from", "Bangkok")
+    pg.locator("#from-list li").first.click()
+    assert pg.input_value("#ready") in _next_hour("Asia/Bangkok")
+    assert "UTC+7" in pg.inner_text("label[for=ready]")
+    # a typed time is the origin's local time, and the query says so
+    sent: list[dict] = []
+    pg.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/api/routes") else None)
+    _ask(pg, "Nanpeng", "Bangkok")
+    pg.wait_for_selector("#options .card")
+    assert sent[-1]["ready"] == "2020-04-03T08:00:00+08:00"
+    assert pg.inner_text("#ready-text") == "Fri 3 Apr, 08:00 (UTC+8)"
+    first = pg.locator("#timeline li").first.inner_text()
+    assert "Fri 3 Apr" in first and "(UTC+8)" in first
+    context.close()
+
+
+def test_dates_follow_the_language(page) -> None:  # type: ignore[no-untyped-def]
+    _ask(page, "Nanpeng", "Bangkok")
+    page.wait_for_selector("#timeline li")
+    assert "3 Apr" in page.inner_text("#timeline")
+    page.click("#lang")
+    text = page.inner_text("#timeline")
+    assert "4月3日" in text and "Apr" not in text and "2020-04" not in text
+
+
+# ---------------------------------------------------------------- the Chinese page
+
+#: words a Chinese reader meets as they are: units, codes, and names that have no Chinese form
+LATIN_ALLOWED = {
+    "CO2e",
+    "TEU",
+    "CNY",
+    "UTC",
+    "kg",
+    "km",
+    "t-km",
+    "TEU-km",
+    "OpenStreetMap",
+    "Natural",
+    "Earth",
+}
+
+
+def _latin_runs(page) -> list[str]:  # type: ignore[no-untyped-def]
+    # the text a user sees (not the attribution, nor a command to copy), and in it every run of two or more
+    # Latin words that are not units, codes or allowed names
+    text = page.evaluate(
+        """() => {
+            const out = [];
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const el = node.parentElement;
+                if (!node.textContent.trim() || !el) continue;
+                if (el.closest("script, style, title, code, .leaflet-control-attribution")) continue;
+                if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+                out.push(node.textContent);
+            }
+            return out.join("\\n");
+        }"""
+    )
+    runs = []
+    for line in text.splitlines():
+        words = [w if w not in LATIN_ALLOWED else "·" for w in re.split(r"\s+", line.strip())]
+        run: list[str] = []
+        for w in [*words, "·"]:
+            if re.fullmatch(r"[A-Za-z][A-Za-z'’.,;:()-]*", w) and re.search(r"[a-z]{2}", w):
+                run.append(w)
+            else:
+                if len(run) >= 2:
+                    runs.append(" ".join(run))
+                run = []
+    return runs
+
+
+def test_the_chinese_page_has_no_english_to_read(page) -> None:  # type: ignore[no-untyped-def]
+    page.click("#lang")
+    assert _latin_runs(page) == []
+    # a route: options, chart, legs, carriers, emissions
+    _ask(page, "南彭", "曼谷")
+    page.wait_for_selector("#options .card")
+    page.locator("#options .card").nth(1).click()
+    page.wait_for_selector("#timeline li.leg")
+    legs = page.inner_text("#timeline")
+    assert "重庆东盟公路班车" in legs or "中国铁路成都局集团" in legs  # carriers by their Chinese names
+    assert _latin_runs(page) == []
+    # no route: the reasons worded from their codes, with dates in Chinese
+    page.fill("#due", "2020-04-04T08:00")
+    page.click("#submit")
+    page.wait_for_selector("#problems:not([hidden])")
+    problem = page.inner_text("#problems")
+    assert "没有满足条件的路线" in problem and "曼谷" in problem
+    assert "4月4日" in problem and "2020-04" not in problem
+    assert _latin_runs(page) == []
+    # a bad query: the fields in Chinese, with what was typed
+    page.fill("#due", "")
+    page.fill("#to", "atlantis")
+    page.fill("#amount", "-3")
+    page.click("#submit")
+    page.wait_for_selector("#problems li")
+    problem = page.inner_text("#problems")
+    assert "请检查查询条件" in problem and "终点" in problem and "atlantis" in problem
+    assert _latin_runs(page) == []
+    # the ledger report's empty state and its bad period
+    page.click("#report summary")
+    page.fill("#period", "2031Q1")
+    page.click("#report-form button")
+    page.locator("#report-note code").wait_for()
+    assert _latin_runs(page) == []
+    page.fill("#period", "2020Q9")
+    page.click("#report-form button")
+    page.locator("#report-note", has_text="期间").wait_for()
+    assert _latin_runs(page) == []
+
+
+def test_the_latin_check_finds_english(page) -> None:  # type: ignore[no-untyped-def]
+    # the English page, seen by the same check: it must find plenty
+    assert "Find door-to-door routes" in " ".join(_latin_runs(page))

@@ -85,6 +85,7 @@ def service_views(bundle: Bundle) -> list[dict[str, Any]]:
             "name_zh": s.name_zh,
             "mode": s.mode.value,
             "carrier": s.carrier,
+            "carrier_zh": s.carrier_zh,
             "stops": [st.terminal_id for st in s.stops],
             "departures": [d.strftime("%H:%M") for d in s.departures],
             "capacity_teu": s.capacity_teu,

@@ -121,6 +121,11 @@ class ProblemDetail(BaseModel):
     field: str | None = Field(default=None, description="The first request field at fault.")
     errors: list[FieldError] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list, description="Why no route was found (no-route only).")
+    reason_details: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="The no-route reasons as data, each {code, ...its parameters}, for a client to word them "
+        "in its user's language (no-route only).",
+    )
 
 
 class ProblemResponse(JSONResponse):
@@ -145,6 +150,7 @@ def problem(
     detail: str | None = None,
     errors: list[FieldError] | None = None,
     reasons: list[str] | None = None,
+    reason_details: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> ProblemResponse:
     """A problem+json response; also an ASGI app, so that middleware can answer with it.
@@ -181,6 +187,7 @@ def problem(
         field=next((e.field for e in errors if e.field), None),
         errors=errors,
         reasons=reasons or [],
+        reason_details=reason_details,
     )
     return ProblemResponse(
         body.model_dump(exclude_none=True), status_code=status, headers=dict(headers) if headers else None
@@ -196,6 +203,7 @@ def problem_response(
     detail: str | None = None,
     errors: list[FieldError] | None = None,
     reasons: list[str] | None = None,
+    reason_details: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> ProblemResponse:
     """:func:`problem` for ``request``."""
@@ -207,6 +215,7 @@ def problem_response(
         detail=detail,
         errors=errors,
         reasons=reasons,
+        reason_details=reason_details,
         headers=headers,
     )
 
@@ -258,7 +267,14 @@ async def _on_input_error(request: Request, exc: Exception) -> ProblemResponse:
 
 async def _on_no_route(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, NoRouteError)
-    return problem_response(request, 422, kind="no-route", detail="; ".join(exc.reasons), reasons=exc.reasons)
+    return problem_response(
+        request,
+        422,
+        kind="no-route",
+        detail="; ".join(exc.reasons),
+        reasons=exc.reasons,
+        reason_details=exc.details,
+    )
 
 
 async def _on_limit(request: Request, exc: Exception) -> ProblemResponse:

@@ -11,8 +11,9 @@
     sea: "#138d75",
     walk: "#7f8c8d",
   };
-  // the six shuttle lines get their own colours so that they can be told apart on the map
-  const LINE_COLOURS = ["#e74c3c", "#f39c12", "#27ae60", "#2980b9", "#8e44ad", "#c0392b"];
+  // the six shuttle lines get their own colours, far from every mode colour (CIE76 distance over 30) and from
+  // each other, so that a line is never read as a mode
+  const LINE_COLOURS = ["#e6194b", "#b8860b", "#6b8e23", "#e377c2", "#8b4513", "#17202a"];
   const MODE_RANK = ["sea", "inland_waterway", "rail", "road", "walk"];
 
   const state = {
@@ -22,7 +23,11 @@
     terminals: [],
     byId: {},
     lines: [],
+    services: {},
     result: null,
+    // the ready field shows wall time in this zone; until the user edits it, it follows the origin's zone
+    readyZone: null,
+    readyEdited: false,
     selected: 0,
     picking: null,
     lastProblem: null,
@@ -77,6 +82,7 @@
     }
     drawNetwork();
     drawLegend();
+    if (state.readyZone) showZones();
     if (state.result) renderResult();
     if (state.lastProblem) showProblem(state.lastProblem);
   }
@@ -95,14 +101,124 @@
     return d > 0 ? t("days_hours", { d, h: rest }) : t("hours", { h: num(h, 1) });
   }
 
+  const locale = () => (state.lang === "zh" ? "zh-CN" : "en-GB");
+
   function when(iso) {
-    // show the terminal's own local time, as the API gives it, with its UTC offset
-    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::\d\d)?([+-]\d\d:\d\d|Z)?/.exec(iso || "");
+    // the terminal's own local time, as the API gives it, in the language's date format, with its UTC offset
+    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::\d\d(?:\.\d+)?)?([+-]\d\d:\d\d|Z)?/.exec(iso || "");
     if (!m) return iso || "";
-    const off = m[6] === "Z" || !m[6] ? "UTC" : "UTC" + m[6].replace(":00", "");
-    return `${m[2]}-${m[3]} ${m[4]}:${m[5]} (${off})`;
+    const wall = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]));
+    const text = new Intl.DateTimeFormat(locale(), {
+      timeZone: "UTC", weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23",
+    }).format(wall);
+    return `${text} (${offsetLabel(m[6])})`;
   }
 
+  function offsetLabel(offset) {
+    // "+08:00" -> "UTC+8", "+05:30" -> "UTC+5:30"
+    if (!offset || offset === "Z" || /^[+-]00:00$/.test(offset)) return "UTC";
+    const [, sign, hh, mm] = /^([+-])(\d\d):(\d\d)$/.exec(offset);
+    return `UTC${sign}${Number(hh)}${mm === "00" ? "" : ":" + mm}`;
+  }
+
+  // ---------------------------------------------------------------- time zones
+
+  const pad2 = (n) => String(n).padStart(2, "0");
+
+  function zoneOffsetMinutes(zone, instant) {
+    // the zone's offset at an instant: its wall clock read as UTC, less the instant
+    const parts = {};
+    for (const p of new Intl.DateTimeFormat("en-US", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).formatToParts(new Date(instant))) parts[p.type] = p.value;
+    const wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+    return Math.round((wall - Math.floor(instant / 1000) * 1000) / 60000);
+  }
+
+  function wallInZone(instant, zone) {
+    // "YYYY-MM-DDTHH:MM", the value of a datetime-local input
+    const d = new Date(instant + zoneOffsetMinutes(zone, instant) * 60000);
+    return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+  }
+
+  function instantOfWall(wall, zone) {
+    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(wall);
+    if (!m) return null;
+    const asUtc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    // two passes find the offset in force at that wall time (it differs from the first guess across a DST change)
+    let instant = asUtc - zoneOffsetMinutes(zone, asUtc) * 60000;
+    instant = asUtc - zoneOffsetMinutes(zone, instant) * 60000;
+    return instant;
+  }
+
+  function isoOffset(minutes) {
+    const sign = minutes < 0 ? "-" : "+";
+    const a = Math.abs(minutes);
+    return `${sign}${pad2(Math.floor(a / 60))}:${pad2(a % 60)}`;
+  }
+
+  function withZone(wall, zone) {
+    // a datetime-local value as ISO 8601 with the zone's offset: the server then reads the time we showed
+    const instant = instantOfWall(wall, zone);
+    if (instant === null || !zone) return wall;
+    return `${wall}:00${isoOffset(zoneOffsetMinutes(zone, instant))}`;
+  }
+
+  function homeZone() {
+    // the scenario's most common zone: the origin's until the user picks one
+    const count = {};
+    for (const x of state.terminals) count[x.timezone] = (count[x.timezone] || 0) + 1;
+    return Object.keys(count).sort((a, b) => count[b] - count[a])[0] || "UTC";
+  }
+
+  function zoneOf(field) {
+    // the zone of the place in #from or #to: its terminal's, or the nearest terminal's for "lat,lon"
+    const input = $("#" + field);
+    const term = state.byId[input.dataset.value];
+    if (term) return term.timezone;
+    const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(input.dataset.value || input.value);
+    if (m && state.terminals.length) {
+      const [lat, lon] = [Number(m[1]), Number(m[2])];
+      const near = state.terminals.reduce((a, b) =>
+        (a.lat - lat) ** 2 + (a.lon - lon) ** 2 <= (b.lat - lat) ** 2 + (b.lon - lon) ** 2 ? a : b);
+      return near.timezone;
+    }
+    return null;
+  }
+
+  function showZones() {
+    const label = (zone) => (zone ? t("form.zone", { zone: offsetLabel(isoOffset(zoneOffsetMinutes(zone, Date.now()))) }) : "");
+    $("#ready-zone").textContent = label(state.readyZone);
+    $("#due-zone").textContent = label(zoneOf("to") || state.readyZone);
+    // the browser draws the input in its own locale: say the time once more in the page's language
+    for (const [field, zone] of [["ready", state.readyZone], ["due", zoneOf("to") || state.readyZone]]) {
+      const value = $("#" + field).value;
+      $("#" + field + "-text").textContent = value && zone ? when(withZone(value, zone)) : "";
+    }
+  }
+
+  function followOrigin() {
+    // the ready field is in the origin's zone; the default (the next full hour) moves with it, a typed time stays
+    const zone = zoneOf("from") || homeZone();
+    if (zone !== state.readyZone && !state.readyEdited && state.readyZone) {
+      const instant = instantOfWall($("#ready").value, state.readyZone);
+      if (instant !== null) $("#ready").value = wallInZone(instant, zone);
+    }
+    state.readyZone = zone;
+    showZones();
+  }
+
+  function fillReady() {
+    const zone = zoneOf("from") || homeZone();
+    const nextHour = Math.ceil((Date.now() + 1) / 3600000) * 3600000;
+    state.readyZone = zone;
+    $("#ready").value = wallInZone(nextHour, zone);
+    showZones();
+  }
+
+  const colon = () => (state.lang === "zh" ? "：" : ": ");
   const money = (x, cur) => `${num(x)} ${cur || state.currency}`;
   const modeName = (m) => t("mode." + m);
 
@@ -159,12 +275,20 @@
         .bindTooltip(`${modeName(p.mode)} · ${state.lang === "zh" ? p.name_zh || p.name_en : p.name_en} · ${num(p.distance_km)} km`, { sticky: true })
         .addTo(networkLayer);
     }
+    markers = [];
     for (const term of state.terminals) {
       const colour = MODE_COLOURS[primaryMode(term.modes)];
       const style = term.crossing
         ? { radius: 6, color: "#b03a2e", weight: 2, fillColor: "#fff", fillOpacity: 1 }
         : { radius: 5, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1 };
+      style.className = `terminal terminal-${term.id}`;
       const marker = L.circleMarker([term.lat, term.lon], style).addTo(networkLayer);
+      const label = L.marker([term.lat, term.lon], {
+        interactive: false,
+        keyboard: false,
+        icon: L.divIcon({ className: "terminal-label", html: "", iconSize: null }),
+      });
+      markers.push({ term, marker, label });
       marker.bindTooltip(nameOf(term));
       marker.bindPopup(() => terminalPopup(term));
       marker.on("click", () => {
@@ -175,6 +299,7 @@
         }
       });
     }
+    declutter();
     linesLayer.clearLayers();
     state.lines.forEach((f, i) => {
       const p = f.properties;
@@ -195,6 +320,125 @@
       )
       .addTo(map);
   }
+
+  let markers = [];
+  const spreadLayer = L.layerGroup().addTo(map);
+  const labelLayer = L.layerGroup().addTo(map);
+  //: markers closer than this many pixels would cover each other: they are spread around their centre
+  const MIN_GAP_PX = 13;
+  //: below this zoom the whole network is on screen and names would bury it: only the main terminals are named
+  const LABEL_ZOOM = 5;
+
+  function declutter() {
+    // terminals a few hundred metres apart (the base, its bonded and customs centres, its station) share one
+    // pixel at country zoom: put each group on a small ring around its centre, with a line to the true place
+    spreadLayer.clearLayers();
+    const pts = markers.map((m) => map.latLngToLayerPoint([m.term.lat, m.term.lon]));
+    const group = markers.map((_, i) => i);
+    const root = (i) => (group[i] === i ? i : (group[i] = root(group[i])));
+    const join = (a, b) => (group[root(a)] = root(b));
+    let placed = pts;
+    // a ring may land on a marker outside its group: then the two groups become one, and are placed again
+    for (let round = 0; round < 8; round++) {
+      let crowded = false;
+      for (let i = 0; i < placed.length; i++)
+        for (let j = i + 1; j < placed.length; j++)
+          if (root(i) !== root(j) && placed[i].distanceTo(placed[j]) < MIN_GAP_PX) { join(i, j); crowded = true; }
+      if (!crowded && round > 0) break;
+      placed = spread(pts, root);
+    }
+    spreadLayer.clearLayers();
+    markers.forEach((_, i) => {
+      if (placed[i].distanceTo(pts[i]) > 1)
+        L.polyline([map.layerPointToLatLng(pts[i]), map.layerPointToLatLng(placed[i])], {
+          color: "#44546a", weight: 1, opacity: 0.7, interactive: false,
+        }).addTo(spreadLayer);
+    });
+    markers.forEach((m, i) => m.marker.setLatLng(map.layerPointToLatLng(placed[i])));
+    placeLabels(placed, pts);
+  }
+
+  function spread(pts, root) {
+    // each group of markers on a ring around its centre, in the order of their true bearings from it
+    const groups = {};
+    pts.forEach((_, i) => (groups[root(i)] = groups[root(i)] || []).push(i));
+    const placed = pts.slice();
+    for (const members of Object.values(groups)) {
+      if (members.length === 1) continue;
+      const cx = members.reduce((a, i) => a + pts[i].x, 0) / members.length;
+      const cy = members.reduce((a, i) => a + pts[i].y, 0) / members.length;
+      const ring = Math.max(MIN_GAP_PX, (members.length * (MIN_GAP_PX + 2)) / (2 * Math.PI));
+      members.sort((a, b) => Math.atan2(pts[a].y - cy, pts[a].x - cx) - Math.atan2(pts[b].y - cy, pts[b].x - cx));
+      members.forEach((i, k) => {
+        const angle = -Math.PI / 2 + (2 * Math.PI * k) / members.length;
+        placed[i] = L.point(cx + ring * Math.cos(angle), cy + ring * Math.sin(angle));
+      });
+    }
+    return placed;
+  }
+
+  function placeLabels(placed, pts) {
+    // names beside their markers, the most important first; a name that would overlap one already placed is
+    // left out (its tooltip still names it)
+    labelLayer.clearLayers();
+    const zoom = map.getZoom();
+    const rank = (x) => (x.kind === "hub" ? 0 : x.locode ? 1 : x.crossing ? 2 : 3);
+    const order = markers.map((_, i) => i).sort((a, b) => rank(markers[a].term) - rank(markers[b].term));
+    const boxes = [];
+    const size = map.getSize();
+    for (const i of order) {
+      const { term, label } = markers[i];
+      if (zoom < LABEL_ZOOM && rank(term) > 1) continue;
+      const name = nameOf(term).replace(/\s*[（(][^（(]*[)）]\s*$/, "");
+      // a measured width: the label's text in the page's own font; tried right, left, above and below the marker
+      const w = textWidth(name) + 8, h = 16;
+      const p = placed[i];
+      let candidates = [
+        { x: p.x + 8, y: p.y - h / 2 },
+        { x: p.x - 8 - w, y: p.y - h / 2 },
+        { x: p.x - w / 2, y: p.y - 8 - h },
+        { x: p.x - w / 2, y: p.y + 8 },
+        { x: p.x + 6, y: p.y + 4 },
+        { x: p.x + 6, y: p.y - 4 - h },
+        { x: p.x - 6 - w, y: p.y + 4 },
+        { x: p.x - 6 - w, y: p.y - 4 - h },
+      ].map((c) => ({ ...c, w, h }));
+      // a marker moved onto a ring is named on the ring's outside, away from its neighbours
+      const out = { x: p.x - pts[i].x, y: p.y - pts[i].y };
+      if (out.x || out.y) {
+        const along = (c) => (c.x + c.w / 2 - p.x) * out.x + (c.y + c.h / 2 - p.y) * out.y;
+        candidates = candidates.sort((a, b) => along(b) - along(a));
+      }
+      const free = (box) => {
+        const view = map.layerPointToContainerPoint(L.point(box.x, box.y));
+        if (view.x < 0 || view.y < 0 || view.x + box.w > size.x || view.y + box.h > size.y) return false;
+        const hit = (b) => !(box.x + box.w <= b.x || b.x + b.w <= box.x || box.y + box.h <= b.y || b.y + b.h <= box.y);
+        // nor over another marker (6 px is a marker's radius and its outline)
+        const covers = (q) => q.x > box.x - 6 && q.x < box.x + box.w + 6 && q.y > box.y - 6 && q.y < box.y + box.h + 6;
+        return !boxes.some(hit) && !placed.some((q, j) => j !== i && covers(q));
+      };
+      const box = candidates.find(free);
+      if (!box) continue;
+      boxes.push(box);
+      label.setLatLng(map.layerPointToLatLng(p));
+      label.setIcon(L.divIcon({ className: "terminal-label", html: "", iconSize: null }));
+      label.addTo(labelLayer);
+      const node = label.getElement();
+      node.textContent = name;
+      node.dataset.id = term.id;
+      node.style.marginLeft = `${box.x - p.x}px`;
+      node.style.marginTop = `${box.y - p.y}px`;
+    }
+  }
+
+  const measure = document.createElement("canvas").getContext("2d");
+  function textWidth(text) {
+    measure.font = `600 11px ${getComputedStyle(document.body).fontFamily}`;
+    return measure.measureText(text).width;
+  }
+
+  // the ring radii are in pixels and the labels must fit the view: redo both after every zoom or pan
+  map.on("moveend", () => { if (markers.length) declutter(); });
 
   function terminalPopup(term) {
     const box = el("div", { class: "popup" });
@@ -219,6 +463,7 @@
     input.value = here;
     input.dataset.value = here;
     stopPicking();
+    followOrigin();
   });
 
   function drawLegend() {
@@ -262,6 +507,7 @@
     input.dataset.value = term.id;
     input.removeAttribute("aria-invalid");
     closeSuggest(field);
+    followOrigin();
   }
 
   function matches(term, q) {
@@ -279,7 +525,7 @@
     for (const term of found) {
       const item = el("li", { role: "option", tabindex: "-1", "data-id": term.id },
         el("span", { text: nameOf(term) }),
-        el("small", { text: [state.lang === "zh" ? term.name_en : term.name_zh, term.locode].filter(Boolean).join(" · ") }));
+        el("small", { text: [state.lang === "zh" ? null : term.name_zh, term.locode].filter(Boolean).join(" · ") }));
       item.addEventListener("mousedown", (e) => { e.preventDefault(); setPlace(field, term); });
       list.append(item);
     }
@@ -346,8 +592,8 @@
     // send what was typed, even when it is not a number: the API names the field at fault
     const value = amount === "" ? null : Number.isFinite(Number(amount)) ? Number(amount) : amount;
     body[$("#unit").value] = value;
-    if ($("#ready").value) body.ready = $("#ready").value;
-    if ($("#due").value) body.due = $("#due").value;
+    if ($("#ready").value) body.ready = withZone($("#ready").value, zoneOf("from") || state.readyZone);
+    if ($("#due").value) body.due = withZone($("#due").value, zoneOf("to") || state.readyZone);
     return body;
   }
 
@@ -392,37 +638,113 @@
     document.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
   }
 
+  // the problem types of docs/api.md, for a server that sends no `code` yet
+  const CODE_OF_TYPE = {
+    "/problems/bad-input": "invalid_request",
+    "/problems/no-route": "no_route",
+    "/problems/query-too-large": "limit_exceeded",
+    "/problems/query-budget": "search_timeout",
+    "/problems/not-found": "not_found",
+    "/problems/no-such-scenario": "not_found",
+    "/problems/unauthorized": "unauthorized",
+    "/problems/capacity": "capacity",
+    "/problems/ledger-unavailable": "ledger_unavailable",
+    "/problems/internal": "internal_error",
+  };
+
+  function problemCode(problem) {
+    if (problem.code) return problem.code;
+    if (CODE_OF_TYPE[problem.type]) return CODE_OF_TYPE[problem.type];
+    if (problem.status === 413) return "request_too_large";
+    if (problem.status === 400) return "malformed_json";
+    if (problem.status >= 500) return "internal_error";
+    return problem.status === 422 ? "invalid_request" : "unknown";
+  }
+
+  function problemTitle(problem) {
+    if (problem.status === 0) return t("problem.network");
+    const key = "code." + problemCode(problem);
+    return I18N.en[key] ? t(key) : t("code.unknown");
+  }
+
+  function fieldError(err) {
+    // English: the server's own words; Chinese: the field's name and a hint of what it takes, and what was found
+    const field = err.field;
+    const name = field ? t("field." + field) : "";
+    let text;
+    if (state.lang === "zh") {
+      const hint = I18N.zh["hint." + field] || t("hint.default");
+      text = (name ? name + "：" : "") + hint;
+      if (err.found !== undefined && err.found !== null && err.found !== "") text += `（${err.found}）`;
+    } else {
+      text = (name ? name + ": " : "") + err.message;
+      if (err.found !== undefined && err.found !== null) text += ` (${err.found})`;
+      if (err.expected) text += ` — ${err.expected}`;
+    }
+    return text;
+  }
+
+  const terminalName = (id) => (state.byId[id] ? nameOf(state.byId[id]) : id);
+  const serviceName = (id) => (state.services[id] ? nameOf(state.services[id]) : id);
+  function linkName(id) {
+    const f = linkData.find((x) => x.properties.id === id);
+    const p = f && f.properties;
+    return p && (state.lang === "zh" ? p.name_zh : p.name_en) ? (state.lang === "zh" ? p.name_zh : p.name_en) : id;
+  }
+
+  function reasonText(d) {
+    // one no-route reason from its code and parameters, in the page's language
+    const vars = {
+      ...d,
+      origin: terminalName(d.origin),
+      destination: terminalName(d.destination),
+      terminal: terminalName(d.terminal),
+      service: serviceName(d.service),
+      link: linkName(d.link),
+      due: when(d.due),
+      earliest: when(d.earliest),
+      hours: num(d.hours_late, 1),
+      teu: num(d.teu, 1),
+      days: num(d.days),
+    };
+    if (d.code === "cargo_not_carried") {
+      vars.cargo = t("reason.cargo." + d.cargo, { dg_class: d.dg_class });
+      const blockers = (d.blockers || []).map(reasonText);
+      const text = t("reason.cargo_not_carried", vars);
+      return blockers.length ? text + (state.lang === "zh" ? "：" : ": ") + blockers.join(state.lang === "zh" ? "；" : "; ") : text;
+    }
+    const key = "reason." + d.code;
+    return I18N.en[key] ? t(key, vars) : t("reason.unknown");
+  }
+
+  function problemLines(problem) {
+    const errors = problem.errors && problem.errors.length ? problem.errors : null;
+    if (errors) return errors.map(fieldError);
+    if (problem.reason_details && problem.reason_details.length) return problem.reason_details.map(reasonText);
+    if (state.lang === "zh") return [];
+    if (problem.reasons && problem.reasons.length) return problem.reasons;
+    return [problem.detail || ""].filter(Boolean);
+  }
+
   function showProblem(problem) {
     state.lastProblem = problem;
     const box = $("#problems");
     box.replaceChildren();
-    const title =
-      problem.type === "/problems/no-route" ? t("problem.no_route")
-        : problem.status === 0 ? t("problem.network")
-        : problem.status >= 500 ? t("problem.server")
-        : t("problem.title");
-    box.append(el("strong", { text: title }));
+    box.append(el("strong", { text: problemTitle(problem) }));
     const list = el("ul");
-    const errors = problem.errors && problem.errors.length ? problem.errors : null;
-    if (errors) {
-      for (const err of errors) {
-        const field = err.field === "teu" || err.field === "tonnes" ? err.field : err.field;
-        let text = (field ? t("field." + field) + ": " : "") + err.message;
-        if (err.found !== undefined && err.found !== null) text += ` (${err.found})`;
-        if (err.expected) text += ` — ${err.expected}`;
-        list.append(el("li", { text }));
-        const input = field === "teu" || field === "tonnes" ? $("#amount") : field && document.getElementById(field);
-        if (input) input.setAttribute("aria-invalid", "true");
-      }
-    } else {
-      for (const reason of problem.reasons && problem.reasons.length ? problem.reasons : [problem.detail || problem.title || ""]) {
-        list.append(el("li", { text: reason }));
-      }
+    for (const text of problemLines(problem)) list.append(el("li", { text }));
+    for (const err of problem.errors || []) {
+      const field = err.field;
+      const input = field === "teu" || field === "tonnes" ? $("#amount") : field && document.getElementById(field);
+      if (input) input.setAttribute("aria-invalid", "true");
     }
     box.append(list);
     box.hidden = false;
     $("#results").hidden = !state.result;
   }
+
+  // other scripts of the page (the ledger report) word problems the same way
+  window.intermodalProblem = { title: problemTitle, lines: problemLines };
 
   // ---------------------------------------------------------------- results
 
@@ -439,7 +761,7 @@
     if (!doc) return;
     $("#results").hidden = false;
     state.currency = doc.query.currency || state.currency;
-    $("#notes").textContent = [t("results.count", { n: doc.options.length }), ...(doc.notes || [])].join(" · ");
+    $("#notes").textContent = [t("results.count", { n: doc.options.length }), ...(doc.notes || []).map(noteText).filter(Boolean)].join(" · ");
     const list = $("#options");
     list.replaceChildren();
     doc.options.forEach((option, i) => {
@@ -468,6 +790,18 @@
     drawRoutes();
     drawPareto();
     renderDetail();
+  }
+
+  function noteText(note) {
+    // the server's notes are English sentences; the one it sends today is worded here, others only in English
+    const m = /^(\d+) Pareto-optimal options; showing (\d+)$/.exec(note);
+    if (m) return t("note.pareto", { found: m[1], limit: m[2] });
+    return state.lang === "zh" ? "" : note;
+  }
+
+  function carrierOf(leg) {
+    const svc = state.services[leg.service];
+    return state.lang === "zh" && svc && svc.carrier_zh ? svc.carrier_zh : leg.carrier;
   }
 
   function select(i) {
@@ -531,6 +865,22 @@
     if (b) map.fitBounds(b, { ...fitPadding(40), maxZoom: 7 });
   }
 
+  function niceTicks(lo, hi, count = 4) {
+    // ticks on round numbers (1, 2 or 5 times a power of ten) that cover [lo, hi] with a margin
+    const span = hi - lo || Math.abs(hi) * 0.5 || 1;
+    lo = Math.max(0, lo - span * 0.1);
+    hi = hi + span * 0.1;
+    const raw = (hi - lo) / count;
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 5, 10].map((m) => m * power).find((x) => x >= raw * 0.999);
+    const first = Math.floor(lo / step) * step;
+    const ticks = [];
+    // whole multiples of the step, so that 0.1 + 0.2 drift never shows in a label
+    for (let k = Math.round(first / step); k * step <= hi + step * 1e-9 || ticks.length < 2; k++) ticks.push(k * step);
+    if (ticks[ticks.length - 1] < hi) ticks.push(ticks[ticks.length - 1] + step);
+    return ticks;
+  }
+
   // the Pareto chart: time against cost, CO2e as marker area; plain SVG, no library
   function drawPareto() {
     const options = state.result.options;
@@ -552,19 +902,22 @@
     const xs = options.map((o) => o.total.duration_h / 24);
     const ys = options.map((o) => o.total.cost);
     const cs = options.map((o) => o.total.co2e_kg_wtw);
-    const pad = (lo, hi) => { const d = hi - lo || Math.abs(hi) || 1; return [Math.max(0, lo - d * 0.15), hi + d * 0.15]; };
-    const [x0, x1] = pad(Math.min(...xs), Math.max(...xs));
-    const [y0, y1] = pad(Math.min(...ys), Math.max(...ys));
+    const xt = niceTicks(Math.min(...xs), Math.max(...xs));
+    const yt = niceTicks(Math.min(...ys), Math.max(...ys));
+    const [x0, x1] = [xt[0], xt[xt.length - 1]];
+    const [y0, y1] = [yt[0], yt[yt.length - 1]];
     const X = (v) => M.l + ((v - x0) / (x1 - x0)) * (W - M.l - M.r);
     const Y = (v) => H - M.b - ((v - y0) / (y1 - y0)) * (H - M.t - M.b);
     const cmax = Math.max(...cs, 1);
     s("rect", { x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, class: "plot" });
-    for (let k = 0; k <= 4; k++) {
-      const xv = x0 + ((x1 - x0) * k) / 4, yv = y0 + ((y1 - y0) * k) / 4;
+    const digits = (ticks) => Math.max(0, -Math.floor(Math.log10(ticks[1] - ticks[0]) + 1e-9));
+    for (const xv of xt) {
       s("line", { x1: X(xv), x2: X(xv), y1: M.t, y2: H - M.b, class: "grid" });
+      s("text", { x: X(xv), y: H - M.b + 14, class: "tick x", "text-anchor": "middle" }, num(xv, digits(xt)));
+    }
+    for (const yv of yt) {
       s("line", { x1: M.l, x2: W - M.r, y1: Y(yv), y2: Y(yv), class: "grid" });
-      s("text", { x: X(xv), y: H - M.b + 14, class: "tick", "text-anchor": "middle" }, num(xv, 1));
-      s("text", { x: M.l - 6, y: Y(yv) + 4, class: "tick", "text-anchor": "end" }, num(yv));
+      s("text", { x: M.l - 6, y: Y(yv) + 4, class: "tick y", "text-anchor": "end" }, num(yv, digits(yt)));
     }
     s("text", { x: (M.l + W - M.r) / 2, y: H - 8, class: "axis", "text-anchor": "middle" }, t("chart.x"));
     s("text", { x: 12, y: (M.t + H - M.b) / 2, class: "axis", "text-anchor": "middle", transform: `rotate(-90 12 ${(M.t + H - M.b) / 2})` }, t("chart.y", { cur: state.currency }));
@@ -606,7 +959,7 @@
             el("div", { class: "what" },
               el("span", { class: "chip", style: `background:${MODE_COLOURS[leg.mode]}`, text: modeName(leg.mode) }),
               ` ${nameOf(leg.from_name)} → ${nameOf(leg.to_name)}`),
-            el("div", { class: "muted", text: leg.service ? legLabel(leg) + (leg.carrier ? ` · ${leg.carrier}` : "") : t("timeline.flexible") }),
+            el("div", { class: "muted", text: leg.service ? legLabel(leg) + (leg.carrier ? ` · ${carrierOf(leg)}` : "") : t("timeline.flexible") }),
             el("div", { text: `${t("timeline.depart")} ${when(leg.depart)} · ${t("timeline.arrive")} ${when(leg.arrive)}` }),
             el("div", { class: "muted", text: `${duration(leg.duration_h)} · ${num(leg.distance_km)} km · ${money(leg.cost, leg.currency)} · ${num(leg.co2e_kg_wtw, 1)} kg CO2e` }))
         );
@@ -627,6 +980,18 @@
     return nameOf(names).replace(/\s*[（(][^（(]*[)）]\s*$/, "");
   }
 
+  function factorLabel(d) {
+    // a factor id may wrap only after its separators ("road_truck_|container"), never inside a word
+    const box = el("div", { class: "muted factor", title: d ? d.source : "" });
+    if (d && d.factor) {
+      d.factor.split(/(?<=[_\-])/).forEach((part, i) => {
+        if (i) box.append(el("wbr"));
+        box.append(el("span", { text: part }));
+      });
+    }
+    return box;
+  }
+
   function renderEmissions(option) {
     const table = $("#emissions");
     table.replaceChildren();
@@ -636,8 +1001,8 @@
     const body = el("tbody");
     const total = option.total.co2e_kg_wtw || 1;
     const elements = [
-      ...option.legs.map((x) => ({ x, label: `${modeName(x.mode)}: ${shortName(x.from_name)} → ${shortName(x.to_name)}`, at: x.depart })),
-      ...option.hubs.map((x) => ({ x, label: `${t("timeline." + x.kind)}: ${shortName(x.name)}`, at: x.start })),
+      ...option.legs.map((x) => ({ x, label: `${modeName(x.mode)}${colon()}${shortName(x.from_name)} → ${shortName(x.to_name)}`, at: x.depart })),
+      ...option.hubs.map((x) => ({ x, label: `${t("timeline." + x.kind)}${colon()}${shortName(x.name)}`, at: x.start })),
     ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     for (const { x, label } of elements) {
       const d = x.emission_detail;
@@ -646,9 +1011,9 @@
         el("tr", {},
           el("td", {},
             el("div", { text: label }),
-            el("div", { class: "muted factor", text: d ? d.factor : "", title: d ? d.source : "" }),
+            factorLabel(d),
             el("div", { class: "bar", style: `width:${Math.max(share, 0.5).toFixed(1)}%` })),
-          el("td", { class: "num", text: d && d.activity_unit ? `${num(d.activity)} ${d.activity_unit}` : "—" }),
+          el("td", { class: "num activity", text: d && d.activity_unit ? `${num(d.activity)} ${d.activity_unit}` : "—" }),
           el("td", { class: "num", text: num(x.co2e_kg_wtw, 1) }),
           el("td", { class: "num", text: num(x.co2e_kg_ttw, 1) }),
           el("td", { class: "num", text: num(x.co2e_kg_wtt, 1) }))
@@ -680,22 +1045,22 @@
       applyLanguage();
     });
     $("#query").addEventListener("submit", submit);
-    const now = new Date();
-    now.setMinutes(0, 0, 0);
-    now.setHours(now.getHours() + 1);
-    const pad2 = (n) => String(n).padStart(2, "0");
-    $("#ready").value = `${now.getFullYear()}-${pad2(now.getMonth() + 1)}-${pad2(now.getDate())}T${pad2(now.getHours())}:00`;
+    $("#ready").addEventListener("input", () => { state.readyEdited = true; showZones(); });
+    $("#due").addEventListener("input", showZones);
+    for (const field of ["from", "to"]) $("#" + field).addEventListener("change", followOrigin);
     loadBasemap();
     try {
       const settings = await getJSON("../api/settings");
       state.scenario = settings.scenario;
       const base = `../api/scenarios/${encodeURIComponent(state.scenario)}`;
-      const [info, terminals, links, lines] = await Promise.all([
+      const [info, terminals, links, lines, services] = await Promise.all([
         getJSON(base),
         getJSON(`${base}/terminals`),
         getJSON(`${base}/geojson/links`),
         getJSON(`${base}/geojson/lines`),
+        getJSON(`${base}/services`),
       ]);
+      state.services = Object.fromEntries(services.map((x) => [x.id, x]));
       state.currency = info.currency;
       state.info = info;
       state.terminals = terminals;
@@ -703,6 +1068,8 @@
       linkData = links.features;
       state.lines = lines.features;
       state.shuttles = lines.features.map((f) => f.properties.line).filter((l) => l.startsWith("shuttle-"));
+      // before any place is chosen, "origin time" is the scenario's home zone, not the browser's
+      fillReady();
       applyLanguage();
       document.body.dataset.ready = "1";
     } catch (err) {

@@ -13,6 +13,7 @@
     Number(x).toLocaleString(lang() === "zh" ? "zh-CN" : "en-GB", { maximumFractionDigits: digits });
   const pct = (x) => (x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${num(100 * x, 1)} %`);
   let report = null;
+  let problem = null;
 
   function svg(tag, attrs, text) {
     const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
@@ -26,10 +27,18 @@
     const chart = $("#report-chart");
     table.replaceChildren();
     chart.replaceChildren();
+    if (problem) {
+      // the API's problem, worded by the app in the page's language
+      const words = window.intermodalProblem;
+      $("#report-note").textContent = [words.title(problem), ...words.lines(problem)].join(" — ");
+      return;
+    }
     if (!report) return;
     const total = report.total;
     if (!total || !total.trips) {
-      $("#report-note").textContent = t("report.empty", { period: report.period });
+      // what to run, as a command to copy: the one thing on the page that stays in the shell's words
+      const command = Object.assign(document.createElement("code"), { textContent: "uv run intermodal demo-data" });
+      $("#report-note").replaceChildren(t("report.empty", { period: report.period }), " ", command);
       return;
     }
     $("#report-note").textContent = t("report.computed", {
@@ -82,14 +91,17 @@
       const body = await response.json();
       if (!response.ok) {
         report = null;
+        problem = body;
         render();
-        $("#report-note").textContent = body.detail || body.title;
         return;
       }
       report = body;
+      problem = null;
       render();
     } catch (err) {
-      $("#report-note").textContent = String(err);
+      report = null;
+      problem = { status: 0 };
+      render();
     }
   }
 
