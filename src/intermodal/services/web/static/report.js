@@ -83,12 +83,18 @@
     chart.appendChild(root);
   }
 
+  // the number of the latest request: an older answer arriving after a newer one is dropped, so the report
+  // opened with the default period cannot overwrite the period the user asked for meanwhile
+  let asked = 0;
+
   async function load(e) {
     if (e) e.preventDefault();
     const period = $("#period").value.trim();
+    const mine = ++asked;
     try {
       const response = await fetch(`../api/ledger/reports/throughput?period=${encodeURIComponent(period)}&by=line`);
       const body = await response.json();
+      if (mine !== asked) return;
       if (!response.ok) {
         report = null;
         problem = body;
@@ -99,6 +105,7 @@
       problem = null;
       render();
     } catch (err) {
+      if (mine !== asked) return;
       report = null;
       problem = { status: 0 };
       render();
