@@ -36,3 +36,30 @@ def test_validate_names_a_damaged_or_false_zip_and_exits_2(tmp_path: Path) -> No
         result = runner.invoke(app, ["scenario", "validate", str(tmp_path / name)])
         assert result.exit_code == 2 and f"{name}:" in result.stderr, result.output
         assert "Traceback" not in result.output
+
+
+def test_world_variant_refuses_an_output_it_cannot_write_before_any_routing(tmp_path: Path) -> None:
+    taken = tmp_path / "a-file"
+    taken.write_text("not a folder")
+    result = runner.invoke(app, ["scenario", "world-variant", "chongqing", "--out", str(taken)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "a-file" in result.stderr and taken.read_text() == "not a folder"
+
+
+def test_validate_summarizes_repeated_problems(tmp_path: Path) -> None:
+    bundle = tmp_path / "many"
+    bundle.mkdir()
+    for f in MINI.iterdir():
+        (bundle / f.name).write_bytes(f.read_bytes())
+    head, row = (MINI / "links.csv").read_text().splitlines(keepends=True)[:2]
+    bad = row.split(",")
+    rows = []
+    for i in range(50):  # fifty links with a negative distance: one kind of problem
+        cells = list(bad)
+        cells[0] = f"bad-{i}"
+        cells[4] = "-1"
+        rows.append(",".join(cells))
+    (bundle / "links.csv").write_text(head + "".join(rows))
+    result = runner.invoke(app, ["scenario", "validate", str(bundle)])
+    assert result.exit_code == 2
+    assert "more like this" in result.stderr and len(result.stderr.splitlines()) < 15

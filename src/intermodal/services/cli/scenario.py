@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from intermodal.exceptions import summarize_problems
 from intermodal.services.cli._output import BAD_INPUT, choice, console, fail, print_json, user_errors
 
 #: where each world layer's distances come from, written into every link routed on it
@@ -158,7 +160,8 @@ def validate(
         where = scenario_path(path)
     problems = validate_bundle(where)
     if problems:
-        fail([str(p) for p in problems] + [f"{len(problems)} problem(s) in {path}"], BAD_INPUT)
+        shown = [str(p) for p in summarize_problems(problems)]
+        fail([*shown, f"{len(problems)} problem(s) in {path}"], BAD_INPUT)
     console.print(f"[green]ok[/] {path}: no problems")
 
 
@@ -174,6 +177,7 @@ def world_variant(
     their source says so.
     """
     from intermodal.io import load_scenario
+    from intermodal.io._atomic import check_target
     from intermodal.io.bundle_writer import write_bundle
     from intermodal.model import Mode
     from intermodal.planners.world import follow_world
@@ -181,6 +185,8 @@ def world_variant(
 
     with user_errors():
         bundle = load_scenario(name)
+        target = Path(out or f"{bundle.name}-world")
+        check_target(target, folder=True)  # before a minute of routing on the world networks
     layers = {Mode.ROAD: "road", Mode.RAIL: "rail", Mode.SEA: "sea"}
     wanted = {link.mode for link in bundle.links} & set(layers)
     with console.status("opening the world networks (the first run builds their caches)"):
@@ -191,7 +197,8 @@ def world_variant(
         name=f"{bundle.name}-world",
         attribution={m: WORLD_ATTRIBUTION[m.value] for m in wanted},
     )
-    folder = write_bundle(variant, out or f"{bundle.name}-world")
+    with user_errors():
+        folder = write_bundle(variant, target)
     table = Table("link", "layer", "assumed km", "world km", "snap km", "note", header_style="bold")
     for r in report:
         world = f"{r.new_km:,.1f}" if r.new_km else "-"
