@@ -12,10 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from intermodal import ledger as lg
+from intermodal.exceptions import Problem as LibraryProblem
 from intermodal.io import load_scenario
 from intermodal.services.api import Settings, create_app
 from intermodal.services.api import _views as views
-from intermodal.services.api.problems import CODES, FieldError, problem
+from intermodal.services.api.problems import CODES, FieldError, field_errors, problem
 
 from .conftest import README_QUERY
 
@@ -118,3 +119,15 @@ def test_the_app_answers_each_code(
     assert answer.status_code == CODES[code], answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["code"] == code
+
+
+def test_repeated_problems_come_as_a_few_and_a_count() -> None:
+    many = [
+        LibraryProblem("unknown route_type", file="routes.txt", row=2 + i, field="route_type", found="99")
+        for i in range(4_000)
+    ]
+    errors = field_errors([*many, LibraryProblem("unknown place", field="to", found="atlantis")])
+    assert len(errors) == 5
+    assert [e.row for e in errors[:3]] == [2, 3, 4]
+    assert errors[3].code == "repeated" and "3,997 more like this (lines 5–4001)" in errors[3].message
+    assert errors[4].field == "to"

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from intermodal.exceptions import InputError, LimitError, NoRouteError
+from intermodal.exceptions import InputError, LimitError, NoRouteError, RepeatedProblems, summarize_problems
 from intermodal.exceptions import Problem as LibraryProblem
 from intermodal.services.api._routes import allowed_methods
 
@@ -221,9 +221,18 @@ def problem_response(
 
 
 def field_errors(problems: list[LibraryProblem]) -> list[FieldError]:
-    """The library's problems as API field errors; a message starts with its file and row, if it has them."""
+    """The library's problems as API field errors; a message starts with its file and row, if it has them.
+
+    Problems of one kind repeated many times (one bad column in 4,000 rows) come as the first few and one
+    entry with ``code`` ``repeated`` that counts the rest, as the CLI prints them.
+    """
     out = []
-    for p in problems:
+    for p in summarize_problems(problems):
+        if isinstance(p, RepeatedProblems):
+            out.append(
+                FieldError(field=p.field, message=str(p), file=p.file, row=p.first_row, code="repeated")
+            )
+            continue
         where = p.file + (f":{p.row}" if p.row is not None else "") if p.file else ""
         out.append(
             FieldError(
