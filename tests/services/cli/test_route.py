@@ -191,3 +191,14 @@ def test_the_readme_commands_read_only_files_that_exist_or_an_earlier_command_wr
         paths = [w for w in words if not w.startswith("-") and ("/" in w or w.endswith((".json", ".zip")))]
         for path in paths:
             assert path in written or (root / path).exists(), f"{line.strip()!r}: {path} does not exist yet"
+
+
+def test_a_search_past_its_time_limit_stops_and_exits_1(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from intermodal.engines import reference
+
+    # a deadline that has already passed when the search starts: it must stop at its first poll
+    monkeypatch.setattr(reference.Deadline, "expired", lambda self: True)
+    result = runner.invoke(app, [*README_ROUTE, "--time-limit", "5"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "time limit of 5 s; give a due time" in result.stderr
+    assert runner.invoke(app, [*README_ROUTE, "--time-limit", "0"]).exit_code == 2

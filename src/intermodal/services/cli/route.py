@@ -75,6 +75,14 @@ def route(
     all_: Annotated[
         bool, typer.Option("--all", help="Every Pareto-optimal option: fold none (docs/json-output.md).")
     ] = False,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            min=0.1,
+            max=3600,
+            help="Stop the search after this many seconds (exit 1, saying how to narrow it).",
+        ),
+    ] = 120.0,
 ) -> None:
     """Find door-to-door options for a shipment, ranked by time, cost or CO2e.
 
@@ -88,6 +96,7 @@ def route(
     choice(objective, OBJECTIVES, "--objective")
     choice(format, FORMATS, "--format")
     with user_errors():
+        from intermodal.engines.reference import Deadline
         from intermodal.io import load_scenario
         from intermodal.planners.options import fold_margins
         from intermodal.planners.routing import find_routes
@@ -113,6 +122,7 @@ def route(
             carbon_price=carbon_price,
             range_days=_days(range_) if range_ else None,
             fold=fold,
+            deadline=Deadline(time_limit),
         )
     doc = result.to_dict()
     if format == "json":
