@@ -5,6 +5,7 @@ validated once, when it is loaded by :mod:`intermodal.io`; everything above trus
 intermodal but :mod:`intermodal.exceptions`.
 """
 
+from intermodal.model.availability import Availability, DepartureRoom
 from intermodal.model.bundle import Access, Bundle, Manifest
 from intermodal.model.factors import Adjustment, EmissionFactor, FactorTable, FactorUnit
 from intermodal.model.itinerary import ElementEmissions, HubOperation, Itinerary, Leg, Names
@@ -24,6 +25,7 @@ from intermodal.model.shipment import Cargo, CargoKind, ContainerConversions, Sh
 __all__ = [
     "Access",
     "Adjustment",
+    "Availability",
     "BorderCrossing",
     "Bundle",
     "Calendar",
@@ -31,6 +33,7 @@ __all__ = [
     "CargoKind",
     "ContainerConversions",
     "CostUnit",
+    "DepartureRoom",
     "ElementEmissions",
     "EmissionFactor",
     "FactorTable",

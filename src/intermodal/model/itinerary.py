@@ -66,11 +66,18 @@ class Leg:
     carrier: str | None = None
     via: tuple[str, ...] = ()
     geometry: tuple[tuple[float, float], ...] = ()
+    #: the ledger's name of the dated trip (``service@local departure at its first stop``), set by the planner
+    departure_ref: str | None = None
+    #: the room the departure had at the time of the answer (TEU, kg), when a ledger snapshot was given
+    free_teu: float | None = None
+    free_kg: float | None = None
 
     @property
     def departure(self) -> str | None:
         """A reference to the dated departure: ``service@local departure at its first stop``."""
-        return None if self.service is None else f"{self.service}@{self.depart.isoformat()}"
+        if self.service is None:
+            return None
+        return self.departure_ref or f"{self.service}@{self.depart.isoformat(timespec='minutes')}"
 
 
 @dataclass(frozen=True)
@@ -229,6 +236,8 @@ def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
         "service": g.service,
         "service_name": g.service_name.to_dict() if g.service_name else None,
         "departure": g.departure,
+        "free_teu": None if g.free_teu is None else _r(g.free_teu),
+        "free_kg": None if g.free_kg is None else _r(g.free_kg),
         "carrier": g.carrier,
         "from": g.from_id,
         "to": g.to_id,

@@ -44,6 +44,7 @@ from intermodal.engines.reference import (
 )
 from intermodal.exceptions import NoRouteError, NoRouteReason, PlaceError, Problem, ShipmentError
 from intermodal.model import (
+    Availability,
     Bundle,
     CargoKind,
     ElementEmissions,
@@ -53,6 +54,7 @@ from intermodal.model import (
     Link,
     Mode,
     Names,
+    Service,
     Shipment,
 )
 from intermodal.model.rules import service_problems, terminal_problems
@@ -151,6 +153,7 @@ def find_routes(
     engine: str = "auto",
     fold: FoldMargins | None = DEFAULT_FOLD,
     deadline: Deadline | None = None,
+    availability: Availability | None = None,
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -187,6 +190,10 @@ def find_routes(
     fold
         Fold options within these margins of a better one (:mod:`intermodal.planners.options` defines it);
         ``None`` returns the whole Pareto set. The result says how many were folded.
+    availability
+        The room left on each dated departure, as the ledger holds it (``ledger.read_availability``, one
+        snapshot): a departure without room for the shipment is not there, and each scheduled leg says the
+        room it had (``free_teu``, ``free_kg``). ``None``: every departure has the timetable's capacity.
     deadline
         A time limit for the whole query, every search it runs included (a range query's, and those that
         explain a missing route), e.g. ``Deadline(10.0)``; its owner may also cancel it from another thread.
@@ -226,10 +233,21 @@ def find_routes(
         range_days=range_days,
         max_labels=max_labels,
         deadline=deadline,
+        availability=availability,
     )
     shipment = net.shipment
     if not options:
-        raise NoRouteError(_explain(bundle, shipment, o, d, horizon_days=horizon_days, deadline=deadline))
+        raise NoRouteError(
+            _explain(
+                bundle,
+                shipment,
+                o,
+                d,
+                horizon_days=horizon_days,
+                deadline=deadline,
+                availability=availability,
+            )
+        )
     found = len(options)
     key = {
         Objective.FASTEST: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
@@ -282,9 +300,18 @@ def _solve(
     range_days: float | None = None,
     max_labels: int = 200_000,
     deadline: Deadline | None = None,
+    availability: Availability | None = None,
 ) -> tuple[_Network, list[Itinerary]]:
     """The network seen by this shipment and its Pareto options, unranked (none when there is no route)."""
-    net = _Network(bundle, shipment, origin, destination, carbon_price=carbon_price, engine=engine)
+    net = _Network(
+        bundle,
+        shipment,
+        origin,
+        destination,
+        carbon_price=carbon_price,
+        engine=engine,
+        availability=availability,
+    )
     shipment = net.shipment
     ready_s = int(shipment.ready.timestamp())
     due_s = int(shipment.due.timestamp()) if shipment.due else None
@@ -412,9 +439,11 @@ class _Network:
         *,
         carbon_price: float = 0.0,
         engine: str = "auto",
+        availability: Availability | None = None,
     ) -> None:
         self.bundle = bundle
         self.engine = engine
+        self.availability = availability
         self.carbon_price = carbon_price
         # what one kg of CO2e costs in the search: the carbon price is per tonne
         self.carbon_per_kg = carbon_price / 1000.0
@@ -612,6 +641,8 @@ class _Network:
             start=datetime.fromtimestamp(start_s, UTC),
             end=datetime.fromtimestamp(end_s, UTC),
         )
+        if self.availability is not None:
+            tt = _with_room(tt, self.availability, s)
         link_by = {}
         for link in self.bundle.links:
             link_by[(link.from_id, link.to_id, link.mode)] = (link, False)
@@ -903,8 +934,42 @@ class _Network:
                 carrier=svc.carrier,
                 via=tuple(self.ids[int(x)] for x in stops[j0 + 1 : j1]),
                 geometry=geometry,
+                departure_ref=_departure_ref(svc.id, start, self.zones[int(stops[0])]),
+                **self._room(svc, start),
             )
         )
+
+    def _room(self, svc: Service, start: int) -> dict[str, float | None]:
+        """The room a departure had at the time of the answer, as far as the ledger knows it."""
+        if self.availability is None:
+            return {}
+        room = self.availability.room(svc.id, start)
+        if room is None:  # not in the ledger yet: the timetable's own capacity; its kg the ledger sets
+            return {"free_teu": svc.capacity_teu, "free_kg": None}
+        return {"free_teu": room.free_teu, "free_kg": room.free_kg}
+
+
+def _departure_ref(service_id: str, start_s: int, zone: str) -> str:
+    """The ledger's name for a dated trip: ``service@<local departure at its first stop, to the minute>``."""
+    local = datetime.fromtimestamp(start_s, ZoneInfo(zone))
+    return f"{service_id}@{local.isoformat(timespec='minutes')}"
+
+
+def _with_room(tt: Timetable, availability: Availability, shipment: Shipment) -> Timetable:
+    """The timetable without the trips that have no room left for ``shipment`` (full, cancelled, gone)."""
+    reefer = shipment.cargo.kind is CargoKind.REEFER
+    kg = shipment.tonnes * 1000.0
+    keep = np.fromiter(
+        (
+            availability.fits(tt.services[int(s)].id, int(t), shipment.teu, kg, reefer=reefer)
+            for s, t in zip(tt.trip_service, tt.trip_start, strict=True)
+        ),
+        dtype=np.bool_,
+        count=tt.n_trips,
+    )
+    if keep.all():
+        return tt
+    return dataclasses.replace(tt, trip_service=tt.trip_service[keep], trip_start=tt.trip_start[keep])
 
 
 def _merged(parts: Sequence[ElementEmissions]) -> ElementEmissions:
@@ -933,6 +998,7 @@ def _explain(
     *,
     horizon_days: float,
     deadline: Deadline | None = None,
+    availability: Availability | None = None,
 ) -> list[NoRouteReason]:
     """Why no option exists, found by relaxing the query one rule at a time.
 
@@ -948,8 +1014,18 @@ def _explain(
 
     def attempt(s: Shipment, days: float) -> list[Itinerary]:
         # the search alone: asking find_routes would explain a failure again, without end
-        found = _solve(bundle, origin, destination, s, horizon_days=days, deadline=deadline)[1]
+        found = _solve(
+            bundle, origin, destination, s, horizon_days=days, deadline=deadline, availability=availability
+        )[1]
         return sorted(found, key=lambda it: it.arrive)
+
+    if availability is not None:
+        # would the query be answered if every departure had room? then the full departures are the reason
+        net, roomy = _solve(
+            bundle, origin, destination, shipment, horizon_days=horizon_days, deadline=deadline
+        )
+        if roomy:
+            return _full_departures(net, min(roomy, key=lambda it: it.arrive), availability, where, ends)
 
     if shipment.due is not None:
         late = attempt(dataclasses.replace(shipment, due=None), max(horizon_days, 60.0))
@@ -1004,6 +1080,62 @@ def _explain(
             {**ends, "days": horizon_days, "scenario": bundle.name},
         )
     )
+    return reasons
+
+
+def _full_departures(
+    net: _Network, best: Itinerary, availability: Availability, where: str, ends: dict[str, str]
+) -> list[NoRouteReason]:
+    """Why ``best`` (found as if every departure had room) is not offered: the full departures on its way,
+    each with how many of that day's departures of its service are full and the next one with room."""
+    assert net.timetable is not None
+    tt, shipment = net.timetable, net.shipment
+    reefer = shipment.cargo.kind is CargoKind.REEFER
+    kg = shipment.tonnes * 1000.0
+    reasons = []
+    for leg in best.legs:
+        if leg.service is None:
+            continue
+        s_idx = next(i for i, svc in enumerate(tt.services) if svc.id == leg.service)
+        starts = sorted(int(t) for si, t in zip(tt.trip_service, tt.trip_start, strict=True) if si == s_idx)
+        zone = ZoneInfo(net.zones[int(tt.stops[s_idx][0])])
+
+        def fits(t: int, service: str = leg.service) -> bool:
+            return availability.fits(service, t, shipment.teu, kg, reefer=reefer)
+
+        ride = next(t for t in starts if _departure_ref(leg.service, t, zone.key) == leg.departure)
+        if fits(ride):
+            continue
+        day = datetime.fromtimestamp(ride, zone).date()
+        same_day = [t for t in starts if datetime.fromtimestamp(t, zone).date() == day]
+        full = sum(not fits(t) for t in same_day)
+        later = next((t for t in starts if t > ride and fits(t)), None)
+        nxt = datetime.fromtimestamp(later, zone).isoformat(timespec="minutes") if later else None
+        text = (
+            f"all {len(same_day)} {leg.service} departures on {day.isoformat()} are full"
+            if full == len(same_day)
+            else f"{full} of {len(same_day)} {leg.service} departures on {day.isoformat()} are full, "
+            f"among them the one {where} needs"
+        )
+        text += (
+            f"; the next with room leaves {nxt}"
+            if nxt
+            else "; none leaves later with room in the search window"
+        )
+        reasons.append(
+            NoRouteReason(
+                text,
+                "departures_full",
+                {
+                    **ends,
+                    "service": leg.service,
+                    "date": day.isoformat(),
+                    "full": full,
+                    "departures": len(same_day),
+                    "next": nxt,
+                },
+            )
+        )
     return reasons
 
 
