@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intermodal.exceptions import LedgerError, Problem
+from intermodal.model.bounds import MAX_TEU, MAX_TONNES, MAX_VALUE, quantity_problem, time_problem
 
 _QUARTER = Decimal("0.25")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -26,14 +27,14 @@ def to_decimal(value: Any, *, field: str) -> Decimal:
     return number
 
 
-def teu_problem(value: Any, *, field: str = "teu") -> Problem | None:
-    """Why ``value`` is not a positive TEU count in quarter steps, or ``None``."""
+def teu_problem(value: Any, *, field: str = "teu", maximum: int = MAX_TEU) -> Problem | None:
+    """Why ``value`` is not a TEU count above 0, at most ``maximum``, in quarter steps; or ``None``."""
     try:
         number = to_decimal(value, field=field)
     except LedgerError as error:
         return error.problems[0]
-    if number <= 0:
-        return Problem("TEU must be positive", field=field, found=str(value), expected="> 0")
+    if problem := quantity_problem(number, field=field, maximum=maximum):
+        return problem
     if number % _QUARTER != 0:
         return Problem(
             "TEU comes in quarter steps",
@@ -41,27 +42,25 @@ def teu_problem(value: Any, *, field: str = "teu") -> Problem | None:
             found=str(value),
             expected="a multiple of 0.25 (40 ft = 2)",
         )
-    if number > 10_000:
-        return Problem("TEU too large", field=field, found=str(value), expected="<= 10000")
     return None
 
 
-def teu_decimal(value: Any, *, field: str = "teu") -> Decimal:
+def teu_decimal(value: Any, *, field: str = "teu", maximum: int = MAX_TEU) -> Decimal:
     """A checked TEU count (see :func:`teu_problem`), normalised to two decimals."""
-    problem = teu_problem(value, field=field)
+    problem = teu_problem(value, field=field, maximum=maximum)
     if problem:
         raise LedgerError(problem)
     return to_decimal(value, field=field).quantize(Decimal("0.01"))
 
 
 def tonnes_to_kg(value: Any, *, field: str = "tonnes") -> tuple[int | None, Problem | None]:
-    """Whole kg from tonnes given to at most three decimals."""
+    """Whole kg from tonnes above 0 (cargo without weight books nothing), given to at most three decimals."""
     try:
         number = to_decimal(value, field=field)
     except LedgerError as error:
         return None, error.problems[0]
-    if number < 0:
-        return None, Problem("weight cannot be negative", field=field, found=str(value), expected=">= 0")
+    if problem := quantity_problem(number, field=field, maximum=MAX_TONNES):
+        return None, problem
     kg = number * 1000
     if kg != kg.to_integral_value():
         return None, Problem(
@@ -71,13 +70,13 @@ def tonnes_to_kg(value: Any, *, field: str = "tonnes") -> tuple[int | None, Prob
 
 
 def money_to_minor(value: Any, *, field: str = "value") -> tuple[int | None, Problem | None]:
-    """Whole minor units (fen, cents) from an amount given to at most two decimals."""
+    """Whole minor units (fen, cents) from an amount from 0 to :data:`MAX_VALUE`, to at most two decimals."""
     try:
         number = to_decimal(value, field=field)
     except LedgerError as error:
         return None, error.problems[0]
-    if number < 0:
-        return None, Problem("value cannot be negative", field=field, found=str(value), expected=">= 0")
+    if problem := quantity_problem(number, field=field, maximum=MAX_VALUE, zero=True):
+        return None, problem
     minor = number * 100
     if minor != minor.to_integral_value():
         return None, Problem("value finer than 0.01", field=field, found=str(value), expected="<= 2 decimals")
@@ -106,7 +105,10 @@ def zone_info(name: str, *, field: str = "zone") -> ZoneInfo:
 
 
 def parse_time(value: Any, *, zone: str, field: str) -> dt.datetime:
-    """An aware datetime from a datetime or ISO 8601 text; a naive one is read in ``zone`` (local time)."""
+    """An aware datetime from a datetime or ISO 8601 text; a naive one is read in ``zone`` (local time).
+
+    Dates outside the bounds of :mod:`intermodal.model.bounds` (1970 to 2100) are refused.
+    """
     if isinstance(value, dt.datetime):
         moment = value
     else:
@@ -118,6 +120,8 @@ def parse_time(value: Any, *, zone: str, field: str) -> dt.datetime:
                     "not an ISO 8601 time", field=field, found=str(value), expected="2020-04-03T09:00+08:00"
                 )
             ) from None
+    if problem := time_problem(moment, field=field):
+        raise LedgerError(problem)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone_info(zone))
     return moment

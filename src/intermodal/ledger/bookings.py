@@ -36,6 +36,7 @@ from intermodal.ledger._values import (
     utc_now,
 )
 from intermodal.ledger.departures import find_departure_row
+from intermodal.model.bounds import id_problem
 
 __all__ = [
     "Booking",
@@ -299,7 +300,12 @@ def _book_one(connection: Connection, checked: _Checked, *, history: bool = Fals
     rows = []
     unknown = []
     for number, leg in enumerate(request.legs):
-        row = find_departure_row(connection, leg.departure)
+        where = f"legs[{number}].departure"
+        try:
+            row = find_departure_row(connection, leg.departure, field=where)
+        except LedgerError as error:
+            unknown += error.problems
+            continue
         if row is None:
             unknown.append(
                 Problem("unknown departure", field=f"legs[{number}].departure", found=str(leg.departure))
@@ -586,8 +592,13 @@ def _cancel_row(connection: Connection, row: Any) -> bool:
     return changed == 1
 
 
-def _find_booking(connection: Connection, key: int | str) -> Any:
-    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
+def _find_booking(connection: Connection, key: int | str, *, field: str = "booking") -> Any:
+    if isinstance(key, int) and (problem := id_problem(key, field=field, what="booking")):
+        raise LedgerError(problem)
+    # a string of digits beyond any id may still be an idempotency key
+    if isinstance(key, int) or (
+        key.isascii() and key.isdigit() and id_problem(key, field=field, what="") is None
+    ):
         row = connection.execute(select(s.bookings).where(s.bookings.c.id == int(key))).first()
         if row is not None or isinstance(key, int):
             return row

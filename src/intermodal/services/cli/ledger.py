@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from intermodal.services.cli._output import BAD_INPUT, choice, console, fail, print_json, user_errors
+from intermodal.services.cli._output import (
+    BAD_INPUT,
+    choice,
+    console,
+    err_console,
+    fail,
+    print_json,
+    user_errors,
+)
 from intermodal.services.cli.report import DbOption, open_db, output_path, scenario_lines
 
 ledger_app = typer.Typer(
@@ -174,7 +182,10 @@ def book_(
         else:
             made = book(ledger, departures=list(departure or []), **common)
     if made.replayed:
-        console.print("[yellow]note:[/] this key was booked before; here is that booking", highlight=False)
+        # a note, not data: stdout holds the booking alone, so that --format json stays parseable
+        err_console.print(
+            "[yellow]note:[/] this key was booked before; here is that booking", highlight=False
+        )
     _show(
         [made],
         ["id", "idempotency_key", "departures", "teu", "tonnes", "value", "currency", "status"],
