@@ -13,6 +13,9 @@ from intermodal.model.bounds import MAX_TEU, MAX_TONNES, MAX_VALUE, quantity_pro
 
 _QUARTER = Decimal("0.25")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# ISO 6346: a three-letter owner code, the category (U freight container, J detachable equipment, Z trailer or
+# chassis), a six-digit serial and a check digit
+_CONTAINER = re.compile(r"^[A-Z]{3}[UJZ][0-9]{7}$")
 
 
 def to_decimal(value: Any, *, field: str) -> Decimal:
@@ -81,6 +84,39 @@ def money_to_minor(value: Any, *, field: str = "value") -> tuple[int | None, Pro
     if minor != minor.to_integral_value():
         return None, Problem("value finer than 0.01", field=field, found=str(value), expected="<= 2 decimals")
     return int(minor), None
+
+
+def check_digit(body: str) -> int:
+    """The ISO 6346 check digit of an owner code, category letter and six-digit serial (``CSQU305438``: 3)."""
+    values = []
+    for char in body:
+        if char.isdigit():
+            values.append(int(char))
+        else:
+            # Letters count from 10 and skip multiples of 11.
+            n = ord(char) - ord("A") + 10
+            n += (n - 1) // 10
+            values.append(n)
+    return sum(v * 2**i for i, v in enumerate(values)) % 11 % 10
+
+
+def equipment_problem(value: str, *, field: str = "equipment_ref") -> Problem | None:
+    """Why ``value`` is not an ISO 6346 container number with its check digit, or ``None``.
+
+    A mistyped container number would file its events under a box that does not exist; the check digit
+    catches one wrong character and most swapped pairs.
+    """
+    expected = "an ISO 6346 container number: owner code, U/J/Z, 6 digits, check digit (CSQU3054383)"
+    if not _CONTAINER.match(value):
+        return Problem("not a container number", field=field, found=value[:40], expected=expected)
+    if check_digit(value[:10]) != int(value[10]):
+        return Problem(
+            "wrong check digit",
+            field=field,
+            found=value,
+            expected=f"{value[:10]}{check_digit(value[:10])} (ISO 6346)",
+        )
+    return None
 
 
 def minor_to_money(minor: int) -> Decimal:

@@ -27,6 +27,7 @@ from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import (
     currency_problem,
+    equipment_problem,
     minor_to_money,
     money_to_minor,
     parse_time,
@@ -132,8 +133,8 @@ class BookingRequest:
                     expected=" or ".join(CUSTOMS_STATUSES),
                 )
             )
-        if self.equipment_ref is not None and not 1 <= len(self.equipment_ref) <= 32:
-            found.append(Problem("an equipment reference has 1 to 32 characters", field="equipment_ref"))
+        if self.equipment_ref is not None and (problem := equipment_problem(self.equipment_ref)):
+            found.append(problem)
         return found
 
     def checked(self) -> _Checked:

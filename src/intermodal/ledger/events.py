@@ -19,6 +19,7 @@ name                      eventType   code
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,10 +28,11 @@ from sqlalchemy import Connection, select
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
-from intermodal.ledger._values import parse_time, utc_now, zone_info
+from intermodal.ledger._values import equipment_problem, parse_time, utc_now, zone_info
 from intermodal.ledger.departures import find_departure_row
+from intermodal.model import Bundle
 
-__all__ = ["EVENT_KINDS", "Event", "list_events", "record_event"]
+__all__ = ["EVENT_KINDS", "Event", "known_places", "list_events", "record_event"]
 
 #: The ledger's event names and their DCSA (eventType, code).
 EVENT_KINDS: dict[str, tuple[str, str]] = {
@@ -110,6 +112,7 @@ def record_event(
     booking: int | str | None = None,
     departure: int | str | None = None,
     classifier: str = "ACT",
+    places: Collection[str] | None = None,
 ) -> Event:
     """Record one event.
 
@@ -129,12 +132,15 @@ def record_event(
         The booking (id or idempotency key) and departure (id or ref) the event belongs to, if any.
     classifier
         DCSA's ``ACT`` (actual, the default), ``EST`` (estimated) or ``PLN`` (planned).
+    places
+        The places an event may be at (:func:`known_places` of the scenario the ledger runs); ``None`` takes
+        ``place`` as given (an import of another system's history).
 
     Raises
     ------
     LedgerError
-        Unknown kind, zone, booking or departure, or no equipment, booking or departure to attach the event
-        to.
+        Unknown kind, zone, place, booking or departure, or no equipment, booking or departure to attach the
+        event to.
     """
     problems = []
     if kind not in EVENT_KINDS:
@@ -145,14 +151,30 @@ def record_event(
         )
     if not place:
         problems.append(Problem("an event needs a place", field="place"))
+    elif places is not None and place not in places:
+        some = ", ".join(sorted(places)[:6])
+        problems.append(
+            Problem(
+                "unknown place",
+                field="place",
+                found=place,
+                expected=f"a terminal id or UN/LOCODE such as {some}",
+            )
+        )
     if equipment_ref is None and booking is None and departure is None:
         problems.append(
             Problem("an event needs an equipment reference, a booking or a departure", field="kind")
         )
-    if problems:
+    if equipment_ref is not None and (problem := equipment_problem(equipment_ref)):
+        problems.append(problem)
+    moment = None
+    try:
+        zone_info(zone)
+        moment = parse_time(at, zone=zone, field="at")
+    except LedgerError as error:
+        problems += error.problems
+    if problems or moment is None:
         raise LedgerError(problems)
-    zone_info(zone)
-    moment = parse_time(at, zone=zone, field="at")
 
     def work(connection: Connection) -> Event:
         from intermodal.ledger.bookings import _find_booking
@@ -186,6 +208,13 @@ def record_event(
         return event_from_row(connection.execute(select(s.events).where(s.events.c.id == new_id)).one())
 
     return ledger.write(work)
+
+
+def known_places(bundle: Bundle) -> frozenset[str]:
+    """The places an event can be at in ``bundle``: each terminal's id and UN/LOCODE."""
+    return frozenset(t.id for t in bundle.terminals.values()) | frozenset(
+        t.locode for t in bundle.terminals.values() if t.locode
+    )
 
 
 def list_events(

@@ -136,12 +136,12 @@ def test_a_booking_round_trip_through_the_cli(db: str, tmp_path: Path) -> None:
         "--booking",
         "k1",
         "--equipment",
-        "DEMU3054383",
+        "DEMU3054382",
         "--db",
         db,
     )
     events = json.loads(
-        _run("ledger", "events", "--equipment", "DEMU3054383", "--format", "json", "--db", db)
+        _run("ledger", "events", "--equipment", "DEMU3054382", "--format", "json", "--db", db)
     )
     assert events[0]["eventTypeCode"] == "GTIN" and events[0]["eventDateTime"].endswith("+08:00")
     assert "capacity released" in _run("ledger", "cancel", "k1", "--db", db)

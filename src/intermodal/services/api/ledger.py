@@ -272,7 +272,9 @@ def get_events(
 
 @write_router.post("/events", status_code=201, responses=_ERRORS)
 def post_event(body: EventIn, request: Request) -> dict[str, Any]:
-    """Record one event (gate-in, loaded, departed, ...)."""
+    """Record one event (gate-in, loaded, departed, ...) at a terminal of the server's scenario."""
+    state = request.app.state
+    places = lg.known_places(state.catalog.get(state.settings.scenario))
     return lg.record_event(
         _ledger(request),
         body.kind,
@@ -283,6 +285,7 @@ def post_event(body: EventIn, request: Request) -> dict[str, Any]:
         booking=_key(body.booking) if body.booking else None,
         departure=_key(body.departure) if body.departure else None,
         classifier=body.classifier,
+        places=places,
     ).to_dict()
 
 

@@ -18,7 +18,7 @@ from intermodal.services.cli._output import (
     print_json,
     user_errors,
 )
-from intermodal.services.cli.report import DbOption, open_db, output_path, scenario_lines
+from intermodal.services.cli.report import DbOption, named_as, open_db, output_path, scenario_lines
 
 ledger_app = typer.Typer(
     help="The operations ledger: departures, bookings, container events; CSV in and out.",
@@ -252,12 +252,18 @@ def event(
     booking: Annotated[str | None, typer.Option(help="Booking id or idempotency key.")] = None,
     departure: Annotated[str | None, typer.Option(help="Departure id or ref.")] = None,
     classifier: Annotated[str, typer.Option(help="ACT (actual) | EST | PLN.")] = "ACT",
+    scenario: Annotated[str, typer.Option(help="The scenario whose terminals are the known places.")] = (
+        "chongqing"
+    ),
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
-    """Record a container or shipment event (DCSA Track & Trace codes)."""
-    from intermodal.ledger import record_event
+    """Record a container or shipment event (DCSA Track & Trace codes) at a terminal of the scenario."""
+    from intermodal.io import load_scenario
+    from intermodal.ledger import known_places, record_event
 
+    with user_errors(), named_as({"scenario": "--scenario", "place": "--place"}):
+        places = known_places(load_scenario(scenario))
     with user_errors(), open_db(db) as ledger:
         made = record_event(
             ledger,
@@ -269,6 +275,7 @@ def event(
             booking=booking,
             departure=departure,
             classifier=classifier,
+            places=places,
         )
     _show([made], ["id", "kind", "eventTypeCode", "eventDateTime", "location", "equipmentReference"], format)
 
