@@ -7,7 +7,16 @@ import datetime as dt
 import pytest
 
 from intermodal.exceptions import LedgerError
-from intermodal.ledger import EVENT_KINDS, Ledger, book, create_departure, list_events, record_event
+from intermodal.io import load_scenario
+from intermodal.ledger import (
+    EVENT_KINDS,
+    Ledger,
+    book,
+    create_departure,
+    known_places,
+    list_events,
+    record_event,
+)
 
 
 def test_events_carry_dcsa_codes_and_local_times(ledger: Ledger) -> None:
@@ -50,3 +59,31 @@ def test_bad_events_are_refused_and_nothing_is_written(ledger: Ledger) -> None:
         record_event(ledger, "gate-in", at="yesterday", place="x", equipment_ref="C")
     assert list_events(ledger) == []
     assert set(EVENT_KINDS) >= {"gate-in", "loaded", "departed", "arrived", "customs-released", "discharged"}
+
+
+def test_events_are_bounded_in_time_place_and_container_number(ledger: Ledger) -> None:
+    places = frozenset({"nanpeng", "CNCKG"})
+    with pytest.raises(LedgerError) as caught:
+        record_event(
+            ledger,
+            "gate-in",
+            at="1900-01-01T00:00",
+            place="nowhere",
+            equipment_ref="NOTACONTAINER",
+            places=places,
+        )
+    assert {p.field for p in caught.value.problems} == {"at", "place", "equipment_ref"}
+    with pytest.raises(LedgerError, match="unknown booking: no id is that large"):
+        record_event(ledger, "gate-in", at="2020-04-03T05:00", place="nanpeng", booking=2**63, places=places)
+    with pytest.raises(LedgerError, match="unknown departure: no id is that large"):
+        record_event(ledger, "gate-in", at="2020-04-03T05:00", place="nanpeng", departure="9" * 30)
+    assert list_events(ledger) == []
+    made = record_event(
+        ledger, "gate-in", at="2020-04-03T05:00", place="CNCKG", equipment_ref="CSQU3054383", places=places
+    )
+    assert made.place == "CNCKG"
+
+
+def test_the_known_places_of_a_scenario_are_its_terminal_ids_and_locodes() -> None:
+    places = known_places(load_scenario("chongqing"))
+    assert {"nanpeng", "bangkok", "CNCKG"} <= places and "nowhere" not in places

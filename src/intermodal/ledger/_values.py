@@ -30,6 +30,20 @@ def to_decimal(value: Any, *, field: str) -> Decimal:
     return number
 
 
+def decimals(number: Decimal) -> int:
+    """How many decimal places ``number`` needs (``1.500``: 1), read from its digits without arithmetic.
+
+    Arithmetic would round: ``Decimal("1e-999999999") * 100`` underflows to 0 in the default context, so a
+    value finer than a cent would be stored as nothing instead of being refused.
+    """
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # a finite number (to_decimal checks)
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return 0
+    return max(0, -(exponent + len(digits) - len(significant)))
+
+
 def teu_problem(value: Any, *, field: str = "teu", maximum: int = MAX_TEU) -> Problem | None:
     """Why ``value`` is not a TEU count above 0, at most ``maximum``, in quarter steps; or ``None``."""
     try:
@@ -38,7 +52,7 @@ def teu_problem(value: Any, *, field: str = "teu", maximum: int = MAX_TEU) -> Pr
         return error.problems[0]
     if problem := quantity_problem(number, field=field, maximum=maximum):
         return problem
-    if number % _QUARTER != 0:
+    if decimals(number) > 2 or number % _QUARTER != 0:
         return Problem(
             "TEU comes in quarter steps",
             field=field,
@@ -64,12 +78,11 @@ def tonnes_to_kg(value: Any, *, field: str = "tonnes") -> tuple[int | None, Prob
         return None, error.problems[0]
     if problem := quantity_problem(number, field=field, maximum=MAX_TONNES):
         return None, problem
-    kg = number * 1000
-    if kg != kg.to_integral_value():
+    if decimals(number) > 3:
         return None, Problem(
             "weight finer than 1 kg", field=field, found=str(value), expected="<= 3 decimals"
         )
-    return int(kg), None
+    return int(number * 1000), None
 
 
 def money_to_minor(value: Any, *, field: str = "value") -> tuple[int | None, Problem | None]:
@@ -80,10 +93,9 @@ def money_to_minor(value: Any, *, field: str = "value") -> tuple[int | None, Pro
         return None, error.problems[0]
     if problem := quantity_problem(number, field=field, maximum=MAX_VALUE, zero=True):
         return None, problem
-    minor = number * 100
-    if minor != minor.to_integral_value():
+    if decimals(number) > 2:
         return None, Problem("value finer than 0.01", field=field, found=str(value), expected="<= 2 decimals")
-    return int(minor), None
+    return int(number * 100), None
 
 
 def check_digit(body: str) -> int:
