@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intermodal.exceptions import LedgerError, Problem
-from intermodal.model.bounds import MAX_TEU, MAX_TONNES, MAX_VALUE, quantity_problem, time_problem
+from intermodal.model.bounds import MAX_ID, MAX_TEU, MAX_TONNES, MAX_VALUE, quantity_problem, time_problem
 
 _QUARTER = Decimal("0.25")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -131,6 +131,13 @@ def equipment_problem(value: str, *, field: str = "equipment_ref") -> Problem | 
     return None
 
 
+def checked_limit(limit: int, *, field: str = "limit") -> int:
+    """``limit`` if it is a row count a database can take (1 to :data:`MAX_ID`); else :class:`LedgerError`."""
+    if problem := quantity_problem(limit, field=field, maximum=MAX_ID):
+        raise LedgerError(problem)
+    return limit
+
+
 def minor_to_money(minor: int) -> Decimal:
     """The Decimal amount of whole minor units."""
     return (Decimal(int(minor)) / 100).quantize(Decimal("0.01"))
@@ -146,9 +153,9 @@ def zone_info(name: str, *, field: str = "zone") -> ZoneInfo:
     """The IANA zone ``name``; raises :class:`LedgerError` if there is none."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
         raise LedgerError(
-            Problem("unknown time zone", field=field, found=name, expected="an IANA zone")
+            Problem("unknown time zone", field=field, found=name[:64], expected="an IANA zone")
         ) from None
 
 

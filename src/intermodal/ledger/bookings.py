@@ -26,6 +26,7 @@ from intermodal.exceptions import CapacityError, LedgerError, Problem, ShipmentE
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import (
+    checked_limit,
     currency_problem,
     equipment_problem,
     minor_to_money,
@@ -633,7 +634,7 @@ def list_bookings(
         if status is not None:
             query = query.where(s.bookings.c.status == status)
         if limit is not None:
-            query = query.limit(limit)
+            query = query.limit(checked_limit(limit))
         rows = connection.execute(query).all()
         refs = _leg_refs(connection, [row.id for row in rows]) if rows else {}
         return [_booking(connection, row, refs=refs[row.id]) for row in rows]

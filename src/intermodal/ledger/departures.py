@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
-from intermodal.ledger._values import parse_time, teu_decimal, utc_now, zone_info
+from intermodal.ledger._values import checked_limit, parse_time, teu_decimal, utc_now, zone_info
 from intermodal.model.bounds import MAX_CAPACITY_KG, MAX_CAPACITY_TEU, id_problem, quantity_problem
 
 __all__ = [
@@ -271,7 +271,7 @@ def list_departures(
     if statuses is not None:
         query = query.where(s.departures.c.status.in_(list(statuses)))
     if limit is not None:
-        query = query.limit(limit)
+        query = query.limit(checked_limit(limit))
     with ledger.reading() as connection:
         return [departure_from_row(r) for r in connection.execute(query)]
 

@@ -28,9 +28,10 @@ from sqlalchemy import Connection, select
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
-from intermodal.ledger._values import equipment_problem, parse_time, utc_now, zone_info
+from intermodal.ledger._values import checked_limit, equipment_problem, parse_time, utc_now, zone_info
 from intermodal.ledger.departures import find_departure_row
 from intermodal.model import Bundle
+from intermodal.model.bounds import id_problem
 
 __all__ = ["EVENT_KINDS", "Event", "known_places", "list_events", "record_event"]
 
@@ -226,6 +227,9 @@ def list_events(
     limit: int | None = None,
 ) -> list[Event]:
     """Events in time order, optionally for one container, booking (id) or departure (id)."""
+    for key, what in ((booking, "booking"), (departure, "departure")):
+        if key is not None and (problem := id_problem(key, field=what, what=what)):
+            raise LedgerError(problem)
     query = select(s.events).order_by(s.events.c.event_at, s.events.c.id)
     if equipment_ref is not None:
         query = query.where(s.events.c.equipment_ref == equipment_ref)
@@ -234,6 +238,6 @@ def list_events(
     if departure is not None:
         query = query.where(s.events.c.departure_id == departure)
     if limit is not None:
-        query = query.limit(limit)
+        query = query.limit(checked_limit(limit))
     with ledger.reading() as connection:
         return [event_from_row(row) for row in connection.execute(query)]
