@@ -35,7 +35,14 @@ def test_book_without_overbooking(ledger_client: tuple[TestClient, dict]) -> Non
     created = client.post("/api/ledger/departures", json=new, headers=auth)
     assert created.status_code == 201, created.text
     ref = created.json()["ref"]
-    booking = {"idempotency_key": "k1", "departures": [ref], "shipper": "A", "teu": 2, "tonnes": 17.2}
+    booking = {
+        "idempotency_key": "k1",
+        "departures": [ref],
+        "shipper": "A",
+        "teu": 2,
+        "tonnes": 17.2,
+        "customs_status": "cleared",
+    }
     first = client.post("/api/ledger/bookings", json=booking, headers=auth)
     assert first.status_code == 201, first.text
     replay = client.post("/api/ledger/bookings", json=booking, headers=auth)
@@ -95,7 +102,14 @@ def test_a_report_in_a_currency_the_bookings_use_is_200(ledger_client: tuple[Tes
     client, auth = ledger_client
     new = {"line": "shuttle-middle", "departs": "2020-01-03T09:00+08:00", "capacity_teu": 2}
     ref = client.post("/api/ledger/departures", json=new, headers=auth).json()["ref"]
-    booking = {"idempotency_key": "u1", "departures": [ref], "shipper": "A", "teu": 1, "tonnes": 5}
+    booking = {
+        "idempotency_key": "u1",
+        "departures": [ref],
+        "shipper": "A",
+        "teu": 1,
+        "tonnes": 5,
+        "customs_status": "bonded",
+    }
     made = client.post("/api/ledger/bookings", json={**booking, "value": 10, "currency": "USD"}, headers=auth)
     assert made.status_code == 201, made.text
     answer = client.get("/api/ledger/reports/throughput", params={"period": "2020Q1", "currency": "USD"})
@@ -165,6 +179,7 @@ def test_values_out_of_bounds_are_422_naming_the_field(
             "shipper": "A",
             "teu": 1,
             "tonnes": 1,
+            "customs_status": "bonded",
         },
         "/api/ledger/events": {
             "kind": "gate-in",
@@ -241,6 +256,7 @@ def test_no_edge_value_in_a_write_is_a_500(
             "shipper": "A",
             "teu": 1,
             "tonnes": 1,
+            "customs_status": "bonded",
         },
         "/api/ledger/events": {
             "kind": "gate-in",
@@ -295,3 +311,13 @@ def test_no_edge_value_in_a_read_is_a_500(
         assert answer.status_code < 500, f"{param}={text[:30]!r}: {answer.text[:300]}"
         if answer.status_code >= 400:
             _problem(answer, answer.status_code)
+
+
+def test_a_booking_without_its_customs_status_is_422(ledger_client: tuple[TestClient, dict]) -> None:
+    client, auth = ledger_client
+    departure = {"line": "shuttle-middle", "departs": "2020-04-03T09:00+08:00"}
+    ref = client.post("/api/ledger/departures", json=departure, headers=auth).json()["ref"]
+    booking = {"idempotency_key": "c", "departures": [ref], "shipper": "A", "teu": 1, "tonnes": 1}
+    problem = _problem(client.post("/api/ledger/bookings", json=booking, headers=auth), 422)
+    assert problem["errors"][0]["field"] == "customs_status"
+    assert client.get("/api/ledger/bookings").json() == []

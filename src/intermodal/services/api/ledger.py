@@ -119,7 +119,9 @@ class BookingIn(BaseModel):
     value: Decimal = Field(Decimal(0), ge=0, le=MAX_VALUE)
     currency: str = Field("CNY", min_length=3, max_length=3)
     cargo_class: str = Field("general", max_length=20)
-    customs_status: str = Field("cleared", max_length=40)
+    customs_status: Literal["bonded", "cleared"] = Field(
+        description="bonded (under customs control) or cleared (free circulation): stated, never assumed."
+    )
     equipment_ref: str | None = Field(None, max_length=40)
 
 

@@ -144,6 +144,12 @@ def book_(
     shipper: Annotated[str, typer.Option(help="Who ships.")],
     teu: Annotated[str, typer.Option(help="TEU in quarter steps (a 40-ft box is 2).")],
     tonnes: Annotated[str, typer.Option(help="Gross cargo weight in tonnes.")],
+    customs: Annotated[
+        str,
+        typer.Option(
+            help="bonded (under customs control) | cleared (free circulation): stated, never assumed."
+        ),
+    ],
     departure: Annotated[
         list[str] | None, typer.Option("--departure", help="A departure id or ref; repeat for each leg.")
     ] = None,
@@ -155,7 +161,6 @@ def book_(
     value: Annotated[str, typer.Option(help="Declared cargo value.")] = "0",
     currency: Annotated[str, typer.Option(help="ISO 4217 code.")] = "CNY",
     cargo: Annotated[str, typer.Option(help="general, reefer, dangerous...")] = "general",
-    customs: Annotated[str, typer.Option(help="bonded | cleared.")] = "cleared",
     equipment: Annotated[str | None, typer.Option(help="Container number.")] = None,
     db: DbOption = None,
     format: FormatOption = "table",
