@@ -131,6 +131,18 @@ def equipment_problem(value: str, *, field: str = "equipment_ref") -> Problem | 
     return None
 
 
+def whole_number(value: Any, *, field: str, maximum: int) -> int:
+    """A whole number above 0 and at most ``maximum`` from text or a number; else :class:`LedgerError`."""
+    number = to_decimal(value, field=field)
+    if problem := quantity_problem(number, field=field, maximum=maximum):
+        raise LedgerError(problem)
+    if decimals(number) > 0:
+        raise LedgerError(
+            Problem("not a whole number", field=field, found=str(value), expected="such as 28000")
+        )
+    return int(number)
+
+
 def checked_limit(limit: int, *, field: str = "limit") -> int:
     """``limit`` if it is a row count a database can take (1 to :data:`MAX_ID`); else :class:`LedgerError`."""
     if problem := quantity_problem(limit, field=field, maximum=MAX_ID):

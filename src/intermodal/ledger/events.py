@@ -143,6 +143,38 @@ def record_event(
         Unknown kind, zone, place, booking or departure, or no equipment, booking or departure to attach the
         event to.
     """
+    return ledger.write(
+        lambda connection: insert_event(
+            connection,
+            kind,
+            at=at,
+            place=place,
+            zone=zone,
+            equipment_ref=equipment_ref,
+            booking=booking,
+            departure=departure,
+            classifier=classifier,
+            places=places,
+        )
+    )
+
+
+def insert_event(
+    connection: Connection,
+    kind: str,
+    *,
+    at: dt.datetime | str,
+    place: str,
+    zone: str,
+    equipment_ref: str | None,
+    booking: int | str | None,
+    departure: int | str | None,
+    classifier: str,
+    places: Collection[str] | None = None,
+) -> Event:
+    """Check and insert one event in an open write transaction (see :func:`record_event`)."""
+    from intermodal.ledger.bookings import _find_booking
+
     problems = []
     if kind not in EVENT_KINDS:
         problems.append(Problem("unknown event", field="kind", found=kind, expected=", ".join(EVENT_KINDS)))
@@ -176,39 +208,32 @@ def record_event(
         problems += error.problems
     if problems or moment is None:
         raise LedgerError(problems)
-
-    def work(connection: Connection) -> Event:
-        from intermodal.ledger.bookings import _find_booking
-
-        booking_row = departure_row = None
-        if booking is not None:
-            booking_row = _find_booking(connection, booking)
-            if booking_row is None:
-                raise LedgerError(Problem("unknown booking", field="booking", found=str(booking)))
-        if departure is not None:
-            departure_row = find_departure_row(connection, departure)
-            if departure_row is None:
-                raise LedgerError(Problem("unknown departure", field="departure", found=str(departure)))
-        event_type, code = EVENT_KINDS[kind]
-        inserted = connection.execute(
-            s.events.insert().values(
-                event_type=event_type,
-                event_code=code,
-                classifier=classifier,
-                event_at=moment,
-                zone=zone,
-                place=place,
-                equipment_ref=equipment_ref
-                or (booking_row.equipment_ref if booking_row is not None else None),
-                booking_id=booking_row.id if booking_row is not None else None,
-                departure_id=departure_row.id if departure_row is not None else None,
-                recorded_at=utc_now(),
-            )
+    booking_row = departure_row = None
+    if booking is not None:
+        booking_row = _find_booking(connection, booking)
+        if booking_row is None:
+            raise LedgerError(Problem("unknown booking", field="booking", found=str(booking)))
+    if departure is not None:
+        departure_row = find_departure_row(connection, departure)
+        if departure_row is None:
+            raise LedgerError(Problem("unknown departure", field="departure", found=str(departure)))
+    event_type, code = EVENT_KINDS[kind]
+    inserted = connection.execute(
+        s.events.insert().values(
+            event_type=event_type,
+            event_code=code,
+            classifier=classifier,
+            event_at=moment,
+            zone=zone,
+            place=place,
+            equipment_ref=equipment_ref or (booking_row.equipment_ref if booking_row is not None else None),
+            booking_id=booking_row.id if booking_row is not None else None,
+            departure_id=departure_row.id if departure_row is not None else None,
+            recorded_at=utc_now(),
         )
-        new_id = inserted.inserted_primary_key[0]  # type: ignore[index]
-        return event_from_row(connection.execute(select(s.events).where(s.events.c.id == new_id)).one())
-
-    return ledger.write(work)
+    )
+    new_id = inserted.inserted_primary_key[0]  # type: ignore[index]
+    return event_from_row(connection.execute(select(s.events).where(s.events.c.id == new_id)).one())
 
 
 def known_places(bundle: Bundle) -> frozenset[str]:

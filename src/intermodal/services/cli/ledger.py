@@ -323,11 +323,17 @@ def import_(
     history: Annotated[
         bool, typer.Option(help="Rows record the past: bookings may sit on departures that have left.")
     ] = False,
+    scenario: Annotated[
+        str, typer.Option(help="The scenario whose terminals events may be at.")
+    ] = "chongqing",
     db: DbOption = None,
 ) -> None:
     """Add a CSV file's rows to a table: all of them, or (if any row is wrong) none."""
-    from intermodal.ledger import import_csv
+    from intermodal.io import load_scenario
+    from intermodal.ledger import import_csv, known_places
 
+    with user_errors(), named_as({"scenario": "--scenario"}):
+        places = known_places(load_scenario(scenario)) if table == "events" else None
     with user_errors(), open_db(db) as ledger:
-        count = import_csv(ledger, table, path, history=history)  # type: ignore[arg-type]
+        count = import_csv(ledger, table, path, history=history, places=places)  # type: ignore[arg-type]
     console.print(f"{count} {table} imported from {path}", highlight=False)
