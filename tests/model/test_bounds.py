@@ -11,10 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from intermodal.exceptions import ShipmentError
 from intermodal.io import load_scenario
+from intermodal.ledger._values import money_to_minor, teu_problem, tonnes_to_kg
 from intermodal.model.bounds import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -34,6 +37,7 @@ from intermodal.services.api import Settings, create_app
 from intermodal.services.cli import app
 
 INT64 = 2**63 - 1
+_CHONGQING = load_scenario("chongqing")
 
 
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "Asia/Shanghai", "UTC"])
@@ -169,3 +173,58 @@ def test_the_route_api_answers_422_naming_the_field(tmp_path: Path, fields: dict
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert answer.json()["errors"][0]["field"] in ("ready", "due")
+
+
+_NUMBERS = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-(2**70), 2**70))
+_TIMES = st.one_of(
+    st.none(),
+    st.datetimes(
+        timezones=st.sampled_from([None, dt.UTC, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Etc/GMT+12")])
+    ),
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(teu=_NUMBERS, tonnes=_NUMBERS, value=_NUMBERS, ready=_TIMES, due=_TIMES)
+def test_make_shipment_answers_a_shipment_within_bounds_or_a_shipment_error(
+    teu: float | None, tonnes: float | None, value: float | None, ready: object, due: object
+) -> None:
+    try:
+        made = make_shipment(
+            _CHONGQING,
+            teu=teu,
+            tonnes=tonnes,
+            value=value,
+            ready=ready,  # type: ignore[arg-type]
+            due=due,  # type: ignore[arg-type]
+        )
+    except ShipmentError as error:
+        assert error.problems and all(p.field for p in error.problems)
+        return
+    assert 0 < made.teu <= 10_000 and 0 < made.tonnes <= MAX_TONNES
+    utc = made.ready.astimezone(dt.UTC) if made.ready.tzinfo else made.ready
+    assert (utc + dt.timedelta(days=MAX_SEARCH_DAYS)).year < 9999  # the search horizon stays in range
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.one_of(
+        st.text(max_size=40),
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.floats(),
+        st.integers(-(2**80), 2**80),
+        st.from_regex(r"-?[0-9]{0,400}(\.[0-9]{0,40})?([eE][-+]?[0-9]{1,12})?", fullmatch=True),
+    )
+)
+def test_the_ledgers_numbers_are_a_value_or_a_problem_never_an_exception(value: object) -> None:
+    for problem in (teu_problem(value), tonnes_to_kg(value)[1], money_to_minor(value)[1]):
+        assert problem is None or problem.field
+    kg, problem = tonnes_to_kg(value)
+    assert (kg is None) != (problem is None)
+    if kg is not None:
+        assert 0 < kg <= MAX_TONNES * 1000
+    minor, problem = money_to_minor(value)
+    if minor is not None:
+        assert 0 <= minor <= MAX_VALUE * 100
