@@ -4,6 +4,7 @@ value inside the bounds survives the arithmetic done on it; and the route CLI an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -228,3 +229,10 @@ def test_the_ledgers_numbers_are_a_value_or_a_problem_never_an_exception(value: 
     minor, problem = money_to_minor(value)
     if minor is not None:
         assert 0 <= minor <= MAX_VALUE * 100
+
+
+def test_a_shipment_made_any_other_way_is_bounded_too() -> None:
+    made = make_shipment(_CHONGQING, teu=2, ready="2020-04-03T08:00+08:00")
+    with pytest.raises(ShipmentError) as caught:
+        dataclasses.replace(made, ready=dt.datetime(9999, 12, 31, tzinfo=dt.UTC), teu=float("inf"))
+    assert {p.field for p in caught.value.problems} == {"ready", "teu"}
