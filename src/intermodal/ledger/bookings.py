@@ -309,9 +309,7 @@ def _book_one(connection: Connection, checked: _Checked, *, history: bool = Fals
             unknown += error.problems
             continue
         if row is None:
-            unknown.append(
-                Problem("unknown departure", field=f"legs[{number}].departure", found=str(leg.departure))
-            )
+            unknown.append(Problem("unknown departure", field=where, found=str(leg.departure)))
         rows.append(row)
     if unknown:
         raise LedgerError(unknown)
@@ -595,16 +593,16 @@ def _cancel_row(connection: Connection, row: Any) -> bool:
 
 
 def _find_booking(connection: Connection, key: int | str, *, field: str = "booking") -> Any:
-    if isinstance(key, int) and (problem := id_problem(key, field=field, what="booking")):
-        raise LedgerError(problem)
-    # a string of digits beyond any id may still be an idempotency key
-    if isinstance(key, int) or (
-        key.isascii() and key.isdigit() and id_problem(key, field=field, what="") is None
-    ):
+    if isinstance(key, int):
+        if problem := id_problem(key, field=field, what="booking"):
+            raise LedgerError(problem)
+        return connection.execute(select(s.bookings).where(s.bookings.c.id == key)).first()
+    # digits that are no id (beyond 64 bits) may still be an idempotency key
+    if key.isascii() and key.isdigit() and id_problem(key, field=field, what="booking") is None:
         row = connection.execute(select(s.bookings).where(s.bookings.c.id == int(key))).first()
-        if row is not None or isinstance(key, int):
+        if row is not None:
             return row
-    return connection.execute(select(s.bookings).where(s.bookings.c.idempotency_key == str(key))).first()
+    return connection.execute(select(s.bookings).where(s.bookings.c.idempotency_key == key)).first()
 
 
 def get_booking(ledger: Ledger, key: int | str) -> Booking:

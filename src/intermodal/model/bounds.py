@@ -63,6 +63,12 @@ MAX_VALUE = 10**15
 MAX_ID = 2**63 - 1
 
 
+def _shown(value: object) -> str:
+    # a value as found, cut short: a 5,000-digit number is named, not echoed
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
 def time_problem(when: dt.datetime | dt.date, *, field: str) -> Problem | None:
     """Why ``when`` is outside :data:`EARLIEST_DATE` to :data:`LATEST_DATE`, or ``None``.
 
@@ -115,12 +121,12 @@ def quantity_problem(
     expected = f"a number from 0 to {maximum:,}" if zero else f"a number > 0 and <= {maximum:,}"
     finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
     if not finite:
-        return Problem("not a finite number", field=field, found=str(value), expected=expected)
+        return Problem("not a finite number", field=field, found=_shown(value), expected=expected)
     if value < 0 or (value == 0 and not zero):
         message = "must be at least 0" if zero else "must be greater than 0"
-        return Problem(message, field=field, found=str(value), expected=expected)
+        return Problem(message, field=field, found=_shown(value), expected=expected)
     if value > maximum:
-        return Problem("too large", field=field, found=str(value), expected=expected)
+        return Problem("too large", field=field, found=_shown(value), expected=expected)
     return None
 
 
@@ -134,12 +140,11 @@ def id_problem(key: int | str, *, field: str, what: str) -> Problem | None:
     # a long string of digits is never turned into an int: Python refuses those above 4,300 digits
     if len(text) <= 19 and 1 <= int(text) <= MAX_ID:
         return None
-    found = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
     return Problem(
         f"unknown {what}: ids start at 1"
         if text == "0" or text.startswith("-")
         else f"unknown {what}: no id is that large",
         field=field,
-        found=found,
+        found=_shown(text),
         expected=f"an id from 1 to {MAX_ID} (signed 64 bit)",
     )
