@@ -480,3 +480,15 @@ def test_a_booking_states_its_customs_status(booked: str) -> None:
     assert "--customs" in _bad(*args, "--db", booked)
     listed = json.loads(_run("ledger", "bookings", "--format", "json", "--db", booked))
     assert [b["customs_status"] for b in listed] == ["cleared"]  # the fixture's, as stated
+
+
+def test_an_imported_event_at_an_unknown_place_exits_2_naming_row_and_field(
+    booked: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "events.csv"
+    source.write_text(
+        "kind,at,place,booking\ngate-in,2020-04-03T05:00,nanpeng,k\ngate-in,2020-04-03T06:00,nowhere,k\n"
+    )
+    out = _bad("ledger", "import", "events", str(source), "--db", booked)
+    assert "events.csv:2 [place]: unknown place" in out
+    assert json.loads(_run("ledger", "events", "--format", "json", "--db", booked)) == []
