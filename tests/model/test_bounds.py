@@ -236,3 +236,14 @@ def test_a_shipment_made_any_other_way_is_bounded_too() -> None:
     with pytest.raises(ShipmentError) as caught:
         dataclasses.replace(made, ready=dt.datetime(9999, 12, 31, tzinfo=dt.UTC), teu=float("inf"))
     assert {p.field for p in caught.value.problems} == {"ready", "teu"}
+
+
+@pytest.mark.parametrize("ready", ["1970-01-01T00:00+14:00", "2100-12-31T23:59-12:00"])
+def test_the_route_api_at_the_extreme_dates_answers_without_a_500(tmp_path: Path, ready: str) -> None:
+    settings = Settings(tokens_file=tmp_path / "tokens.json", bundles_dir=tmp_path / "bundles")
+    query = {"from": "nanpeng", "to": "bangkok", "ready": ready, "range_days": 14}
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/api/routes", json=query)
+    assert answer.status_code in (200, 422), answer.text
+    if answer.status_code == 422:
+        assert answer.json()["type"] == "/problems/no-route"
