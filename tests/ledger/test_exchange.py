@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from intermodal.exceptions import CapacityError, LedgerError
+from intermodal.exceptions import CapacityError, LedgerError, ShipmentError
 from intermodal.ledger import (
     CHONGQING_SHUTTLE_LINES,
     Ledger,
@@ -70,9 +70,9 @@ def test_an_import_with_bad_rows_writes_nothing_and_names_each_problem(
     assert import_csv(ledger, "departures", departures) == 1
     bookings = tmp_path / "bookings.csv"
     bookings.write_text(
-        "idempotency_key,departures,shipper,teu,tonnes\n"
-        "a,shuttle-east@2020-04-01T09:00+08:00,X,2,10\n"
-        "b,shuttle-east@2020-04-01T09:00+08:00,X,1,1\n"
+        "idempotency_key,departures,shipper,teu,tonnes,customs_status\n"
+        "a,shuttle-east@2020-04-01T09:00+08:00,X,2,10,cleared\n"
+        "b,shuttle-east@2020-04-01T09:00+08:00,X,1,1,bonded\n"
     )
     with pytest.raises(CapacityError) as over:
         import_csv(ledger, "bookings", bookings)
@@ -135,3 +135,22 @@ def test_a_file_that_is_not_utf8_csv_is_a_named_problem(
     source.write_bytes(content)
     with pytest.raises(LedgerError, match="cannot read the file"):
         import_csv(sqlite_ledger, "departures", source)
+
+
+def test_an_imported_booking_states_its_customs_status(sqlite_ledger: Ledger, tmp_path: Path) -> None:
+    departures = tmp_path / "departures.csv"
+    departures.write_text("line,departs\nshuttle-east,2020-04-01T09:00\n")
+    import_csv(sqlite_ledger, "departures", departures)
+    bookings = tmp_path / "bookings.csv"
+    bookings.write_text(
+        "idempotency_key,departures,shipper,teu,tonnes\na,shuttle-east@2020-04-01T09:00+08:00,X,1,1\n"
+    )
+    with pytest.raises(LedgerError, match="missing columns"):
+        import_csv(sqlite_ledger, "bookings", bookings)
+    bookings.write_text(
+        "idempotency_key,departures,shipper,teu,tonnes,customs_status\na,shuttle-east@2020-04-01T09:00+08:00,X,1,1,\n"
+    )
+    with pytest.raises(ShipmentError) as caught:
+        import_csv(sqlite_ledger, "bookings", bookings)
+    assert [(p.row, p.field) for p in caught.value.problems] == [(1, "customs_status")]
+    assert list_bookings(sqlite_ledger) == []

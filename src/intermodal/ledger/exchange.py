@@ -9,7 +9,7 @@ Columns (``*`` = required on import):
 - departures: ``line*, departs*, zone, vehicle, capacity_teu, capacity_kg, status`` (export adds ``ref``,
   ``booked_teu``, ``booked_kg``)
 - bookings: ``idempotency_key*, departures*`` (refs or ids, ``;``-separated, in travel order), ``shipper*,
-  teu*, tonnes*, value, currency, cargo_class, customs_status, equipment_ref, status, places`` (per leg
+  teu*, tonnes*, value, currency, cargo_class, customs_status*, equipment_ref, status, places`` (per leg
   ``from>to``, ``;``-separated)
 - events: ``kind*, at*, zone, place*, equipment_ref, booking`` (idempotency key), ``departure`` (ref),
   ``classifier``
@@ -72,7 +72,8 @@ _COLUMNS: dict[str, list[str]] = {
 }
 _REQUIRED: dict[str, list[str]] = {
     "departures": ["line", "departs"],
-    "bookings": ["idempotency_key", "departures", "shipper", "teu", "tonnes"],
+    # customs status too: an import states it as a new booking does, never assumed cleared
+    "bookings": ["idempotency_key", "departures", "shipper", "teu", "tonnes", "customs_status"],
     "events": ["kind", "at", "place"],
 }
 
@@ -289,7 +290,7 @@ def _import_booking(connection: Connection, row: dict[str, str], *, history: boo
         value=row.get("value") or "0",
         currency=row.get("currency") or "CNY",
         cargo_class=row.get("cargo_class") or "general",
-        customs_status=row.get("customs_status") or "cleared",
+        customs_status=row["customs_status"],
         equipment_ref=_opt(row, "equipment_ref"),
     )
     if problems := request.problems():
