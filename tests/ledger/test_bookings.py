@@ -160,6 +160,66 @@ def test_bad_input_lists_every_problem_and_writes_nothing(ledger: Ledger) -> Non
     assert _count(ledger, s.bookings) == 0
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("teu", "1e30", "too large"),
+        ("teu", "-0", "greater than 0"),
+        ("teu", "9" * 5000, "too large"),
+        ("tonnes", "0", "greater than 0"),  # cargo that weighs nothing books no truck
+        ("tonnes", "1e30", "too large"),
+        ("value", "1e30", "too large"),
+        ("value", "NaN", "not a finite number"),
+        ("value", "1e-999999999", "finer than 0.01"),
+        ("equipment_ref", "NOTACONTAINER", "not a container number"),
+        ("equipment_ref", "CSQU3054384", "wrong check digit"),
+    ],
+)
+def test_quantities_out_of_bounds_are_named_and_nothing_is_written(
+    ledger: Ledger, field: str, value: str, says: str
+) -> None:
+    d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
+    request = {"teu": 1, "tonnes": 1, field: value}
+    with pytest.raises(ShipmentError) as caught:
+        book(ledger, idempotency_key="b", departures=[d.ref], shipper="X", **request)
+    [problem] = caught.value.problems
+    assert problem.field == field and says in problem.message
+    assert _count(ledger, s.bookings) == 0
+
+
+def test_a_valid_container_number_and_zero_value_are_booked(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
+    made = book(
+        ledger,
+        idempotency_key="c",
+        departures=[d.ref],
+        shipper="X",
+        teu=1,
+        tonnes=1,
+        value="-0",
+        equipment_ref="CSQU3054383",
+    )
+    assert made.equipment_ref == "CSQU3054383" and made.value == 0
+
+
+def test_an_id_beyond_64_bits_is_named_in_a_booking_and_in_a_lookup(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
+    with pytest.raises(LedgerError) as caught:
+        book(ledger, idempotency_key="x", departures=[d.id, 2**63], shipper="X", teu=1, tonnes=1)
+    [problem] = caught.value.problems
+    assert problem.field == "legs[1].departure" and "no id is that large" in problem.message
+    with pytest.raises(LedgerError, match="unknown booking: no id is that large"):
+        get_booking(ledger, 2**64)
+    with pytest.raises(LedgerError, match="unknown booking"):  # digits beyond any id may be a key
+        get_booking(ledger, "99999999999999999999999")
+    made = book(
+        ledger, idempotency_key="99999999999999999999999", departures=[d.id], shipper="X", teu=1, tonnes=1
+    )
+    assert get_booking(ledger, "99999999999999999999999") == made
+    with pytest.raises(LedgerError, match="unknown departure: no id is that large"):
+        list_bookings(ledger, departure="99999999999999999999999")
+
+
 def test_bookings_need_a_scheduled_departure(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
     set_departure_status(ledger, d.ref, "departed")

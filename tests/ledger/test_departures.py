@@ -53,3 +53,31 @@ def test_status_moves_forward_only_and_a_booked_trip_cannot_be_cancelled(ledger:
     assert set_departure_status(ledger, d.ref, "arrived").status == "arrived"
     with pytest.raises(LedgerError, match="cannot become"):
         set_departure_status(ledger, d.ref, "departed")
+
+
+@pytest.mark.parametrize(
+    ("departs", "capacity_teu", "capacity_kg", "fields"),
+    [
+        ("1900-04-03T09:00", None, None, {"departs"}),  # a typing slip for 2020, not history
+        ("9999-12-31T23:59+14:00", None, None, {"departs"}),
+        ("0001-01-01T00:00-12:00", None, None, {"departs"}),
+        ("2020-04-03T09:00", "1e30", None, {"capacity_teu"}),
+        ("2020-04-03T09:00", None, 10**30, {"capacity_kg"}),
+        ("2020-04-03T09:00", "100000.25", 2**63, {"capacity_teu", "capacity_kg"}),
+    ],
+)
+def test_dates_and_capacities_out_of_bounds_are_named_and_nothing_is_written(
+    ledger: Ledger, departs: str, capacity_teu: str | None, capacity_kg: int | None, fields: set[str]
+) -> None:
+    with pytest.raises(LedgerError) as caught:
+        create_departure(ledger, "shuttle-east", departs, capacity_teu=capacity_teu, capacity_kg=capacity_kg)
+    assert {p.field for p in caught.value.problems} == fields
+    assert list_departures(ledger) == []
+
+
+@pytest.mark.parametrize("key", [2**63, "99999999999999999999999", "9" * 5000])
+def test_an_id_beyond_64_bits_is_an_unknown_departure(ledger: Ledger, key: int | str) -> None:
+    with pytest.raises(LedgerError, match="unknown departure: no id is that large"):
+        get_departure(ledger, key)
+    with pytest.raises(LedgerError, match="unknown departure"):
+        set_departure_status(ledger, key, "departed")

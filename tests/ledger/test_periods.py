@@ -50,3 +50,9 @@ def test_months_tile_the_period_and_labels_round_trip(year: int, kind: str) -> N
 def test_year_zero_is_not_a_period() -> None:
     with pytest.raises(LedgerError):
         parse_period("0000")
+
+
+@pytest.mark.parametrize("text", ["0001", "0001Q1", "0001-01", "0001H1"])
+def test_year_one_is_not_a_period_since_a_report_compares_with_the_year_before(text: str) -> None:
+    with pytest.raises(LedgerError, match="not a period"):
+        parse_period(text)

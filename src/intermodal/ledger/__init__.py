@@ -34,7 +34,7 @@ from intermodal.ledger.departures import (
     list_departures,
     set_departure_status,
 )
-from intermodal.ledger.events import EVENT_KINDS, Event, list_events, record_event
+from intermodal.ledger.events import EVENT_KINDS, Event, known_places, list_events, record_event
 from intermodal.ledger.exchange import export_csv, import_csv
 from intermodal.ledger.lines import Line, get_line, line_from_service, list_lines, upsert_lines
 from intermodal.ledger.periods import Period, parse_period
@@ -75,6 +75,7 @@ __all__ = [
     "get_departure",
     "get_line",
     "import_csv",
+    "known_places",
     "line_from_service",
     "list_bookings",
     "list_departures",

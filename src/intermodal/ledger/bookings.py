@@ -26,7 +26,9 @@ from intermodal.exceptions import CapacityError, LedgerError, Problem, ShipmentE
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import (
+    checked_limit,
     currency_problem,
+    equipment_problem,
     minor_to_money,
     money_to_minor,
     parse_time,
@@ -36,6 +38,7 @@ from intermodal.ledger._values import (
     utc_now,
 )
 from intermodal.ledger.departures import find_departure_row
+from intermodal.model.bounds import id_problem
 
 __all__ = [
     "Booking",
@@ -131,8 +134,8 @@ class BookingRequest:
                     expected=" or ".join(CUSTOMS_STATUSES),
                 )
             )
-        if self.equipment_ref is not None and not 1 <= len(self.equipment_ref) <= 32:
-            found.append(Problem("an equipment reference has 1 to 32 characters", field="equipment_ref"))
+        if self.equipment_ref is not None and (problem := equipment_problem(self.equipment_ref)):
+            found.append(problem)
         return found
 
     def checked(self) -> _Checked:
@@ -299,11 +302,14 @@ def _book_one(connection: Connection, checked: _Checked, *, history: bool = Fals
     rows = []
     unknown = []
     for number, leg in enumerate(request.legs):
-        row = find_departure_row(connection, leg.departure)
+        where = f"legs[{number}].departure"
+        try:
+            row = find_departure_row(connection, leg.departure, field=where)
+        except LedgerError as error:
+            unknown += error.problems
+            continue
         if row is None:
-            unknown.append(
-                Problem("unknown departure", field=f"legs[{number}].departure", found=str(leg.departure))
-            )
+            unknown.append(Problem("unknown departure", field=where, found=str(leg.departure)))
         rows.append(row)
     if unknown:
         raise LedgerError(unknown)
@@ -586,12 +592,17 @@ def _cancel_row(connection: Connection, row: Any) -> bool:
     return changed == 1
 
 
-def _find_booking(connection: Connection, key: int | str) -> Any:
-    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
+def _find_booking(connection: Connection, key: int | str, *, field: str = "booking") -> Any:
+    if isinstance(key, int):
+        if problem := id_problem(key, field=field, what="booking"):
+            raise LedgerError(problem)
+        return connection.execute(select(s.bookings).where(s.bookings.c.id == key)).first()
+    # digits that are no id (beyond 64 bits) may still be an idempotency key
+    if key.isascii() and key.isdigit() and id_problem(key, field=field, what="booking") is None:
         row = connection.execute(select(s.bookings).where(s.bookings.c.id == int(key))).first()
-        if row is not None or isinstance(key, int):
+        if row is not None:
             return row
-    return connection.execute(select(s.bookings).where(s.bookings.c.idempotency_key == str(key))).first()
+    return connection.execute(select(s.bookings).where(s.bookings.c.idempotency_key == key)).first()
 
 
 def get_booking(ledger: Ledger, key: int | str) -> Booking:
@@ -621,7 +632,7 @@ def list_bookings(
         if status is not None:
             query = query.where(s.bookings.c.status == status)
         if limit is not None:
-            query = query.limit(limit)
+            query = query.limit(checked_limit(limit))
         rows = connection.execute(query).all()
         refs = _leg_refs(connection, [row.id for row in rows]) if rows else {}
         return [_booking(connection, row, refs=refs[row.id]) for row in rows]

@@ -35,6 +35,7 @@ from sqlalchemy import Connection, delete, func, select
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
+from intermodal.ledger._values import check_digit as _check_digit
 from intermodal.ledger._values import utc_now, zone_info
 from intermodal.ledger.bookings import request_digest
 from intermodal.ledger.departures import departure_ref
@@ -123,20 +124,6 @@ def _container_number(serial: int) -> str:
     """An ISO 6346 container number with a valid check digit, owner code DEMU (made up)."""
     body = f"DEMU{serial % 1_000_000:06d}"
     return f"{body}{_check_digit(body)}"
-
-
-def _check_digit(body: str) -> int:
-    """The ISO 6346 check digit of an owner code, category letter and six-digit serial."""
-    values = []
-    for char in body:
-        if char.isdigit():
-            values.append(int(char))
-        else:
-            # Letters count from 10 and skip multiples of 11.
-            n = ord(char) - ord("A") + 10
-            n += (n - 1) // 10
-            values.append(n)
-    return sum(v * 2**i for i, v in enumerate(values)) % 11 % 10
 
 
 def _split(total: int, weights: Sequence[float]) -> list[int]:

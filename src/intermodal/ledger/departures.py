@@ -17,7 +17,8 @@ from sqlalchemy import Connection, func, select
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
-from intermodal.ledger._values import parse_time, teu_decimal, utc_now, zone_info
+from intermodal.ledger._values import checked_limit, parse_time, teu_decimal, utc_now, zone_info
+from intermodal.model.bounds import MAX_CAPACITY_KG, MAX_CAPACITY_TEU, id_problem, quantity_problem
 
 __all__ = [
     "DEPARTURE_STATUSES",
@@ -128,11 +129,14 @@ def _create(
         raise LedgerError(
             Problem("unknown line", field="line", found=line_id, expected="a line in the ledger")
         )
-    departs_at = parse_time(departs, zone=line.zone, field="departs")
     problems: list[Problem] = []
+    try:
+        departs_at = parse_time(departs, zone=line.zone, field="departs")
+    except LedgerError as error:
+        problems += error.problems
     teu = line.capacity_teu if capacity_teu is None else capacity_teu
     try:
-        teu = teu_decimal(teu, field="capacity_teu")
+        teu = teu_decimal(teu, field="capacity_teu", maximum=MAX_CAPACITY_TEU)
     except LedgerError as error:
         problems += error.problems
     if capacity_kg is not None:
@@ -141,8 +145,8 @@ def _create(
         kg = line.capacity_kg
     else:  # a bigger or smaller vehicle than the line's default carries proportionally more or less weight
         kg = int(Decimal(line.capacity_kg) * teu / Decimal(line.capacity_teu))
-    if int(kg) <= 0:
-        problems.append(Problem("capacity must be positive", field="capacity_kg", found=str(kg)))
+    if problem := quantity_problem(kg, field="capacity_kg", maximum=MAX_CAPACITY_KG):
+        problems.append(problem)
     if status not in DEPARTURE_STATUSES:
         problems.append(Problem("unknown status", field="status", found=status, expected=", ".join(_NEXT)))
     if problems:
@@ -213,13 +217,15 @@ def create_departure(
     )
 
 
-def find_departure_row(connection: Connection, key: int | str) -> Any:
+def find_departure_row(connection: Connection, key: int | str, *, field: str = "departure") -> Any:
     """The departure row with this id or ref, or ``None``.
 
     A ref whose time is written with another offset (``shuttle-east@2020-04-03T01:00Z``) still finds the
-    departure leaving at that instant.
+    departure leaving at that instant. An id no database holds raises :class:`LedgerError` naming ``field``.
     """
     if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
+        if problem := id_problem(key, field=field, what="departure"):
+            raise LedgerError(problem)
         return connection.execute(select(s.departures).where(s.departures.c.id == int(key))).first()
     row = connection.execute(select(s.departures).where(s.departures.c.ref == key)).first()
     if row is None and "@" in key:
@@ -265,7 +271,7 @@ def list_departures(
     if statuses is not None:
         query = query.where(s.departures.c.status.in_(list(statuses)))
     if limit is not None:
-        query = query.limit(limit)
+        query = query.limit(checked_limit(limit))
     with ledger.reading() as connection:
         return [departure_from_row(r) for r in connection.execute(query)]
 

@@ -19,6 +19,7 @@ name                      eventType   code
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,10 +28,12 @@ from sqlalchemy import Connection, select
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
-from intermodal.ledger._values import parse_time, utc_now, zone_info
+from intermodal.ledger._values import checked_limit, equipment_problem, parse_time, utc_now, zone_info
 from intermodal.ledger.departures import find_departure_row
+from intermodal.model import Bundle
+from intermodal.model.bounds import id_problem
 
-__all__ = ["EVENT_KINDS", "Event", "list_events", "record_event"]
+__all__ = ["EVENT_KINDS", "Event", "known_places", "list_events", "record_event"]
 
 #: The ledger's event names and their DCSA (eventType, code).
 EVENT_KINDS: dict[str, tuple[str, str]] = {
@@ -110,6 +113,7 @@ def record_event(
     booking: int | str | None = None,
     departure: int | str | None = None,
     classifier: str = "ACT",
+    places: Collection[str] | None = None,
 ) -> Event:
     """Record one event.
 
@@ -129,13 +133,48 @@ def record_event(
         The booking (id or idempotency key) and departure (id or ref) the event belongs to, if any.
     classifier
         DCSA's ``ACT`` (actual, the default), ``EST`` (estimated) or ``PLN`` (planned).
+    places
+        The places an event may be at (:func:`known_places` of the scenario the ledger runs); ``None`` takes
+        ``place`` as given (an import of another system's history).
 
     Raises
     ------
     LedgerError
-        Unknown kind, zone, booking or departure, or no equipment, booking or departure to attach the event
-        to.
+        Unknown kind, zone, place, booking or departure, or no equipment, booking or departure to attach the
+        event to.
     """
+    return ledger.write(
+        lambda connection: insert_event(
+            connection,
+            kind,
+            at=at,
+            place=place,
+            zone=zone,
+            equipment_ref=equipment_ref,
+            booking=booking,
+            departure=departure,
+            classifier=classifier,
+            places=places,
+        )
+    )
+
+
+def insert_event(
+    connection: Connection,
+    kind: str,
+    *,
+    at: dt.datetime | str,
+    place: str,
+    zone: str,
+    equipment_ref: str | None,
+    booking: int | str | None,
+    departure: int | str | None,
+    classifier: str,
+    places: Collection[str] | None = None,
+) -> Event:
+    """Check and insert one event in an open write transaction (see :func:`record_event`)."""
+    from intermodal.ledger.bookings import _find_booking
+
     problems = []
     if kind not in EVENT_KINDS:
         problems.append(Problem("unknown event", field="kind", found=kind, expected=", ".join(EVENT_KINDS)))
@@ -145,47 +184,63 @@ def record_event(
         )
     if not place:
         problems.append(Problem("an event needs a place", field="place"))
+    elif places is not None and place not in places:
+        some = ", ".join(sorted(places)[:6])
+        problems.append(
+            Problem(
+                "unknown place",
+                field="place",
+                found=place,
+                expected=f"a terminal id or UN/LOCODE such as {some}",
+            )
+        )
     if equipment_ref is None and booking is None and departure is None:
         problems.append(
             Problem("an event needs an equipment reference, a booking or a departure", field="kind")
         )
-    if problems:
+    if equipment_ref is not None and (problem := equipment_problem(equipment_ref)):
+        problems.append(problem)
+    moment = None
+    try:
+        zone_info(zone)
+        moment = parse_time(at, zone=zone, field="at")
+    except LedgerError as error:
+        problems += error.problems
+    if problems or moment is None:
         raise LedgerError(problems)
-    zone_info(zone)
-    moment = parse_time(at, zone=zone, field="at")
-
-    def work(connection: Connection) -> Event:
-        from intermodal.ledger.bookings import _find_booking
-
-        booking_row = departure_row = None
-        if booking is not None:
-            booking_row = _find_booking(connection, booking)
-            if booking_row is None:
-                raise LedgerError(Problem("unknown booking", field="booking", found=str(booking)))
-        if departure is not None:
-            departure_row = find_departure_row(connection, departure)
-            if departure_row is None:
-                raise LedgerError(Problem("unknown departure", field="departure", found=str(departure)))
-        event_type, code = EVENT_KINDS[kind]
-        inserted = connection.execute(
-            s.events.insert().values(
-                event_type=event_type,
-                event_code=code,
-                classifier=classifier,
-                event_at=moment,
-                zone=zone,
-                place=place,
-                equipment_ref=equipment_ref
-                or (booking_row.equipment_ref if booking_row is not None else None),
-                booking_id=booking_row.id if booking_row is not None else None,
-                departure_id=departure_row.id if departure_row is not None else None,
-                recorded_at=utc_now(),
-            )
+    booking_row = departure_row = None
+    if booking is not None:
+        booking_row = _find_booking(connection, booking)
+        if booking_row is None:
+            raise LedgerError(Problem("unknown booking", field="booking", found=str(booking)))
+    if departure is not None:
+        departure_row = find_departure_row(connection, departure)
+        if departure_row is None:
+            raise LedgerError(Problem("unknown departure", field="departure", found=str(departure)))
+    event_type, code = EVENT_KINDS[kind]
+    inserted = connection.execute(
+        s.events.insert().values(
+            event_type=event_type,
+            event_code=code,
+            classifier=classifier,
+            event_at=moment,
+            zone=zone,
+            place=place,
+            equipment_ref=equipment_ref or (booking_row.equipment_ref if booking_row is not None else None),
+            booking_id=booking_row.id if booking_row is not None else None,
+            departure_id=departure_row.id if departure_row is not None else None,
+            recorded_at=utc_now(),
         )
-        new_id = inserted.inserted_primary_key[0]  # type: ignore[index]
-        return event_from_row(connection.execute(select(s.events).where(s.events.c.id == new_id)).one())
+    )
+    new_id = inserted.inserted_primary_key[0]  # type: ignore[index]
+    return event_from_row(connection.execute(select(s.events).where(s.events.c.id == new_id)).one())
 
-    return ledger.write(work)
+
+def known_places(bundle: Bundle) -> frozenset[str]:
+    """The places an event can be at in ``bundle``: each terminal's id and UN/LOCODE."""
+    return frozenset(t.id for t in bundle.terminals.values()) | frozenset(
+        t.locode for t in bundle.terminals.values() if t.locode
+    )
 
 
 def list_events(
@@ -197,6 +252,9 @@ def list_events(
     limit: int | None = None,
 ) -> list[Event]:
     """Events in time order, optionally for one container, booking (id) or departure (id)."""
+    for key, what in ((booking, "booking"), (departure, "departure")):
+        if key is not None and (problem := id_problem(key, field=what, what=what)):
+            raise LedgerError(problem)
     query = select(s.events).order_by(s.events.c.event_at, s.events.c.id)
     if equipment_ref is not None:
         query = query.where(s.events.c.equipment_ref == equipment_ref)
@@ -205,6 +263,6 @@ def list_events(
     if departure is not None:
         query = query.where(s.events.c.departure_id == departure)
     if limit is not None:
-        query = query.limit(limit)
+        query = query.limit(checked_limit(limit))
     with ledger.reading() as connection:
         return [event_from_row(row) for row in connection.execute(query)]

@@ -9,7 +9,7 @@ Columns (``*`` = required on import):
 - departures: ``line*, departs*, zone, vehicle, capacity_teu, capacity_kg, status`` (export adds ``ref``,
   ``booked_teu``, ``booked_kg``)
 - bookings: ``idempotency_key*, departures*`` (refs or ids, ``;``-separated, in travel order), ``shipper*,
-  teu*, tonnes*, value, currency, cargo_class, customs_status, equipment_ref, status, places`` (per leg
+  teu*, tonnes*, value, currency, cargo_class, customs_status*, equipment_ref, status, places`` (per leg
   ``from>to``, ``;``-separated)
 - events: ``kind*, at*, zone, place*, equipment_ref, booking`` (idempotency key), ``departure`` (ref),
   ``classifier``
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
@@ -30,9 +30,11 @@ from intermodal.exceptions import InputError, LedgerError, Problem, ShipmentErro
 from intermodal.ledger import _schema as s
 from intermodal.ledger._files import output_file, write_problem
 from intermodal.ledger._storage import Ledger
+from intermodal.ledger._values import whole_number
 from intermodal.ledger.bookings import BookingRequest, LegRef, _book_one, _cancel_row, _find_booking
 from intermodal.ledger.departures import _create, departure_from_row
-from intermodal.ledger.events import EVENT_KINDS, event_from_row
+from intermodal.ledger.events import event_from_row, insert_event
+from intermodal.model.bounds import MAX_CAPACITY_KG
 
 __all__ = ["TABLES", "export_csv", "import_csv"]
 
@@ -70,7 +72,8 @@ _COLUMNS: dict[str, list[str]] = {
 }
 _REQUIRED: dict[str, list[str]] = {
     "departures": ["line", "departs"],
-    "bookings": ["idempotency_key", "departures", "shipper", "teu", "tonnes"],
+    # customs status too: an import states it as a new booking does, never assumed cleared
+    "bookings": ["idempotency_key", "departures", "shipper", "teu", "tonnes", "customs_status"],
     "events": ["kind", "at", "place"],
 }
 
@@ -173,7 +176,14 @@ def _records(connection: Connection, table: str) -> list[dict[str, Any]]:
     return out
 
 
-def import_csv(ledger: Ledger, table: Table, path: str | os.PathLike[str], *, history: bool = False) -> int:
+def import_csv(
+    ledger: Ledger,
+    table: Table,
+    path: str | os.PathLike[str],
+    *,
+    history: bool = False,
+    places: Collection[str] | None = None,
+) -> int:
     """Add the rows of a CSV file to ``table``, all or none; returns how many rows went in.
 
     Parameters
@@ -187,6 +197,8 @@ def import_csv(ledger: Ledger, table: Table, path: str | os.PathLike[str], *, hi
     history
         The rows record the past: bookings may sit on departures that have already left. Without it, bookings
         need ``scheduled`` departures, as new bookings do.
+    places
+        For events: the places they may be at (:func:`~intermodal.ledger.known_places`); ``None`` takes any.
 
     Raises
     ------
@@ -202,8 +214,12 @@ def import_csv(ledger: Ledger, table: Table, path: str | os.PathLike[str], *, hi
             reader = csv.DictReader(handle)
             header = list(reader.fieldnames or [])
             rows = list(reader)
-    except OSError as error:
-        raise LedgerError(Problem("cannot read the file", file=str(source), found=str(error))) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as error:  # unreadable, not UTF-8, or not CSV
+        raise LedgerError(
+            Problem(
+                "cannot read the file", file=str(source), found=str(error)[:200], expected="a UTF-8 CSV file"
+            )
+        ) from None
     missing = [c for c in _REQUIRED[table] if c not in header]
     if missing:
         raise LedgerError(
@@ -212,7 +228,7 @@ def import_csv(ledger: Ledger, table: Table, path: str | os.PathLike[str], *, hi
     handler: Callable[[Connection, dict[str, str]], None] = {
         "departures": _import_departure,
         "bookings": lambda c, r: _import_booking(c, r, history=history),
-        "events": _import_event,
+        "events": lambda c, r: _import_event(c, r, places),
     }[table]
 
     def work(connection: Connection) -> int:
@@ -245,7 +261,11 @@ def _import_departure(connection: Connection, row: dict[str, str]) -> None:
         departs=row["departs"],
         vehicle=_opt(row, "vehicle"),
         capacity_teu=_opt(row, "capacity_teu"),
-        capacity_kg=int(row["capacity_kg"]) if row.get("capacity_kg") else None,
+        capacity_kg=(
+            whole_number(row["capacity_kg"], field="capacity_kg", maximum=MAX_CAPACITY_KG)
+            if row.get("capacity_kg")
+            else None
+        ),
         status=row.get("status") or "scheduled",
     )
 
@@ -270,7 +290,7 @@ def _import_booking(connection: Connection, row: dict[str, str], *, history: boo
         value=row.get("value") or "0",
         currency=row.get("currency") or "CNY",
         cargo_class=row.get("cargo_class") or "general",
-        customs_status=row.get("customs_status") or "cleared",
+        customs_status=row["customs_status"],
         equipment_ref=_opt(row, "equipment_ref"),
     )
     if problems := request.problems():
@@ -285,39 +305,17 @@ def _import_booking(connection: Connection, row: dict[str, str], *, history: boo
         )
 
 
-def _import_event(connection: Connection, row: dict[str, str]) -> None:
-    from intermodal.ledger._values import parse_time, utc_now, zone_info
-    from intermodal.ledger.departures import find_departure_row
-
-    kind = row["kind"]
-    if kind not in EVENT_KINDS:
-        raise LedgerError(Problem("unknown event", field="kind", found=kind, expected=", ".join(EVENT_KINDS)))
-    zone = row.get("zone") or "Asia/Shanghai"
-    zone_info(zone)
-    booking_row = departure_row = None
-    if row.get("booking"):
-        booking_row = _find_booking(connection, row["booking"])
-        if booking_row is None:
-            raise LedgerError(Problem("unknown booking", field="booking", found=row["booking"]))
-    if row.get("departure"):
-        departure_row = find_departure_row(connection, row["departure"])
-        if departure_row is None:
-            raise LedgerError(Problem("unknown departure", field="departure", found=row["departure"]))
-    classifier = row.get("classifier") or "ACT"
-    if classifier not in ("ACT", "EST", "PLN"):
-        raise LedgerError(Problem("unknown classifier", field="classifier", found=classifier))
-    event_type, code = EVENT_KINDS[kind]
-    connection.execute(
-        s.events.insert().values(
-            event_type=event_type,
-            event_code=code,
-            classifier=classifier,
-            event_at=parse_time(row["at"], zone=zone, field="at"),
-            zone=zone,
-            place=row["place"],
-            equipment_ref=_opt(row, "equipment_ref"),
-            booking_id=booking_row.id if booking_row is not None else None,
-            departure_id=departure_row.id if departure_row is not None else None,
-            recorded_at=utc_now(),
-        )
+def _import_event(connection: Connection, row: dict[str, str], places: Collection[str] | None) -> None:
+    # the checks of record_event, so that an imported event is as sound as a recorded one
+    insert_event(
+        connection,
+        row["kind"],
+        at=row["at"],
+        place=row["place"],
+        zone=row.get("zone") or "Asia/Shanghai",
+        equipment_ref=_opt(row, "equipment_ref"),
+        booking=_opt(row, "booking"),
+        departure=_opt(row, "departure"),
+        classifier=row.get("classifier") or "ACT",
+        places=places,
     )

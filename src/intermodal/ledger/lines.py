@@ -20,6 +20,7 @@ from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import teu_decimal
+from intermodal.model.bounds import MAX_CAPACITY_KG, MAX_CAPACITY_TEU, quantity_problem
 
 __all__ = ["DEFAULT_KG_PER_TEU", "Line", "get_line", "line_from_service", "list_lines", "upsert_lines"]
 
@@ -59,16 +60,20 @@ class Line:
     def __post_init__(self) -> None:
         if not self.commercial_line:
             object.__setattr__(self, "commercial_line", self.id)
-        object.__setattr__(self, "capacity_teu", teu_decimal(self.capacity_teu, field="capacity_teu"))
+        object.__setattr__(
+            self,
+            "capacity_teu",
+            teu_decimal(self.capacity_teu, field="capacity_teu", maximum=MAX_CAPACITY_TEU),
+        )
         if self.capacity_kg is None:
             object.__setattr__(self, "capacity_kg", int(self.capacity_teu * DEFAULT_KG_PER_TEU))
         problems = []
         if not self.id:
             problems.append(Problem("a line needs an id", field="id"))
-        if self.capacity_kg is not None and self.capacity_kg <= 0:
-            problems.append(
-                Problem("capacity must be positive", field="capacity_kg", found=str(self.capacity_kg))
-            )
+        if self.capacity_kg is not None and (
+            problem := quantity_problem(self.capacity_kg, field="capacity_kg", maximum=MAX_CAPACITY_KG)
+        ):
+            problems.append(problem)
         if problems:
             raise LedgerError(problems)
 

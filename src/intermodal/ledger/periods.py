@@ -80,7 +80,8 @@ def parse_period(text: str) -> Period:
     if not match:
         raise bad
     year = int(match.group(1))
-    if not dt.MINYEAR <= year <= dt.MAXYEAR - 1:  # "0000" matches the pattern but is no calendar year
+    # "0000" matches the pattern but is no calendar year; and a report compares with the year before
+    if not dt.MINYEAR + 1 <= year <= dt.MAXYEAR - 1:
         raise bad
     letter, number, month = match.group(2), match.group(3), match.group(4)
     if month is not None:

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from intermodal.exceptions import ShipmentError
+from intermodal.model.bounds import MAX_TEU, MAX_TONNES, MAX_VALUE, quantity_problem, time_problem
+
 __all__ = ["Cargo", "CargoKind", "ContainerConversions", "Shipment"]
 
 
@@ -41,6 +44,19 @@ class Shipment:
     ready: datetime
     due: datetime | None = None
     value: float | None = None
+
+    def __post_init__(self) -> None:
+        # make_shipment reports every problem of a request; this guards a shipment made any other way
+        # (dataclasses.replace, a script), so that no search starts from a date or quantity out of bounds
+        found = [
+            quantity_problem(self.teu, field="teu", maximum=MAX_TEU),
+            quantity_problem(self.tonnes, field="tonnes", maximum=MAX_TONNES),
+            None if self.value is None else quantity_problem(self.value, field="value", maximum=MAX_VALUE),
+            time_problem(self.ready, field="ready"),
+            None if self.due is None else time_problem(self.due, field="due"),
+        ]
+        if problems := [p for p in found if p is not None]:
+            raise ShipmentError(problems)
 
 
 @dataclass(frozen=True)

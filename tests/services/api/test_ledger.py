@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,7 +35,14 @@ def test_book_without_overbooking(ledger_client: tuple[TestClient, dict]) -> Non
     created = client.post("/api/ledger/departures", json=new, headers=auth)
     assert created.status_code == 201, created.text
     ref = created.json()["ref"]
-    booking = {"idempotency_key": "k1", "departures": [ref], "shipper": "A", "teu": 2, "tonnes": 17.2}
+    booking = {
+        "idempotency_key": "k1",
+        "departures": [ref],
+        "shipper": "A",
+        "teu": 2,
+        "tonnes": 17.2,
+        "customs_status": "cleared",
+    }
     first = client.post("/api/ledger/bookings", json=booking, headers=auth)
     assert first.status_code == 201, first.text
     replay = client.post("/api/ledger/bookings", json=booking, headers=auth)
@@ -92,7 +102,14 @@ def test_a_report_in_a_currency_the_bookings_use_is_200(ledger_client: tuple[Tes
     client, auth = ledger_client
     new = {"line": "shuttle-middle", "departs": "2020-01-03T09:00+08:00", "capacity_teu": 2}
     ref = client.post("/api/ledger/departures", json=new, headers=auth).json()["ref"]
-    booking = {"idempotency_key": "u1", "departures": [ref], "shipper": "A", "teu": 1, "tonnes": 5}
+    booking = {
+        "idempotency_key": "u1",
+        "departures": [ref],
+        "shipper": "A",
+        "teu": 1,
+        "tonnes": 5,
+        "customs_status": "bonded",
+    }
     made = client.post("/api/ledger/bookings", json={**booking, "value": 10, "currency": "USD"}, headers=auth)
     assert made.status_code == 201, made.text
     answer = client.get("/api/ledger/reports/throughput", params={"period": "2020Q1", "currency": "USD"})
@@ -106,3 +123,202 @@ def test_a_misconfigured_ledger_is_503_not_the_clients_fault(settings: Settings,
     assert answer.status_code == 503 and answer.json()["type"] == "/problems/ledger-unavailable"
     assert str(tmp_path) not in answer.text  # the server's paths stay in its log
     assert not missing.parent.exists()
+
+
+def _problem(answer: Any, status: int) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+@pytest.mark.parametrize("key", ["99999999999999999999999", str(2**63), "9" * 120])
+def test_an_id_beyond_64_bits_is_404(ledger_client: tuple[TestClient, dict], key: str) -> None:
+    client, auth = ledger_client
+    body = _problem(client.get(f"/api/ledger/departures/{key}"), 404)
+    assert "no id is that large" in body["detail"]
+    _problem(client.get(f"/api/ledger/bookings/{key}"), 404)  # digits may be an idempotency key: unknown
+    _problem(client.post(f"/api/ledger/bookings/{key}/cancel", headers=auth), 422)
+    _problem(
+        client.post(f"/api/ledger/departures/{key}/status", json={"status": "departed"}, headers=auth), 422
+    )
+    _problem(client.get("/api/ledger/bookings", params={"departure": key}), 422)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/api/ledger/departures",
+            {"line": "shuttle-middle", "departs": "1900-04-03T09:00+08:00"},
+            "departs",
+        ),
+        ("/api/ledger/departures", {"line": "shuttle-middle", "departs": "9999-12-31T23:59"}, "departs"),
+        ("/api/ledger/bookings", {"tonnes": 0}, "tonnes"),
+        ("/api/ledger/bookings", {"equipment_ref": "NOTACONTAINER"}, "equipment_ref"),
+        ("/api/ledger/bookings", {"departures": ["99999999999999999999999"]}, "legs[0].departure"),
+        ("/api/ledger/events", {"place": "nowhere"}, "place"),
+        ("/api/ledger/events", {"at": "0001-01-01T00:00+08:00"}, "at"),
+        ("/api/ledger/events", {"equipment_ref": "CSQU3054384"}, "equipment_ref"),
+    ],
+)
+def test_values_out_of_bounds_are_422_naming_the_field(
+    ledger_client: tuple[TestClient, dict], path: str, body: dict[str, Any], field: str
+) -> None:
+    client, auth = ledger_client
+    ref = client.post(
+        "/api/ledger/departures",
+        json={"line": "shuttle-middle", "departs": "2020-04-03T09:00+08:00"},
+        headers=auth,
+    ).json()["ref"]
+    base = {
+        "/api/ledger/departures": {},
+        "/api/ledger/bookings": {
+            "idempotency_key": "b",
+            "departures": [ref],
+            "shipper": "A",
+            "teu": 1,
+            "tonnes": 1,
+            "customs_status": "bonded",
+        },
+        "/api/ledger/events": {
+            "kind": "gate-in",
+            "at": "2020-04-03T05:00+08:00",
+            "place": "nanpeng",
+            "departure": ref,
+        },
+    }[path]
+    problem = _problem(client.post(path, json={**base, **body}, headers=auth), 422)
+    assert field in {e.get("field") for e in problem["errors"]} or problem.get("field") == field
+    assert client.get("/api/ledger/bookings").json() == []
+    assert client.get("/api/ledger/events").json() == []
+
+
+# Values at the edges of their types, as JSON: numbers beyond a double, a Decimal's precision and 64 bits,
+# signed zero, NaN and infinities (which Python's JSON writes), dates at years 1 and 9999, long digit strings.
+EDGES: list[Any] = [
+    1e308,
+    -0.0,
+    float("nan"),
+    float("-inf"),
+    2**63,
+    -(2**63) - 1,
+    10**400,
+    "9" * 5000,
+    "1e-999999999",
+    "0001-01-01T00:00+08:00",
+    "9999-12-31T23:59:59-12:00",
+    "0001",
+    "",
+    "\x00",
+    None,
+    [],
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        *[
+            ("/api/ledger/departures", f)
+            for f in ("line", "departs", "vehicle", "capacity_teu", "capacity_kg")
+        ],
+        *[
+            ("/api/ledger/bookings", f)
+            for f in (
+                "idempotency_key",
+                "departures",
+                "shipper",
+                "teu",
+                "tonnes",
+                "value",
+                "currency",
+                "equipment_ref",
+            )
+        ],
+        *[
+            ("/api/ledger/events", f)
+            for f in ("at", "place", "zone", "equipment_ref", "booking", "departure")
+        ],
+    ],
+)
+def test_no_edge_value_in_a_write_is_a_500(
+    ledger_client: tuple[TestClient, dict], path: str, field: str
+) -> None:
+    client, auth = ledger_client
+    client.post(
+        "/api/ledger/departures", json={"line": "shuttle-middle", "departs": "2020-04-03T09:00"}, headers=auth
+    )
+    base: dict[str, Any] = {
+        "/api/ledger/departures": {"line": "shuttle-middle", "departs": "2020-04-04T09:00"},
+        "/api/ledger/bookings": {
+            "idempotency_key": "b",
+            "departures": ["1"],
+            "shipper": "A",
+            "teu": 1,
+            "tonnes": 1,
+            "customs_status": "bonded",
+        },
+        "/api/ledger/events": {
+            "kind": "gate-in",
+            "at": "2020-04-03T05:00",
+            "place": "nanpeng",
+            "departure": "1",
+        },
+    }[path]
+    for edge in EDGES:
+        value = [edge] if field == "departures" else edge
+        answer = client.post(
+            path,
+            content=json.dumps({**base, field: value}),
+            headers={**auth, "content-type": "application/json"},
+        )
+        assert answer.status_code < 500, f"{field}={str(edge)[:30]!r}: {answer.text[:300]}"
+        if answer.status_code >= 400:
+            _problem(answer, answer.status_code)
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/api/ledger/departures", "start"),
+        ("/api/ledger/departures", "limit"),
+        ("/api/ledger/bookings", "departure"),
+        ("/api/ledger/bookings", "limit"),
+        ("/api/ledger/events", "booking"),
+        ("/api/ledger/events", "departure"),
+        ("/api/ledger/events", "equipment_ref"),
+        ("/api/ledger/reports/throughput", "period"),
+        ("/api/ledger/departures/{}", None),
+        ("/api/ledger/bookings/{}", None),
+    ],
+)
+def test_no_edge_value_in_a_read_is_a_500(
+    ledger_client: tuple[TestClient, dict], path: str, param: str | None
+) -> None:
+    client, _ = ledger_client
+    for edge in EDGES:
+        text = json.dumps(edge) if not isinstance(edge, str) else edge
+        if param is None:
+            answer = client.get(path.format(quote(text, safe="") or "%20"))
+        else:
+            answer = client.get(
+                path,
+                params={
+                    param: text,
+                    **({"period": "2020Q1"} if "reports" in path and param != "period" else {}),
+                },
+            )
+        assert answer.status_code < 500, f"{param}={text[:30]!r}: {answer.text[:300]}"
+        if answer.status_code >= 400:
+            _problem(answer, answer.status_code)
+
+
+def test_a_booking_without_its_customs_status_is_422(ledger_client: tuple[TestClient, dict]) -> None:
+    client, auth = ledger_client
+    departure = {"line": "shuttle-middle", "departs": "2020-04-03T09:00+08:00"}
+    ref = client.post("/api/ledger/departures", json=departure, headers=auth).json()["ref"]
+    booking = {"idempotency_key": "c", "departures": [ref], "shipper": "A", "teu": 1, "tonnes": 1}
+    problem = _problem(client.post("/api/ledger/bookings", json=booking, headers=auth), 422)
+    assert problem["errors"][0]["field"] == "customs_status"
+    assert client.get("/api/ledger/bookings").json() == []

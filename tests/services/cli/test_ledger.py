@@ -63,7 +63,24 @@ def test_bad_input_gets_one_line_per_problem_and_exit_2(db: str) -> None:
     assert "not a period" in out
     _run("report", "--period", "2020Q1", "--by", "week", "--db", db, code=2)
     _run("report", "--period", "2020Q1", "--chart", "x.gif", "--db", db, code=2)
-    _run("ledger", "book", "--key", "k", "--shipper", "X", "--teu", "1", "--tonnes", "1", "--db", db, code=2)
+    out = _run(
+        "ledger",
+        "book",
+        "--key",
+        "k",
+        "--shipper",
+        "X",
+        "--teu",
+        "1",
+        "--tonnes",
+        "1",
+        "--customs",
+        "cleared",
+        "--db",
+        db,
+        code=2,
+    )
+    assert "--departure" in out and "--itinerary" in out
 
 
 def test_a_booking_round_trip_through_the_cli(db: str, tmp_path: Path) -> None:
@@ -108,6 +125,8 @@ def test_a_booking_round_trip_through_the_cli(db: str, tmp_path: Path) -> None:
     over = _run(
         "ledger",
         "book",
+        "--customs",
+        "cleared",
         "--key",
         "k2",
         "--departure",
@@ -136,12 +155,12 @@ def test_a_booking_round_trip_through_the_cli(db: str, tmp_path: Path) -> None:
         "--booking",
         "k1",
         "--equipment",
-        "DEMU3054383",
+        "DEMU3054382",
         "--db",
         db,
     )
     events = json.loads(
-        _run("ledger", "events", "--equipment", "DEMU3054383", "--format", "json", "--db", db)
+        _run("ledger", "events", "--equipment", "DEMU3054382", "--format", "json", "--db", db)
     )
     assert events[0]["eventTypeCode"] == "GTIN" and events[0]["eventDateTime"].endswith("+08:00")
     assert "capacity released" in _run("ledger", "cancel", "k1", "--db", db)
@@ -183,6 +202,8 @@ def test_a_route_option_books_from_its_json(db: str, tmp_path: Path) -> None:
         _run(
             "ledger",
             "book",
+            "--customs",
+            "cleared",
             "--key",
             "r1",
             "--itinerary",
@@ -203,6 +224,8 @@ def test_a_route_option_books_from_its_json(db: str, tmp_path: Path) -> None:
     _run(
         "ledger",
         "book",
+        "--customs",
+        "cleared",
         "--key",
         "r2",
         "--itinerary",
@@ -235,3 +258,237 @@ def test_a_ledger_command_with_a_bad_db_exits_2(tmp_path: Path) -> None:
         assert "[--db]" in out and "unsupported" in out
     _run("ledger", "lines", "--db", str(tmp_path / "nope" / "ledger.sqlite3"), code=2)
     assert not (tmp_path / "nope").exists()
+
+
+def _bad(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not an exception escaping
+    return " ".join(result.output.split())  # rich wraps long lines
+
+
+@pytest.fixture
+def booked(db: str) -> str:
+    """A ledger with a departure (id 1) and a booking (key k) on it."""
+    _run("ledger", "init", "--db", db)
+    _run("ledger", "add-departure", "shuttle-middle", "2020-04-03T09:00", "--capacity-teu", "4", "--db", db)
+    _run(
+        "ledger",
+        "book",
+        "--customs",
+        "cleared",
+        "--key",
+        "k",
+        "--departure",
+        "1",
+        "--shipper",
+        "X",
+        "--teu",
+        "1",
+        "--tonnes",
+        "1",
+        "--db",
+        db,
+    )
+    return db
+
+
+_BOOK = [
+    "ledger",
+    "book",
+    "--key",
+    "n",
+    "--departure",
+    "1",
+    "--shipper",
+    "X",
+    "--teu",
+    "1",
+    "--tonnes",
+    "1",
+    "--customs",
+    "bonded",
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ([*_BOOK, "--teu", "1e30"], "[teu]: too large"),
+        ([*_BOOK, "--value", "1e30"], "[value]: too large"),
+        ([*_BOOK, "--tonnes", "0"], "[tonnes]: must be greater than 0"),
+        ([*_BOOK, "--departure", "99999999999999999999999"], "unknown departure: no id is that large"),
+        ([*_BOOK, "--equipment", "NOTACONTAINER"], "[equipment_ref]: not a container number"),
+        (["ledger", "add-departure", "shuttle-middle", "1900-04-03T09:00"], "[departs]: date out of range"),
+        (
+            ["ledger", "add-departure", "shuttle-middle", "2020-04-04T09:00", "--capacity-kg", str(10**30)],
+            "too large",
+        ),
+        (["ledger", "set-status", "99999999999999999999999", "departed"], "no id is that large"),
+        (["ledger", "bookings", "--departure", str(2**63)], "no id is that large"),
+        (["ledger", "cancel", str(2**64)], "unknown booking"),
+        (
+            [
+                "ledger",
+                "event",
+                "gate-in",
+                "--at",
+                "2020-04-03T05:00",
+                "--place",
+                "nowhere",
+                "--booking",
+                "k",
+            ],
+            "[place]: unknown place",
+        ),
+        (
+            [
+                "ledger",
+                "event",
+                "gate-in",
+                "--at",
+                "2020-04-03T05:00",
+                "--place",
+                "nanpeng",
+                "--booking",
+                "k",
+                "--scenario",
+                "nope",
+            ],
+            "[--scenario]: no such scenario",
+        ),
+    ],
+)
+def test_values_out_of_bounds_exit_2_naming_the_field(booked: str, args: list[str], says: str) -> None:
+    assert says in _bad(*args, "--db", booked)
+    listed = json.loads(_run("ledger", "bookings", "--format", "json", "--db", booked))
+    assert [b["idempotency_key"] for b in listed] == ["k"]  # nothing written
+
+
+def test_demo_data_for_an_unknown_scenario_exits_2_naming_the_ones_that_exist(db: str) -> None:
+    out = _bad("demo-data", "--scenario", "nope", "--db", db)
+    assert "[--scenario]: no such scenario" in out and "'nope'" in out and "chongqing, chongqing-world" in out
+
+
+def test_a_replayed_booking_in_json_has_its_note_on_stderr_and_only_json_on_stdout(booked: str) -> None:
+    args = [
+        "ledger",
+        "book",
+        "--customs",
+        "cleared",
+        "--key",
+        "k",
+        "--departure",
+        "1",
+        "--shipper",
+        "X",
+        "--teu",
+        "1",
+        "--tonnes",
+        "1",
+    ]
+    result = runner.invoke(app, [*args, "--format", "json", "--db", booked])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["replayed"] is True
+    assert "booked before" in result.stderr
+
+
+# Values at the edges of their types: numbers that overflow floats, Decimals and 64-bit integers, signed
+# zeros, NaN, dates at years 1 and 9999, huge strings of digits, empty and control characters.
+EDGES = [
+    "1e308",
+    "-0",
+    "nan",
+    "-inf",
+    "-1",
+    str(2**63),
+    "9" * 5000,
+    "1e-999999999",
+    "0001-01-01T00:00+08:00",
+    "9999-12-31T23:59",
+    "0001",
+    "9999",
+    "",
+    "\x00",
+]
+_EVENT = ["ledger", "event", "gate-in", "--at", "2020-04-03T05:00", "--place", "nanpeng", "--booking", "k"]
+# Each entry point, with {} where an edge value goes.
+TEMPLATES = [
+    ["ledger", "add-departure", "shuttle-middle", "{}"],
+    ["ledger", "add-departure", "{}", "2020-04-05T09:00"],
+    ["ledger", "add-departure", "shuttle-middle", "2020-04-06T09:00", "--capacity-teu", "{}"],
+    ["ledger", "add-departure", "shuttle-middle", "2020-04-07T09:00", "--capacity-kg", "{}"],
+    ["ledger", "add-departure", "shuttle-middle", "2020-04-08T09:00", "--vehicle", "{}"],
+    ["ledger", "set-status", "{}", "departed"],
+    ["ledger", "departures", "--start", "{}", "--format", "json"],
+    ["ledger", "departures", "--limit", "{}"],
+    [
+        "ledger",
+        "book",
+        "--key",
+        "{}",
+        "--departure",
+        "1",
+        "--shipper",
+        "X",
+        "--teu",
+        "1",
+        "--tonnes",
+        "1",
+        "--customs",
+        "bonded",
+    ],
+    [*_BOOK, "--customs", "{}"],
+    [*_BOOK, "--teu", "{}"],
+    [*_BOOK, "--tonnes", "{}"],
+    [*_BOOK, "--value", "{}"],
+    [*_BOOK, "--departure", "{}"],
+    [*_BOOK, "--currency", "{}"],
+    [*_BOOK, "--equipment", "{}"],
+    [*_BOOK, "--shipper", "{}"],
+    ["ledger", "cancel", "{}"],
+    ["ledger", "bookings", "--departure", "{}", "--format", "json"],
+    ["ledger", "event", "gate-in", "--at", "{}", "--place", "nanpeng", "--booking", "k"],
+    [*_EVENT, "--place", "{}"],
+    [*_EVENT, "--zone", "{}"],
+    [*_EVENT, "--equipment", "{}"],
+    [*_EVENT, "--booking", "{}"],
+    [*_EVENT, "--departure", "{}"],
+    ["ledger", "events", "--equipment", "{}", "--format", "json"],
+    ["report", "--period", "{}", "--format", "json"],
+    ["report", "--period", "2020Q1", "--currency", "{}", "--format", "csv"],
+    ["demo-data", "--seed", "{}", "--no-events"],
+]
+
+
+@pytest.mark.parametrize(
+    "template", TEMPLATES, ids=lambda t: "-".join(a for a in t if a.startswith("-") or a == "{}")
+)
+def test_no_edge_value_gets_a_traceback(booked: str, template: list[str]) -> None:
+    for edge in EDGES:
+        args = [edge if a == "{}" else a for a in template]
+        result = runner.invoke(app, [*args, "--db", booked])
+        shown = f"{args[:3]} {edge[:20]!r}: {result.output[-500:]}"
+        assert result.exit_code in (0, 1, 2), shown
+        assert result.exception is None or isinstance(result.exception, SystemExit), shown
+        if result.exit_code == 0 and "json" in args:
+            json.loads(result.stdout)
+
+
+def test_a_booking_states_its_customs_status(booked: str) -> None:
+    args = [a for a in _BOOK if a not in ("--customs", "bonded")]
+    assert "--customs" in _bad(*args, "--db", booked)
+    listed = json.loads(_run("ledger", "bookings", "--format", "json", "--db", booked))
+    assert [b["customs_status"] for b in listed] == ["cleared"]  # the fixture's, as stated
+
+
+def test_an_imported_event_at_an_unknown_place_exits_2_naming_row_and_field(
+    booked: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "events.csv"
+    source.write_text(
+        "kind,at,place,booking\ngate-in,2020-04-03T05:00,nanpeng,k\ngate-in,2020-04-03T06:00,nowhere,k\n"
+    )
+    out = _bad("ledger", "import", "events", str(source), "--db", booked)
+    assert "events.csv:2 [place]: unknown place" in out
+    assert json.loads(_run("ledger", "events", "--format", "json", "--db", booked)) == []

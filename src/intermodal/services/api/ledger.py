@@ -19,6 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from intermodal import ledger as lg
 from intermodal.exceptions import CapacityError, LedgerError
+from intermodal.model.bounds import (
+    MAX_CAPACITY_KG,
+    MAX_CAPACITY_TEU,
+    MAX_ID,
+    MAX_TEU,
+    MAX_TONNES,
+    MAX_VALUE,
+    id_problem,
+)
 from intermodal.services.api._auth import require_read, require_write
 from intermodal.services.api.problems import ProblemDetail, field_errors, problem_response
 
@@ -53,12 +62,10 @@ def _ledger(request: Request) -> lg.Ledger:
     return opened
 
 
-#: the largest row id a database can hold (SQLite and PostgreSQL BIGINT); a larger number is no id
-_MAX_ID = 2**63 - 1
-
-
 def _key(text: str) -> int | str:
-    return int(text) if text.isascii() and text.isdigit() and int(text) <= _MAX_ID else text
+    # digits beyond any row id stay text: the ledger names them (or finds a booking's idempotency key)
+    in_range = text.isascii() and text.isdigit() and id_problem(text, field="key", what="row") is None
+    return int(text) if in_range else text
 
 
 class _Missing(Exception):
@@ -86,8 +93,8 @@ class DepartureIn(BaseModel):
         min_length=1, max_length=40, description="ISO 8601; without an offset, the line's zone."
     )
     vehicle: str | None = Field(None, max_length=120)
-    capacity_teu: Decimal | None = Field(None, ge=0, le=100_000, description="Default: the line's.")
-    capacity_kg: int | None = Field(None, ge=0, le=10**9)
+    capacity_teu: Decimal | None = Field(None, gt=0, le=MAX_CAPACITY_TEU, description="Default: the line's.")
+    capacity_kg: int | None = Field(None, gt=0, le=MAX_CAPACITY_KG)
     status: Literal["scheduled", "departed", "arrived", "cancelled"] = "scheduled"
 
 
@@ -107,12 +114,14 @@ class BookingIn(BaseModel):
     )
     departures: list[Key] = Field(min_length=1, max_length=20, description="Departure ids or refs.")
     shipper: str = Field(min_length=1, max_length=200)
-    teu: Decimal = Field(gt=0, le=10_000)
-    tonnes: Decimal = Field(ge=0, le=1_000_000)
-    value: Decimal = Field(Decimal(0), ge=0, le=Decimal(10) ** 15)
+    teu: Decimal = Field(gt=0, le=MAX_TEU)
+    tonnes: Decimal = Field(gt=0, le=MAX_TONNES)
+    value: Decimal = Field(Decimal(0), ge=0, le=MAX_VALUE)
     currency: str = Field("CNY", min_length=3, max_length=3)
     cargo_class: str = Field("general", max_length=20)
-    customs_status: str = Field("cleared", max_length=40)
+    customs_status: Literal["bonded", "cleared"] = Field(
+        description="bonded (under customs control) or cleared (free circulation): stated, never assumed."
+    )
     equipment_ref: str | None = Field(None, max_length=40)
 
 
@@ -252,8 +261,8 @@ def post_cancel(key: Key, request: Request) -> dict[str, Any]:
 def get_events(
     request: Request,
     equipment_ref: Annotated[str | None, Query(max_length=40)] = None,
-    booking: Annotated[int | None, Query(ge=1, le=_MAX_ID)] = None,
-    departure: Annotated[int | None, Query(ge=1, le=_MAX_ID)] = None,
+    booking: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    departure: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Events in time order, of one container, booking or departure."""
@@ -265,7 +274,9 @@ def get_events(
 
 @write_router.post("/events", status_code=201, responses=_ERRORS)
 def post_event(body: EventIn, request: Request) -> dict[str, Any]:
-    """Record one event (gate-in, loaded, departed, ...)."""
+    """Record one event (gate-in, loaded, departed, ...) at a terminal of the server's scenario."""
+    state = request.app.state
+    places = lg.known_places(state.catalog.get(state.settings.scenario))
     return lg.record_event(
         _ledger(request),
         body.kind,
@@ -276,6 +287,7 @@ def post_event(body: EventIn, request: Request) -> dict[str, Any]:
         booking=_key(body.booking) if body.booking else None,
         departure=_key(body.departure) if body.departure else None,
         classifier=body.classifier,
+        places=places,
     ).to_dict()
 
 

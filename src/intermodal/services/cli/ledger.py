@@ -9,8 +9,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from intermodal.services.cli._output import BAD_INPUT, choice, console, fail, print_json, user_errors
-from intermodal.services.cli.report import DbOption, open_db, output_path, scenario_lines
+from intermodal.services.cli._output import (
+    BAD_INPUT,
+    choice,
+    console,
+    err_console,
+    fail,
+    print_json,
+    user_errors,
+)
+from intermodal.services.cli.report import DbOption, named_as, open_db, output_path, scenario_lines
 
 ledger_app = typer.Typer(
     help="The operations ledger: departures, bookings, container events; CSV in and out.",
@@ -136,6 +144,12 @@ def book_(
     shipper: Annotated[str, typer.Option(help="Who ships.")],
     teu: Annotated[str, typer.Option(help="TEU in quarter steps (a 40-ft box is 2).")],
     tonnes: Annotated[str, typer.Option(help="Gross cargo weight in tonnes.")],
+    customs: Annotated[
+        str,
+        typer.Option(
+            help="bonded (under customs control) | cleared (free circulation): stated, never assumed."
+        ),
+    ],
     departure: Annotated[
         list[str] | None, typer.Option("--departure", help="A departure id or ref; repeat for each leg.")
     ] = None,
@@ -147,7 +161,6 @@ def book_(
     value: Annotated[str, typer.Option(help="Declared cargo value.")] = "0",
     currency: Annotated[str, typer.Option(help="ISO 4217 code.")] = "CNY",
     cargo: Annotated[str, typer.Option(help="general, reefer, dangerous...")] = "general",
-    customs: Annotated[str, typer.Option(help="bonded | cleared.")] = "cleared",
     equipment: Annotated[str | None, typer.Option(help="Container number.")] = None,
     db: DbOption = None,
     format: FormatOption = "table",
@@ -174,7 +187,10 @@ def book_(
         else:
             made = book(ledger, departures=list(departure or []), **common)
     if made.replayed:
-        console.print("[yellow]note:[/] this key was booked before; here is that booking", highlight=False)
+        # a note, not data: stdout holds the booking alone, so that --format json stays parseable
+        err_console.print(
+            "[yellow]note:[/] this key was booked before; here is that booking", highlight=False
+        )
     _show(
         [made],
         ["id", "idempotency_key", "departures", "teu", "tonnes", "value", "currency", "status"],
@@ -241,12 +257,18 @@ def event(
     booking: Annotated[str | None, typer.Option(help="Booking id or idempotency key.")] = None,
     departure: Annotated[str | None, typer.Option(help="Departure id or ref.")] = None,
     classifier: Annotated[str, typer.Option(help="ACT (actual) | EST | PLN.")] = "ACT",
+    scenario: Annotated[str, typer.Option(help="The scenario whose terminals are the known places.")] = (
+        "chongqing"
+    ),
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
-    """Record a container or shipment event (DCSA Track & Trace codes)."""
-    from intermodal.ledger import record_event
+    """Record a container or shipment event (DCSA Track & Trace codes) at a terminal of the scenario."""
+    from intermodal.io import load_scenario
+    from intermodal.ledger import known_places, record_event
 
+    with user_errors(), named_as({"scenario": "--scenario", "place": "--place"}):
+        places = known_places(load_scenario(scenario))
     with user_errors(), open_db(db) as ledger:
         made = record_event(
             ledger,
@@ -258,6 +280,7 @@ def event(
             booking=booking,
             departure=departure,
             classifier=classifier,
+            places=places,
         )
     _show([made], ["id", "kind", "eventTypeCode", "eventDateTime", "location", "equipmentReference"], format)
 
@@ -300,11 +323,17 @@ def import_(
     history: Annotated[
         bool, typer.Option(help="Rows record the past: bookings may sit on departures that have left.")
     ] = False,
+    scenario: Annotated[
+        str, typer.Option(help="The scenario whose terminals events may be at.")
+    ] = "chongqing",
     db: DbOption = None,
 ) -> None:
     """Add a CSV file's rows to a table: all of them, or (if any row is wrong) none."""
-    from intermodal.ledger import import_csv
+    from intermodal.io import load_scenario
+    from intermodal.ledger import import_csv, known_places
 
+    with user_errors(), named_as({"scenario": "--scenario"}):
+        places = known_places(load_scenario(scenario)) if table == "events" else None
     with user_errors(), open_db(db) as ledger:
-        count = import_csv(ledger, table, path, history=history)  # type: ignore[arg-type]
+        count = import_csv(ledger, table, path, history=history, places=places)  # type: ignore[arg-type]
     console.print(f"{count} {table} imported from {path}", highlight=False)

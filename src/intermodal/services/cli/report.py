@@ -182,16 +182,17 @@ def demo_data(
     """Fill the ledger with a synthetic 2019-2020 history of the Chongqing-ASEAN highway shuttle, calibrated
     so that `intermodal report --period 2020Q1` gives the published figures (403 trips, 806 TEU, about
     6,900 t and 167 million CNY; about +118 % / +286 % / +91 % year on year). See docs/ledger.md."""
-    from intermodal.exceptions import IntermodalError
     from intermodal.ledger import CHONGQING_SHUTTLE_LINES, load_demo
 
-    try:
-        lines = scenario_lines(scenario, shuttle_only=True)
-    except (IntermodalError, ImportError) as error:
-        err_console.print(
-            f"[yellow]note:[/] scenario {scenario!r} not loaded ({error}); using built-in lines"
-        )
-        lines = list(CHONGQING_SHUTTLE_LINES)
+    # a scenario that does not exist or does not load is bad input, named with the ones that exist
+    with user_errors(), named_as({"scenario": "--scenario"}):
+        try:
+            lines = scenario_lines(scenario, shuttle_only=True)
+        except ImportError as error:  # an install without the network's dependencies still gets a demo
+            err_console.print(
+                f"[yellow]note:[/] scenario {scenario!r} not loaded ({error}); using built-in lines"
+            )
+            lines = list(CHONGQING_SHUTTLE_LINES)
     with user_errors(), open_db(db) as ledger:
         summary = load_demo(ledger, lines, seed=seed, with_events=events, reset=reset)
         url = ledger.url
