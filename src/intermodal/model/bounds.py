@@ -22,6 +22,7 @@ __all__ = [
     "LATEST_DATE",
     "MAX_CAPACITY_KG",
     "MAX_CAPACITY_TEU",
+    "MAX_CARBON_PRICE",
     "MAX_ID",
     "MAX_SEARCH_DAYS",
     "MAX_TEU",
@@ -59,6 +60,9 @@ MAX_CAPACITY_KG = 10**9
 #: A declared cargo value, in its currency: a thousand trillion. In minor units (x 100) it stays far below
 #: the 64-bit integers the ledger stores money in.
 MAX_VALUE = 10**15
+#: A carbon price per tonne of CO2e: a hundred times the highest price any scheme has set (about 1,000 CNY/t
+#: in the EU ETS at its peak); beyond it every option's cost is the carbon cost, and sums lose precision.
+MAX_CARBON_PRICE = 100_000
 #: Row ids are signed 64-bit integers in SQLite and PostgreSQL (BIGINT): no row has a larger id.
 MAX_ID = 2**63 - 1
 

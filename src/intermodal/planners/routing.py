@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ from intermodal.model import (
     Service,
     Shipment,
 )
+from intermodal.model.bounds import MAX_CARBON_PRICE, quantity_problem
 from intermodal.model.rules import service_problems, terminal_problems
 from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
@@ -214,12 +214,10 @@ def find_routes(
     d = destination if isinstance(destination, Place) else resolve_place(bundle, destination, field="to")
     if o.terminal_id is not None and o.terminal_id == d.terminal_id:
         raise PlaceError(Problem("origin and destination are the same", field="to", found=d.text))
-    if carbon_price is not None and (not math.isfinite(carbon_price) or carbon_price < 0):
-        raise ShipmentError(
-            Problem(
-                "must be 0 or more", field="carbon_price", found=str(carbon_price), expected="a price per t"
-            )
-        )
+    if carbon_price is not None:
+        problem = quantity_problem(carbon_price, field="carbon_price", maximum=MAX_CARBON_PRICE, zero=True)
+        if problem is not None:
+            raise ShipmentError(problem)
     if engine not in ("auto", "compiled", "reference"):
         raise ValueError(f"engine must be 'auto', 'compiled' or 'reference', not {engine!r}")
     net, options = _solve(

@@ -202,3 +202,8 @@ def test_a_search_past_its_time_limit_stops_and_exits_1(monkeypatch) -> None:  #
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "time limit of 5 s; give a due time" in result.stderr
     assert runner.invoke(app, [*README_ROUTE, "--time-limit", "0"]).exit_code == 2
+
+
+def test_an_absurd_carbon_price_is_refused_by_name() -> None:
+    result = runner.invoke(app, [*README_ROUTE, "--carbon-price", "1e308"])
+    assert result.exit_code == 2 and "[carbon_price]" in result.stderr and "too large" in result.stderr

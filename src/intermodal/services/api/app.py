@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 import intermodal
 from intermodal.engines.reference import Deadline
-from intermodal.exceptions import BundleError, InputError, Problem, SearchTimeout, ShipmentError
+from intermodal.exceptions import BundleError, InputError, Problem, SearchTimeout
 from intermodal.planners.options import fold_margins
 from intermodal.planners.places import resolve_place
 from intermodal.services.api import _views as views
@@ -139,6 +139,7 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
                 value=query.value,
                 ready=query.ready,
                 due=query.due,
+                max_window_days=settings.max_window_days,
             )
         except InputError as err:
             problems += err.problems
@@ -150,18 +151,6 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
                 problems += err.problems
         if problems:
             raise InputError(problems)
-        if shipment.due is not None and shipment.ready.tzinfo is not None and shipment.due.tzinfo is not None:
-            window_days = (shipment.due - shipment.ready).total_seconds() / 86400
-            if window_days > settings.max_window_days:
-                # the timetable is expanded over the whole window: a decade would exhaust the server
-                raise ShipmentError(
-                    Problem(
-                        "due is too far after ready",
-                        field="due",
-                        found=query.due,
-                        expected=f"at most {settings.max_window_days:g} days after ready",
-                    )
-                )
         result = intermodal.find_routes(
             bundle,
             places[0],
