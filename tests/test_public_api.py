@@ -6,10 +6,12 @@ import intermodal
 def test_public_api_is_exactly_this() -> None:
     assert sorted(intermodal.__all__) == sorted(
         [
+            "Availability",
             "Bundle",
             "BundleError",
             "Cargo",
             "FactorError",
+            "FoldMargins",
             "InputError",
             "IntermodalError",
             "Itinerary",

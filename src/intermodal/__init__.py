@@ -25,7 +25,8 @@ from intermodal.exceptions import (
 
 if TYPE_CHECKING:
     from intermodal.io import list_scenarios, load_bundle, load_scenario, validate_bundle
-    from intermodal.model import Bundle, Cargo, Itinerary, Mode, Shipment
+    from intermodal.model import Availability, Bundle, Cargo, Itinerary, Mode, Shipment
+    from intermodal.planners.options import FoldMargins
     from intermodal.planners.routing import Objective, RouteResult, find_routes
     from intermodal.planners.shipments import make_shipment
 
@@ -36,11 +37,13 @@ _LAZY = {
     "load_bundle": "intermodal.io",
     "load_scenario": "intermodal.io",
     "validate_bundle": "intermodal.io",
+    "Availability": "intermodal.model",
     "Bundle": "intermodal.model",
     "Cargo": "intermodal.model",
     "Itinerary": "intermodal.model",
     "Mode": "intermodal.model",
     "Shipment": "intermodal.model",
+    "FoldMargins": "intermodal.planners.options",
     "Objective": "intermodal.planners.routing",
     "RouteResult": "intermodal.planners.routing",
     "find_routes": "intermodal.planners.routing",
@@ -61,10 +64,12 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Availability",
     "Bundle",
     "BundleError",
     "Cargo",
     "FactorError",
+    "FoldMargins",
     "InputError",
     "IntermodalError",
     "Itinerary",

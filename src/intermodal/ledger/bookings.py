@@ -38,7 +38,11 @@ from intermodal.ledger._values import (
     utc_now,
 )
 from intermodal.ledger.departures import find_departure_row
+from intermodal.ledger.schedule import timetable_departure
+from intermodal.model import Bundle, Cargo
 from intermodal.model.bounds import id_problem
+from intermodal.model.rules import load_problems, service_problems, terminal_problems
+from intermodal.planners.shipments import parse_cargo
 
 __all__ = [
     "Booking",
@@ -281,7 +285,62 @@ def _booking(
     )
 
 
-def _book_one(connection: Connection, checked: _Checked, *, history: bool = False) -> Booking:
+def _cargo(cargo_class: str) -> Cargo | Problem:
+    """The planner's cargo for a ledger cargo class; an operator's own class (``ecommerce``) is general."""
+    if cargo_class == "dangerous":
+        return Problem(
+            "the dangerous-goods class is needed to check the rules",
+            field="cargo_class",
+            found=cargo_class,
+            expected="dg:CLASS, such as dg:3 or dg:2.1",
+        )
+    try:
+        return parse_cargo(cargo_class, field="cargo_class")
+    except ShipmentError as error:
+        if cargo_class.lower().startswith("dg:"):
+            return error.problems[0]
+        return Cargo()
+
+
+def _cargo_problems(bundle: Bundle, request: BookingRequest) -> list[Problem]:
+    """What the route planner would refuse about this request, before any departure is looked at."""
+    cargo = _cargo(request.cargo_class)
+    if isinstance(cargo, Problem):
+        return [cargo]
+    problems = []
+    try:
+        teu = float(to_decimal(request.teu, field="teu"))
+        tonnes = float(to_decimal(request.tonnes, field="tonnes"))
+    except LedgerError:
+        return []  # the request's own checks name these
+    problems += load_problems(teu, tonnes, bundle.manifest)
+    for number, leg in enumerate(request.legs):
+        for end, place in (("from_place", leg.from_place), ("to_place", leg.to_place)):
+            terminal = bundle.terminals.get(place or "")
+            if terminal is not None:
+                problems += terminal_problems(terminal, cargo, field=f"legs[{number}].{end}")
+    return problems
+
+
+def _service_problems(
+    bundle: Bundle, request: BookingRequest, rows: Sequence[Any], teu: Decimal
+) -> list[Problem]:
+    """The legs whose service does not carry this cargo, by the planner's own rules."""
+    cargo = _cargo(request.cargo_class)
+    if isinstance(cargo, Problem):
+        return [cargo]
+    services = {svc.id: svc for svc in bundle.services}
+    problems = []
+    for number, row in enumerate(rows):
+        service = services.get(row.line_id)
+        if service is not None:  # a line the scenario does not run (entered by hand) has no rules to check
+            problems += service_problems(service, cargo, teu=float(teu), field=f"legs[{number}].departure")
+    return problems
+
+
+def _book_one(
+    connection: Connection, checked: _Checked, *, history: bool = False, bundle: Bundle | None = None
+) -> Booking:
     request = checked.request
     digest = checked.request_hash()
     existing = connection.execute(
@@ -308,11 +367,15 @@ def _book_one(connection: Connection, checked: _Checked, *, history: bool = Fals
         except LedgerError as error:
             unknown += error.problems
             continue
+        if row is None and bundle is not None and isinstance(leg.departure, str):
+            row = timetable_departure(connection, bundle, leg.departure)
         if row is None:
             unknown.append(Problem("unknown departure", field=where, found=str(leg.departure)))
         rows.append(row)
     if unknown:
         raise LedgerError(unknown)
+    if bundle is not None and (refused := _service_problems(bundle, request, rows, checked.teu)):
+        raise LedgerError(refused)
 
     ids = sorted({row.id for row in rows})
     if connection.dialect.name == "postgresql":
@@ -400,8 +463,16 @@ def _book_one(connection: Connection, checked: _Checked, *, history: bool = Fals
     return _booking(connection, created)
 
 
-def book_many(ledger: Ledger, requests: Iterable[BookingRequest]) -> list[Booking]:
+def book_many(
+    ledger: Ledger, requests: Iterable[BookingRequest], *, bundle: Bundle | None = None
+) -> list[Booking]:
     """Book several requests in one transaction: all of them, or (on any error) none.
+
+    With the scenario's ``bundle``, the ledger refuses what the route planner refuses, through the same cargo
+    rules (:mod:`intermodal.model.rules`): a service that does not carry the cargo's reefer or dangerous-goods
+    class, more TEU than one departure carries, a terminal that cannot handle the cargo, more tonnes per TEU
+    than a box holds; and a departure the ledger does not have yet is made from the bundle's timetable when it
+    is one of its trips (booking does not wait for ``ledger schedule``).
 
     Raises
     ------
@@ -419,12 +490,16 @@ def book_many(ledger: Ledger, requests: Iterable[BookingRequest]) -> list[Bookin
             problems.append(
                 replace(problem, field=f"[{number}].{problem.field}") if len(items) > 1 else problem
             )
+    if bundle is not None:
+        for number, request in enumerate(items):
+            prefix = f"[{number}]." if len(items) > 1 else ""
+            problems += [replace(p, field=prefix + (p.field or "")) for p in _cargo_problems(bundle, request)]
     if problems:
         raise ShipmentError(problems)
     checked = [request.checked() for request in items]
 
     def work(connection: Connection) -> list[Booking]:
-        return [_book_one(connection, item) for item in checked]
+        return [_book_one(connection, item, bundle=bundle) for item in checked]
 
     try:
         return ledger.write(work)
@@ -449,6 +524,7 @@ def book(
     cargo_class: str = "general",
     customs_status: str = "cleared",
     equipment_ref: str | None = None,
+    bundle: Bundle | None = None,
 ) -> Booking:
     """Book a shipment on one or more departures (ids or refs), reserving every one or none.
 
@@ -468,7 +544,7 @@ def book(
         customs_status=customs_status,
         equipment_ref=equipment_ref,
     )
-    return book_many(ledger, [request])[0]
+    return book_many(ledger, [request], bundle=bundle)[0]
 
 
 def request_from_itinerary(
@@ -535,13 +611,15 @@ def request_from_itinerary(
     )
 
 
-def book_itinerary(ledger: Ledger, itinerary: Mapping[str, Any], **booking: Any) -> Booking:
+def book_itinerary(
+    ledger: Ledger, itinerary: Mapping[str, Any], *, bundle: Bundle | None = None, **booking: Any
+) -> Booking:
     """Book an itinerary as the route engine returns it; every scheduled leg or nothing.
 
     ``booking`` takes the keyword arguments of :func:`request_from_itinerary` (``idempotency_key``,
-    ``shipper``, ``teu``, ``tonnes``, ...).
+    ``shipper``, ``teu``, ``tonnes``, ...); ``bundle`` as for :func:`book_many`.
     """
-    return book_many(ledger, [request_from_itinerary(itinerary, **booking)])[0]
+    return book_many(ledger, [request_from_itinerary(itinerary, **booking)], bundle=bundle)[0]
 
 
 def cancel_booking(ledger: Ledger, key: int | str) -> tuple[Booking, bool]:

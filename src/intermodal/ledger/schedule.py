@@ -176,7 +176,9 @@ def schedule_departures(
             # a booking racing this run locks the same rows; the database's checks back this up
             query = query.with_for_update()
         existing = {row.ref: row for row in connection.execute(query.order_by(s.departures.c.id))}
-        created, updated, removed, conflicts = [], [], [], []
+        updated: list[str] = []
+        removed: list[str] = []
+        conflicts: list[ScheduleConflict] = []
         unchanged = 0
         for ref, row in existing.items():
             booked = Decimal(row.booked_teu)
@@ -212,32 +214,16 @@ def schedule_departures(
             else:
                 connection.execute(s.departures.delete().where(s.departures.c.id == row.id))
                 removed.append(ref)
-        now = utc_now()
-        new_rows = []
+        fresh = {}
         for ref, trip in trips.items():
             if ref in existing:
                 continue
             if connection.execute(select(s.departures.c.id).where(s.departures.c.ref == ref)).first():
                 unchanged += 1  # outside the window by its stored service date, yet the same departure
                 continue
-            new_rows.append(
-                {
-                    "ref": ref,
-                    "line_id": trip.line.id,
-                    "service_date": trip.service_date,
-                    "departs_at": trip.departs_at,
-                    "zone": trip.line.zone,
-                    "vehicle": None,
-                    "capacity_teu": teu_decimal(trip.line.capacity_teu, field="capacity_teu"),
-                    "capacity_kg": int(trip.line.capacity_kg or 0),
-                    "status": "scheduled",
-                    "origin": "timetable",
-                    "created_at": now,
-                }
-            )
-            created.append(ref)
-        if new_rows:
-            connection.execute(s.departures.insert(), new_rows)
+            fresh[ref] = trip
+        insert_trips(connection, fresh)
+        created = list(fresh)
         return ScheduleResult(
             start=start,
             end=end,
@@ -249,6 +235,60 @@ def schedule_departures(
         )
 
     return ledger.write(work)
+
+
+def insert_trips(connection: Connection, trips: dict[str, _Trip]) -> None:
+    """Store dated trips as scheduled departures the timetable made (their lines must be in the ledger)."""
+    if not trips:
+        return
+    now = utc_now()
+    connection.execute(
+        s.departures.insert(),
+        [
+            {
+                "ref": ref,
+                "line_id": trip.line.id,
+                "service_date": trip.service_date,
+                "departs_at": trip.departs_at,
+                "zone": trip.line.zone,
+                "vehicle": None,
+                "capacity_teu": teu_decimal(trip.line.capacity_teu, field="capacity_teu"),
+                "capacity_kg": int(trip.line.capacity_kg or 0),
+                "status": "scheduled",
+                "origin": "timetable",
+                "created_at": now,
+            }
+            for ref, trip in trips.items()
+        ],
+    )
+
+
+def timetable_departure(connection: Connection, bundle: Bundle, ref: str) -> Any:
+    """The departure ``ref`` (``service@local time``), made from ``bundle``'s timetable if the ledger does not
+    have it yet; ``None`` when the timetable has no such trip.
+
+    Booking an option does not wait for ``ledger schedule``: the departures it rides are made on the way.
+    """
+    line_id, _, when = ref.partition("@")
+    service = next((svc for svc in bundle.services if svc.id == line_id), None)
+    try:
+        moment = dt.datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    if service is None or moment.tzinfo is None:
+        return None
+    line = _line(bundle, service)
+    day = moment.astimezone(zone_info(line.zone)).date()
+    trip = next(
+        (t for t in _trips(bundle, [service], day, day).values() if t.departs_at == moment),
+        None,
+    )
+    if trip is None:
+        return None
+    _upsert(connection, [line])
+    stored = departure_ref(line.id, trip.departs_at, line.zone)
+    insert_trips(connection, {stored: trip})
+    return connection.execute(select(s.departures).where(s.departures.c.ref == stored)).one()
 
 
 def _referenced(connection: Connection, departure_id: int) -> bool:

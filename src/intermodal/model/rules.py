@@ -10,10 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from intermodal.exceptions import Problem
+from intermodal.model.bundle import Manifest
 from intermodal.model.network import Service, Terminal
 from intermodal.model.shipment import Cargo, CargoKind
 
-__all__ = ["crosses_border", "service_problems", "terminal_problems"]
+__all__ = ["crosses_border", "load_problems", "service_problems", "terminal_problems"]
+
+
+def load_problems(teu: float, tonnes: float, manifest: Manifest, *, field: str = "tonnes") -> list[Problem]:
+    """Why ``tonnes`` cannot go in ``teu`` boxes: more per TEU than a box may carry (the manifest's limit)."""
+    limit = manifest.max_tonnes_per_teu
+    if teu <= 0 or tonnes / teu <= limit:
+        return []
+    return [
+        Problem(
+            f"{tonnes:g} t in {teu:g} TEU is {tonnes / teu:.1f} t per TEU, more than a TEU can carry",
+            field=field,
+            found=f"{tonnes:g}",
+            expected=f"at most {limit:g} t per TEU ({manifest.max_tonnes_per_teu_source})",
+        )
+    ]
 
 
 def service_problems(service: Service, cargo: Cargo, *, teu: float, field: str = "service") -> list[Problem]:

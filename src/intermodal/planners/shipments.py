@@ -16,6 +16,7 @@ from intermodal.model.bounds import (
     time_problem,
     window_problem,
 )
+from intermodal.model.rules import load_problems
 
 __all__ = ["make_shipment", "parse_cargo", "parse_containers", "parse_time"]
 
@@ -127,15 +128,8 @@ def make_shipment(
         tonnes = teu * m.tonnes_per_teu
     elif tonnes is not None and "tonnes" not in bad and teu is None:
         teu = float(max(1, math.ceil(tonnes / m.max_tonnes_per_teu)))
-    if teu and tonnes and not bad & {"teu", "tonnes"} and tonnes / teu > m.max_tonnes_per_teu:
-        problems.append(
-            Problem(
-                f"{tonnes:g} t in {teu:g} TEU is {tonnes / teu:.1f} t per TEU, more than a TEU can carry",
-                field="tonnes",
-                found=str(tonnes),
-                expected=f"at most {m.max_tonnes_per_teu:g} t per TEU ({m.max_tonnes_per_teu_source})",
-            )
-        )
+    if teu and tonnes and not bad & {"teu", "tonnes"}:
+        problems += load_problems(teu, tonnes, m)
     ready_at, due_at = _time(ready, "ready", problems), _time(due, "due", problems)
     if ready_at is None:
         ready_at = datetime.now(UTC).replace(second=0, microsecond=0)

@@ -1,0 +1,143 @@
+"""The loop: the timetable makes departures, a booking takes room, the search sees only room that is there,
+and the ledger refuses what the planner refuses. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import intermodal as im
+from intermodal.exceptions import LedgerError, NoRouteError, ShipmentError
+from intermodal.io.scenarios import load_scenario
+from intermodal.ledger import Ledger, book, book_itinerary, get_departure, list_departures
+from intermodal.ledger.availability import read_availability
+from intermodal.ledger.schedule import schedule_departures
+from intermodal.model import Bundle
+
+READY = "2020-04-03T08:00+08:00"
+DAY = dt.date(2020, 4, 3)
+
+
+@pytest.fixture(scope="module")
+def chongqing() -> Bundle:
+    return load_scenario("chongqing")
+
+
+def _snapshot(ledger: Ledger) -> im.Availability:
+    start = dt.datetime(2020, 4, 2, tzinfo=dt.UTC)
+    return read_availability(ledger, start=start, end=start + dt.timedelta(days=40))
+
+
+def _middle_options(bundle: Bundle, ledger: Ledger) -> im.RouteResult:
+    shipment = im.make_shipment(bundle, teu=2, cargo="reefer", ready=READY)
+    return im.find_routes(bundle, "nanpeng", "bangkok", shipment, availability=_snapshot(ledger))
+
+
+def test_a_full_departure_is_no_longer_offered_and_the_answer_says_why(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    schedule_departures(ledger, chongqing, start=DAY, end=DAY + dt.timedelta(days=6))
+    before = _middle_options(chongqing, ledger)
+    first = next(o for o in before.options if [g.service for g in o.legs] == ["shuttle-middle"])
+    leg = first.legs[0]
+    assert leg.free_teu == 2.0 and leg.free_kg == 28_000.0
+    assert get_departure(ledger, leg.departure).ref == leg.departure  # the ledger's own ref
+    book(
+        ledger,
+        idempotency_key="fill",
+        departures=[leg.departure],
+        shipper="test",
+        teu="2",
+        tonnes="17.2",
+        cargo_class="reefer",
+        customs_status="bonded",
+        bundle=chongqing,
+    )
+    after = _middle_options(chongqing, ledger)
+    assert all(g.departure != leg.departure for o in after.options for g in o.legs)
+    # another shuttle line leaves for Bangkok at the same hour: the fastest option takes it instead
+    assert after.options[0].legs[0].departure != leg.departure
+    assert after.options[0].arrive == first.arrive
+
+    # fill every departure that can arrive by a due time only that morning's trucks meet: then the answer
+    # names the full departures and the next with room
+    due = (first.arrive + dt.timedelta(hours=1)).isoformat()
+    shipment = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY, due=due)
+    for n in range(10):
+        try:
+            found = im.find_routes(chongqing, "nanpeng", "bangkok", shipment, availability=_snapshot(ledger))
+        except NoRouteError as error:
+            caught = error
+            break
+        taken = [g.departure for g in found.options[0].legs if g.service]
+        book(
+            ledger,
+            idempotency_key=f"fill-{n}",
+            departures=taken,
+            shipper="t",
+            teu="2",
+            tonnes="9",
+            customs_status="bonded",
+            bundle=chongqing,
+        )
+    else:
+        pytest.fail("the departures never filled")
+    full = [d for d in caught.details if d["code"] == "departures_full"]
+    assert full and all(d["full"] >= 1 and d["next"] for d in full)
+    assert any(r.startswith("all ") and "are full; the next with room leaves" in r for r in caught.reasons)
+
+
+def test_booking_makes_the_departures_it_needs_from_the_timetable(ledger: Ledger, chongqing: Bundle) -> None:
+    shipment = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    option = im.find_routes(chongqing, "nanpeng", "bangkok", shipment).options[
+        1
+    ]  # rail and sea, several legs
+    assert list_departures(ledger) == []
+    booking = book_itinerary(
+        ledger,
+        option.to_dict(rank=1, summary=""),
+        idempotency_key="rail-sea",
+        shipper="test",
+        teu="2",
+        tonnes="17.2",
+        cargo_class="reefer",
+        customs_status="bonded",
+        bundle=chongqing,
+    )
+    made = list_departures(ledger)
+    assert {d.ref for d in made} == {g.departure for g in option.legs if g.service}
+    assert all(d.booked_teu == 2 for d in made) and set(booking.departures) == {d.ref for d in made}
+    with pytest.raises(LedgerError, match="unknown departure"):  # not a trip of the timetable
+        book(
+            ledger,
+            idempotency_key="x",
+            departures=["shuttle-middle@2020-04-03T03:17+08:00"],
+            shipper="t",
+            teu="1",
+            tonnes="1",
+            customs_status="cleared",
+            bundle=chongqing,
+        )
+
+
+def test_the_ledger_refuses_what_the_planner_refuses(sqlite_ledger: Ledger, chongqing: Bundle) -> None:
+    schedule_departures(sqlite_ledger, chongqing, start=DAY, end=DAY, services=["shuttle-middle"])
+    ref = list_departures(sqlite_ledger, line_id="shuttle-middle")[0].ref
+    common = {"departures": [ref], "shipper": "t", "customs_status": "bonded", "bundle": chongqing}
+    with pytest.raises(LedgerError, match=r"does not carry dangerous goods of class 1\.1"):
+        book(sqlite_ledger, idempotency_key="dg", teu="1", tonnes="5", cargo_class="dg:1.1", **common)
+    with pytest.raises(ShipmentError, match="more than a TEU can carry"):
+        book(sqlite_ledger, idempotency_key="heavy", teu="1", tonnes="40", **common)
+    with pytest.raises(ShipmentError, match="dangerous-goods class is needed"):
+        book(sqlite_ledger, idempotency_key="vague", teu="1", tonnes="5", cargo_class="dangerous", **common)
+    # the planner gives the same answer: no middle-line option for class 1.1
+    shipment = im.make_shipment(chongqing, teu=1, cargo="dg:1.1", ready=READY)
+    try:
+        offered = im.find_routes(chongqing, "nanpeng", "bangkok", shipment).options
+    except NoRouteError:
+        offered = ()
+    assert not [o for o in offered if "shuttle-middle" in {g.service for g in o.legs}]
+    assert get_departure(sqlite_ledger, ref).booked_teu == 0  # nothing was written
+    ok = book(sqlite_ledger, idempotency_key="dg3", teu="1", tonnes="5", cargo_class="dg:3", **common)
+    assert ok.teu == 1
