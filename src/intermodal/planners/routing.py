@@ -13,7 +13,7 @@ import itertools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -66,7 +66,7 @@ from intermodal.planners.places import Place, great_circle_km, resolve_place
 if TYPE_CHECKING:
     from intermodal.engines.freight import FreightSearch
 
-__all__ = ["Objective", "RouteResult", "find_routes"]
+__all__ = ["Objective", "RouteResult", "find_routes", "search_window"]
 
 #: With ``engine="auto"``, the plain search runs until this many search states have been searched on one
 #: network; then the compiled one, which costs 2-3 s to load once per process (numba and its cached
@@ -271,6 +271,12 @@ def find_routes(
         )
     if kept > limit:
         notes.append(f"showing {limit} of {kept} options: raise the limit (--limit) for more")
+    if net.full:
+        shown = ", ".join(net.full[:3]) + (f" and {len(net.full) - 3} more" if len(net.full) > 3 else "")
+        notes.append(
+            f"{len(net.full)} departures in the search window have no room for {shipment.teu:g} TEU "
+            f"in the ledger and were left out: {shown}"
+        )
     return RouteResult(
         scenario=bundle.name,
         objective=objective,
@@ -284,6 +290,19 @@ def find_routes(
         folded_count=len(folded),
         fold=fold,
     )
+
+
+def search_window(
+    shipment: Shipment, *, horizon_days: float = 30.0, range_days: float | None = None
+) -> tuple[datetime, datetime]:
+    """The departure times a query for ``shipment`` may use, with a day to spare either side (a ready time
+    without a zone is read in the origin's zone later): the window a caller reads ledger availability for."""
+    ready = shipment.ready if shipment.ready.tzinfo else shipment.ready.replace(tzinfo=UTC)
+    if shipment.due is not None:
+        end = shipment.due if shipment.due.tzinfo else shipment.due.replace(tzinfo=UTC)
+    else:
+        end = ready + timedelta(days=horizon_days + (range_days or 0.0))
+    return ready - timedelta(days=1), end + timedelta(days=1)
 
 
 def _solve(
@@ -442,6 +461,8 @@ class _Network:
         self.bundle = bundle
         self.engine = engine
         self.availability = availability
+        #: the ledger refs of the departures left out for want of room (with an availability snapshot)
+        self.full: list[str] = []
         self.carbon_price = carbon_price
         # what one kg of CO2e costs in the search: the carbon price is per tonne
         self.carbon_per_kg = carbon_price / 1000.0
@@ -640,7 +661,7 @@ class _Network:
             end=datetime.fromtimestamp(end_s, UTC),
         )
         if self.availability is not None:
-            tt = _with_room(tt, self.availability, s)
+            tt, self.full = _with_room(tt, self.availability, s, self.zones, self.index)
         link_by = {}
         for link in self.bundle.links:
             link_by[(link.from_id, link.to_id, link.mode)] = (link, False)
@@ -953,8 +974,11 @@ def _departure_ref(service_id: str, start_s: int, zone: str) -> str:
     return f"{service_id}@{local.isoformat(timespec='minutes')}"
 
 
-def _with_room(tt: Timetable, availability: Availability, shipment: Shipment) -> Timetable:
-    """The timetable without the trips that have no room left for ``shipment`` (full, cancelled, gone)."""
+def _with_room(
+    tt: Timetable, availability: Availability, shipment: Shipment, zones: list[str], index: dict[str, int]
+) -> tuple[Timetable, list[str]]:
+    """The timetable without the trips that have no room left for ``shipment`` (full, cancelled, gone), and
+    the ledger refs of those trips."""
     reefer = shipment.cargo.kind is CargoKind.REEFER
     kg = shipment.tonnes * 1000.0
     keep = np.fromiter(
@@ -966,8 +990,12 @@ def _with_room(tt: Timetable, availability: Availability, shipment: Shipment) ->
         count=tt.n_trips,
     )
     if keep.all():
-        return tt
-    return dataclasses.replace(tt, trip_service=tt.trip_service[keep], trip_start=tt.trip_start[keep])
+        return tt, []
+    full = []
+    for k in np.flatnonzero(~keep):
+        svc = tt.services[int(tt.trip_service[k])]
+        full.append(_departure_ref(svc.id, int(tt.trip_start[k]), zones[index[svc.stops[0].terminal_id]]))
+    return dataclasses.replace(tt, trip_service=tt.trip_service[keep], trip_start=tt.trip_start[keep]), full
 
 
 def _merged(parts: Sequence[ElementEmissions]) -> ElementEmissions:

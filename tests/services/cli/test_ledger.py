@@ -492,3 +492,101 @@ def test_an_imported_event_at_an_unknown_place_exits_2_naming_row_and_field(
     out = _bad("ledger", "import", "events", str(source), "--db", booked)
     assert "events.csv:2 [place]: unknown place" in out
     assert json.loads(_run("ledger", "events", "--format", "json", "--db", booked)) == []
+
+
+ROUTE = ["route", "--from", "nanpeng", "--to", "bangkok", "--teu", "2", "--cargo", "reefer"]
+READY = ["--ready", "2020-04-06T08:00+08:00"]
+
+
+def test_schedule_a_week_fill_a_departure_and_route_stops_offering_it(db: str, tmp_path: Path) -> None:
+    # the "done when", as a user types it
+    made = json.loads(
+        _run(
+            "ledger", "schedule", "--from", "2020-04-06", "--to", "2020-04-12", "--db", db, "--format", "json"
+        )
+    )
+    assert made["created"] > 100 and not made["conflicts"]
+    again = json.loads(
+        _run(
+            "ledger", "schedule", "--from", "2020-04-06", "--to", "2020-04-12", "--db", db, "--format", "json"
+        )
+    )
+    assert again["created"] == again["updated"] == again["removed"] == 0
+    trip = tmp_path / "trip.json"
+    trip.write_text(_run(*ROUTE, *READY, "--format", "json", "--db", db))
+    first = json.loads(trip.read_text())["options"][0]["legs"][0]
+    assert first["departure"] and first["free_teu"] == 2.0 and first["free_kg"] == 28000.0
+    _run(
+        "ledger",
+        "book",
+        "--itinerary",
+        str(trip),
+        "--key",
+        "k1",
+        "--shipper",
+        "ACME",
+        "--teu",
+        "2",
+        "--tonnes",
+        "17.2",
+        "--cargo",
+        "reefer",
+        "--customs",
+        "bonded",
+        "--db",
+        db,
+    )
+    after = json.loads(_run(*ROUTE, *READY, "--format", "json", "--db", db))
+    assert all(leg["departure"] != first["departure"] for o in after["options"] for leg in o["legs"])
+    assert any(first["departure"] in note and "no room" in note for note in after["notes"])
+    table = _run(*ROUTE, *READY, "--db", db)
+    assert "no room" in table
+    # the ledger refuses what the planner refuses: class 1.1 on the middle line
+    middle = next(
+        d
+        for d in json.loads(
+            _run("ledger", "departures", "--line", "shuttle-middle", "--db", db, "--format", "json")
+        )
+        if d["free_teu"] > 0
+    )
+    out = _run(
+        "ledger",
+        "book",
+        "--departure",
+        middle["ref"],
+        "--key",
+        "k2",
+        "--shipper",
+        "ACME",
+        "--teu",
+        "1",
+        "--tonnes",
+        "5",
+        "--cargo",
+        "dg:1.1",
+        "--customs",
+        "bonded",
+        "--db",
+        db,
+        code=2,
+    )
+    assert "does not carry dangerous goods of class 1.1" in out
+
+
+def test_schedule_reports_bad_dates_and_unknown_services(db: str) -> None:
+    out = _run("ledger", "schedule", "--from", "2020-04-06", "--to", "nope", "--db", db, code=2)
+    assert "[--to]" in out
+    out = _run(
+        "ledger",
+        "schedule",
+        "--from",
+        "2020-04-06",
+        "--to",
+        "2020-04-07",
+        "--service",
+        "nope",
+        "--db",
+        db,
+        code=2,
+    )
+    assert "[--service]" in out and "unknown service" in out

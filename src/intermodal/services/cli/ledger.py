@@ -11,6 +11,7 @@ from rich.table import Table
 
 from intermodal.services.cli._output import (
     BAD_INPUT,
+    NO_ANSWER,
     choice,
     console,
     err_console,
@@ -100,6 +101,59 @@ def add_departure(
     _show([made], ["id", "ref", "departs", "capacity_teu", "capacity_kg", "status"], format)
 
 
+@ledger_app.command("schedule")
+def schedule(
+    start: Annotated[str, typer.Option("--from", help="First service date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last service date, YYYY-MM-DD (inclusive).")],
+    scenario: Annotated[
+        str, typer.Option(help="The scenario whose timetable gives the trips.")
+    ] = "chongqing",
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="Only this service; repeat for more.")
+    ] = None,
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """Make the departures of every dated trip of the timetable in a window of service dates.
+
+    Run it again at will: it changes nothing twice. After a timetable change, departures nobody booked
+    follow it; booked ones stay as they are and are listed as conflicts (exit 1), never moved silently.
+
+    Example:  intermodal ledger schedule --from 2020-04-06 --to 2020-04-12
+    """
+    import datetime as dt
+
+    from intermodal.io import load_scenario
+    from intermodal.ledger.schedule import schedule_departures
+
+    days = []
+    for option, text in (("--from", start), ("--to", end)):
+        try:
+            days.append(dt.date.fromisoformat(text))
+        except ValueError:
+            fail([f"[{option}]: not a date (found {text!r}, expected YYYY-MM-DD)"], BAD_INPUT)
+    with user_errors(), named_as({"scenario": "--scenario", "to": "--to", "services": "--service"}):
+        bundle = load_scenario(scenario)
+        with open_db(db) as ledger:
+            done = schedule_departures(ledger, bundle, start=days[0], end=days[1], services=service)
+    choice(format, ["table", "json"], "--format")
+    if format == "json":
+        print_json(done.to_dict())
+    else:
+        console.print(
+            f"{done.start} to {done.end}, scenario {bundle.name}: {len(done.created)} departures made, "
+            f"{len(done.updated)} updated, {len(done.removed)} removed, {done.unchanged} already right",
+            highlight=False,
+        )
+        if done.conflicts:
+            table = Table("departure", "booked TEU", "why it was left as it is", header_style="bold")
+            for c in done.conflicts:
+                table.add_row(c.ref, f"{c.booked_teu:g}", c.reason)
+            console.print(table)
+    if done.conflicts:
+        raise typer.Exit(NO_ANSWER)
+
+
 @ledger_app.command("set-status")
 def set_status(
     departure: Annotated[str, typer.Argument(help="Departure id or ref.")],
@@ -160,12 +214,28 @@ def book_(
     option: Annotated[int, typer.Option(help="With --itinerary: the option's rank.")] = 1,
     value: Annotated[str, typer.Option(help="Declared cargo value.")] = "0",
     currency: Annotated[str, typer.Option(help="ISO 4217 code.")] = "CNY",
-    cargo: Annotated[str, typer.Option(help="general, reefer, dangerous...")] = "general",
-    equipment: Annotated[str | None, typer.Option(help="Container number.")] = None,
+    cargo: Annotated[str, typer.Option(help="general, reefer, or dg:CLASS (dg:3, dg:2.1).")] = "general",
+    equipment: Annotated[str | None, typer.Option(help="Container number (ISO 6346).")] = None,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="The scenario whose cargo rules the booking must meet and whose timetable makes the "
+            "departures it names that the ledger does not have yet."
+        ),
+    ] = "chongqing",
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
-    """Book a shipment on departures (or on a route option's scheduled legs): every leg or none."""
+    """Book a shipment on departures (or on a route option's scheduled legs): every leg or none.
+
+    The booking meets the route planner's cargo rules for the scenario (reefer, dangerous-goods classes,
+    TEU per departure, tonnes per TEU); a departure of its timetable that is not in the ledger yet is made.
+
+    Example:  intermodal route ... --format json > trip.json &&
+              intermodal ledger book --itinerary trip.json --key order-17 --shipper ACME --teu 2
+              --tonnes 17.2 --cargo reefer --customs bonded
+    """
+    from intermodal.io import load_scenario
     from intermodal.ledger import book, book_itinerary
 
     if bool(departure) == bool(itinerary):
@@ -181,6 +251,8 @@ def book_(
         "customs_status": customs,
         "equipment_ref": equipment,
     }
+    with user_errors(), named_as({"scenario": "--scenario"}):
+        common["bundle"] = load_scenario(scenario)
     with user_errors(), open_db(db) as ledger:
         if itinerary is not None:
             made = book_itinerary(ledger, _read_option(itinerary, option), **common)

@@ -75,6 +75,15 @@ def route(
     all_: Annotated[
         bool, typer.Option("--all", help="Every Pareto-optimal option: fold none (docs/json-output.md).")
     ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="INTERMODAL_LEDGER_URL",
+            help="A ledger (postgresql:// or sqlite:/// URL, or a SQLite file): only departures with room "
+            "for the shipment are offered, and each leg says its free TEU and kg.",
+        ),
+    ] = None,
     time_limit: Annotated[
         float,
         typer.Option(
@@ -112,6 +121,16 @@ def route(
         shipment = make_shipment(
             bundle, teu=teu, tonnes=tonnes, cargo=cargo, value=value, ready=ready, due=due
         )
+        range_days = _days(range_) if range_ else None
+        availability = None
+        if db is not None:
+            from intermodal.ledger.availability import read_availability
+            from intermodal.planners.routing import search_window
+            from intermodal.services.cli.report import open_db
+
+            start, end = search_window(shipment, range_days=range_days)
+            with open_db(db, create=False) as ledger:
+                availability = read_availability(ledger, start=start, end=end)
         result = find_routes(
             bundle,
             from_,
@@ -120,9 +139,10 @@ def route(
             objective=objective,
             limit=limit,
             carbon_price=carbon_price,
-            range_days=_days(range_) if range_ else None,
+            range_days=range_days,
             fold=fold,
             deadline=Deadline(time_limit),
+            availability=availability,
         )
     doc = result.to_dict()
     if format == "json":
