@@ -23,6 +23,7 @@ from intermodal.engines.reference import Deadline
 from intermodal.exceptions import BundleError, InputError, Problem, SearchTimeout
 from intermodal.planners.options import fold_margins
 from intermodal.planners.places import resolve_place
+from intermodal.planners.routing import search_window
 from intermodal.services.api import _views as views
 from intermodal.services.api._auth import Unauthorized, on_unauthorized, require_read, require_write
 from intermodal.services.api._bodies import JsonBodies
@@ -31,7 +32,7 @@ from intermodal.services.api._headers import CrossOrigin, SecurityHeaders
 from intermodal.services.api._limits import BodySizeLimit
 from intermodal.services.api._routes import takes_json
 from intermodal.services.api._settings import Settings
-from intermodal.services.api.ledger import install_ledger
+from intermodal.services.api.ledger import install_ledger, room_snapshot
 from intermodal.services.api.ledger import write_router as ledger_write_router
 from intermodal.services.api.problems import (
     InternalErrors,
@@ -151,6 +152,7 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
                 problems += err.problems
         if problems:
             raise InputError(problems)
+        start, end = search_window(shipment, range_days=query.range_days)
         result = intermodal.find_routes(
             bundle,
             places[0],
@@ -165,6 +167,7 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
                 query.fold_hours, query.fold_cost_pct, query.fold_co2e_pct, all_options=query.all_
             ),
             deadline=deadline,
+            availability=room_snapshot(request.app, start, end),
         )
         return result.to_dict()
 

@@ -8,6 +8,7 @@ database never blocks the event loop.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from decimal import Decimal
@@ -19,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from intermodal import ledger as lg
 from intermodal.exceptions import CapacityError, LedgerError
+from intermodal.ledger.availability import read_availability
+from intermodal.ledger.schedule import schedule_departures
+from intermodal.model import Availability
 from intermodal.model.bounds import (
     MAX_CAPACITY_KG,
     MAX_CAPACITY_TEU,
@@ -60,6 +64,20 @@ def _ledger(request: Request) -> lg.Ledger:
                 raise _Unavailable(error) from None
         opened: lg.Ledger = state.ledger
     return opened
+
+
+def room_snapshot(app: Any, start: dt.datetime, end: dt.datetime) -> Availability | None:
+    """The room on the server ledger's departures in a window, for the route search; ``None`` while the
+    server has no ledger yet (a route query never creates its database)."""
+    state = app.state
+    with _lock:
+        if getattr(state, "ledger", None) is None:
+            try:
+                state.ledger = lg.open_ledger(state.settings.ledger_url, field=lg.ENV_URL, create=False)
+            except LedgerError:
+                return None
+        opened: lg.Ledger = state.ledger
+    return read_availability(opened, start=start, end=end)
 
 
 def _key(text: str) -> int | str:
@@ -123,6 +141,18 @@ class BookingIn(BaseModel):
         description="bonded (under customs control) or cleared (free circulation): stated, never assumed."
     )
     equipment_ref: str | None = Field(None, max_length=40)
+
+
+class ScheduleIn(BaseModel):
+    """A window of service dates whose timetable trips become departures."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: dt.date = Field(alias="from", description="First service date.", examples=["2020-04-06"])
+    to: dt.date = Field(description="Last service date (inclusive).", examples=["2020-04-12"])
+    services: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        None, max_length=200, description="Only these services; default all of the server's scenario."
+    )
 
 
 class EventIn(BaseModel):
@@ -197,6 +227,23 @@ def post_departure(body: DepartureIn, request: Request) -> dict[str, Any]:
     ).to_dict()
 
 
+@write_router.post("/schedule", responses=_ERRORS)
+def post_schedule(body: ScheduleIn, request: Request) -> dict[str, Any]:
+    """Make the departures of every dated trip of the server scenario's timetable in a window (idempotent).
+
+    Departures nobody booked follow a changed timetable; booked ones are left and listed as ``conflicts``.
+    """
+    state = request.app.state
+    done = schedule_departures(
+        _ledger(request),
+        state.catalog.get(state.settings.scenario),
+        start=body.from_,
+        end=body.to,
+        services=body.services,
+    )
+    return done.to_dict()
+
+
 @write_router.post("/departures/{key}/status", responses=_ERRORS)
 def post_departure_status(key: Key, body: StatusIn, request: Request) -> dict[str, Any]:
     """Move a departure on: scheduled, departed, arrived, or cancelled."""
@@ -234,8 +281,10 @@ def get_booking(key: Key, request: Request) -> dict[str, Any]:
 )
 def post_booking(body: BookingIn, request: Request) -> JSONResponse:
     """Book capacity on every departure of a shipment, or on none (409 when one is full)."""
+    state = request.app.state
     booking = lg.book(
         _ledger(request),
+        bundle=state.catalog.get(state.settings.scenario),
         idempotency_key=body.idempotency_key,
         departures=[_key(d) for d in body.departures],
         shipper=body.shipper,
