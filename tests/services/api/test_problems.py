@@ -59,6 +59,7 @@ def _overbook(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     new = {"line": "shuttle-middle", "departs": "2020-04-03T09:00+08:00", "capacity_teu": 1}
     ref = c.post("/api/ledger/departures", json=new, headers=auth).json()["ref"]
     booking = {"idempotency_key": "k", "departures": [ref], "shipper": "A", "teu": 2, "tonnes": 17}
+    booking["customs_status"] = "cleared"
     return c.post("/api/ledger/bookings", json=booking, headers=auth)
 
 
