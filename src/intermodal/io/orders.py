@@ -44,8 +44,15 @@ def _when(value: str) -> datetime:
     return moment
 
 
+def _order_id(value: str) -> str:
+    text = value.strip()
+    if not text or len(text) > 64 or not text.isprintable():
+        raise FieldError("an id of 1 to 64 printable characters")
+    return text
+
+
 COLUMNS: dict[str, Column] = {
-    "id": Column(t.ident),
+    "id": Column(_order_id),
     "from": Column(t.text),
     "to": Column(t.text),
     "teu": Column(t.bounded(0, MAX_TEU, "TEU", "one order", low_open=True), required=False),

@@ -41,8 +41,17 @@ from intermodal.ledger.bookings import request_digest
 from intermodal.ledger.departures import departure_ref
 from intermodal.ledger.lines import Line, _upsert
 from intermodal.ledger.periods import Period, parse_period
+from intermodal.model.orders import Order
+from intermodal.model.shipment import parse_cargo
 
-__all__ = ["CHONGQING_SHUTTLE_LINES", "DEMO_TARGETS", "DemoSummary", "QuarterTarget", "load_demo"]
+__all__ = [
+    "CHONGQING_SHUTTLE_LINES",
+    "DEMO_TARGETS",
+    "DemoSummary",
+    "QuarterTarget",
+    "demo_orders",
+    "load_demo",
+]
 
 
 @dataclass(frozen=True)
@@ -376,3 +385,64 @@ def load_demo(
         return DemoSummary(len(lines), departures_written, bookings_written, events_written, seed)
 
     return ledger.write(work)
+
+
+#: What the demo book of orders charges for lateness and for an order left behind (assumption: about a day's
+#: inventory carrying on the demo's ~414,000 CNY a trip at 10 % a year is 110 CNY an hour; a forwarder's
+#: penalty clauses run several times that; leaving a 2-TEU order behind costs about a shuttle trip's fare).
+DEMO_PENALTY_PER_HOUR_LATE = 500.0
+DEMO_PENALTY_NOT_CARRIED = 30_000.0
+#: Demo dangerous goods are class 3 (flammable liquids), the class most shuttle lines carry (assumption).
+_DEMO_DG = "dg:3"
+
+
+def demo_orders(period: str = "2020Q1", *, seed: int = 20200401) -> list[Order]:
+    """A book of orders matching the demo ledger's quarter: one 2-TEU order per demo trip, southbound from
+    Nanpeng on the six shuttle lines' far ends, with the demo's cargo shares, tonnes and values.
+
+    The quarter's targets (:data:`DEMO_TARGETS`) give the count, tonnes and value; each order's line, and so
+    its destination and transit time, is drawn by the lines' shares; it is ready on a random day of the
+    quarter and due its line's transit time plus a day and a half later. Seeded: the same seed, the same book.
+
+    Raises
+    ------
+    LedgerError
+        A period that is not one quarter of the demo (2019Q1 to 2020Q4).
+    """
+    quarter = parse_period(period)
+    target = DEMO_TARGETS.get(quarter.label)
+    if target is None:
+        raise LedgerError(
+            Problem(
+                "no demo targets for this period",
+                field="period",
+                found=period,
+                expected=", ".join(DEMO_TARGETS),
+            )
+        )
+    rng = random.Random(seed)
+    zone = zone_info(_ORIGIN_ZONE)
+    lines = [(line, _LINE_PROFILE[line]) for line in sorted(_LINE_PROFILE)]
+    days = (quarter.end - quarter.start).days
+    orders = []
+    for i in range(target.trips):
+        _, (_share, far, _zone, hours) = rng.choices(lines, [p[0] for _, p in lines])[0]
+        cargo = rng.choices([c for c, _ in _CARGO], [w for _, w in _CARGO])[0]
+        day = quarter.start + dt.timedelta(days=rng.randrange(days))
+        ready = dt.datetime.combine(day, dt.time(rng.randrange(7, 19)), tzinfo=zone)
+        orders.append(
+            Order(
+                id=f"{quarter.label}-{i + 1:04d}",
+                origin=_ORIGIN,
+                destination=far,
+                teu=float(_TEU_PER_TRIP),
+                tonnes=round(target.tonnes / target.trips * rng.triangular(0.55, 1.45, 1.0), 1),
+                cargo=parse_cargo(_DEMO_DG if cargo == "dangerous" else cargo),
+                ready=ready,
+                due=ready + dt.timedelta(hours=hours + 36),
+                value=round(target.value_cny / target.trips * rng.triangular(0.4, 1.6, 1.0), -2),
+                penalty_per_hour_late=DEMO_PENALTY_PER_HOUR_LATE,
+                penalty_not_carried=DEMO_PENALTY_NOT_CARRIED,
+            )
+        )
+    return orders

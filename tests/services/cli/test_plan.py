@@ -1,0 +1,54 @@
+"""``intermodal demo-orders`` and ``intermodal plan``: the issue's "done when" on a slice of the demo book."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from intermodal.services.cli import app
+
+runner = CliRunner()
+
+
+def test_demo_orders_match_the_seed_quarter_and_a_slice_plans_better_than_first_come(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo-orders", "--period", "2020Q1"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 403 and sum(float(r["teu"]) for r in rows) == 806
+    assert {r["cargo"] for r in rows} == {"general", "reefer", "dg:3"}
+    assert sum(float(r["tonnes"]) for r in rows) == pytest.approx(6900, rel=0.05)
+    book = tmp_path / "q1.csv"
+    book.write_text("\n".join(result.stdout.splitlines()[:21]) + "\n")  # the header and 20 orders
+    planned = runner.invoke(app, ["plan", str(book), "--format", "json", "--time-limit", "30"])
+    assert planned.exit_code == 0, planned.output
+    doc = json.loads(planned.stdout)
+    assert len(doc["orders"]) == 20 and doc["status"] == "optimal" and doc["gap"] <= 1e-4
+    assert doc["objective"] <= doc["baseline_objective"] and doc["saving"] >= 0
+    assert doc["lp_bound"] <= doc["objective"] + 1e-6
+    assert all(d["load_teu"] <= d["room_teu"] + 1e-9 for d in doc["departures"])
+    table = runner.invoke(app, ["plan", str(book), "--time-limit", "30"])
+    assert "gap" in table.stdout and "first come, first served" in table.stdout
+
+
+def test_bad_orders_are_named_by_file_row_and_field(tmp_path: Path) -> None:
+    book = tmp_path / "bad.csv"
+    book.write_text(
+        "id,from,to,teu,ready,due\n"
+        "a,nanpeng,bangkok,2,2020-04-03T08:00+08:00,2020-04-09T08:00+08:00\n"
+        "a,nanpeng,bangkok,-2,9999-04-03T08:00+08:00,2020-04-09T08:00+08:00\n"
+        "c,nanpeng,bangkok,,2020-04-03T08:00+08:00,2020-04-02T08:00+08:00\n"
+    )
+    result = runner.invoke(app, ["plan", str(book)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "bad.csv:3 [teu]" in result.stderr and "bad.csv:3 [ready]" in result.stderr
+    assert "bad.csv:4 [teu]: give teu or containers" in result.stderr
+    for name, text in (("x.json", "{"), ("x.parquet", "not parquet"), ("x.txt", "")):
+        (tmp_path / name).write_text(text)
+        out = runner.invoke(app, ["plan", str(tmp_path / name)])
+        assert out.exit_code == 2 and "Traceback" not in out.output and name in out.stderr
+    assert runner.invoke(app, ["plan", str(book), "--book"]).exit_code == 2  # --book needs --db
