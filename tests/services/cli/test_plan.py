@@ -52,3 +52,29 @@ def test_bad_orders_are_named_by_file_row_and_field(tmp_path: Path) -> None:
         out = runner.invoke(app, ["plan", str(tmp_path / name)])
         assert out.exit_code == 2 and "Traceback" not in out.output and name in out.stderr
     assert runner.invoke(app, ["plan", str(book), "--book"]).exit_code == 2  # --book needs --db
+
+
+def test_plan_with_a_ledger_books_it_all_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "ledger.sqlite3")
+    assert runner.invoke(app, ["ledger", "init", "--db", db]).exit_code == 0
+    book = tmp_path / "three.csv"
+    book.write_text(
+        "id,from,to,teu,cargo,ready,due,penalty_not_carried\n"
+        + "".join(
+            f"o{i},nanpeng,hanoi,2,general,2020-04-03T08:00+08:00,2020-04-07T08:00+08:00,100000\n"
+            for i in range(3)
+        )
+    )
+    first = runner.invoke(app, ["plan", str(book), "--db", db, "--book", "--format", "json"])
+    assert first.exit_code == 0, first.output
+    doc = json.loads(first.stdout)
+    assert doc["booked"] == 3
+    again = runner.invoke(app, ["plan", str(book), "--db", db, "--book", "--format", "json"])
+    assert again.exit_code == 0, again.output
+    redo = json.loads(again.stdout)
+    assert redo["already_booked"] == ["o0", "o1", "o2"] and redo["booked"] == 0 and redo["orders"] == []
+    listed = runner.invoke(app, ["ledger", "departures", "--db", db, "--format", "json"])
+    departures = json.loads(listed.stdout)
+    assert departures and all(d["booked_teu"] <= d["capacity_teu"] for d in departures)
+    bookings = json.loads(runner.invoke(app, ["ledger", "bookings", "--db", db, "--format", "json"]).stdout)
+    assert len(bookings) == 3

@@ -74,7 +74,12 @@ def plan(
 
         bundle = load_scenario(scenario)
         book_of_orders = read_orders(orders, bundle)
-        availability = _room(db, book_of_orders) if db is not None else None
+        done: list[str] = []
+        if db is not None:
+            # an order booked by an earlier run of this plan is not planned twice: --book is idempotent
+            done = _already_booked(db, book_of_orders)
+            book_of_orders = [o for o in book_of_orders if o.id not in done]
+        availability = _room(db, book_of_orders) if db is not None and book_of_orders else None
         with Progress(
             TextColumn("searching candidates"),
             BarColumn(),
@@ -97,12 +102,31 @@ def plan(
     doc = made.to_dict()
     if booked is not None:
         doc["booked"] = booked
+    if done:
+        doc["already_booked"] = done
+        doc["notes"].append(f"{len(done)} orders were booked by an earlier run and are left as they are")
     if format == "json":
         print_json(doc)
     elif format == "csv":
         sys.stdout.write(_csv(doc))
     else:
         _table(doc)
+
+
+def _already_booked(db: str, orders: list[Any]) -> list[str]:
+    from intermodal.exceptions import LedgerError
+    from intermodal.ledger import get_booking
+    from intermodal.services.cli.report import open_db
+
+    found = []
+    with open_db(db, create=False) as ledger:
+        for order in orders:
+            try:
+                get_booking(ledger, f"plan-{order.id}-0")
+            except LedgerError:
+                continue
+            found.append(order.id)
+    return found
 
 
 def _room(db: str, orders: list[Any]) -> Any:
