@@ -69,13 +69,17 @@ def test_the_mip_finds_the_objective_exhaustive_enumeration_finds(instance) -> N
     solved = solve_assignment(
         teu, kg, penalty, [False] * len(teu), candidates, room_teu, room_kg, start=start
     )
-    assert solved.status == "optimal" and solved.gap <= 1e-4
+    assert solved.status == "optimal" and solved.gap is not None and solved.gap <= 1e-4
     assert solved.objective == pytest.approx(
         _brute_force(teu, kg, penalty, candidates, room_teu, room_kg), abs=1e-6
     )
     # never worse than first come, first served, and the LP bound is below the answer
     baseline = sum(candidates[k].cost if k >= 0 else penalty[o] for o, k in enumerate(start))
-    assert solved.objective <= baseline + 1e-6 and solved.lp_bound <= solved.objective + 1e-6
+    assert (
+        solved.objective <= baseline + 1e-6
+        and solved.lp_bound is not None
+        and solved.lp_bound <= solved.objective + 1e-6
+    )
     # the answer keeps to the room: every order once, no departure over
     for o in range(len(teu)):
         share = sum(s for s, c in zip(solved.shares, candidates, strict=True) if c.order == o)
@@ -121,9 +125,9 @@ def test_a_contested_week_of_shuttles_is_planned_better_than_first_come() -> Non
     # reefer orders first in the book would take the shuttles that general cargo could not replace
     orders = [_order(i) for i in range(4)] + [_order(10 + i, CargoKind.REEFER, tonnes=17.0) for i in range(4)]
     plan = plan_orders(chongqing, orders, time_limit_s=30)
-    assert plan.status == "optimal" and plan.gap <= 1e-4
+    assert plan.status == "optimal" and plan.gap is not None and plan.gap <= 1e-4
     assert plan.objective <= plan.baseline_objective + 1e-6 and plan.saving >= 0
-    assert plan.lp_bound <= plan.objective + 1e-6
+    assert plan.lp_bound is not None and plan.lp_bound <= plan.objective + 1e-6
     # no departure over its room; every order carried or left with a reason
     assert all(d.load_teu <= d.room_teu + 1e-6 for d in plan.loads)
     for line in plan.orders:

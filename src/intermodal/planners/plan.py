@@ -58,13 +58,17 @@ class Assignment:
     shares: tuple[float, ...]
     left: tuple[float, ...]
     objective: float
-    bound: float
-    lp_bound: float
+    #: the best bound HiGHS proved, ``None`` when it proved none in its time
+    bound: float | None
+    #: the LP relaxation's optimum over the candidates, ``None`` when the LP did not finish in its time
+    lp_bound: float | None
     status: str
 
     @property
-    def gap(self) -> float:
+    def gap(self) -> float | None:
         """The relative distance from the objective to the best bound (0 when proven optimal)."""
+        if self.bound is None:
+            return None
         if self.objective == self.bound:
             return 0.0
         return abs(self.objective - self.bound) / max(abs(self.objective), 1e-9)
@@ -149,7 +153,9 @@ def solve_assignment(
     )
     # the LP bound over these candidates, then the MIP
     h.run()
-    lp_bound = h.getInfo().objective_function_value
+    # only an optimal LP's value bounds the MIP: a simplex stopped by the time limit is still above it
+    lp_optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    lp_bound = float(h.getInfo().objective_function_value) if lp_optimal else None
     whole = [i for i, c in enumerate(candidates) if not splittable[c.order]]
     whole += [n_cand + o for o in range(n_orders) if not splittable[o]]
     if whole:
@@ -167,18 +173,20 @@ def solve_assignment(
     model_status = h.getModelStatus()
     x = np.array(h.getSolution().col_value)
     objective = float(info.objective_function_value)
-    bound = float(info.mip_dual_bound) if whole else objective
+    bound: float | None = float(info.mip_dual_bound) if whole else (objective if lp_optimal else None)
     if not whole or model_status == highspy.HighsModelStatus.kOptimal:
         status = "optimal" if not whole or info.mip_gap <= gap else "gap open"
     elif model_status == highspy.HighsModelStatus.kTimeLimit:
         status = "time limit"
     else:
         status = h.modelStatusToString(model_status)
-    if not math.isfinite(bound):
+    if bound is None or not math.isfinite(bound):
         bound = lp_bound
     shares = tuple(float(v) for v in np.clip(x[:n_cand], 0.0, 1.0))
     left = tuple(float(v) for v in np.clip(x[n_cand:], 0.0, 1.0))
-    return Assignment(shares, left, objective, min(bound, objective), float(lp_bound), status)
+    return Assignment(
+        shares, left, objective, None if bound is None else min(bound, objective), lp_bound, status
+    )
 
 
 def _silent_highs() -> Any:
@@ -255,9 +263,9 @@ class Plan:
     orders: tuple[OrderPlan, ...]
     loads: tuple[DepartureLoad, ...]
     objective: float
-    bound: float
-    lp_bound: float
-    gap: float
+    bound: float | None
+    lp_bound: float | None
+    gap: float | None
     status: str
     baseline_objective: float
     currency: str
@@ -271,8 +279,8 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {
             "objective": round(self.objective, 2),
-            "bound": round(self.bound, 2),
-            "lp_bound": round(self.lp_bound, 2),
+            "bound": None if self.bound is None else round(self.bound, 2),
+            "lp_bound": None if self.lp_bound is None else round(self.lp_bound, 2),
             "gap": self.gap,
             "status": self.status,
             "baseline_objective": round(self.baseline_objective, 2),

@@ -211,6 +211,10 @@ def _csv(doc: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def _money(value: float | None) -> str:
+    return "– (not reached in the time limit)" if value is None else f"{value:,.0f}"
+
+
 def _table(doc: dict[str, Any]) -> None:
     cur = doc["currency"]
     table = Table(
@@ -237,8 +241,9 @@ def _table(doc: dict[str, Any]) -> None:
     console.print(table)
     carried = sum(o["carried"] for o in doc["orders"])
     console.print(
-        f"objective {doc['objective']:,.0f} {cur} · LP bound {doc['lp_bound']:,.0f} · best bound "
-        f"{doc['bound']:,.0f} · gap {doc['gap']:.2%} · {doc['status']}",
+        f"objective {doc['objective']:,.0f} {cur} · LP bound {_money(doc['lp_bound'])} · best bound "
+        f"{_money(doc['bound'])} · gap {'–' if doc['gap'] is None else format(doc['gap'], '.2%')} · "
+        f"{doc['status']}",
         highlight=False,
     )
     console.print(
