@@ -24,6 +24,7 @@ app = typer.Typer(
 # One module per command group; each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: list[str] = [
     "route",
+    "quote",
     "emissions",
     "scenario",
     "ledger",
