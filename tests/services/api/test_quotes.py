@@ -87,3 +87,12 @@ def test_release_frees_the_room_and_bad_requests_name_their_field(
         f"/api/quotes/{quote['id']}/book", json={**order, "customs_status": "maybe"}, headers=auth
     )
     assert bad_order.status_code == 422 and bad_order.json()["field"] == "customs_status"
+
+
+def test_a_quote_search_past_its_budget_answers_503(settings: Settings, tmp_path: Path, token: str) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    with TestClient(create_app(dataclasses.replace(settings, ledger_url=url, query_seconds=1e-6))) as client:
+        answer = client.post(
+            "/api/quotes", json={"query": README_QUERY}, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert answer.status_code == 503 and answer.json()["code"] == "search_timeout"

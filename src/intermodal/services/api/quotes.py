@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import intermodal
 from intermodal import ledger as lg
 from intermodal.engines.reference import Deadline
-from intermodal.exceptions import InputError, LedgerError, Problem, QuoteError, ShipmentError
+from intermodal.exceptions import InputError, LedgerError, Problem, QuoteError, SearchTimeout, ShipmentError
 from intermodal.ledger.quotes import MAX_HOLD_MINUTES
 from intermodal.planners.options import fold_margins
 from intermodal.planners.places import resolve_place
@@ -118,10 +118,20 @@ def _under_query(problem: Problem) -> Problem:
 
 
 @write_router.post("", status_code=201, responses={**_ERRORS, 409: _PROBLEM})
-def post_quote(body: QuoteIn, request: Request) -> dict[str, Any]:
+def post_quote(body: QuoteIn, request: Request) -> Any:
     """Quote an option of a route query: line items that add up to the total, CO2e and a valid-until; the
     quote holds the option's room until then (409 when a departure has no room left)."""
-    doc = _route_answer(request, body.query)
+    try:
+        doc = _route_answer(request, body.query)
+    except SearchTimeout:
+        seconds = request.app.state.settings.query_seconds
+        return problem_response(
+            request,
+            503,
+            kind="query-budget",
+            detail=f"the query needed more than {seconds:g} s of work; narrow it or try again later",
+            headers={"Retry-After": "5"},
+        )
     rank = body.option
     if body.option_id is not None:
         found = next((o["rank"] for o in doc["options"] if o.get("id") == body.option_id), None)
