@@ -9,7 +9,8 @@ The hierarchy::
     │   ├── ShipmentError          an impossible shipment or query (negative TEU, due before ready...)
     │   ├── FactorError            an emission or cost factor table is wrong
     │   └── LedgerError            a ledger write that cannot be done (unknown departure, key reused...)
-    │       └── CapacityError      a booking that would overbook a departure; nothing is written
+    │       ├── CapacityError      a booking that would overbook a departure; nothing is written
+    │       └── QuoteError         a quote that can no longer be booked (expired, released, booked already)
     ├── NoRouteError               the query was fine but no itinerary meets it; ``.reasons`` says why
     ├── LimitError                 a query needed more work than allowed; the API answers 422
     │   └── SearchTimeout          a query ran past its time limit, or was cancelled; the search stopped
@@ -38,6 +39,7 @@ __all__ = [
     "NoRouteReason",
     "PlaceError",
     "Problem",
+    "QuoteError",
     "RepeatedProblems",
     "SearchTimeout",
     "ShipmentError",
@@ -195,6 +197,17 @@ class LedgerError(InputError):
 
 class CapacityError(LedgerError):
     """A booking that would take a departure over its capacity in TEU or kg; nothing was written."""
+
+
+class QuoteError(LedgerError):
+    """A quote that can no longer be booked or released as asked; nothing was written.
+
+    ``expired`` tells a quote past its valid-until (quote again) from one already booked or released.
+    """
+
+    def __init__(self, problems: list[Problem] | Problem | str, *, expired: bool = False) -> None:
+        super().__init__(problems)
+        self.expired = expired
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The operations ledger (layer 6): departures, bookings, container events and throughput reports.
+"""The operations ledger (layer 6): departures, quotes that hold room, bookings,
+container events and throughput reports.
 
 Open a ledger, then call the functions on it; each write is one transaction, all or nothing::
 
@@ -38,6 +39,18 @@ from intermodal.ledger.events import EVENT_KINDS, Event, known_places, list_even
 from intermodal.ledger.exchange import export_csv, import_csv
 from intermodal.ledger.lines import Line, get_line, line_from_service, list_lines, upsert_lines
 from intermodal.ledger.periods import Period, parse_period
+from intermodal.ledger.quotes import (
+    DEFAULT_HOLD_MINUTES,
+    Quote,
+    QuoteLine,
+    book_quote,
+    create_quote,
+    expire_quotes,
+    get_quote,
+    list_quotes,
+    quote_route,
+    release_quote,
+)
 from intermodal.ledger.reports import (
     ReportRow,
     Throughput,
@@ -48,6 +61,7 @@ from intermodal.ledger.reports import (
 
 __all__ = [
     "CHONGQING_SHUTTLE_LINES",
+    "DEFAULT_HOLD_MINUTES",
     "DEMO_TARGETS",
     "ENV_URL",
     "EVENT_KINDS",
@@ -60,20 +74,26 @@ __all__ = [
     "LegRef",
     "Line",
     "Period",
+    "Quote",
+    "QuoteLine",
     "ReportRow",
     "Throughput",
     "ThroughputReport",
     "book",
     "book_itinerary",
     "book_many",
+    "book_quote",
     "cancel_booking",
     "create_departure",
+    "create_quote",
     "default_url",
     "departure_ref",
+    "expire_quotes",
     "export_csv",
     "get_booking",
     "get_departure",
     "get_line",
+    "get_quote",
     "import_csv",
     "known_places",
     "line_from_service",
@@ -81,12 +101,15 @@ __all__ = [
     "list_departures",
     "list_events",
     "list_lines",
+    "list_quotes",
     "load_demo",
     "migrate",
     "open_ledger",
     "parse_period",
     "plot_report",
+    "quote_route",
     "record_event",
+    "release_quote",
     "report_currencies",
     "request_from_itinerary",
     "resolve_url",

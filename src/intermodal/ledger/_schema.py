@@ -173,3 +173,58 @@ events = Table(
     Index("ix_events_booking", "booking_id"),
     Index("ix_events_equipment", "equipment_ref"),
 )
+
+# A quote: the price of one route option for one shipment, valid until ``valid_until``, while it holds room on
+# every departure it rides (its quote_legs). Its hold is live while status is "open" and valid_until is ahead;
+# after that it counts for nothing, with or without a sweep marking it "expired".
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cargo_class", String(32), nullable=False),
+    Column("teu", TEU, nullable=False),
+    Column("weight_kg", BigInteger, nullable=False),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    # the sum of the rounded line items, in the option's currency
+    Column("total_minor", BigInteger, nullable=False),
+    Column("price_currency", String(3), nullable=False),
+    Column("co2e_kg_wtw", Numeric(16, 2, asdecimal=True), nullable=False),
+    Column("co2e_kg_ttw", Numeric(16, 2, asdecimal=True), nullable=False),
+    # the route option as quoted (route JSON), to show and to book from
+    Column("option_json", Text, nullable=False),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("valid_until", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("booking_id", Integer, ForeignKey("bookings.id"), nullable=True),
+    CheckConstraint("teu > 0", name="teu_positive"),
+    CheckConstraint("weight_kg >= 0", name="weight_nonnegative"),
+    CheckConstraint("value_minor >= 0", name="value_nonnegative"),
+    CheckConstraint("valid_until > created_at", name="valid_after_created"),
+    CheckConstraint("status IN ('open', 'booked', 'expired', 'released')", name="status_known"),
+    Index("ix_quotes_status_valid_until", "status", "valid_until"),
+)
+
+quote_lines = Table(
+    "quote_lines",
+    metadata,
+    Column("quote_id", Integer, ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # leg, handling, clearance
+    Column("description", Text, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+)
+
+# The holds: one row per departure a quote rides; the held amount is the quote's TEU and kg.
+quote_legs = Table(
+    "quote_legs",
+    metadata,
+    Column("quote_id", Integer, ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("departure_id", Integer, ForeignKey("departures.id"), nullable=False),
+    Column("from_place", String(64), nullable=True),
+    Column("to_place", String(64), nullable=True),
+    UniqueConstraint("quote_id", "departure_id", name="uq_quote_legs_quote_departure"),
+    Index("ix_quote_legs_departure", "departure_id"),
+)

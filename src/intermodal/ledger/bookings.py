@@ -37,6 +37,7 @@ from intermodal.ledger._values import (
     tonnes_to_kg,
     utc_now,
 )
+from intermodal.ledger.availability import held_room
 from intermodal.ledger.departures import find_departure_row
 from intermodal.ledger.schedule import timetable_departure
 from intermodal.model import Bundle, Cargo
@@ -338,8 +339,108 @@ def _service_problems(
     return problems
 
 
+def departure_rows(connection: Connection, request: BookingRequest, *, bundle: Bundle | None) -> list[Any]:
+    """The departure row of each leg, in leg order; one the ledger lacks is made from ``bundle``'s timetable.
+
+    Raises :class:`~intermodal.exceptions.LedgerError` naming every leg whose departure is unknown.
+    """
+    rows = []
+    unknown = []
+    for number, leg in enumerate(request.legs):
+        where = f"legs[{number}].departure"
+        try:
+            row = find_departure_row(connection, leg.departure, field=where)
+        except LedgerError as error:
+            unknown += error.problems
+            continue
+        if row is None and bundle is not None and isinstance(leg.departure, str):
+            row = timetable_departure(connection, bundle, leg.departure)
+        if row is None:
+            unknown.append(Problem("unknown departure", field=where, found=str(leg.departure)))
+        rows.append(row)
+    if unknown:
+        raise LedgerError(unknown)
+    return rows
+
+
+def check_room(
+    connection: Connection,
+    rows: Sequence[Any],
+    teu: Decimal,
+    weight_kg: int,
+    *,
+    history: bool = False,
+    except_quote: int | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Lock the departures ``rows`` and check that each still has ``teu`` and ``weight_kg`` free.
+
+    Free is capacity less bookings less the holds of live quotes (but ``except_quote``'s own), counted inside
+    the lock, so that bookings and holds together never exceed capacity: SQLite's ``BEGIN IMMEDIATE`` already
+    holds the database's write lock; on PostgreSQL every writer, booking or quoting, locks the departure rows
+    in id order (so two of them over the same departures cannot deadlock) before it sums the holds.
+
+    Raises
+    ------
+    CapacityError
+        A departure lacks the room, every one named; or (``LedgerError``) it has left or is cancelled.
+    """
+    ids = sorted({row.id for row in rows})
+    if connection.dialect.name == "postgresql":
+        locked = connection.execute(
+            select(s.departures)
+            .where(s.departures.c.id.in_(ids))
+            .order_by(s.departures.c.id)
+            .with_for_update()
+        ).all()
+    else:
+        locked = connection.execute(select(s.departures).where(s.departures.c.id.in_(ids))).all()
+    by_id = {row.id: row for row in locked}
+    held = held_room(connection, ids, now=now or utc_now(), except_quote=except_quote)
+
+    problems = []
+    for number, leg_row in enumerate(rows):
+        row = by_id[leg_row.id]
+        where = f"legs[{number}].departure"
+        # History (an import of past operations) may sit on trips that have left; new bookings may not.
+        if row.status == "cancelled" or (row.status != "scheduled" and not history):
+            problems.append(Problem(f"the departure is {row.status}", field=where, found=row.ref))
+            continue
+        held_teu, held_kg = held.get(row.id, (Decimal(0), 0))
+        free_teu = Decimal(row.capacity_teu) - Decimal(row.booked_teu) - held_teu
+        if teu > free_teu:
+            problems.append(
+                Problem(
+                    "not enough TEU left",
+                    field=where,
+                    found=f"{row.ref}: {free_teu} free"
+                    + (f" ({held_teu} held by quotes)" if held_teu else ""),
+                    expected=f"{teu}",
+                )
+            )
+        free_kg = int(row.capacity_kg) - int(row.booked_kg) - held_kg
+        if weight_kg > free_kg:
+            problems.append(
+                Problem(
+                    "not enough weight left",
+                    field=where,
+                    found=f"{row.ref}: {free_kg} kg free"
+                    + (f" ({held_kg} kg held by quotes)" if held_kg else ""),
+                    expected=f"{weight_kg} kg",
+                )
+            )
+    if problems:
+        raise CapacityError(problems)
+
+
 def _book_one(
-    connection: Connection, checked: _Checked, *, history: bool = False, bundle: Bundle | None = None
+    connection: Connection,
+    checked: _Checked,
+    *,
+    history: bool = False,
+    bundle: Bundle | None = None,
+    quote_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Booking:
     request = checked.request
     digest = checked.request_hash()
@@ -358,68 +459,12 @@ def _book_one(
             )
         return _booking(connection, existing, replayed=True)
 
-    rows = []
-    unknown = []
-    for number, leg in enumerate(request.legs):
-        where = f"legs[{number}].departure"
-        try:
-            row = find_departure_row(connection, leg.departure, field=where)
-        except LedgerError as error:
-            unknown += error.problems
-            continue
-        if row is None and bundle is not None and isinstance(leg.departure, str):
-            row = timetable_departure(connection, bundle, leg.departure)
-        if row is None:
-            unknown.append(Problem("unknown departure", field=where, found=str(leg.departure)))
-        rows.append(row)
-    if unknown:
-        raise LedgerError(unknown)
+    rows = departure_rows(connection, request, bundle=bundle)
     if bundle is not None and (refused := _service_problems(bundle, request, rows, checked.teu)):
         raise LedgerError(refused)
-
-    ids = sorted({row.id for row in rows})
-    if connection.dialect.name == "postgresql":
-        # Lock in id order so that two bookings over the same departures cannot deadlock.
-        locked = connection.execute(
-            select(s.departures)
-            .where(s.departures.c.id.in_(ids))
-            .order_by(s.departures.c.id)
-            .with_for_update()
-        ).all()
-    else:  # SQLite: BEGIN IMMEDIATE already holds the database's write lock
-        locked = connection.execute(select(s.departures).where(s.departures.c.id.in_(ids))).all()
-    by_id = {row.id: row for row in locked}
-
-    problems = []
-    for number, leg_row in enumerate(rows):
-        row = by_id[leg_row.id]
-        where = f"legs[{number}].departure"
-        # History (an import of past operations) may sit on trips that have left; new bookings may not.
-        if row.status == "cancelled" or (row.status != "scheduled" and not history):
-            problems.append(Problem(f"the departure is {row.status}", field=where, found=row.ref))
-            continue
-        free_teu = Decimal(row.capacity_teu) - Decimal(row.booked_teu)
-        if checked.teu > free_teu:
-            problems.append(
-                Problem(
-                    "not enough TEU left",
-                    field=where,
-                    found=f"{row.ref}: {free_teu} free",
-                    expected=f"{checked.teu}",
-                )
-            )
-        free_kg = int(row.capacity_kg) - int(row.booked_kg)
-        if checked.weight_kg > free_kg:
-            problems.append(
-                Problem(
-                    "not enough weight left",
-                    field=where,
-                    found=f"{row.ref}: {free_kg} kg free",
-                    expected=f"{checked.weight_kg} kg",
-                )
-            )
-    if problems:
-        raise CapacityError(problems)
+    check_room(
+        connection, rows, checked.teu, checked.weight_kg, history=history, except_quote=quote_id, now=now
+    )
 
     booking_id = connection.execute(
         s.bookings.insert().values(
@@ -464,7 +509,11 @@ def _book_one(
 
 
 def book_many(
-    ledger: Ledger, requests: Iterable[BookingRequest], *, bundle: Bundle | None = None
+    ledger: Ledger,
+    requests: Iterable[BookingRequest],
+    *,
+    bundle: Bundle | None = None,
+    now: dt.datetime | None = None,
 ) -> list[Booking]:
     """Book several requests in one transaction: all of them, or (on any error) none.
 
@@ -472,7 +521,8 @@ def book_many(
     rules (:mod:`intermodal.model.rules`): a service that does not carry the cargo's reefer or dangerous-goods
     class, more TEU than one departure carries, a terminal that cannot handle the cargo, more tonnes per TEU
     than a box holds; and a departure the ledger does not have yet is made from the bundle's timetable when it
-    is one of its trips (booking does not wait for ``ledger schedule``).
+    is one of its trips (booking does not wait for ``ledger schedule``). Room held by a quote that is live at
+    ``now`` (default: the clock) is not free.
 
     Raises
     ------
@@ -499,7 +549,7 @@ def book_many(
     checked = [request.checked() for request in items]
 
     def work(connection: Connection) -> list[Booking]:
-        return [_book_one(connection, item, bundle=bundle) for item in checked]
+        return [_book_one(connection, item, bundle=bundle, now=now) for item in checked]
 
     try:
         return ledger.write(work)
@@ -525,6 +575,7 @@ def book(
     customs_status: str = "cleared",
     equipment_ref: str | None = None,
     bundle: Bundle | None = None,
+    now: dt.datetime | None = None,
 ) -> Booking:
     """Book a shipment on one or more departures (ids or refs), reserving every one or none.
 
@@ -544,7 +595,7 @@ def book(
         customs_status=customs_status,
         equipment_ref=equipment_ref,
     )
-    return book_many(ledger, [request], bundle=bundle)[0]
+    return book_many(ledger, [request], bundle=bundle, now=now)[0]
 
 
 def request_from_itinerary(

@@ -232,7 +232,7 @@ def _is_demo_only(connection: Connection) -> bool:
 
 
 def _wipe(connection: Connection) -> None:
-    for table in (s.events, s.booking_legs, s.bookings, s.departures):
+    for table in (s.quote_legs, s.quote_lines, s.quotes, s.events, s.booking_legs, s.bookings, s.departures):
         connection.execute(delete(table))
 
 

@@ -292,7 +292,8 @@ def timetable_departure(connection: Connection, bundle: Bundle, ref: str) -> Any
 
 
 def _referenced(connection: Connection, departure_id: int) -> bool:
-    """Whether a booking leg or an event names the departure (it then has a history and is not removed)."""
+    """Whether a booking leg, an event or a quote names the departure (then it is not removed)."""
     leg = select(s.booking_legs.c.booking_id).where(s.booking_legs.c.departure_id == departure_id).limit(1)
     event = select(s.events.c.id).where(s.events.c.departure_id == departure_id).limit(1)
-    return connection.execute(leg).first() is not None or connection.execute(event).first() is not None
+    hold = select(s.quote_legs.c.quote_id).where(s.quote_legs.c.departure_id == departure_id).limit(1)
+    return any(connection.execute(query).first() is not None for query in (leg, event, hold))

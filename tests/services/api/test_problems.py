@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +64,18 @@ def _overbook(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     return c.post("/api/ledger/bookings", json=booking, headers=auth)
 
 
+def _stale_quote(c: TestClient, auth: dict[str, str], *, expired: bool) -> httpx.Response:
+    with lg.open_ledger(c.app.state.settings.ledger_url) as db:  # type: ignore[attr-defined]
+        departure = lg.create_departure(db, "shuttle-middle", "2020-04-03T09:00+08:00")
+        leg = {"service": "shuttle-middle", "departure": departure.ref, "cost": 1.0, "currency": "CNY"}
+        made = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1 if expired else 0)
+        quote = lg.create_quote(db, {"legs": [leg]}, teu=1, tonnes=1, now=made)
+        if not expired:
+            lg.release_quote(db, quote.id)
+    body = {"idempotency_key": "k", "shipper": "A", "customs_status": "cleared"}
+    return c.post(f"/api/quotes/{quote.id}/book", json=body, headers=auth)
+
+
 def _preflight(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     asking = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
     return c.options("/api/routes", headers=asking)
@@ -81,6 +94,8 @@ CAUSES: dict[str, tuple[dict[str, object], Ask]] = {
     "not_found": ({}, lambda c, a: c.get("/api/scenarios/atlantis")),
     "method_not_allowed": ({}, lambda c, a: c.delete("/api/routes")),
     "capacity_exceeded": ({"ledger_url": "..."}, _overbook),
+    "quote_expired": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=True)),
+    "quote_closed": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=False)),
     "body_too_large": (
         {},
         lambda c, a: c.post("/api/routes", content=b"[" + b" " * 70_000 + b"]", headers=JSON),

@@ -49,8 +49,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("serve")
+def serve_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("serve")
+
+
+@pytest.fixture(scope="module")
+def web_token(serve_home: Path) -> str:
+    """A write token of the test server (it reads its tokens file on each request)."""
+    from intermodal.services.api.tokens import create_token
+
+    return create_token(serve_home / "tokens.json", name="web test")[0]
+
+
+@pytest.fixture(scope="module")
+def server(serve_home: Path) -> Iterator[str]:
+    home = serve_home
     port = _free_port()
     env = {
         **os.environ,
@@ -240,6 +253,44 @@ def test_throughput_report_from_the_ledger(page) -> None:  # type: ignore[no-unt
     # a bad period is a clear message (the API's 422 problem), not a broken chart
     page.locator("#report-chart svg").wait_for(state="detached")  # (no eval: the page's CSP forbids it)
     assert page.inner_text("#report-note").strip()
+
+
+def test_quote_an_option_then_book_it(page, web_token: str) -> None:  # type: ignore[no-untyped-def]
+    _ask(page, "Nanpeng", "Bangkok")
+    page.wait_for_selector("#options .card")
+    card = page.locator("#options .card").nth(1)
+    assert card.locator(".book-btn").is_disabled()  # nothing to book before a quote
+    # without a token the server refuses, and the page says what is needed
+    card.locator(".quote-btn").click()
+    page.locator("#quote-box .quote-problem", has_text="token").wait_for()
+    page.fill("#token", web_token)
+    page.fill("#shipper", "ACME Fruit")
+    page.select_option("#customs", "bonded")
+    card.locator(".quote-btn").click()
+    page.wait_for_selector("#quote-box .quote-total")
+    assert (
+        page.locator("#options .card.selected[data-rank='1']").count() == 1
+    )  # the button did not pick the card
+    rows = page.locator("#quote-box .quote-items tbody tr")
+    amounts = [
+        float(re.sub(r"[^0-9.]", "", x))
+        for x in page.locator("#quote-box .quote-items tbody td.num").all_inner_texts()
+    ]
+    total = float(re.sub(r"[^0-9.]", "", page.inner_text("#quote-box .quote-total")))
+    assert rows.count() >= 4 and round(sum(amounts), 2) == total
+    assert "Valid until" in page.inner_text("#quote-box .quote-valid")
+    assert "room is held" in page.inner_text("#quote-box .quote-status")
+    card.locator(".book-btn").click()
+    page.locator("#quote-box .booking-done", has_text="Booked: booking").wait_for()
+    # pressed again, the same key comes back with the same booking: still one booking
+    first = page.inner_text("#quote-box .booking-done")
+    card.locator(".book-btn").click()
+    page.wait_for_timeout(500)
+    assert page.inner_text("#quote-box .booking-done") == first
+    page.click("#lang")
+    assert "已订舱：订单" in page.inner_text("#quote-box .booking-done")
+    assert "合计" in page.inner_text("#quote-box") and "有效期至" in page.inner_text("#quote-box")
+    assert _latin_runs(page) == []
 
 
 # ---------------------------------------------------------------- map and charts

@@ -42,6 +42,8 @@ from intermodal.services.api.problems import (
     problem_openapi,
     problem_response,
 )
+from intermodal.services.api.quotes import install_quotes
+from intermodal.services.api.quotes import write_router as quotes_write_router
 from intermodal.services.api.schemas import (
     Crossing,
     FeatureCollection,
@@ -337,6 +339,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(read_router)
     app.include_router(write_router)
     install_ledger(app)
+    install_quotes(app)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:
@@ -364,7 +367,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # reads take a token but do not need one: say so, so that clients (and schemathesis) know
                 writes = {
                     (getattr(r, "path", ""), m.lower())
-                    for router in (write_router, ledger_write_router)
+                    for router in (write_router, ledger_write_router, quotes_write_router)
                     for r in router.routes
                     for m in getattr(r, "methods", ())
                 }

@@ -196,16 +196,27 @@ def departures(
 def book_(
     key: Annotated[str, typer.Option("--key", help="Idempotency key: a retry with the same key books once.")],
     shipper: Annotated[str, typer.Option(help="Who ships.")],
-    teu: Annotated[str, typer.Option(help="TEU in quarter steps (a 40-ft box is 2).")],
-    tonnes: Annotated[str, typer.Option(help="Gross cargo weight in tonnes.")],
     customs: Annotated[
         str,
         typer.Option(
             help="bonded (under customs control) | cleared (free circulation): stated, never assumed."
         ),
     ],
+    teu: Annotated[
+        str | None, typer.Option(help="TEU in quarter steps (a 40-ft box is 2); not with --quote.")
+    ] = None,
+    tonnes: Annotated[
+        str | None, typer.Option(help="Gross cargo weight in tonnes; not with --quote.")
+    ] = None,
     departure: Annotated[
         list[str] | None, typer.Option("--departure", help="A departure id or ref; repeat for each leg.")
+    ] = None,
+    quote: Annotated[
+        str | None,
+        typer.Option(
+            "--quote",
+            help="A quote id (intermodal quote): book its legs and shipment, taking the room it holds.",
+        ),
     ] = None,
     itinerary: Annotated[
         Path | None,
@@ -226,7 +237,7 @@ def book_(
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
-    """Book a shipment on departures (or on a route option's scheduled legs): every leg or none.
+    """Book a shipment on departures, on a route option's scheduled legs, or as quoted: every leg or none.
 
     The booking meets the route planner's cargo rules for the scenario (reefer, dangerous-goods classes,
     TEU per departure, tonnes per TEU); a departure of its timetable that is not in the ledger yet is made.
@@ -234,12 +245,33 @@ def book_(
     Example:  intermodal route ... --format json > trip.json &&
               intermodal ledger book --itinerary trip.json --key order-17 --shipper ACME --teu 2
               --tonnes 17.2 --cargo reefer --customs bonded
+              intermodal ledger book --quote 7 --key order-18 --shipper ACME --customs cleared
     """
     from intermodal.io import load_scenario
-    from intermodal.ledger import book, book_itinerary
+    from intermodal.ledger import book, book_itinerary, book_quote
 
-    if bool(departure) == bool(itinerary):
-        fail(["give either --departure (one per leg) or --itinerary"], BAD_INPUT)
+    if sum(map(bool, (departure, itinerary, quote))) != 1:
+        fail(["give one of --departure (one per leg), --itinerary or --quote"], BAD_INPUT)
+    if quote is not None:
+        if teu is not None or tonnes is not None:
+            fail(
+                ["[--quote]: the quote holds its own TEU and tonnes; leave out --teu and --tonnes"], BAD_INPUT
+            )
+        names = {"quote": "--quote", "idempotency_key": "--key", "customs_status": "--customs"}
+        with user_errors(), named_as(names), open_db(db, create=False) as ledger:
+            made = book_quote(
+                ledger,
+                quote,
+                idempotency_key=key,
+                shipper=shipper,
+                customs_status=customs,
+                equipment_ref=equipment,
+            )
+        _show_booking(made, format)
+        return
+    missing = [name for name, given in (("--teu", teu), ("--tonnes", tonnes)) if given is None]
+    if missing:
+        fail([f"[{name}]: needed to book without --quote" for name in missing], BAD_INPUT)
     common: dict[str, Any] = {
         "idempotency_key": key,
         "shipper": shipper,
@@ -258,6 +290,10 @@ def book_(
             made = book_itinerary(ledger, _read_option(itinerary, option), **common)
         else:
             made = book(ledger, departures=list(departure or []), **common)
+    _show_booking(made, format)
+
+
+def _show_booking(made: Any, format: str) -> None:
     if made.replayed:
         # a note, not data: stdout holds the booking alone, so that --format json stays parseable
         err_console.print(
@@ -283,6 +319,35 @@ def _read_option(path: Path, rank: int) -> dict[str, Any]:
     if not isinstance(doc, dict):
         fail([f"[--itinerary]: {path} holds no route option"], BAD_INPUT)
     return doc
+
+
+@ledger_app.command("quotes")
+def quotes(
+    status: Annotated[str | None, typer.Option(help="open | booked | expired | released.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """Quotes by id, with their total, valid-until and status (an open quote past its time reads expired)."""
+    from intermodal.ledger import list_quotes
+
+    with user_errors(), named_as({"status": "--status"}), open_db(db, create=False) as ledger:
+        items = list_quotes(ledger, status=status, limit=limit)
+    _show(items, ["id", "status", "total", "currency", "valid_until", "departures", "booking_id"], format)
+
+
+@ledger_app.command("release")
+def release(
+    quote: Annotated[str, typer.Argument(help="The quote id.")],
+    db: DbOption = None,
+) -> None:
+    """Release a quote's hold now, rather than when it lapses (a retry changes nothing)."""
+    from intermodal.ledger import release_quote
+
+    with user_errors(), open_db(db, create=False) as ledger:
+        made, released = release_quote(ledger, quote)
+    state = "released; its room is free" if released else f"was {made.status} already; nothing released"
+    console.print(f"quote {made.id} {state}", highlight=False)
 
 
 @ledger_app.command("cancel")

@@ -31,6 +31,12 @@
     selected: 0,
     picking: null,
     lastProblem: null,
+    // the query the options answer, the latest quote (one at a time), its booking key, and what it booked
+    query: null,
+    quote: null,
+    quoteKey: null,
+    booking: null,
+    quoteProblem: null,
   };
 
   const $ = (sel) => document.querySelector(sel);
@@ -619,6 +625,7 @@
         return;
       }
       state.result = doc;
+      state.query = body;
       state.selected = 0;
       renderResult();
       fitResult();
@@ -780,7 +787,10 @@
         el("dl", { class: "figures" },
           el("dt", { text: t("duration") }), el("dd", { text: duration(option.total.duration_h) }),
           el("dt", { text: t("cost") }), el("dd", { text: money(option.total.cost, option.total.currency) }),
-          el("dt", { text: t("co2e") }), el("dd", { text: `${num(option.total.co2e_kg_wtw)} kg` }))
+          el("dt", { text: t("co2e") }), el("dd", { text: `${num(option.total.co2e_kg_wtw)} kg` })),
+        el("div", { class: "card-actions" },
+          actionButton("quote-btn", t("quote.button"), () => makeQuote(option), { "data-option": option.id }),
+          actionButton("book-btn", t("book.button"), bookQuote, { "data-option": option.id }))
       );
       const choose = () => select(i);
       card.addEventListener("click", choose);
@@ -790,6 +800,107 @@
     drawRoutes();
     drawPareto();
     renderDetail();
+    renderQuote();
+  }
+
+  // ---------------------------------------------------------------- quotes and bookings
+  // Writes need a token (docs/api.md). The page asks for it in a password field and keeps it for this tab
+  // only (sessionStorage): never in the URL, never in localStorage, never sent anywhere but this server.
+
+  function actionButton(cls, text, act, attrs) {
+    const button = el("button", { type: "button", class: cls, text, ...attrs });
+    // a button inside a card: its click and keys are its own, not the card's
+    button.addEventListener("click", (e) => { e.stopPropagation(); act(); });
+    button.addEventListener("keydown", (e) => e.stopPropagation());
+    return button;
+  }
+
+  function authHeaders() {
+    const token = $("#token").value.trim();
+    sessionStorage.setItem("intermodal.token", token);
+    return {
+      "Content-Type": "application/json",
+      Accept: "application/json, application/problem+json",
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    };
+  }
+
+  async function send(url, body) {
+    try {
+      const response = await fetch(url, { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
+      const doc = await response.json().catch(() => null);
+      return response.ok ? { doc } : { problem: doc || { status: response.status, title: response.statusText } };
+    } catch (err) {
+      return { problem: { status: 0, detail: String(err) } };
+    }
+  }
+
+  async function makeQuote(option) {
+    const { doc, problem } = await send("../api/quotes", { query: state.query, option: option.rank, option_id: option.id });
+    state.quote = doc || null;
+    state.booking = null;
+    state.quoteProblem = problem || null;
+    // one key per quote, kept for retries: a booking sent twice books once
+    state.quoteKey = doc ? `web-${doc.id}-${crypto.randomUUID ? crypto.randomUUID() : Math.random().toString(36).slice(2)}` : null;
+    renderQuote();
+  }
+
+  async function bookQuote() {
+    const quote = state.quote;
+    if (!quote) return;
+    const body = { idempotency_key: state.quoteKey, shipper: $("#shipper").value.trim(), customs_status: $("#customs").value };
+    const { doc, problem } = await send(`../api/quotes/${quote.id}/book`, body);
+    state.quoteProblem = problem || null;
+    if (doc) {
+      state.booking = doc;
+      state.quote = { ...quote, status: "booked", booking_id: doc.id };
+    }
+    renderQuote();
+  }
+
+  function quoteItemLabels(option) {
+    // the line items come in the option's order, legs then hub operations: word them from the option
+    return [
+      ...option.legs.map((x) => `${modeName(x.mode)}${colon()}${shortName(x.from_name)} → ${shortName(x.to_name)}`),
+      ...option.hubs.map((x) => `${t("timeline." + x.kind)}${colon()}${shortName(x.name)}`),
+    ];
+  }
+
+  function renderQuote() {
+    $("#quote").hidden = !state.result;
+    const quote = state.quote;
+    document.querySelectorAll("#options .book-btn").forEach((b) => {
+      // a booked quote keeps its button: pressing it again replays the same key and books nothing more
+      b.disabled = !quote || quote.option.id !== b.dataset.option || (quote.status !== "open" && !state.booking);
+    });
+    const box = $("#quote-box");
+    box.replaceChildren();
+    if (state.quoteProblem) {
+      const problem = state.quoteProblem;
+      const errors = (problem.errors || []).map((e) => ({ ...e, field: (e.field || "").replace(/^query\./, "") || null }));
+      const list = el("ul");
+      for (const text of problemLines({ ...problem, errors })) list.append(el("li", { text }));
+      box.append(el("div", { class: "problems quote-problem", role: "alert" }, el("strong", { text: problemTitle(problem) }), list));
+    }
+    if (!quote) return;
+    const money2 = (x) => `${num(x, 2)} ${quote.currency}`;
+    const labels = quoteItemLabels(quote.option);
+    const table = el("table", { class: "emissions quote-items" },
+      el("thead", {}, el("tr", {}, el("th", { text: t("quote.item") }), el("th", { class: "num", text: t("quote.amount") }))));
+    const rows = el("tbody");
+    quote.line_items.forEach((item, i) => rows.append(el("tr", {}, el("td", { text: labels[i] || item.kind }), el("td", { class: "num", text: money2(item.amount) }))));
+    table.append(rows, el("tfoot", {}, el("tr", {}, el("th", { text: t("quote.total") }), el("td", { class: "num quote-total", text: money2(quote.total) }))));
+    box.append(
+      el("p", { class: "quote-head", text: t("quote.heading", { id: quote.id, n: quote.option.rank }) }),
+      table,
+      el("p", { class: "quote-valid", text: t("quote.valid", { time: when(quote.valid_until) }) }),
+      el("p", { class: "muted", text: t("quote.co2e", { wtw: num(quote.co2e_kg_wtw, 1), ttw: num(quote.co2e_kg_ttw, 1) }) }),
+      el("p", { class: "quote-status", text: t("quote.status." + quote.status) })
+    );
+    if (state.booking) {
+      const b = state.booking;
+      box.append(el("p", { class: "booking-done", role: "status", text: t("book.done", { id: b.id, teu: num(b.teu, 2), n: b.departures.length }) }));
+    }
   }
 
   function noteText(note) {
@@ -1045,6 +1156,7 @@
       applyLanguage();
     });
     $("#query").addEventListener("submit", submit);
+    $("#token").value = sessionStorage.getItem("intermodal.token") || "";
     $("#ready").addEventListener("input", () => { state.readyEdited = true; showZones(); });
     $("#due").addEventListener("input", showZones);
     for (const field of ["from", "to"]) $("#" + field).addEventListener("change", followOrigin);
