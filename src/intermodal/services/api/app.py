@@ -20,10 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 import intermodal
 from intermodal.engines.reference import Deadline
-from intermodal.exceptions import BundleError, InputError, Problem, SearchTimeout
-from intermodal.planners.options import fold_margins
-from intermodal.planners.places import resolve_place
-from intermodal.planners.routing import search_window
+from intermodal.exceptions import BundleError, SearchTimeout
 from intermodal.services.api import _views as views
 from intermodal.services.api._auth import Unauthorized, on_unauthorized, require_read, require_write
 from intermodal.services.api._bodies import JsonBodies
@@ -31,8 +28,9 @@ from intermodal.services.api._catalog import Catalog
 from intermodal.services.api._headers import CrossOrigin, SecurityHeaders
 from intermodal.services.api._limits import BodySizeLimit
 from intermodal.services.api._routes import takes_json
+from intermodal.services.api._search import route_answer
 from intermodal.services.api._settings import Settings
-from intermodal.services.api.ledger import install_ledger, room_snapshot
+from intermodal.services.api.ledger import install_ledger
 from intermodal.services.api.ledger import write_router as ledger_write_router
 from intermodal.services.api.problems import (
     InternalErrors,
@@ -109,7 +107,7 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
     query with no route answers 422 of type ``/problems/no-route`` with the reasons. A query that outruns the
     server's work budget answers 503, and so does one that finds every search slot busy for too long.
     """
-    settings, catalog = _settings(request), _catalog(request)
+    settings = _settings(request)
     slots = _search_slots(request.app, settings)
     try:
         slots.acquire_nowait()
@@ -130,48 +128,7 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
     deadline = Deadline(settings.query_seconds)
 
     def work() -> dict[str, Any]:
-        bundle = catalog.get(query.scenario or settings.scenario)
-        # every problem of the query in one answer: the shipment's and both places'
-        problems: list[Problem] = []
-        try:
-            shipment = intermodal.make_shipment(
-                bundle,
-                teu=query.teu,
-                tonnes=query.tonnes,
-                cargo=query.cargo,
-                value=query.value,
-                ready=query.ready,
-                due=query.due,
-                max_window_days=settings.max_window_days,
-            )
-        except InputError as err:
-            problems += err.problems
-        places = []
-        for text, field in ((query.from_, "from"), (query.to, "to")):
-            try:
-                places.append(resolve_place(bundle, text, field=field))
-            except InputError as err:
-                problems += err.problems
-        if problems:
-            raise InputError(problems)
-        start, end = search_window(shipment, range_days=query.range_days)
-        result = intermodal.find_routes(
-            bundle,
-            places[0],
-            places[1],
-            shipment,
-            objective=query.objective,
-            limit=query.limit,
-            max_labels=settings.max_labels,
-            range_days=query.range_days,
-            carbon_price=query.carbon_price,
-            fold=fold_margins(
-                query.fold_hours, query.fold_cost_pct, query.fold_co2e_pct, all_options=query.all_
-            ),
-            deadline=deadline,
-            availability=room_snapshot(request.app, start, end),
-        )
-        return result.to_dict()
+        return route_answer(request.app, query, deadline)
 
     try:
         # a worker thread keeps the event loop free; it is awaited, not abandoned, so that a slot is free

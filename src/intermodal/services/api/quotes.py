@@ -16,16 +16,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-import intermodal
 from intermodal import ledger as lg
 from intermodal.engines.reference import Deadline
 from intermodal.exceptions import InputError, LedgerError, Problem, QuoteError, SearchTimeout, ShipmentError
 from intermodal.ledger.quotes import MAX_HOLD_MINUTES
-from intermodal.planners.options import fold_margins
-from intermodal.planners.places import resolve_place
-from intermodal.planners.routing import search_window
 from intermodal.services.api._auth import require_read, require_write
-from intermodal.services.api.ledger import Key, _found, _ledger, _Missing, room_snapshot
+from intermodal.services.api._search import route_answer
+from intermodal.services.api.ledger import Key, _found, _ledger, _Missing
 from intermodal.services.api.problems import ProblemDetail, field_errors, problem_response
 from intermodal.services.api.schemas import RouteQuery
 
@@ -69,48 +66,10 @@ class QuoteBookingIn(BaseModel):
 
 def _route_answer(request: Request, query: RouteQuery) -> dict[str, Any]:
     """The route JSON for ``query`` as POST /api/routes answers it, searched against the ledger's room."""
-    state = request.app.state
-    settings = state.settings
-    bundle = state.catalog.get(query.scenario or settings.scenario)
-    problems: list[Problem] = []
     try:
-        shipment = intermodal.make_shipment(
-            bundle,
-            teu=query.teu,
-            tonnes=query.tonnes,
-            cargo=query.cargo,
-            value=query.value,
-            ready=query.ready,
-            due=query.due,
-            max_window_days=settings.max_window_days,
-        )
+        return route_answer(request.app, query, Deadline(request.app.state.settings.query_seconds))
     except InputError as err:
-        problems += err.problems
-    places = []
-    for text, field in ((query.from_, "from"), (query.to, "to")):
-        try:
-            places.append(resolve_place(bundle, text, field=field))
-        except InputError as err:
-            problems += err.problems
-    if problems:
-        raise InputError([p if p.field is None else _under_query(p) for p in problems])
-    start, end = search_window(shipment, range_days=query.range_days)
-    result = intermodal.find_routes(
-        bundle,
-        places[0],
-        places[1],
-        shipment,
-        objective=query.objective,
-        limit=query.limit,
-        max_labels=settings.max_labels,
-        range_days=query.range_days,
-        carbon_price=query.carbon_price,
-        fold=fold_margins(query.fold_hours, query.fold_cost_pct, query.fold_co2e_pct, all_options=query.all_),
-        deadline=Deadline(settings.query_seconds),
-        availability=room_snapshot(request.app, start, end),
-    )
-    doc: dict[str, Any] = result.to_dict()
-    return doc
+        raise InputError([p if p.field is None else _under_query(p) for p in err.problems]) from None
 
 
 def _under_query(problem: Problem) -> Problem:
