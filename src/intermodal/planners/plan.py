@@ -98,7 +98,8 @@ def solve_assignment(
     room_teu, room_kg
         Free room per departure ref (a departure missing from ``room_kg`` has no weight limit).
     start
-        A feasible choice to start from: per order, the index of its candidate or -1 (left behind).
+        A feasible choice (per order, the index of its candidate or -1, left behind) that the answer is
+        never worse than: kept if HiGHS stops with a worse one.
     time_limit_s, gap
         When HiGHS stops: the time, or a relative gap it need not close.
     """
@@ -161,18 +162,14 @@ def solve_assignment(
     if whole:
         kinds = np.array([highspy.HighsVarType.kInteger] * len(whole))
         h.changeColsIntegrality(len(whole), np.array(whole, dtype=np.int32), kinds)
-        if start is not None:
-            x = np.zeros(n)
-            for o, k in enumerate(start):
-                x[k if k >= 0 else n_cand + o] = 1.0
-            solution = highspy.HighsSolution()
-            solution.col_value = list(x)
-            h.setSolution(solution)
         h.run()
     info = h.getInfo()
     model_status = h.getModelStatus()
-    x = np.array(h.getSolution().col_value)
-    objective = float(info.objective_function_value)
+    x = np.array(h.getSolution().col_value) if info.primal_solution_status else np.zeros(n)
+    if not info.primal_solution_status:
+        x[n_cand:] = 1.0  # no answer in the time: everything left behind is the feasible one we know
+    # the objective of the shares returned, recomputed: the solver's own figure is only a report
+    objective = float(cost @ x)
     bound: float | None = float(info.mip_dual_bound) if whole else (objective if lp_optimal else None)
     if not whole or model_status == highspy.HighsModelStatus.kOptimal:
         status = "optimal" if not whole or info.mip_gap <= gap else "gap open"
@@ -180,13 +177,20 @@ def solve_assignment(
         status = "time limit"
     else:
         status = h.modelStatusToString(model_status)
+    if start is not None:
+        # the first-come answer is feasible too: never hand back a worse one (HiGHS stopped early)
+        first = np.zeros(n)
+        for o, k in enumerate(start):
+            first[k if k >= 0 else n_cand + o] = 1.0
+        if float(cost @ first) < objective - 1e-6:
+            x, objective = first, float(cost @ first)
+            status = f"{status}; the first-come answer was better and is kept"
     if bound is None or not math.isfinite(bound):
         bound = lp_bound
     shares = tuple(float(v) for v in np.clip(x[:n_cand], 0.0, 1.0))
     left = tuple(float(v) for v in np.clip(x[n_cand:], 0.0, 1.0))
-    return Assignment(
-        shares, left, objective, None if bound is None else min(bound, objective), lp_bound, status
-    )
+    best = None if bound is None else min(bound, objective)
+    return Assignment(shares, left, objective, best, lp_bound, status)
 
 
 def _silent_highs() -> Any:
