@@ -19,6 +19,7 @@ random program sets each backend runs (default 4, which keeps each backend well 
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import multiprocessing
 import os
@@ -36,6 +37,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from intermodal.ledger import Ledger
+from intermodal.ledger.availability import read_availability
 
 WORKERS = 3
 MAX_OPS = 14
@@ -131,13 +133,6 @@ def test_no_interleaving_proposes_or_takes_room_that_is_not_there(
         stop.touch()
     sampled = checker.get(timeout=30)
 
-    print(
-        "RUN",
-        run,
-        sampled["snapshots"],
-        Counter((op["kind"], op.get("outcome"), op.get("released")) for log in logs for op in log),
-        sum(len(op.get("legs", [])) for log in logs for op in log if op["kind"] == "route"),
-    )
     errors = [f"w{w}: {op}" for w, log in enumerate(logs) for op in log if op.get("outcome") == "error"]
     assert not errors, errors
     assert sampled["snapshots"] >= 1 and not sampled["violations"], sampled["violations"]
@@ -146,6 +141,7 @@ def test_no_interleaving_proposes_or_takes_room_that_is_not_there(
     _every_committed_change_fit(audited, interleave)
     _, wrong = interleave.room_violations(audited)
     assert not wrong, wrong
+    _the_snapshot_reads_the_room(audited, interleave)
 
 
 def _searches_proposed_only_room_that_was_there(logs: list[list[dict[str, Any]]]) -> None:
@@ -164,6 +160,24 @@ def _searches_proposed_only_room_that_was_there(logs: list[list[dict[str, Any]]]
         assert op["outcome"] in ("booked", "full", "nothing to book"), op
         if op["outcome"] == "full":  # refused for want of room, not for a clash between writers
             assert "not enough" in op["reason"], op
+
+
+def _the_snapshot_reads_the_room(ledger: Ledger, interleave: ModuleType) -> None:
+    """Once the writers have stopped, the searches' snapshot says what the counters and bookings say."""
+    start = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    snapshot = read_availability(ledger, start=start, end=start.replace(year=2100))
+    with ledger.reading() as connection:
+        rows = connection.execute(interleave.ROOM_SQL).all()
+    assert len(snapshot.rooms) == len(rows)
+    by_ref = {room.ref: room for room in snapshot.rooms.values()}
+    for row in rows:
+        room = by_ref[row.ref]
+        assert room.runs == (row.status == "scheduled"), row.ref
+        free_teu = interleave._teu(row.capacity_teu) - interleave._teu(row.sum_teu)
+        assert (room.free_teu, room.free_kg) == (
+            float(free_teu),
+            float(int(row.capacity_kg) - int(row.sum_kg)),
+        )
 
 
 def _cancels_released_once(logs: list[list[dict[str, Any]]]) -> None:
