@@ -52,7 +52,14 @@ def read_availability(
         d.status,
         cast(d.capacity_teu - d.booked_teu, Float).label("free_teu"),
         (d.capacity_kg - d.booked_kg).label("free_kg"),
-    ).where(d.departs_at >= start, d.departs_at <= end)
+    ).where(
+        d.departs_at >= start,
+        d.departs_at <= end,
+        # departs_at has no index; the service date (a local date, so within a day of the UTC one) has
+        # one, and without it every read scanned all of the ledger's departures
+        d.service_date >= start.astimezone(dt.UTC).date() - dt.timedelta(days=1),
+        d.service_date <= end.astimezone(dt.UTC).date() + dt.timedelta(days=1),
+    )
     if lines is not None:
         query = query.where(d.line_id.in_(list(lines)))
     with ledger.reading() as connection:
