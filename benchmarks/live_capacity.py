@@ -43,6 +43,8 @@ import json
 import multiprocessing
 import os
 import random
+import signal
+import sys
 import tempfile
 import time
 import uuid
@@ -371,6 +373,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run: small ledger, few queries")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the results files go")
     args = parser.parse_args()
+    # a stopped run still drops its PostgreSQL database (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.quick:
         args.departures, args.bookings, args.queries, args.client_bookings = 1_400, 5_000, 20, 10
     bundle = load_scenario("chongqing")
