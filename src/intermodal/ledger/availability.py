@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Float, cast, select
+from sqlalchemy import BigInteger, Float, cast, extract, func, select
 
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
@@ -42,13 +42,18 @@ def read_availability(
     if start.tzinfo is None or end.tzinfo is None:
         raise LedgerError(Problem("the window needs aware times", field="start", found=str(start)))
     d = s.departures.c
+    # the key's epoch second taken by the database: a datetime per row, made and converted, cost more
+    if ledger.dialect == "postgresql":
+        departs_s = cast(func.floor(extract("epoch", d.departs_at)), BigInteger)  # stored as naive UTC
+    else:
+        departs_s = cast(func.strftime("%s", d.departs_at), BigInteger)
     # Only the columns the room needs, its differences taken by the database: every live route query pays for
     # this read, and whole rows (each a Decimal and a datetime more) made it cost as much as the search.
     # TEU are stored to 0.01, so the float of the difference is the float of the exact value.
     query = select(
         d.ref,
         d.line_id,
-        d.departs_at,
+        departs_s,
         d.status,
         cast(d.capacity_teu - d.booked_teu, Float).label("free_teu"),
         (d.capacity_kg - d.booked_kg).label("free_kg"),
@@ -66,9 +71,9 @@ def read_availability(
         taken_at = dt.datetime.now(dt.UTC)
         rows = connection.execute(query).all()
     rooms = {
-        (line_id, int(departs_at.timestamp())): DepartureRoom(
+        (line_id, int(departs)): DepartureRoom(
             ref=ref, free_teu=float(free_teu), free_kg=float(free_kg), runs=status == "scheduled"
         )
-        for ref, line_id, departs_at, status, free_teu, free_kg in rows
+        for ref, line_id, departs, status, free_teu, free_kg in rows
     }
     return Availability(taken_at=taken_at, rooms=rooms)
