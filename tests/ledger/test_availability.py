@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+from sqlalchemy import event
 
 from intermodal.ledger import Ledger, book, create_departure, set_departure_status
 from intermodal.ledger.availability import read_availability
@@ -25,3 +28,31 @@ def test_free_room_is_capacity_less_bookings_and_a_cancelled_departure_does_not_
     cancelled = seen.room("shuttle-middle", int(second.departs_at.timestamp()))
     assert cancelled is not None and not cancelled.runs
     assert seen.room("shuttle-east", int(outside.departs_at.timestamp())) is None
+
+
+def test_the_read_finds_its_window_through_an_index_and_misses_no_departure_at_its_edges(
+    sqlite_ledger: Ledger,
+) -> None:
+    """Every live route query reads the room: it must not scan all the ledger's departures (it did, since
+    departs_at has no index), and the service-date bound it uses must not lose a trip whose local date is a
+    day off the UTC one."""
+    early = create_departure(sqlite_ledger, "shuttle-middle", "2020-04-03T00:30+08:00")  # 2 April in UTC
+    late = create_departure(sqlite_ledger, "shuttle-middle", "2020-04-04T23:30+08:00")
+    statements: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if "FROM departures" in statement:
+            statements.append((statement, parameters))
+
+    engine = sqlite_ledger.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        seen = read_availability(sqlite_ledger, start=early.departs_at, end=late.departs_at)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert {room.ref for room in seen.rooms.values()} == {early.ref, late.ref}
+    ((statement, parameters),) = statements
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        plan = " ".join(str(row[-1]) for row in rows)
+    assert "USING INDEX ix_departures_service_date" in plan, plan

@@ -7,10 +7,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from intermodal.exceptions import LedgerError
 from intermodal.io.scenarios import load_scenario
-from intermodal.ledger import Ledger, book, create_departure, list_departures
+from intermodal.ledger import Ledger, book, bookings, create_departure, list_departures
+from intermodal.ledger import _schema as s
+from intermodal.ledger import schedule as schedule_mod
+from intermodal.ledger.lines import line_from_service
 from intermodal.ledger.schedule import schedule_departures
 from intermodal.model import Bundle
 
@@ -107,3 +111,36 @@ def test_bad_windows_and_services_are_named(sqlite_ledger: Ledger, chongqing: Bu
     with pytest.raises(LedgerError, match="at most 366 days"):
         schedule_departures(sqlite_ledger, chongqing, start=dt.date(2020, 1, 1), end=dt.date(2029, 1, 1))
     assert list_departures(sqlite_ledger) == []
+
+
+def test_a_departure_another_writer_made_first_is_booked_not_refused(
+    ledger: Ledger, chongqing: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two bookings (or a booking and ``ledger schedule``) making the same timetable departure at once: the
+    one that looked before the other committed must book the departure the other made, not fail on its ref.
+    Found on PostgreSQL by test_interleavings.py; made certain here by hiding the row from the first look."""
+    schedule_departures(ledger, chongqing, start=WEEK[0], end=WEEK[0], services=["shuttle-middle"])
+    ref = list_departures(ledger, line_id="shuttle-middle")[0].ref
+    looked = bookings.find_departure_row
+    calls = iter(range(10**6))
+    monkeypatch.setattr(
+        bookings, "find_departure_row", lambda *a, **k: None if next(calls) == 0 else looked(*a, **k)
+    )
+    made = book(
+        ledger,
+        idempotency_key="late",
+        departures=[ref],
+        shipper="t",
+        teu="1",
+        tonnes="5",
+        bundle=chongqing,
+    )
+    assert made.departures == (ref,)
+    stored = list_departures(ledger, line_id="shuttle-middle")
+    assert [(d.ref, d.booked_teu) for d in stored] == [(ref, 1)]
+    # and a schedule run that finds its trips made meanwhile counts them as there, not as created
+    with ledger.reading() as connection:
+        row = connection.execute(select(s.departures).where(s.departures.c.ref == ref)).one()
+    line = line_from_service(next(v for v in chongqing.services if v.id == "shuttle-middle"))
+    trip = schedule_mod._Trip(line, row.departs_at, row.service_date)
+    assert ledger.write(lambda connection: schedule_mod.insert_trips(connection, {ref: trip})) == []

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
@@ -222,8 +223,8 @@ def schedule_departures(
                 unchanged += 1  # outside the window by its stored service date, yet the same departure
                 continue
             fresh[ref] = trip
-        insert_trips(connection, fresh)
-        created = list(fresh)
+        created = insert_trips(connection, fresh)
+        unchanged += len(fresh) - len(created)  # a booking made them since we looked
         return ScheduleResult(
             start=start,
             end=end,
@@ -237,13 +238,21 @@ def schedule_departures(
     return ledger.write(work)
 
 
-def insert_trips(connection: Connection, trips: dict[str, _Trip]) -> None:
-    """Store dated trips as scheduled departures the timetable made (their lines must be in the ledger)."""
+def insert_trips(connection: Connection, trips: dict[str, _Trip]) -> list[str]:
+    """Store dated trips as scheduled departures the timetable made (their lines must be in the ledger); the
+    refs stored.
+
+    A trip that another writer stored since the caller looked (two bookings making the same departure, or a
+    booking racing ``ledger schedule``, on PostgreSQL) is left as that writer made it rather than refused.
+    """
     if not trips:
-        return
+        return []
     now = utc_now()
-    connection.execute(
-        s.departures.insert(),
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stored = connection.execute(
+        insert(s.departures)
+        .on_conflict_do_nothing(index_elements=[s.departures.c.ref])
+        .returning(s.departures.c.ref),
         [
             {
                 "ref": ref,
@@ -261,6 +270,7 @@ def insert_trips(connection: Connection, trips: dict[str, _Trip]) -> None:
             for ref, trip in trips.items()
         ],
     )
+    return list(stored.scalars())
 
 
 def timetable_departure(connection: Connection, bundle: Bundle, ref: str) -> Any:
