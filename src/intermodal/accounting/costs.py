@@ -45,8 +45,9 @@ def tariff_charges(tariff: Tariff, *, teu: float, reefer: bool, dg: bool) -> tup
     """What riding under ``tariff`` costs the shipment: ``(flat charge, charge per km)``.
 
     The flat charge is the rate per box or per TEU (at least the minimum charge) plus the fixed charge and
-    the reefer and dangerous-goods surcharges per TEU that apply; a TEU-km rate is charged per km ridden. A minimum charge
-    goes only with a flat rate (the loader sees to it), since a TEU-km charge depends on where cargo leaves.
+    the reefer and dangerous-goods surcharges per TEU that apply; a TEU-km rate is charged per km ridden.
+    A minimum charge goes only with a flat rate (the loader sees to it), since a TEU-km charge depends on
+    where cargo leaves.
     """
     surcharge = tariff.fixed_per_teu + (tariff.reefer_surcharge_per_teu if reefer else 0.0)
     surcharge += tariff.dg_surcharge_per_teu if dg else 0.0

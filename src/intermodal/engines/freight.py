@@ -234,11 +234,9 @@ class FreightSearch:
             most = max(most, int(np.diff(self._drive_ptr).max(initial=0)) + m_count)
             if self._wait_rate > 0.0:
                 # with storage, a yard boards every later trip of each service it may board
-                trips = (
-                    np.diff(self._svc_trip_ptr)[self._board_svc] if len(self._board_svc) else self._board_svc
-                )
-                sums = np.add.reduceat(trips, self._board_ptr[:-1]) if len(trips) else np.zeros(1, np.int64)
-                sums[np.diff(self._board_ptr) == 0] = 0
+                trips = np.diff(self._svc_trip_ptr)[self._board_svc]
+                before = np.concatenate([[0], np.cumsum(trips)])
+                sums = before[self._board_ptr[1:]] - before[self._board_ptr[:-1]]
                 most = max(most, int(sums.max(initial=0)) + 1)
             else:
                 most = max(most, int(np.diff(self._board_ptr).max(initial=0)) + 1)
