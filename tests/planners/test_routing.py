@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -458,8 +459,10 @@ def test_the_limit_says_how_many_options_it_cut(chongqing: im.Bundle) -> None:
     assert not any("showing" in n for n in every.notes)
 
 
-def _options(bundle: im.Bundle, cargo: str, value: float | None = None) -> list[Itinerary]:
-    s = im.make_shipment(bundle, teu=2, cargo=cargo, ready=READY, value=value)
+def _options(
+    bundle: im.Bundle, cargo: str, value: float | None = None, ready: str = READY
+) -> list[Itinerary]:
+    s = im.make_shipment(bundle, teu=2, cargo=cargo, ready=ready, value=value)
     options = im.find_routes(bundle, "nanpeng", "bangkok", s, objective="cheapest", fold=None).options
     for o in options:
         assert_consistent(o)
@@ -535,3 +538,24 @@ def test_the_search_pays_storage_where_it_waits(chongqing: im.Bundle) -> None:
     ref = im.find_routes(chongqing, "nanpeng", "bangkok", s, engine="reference", fold=None).options
     fast = im.find_routes(chongqing, "nanpeng", "bangkok", s, engine="compiled", fold=None).options
     assert [(o.arrive, round(o.cost, 6)) for o in ref] == [(o.arrive, round(o.cost, 6)) for o in fast]
+
+
+def test_a_ride_is_priced_by_the_row_valid_on_its_departure_day(chongqing: im.Bundle) -> None:
+    """The Middle line's rate falls from 2020-04-04. Cargo ready on the 3rd rides the 4th's shuttle at the
+    new rate; cargo ready on the 1st rides the 2nd's at the old one, or waits two days for the new one (a
+    Pareto option: later, but cheaper)."""
+    rows = tuple(t for t in chongqing.tariffs if t.line != "shuttle-middle")
+    old = next(t for t in chongqing.tariffs if t.line == "shuttle-middle")
+    cheaper = dataclasses.replace(old, id="middle-2020-04", rate=3.0, valid_from=date(2020, 4, 4))
+    before = dataclasses.replace(old, id="middle-before", valid_to=date(2020, 4, 3))
+    bundle = dataclasses.replace(chongqing, tariffs=(*rows, before, cheaper))
+
+    def shuttles(ready: str) -> list[tuple[str | None, float]]:
+        options = _options(bundle, "general", ready=ready)
+        return [(g.tariff, g.cost) for o in options for g in o.legs if g.service == "shuttle-middle"]
+
+    assert shuttles(READY) == [("middle-2020-04", pytest.approx((3.0 * 2800 + 600) * 2))]
+    assert sorted(shuttles("2020-04-01T08:00+08:00")) == [
+        ("middle-2020-04", pytest.approx((3.0 * 2800 + 600) * 2)),
+        ("middle-before", pytest.approx((4.0 * 2800 + 600) * 2)),
+    ]

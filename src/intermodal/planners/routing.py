@@ -13,7 +13,7 @@ import itertools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -519,7 +519,7 @@ class _Network:
         self.shipment = shipment
         self.reefer = shipment.cargo.kind is CargoKind.REEFER
         self.dg = shipment.cargo.dg_class if shipment.cargo.kind is CargoKind.DANGEROUS else None
-        # tariffs hold on the day the cargo is ready, in the origin's zone: the day of the quote
+        # storage holds by the day the cargo is ready, in the origin's zone (a ride by its trip's day)
         self.day = shipment.ready.astimezone(ZoneInfo(self.zones[self.origin])).date()
         self._build_drives()
         self._build_terminal_rules()
@@ -679,6 +679,7 @@ class _Network:
         self.handle_co2[:, walk, :] = self.handle_co2[:, :, walk] = 0.0
 
     def _tariff(self, rows: Sequence[Tariff]) -> Tariff | None:
+        """The row of ``rows`` that holds on the day the cargo is ready (a yard's storage)."""
         s = self.shipment
         return choose_tariff(rows, teu=s.teu, tonnes=s.tonnes, reefer=self.reefer, day=self.day)
 
@@ -700,13 +701,65 @@ class _Network:
                 self.storage_cost_s[i] = storage_rate_s(found, teu=self.shipment.teu)
                 self.storage_free_s[i] = round(found.free_days * 86400)
 
-    def _service_tariff(self, svc: Service) -> Tariff | None:
-        """The tariff row that prices ``svc`` for this shipment: the service's own rows, else its line's."""
-        own = [r for r in self.bundle.tariffs if r.service == svc.id]
-        found = self._tariff(own) if own else None
-        if found is None and svc.line:
-            found = self._tariff([r for r in self.bundle.tariffs if r.line == svc.line])
-        return found
+    def _service_tariff(self, svc: Service, day: date) -> Tariff | None:
+        """The row that prices ``svc`` on ``day`` for this shipment: the service's own, else its line's."""
+        s = self.shipment
+        for rows in (
+            [r for r in self.bundle.tariffs if r.service == svc.id],
+            [r for r in self.bundle.tariffs if svc.line and r.line == svc.line],
+        ):
+            found = choose_tariff(rows, teu=s.teu, tonnes=s.tonnes, reefer=self.reefer, day=day)
+            if found is not None:
+                return found
+        return None
+
+    def _by_tariff(self, tt: Timetable) -> tuple[Timetable, list[Tariff | None]]:
+        """``tt`` with each service split by the tariff row that holds on its trips' departure days, and the
+        row of each service of the result (``None``: the service's own rates).
+
+        The search prices a service, not a trip: a trip whose departure day falls under another row is a
+        trip of a copy of its service priced by that row.
+        """
+        if not self.bundle.tariffs or not tt.n_trips:
+            return tt, [None] * len(tt.services)
+        zones: dict[str, ZoneInfo] = {}
+        rows: dict[tuple[int, date], Tariff | None] = {}
+        groups: dict[tuple[int, str | None], int] = {}
+        old: list[int] = []
+        priced: list[Tariff | None] = []
+        remap = np.empty(tt.n_trips, dtype=tt.trip_service.dtype)
+        for k, (s, start) in enumerate(zip(tt.trip_service.tolist(), tt.trip_start.tolist(), strict=True)):
+            svc = tt.services[s]
+            zone = self.zones[int(tt.stops[s][0])]
+            tz = zones.setdefault(zone, ZoneInfo(zone))
+            day = datetime.fromtimestamp(start, tz).date()
+            if (s, day) not in rows:
+                rows[(s, day)] = self._service_tariff(svc, day)
+            row = rows[(s, day)]
+            key = (s, None if row is None else row.id)
+            if key not in groups:
+                groups[key] = len(old)
+                old.append(s)
+                priced.append(row)
+            remap[k] = groups[key]
+        # the services in their own order (ties between equal options break by it), each's copies in turn
+        order = sorted(range(len(old)), key=lambda g: (old[g], g))
+        rank = np.empty(len(old), dtype=np.int64)
+        rank[order] = np.arange(len(old))
+        remap = rank[remap].astype(tt.trip_service.dtype)
+        old = [old[g] for g in order]
+        priced = [priced[g] for g in order]
+        split = dataclasses.replace(
+            tt,
+            services=tuple(tt.services[s] for s in old),
+            stops=tuple(tt.stops[s] for s in old),
+            arrive_s=tuple(tt.arrive_s[s] for s in old),
+            depart_s=tuple(tt.depart_s[s] for s in old),
+            board_ok=tuple(tt.board_ok[s] for s in old),
+            alight_ok=tuple(tt.alight_ok[s] for s in old),
+            trip_service=remap,
+        )
+        return split, priced
 
     # the timetable and the search graph
 
@@ -721,6 +774,7 @@ class _Network:
         )
         if self.availability is not None:
             tt, self.full = _with_room(tt, self.availability, s, self.zones, self.index)
+        tt, priced = self._by_tariff(tt)
         link_by = {}
         for link in self.bundle.links:
             link_by[(link.from_id, link.to_id, link.mode)] = (link, False)
@@ -732,10 +786,9 @@ class _Network:
         emissions: dict[tuple[str, Mode, str], ElementEmissions] = {}
         self.fares: list[float] = []
         self.tariffs: list[Tariff | None] = []
-        for svc in tt.services:
+        for svc, tariff in zip(tt.services, priced, strict=True):
             usable = not service_problems(svc, s.cargo, teu=s.teu)
             intensity = self._intensity(svc.emission_factor, svc.mode)
-            tariff = self._service_tariff(svc) if self.bundle.tariffs else None
             if tariff is not None:
                 fare, per_km = tariff_charges(tariff, teu=s.teu, reefer=self.reefer, dg=self.dg is not None)
             else:
