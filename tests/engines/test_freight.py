@@ -64,21 +64,31 @@ def amount(draw: Any, top: int) -> float:
 def graphs(draw: Any) -> SearchGraph:
     n = draw(st.integers(4, 12))
     n_modes = draw(st.integers(2, 4))
+    # opening hours, storage (with or without hours: the engines must agree either way), or neither
+    stored = draw(st.sampled_from([False, True, None]))
+    kept = draw(storage(n)) if stored else {}
+    dearest = max(kept.get("storage_cost_s") or [0.0])
     drives: list[list[Drive]] = [[] for _ in range(n)]
     for ref in range(draw(st.integers(0, 3 * n))):
         u, v = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
         if u == v:
             continue
         mode = draw(st.sampled_from([ROAD, ROAD, WALK, n_modes - 1]))
+        secs, pre, post = (
+            draw(st.integers(0, 20)) * 600,
+            draw(st.sampled_from([0, 0, 1800])),
+            draw(st.sampled_from([0, 0, 1200])),
+        )
         drives[u].append(
             Drive(
                 v,
-                draw(st.integers(0, 20)) * 600,
-                amount(draw, 50),
+                secs,
+                # at least the dearest storage for its time: otherwise driving in circles is a way to wait
+                max(amount(draw, 50), dearest * (pre + secs + post)),
                 amount(draw, 50),
                 100 + ref,
-                pre_s=draw(st.sampled_from([0, 0, 1800])),
-                post_s=draw(st.sampled_from([0, 0, 1200])),
+                pre_s=pre,
+                post_s=post,
                 mode=mode,
             )
         )
@@ -126,7 +136,8 @@ def graphs(draw: Any) -> SearchGraph:
     )
     shape = (n, n_modes, n_modes)
     handle_s = np.array(draw(st.lists(st.integers(0, 4), min_size=n * n_modes**2, max_size=n * n_modes**2)))
-    handle_cost = np.array([amount(draw, 20) for _ in range(n * n_modes**2)])
+    # at least the dearest storage for its time, as for drives
+    handle_cost = np.maximum([amount(draw, 20) for _ in range(n * n_modes**2)], dearest * handle_s * 600)
     handle_co2 = np.array([amount(draw, 5) for _ in range(n * n_modes**2)])
     return SearchGraph(
         n=n,
@@ -138,8 +149,22 @@ def graphs(draw: Any) -> SearchGraph:
         timetable=tt,
         services=rules,
         truck_ok=[draw(st.integers(0, 4)) > 0 for _ in range(n)],
-        open_s=[draw(opening_hours()) for _ in range(n)] if draw(st.booleans()) else None,
+        open_s=[draw(opening_hours()) for _ in range(n)]
+        if stored is False or (stored and draw(st.booleans()))
+        else None,
+        **kept,
     )
+
+
+@st.composite
+def storage(draw: Any, n: int) -> dict[str, Any]:
+    """Free yards, or storage per second at some terminals (thirds: sums that differ in the last bits),
+    with or without free time."""
+    if draw(st.booleans()):
+        return {}
+    rates = [draw(st.sampled_from([0.0, 0.0, 1 / 600, 1 / 1800, 1 / 3600 / 3])) for _ in range(n)]
+    free = [draw(st.sampled_from([0, 0, 1800, 7200])) for _ in range(n)] if draw(st.booleans()) else None
+    return {"storage_cost_s": rates, "storage_free_s": free}
 
 
 @st.composite
@@ -193,7 +218,7 @@ def check_moves(graph: SearchGraph, j: Journey, ready_s: int) -> None:
         elif mv.kind == "board":
             s = int(tt.trip_service[mv.ref])
             assert mv.end_s == int(tt.trip_start[mv.ref] + tt.depart_s[s][mv.stop])
-            cost += graph.services[s].fare_cost
+            cost += graph.services[s].fare_cost + graph.storage(mv.terminal, mv.end_s - mv.start_s)
         elif mv.kind == "ride":
             s = int(tt.trip_service[mv.ref])
             assert mv.end_s == int(tt.trip_start[mv.ref] + tt.arrive_s[s][mv.stop])

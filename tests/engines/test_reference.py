@@ -7,6 +7,7 @@ label-setting search must find the same set of (arrival, cost, CO2e) vectors.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, cast
 
@@ -56,20 +57,28 @@ MODES = 3  # 0 road (trucks), 1 a service mode, 2 a second flexible mode (a walk
 @st.composite
 def networks(draw: Any) -> tuple[SearchGraph, int, int]:
     n = draw(st.integers(3, 5))
+    # opening hours, or storage by the second in some yards after free time or not (waiting is not
+    # always free); the dominance rule for storage holds where hours do not hold cargo up
+    stored = draw(st.booleans())
+    rates = [draw(st.sampled_from([0.0, 0.0, 1 / 1024, 1 / 64])) for _ in range(n)] if stored else None
+    dearest = max(rates) if rates else 0.0
     drives: list[list[Drive]] = [[] for _ in range(n)]
     for ref in range(draw(st.integers(0, 6))):
         u, v = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
         if u == v:
             continue
+        secs = draw(st.integers(1, 20)) * 600
+        pre, post = draw(st.sampled_from([0, 0, 1800])), draw(st.sampled_from([0, 0, 1200]))
         drives[u].append(
             Drive(
                 v,
-                draw(st.integers(1, 20)) * 600,
-                float(draw(st.integers(0, 50))),
+                secs,
+                # a drive costs at least the dearest storage for its time, as real trucks do by far
+                max(float(draw(st.integers(0, 50))), math.ceil(dearest * (pre + secs + post))),
                 float(draw(st.integers(0, 50))),
                 ref,
-                pre_s=draw(st.sampled_from([0, 0, 1800])),
-                post_s=draw(st.sampled_from([0, 0, 1200])),
+                pre_s=pre,
+                post_s=post,
                 mode=draw(st.sampled_from([0, 0, 2])),
             )
         )
@@ -133,8 +142,13 @@ def networks(draw: Any) -> tuple[SearchGraph, int, int]:
         timetable=tt,
         services=rules,
         truck_ok=[draw(st.booleans()) for _ in range(n)],
-        open_s=[draw(opening_hours()) for _ in range(n)],
+        open_s=None if stored else [draw(opening_hours()) for _ in range(n)],
+        storage_cost_s=rates,
+        storage_free_s=[draw(st.sampled_from([0, 0, 1800])) for _ in range(n)] if stored else None,
     )
+    # handling, like driving, costs at least the dearest storage for its time: else handing cargo around
+    # in circles would be a cheap way to wait, and no search would end
+    np.maximum(graph.handle_cost, dearest * graph.handle_s, out=graph.handle_cost)
     # start and end on a service's stops often enough for trips to matter
     ends = [int(x) for x in stops[0]] if stops else list(range(n))
     origin = draw(st.sampled_from([ends[0], draw(st.integers(0, n - 1))]))
@@ -205,7 +219,8 @@ def brute_force(
                         and tt.board_ok[s][j]
                         and t + r.board_clear_s[j] + r.cutoff_s <= dep
                     ):
-                        nxt.append((("A", k, j, "boarded"), dep, cost + r.fare_cost, co2, True))
+                        waited = g.storage(u, dep - t)
+                        nxt.append((("A", k, j, "boarded"), dep, cost + r.fare_cost + waited, co2, True))
         else:
             k, j = key[1], key[2]
             s = int(tt.trip_service[k])
@@ -251,6 +266,37 @@ def test_reference_search_equals_brute_force(
     )
     for j in journeys:  # each journey's moves run forward in time
         assert all(a.start_s <= a.end_s for a in j.moves)
+
+
+def test_an_earlier_yard_label_that_waits_longer_is_not_dominated_by_its_own_cheapness() -> None:
+    """Two ways into the yard of 1 before a train at 10 h: by 1 h for 0 and by 9 h for 30. Storage costs
+    10 an hour, so the early cargo pays 90 and the late one 10: the late way is the cheaper one. The old
+    rule (earlier and no dearer dominates) dropped it and answered 90."""
+    tt = Timetable(
+        services=cast(Any, (0,)),
+        stops=(np.array([1, 2], dtype=np.int32),),
+        arrive_s=(np.array([0, 3600], dtype=np.int64),),
+        depart_s=(np.array([0, 3600], dtype=np.int64),),
+        trip_service=np.array([0], dtype=np.int32),
+        trip_start=np.array([10 * 3600], dtype=np.int64),
+    )
+    s, c, e = uniform_handling([0, 0, 0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], 2)
+    graph = SearchGraph(
+        n=3,
+        drives=[[Drive(1, 3600, 0.0, 0.0, 0), Drive(1, 9 * 3600, 30.0, 0.0, 1)], [], []],
+        handle_ok=[True] * 3,
+        handle_s=s,
+        handle_cost=c,
+        handle_co2=e,
+        timetable=tt,
+        services=[ServiceRules(1, True, 0, 0.0, [0.0], [0.0], [0, 0], [0, 0])],
+        truck_ok=[True] * 3,
+        storage_cost_s=[0.0, 10 / 3600, 0.0],
+    )
+    (j,) = pareto_search(graph, 0, 2, 0)
+    assert (j.arrive_s, j.cost, j.co2) == (11 * 3600, pytest.approx(40.0), 0.0)
+    assert [m.ref for m in j.moves if m.kind == "drive"] == [1]  # the slow, dear truck
+    assert {(j.arrive_s, j.cost, j.co2)} == brute_force(graph, 0, 2, 0)
 
 
 def _line(handle_s: list[int], **stop_rules: Any) -> SearchGraph:

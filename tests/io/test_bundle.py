@@ -309,3 +309,28 @@ def test_a_table_over_the_size_limit_in_a_folder_is_refused_unread(tmp_path: Pat
     with pytest.raises(im.BundleError) as err:
         im.load_bundle(bundle)
     assert [(p.file, p.message) for p in err.value.problems] == [("links.csv", "file is too large")]
+
+
+def test_the_scenarios_tariffs_price_every_line_and_source_every_number() -> None:
+    for name in ("chongqing", "chongqing-world"):
+        b = im.load_scenario(name)
+        priced = {t.line for t in b.tariffs if t.line}
+        assert priced == {s.line for s in b.services}
+        assert {t.terminal for t in b.tariffs if t.terminal} >= {"nanpeng", "qinzhou", "shanghai"}
+        assert all(t.source.startswith("assumption") or t.source for t in b.tariffs)
+        assert all(t.currency == b.manifest.currency for t in b.tariffs)
+        assert b.manifest.inventory_rate_source.startswith("assumption")
+
+
+def test_a_bundle_without_tariffs_prices_by_its_services_as_before() -> None:
+    b = im.load_bundle(HERE / "bundles" / "mini")
+    assert b.tariffs == () and b.manifest.inventory_rate_per_year == 0.0
+
+
+def test_a_bad_inventory_rate_is_named(tmp_path: Path) -> None:
+    shutil.copytree(HERE / "bundles" / "mini", tmp_path / "mini")
+    manifest = tmp_path / "mini" / "manifest.toml"
+    manifest.write_text(manifest.read_text() + '\n[inventory]\nrate_per_year = -0.1\nsource = "x"\n')
+    (problem,) = validate_bundle(tmp_path / "mini")
+    assert (problem.file, problem.field) == ("manifest.toml", "inventory.rate_per_year")
+    assert problem.found == "-0.1"

@@ -139,3 +139,12 @@ def test_an_unwritable_place_is_refused_before_any_work(
     (problem,) = err.value.problems
     assert (problem.file, problem.message) == (str(tmp_path), "cannot write here: permission denied")
     assert _listing(tmp_path) == []
+
+
+def test_tariffs_and_the_inventory_rate_are_written_back(tmp_path: Path) -> None:
+    bundle = load_bundle(SCENARIO)
+    assert bundle.tariffs and bundle.manifest.inventory_rate_per_year == 0.10
+    again = load_bundle(write_bundle(bundle, tmp_path / "cq"))
+    assert again.tariffs == bundle.tariffs
+    assert again.manifest.inventory_rate_per_year == bundle.manifest.inventory_rate_per_year
+    assert again.manifest.inventory_rate_source == bundle.manifest.inventory_rate_source

@@ -63,6 +63,8 @@ def test_nan_costs_cannot_loop_the_search(chongqing: im.Bundle, engine: str) -> 
         chongqing,
         links=tuple(dataclasses.replace(k, cost_per_unit=nan) for k in chongqing.links),
         services=tuple(dataclasses.replace(s, cost_per_teu_km=nan) for s in chongqing.services),
+        # the scenario's tariffs price its lines in place of the services' own rates
+        tariffs=tuple(dataclasses.replace(t, rate=nan) for t in chongqing.tariffs),
     )
     shipment = im.make_shipment(chongqing, teu=2, ready=READY)
     got = _in_thread(lambda: im.find_routes(bad, "nanpeng", "bangkok", shipment, engine=engine), within_s=60)

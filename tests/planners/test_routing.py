@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,8 @@ def chongqing() -> im.Bundle:
 
 def assert_consistent(it: Itinerary) -> None:
     """Totals equal the sum of legs and hubs; times run forward; legs chain up."""
-    assert math.isclose(it.cost, sum(g.cost for g in it.legs) + sum(h.cost for h in it.hubs))
+    carrying = it.inventory.cost if it.inventory is not None else 0.0
+    assert math.isclose(it.cost, sum(g.cost for g in it.legs) + sum(h.cost for h in it.hubs) + carrying)
     assert math.isclose(it.distance_km, sum(g.distance_km for g in it.legs))
     wtw = sum(g.emissions.wtw_kg for g in it.legs) + sum(h.emissions.wtw_kg for h in it.hubs)
     assert math.isclose(it.co2e_kg_wtw, wtw)
@@ -39,7 +41,7 @@ def assert_consistent(it: Itinerary) -> None:
     doc = it.to_dict(rank=1)
     for key in ("cost", "distance_km", "co2e_kg_wtw", "co2e_kg_ttw", "co2e_kg_wtt"):
         # the printed total is the sum of the printed parts, to the cent
-        shown = sum(part.get(key, 0.0) for part in doc["legs"] + doc["hubs"])
+        shown = sum(part.get(key, 0.0) for part in doc["legs"] + doc["hubs"] + [doc["inventory"] or {}])
         assert doc["total"][key] == pytest.approx(shown, abs=1e-9), key
 
 
@@ -178,8 +180,11 @@ def test_range_query_lists_a_week_of_departures(chongqing: im.Bundle) -> None:
         assert_consistent(o)
         assert o.ready_by is not None
         scheduled = [(g.service, g.depart) for g in o.legs if g.service]
-        # cargo ready exactly at ready_by still makes the same departures, or better ones
-        again = im.find_routes(chongqing, "nanpeng", "bangkok", dataclasses.replace(s, ready=o.ready_by))
+        # cargo ready exactly at ready_by still makes the same departures, or better ones: in the whole
+        # Pareto set, since storage can put the same option within the margins of one that folds it
+        again = im.find_routes(
+            chongqing, "nanpeng", "bangkok", dataclasses.replace(s, ready=o.ready_by), fold=None
+        )
         assert any(
             [(g.service, g.depart) for g in it.legs if g.service] == scheduled
             or (it.arrive <= o.arrive and it.cost <= o.cost and it.co2e_kg_wtw <= o.co2e_kg_wtw + 1e-6)
@@ -390,7 +395,7 @@ def test_options_within_the_margins_of_a_better_one_are_folded_and_counted(chong
     s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
     full = im.find_routes(chongqing, "nanpeng", "bangkok", s, fold=None)
     via_eastring = [o for o in full.options if "eastring-shuttle" in {g.service for g in o.legs}]
-    # four more days and 1,041 CNY more than rail-sea via Luohuang, to save 24 kg CO2e (1.1 %)
+    # four more days and about 3,000 CNY more than rail-sea via Luohuang, to save 24 kg CO2e (1.1 %)
     assert via_eastring and full.folded_count == 0 and full.pareto_count == len(full.options)
     margins = FoldMargins(hours=1, cost_pct=1, co2e_pct=1.2)
     folded = im.find_routes(chongqing, "nanpeng", "bangkok", s, fold=margins)
@@ -398,7 +403,9 @@ def test_options_within_the_margins_of_a_better_one_are_folded_and_counted(chong
     doc = folded.to_dict()
     assert doc["pareto_options"] == len(full.options) and doc["folded_options"] == 1
     assert doc["query"]["fold"] == {"hours": 1, "cost_pct": 1, "co2e_pct": 1.2}
-    assert any("1 of 4 Pareto-optimal options folded" in n for n in doc["notes"])
+    # three options since the reefer surcharges of tariffs.csv left the Yangtze option dominated
+    assert len(full.options) == 3
+    assert any("1 of 3 Pareto-optimal options folded" in n for n in doc["notes"])
     assert full.to_dict()["query"]["fold"] is None
 
 
@@ -450,3 +457,105 @@ def test_the_limit_says_how_many_options_it_cut(chongqing: im.Bundle) -> None:
     assert len(week.options) == 10 < len(every.options)
     assert f"showing 10 of {len(every.options)} options: raise the limit (--limit) for more" in week.notes
     assert not any("showing" in n for n in every.notes)
+
+
+def _options(
+    bundle: im.Bundle, cargo: str, value: float | None = None, ready: str = READY
+) -> list[Itinerary]:
+    s = im.make_shipment(bundle, teu=2, cargo=cargo, ready=ready, value=value)
+    options = im.find_routes(bundle, "nanpeng", "bangkok", s, objective="cheapest", fold=None).options
+    for o in options:
+        assert_consistent(o)
+    return list(options)
+
+
+def _shuttle(options: list[Itinerary]) -> Itinerary:
+    return next(o for o in options if [g.service for g in o.legs] == ["shuttle-middle"])
+
+
+def test_reefer_cargo_pays_the_reefer_surcharge_of_the_lines_tariff(chongqing: im.Bundle) -> None:
+    """Issue #11: reefer cargo cost the same as general cargo on the same option."""
+    general, reefer = _shuttle(_options(chongqing, "general")), _shuttle(_options(chongqing, "reefer"))
+    (g_leg,), (r_leg,) = general.legs, reefer.legs
+    assert r_leg.tariff == g_leg.tariff == "shuttle-middle"
+    assert r_leg.tariff_source and r_leg.tariff_source.startswith("assumption")
+    # the line's tariff: 4 CNY per TEU-km over 2,800 km and 600 per TEU, plus 1,800 per TEU for a reefer
+    assert g_leg.cost == pytest.approx((4.0 * 2800 + 600) * 2)
+    assert r_leg.cost == pytest.approx(g_leg.cost + 1800 * 2)
+    assert reefer.cost > general.cost
+    doc = reefer.to_dict()
+    assert doc["legs"][0]["tariff"] == {"id": "shuttle-middle", "source": r_leg.tariff_source}
+
+
+def test_dangerous_goods_pay_the_dg_surcharge(chongqing: im.Bundle) -> None:
+    general, dg = _shuttle(_options(chongqing, "general")), _shuttle(_options(chongqing, "dg:3"))
+    assert dg.legs[0].cost == pytest.approx(general.legs[0].cost + 1500 * 2)
+
+
+def test_a_day_waiting_at_the_hub_costs_storage(chongqing: im.Bundle) -> None:
+    """Issue #11: 26 hours at the hub cost nothing. Ready at 08:00, handled by 10:00, the Middle line leaves
+    at 09:00 the next day: 23 hours in Nanpeng's yard at 200 CNY per reefer TEU per day."""
+    shuttle = _shuttle(_options(chongqing, "reefer"))
+    (wait,) = [h for h in shuttle.hubs if h.kind == "storage"]
+    hours = (wait.end - wait.start).total_seconds() / 3600
+    assert wait.terminal_id == "nanpeng" and hours == pytest.approx(23)
+    assert wait.cost == pytest.approx(200 * 2 * hours / 24)
+    assert wait.end == shuttle.legs[0].depart
+    assert shuttle.to_dict()["hubs"][1]["kind"] == "storage"
+
+
+def test_days_in_a_port_cost_storage_past_the_free_days(chongqing: im.Bundle) -> None:
+    """Issue #11: 4.5 days in a port cost nothing. General cargo by the Yangtze waits more than 4 days at
+    Shanghai for the weekly ship; 3 days are free, the rest costs 30 CNY per TEU per day."""
+    barge = next(o for o in _options(chongqing, "general") if o.legs[1].service == "yangtze-down")
+    (wait,) = [h for h in barge.hubs if h.kind == "storage" and h.terminal_id == "shanghai"]
+    days = (wait.end - wait.start).total_seconds() / 86400
+    assert days > 4
+    assert wait.cost == pytest.approx(30 * 2 * (days - 3))
+
+
+def test_the_cargo_value_changes_the_ranking(chongqing: im.Bundle) -> None:
+    """Issue #11: a 10 M CNY --value changed no ranking. At 10 % a year, each day door to door costs
+    2,740 CNY: the slow sea option is no longer the cheapest, the fast shuttle is."""
+    plain = _options(chongqing, "reefer")
+    valued = _options(chongqing, "reefer", value=10_000_000)
+    assert plain[0].legs[1].service == "railsea-south"
+    assert [g.service for g in valued[0].legs] == ["shuttle-middle"]
+    for o in valued:
+        assert o.inventory is not None
+        ready = im.make_shipment(chongqing, teu=2, ready=READY).ready
+        days = (o.arrive - ready).total_seconds() / 86400
+        assert o.inventory.days == pytest.approx(days)
+        assert o.inventory.cost == pytest.approx(10_000_000 * 0.10 * days / 365)
+    slow, fast = valued[1], valued[0]
+    assert slow.inventory and fast.inventory and slow.inventory.cost > fast.inventory.cost
+    assert all(o.inventory is None for o in plain)
+
+
+def test_the_search_pays_storage_where_it_waits(chongqing: im.Bundle) -> None:
+    """Both engines put storage in the search: their options, costs included, are the same."""
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    ref = im.find_routes(chongqing, "nanpeng", "bangkok", s, engine="reference", fold=None).options
+    fast = im.find_routes(chongqing, "nanpeng", "bangkok", s, engine="compiled", fold=None).options
+    assert [(o.arrive, round(o.cost, 6)) for o in ref] == [(o.arrive, round(o.cost, 6)) for o in fast]
+
+
+def test_a_ride_is_priced_by_the_row_valid_on_its_departure_day(chongqing: im.Bundle) -> None:
+    """The Middle line's rate falls from 2020-04-04. Cargo ready on the 3rd rides the 4th's shuttle at the
+    new rate; cargo ready on the 1st rides the 2nd's at the old one, or waits two days for the new one (a
+    Pareto option: later, but cheaper)."""
+    rows = tuple(t for t in chongqing.tariffs if t.line != "shuttle-middle")
+    old = next(t for t in chongqing.tariffs if t.line == "shuttle-middle")
+    cheaper = dataclasses.replace(old, id="middle-2020-04", rate=3.0, valid_from=date(2020, 4, 4))
+    before = dataclasses.replace(old, id="middle-before", valid_to=date(2020, 4, 3))
+    bundle = dataclasses.replace(chongqing, tariffs=(*rows, before, cheaper))
+
+    def shuttles(ready: str) -> list[tuple[str | None, float]]:
+        options = _options(bundle, "general", ready=ready)
+        return [(g.tariff, g.cost) for o in options for g in o.legs if g.service == "shuttle-middle"]
+
+    assert shuttles(READY) == [("middle-2020-04", pytest.approx((3.0 * 2800 + 600) * 2))]
+    assert sorted(shuttles("2020-04-01T08:00+08:00")) == [
+        ("middle-2020-04", pytest.approx((3.0 * 2800 + 600) * 2)),
+        ("middle-before", pytest.approx((4.0 * 2800 + 600) * 2)),
+    ]

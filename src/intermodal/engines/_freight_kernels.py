@@ -135,8 +135,12 @@ def _push(
     from_mode: int,
     to_mode: int,
     fresh: bool,
+    rate: float,
 ) -> tuple[int, int]:
-    """The reference's ``push``: prune by due time, then by the state's bag. Returns the new counts."""
+    """The reference's ``push``: prune by due time, then by the state's bag. Returns the new counts.
+
+    ``rate`` is the dearest storage per second for a truck or yard state (0 aboard): it enters the
+    dominance test as the reference's ``_dominates_waiting``."""
     if t > due:
         return n_lab, hn
     if t >= NEVER or not (math.isfinite(cost) and math.isfinite(co2)):
@@ -149,15 +153,32 @@ def _push(
         other = li[head[state], BAG if fresh else BAG_FRESH]
     work[0] += size
     p = head[state]
-    while p != -1:
-        if li[p, FRESH] == f and li[p, T] <= t and lf[p, 0] <= cost + EPS and lf[p, 1] <= co2 + EPS:
-            return n_lab, hn
-        p = li[p, NEXT]
+    if rate == 0.0:
+        while p != -1:
+            if li[p, FRESH] == f and li[p, T] <= t and lf[p, 0] <= cost + EPS and lf[p, 1] <= co2 + EPS:
+                return n_lab, hn
+            p = li[p, NEXT]
+    else:
+        # the reference's _dominates_waiting: the earlier label pays storage until the later one's time
+        while p != -1:
+            if (
+                li[p, FRESH] == f
+                and li[p, T] <= t
+                and lf[p, 0] + rate * (t - li[p, T]) <= cost + EPS
+                and lf[p, 1] <= co2 + EPS
+            ):
+                return n_lab, hn
+            p = li[p, NEXT]
     prev = -1
     p = head[state]
     while p != -1:
         nxt = li[p, NEXT]
-        if li[p, FRESH] == f and t <= li[p, T] and cost <= lf[p, 0] + EPS and co2 <= lf[p, 1] + EPS:
+        if (
+            li[p, FRESH] == f
+            and t <= li[p, T]
+            and (cost if rate == 0.0 else cost + rate * (li[p, T] - t)) <= lf[p, 0] + EPS
+            and co2 <= lf[p, 1] + EPS
+        ):
             li[p, ALIVE] = 0
             size -= 1
             if prev == -1:
@@ -251,6 +272,7 @@ def _unload(
     handle_s: np.ndarray,
     handle_cost: np.ndarray,
     handle_co2: np.ndarray,
+    wait_rate: float,
     lab: int,
     u: int,
     opens: int,
@@ -271,7 +293,7 @@ def _unload(
             opens + handle_s[u, arrived_by, m],
             cost + handle_cost[u, arrived_by, m],
             co2 + handle_co2[u, arrived_by, m],
-            lab, kind, u, ref, stop, arrived_by, m, False,
+            lab, kind, u, ref, stop, arrived_by, m, False, wait_rate,
         )  # fmt: skip
     return n_lab, hn
 
@@ -291,6 +313,9 @@ def pareto_kernel(
     handle_s: np.ndarray,
     handle_cost: np.ndarray,
     handle_co2: np.ndarray,
+    storage_rate: np.ndarray,
+    storage_free_s: np.ndarray,
+    wait_rate: float,
     leave: np.ndarray,
     has_hours: np.ndarray,
     win_ptr: np.ndarray,
@@ -340,6 +365,8 @@ def pareto_kernel(
     service's trips in trip order, with their starts. ``start_mode`` is -1 to start in the origin's yard;
     ``due`` is the latest arrival kept. ``max_fanout`` bounds the labels one pop can push.
     ``max_labels`` and ``max_compares`` cap the work; ``stop[0]`` set to non-zero stops it.
+    ``storage_rate[u]`` is the storage per second in the yard of ``u`` past ``storage_free_s[u]``, and
+    ``wait_rate`` the dearest of them, which the dominance test of truck and yard labels uses.
 
     Returns
     -------
@@ -375,11 +402,12 @@ def pareto_kernel(
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     yard_base + origin * n_modes + m, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
+                    wait_rate,
                 )  # fmt: skip
     else:
         n_lab, hn = _push(
             li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-            origin * n_modes + start_mode, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
+            origin * n_modes + start_mode, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False, wait_rate,
         )  # fmt: skip
 
     status = 0
@@ -427,13 +455,14 @@ def pareto_kernel(
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     v * n_modes + x, t + drive_s[e], cost + drive_cost[e], co2 + drive_co2[e],
-                    lab, DRIVE, u, drive_ref[e], -1, -1, -1, False,
+                    lab, DRIVE, u, drive_ref[e], -1, -1, -1, False, wait_rate,
                 )  # fmt: skip
             opens = _next_open(u, t, has_hours, win_ptr, win_end, win_start)
             if li[lab, FRESH] == 0 and handle_ok[u] and opens < NEVER:
                 n_lab, hn = _unload(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                    destination, finish_mode, handle_s, handle_cost, handle_co2, lab, u, opens, x, HANDLE,
+                    destination, finish_mode, handle_s, handle_cost, handle_co2, wait_rate, lab, u, opens, x,
+                    HANDLE,
                     -1, -1,
                 )  # fmt: skip
         elif state < aboard_base:
@@ -450,7 +479,7 @@ def pareto_kernel(
                 # loading onto a vehicle is part of the handling just done
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True,
+                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True, wait_rate,
                 )  # fmt: skip
             for b in range(board_ptr[rel], board_ptr[rel + 1]):
                 s = board_svc[b]
@@ -458,15 +487,19 @@ def pareto_kernel(
                 offset = board_offset_s[b]
                 lo, hi = svc_trip_ptr[s], svc_trip_ptr[s + 1]
                 i = _bisect_left(svc_trip_start, lo, hi, t + board_need_s[b] - offset)
-                if i == hi:
-                    continue
-                k = svc_trips[i]
-                dep = svc_trip_start[i] + offset
-                n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    aboard_base + trip_base[k] + j, dep, cost + svc_fare[s], co2,
-                    lab, BOARD, u, k, j, -1, -1, True,
-                )  # fmt: skip
+                # the reference: every later trip too when storage is charged, else the first
+                end = hi if wait_rate > 0.0 else min(i + 1, hi)
+                for q in range(i, end):
+                    k = svc_trips[q]
+                    dep = svc_trip_start[q] + offset
+                    fare = cost + svc_fare[s]
+                    if wait_rate > 0.0:
+                        fare = fare + storage_rate[u] * max(0, dep - t - storage_free_s[u])
+                    n_lab, hn = _push(
+                        li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                        aboard_base + trip_base[k] + j, dep, fare, co2,
+                        lab, BOARD, u, k, j, -1, -1, True, 0.0,
+                    )  # fmt: skip
         else:
             k = li[lab, REF]
             j = li[lab, STOP]
@@ -487,15 +520,15 @@ def pareto_kernel(
                 if handle_ok[here] and opens < NEVER:
                     n_lab, hn = _unload(
                         li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                        destination, finish_mode, handle_s, handle_cost, handle_co2, lab, here, opens,
-                        svc_mode[s], ALIGHT, k, j,
+                        destination, finish_mode, handle_s, handle_cost, handle_co2, wait_rate, lab, here,
+                        opens, svc_mode[s], ALIGHT, k, j,
                     )  # fmt: skip
             if first + j + 1 < last:
                 t1 = trip_start[k] + stop_arrive_s[first + j + 1]
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     state + 1, t1, cost + stop_hop_cost[first + j], co2 + stop_hop_co2[first + j],
-                    lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False,
+                    lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False, 0.0,
                 )  # fmt: skip
     # give the scratch array back as it came: all -1
     for i in range(n_lab):

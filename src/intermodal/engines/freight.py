@@ -111,6 +111,13 @@ class FreightSearch:
         self._handle_s = np.minimum(hs, NEVER)
         self._handle_cost = np.ascontiguousarray(graph.handle_cost, dtype=np.float64)
         self._handle_co2 = np.ascontiguousarray(graph.handle_co2, dtype=np.float64)
+        self._storage_rate = np.zeros(n, dtype=np.float64)
+        self._storage_free_s = np.zeros(n, dtype=np.int64)
+        if graph.storage_cost_s is not None:
+            self._storage_rate[:] = np.asarray(graph.storage_cost_s, dtype=np.float64)
+        if graph.storage_free_s is not None:
+            self._storage_free_s[:] = np.minimum(np.asarray(graph.storage_free_s, dtype=np.int64), NEVER)
+        self._wait_rate = graph.wait_rate()
         self._handle_ok = np.array([bool(x) for x in graph.handle_ok], dtype=np.bool_)
         truck_ok = np.array([bool(x) for x in graph.truck_ok], dtype=np.bool_)
 
@@ -225,7 +232,14 @@ class FreightSearch:
         most = m_count + 1
         if n:
             most = max(most, int(np.diff(self._drive_ptr).max(initial=0)) + m_count)
-            most = max(most, int(np.diff(self._board_ptr).max(initial=0)) + 1)
+            if self._wait_rate > 0.0:
+                # with storage, a yard boards every later trip of each service it may board
+                trips = np.diff(self._svc_trip_ptr)[self._board_svc]
+                before = np.concatenate([[0], np.cumsum(trips)])
+                sums = before[self._board_ptr[1:]] - before[self._board_ptr[:-1]]
+                most = max(most, int(sums.max(initial=0)) + 1)
+            else:
+                most = max(most, int(np.diff(self._board_ptr).max(initial=0)) + 1)
         self._max_fanout = most
         self._scratch: list[np.ndarray] = []
 
@@ -364,6 +378,9 @@ class FreightSearch:
             self._handle_s,
             self._handle_cost,
             self._handle_co2,
+            self._storage_rate,
+            self._storage_free_s,
+            self._wait_rate,
             self._leave,
             self._has_hours,
             self._win_ptr,

@@ -23,7 +23,12 @@ Handling depends on the terminal and on the pair of modes: cargo unloaded from m
 label per mode the cargo may leave by.
 
 Costs and CO2e only grow along a path and waiting is always allowed, so Martins' label setting in order of
-time is exact.
+time is exact. Waiting is not always free: cargo in a yard pays storage from its yard time to the departure
+it boards (``SearchGraph.storage_cost_s``, after free time). An earlier label on a truck or in a yard then
+dominates a later one only if it is no dearer after paying the dearest storage for the time between them
+(``_dominates_waiting``), and a yard label boards every later trip too, not only the first. The argument
+holds while a terminal's opening hours do not hold up one label's handling more than another's: with both
+storage and opening hours, an option may in rare cases be missed (the tests prove the rule without hours).
 
 Every search has limits on its work, since bad data or a broad query can make it explode: ``max_labels``
 caps the labels made, ``max_compares`` the labels compared in dominance tests (a state's bag can grow large,
@@ -208,6 +213,23 @@ class SearchGraph:
     #: per terminal, its opening hours as sorted ``(start_s, end_s)`` rows in UTC, or ``None`` when always
     #: open; handling starts only while a terminal is open (it may run past closing)
     open_s: Sequence[np.ndarray | None] | None = None
+    #: per terminal, what the cargo's storage in its yard costs per second once ``storage_free_s`` have
+    #: passed: cargo pays it from its yard time to the departure it boards (``None``: storage is free)
+    storage_cost_s: Sequence[float] | None = None
+    storage_free_s: Sequence[int] | None = None
+
+    def wait_rate(self) -> float:
+        """The dearest storage per second of any yard: what an hour earlier may cost later on."""
+        if self.storage_cost_s is None or len(self.storage_cost_s) == 0:
+            return 0.0
+        return float(max(self.storage_cost_s))
+
+    def storage(self, u: int, waited_s: int) -> float:
+        """What waiting ``waited_s`` in the yard of ``u`` before a departure costs."""
+        if self.storage_cost_s is None:
+            return 0.0
+        free = 0 if self.storage_free_s is None else int(self.storage_free_s[u])
+        return float(self.storage_cost_s[u]) * max(0, waited_s - free)
 
 
 @dataclass(frozen=True)
@@ -262,6 +284,19 @@ _EPS = 1e-6
 
 def _dominates(a: tuple[int, float, float], b: tuple[int, float, float]) -> bool:
     return a[0] <= b[0] and a[1] <= b[1] + _EPS and a[2] <= b[2] + _EPS
+
+
+def _dominates_waiting(a: tuple[int, float, float], b: tuple[int, float, float], rate: float) -> bool:
+    """Dominance where waiting costs up to ``rate`` per second: ``a`` is no dearer even after waiting until
+    ``b``'s time.
+
+    Earlier cargo waits longer for the same departure, so it may pay more storage than ``b`` by the time
+    both board: at most ``rate * (b.t - a.t)`` more (free time only lowers the difference). ``rate`` is the
+    dearest yard's, not the current one's: on a truck, or in a yard it leaves by truck, ``a`` arrives
+    earlier at the next yard and may wait there instead, and it can board any trip ``b`` boards (the search
+    tries every trip, not only the first, when storage is charged). With ``rate`` 0 it is plain dominance.
+    """
+    return a[0] <= b[0] and a[1] + rate * (b[0] - a[0]) <= b[1] + _EPS and a[2] <= b[2] + _EPS
 
 
 def uniform_handling(
@@ -371,6 +406,7 @@ def pareto_search(
         trips_of[int(tt.trip_service[k])].append(k)
     starts_of = [[int(tt.trip_start[k]) for k in ks] for ks in trips_of]
     leaving = leaving_modes(graph, destination, finish_mode)
+    wait_rate = graph.wait_rate()
 
     bags: dict[tuple[int, ...], list[_Label]] = {}
     heap: list[tuple[int, float, float, int, _Label]] = []
@@ -385,11 +421,12 @@ def pareto_search(
             return
         bag = bags.setdefault(label.key, [])
         compared += len(bag)
+        rate = wait_rate if label.key[0] != ABOARD else 0.0
         for other in bag:
-            if _dominates(other.crit, label.crit):
+            if _dominates_waiting(other.crit, label.crit, rate):
                 return
         for other in bag:
-            if _dominates(label.crit, other.crit):
+            if _dominates_waiting(label.crit, other.crit, rate):
                 other.alive = False
         bag[:] = [o for o in bag if o.alive]
         bag.append(label)
@@ -457,13 +494,16 @@ def pareto_search(
                     continue
                 need = lab.t + rules.board_clear_s[j] + rules.cutoff_s
                 offset = int(tt.depart_s[s][j])
-                i = bisect.bisect_left(starts_of[s], need - offset)
-                if i == len(starts_of[s]):
-                    continue
-                k = trips_of[s][i]
-                dep = starts_of[s][i] + offset
-                mv = Move("board", u, lab.t, dep, ref=k, stop=j)
-                push(_Label((ABOARD, k, j, True), dep, lab.cost + rules.fare_cost, lab.co2, lab, mv))
+                first = bisect.bisect_left(starts_of[s], need - offset)
+                # without storage the first trip is the best; with it, waiting here for a later one may
+                # save storage elsewhere (and the dominance test counts on it being tried)
+                last = len(starts_of[s]) if wait_rate > 0.0 else min(first + 1, len(starts_of[s]))
+                for i in range(first, last):
+                    k = trips_of[s][i]
+                    dep = starts_of[s][i] + offset
+                    mv = Move("board", u, lab.t, dep, ref=k, stop=j)
+                    cost = lab.cost + rules.fare_cost + graph.storage(u, dep - lab.t)
+                    push(_Label((ABOARD, k, j, True), dep, cost, lab.co2, lab, mv))
         else:
             k, j, boarded_here = lab.key[1], lab.key[2], lab.key[3]
             s = int(tt.trip_service[k])

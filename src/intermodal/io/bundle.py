@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,8 +33,10 @@ from intermodal.model import (
     ModeHandling,
     Service,
     ServiceStop,
+    Tariff,
     Terminal,
 )
+from intermodal.model.tariffs import Equipment, RateUnit
 
 __all__ = ["load_bundle", "validate_bundle"]
 
@@ -181,12 +184,39 @@ ADJUSTMENTS = {
     "source": Column(t.source_text),
 }
 
+_TONNES_PER_BOX = t.bounded(0, 40, "tonnes", "more than a 40-ft box may carry (about 28 t)")
+_DAYS = t.bounded(0, 365, "days", "a year: no free storage period is longer")
+
+TARIFFS = {
+    "id": Column(t.ident),
+    "service": Column(t.ident, required=False),
+    "line": Column(t.ident, required=False),
+    "terminal": Column(t.ident, required=False),
+    "equipment": Column(t.choice(*(e.value for e in Equipment)), required=False, default="any"),
+    "weight_from_t": Column(_TONNES_PER_BOX, required=False, default=0.0),
+    "weight_to_t": Column(_TONNES_PER_BOX, required=False),
+    "rate": Column(_MONEY, required=False, default=0.0),
+    "rate_unit": Column(t.choice(*(u.value for u in RateUnit)), required=False, default="TEU"),
+    "minimum_charge": Column(_MONEY, required=False, default=0.0),
+    "fixed_per_teu": Column(_MONEY, required=False, default=0.0),
+    "reefer_surcharge_per_teu": Column(_MONEY, required=False, default=0.0),
+    "dg_surcharge_per_teu": Column(_MONEY, required=False, default=0.0),
+    "storage_per_teu_day": Column(_MONEY, required=False, default=0.0),
+    "free_days": Column(_DAYS, required=False, default=0.0),
+    "currency": Column(t.text),
+    "valid_from": Column(t.iso_date),
+    "valid_to": Column(t.iso_date),
+    "source": Column(t.source_text),
+    "notes": Column(t.text, required=False, default=""),
+}
+
 # The manifest's bounds: (above, at most, unit, why).
 _Bounds = tuple[float, float, str, str]
 _CIRCUITY = (0.0, 5.0, "", "road km per great-circle km: real networks are 1.1 to 1.6")
 _ACCESS_SPEED = (0.0, 200.0, "km/h", "a truck on local roads")
 _ACCESS_COST = (0.0, 1e10, "in the bundle's currency", "above any freight price, even in dong or rupiah")
 _ACCESS_KM = (0.0, 20_037.5, "km", "half the Earth's circumference: no place is farther from another")
+_INVENTORY_RATE = (-1e-300, 2.0, "per year", "200 %: above any cost of capital, insurance and decay")
 _TONNES_PER_TEU = (0.0, 30.48, "tonnes", "ISO 668: a loaded 20-ft container weighs at most 30.48 t")
 
 LEG_UNITS = {FactorUnit.G_PER_TONNE_KM, FactorUnit.G_PER_TEU_KM}
@@ -237,6 +267,8 @@ def _load_bundle(path: Path) -> Bundle:
     handling = _read_handling(source, terminals, broken, problems)
     _check_borders(links, link_lines, terminals, crossings, unsure, problems)
     services = _read_services(source, terminals, broken, links, factors, problems)
+    currency = manifest.currency if manifest is not None else None
+    tariffs = _read_tariffs(source, terminals, broken, services, currency, problems)
     access_factor = manifest.access.emission_factor if manifest is not None else ""
     if access_factor and access_factor not in factors and access_factor not in factors.broken:
         problems.append(
@@ -259,6 +291,7 @@ def _load_bundle(path: Path) -> Bundle:
         factors=dataclasses.replace(factors, broken=frozenset()),
         origin=str(path),
         handling=handling,
+        tariffs=tuple(tariffs),
     )
 
 
@@ -330,6 +363,9 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
     cargo = _toml_table(doc, "cargo", file, problems)
     ok = ok and acc is not None and cargo is not None
     acc, cargo = acc or {}, cargo or {}
+    inventory = _toml_table(doc, "inventory", file, problems)
+    ok = ok and inventory is not None
+    inventory = inventory or {}
     access = Access(
         circuity=num(acc, "circuity", "access", 1.3, _CIRCUITY),
         speed_kmh=num(acc, "speed_kmh", "access", 50.0, _ACCESS_SPEED),
@@ -376,6 +412,10 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
         max_tonnes_per_teu=max_tonnes,
         max_tonnes_per_teu_source=src(cargo, "max_tonnes_per_teu_source", "cargo") if cargo else "assumption",
         access=access,
+        inventory_rate_per_year=num(inventory, "rate_per_year", "inventory", 0.0, _INVENTORY_RATE)
+        if "rate_per_year" in inventory
+        else 0.0,
+        inventory_rate_source=src(inventory, "source", "inventory") if inventory else "assumption",
     )
     return manifest if ok else None
 
@@ -1162,3 +1202,135 @@ def _read_services(
             )
         )
     return services
+
+
+def _read_tariffs(
+    source: Source,
+    terminals: dict[str, Terminal],
+    broken: set[str],
+    services: list[Service],
+    currency: str | None,
+    problems: list[Problem],
+) -> list[Tariff]:
+    """The rows of ``tariffs.csv``: each prices the rides of a service or line, or storage at a terminal."""
+    file = "tariffs.csv"
+    service_ids = {s.id for s in services}
+    lines = {s.line for s in services if s.line}
+    out: list[Tariff] = []
+    seen: dict[str, int] = {}
+    # rows by (what they price, equipment), with their lines, to find overlapping bands
+    keyed: dict[tuple[str, str, str], list[tuple[int, Tariff]]] = {}
+    table = t.read_table(source, file, TARIFFS, problems, optional=True)
+
+    def problem(line: int, what: str, name: str, found: object, expected: str) -> None:
+        problems.append(Problem(what, file=file, row=line, field=name, found=str(found), expected=expected))
+
+    for line, row in table:
+        _check_source(file, line, row, problems)
+        if _duplicate(file, line, "id", row["id"], seen, problems):
+            continue
+        targets = [name for name in ("service", "line", "terminal") if row[name]]
+        if len(targets) != 1:
+            problem(
+                line,
+                "a tariff prices one thing" if targets else "a tariff prices nothing",
+                targets[1] if len(targets) > 1 else "service",
+                ", ".join(f"{n}={row[n]}" for n in targets) or "(empty)",
+                "exactly one of service, line (a ride) or terminal (storage)",
+            )
+            continue
+        target = targets[0]
+        value = row[target]
+        ok = True
+        if target == "service" and value not in service_ids:
+            problem(line, "unknown service", "service", value, "an id in services.csv")
+            ok = False
+        elif target == "line" and value not in lines:
+            problem(line, "unknown line", "line", value, "a line named in services.csv")
+            ok = False
+        elif target == "terminal":
+            ok = _known_terminal(file, line, "terminal", value, terminals, broken, problems) is not None
+        equipment, unit = Equipment(row["equipment"]), RateUnit(row["rate_unit"])
+        if currency is not None and row["currency"] != currency:
+            problem(
+                line, "not the bundle's currency", "currency", row["currency"], f"{currency} (manifest.toml)"
+            )
+            ok = False
+        if row["valid_to"] < row["valid_from"]:
+            problem(
+                line, "valid_to is before valid_from", "valid_to", row["valid_to"], f">= {row['valid_from']}"
+            )
+            ok = False
+        top = row["weight_to_t"]
+        if top is not None and top <= row["weight_from_t"]:
+            problem(line, "an empty weight band", "weight_to_t", f"{top:g}", "more than weight_from_t")
+            ok = False
+        if target == "terminal":
+            priced = [n for n in ("rate", "minimum_charge", "fixed_per_teu") if row[n]]
+            if priced:
+                name = priced[0]
+                problem(line, "a terminal's row prices storage, not rides", name, row[name], "empty or 0")
+                ok = False
+        else:
+            if row["storage_per_teu_day"] or row["free_days"]:
+                name = "storage_per_teu_day" if row["storage_per_teu_day"] else "free_days"
+                problem(line, "storage is priced on a terminal's row", name, row[name], "empty or 0")
+                ok = False
+            if unit is RateUnit.BOX and equipment is Equipment.ANY:
+                problem(line, "a rate per box needs a box", "equipment", "any", "20, 40, 40HC or reefer")
+                ok = False
+            if unit is RateUnit.TEU_KM and row["minimum_charge"]:
+                problem(
+                    line,
+                    "a minimum charge needs a flat rate: a TEU-km charge depends on where cargo leaves",
+                    "minimum_charge",
+                    row["minimum_charge"],
+                    "0, or rate_unit box or TEU",
+                )
+                ok = False
+        if not ok:
+            continue
+        tariff = Tariff(
+            id=row["id"],
+            service=row["service"],
+            line=row["line"],
+            terminal=row["terminal"],
+            equipment=equipment,
+            weight_from_t=row["weight_from_t"],
+            weight_to_t=top,
+            rate=row["rate"],
+            rate_unit=unit,
+            minimum_charge=row["minimum_charge"],
+            fixed_per_teu=row["fixed_per_teu"],
+            reefer_surcharge_per_teu=row["reefer_surcharge_per_teu"],
+            dg_surcharge_per_teu=row["dg_surcharge_per_teu"],
+            storage_per_teu_day=row["storage_per_teu_day"],
+            free_days=row["free_days"],
+            currency=row["currency"],
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+            source=row["source"],
+            notes=row["notes"],
+        )
+        same = keyed.setdefault((target, value, equipment.value), [])
+        for other_line, other in same:
+            if _overlap(tariff, other):
+                problem(
+                    line,
+                    f"overlaps the row on line {other_line} ({other.id}) in weight and dates",
+                    "weight_from_t",
+                    f"{tariff.weight_from_t:g}",
+                    f"weight bands or validity dates that do not overlap for the same {target} and equipment",
+                )
+                break
+        else:
+            same.append((line, tariff))
+            out.append(tariff)
+    return out
+
+
+def _overlap(a: Tariff, b: Tariff) -> bool:
+    a_top = math.inf if a.weight_to_t is None else a.weight_to_t
+    b_top = math.inf if b.weight_to_t is None else b.weight_to_t
+    weights = a.weight_from_t < b_top and b.weight_from_t < a_top
+    return weights and a.valid_from <= b.valid_to and b.valid_from <= a.valid_to

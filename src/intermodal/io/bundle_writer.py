@@ -18,7 +18,7 @@ from pathlib import Path
 from intermodal.exceptions import BundleError, Problem
 from intermodal.io._atomic import check_target, staged_folder
 from intermodal.io.bundle import load_bundle
-from intermodal.model import Bundle, Link, Service, Terminal
+from intermodal.model import Bundle, Link, Service, Tariff, Terminal
 
 __all__ = ["check_out_dir", "write_bundle"]
 
@@ -102,6 +102,13 @@ def _write_files(bundle: Bundle, out: Path) -> None:
         f"source = {_toml(a.source)}",
         "",
     ]
+    if m.inventory_rate_per_year:
+        manifest += [
+            "[inventory]",
+            f"rate_per_year = {m.inventory_rate_per_year!r}",
+            f"source = {_toml(m.inventory_rate_source)}",
+            "",
+        ]
     (out / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
 
     _write(
@@ -156,6 +163,20 @@ def _write_files(bundle: Bundle, out: Path) -> None:
             ],
         )  # fmt: skip
     _write_services(out, bundle.services)
+    if bundle.tariffs:
+        _write(out / "tariffs.csv", [_tariff_row(x) for x in bundle.tariffs])
+
+
+def _tariff_row(x: Tariff) -> dict[str, object]:
+    return {
+        "id": x.id, "service": x.service, "line": x.line, "terminal": x.terminal,
+        "equipment": x.equipment.value, "weight_from_t": x.weight_from_t, "weight_to_t": x.weight_to_t,
+        "rate": x.rate, "rate_unit": x.rate_unit.value, "minimum_charge": x.minimum_charge,
+        "fixed_per_teu": x.fixed_per_teu, "reefer_surcharge_per_teu": x.reefer_surcharge_per_teu,
+        "dg_surcharge_per_teu": x.dg_surcharge_per_teu, "storage_per_teu_day": x.storage_per_teu_day,
+        "free_days": x.free_days, "currency": x.currency, "valid_from": x.valid_from.isoformat(),
+        "valid_to": x.valid_to.isoformat(), "source": x.source, "notes": x.notes,
+    }  # fmt: skip
 
 
 def _terminal_row(t: Terminal) -> dict[str, object]:

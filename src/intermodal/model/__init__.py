@@ -8,7 +8,7 @@ intermodal but :mod:`intermodal.exceptions`.
 from intermodal.model.availability import Availability, DepartureRoom
 from intermodal.model.bundle import Access, Bundle, Manifest
 from intermodal.model.factors import Adjustment, EmissionFactor, FactorTable, FactorUnit
-from intermodal.model.itinerary import ElementEmissions, HubOperation, Itinerary, Leg, Names
+from intermodal.model.itinerary import ElementEmissions, HubOperation, Inventory, Itinerary, Leg, Names
 from intermodal.model.network import (
     BorderCrossing,
     Calendar,
@@ -21,6 +21,7 @@ from intermodal.model.network import (
     Terminal,
 )
 from intermodal.model.shipment import Cargo, CargoKind, ContainerConversions, Shipment
+from intermodal.model.tariffs import Equipment, RateUnit, Tariff, choose_tariff, equipment_for
 
 __all__ = [
     "Access",
@@ -36,9 +37,11 @@ __all__ = [
     "DepartureRoom",
     "ElementEmissions",
     "EmissionFactor",
+    "Equipment",
     "FactorTable",
     "FactorUnit",
     "HubOperation",
+    "Inventory",
     "Itinerary",
     "Leg",
     "Link",
@@ -46,8 +49,12 @@ __all__ = [
     "Mode",
     "ModeHandling",
     "Names",
+    "RateUnit",
     "Service",
     "ServiceStop",
     "Shipment",
+    "Tariff",
     "Terminal",
+    "choose_tariff",
+    "equipment_for",
 ]

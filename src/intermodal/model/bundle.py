@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from intermodal.model.factors import FactorTable
 from intermodal.model.network import BorderCrossing, Link, Mode, ModeHandling, Service, Terminal
+from intermodal.model.tariffs import Tariff
 
 __all__ = ["Access", "Bundle", "Manifest"]
 
@@ -43,6 +44,10 @@ class Manifest:
     max_tonnes_per_teu: float = 28.0
     max_tonnes_per_teu_source: str = "assumption"
     access: Access = field(default_factory=Access)
+    #: what holding cargo costs its owner, as a share of its value per year (capital, insurance, decay):
+    #: a slower option costs ``value x rate x days / 365`` more
+    inventory_rate_per_year: float = 0.0
+    inventory_rate_source: str = "assumption"
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class Bundle:
     origin: str = ""
     #: handling that depends on the arriving and leaving modes, by (terminal, from_mode, to_mode)
     handling: Mapping[tuple[str, Mode, Mode], ModeHandling] = field(default_factory=dict)
+    #: the rows of ``tariffs.csv``: rides by service or line, storage by terminal
+    tariffs: tuple[Tariff, ...] = ()
 
     @property
     def name(self) -> str:

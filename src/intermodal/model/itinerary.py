@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from intermodal.model.network import Mode
 
-__all__ = ["ElementEmissions", "HubOperation", "Itinerary", "Leg", "Names"]
+__all__ = ["ElementEmissions", "HubOperation", "Inventory", "Itinerary", "Leg", "Names"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,9 @@ class Leg:
     #: the room the departure had at the time of the answer (TEU, kg), when a ledger snapshot was given
     free_teu: float | None = None
     free_kg: float | None = None
+    #: the tariffs.csv row that priced a scheduled leg, and its source (``None``: the service's own rates)
+    tariff: str | None = None
+    tariff_source: str | None = None
 
     @property
     def departure(self) -> str | None:
@@ -98,6 +101,20 @@ class HubOperation:
 
 
 @dataclass(frozen=True)
+class Inventory:
+    """Inventory carrying: the cargo's ``value`` tied up for ``days`` door to door at an annual rate.
+
+    Not a hub operation: it runs from the cargo's ready time to its arrival, wherever the cargo is.
+    """
+
+    value: float
+    rate_per_year: float
+    days: float
+    cost: float
+    source: str = "assumption"
+
+
+@dataclass(frozen=True)
 class Itinerary:
     """One door-to-door option: its legs and hub operations, in time order."""
 
@@ -109,6 +126,8 @@ class Itinerary:
     carbon_price: float = 0.0
     #: in a range query, the latest time the cargo may be ready at the origin for this option
     ready_by: datetime | None = None
+    #: the carrying cost of the cargo's value, when the shipment states a value and the bundle a rate
+    inventory: Inventory | None = None
 
     @property
     def depart(self) -> datetime:
@@ -130,7 +149,8 @@ class Itinerary:
 
     @property
     def cost(self) -> float:
-        return sum(leg.cost for leg in self.legs) + sum(h.cost for h in self.hubs)
+        carrying = self.inventory.cost if self.inventory is not None else 0.0
+        return sum(leg.cost for leg in self.legs) + sum(h.cost for h in self.hubs) + carrying
 
     @property
     def co2e_kg_wtt(self) -> float:
@@ -172,7 +192,17 @@ class Itinerary:
             # the sum of the rounded values shown, so that a reader's own sum matches to the cent
             return _r(sum(part.get(key, 0.0) for part in legs + hubs))
 
-        cost = added("cost")
+        carrying: dict[str, Any] | None = None
+        if self.inventory is not None:
+            carrying = {
+                "value": _r(self.inventory.value),
+                "rate_per_year": self.inventory.rate_per_year,
+                "days": _r(self.inventory.days),
+                "cost": _r(self.inventory.cost),
+                "currency": self.currency,
+                "source": self.inventory.source,
+            }
+        cost = _r(added("cost") + (carrying["cost"] if carrying else 0.0))
         total: dict[str, Any] = {
             "depart": _local(self.depart, self.legs[0].from_tz),
             "arrive": _local(self.arrive, self.legs[-1].to_tz),
@@ -197,6 +227,7 @@ class Itinerary:
             "modes": [m.value for m in self.modes],
             "legs": legs,
             "hubs": hubs,
+            "inventory": carrying,
             "total": total,
             "notes": list(self.notes),
         }
@@ -238,6 +269,7 @@ def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
         "departure": g.departure,
         "free_teu": None if g.free_teu is None else _r(g.free_teu),
         "free_kg": None if g.free_kg is None else _r(g.free_kg),
+        "tariff": None if g.tariff is None else {"id": g.tariff, "source": g.tariff_source},
         "carrier": g.carrier,
         "from": g.from_id,
         "to": g.to_id,
