@@ -590,3 +590,9 @@ def test_schedule_reports_bad_dates_and_unknown_services(db: str) -> None:
         code=2,
     )
     assert "[--service]" in out and "unknown service" in out
+
+
+def test_route_with_a_ledger_shows_each_legs_room_in_the_table(db: str) -> None:
+    _run("ledger", "schedule", "--from", "2020-04-06", "--to", "2020-04-08", "--db", db)
+    table = _run(*ROUTE, *READY, "--db", db)
+    assert "shuttle-middle (2 TEU free)" in table

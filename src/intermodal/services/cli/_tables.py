@@ -77,6 +77,8 @@ def print_option(o: dict[str, Any], *, explain: bool = False) -> None:
             what = f"{e['mode']} · {e['service']}" if e["service"] else f"{e['mode']} · truck"
             if e["mode"] == "walk":
                 what = "walk"
+            if e.get("free_teu") is not None:  # with --db: the room the departure had
+                what += f" ({e['free_teu']:g} TEU free)"
             where = f"{e['from']} → {e['to']}"
             row = [what, where, _t(e["depart"]), _t(e["arrive"]), f"{e['distance_km']:,.0f}"]
         else:
