@@ -167,6 +167,8 @@ def test_nanpeng_to_bangkok_reefer_gives_options_chart_and_legs(page) -> None:  
     assert legs.count() >= 2
     text = page.inner_text("#timeline")
     assert "Departs" in text and "Handling" in text
+    # the server has a ledger: each scheduled leg says the room its departure had at the answer
+    assert "TEU free on this departure" in text
     assert page.locator("#emissions tbody tr").count() == page.locator("#timeline li").count()
     page.locator("#detail").scroll_into_view_if_needed()
 

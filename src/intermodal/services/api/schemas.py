@@ -99,7 +99,11 @@ class EmissionDetail(_Open):
 class Leg(_Open):
     mode: str
     service: str | None
-    departure: str | None
+    departure: str | None = Field(description="The ledger's ref of the dated trip (scheduled legs).")
+    free_teu: float | None = Field(
+        None, description="The room the departure had when the server answered, from its ledger; else null."
+    )
+    free_kg: float | None = Field(None, description="As free_teu, in kg; null where no limit is known.")
     from_: str = Field(alias="from")
     to: str
     from_name: Names
@@ -118,7 +122,7 @@ class Leg(_Open):
 
 
 class Hub(_Open):
-    kind: Literal["handling", "clearance"]
+    kind: Literal["handling", "clearance", "storage"]
     terminal: str
     name: Names
     start: str

@@ -1072,7 +1072,9 @@
               ` ${nameOf(leg.from_name)} → ${nameOf(leg.to_name)}`),
             el("div", { class: "muted", text: leg.service ? legLabel(leg) + (leg.carrier ? ` · ${carrierOf(leg)}` : "") : t("timeline.flexible") }),
             el("div", { text: `${t("timeline.depart")} ${when(leg.depart)} · ${t("timeline.arrive")} ${when(leg.arrive)}` }),
-            el("div", { class: "muted", text: `${duration(leg.duration_h)} · ${num(leg.distance_km)} km · ${money(leg.cost, leg.currency)} · ${num(leg.co2e_kg_wtw, 1)} kg CO2e` }))
+            el("div", { class: "muted", text: `${duration(leg.duration_h)} · ${num(leg.distance_km)} km · ${money(leg.cost, leg.currency)} · ${num(leg.co2e_kg_wtw, 1)} kg CO2e` }),
+            // the room this departure had when the server answered (the server's ledger; absent without one)
+            leg.free_teu == null ? null : el("div", { class: "muted room", text: t("timeline.room", { teu: num(leg.free_teu, 2) }) }))
         );
       } else {
         const hub = item.hub;
