@@ -11,12 +11,13 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 from decimal import Decimal
 
+import numpy as np
 from sqlalchemy import BigInteger, Connection, Float, cast, extract, func, select
 
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
-from intermodal.model.availability import Availability, DepartureRoom
+from intermodal.model.availability import Availability, RoomTable
 
 __all__ = ["held_room", "read_availability"]
 
@@ -108,13 +109,22 @@ def read_availability(
         rows = connection.execute(query).all()
         # the holds in the same snapshot as the bookings, so that the two never count one claim twice
         held = held_room(connection, None, now=taken_at) if rows else {}  # live holds are few
-    rooms = {}
-    for departure_id, ref, line_id, departs, status, free_teu, free_kg in rows:
-        held_teu, held_kg = held.get(departure_id, (Decimal(0), 0))
-        rooms[(line_id, int(departs))] = DepartureRoom(
-            ref=ref,
-            free_teu=float(free_teu) - float(held_teu),
-            free_kg=float(free_kg) - held_kg,
-            runs=status == "scheduled",
-        )
+    # columns, not an object per departure: the search asks about them all at once (RoomTable)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    ids, refs, line_ids, departs, statuses, free_teu, free_kg = columns
+    teu = np.array(free_teu, dtype=np.float64)
+    kg = np.array(free_kg, dtype=np.float64)
+    if held:
+        at = {departure_id: i for i, departure_id in enumerate(ids)}
+        for departure_id, (held_teu, held_kg) in held.items():
+            if (i := at.get(departure_id)) is not None:
+                teu[i] -= float(held_teu)
+                kg[i] -= held_kg
+    rooms = RoomTable(
+        list(zip(line_ids, map(int, departs), strict=True)),
+        refs,
+        teu,
+        kg,
+        [status == "scheduled" for status in statuses],
+    )
     return Availability(taken_at=taken_at, rooms=rooms)
