@@ -141,11 +141,33 @@ _AUDIT_VALUES = (
     "(OLD.id, OLD.booked_teu, NEW.booked_teu, NEW.capacity_teu, "
     "OLD.booked_kg, NEW.booked_kg, NEW.capacity_kg)"
 )
+# And a second trigger logs each committed hold with its departure's bookings and all the holds live at the
+# quote's own instant (its created_at: the writer's clock), the new one among them.
+_HOLD_AUDIT_TABLE = """
+CREATE TABLE hold_audit (
+    id {serial},
+    departure_id INTEGER NOT NULL, quote_id INTEGER NOT NULL,
+    booked_teu NUMERIC NOT NULL, held_teu NUMERIC NOT NULL, capacity_teu NUMERIC NOT NULL,
+    booked_kg BIGINT NOT NULL, held_kg BIGINT NOT NULL, capacity_kg BIGINT NOT NULL
+)"""
+_HOLD_AUDIT_INSERT = """
+INSERT INTO hold_audit
+    (departure_id, quote_id, booked_teu, held_teu, capacity_teu, booked_kg, held_kg, capacity_kg)
+SELECT d.id, n.id, d.booked_teu, h.teu, d.capacity_teu, d.booked_kg, h.kg, d.capacity_kg
+FROM departures d, quotes n, (
+    SELECT COALESCE(SUM(q.teu), 0) AS teu, COALESCE(SUM(q.weight_kg), 0) AS kg
+    FROM quote_legs l JOIN quotes q ON q.id = l.quote_id
+    WHERE l.departure_id = NEW.departure_id AND q.status = 'open'
+      AND q.valid_until > (SELECT created_at FROM quotes WHERE id = NEW.quote_id)
+) h
+WHERE d.id = NEW.departure_id AND n.id = NEW.quote_id"""
 AUDIT_DDL = {
     "sqlite": [
         _AUDIT_TABLE.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
         "CREATE TRIGGER room_audit AFTER UPDATE OF booked_teu, booked_kg ON departures "
         f"BEGIN INSERT INTO room_audit {_AUDIT_VALUES}; END",
+        _HOLD_AUDIT_TABLE.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
+        f"CREATE TRIGGER hold_audit AFTER INSERT ON quote_legs BEGIN {_HOLD_AUDIT_INSERT}; END",
     ],
     "postgresql": [
         _AUDIT_TABLE.format(serial="BIGSERIAL PRIMARY KEY"),
@@ -153,6 +175,10 @@ AUDIT_DDL = {
         f"INSERT INTO room_audit {_AUDIT_VALUES}; RETURN NEW; END $$",
         "CREATE TRIGGER room_audit AFTER UPDATE OF booked_teu, booked_kg ON departures "
         "FOR EACH ROW EXECUTE FUNCTION room_audit()",
+        _HOLD_AUDIT_TABLE.format(serial="BIGSERIAL PRIMARY KEY"),
+        "CREATE FUNCTION hold_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"{_HOLD_AUDIT_INSERT}; RETURN NEW; END $$",
+        "CREATE TRIGGER hold_audit AFTER INSERT ON quote_legs FOR EACH ROW EXECUTE FUNCTION hold_audit()",
     ],
 }
 

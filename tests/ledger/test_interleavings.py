@@ -13,7 +13,8 @@ so a 1- or 2-minute hold lapses within the run. Then:
 - holds plus bookings never exceed a departure's capacity, and its counters always equal its confirmed
   bookings: at every instant the checker sampled (the holds live on the clock when it read), and at the end;
   every committed change of the counters (a test-only trigger logs each one) follows on the one before (no
-  lost update) and stays within capacity;
+  lost update) and stays within capacity; every committed hold (a second trigger logs each one) fit beside
+  the bookings and the holds live at its quote's own instant;
 - every booking that succeeded fit at its commit (its change is in that log, within capacity);
 - a quote is booked at most once, never after it was released, and a lapsed, released or booked quote is
   refused with the reason; a quote of live room is refused only for want of it;
@@ -105,15 +106,15 @@ _CONTENDED_BOOKINGS = [
     for w in range(WORKERS)
 ]
 
-#: Every worker holds the same shuttles, lets a hold lapse, books and releases: holds, bookings and lapses
+#: Every worker holds the same shuttle, lets a hold lapse, books and releases: holds, bookings and lapses
 #: collide on the same departures.
 _CONTENDED_HOLDS = [
     [
         ("schedule", 0, 1),
         ("route", 0, 0, 2, "general"),
-        ("quote", w, 2, 1),
+        ("quote", 0, 2, 1),  # the first option rides a 2-TEU shuttle: one worker's hold fills it
         ("route", 0, 0, 1, "general"),
-        ("quote", w + 1, 1, 2),
+        ("quote", 0, 1, 2),
         ("book", 0, 1),
         ("book_quote", 0),
         ("pause", 30),
@@ -185,6 +186,7 @@ def test_no_interleaving_proposes_or_takes_room_that_is_not_there(
     _quotes_were_booked_once_and_refused_for_a_reason(logs)
     _cancels_released_once(logs)
     _every_committed_change_fit(audited, interleave)
+    _every_committed_hold_fit(audited, interleave)
     _, wrong = interleave.room_violations(audited, lambda: interleave.clock(start_at))
     assert not wrong, wrong
     _the_snapshot_reads_the_room(audited, interleave, interleave.clock(start_at))
@@ -292,3 +294,17 @@ def _every_committed_change_fit(ledger: Ledger, interleave: ModuleType) -> None:
         released[departure_id] += status == "cancelled"
     assert dict(ups) == {k: v for k, v in booked.items() if v}
     assert dict(downs) == {k: v for k, v in released.items() if v}
+
+
+def _every_committed_hold_fit(ledger: Ledger, interleave: ModuleType) -> None:
+    """Each hold, as it was committed, fit beside its departure's bookings and every hold live at its quote's
+    instant (its own among them); and the log has one entry per hold."""
+    with ledger.reading() as connection:
+        audit = connection.execute(text("SELECT * FROM hold_audit ORDER BY id")).all()
+        holds = connection.execute(text("SELECT COUNT(*) FROM quote_legs")).scalar_one()
+    teu = interleave._teu
+    assert len(audit) == holds
+    for row in audit:
+        assert teu(row.booked_teu) + teu(row.held_teu) <= teu(row.capacity_teu), row
+        assert int(row.booked_kg) + int(row.held_kg) <= int(row.capacity_kg), row
+        assert teu(row.held_teu) > 0, row  # its own hold is live at its own instant
