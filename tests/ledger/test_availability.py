@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 from typing import Any
 
 from sqlalchemy import event
@@ -44,7 +46,7 @@ def test_the_read_finds_its_window_through_an_index_and_misses_no_departure_at_i
         if "FROM departures" in statement:
             statements.append((statement, parameters))
 
-    engine = sqlite_ledger.engine
+    engine = sqlite_ledger.read_engine
     event.listen(engine, "before_cursor_execute", keep)
     try:
         seen = read_availability(sqlite_ledger, start=early.departs_at, end=late.departs_at)
@@ -56,3 +58,54 @@ def test_the_read_finds_its_window_through_an_index_and_misses_no_departure_at_i
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
         plan = " ".join(str(row[-1]) for row in rows)
     assert "USING INDEX ix_departures_service_date" in plan, plan
+
+
+def test_reads_reuse_a_pooled_connection_and_see_each_new_commit(sqlite_ledger: Ledger) -> None:
+    """SQLite reads come from a pool (a connection per read cost as much as the query), yet each read is a
+    fresh snapshot: a pooled connection ends its read transaction when it goes back."""
+    departure = create_departure(sqlite_ledger, "shuttle-middle", T0)
+    opened: list[Any] = []
+    event.listen(sqlite_ledger.read_engine, "connect", lambda *args: opened.append(args))
+    window = {"start": T0, "end": T0 + dt.timedelta(hours=1)}
+    rooms = []
+    for n in range(3):
+        rooms.append(read_availability(sqlite_ledger, **window).room("shuttle-middle", int(T0.timestamp())))
+        book(
+            sqlite_ledger,
+            idempotency_key=f"k{n}",
+            departures=[departure.ref],
+            shipper="s",
+            teu="0.5",
+            tonnes="1",
+        )
+    assert [room.free_teu for room in rooms if room is not None] == [2.0, 1.5, 1.0]
+    assert len(opened) <= 1
+
+
+def test_a_forked_child_opens_its_own_read_connection(sqlite_ledger: Ledger) -> None:
+    """A SQLite handle must never cross a fork: the child's read drops the inherited one and opens another."""
+    departure = create_departure(sqlite_ledger, "shuttle-middle", T0)
+    read_availability(sqlite_ledger, start=T0, end=T0)  # the parent's connection now sits in the pool
+    _FORKED[:] = [sqlite_ledger]
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        free_teu, child, opener = pool.apply(_read_in_child, (departure.ref,))
+    assert free_teu == 2.0
+    assert opener == child != os.getpid()
+    assert _opener(sqlite_ledger) == os.getpid()  # and the parent's own connection is still good
+
+
+#: the ledger a forked child inherits (an engine cannot be pickled, and must not be: the child reopens)
+_FORKED: list[Ledger] = []
+
+
+def _opener(ledger: Ledger) -> int:
+    """The process that opened the connection a read gets."""
+    with ledger.reading() as connection:
+        return int(connection.connection._connection_record.info["pid"])  # type: ignore[attr-defined]
+
+
+def _read_in_child(ref: str) -> tuple[float, int, int]:
+    (ledger,) = _FORKED
+    room = read_availability(ledger, start=T0, end=T0).room("shuttle-middle", int(T0.timestamp()))
+    assert room is not None and room.ref == ref
+    return room.free_teu, os.getpid(), _opener(ledger)

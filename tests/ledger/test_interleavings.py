@@ -1,20 +1,27 @@
 """The loop's invariants under random interleavings across processes, on SQLite and PostgreSQL.
 
 Hypothesis writes one program per worker (schedule a window, search with the ledger's room, book what the
-search found or any departure, cancel what some worker booked, pause); spawned worker processes run them at
-once against one ledger while a checker process reads the room over and over. Then:
+search found or any departure, quote (holding room) what it found or any departure, book or release one of
+its quotes, sweep lapsed quotes, cancel what some worker booked, pause); spawned worker processes run them at
+once against one ledger while a checker process reads the room over and over. Holds lapse on the run's fast
+clock (_interleave.clock: an injected ``now`` that all processes share, since a hold lasts whole minutes),
+so a 1- or 2-minute hold lapses within the run. Then:
 
 - no search proposed room that was not there: every scheduled leg of every option had room for the shipment
-  in the snapshot the search was given (and the answer reports that snapshot's room);
-- no departure is ever booked over capacity, and its counters always equal its confirmed bookings: at every
-  instant the checker sampled, and at every committed change (a test-only trigger logs each one), each of
-  which follows on the one before (no lost update);
+  in the snapshot the search was given, bookings and live holds taken off (and the answer reports that
+  snapshot's room);
+- holds plus bookings never exceed a departure's capacity, and its counters always equal its confirmed
+  bookings: at every instant the checker sampled (the holds live on the clock when it read), and at the end;
+  every committed change of the counters (a test-only trigger logs each one) follows on the one before (no
+  lost update) and stays within capacity; every committed hold (a second trigger logs each one) fit beside
+  the bookings and the holds live at its quote's own instant;
 - every booking that succeeded fit at its commit (its change is in that log, within capacity);
+- a quote is booked at most once, never after it was released, and a lapsed, released or booked quote is
+  refused with the reason; a quote of live room is refused only for want of it;
 - each cancellation released its booking exactly once, however many workers cancelled it.
 
-Quotes and holds plug in as operation kinds: a function in _interleave.OPERATIONS and a strategy in
-OPERATION_STRATEGIES below (see _interleave's docstring). ``INTERMODAL_INTERLEAVE_EXAMPLES`` sets how many
-random program sets each backend runs (default 4, which keeps each backend well under a minute).
+``INTERMODAL_INTERLEAVE_EXAMPLES`` sets how many random program sets each backend runs (default 4, which
+keeps each backend well under a minute).
 """
 
 from __future__ import annotations
@@ -55,17 +62,33 @@ OPERATION_STRATEGIES = {
     ),
     "book": st.tuples(st.just("book"), st.integers(0, 9), st.sampled_from([1, 2])),
     "cancel": st.tuples(st.just("cancel"), st.integers(0, WORKERS - 1), st.integers(0, MAX_OPS - 1)),
+    # hold minutes on the run's clock: a second or two of real time
+    "quote": st.tuples(st.just("quote"), st.integers(0, 9), st.sampled_from([1, 2]), st.integers(1, 2)),
+    "book_quote": st.tuples(st.just("book_quote"), st.integers(0, 9)),
+    "release": st.tuples(st.just("release"), st.integers(0, 9)),
+    "expire": st.tuples(st.just("expire")),
     "pause": st.tuples(st.just("pause"), st.integers(0, 30)),
 }
 _S = OPERATION_STRATEGIES
-# searches and bookings are what contend, so they come up most
+# searches, quotes and bookings are what contend, so they come up most
 _operation = st.one_of(
-    _S["route"], _S["book"], _S["route"], _S["book"], _S["cancel"], _S["schedule"], _S["pause"]
+    _S["route"],
+    _S["book"],
+    _S["route"],
+    _S["book"],
+    _S["quote"],
+    _S["quote"],
+    _S["book_quote"],
+    _S["release"],
+    _S["expire"],
+    _S["cancel"],
+    _S["schedule"],
+    _S["pause"],
 )
 _programs = st.lists(st.lists(_operation, min_size=4, max_size=MAX_OPS), min_size=WORKERS, max_size=WORKERS)
 
 #: Every worker searches the same few hours and books what it found: they collide on the same shuttles.
-_CONTENDED = [
+_CONTENDED_BOOKINGS = [
     [
         ("schedule", 0, 1),
         ("route", 0, 0, 2, "general"),
@@ -79,6 +102,28 @@ _CONTENDED = [
         ("cancel", (w + 1) % WORKERS, 2),
         ("route", 0, 0, 2, "general"),
         ("book", 1, 2),
+    ]
+    for w in range(WORKERS)
+]
+
+#: Every worker holds the same shuttle, lets a hold lapse, books and releases: holds, bookings and lapses
+#: collide on the same departures.
+_CONTENDED_HOLDS = [
+    [
+        ("schedule", 0, 1),
+        ("route", 0, 0, 2, "general"),
+        ("quote", 0, 2, 1),  # the first option rides a 2-TEU shuttle: one worker's hold fills it
+        ("route", 0, 0, 1, "general"),
+        ("quote", 0, 1, 2),
+        ("book", 0, 1),
+        ("book_quote", 0),
+        ("pause", 30),
+        ("quote", 0, 2, 1),
+        ("release", 1),
+        ("route", 0, 0, 2, "general"),
+        ("book", w, 2),
+        ("expire",),
+        ("book_quote", 2),
     ]
     for w in range(WORKERS)
 ]
@@ -114,7 +159,8 @@ _runs = iter(range(10**6))
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@example(programs=_CONTENDED)
+@example(programs=_CONTENDED_BOOKINGS)
+@example(programs=_CONTENDED_HOLDS)
 @given(programs=_programs)
 def test_no_interleaving_proposes_or_takes_room_that_is_not_there(
     audited: Ledger, ledger_url: str, pool: Any, interleave: ModuleType, tmp_path: Path, programs: list
@@ -122,7 +168,7 @@ def test_no_interleaving_proposes_or_takes_room_that_is_not_there(
     run = next(_runs)
     stop = tmp_path / f"stop-{run}"
     start_at = time.time() + 0.3
-    checker = pool.apply_async(interleave.run_checker, (ledger_url, str(stop), 120.0))
+    checker = pool.apply_async(interleave.run_checker, (ledger_url, str(stop), 120.0, start_at))
     running = [
         pool.apply_async(interleave.run_program, (ledger_url, run, w, program, start_at))
         for w, program in enumerate(programs)
@@ -137,11 +183,13 @@ def test_no_interleaving_proposes_or_takes_room_that_is_not_there(
     assert not errors, errors
     assert sampled["snapshots"] >= 1 and not sampled["violations"], sampled["violations"]
     _searches_proposed_only_room_that_was_there(logs)
+    _quotes_were_booked_once_and_refused_for_a_reason(logs)
     _cancels_released_once(logs)
     _every_committed_change_fit(audited, interleave)
-    _, wrong = interleave.room_violations(audited)
+    _every_committed_hold_fit(audited, interleave)
+    _, wrong = interleave.room_violations(audited, lambda: interleave.clock(start_at))
     assert not wrong, wrong
-    _the_snapshot_reads_the_room(audited, interleave)
+    _the_snapshot_reads_the_room(audited, interleave, interleave.clock(start_at))
 
 
 def _searches_proposed_only_room_that_was_there(logs: list[list[dict[str, Any]]]) -> None:
@@ -162,22 +210,53 @@ def _searches_proposed_only_room_that_was_there(logs: list[list[dict[str, Any]]]
             assert "not enough" in op["reason"], op
 
 
-def _the_snapshot_reads_the_room(ledger: Ledger, interleave: ModuleType) -> None:
-    """Once the writers have stopped, the searches' snapshot says what the counters and bookings say."""
+def _the_snapshot_reads_the_room(ledger: Ledger, interleave: ModuleType, now: dt.datetime) -> None:
+    """Once the writers have stopped, the searches' snapshot says what the counters, bookings and the holds
+    live at ``now`` say."""
     start = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    snapshot = read_availability(ledger, start=start, end=start.replace(year=2100))
-    with ledger.reading() as connection:
-        rows = connection.execute(interleave.ROOM_SQL).all()
+    snapshot = read_availability(ledger, start=start, end=start.replace(year=2100), now=now)
+    _, rows = interleave.read_room(ledger, lambda: now)
     assert len(snapshot.rooms) == len(rows)
     by_ref = {room.ref: room for room in snapshot.rooms.values()}
+    teu = interleave._teu
     for row in rows:
         room = by_ref[row.ref]
         assert room.runs == (row.status == "scheduled"), row.ref
-        free_teu = interleave._teu(row.capacity_teu) - interleave._teu(row.sum_teu)
+        free_teu = teu(row.capacity_teu) - teu(row.sum_teu) - teu(row.held_teu)
         assert (room.free_teu, room.free_kg) == (
             float(free_teu),
-            float(int(row.capacity_kg) - int(row.sum_kg)),
+            float(int(row.capacity_kg) - int(row.sum_kg) - int(row.held_kg)),
         )
+
+
+def _quotes_were_booked_once_and_refused_for_a_reason(logs: list[list[dict[str, Any]]]) -> None:
+    booked: Counter[int] = Counter()
+    for log in logs:
+        released: set[int] = set()
+        for op in log:
+            if op["kind"] == "quote":
+                assert op["outcome"] in ("quoted", "full", "nothing to quote"), op
+                if op["outcome"] == "full":
+                    assert "not enough" in op["reason"], op
+            elif op["kind"] == "release":
+                assert op["outcome"] in ("released", "not open", "refused", "no quote"), op
+                if op["outcome"] == "released":
+                    released.add(op["quote"])
+                if op["outcome"] == "refused":
+                    assert "booked" in op["reason"], op
+            elif op["kind"] == "book_quote":
+                assert op["outcome"] in ("booked", "refused", "full", "no quote"), op
+                if op["outcome"] == "booked":
+                    assert op["quote"] not in released, op
+                    booked[op["quote"]] += 1
+                elif op["outcome"] == "refused":
+                    assert any(why in op["reason"] for why in ("expired", "released", "booked")), op
+                elif op["outcome"] == "full":
+                    # a hold lapsed on the clock the booker read, and others took its room since
+                    assert "not enough" in op["reason"], op
+            elif op["kind"] == "expire":
+                assert op["outcome"] == "swept", op
+    assert all(n == 1 for n in booked.values()), booked
 
 
 def _cancels_released_once(logs: list[list[dict[str, Any]]]) -> None:
@@ -215,3 +294,17 @@ def _every_committed_change_fit(ledger: Ledger, interleave: ModuleType) -> None:
         released[departure_id] += status == "cancelled"
     assert dict(ups) == {k: v for k, v in booked.items() if v}
     assert dict(downs) == {k: v for k, v in released.items() if v}
+
+
+def _every_committed_hold_fit(ledger: Ledger, interleave: ModuleType) -> None:
+    """Each hold, as it was committed, fit beside its departure's bookings and every hold live at its quote's
+    instant (its own among them); and the log has one entry per hold."""
+    with ledger.reading() as connection:
+        audit = connection.execute(text("SELECT * FROM hold_audit ORDER BY id")).all()
+        holds = connection.execute(text("SELECT COUNT(*) FROM quote_legs")).scalar_one()
+    teu = interleave._teu
+    assert len(audit) == holds
+    for row in audit:
+        assert teu(row.booked_teu) + teu(row.held_teu) <= teu(row.capacity_teu), row
+        assert int(row.booked_kg) + int(row.held_kg) <= int(row.capacity_kg), row
+        assert teu(row.held_teu) > 0, row  # its own hold is live at its own instant

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from intermodal.model.availability import Availability, DepartureRoom
+from intermodal.model.availability import Availability, DepartureRoom, RoomTable
 
 
 def test_a_shipment_fits_only_in_the_room_left() -> None:
@@ -32,3 +34,54 @@ def test_a_snapshot_needs_an_aware_time_and_finite_room() -> None:
         Availability(taken_at=datetime(2020, 1, 1))
     with pytest.raises(ValueError, match="finite"):
         Availability(rooms={("a", 1): DepartureRoom("a@1", float("nan"), 1.0)})
+
+
+_rooms = st.lists(
+    st.tuples(
+        st.sampled_from(["shuttle-middle", "shuttle-east"]),
+        st.integers(0, 5),  # departure second: few, so that keys repeat and lookups hit
+        st.floats(-1, 3, allow_nan=False),
+        st.floats(-1_000, 30_000, allow_nan=False),
+        st.booleans(),
+    ),
+    max_size=12,
+)
+
+
+@given(
+    rows=_rooms,
+    teu=st.sampled_from([0.25, 1.0, 2.0]),
+    kg=st.floats(0, 28_000),
+    reefer=st.booleans(),
+)
+def test_a_room_table_answers_as_its_rooms_do(
+    rows: list[tuple[str, int, float, float, bool]], teu: float, kg: float, reefer: bool
+) -> None:
+    """The columns the ledger's read gives the search say what one DepartureRoom per departure would say,
+    a repeated key keeping its last row as a dict would."""
+    keys = [(line, second) for line, second, *_ in rows]
+    table = RoomTable(
+        keys,
+        [f"{line}@{second}" for line, second, *_ in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [r[4] for r in rows],
+    )
+    rooms = {
+        (line, second): DepartureRoom(f"{line}@{second}", free_teu, free_kg, runs=runs)
+        for line, second, free_teu, free_kg, runs in rows
+    }
+    assert dict(table) == rooms
+    asked = [(line, second) for line in ("shuttle-middle", "shuttle-east", "other") for second in range(6)]
+    each = Availability(rooms=table).fits_each(asked, teu, kg, reefer=reefer)
+    assert each.tolist() == [Availability(rooms=rooms).fits(*key, teu, kg, reefer=reefer) for key in asked]
+    assert Availability(rooms=rooms).fits_each(asked, teu, kg, reefer=reefer).tolist() == each.tolist()
+
+
+def test_a_room_table_needs_finite_room_and_a_row_per_key() -> None:
+    with pytest.raises(ValueError, match=r"\('b', 2\) is not finite"):
+        Availability(
+            rooms=RoomTable([("a", 1), ("b", 2)], ["a@1", "b@2"], [1.0, 1.0], [1.0, float("inf")], [1, 1])
+        )
+    with pytest.raises(ValueError, match="one ref"):
+        RoomTable([("a", 1)], ["a@1", "b@2"], [1.0], [1.0], [True])

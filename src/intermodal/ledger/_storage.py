@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.pool import NullPool, QueuePool
 
 from intermodal.exceptions import LedgerError, Problem
 
@@ -182,6 +182,24 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _fork_safe(engine: Engine) -> None:
+    """Never hand a process a pooled connection that another process opened.
+
+    A SQLite handle carried across ``fork`` shares the parent's file locks and may corrupt the database; the
+    child drops it (without closing the parent's) and opens its own (SQLAlchemy's recipe for pools and fork).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info["pid"] = os.getpid()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if record.info["pid"] != os.getpid():
+            record.dbapi_connection = proxy.dbapi_connection = None
+            raise DisconnectionError("a connection opened by another process")
+
+
 def _is_transient(error: DBAPIError) -> bool:
     """A lock timeout, deadlock or serialization failure: the whole transaction may simply be run again."""
     orig = error.orig
@@ -202,11 +220,14 @@ class Ledger:
     Parameters
     ----------
     engine
-        The SQLAlchemy engine.
+        The SQLAlchemy engine: writes, and reads unless ``read_engine`` is given.
+    read_engine
+        The engine :meth:`reading` uses (SQLite: a pool of read connections beside the writers' own).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_engine: Engine | None = None) -> None:
         self.engine = engine
+        self.read_engine = read_engine or engine
 
     @property
     def url(self) -> str:
@@ -221,7 +242,7 @@ class Ledger:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads: one consistent snapshot, never blocking a writer."""
-        with self.engine.connect() as connection:
+        with self.read_engine.connect() as connection:
             if self.dialect == "postgresql":
                 # A report runs several queries; they must all see the same committed state.
                 connection.execution_options(isolation_level="REPEATABLE READ")
@@ -250,6 +271,8 @@ class Ledger:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
 
     def __enter__(self) -> Ledger:
         return self
@@ -338,13 +361,23 @@ def open_ledger(
     database = parsed.database or ":memory:"
     if backend == "sqlite" and not create and database != ":memory:":
         _check_existing_ledger(Path(database), field)
+    read_engine = None
     if backend == "sqlite":
-        # One connection per checkout: each process (and each thread) gets its own SQLite handle.
+        # Writers: one connection per transaction, opened and closed by the process (and thread) that runs it.
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
         _configure_sqlite(engine)
+        # Readers: a pool, since opening a connection (and its pragmas) cost as much as a live route query's
+        # read. A reader only ever takes WAL snapshots: it takes no lock a writer waits for, and its snapshot
+        # ends when it goes back to the pool (rolled back). A pooled handle is used by one thread at a time
+        # (hence check_same_thread off) and never by a process that did not open it.
+        read_engine = create_engine(
+            url, poolclass=QueuePool, connect_args={"timeout": 60, "check_same_thread": False}
+        )
+        _configure_sqlite(read_engine)
+        _fork_safe(read_engine)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    ledger = Ledger(engine)
+    ledger = Ledger(engine, read_engine=read_engine)
     if migrate_schema:
         try:
             migrate(ledger)

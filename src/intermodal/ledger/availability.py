@@ -11,12 +11,13 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 from decimal import Decimal
 
+import numpy as np
 from sqlalchemy import BigInteger, Connection, Float, cast, extract, func, select
 
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
-from intermodal.model.availability import Availability, DepartureRoom
+from intermodal.model.availability import Availability, RoomTable
 
 __all__ = ["held_room", "read_availability"]
 
@@ -82,39 +83,53 @@ def read_availability(
         departs_s = cast(func.floor(extract("epoch", d.departs_at)), BigInteger)  # stored as naive UTC
     else:
         departs_s = cast(func.strftime("%s", d.departs_at), BigInteger)
+    taken_at = now or dt.datetime.now(dt.UTC)
+    q = s.quotes.c
+    held = (
+        select(
+            s.quote_legs.c.departure_id,
+            func.sum(q.teu).label("teu"),
+            func.sum(q.weight_kg).label("kg"),
+        )
+        .join(s.quotes, q.id == s.quote_legs.c.quote_id)
+        .where(q.status == "open", q.valid_until > taken_at)
+        .group_by(s.quote_legs.c.departure_id)
+        .subquery()
+    )
     # Only the columns the room needs, its differences taken by the database: every live route query pays for
     # this read, and whole rows (each a Decimal and a datetime more) made it cost as much as the search.
-    # TEU are stored to 0.01, so the float of the difference is the float of the exact value.
-    query = select(
-        d.id,
-        d.ref,
-        d.line_id,
-        departs_s,
-        d.status,
-        cast(d.capacity_teu - d.booked_teu, Float).label("free_teu"),
-        (d.capacity_kg - d.booked_kg).label("free_kg"),
-    ).where(
-        d.departs_at >= start,
-        d.departs_at <= end,
-        # departs_at has no index; the service date (a local date, so within a day of the UTC one) has
-        # one, and without it every read scanned all of the ledger's departures
-        d.service_date >= start.astimezone(dt.UTC).date() - dt.timedelta(days=1),
-        d.service_date <= end.astimezone(dt.UTC).date() + dt.timedelta(days=1),
+    # TEU are stored to 0.01, so the float of the difference is the float of the exact value. The live holds
+    # join in the same statement: one snapshot by construction, and one round trip rather than two.
+    query = (
+        select(
+            d.ref,
+            d.line_id,
+            departs_s,
+            d.status,
+            cast(d.capacity_teu - d.booked_teu - func.coalesce(held.c.teu, 0), Float).label("free_teu"),
+            (d.capacity_kg - d.booked_kg - func.coalesce(held.c.kg, 0)).label("free_kg"),
+        )
+        .outerjoin(held, held.c.departure_id == d.id)
+        .where(
+            d.departs_at >= start,
+            d.departs_at <= end,
+            # departs_at has no index; the service date (a local date, so within a day of the UTC one) has
+            # one, and without it every read scanned all of the ledger's departures
+            d.service_date >= start.astimezone(dt.UTC).date() - dt.timedelta(days=1),
+            d.service_date <= end.astimezone(dt.UTC).date() + dt.timedelta(days=1),
+        )
     )
     if lines is not None:
         query = query.where(d.line_id.in_(list(lines)))
     with ledger.reading() as connection:
-        taken_at = now or dt.datetime.now(dt.UTC)
         rows = connection.execute(query).all()
-        # the holds in the same snapshot as the bookings, so that the two never count one claim twice
-        held = held_room(connection, None, now=taken_at) if rows else {}  # live holds are few
-    rooms = {}
-    for departure_id, ref, line_id, departs, status, free_teu, free_kg in rows:
-        held_teu, held_kg = held.get(departure_id, (Decimal(0), 0))
-        rooms[(line_id, int(departs))] = DepartureRoom(
-            ref=ref,
-            free_teu=float(free_teu) - float(held_teu),
-            free_kg=float(free_kg) - held_kg,
-            runs=status == "scheduled",
-        )
+    # columns, not an object per departure: the search asks about them all at once (RoomTable)
+    refs, line_ids, departs, statuses, free_teu, free_kg = zip(*rows, strict=True) if rows else [()] * 6
+    rooms = RoomTable(
+        list(zip(line_ids, map(int, departs), strict=True)),
+        refs,
+        np.array(free_teu, dtype=np.float64),
+        np.array(free_kg, dtype=np.float64),
+        [status == "scheduled" for status in statuses],
+    )
     return Availability(taken_at=taken_at, rooms=rooms)

@@ -8,11 +8,18 @@ room for the shipment as not there (design.md, "The operating loop").
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-__all__ = ["Availability", "DepartureRoom"]
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Availability", "DepartureRoom", "RoomTable"]
+
+#: bookings are stored to 0.01 TEU and whole kg: room is compared with that much slack, not float noise
+_TEU_SLACK = 1e-9
+_KG_SLACK = 1e-6
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,73 @@ class DepartureRoom:
         """Whether a shipment of ``teu`` and ``kg`` (reefer or not) still fits on this departure."""
         if not self.runs:
             return False
-        # bookings are stored to 0.01 TEU and whole kg: compare with that much slack, not float noise
-        if teu > self.free_teu + 1e-9 or kg > self.free_kg + 1e-6:
+        if teu > self.free_teu + _TEU_SLACK or kg > self.free_kg + _KG_SLACK:
             return False
-        return not (reefer and self.free_reefer is not None and teu > self.free_reefer + 1e-9)
+        return not (reefer and self.free_reefer is not None and teu > self.free_reefer + _TEU_SLACK)
+
+
+class RoomTable(Mapping[tuple[str, int], DepartureRoom]):
+    """Many departures' room as columns, a :class:`DepartureRoom` made only for the keys looked up.
+
+    A live route query reads the room of every departure in its window (hundreds) and the search asks whether
+    the shipment fits each trip: columns answer that at once (:meth:`Availability.fits_each`), where an
+    object per departure cost as much as the query's read. The ledger does not count reefer plugs, so a
+    table has none (``free_reefer`` is ``None``).
+
+    Parameters
+    ----------
+    keys
+        ``(service id, departure epoch second)`` per departure; a key given twice keeps its last row.
+    refs, free_teu, free_kg, runs
+        The ledger ref, free TEU and kg and whether it runs, per departure in the order of ``keys``.
+    """
+
+    def __init__(
+        self,
+        keys: Sequence[tuple[str, int]],
+        refs: Sequence[str],
+        free_teu: npt.ArrayLike,
+        free_kg: npt.ArrayLike,
+        runs: npt.ArrayLike,
+    ) -> None:
+        self.refs = list(refs)
+        self.free_teu = np.asarray(free_teu, dtype=np.float64)
+        self.free_kg = np.asarray(free_kg, dtype=np.float64)
+        self.runs = np.asarray(runs, dtype=np.bool_)
+        if not len(keys) == len(self.refs) == len(self.free_teu) == len(self.free_kg) == len(self.runs):
+            raise ValueError("a room table needs one ref, free TEU, free kg and runs per key")
+        self.index = {key: i for i, key in enumerate(keys)}
+        if len(self.index) < len(keys):  # the rows a repeated key shadows go, so that row i is key i
+            rows = np.fromiter(self.index.values(), dtype=np.intp, count=len(self.index))
+            self.refs = [self.refs[i] for i in rows]
+            self.free_teu, self.free_kg, self.runs = self.free_teu[rows], self.free_kg[rows], self.runs[rows]
+            self.index = {key: i for i, key in enumerate(self.index)}
+
+    def __getitem__(self, key: tuple[str, int]) -> DepartureRoom:
+        i = self.index[key]
+        return DepartureRoom(
+            self.refs[i], float(self.free_teu[i]), float(self.free_kg[i]), runs=bool(self.runs[i])
+        )
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def fits_each(
+        self, keys: Iterable[tuple[str, int]], teu: float, kg: float, *, reefer: bool = False
+    ) -> npt.NDArray[np.bool_]:
+        """:meth:`DepartureRoom.fits` for each key, ``True`` for a key the table does not hold."""
+        del reefer  # no plugs counted: the TEU limit is the only one (as DepartureRoom.fits with None)
+        found = np.fromiter((self.index.get(key, -1) for key in keys), dtype=np.intp)
+        held = found >= 0
+        at = found[held]
+        fits = np.ones(len(found), dtype=np.bool_)
+        fits[held] = (
+            self.runs[at] & (teu <= self.free_teu[at] + _TEU_SLACK) & (kg <= self.free_kg[at] + _KG_SLACK)
+        )
+        return fits
 
 
 @dataclass(frozen=True)
@@ -74,9 +144,23 @@ class Availability:
         room = self.room(service_id, departs_s)
         return room is None or room.fits(teu, kg, reefer=reefer)
 
+    def fits_each(
+        self, keys: Iterable[tuple[str, int]], teu: float, kg: float, *, reefer: bool = False
+    ) -> npt.NDArray[np.bool_]:
+        """:meth:`fits` for each ``(service id, departure epoch second)`` key, as an array of bools."""
+        if isinstance(self.rooms, RoomTable):
+            return self.rooms.fits_each(keys, teu, kg, reefer=reefer)
+        return np.fromiter((self.fits(s, t, teu, kg, reefer=reefer) for s, t in keys), dtype=np.bool_)
+
     def __post_init__(self) -> None:
         if self.taken_at.tzinfo is None:
             raise ValueError("taken_at must be timezone-aware")
+        if isinstance(self.rooms, RoomTable):
+            if not (np.isfinite(self.rooms.free_teu).all() and np.isfinite(self.rooms.free_kg).all()):
+                bad = ~(np.isfinite(self.rooms.free_teu) & np.isfinite(self.rooms.free_kg))
+                key = list(self.rooms.index)[int(np.flatnonzero(bad)[0])]
+                raise ValueError(f"room of {key} is not finite")
+            return
         for key, room in self.rooms.items():
             if not all(math.isfinite(v) for v in (room.free_teu, room.free_kg)):
                 raise ValueError(f"room of {key} is not finite")

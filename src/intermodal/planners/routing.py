@@ -1138,14 +1138,9 @@ def _with_room(
     the ledger refs of those trips."""
     reefer = shipment.cargo.kind is CargoKind.REEFER
     kg = shipment.tonnes * 1000.0
-    keep = np.fromiter(
-        (
-            availability.fits(tt.services[int(s)].id, int(t), shipment.teu, kg, reefer=reefer)
-            for s, t in zip(tt.trip_service, tt.trip_start, strict=True)
-        ),
-        dtype=np.bool_,
-        count=tt.n_trips,
-    )
+    ids = [svc.id for svc in tt.services]
+    trips = zip(map(ids.__getitem__, tt.trip_service.tolist()), tt.trip_start.tolist(), strict=True)
+    keep = availability.fits_each(trips, shipment.teu, kg, reefer=reefer)
     if keep.all():
         return tt, []
     full = []
