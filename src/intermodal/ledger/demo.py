@@ -387,11 +387,12 @@ def load_demo(
     return ledger.write(work)
 
 
-#: What the demo book of orders charges for lateness and for an order left behind (assumption: about a day's
-#: inventory carrying on the demo's ~414,000 CNY a trip at 10 % a year is 110 CNY an hour; a forwarder's
-#: penalty clauses run several times that; leaving a 2-TEU order behind costs about a shuttle trip's fare).
+#: What the demo book of orders charges for lateness and for an order left behind (assumption: inventory
+#: carrying on the demo's ~414,000 CNY a trip at 10 % a year is about 5 CNY an hour, a forwarder's penalty
+#: clauses run far above that; leaving an order behind loses the customer: more than the dearest way to carry
+#: it (about 45,000 CNY for 2 reefer TEU to Singapore with storage): cargo is left only for want of room.
 DEMO_PENALTY_PER_HOUR_LATE = 500.0
-DEMO_PENALTY_NOT_CARRIED = 30_000.0
+DEMO_PENALTY_NOT_CARRIED = 100_000.0
 #: Demo dangerous goods are class 3 (flammable liquids), the class most shuttle lines carry (assumption).
 _DEMO_DG = "dg:3"
 
