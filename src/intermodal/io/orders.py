@@ -148,23 +148,17 @@ def _parsed(
             raw = record.get(key)
             if raw is None or raw == "":
                 if column.required:
-                    problems.append(Problem("missing value", file=name, row=row, field=key))
+                    problems.append(Problem("value is missing", file=name, row=row, field=key))
                     bad = True
                 values[key] = column.default
                 continue
-            text = (
-                raw.isoformat()
-                if isinstance(raw, datetime)
-                else str(raw).lower()
-                if isinstance(raw, bool)
-                else str(raw)
-            )
+            text = _text(raw)
             try:
                 values[key] = column.parse(text)
             except FieldError as err:
                 problems.append(
                     Problem(
-                        "bad value",
+                        "value is not valid",
                         file=name,
                         row=row,
                         field=key,
@@ -176,6 +170,13 @@ def _parsed(
         if not bad:
             out.append((row, values))
     return out
+
+
+def _text(raw: object) -> str:
+    """A JSON or Parquet value as the text a CSV cell would hold."""
+    if isinstance(raw, datetime):
+        return raw.isoformat()
+    return str(raw).lower() if isinstance(raw, bool) else str(raw)
 
 
 def _orders(
