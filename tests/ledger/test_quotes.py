@@ -273,3 +273,13 @@ def test_racing_quotes_and_bookings_never_exceed_capacity(ledger: Ledger, ledger
     assert _held_plus_booked(ledger, now)[a.ref] == capacity
     assert get_departure(ledger, a.ref).booked_teu == booked
     assert len(list_bookings(ledger, status="confirmed")) == booked
+
+
+def test_a_departure_listed_shows_what_live_quotes_hold_on_it(ledger: Ledger) -> None:
+    a = create_departure(ledger, "shuttle-east", "2020-05-03T09:00", capacity_teu=4)
+    _quote(ledger, a, teu="1.5", hold_minutes=30)
+    shown = get_departure(ledger, a.ref)
+    assert (shown.held_teu, shown.free_teu) == (Decimal("1.5"), Decimal("2.5"))
+    assert shown.to_dict()["held_teu"] == 1.5 and shown.to_dict()["free_teu"] == 2.5
+    (listed,) = [d for d in list_departures(ledger, line_id="shuttle-east") if d.ref == a.ref]
+    assert listed.free_teu == Decimal("2.5") and listed.free_kg == a.capacity_kg - 1000

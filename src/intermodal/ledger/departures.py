@@ -18,6 +18,7 @@ from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import checked_limit, parse_time, teu_decimal, utc_now, zone_info
+from intermodal.ledger.availability import held_room
 from intermodal.model.bounds import MAX_CAPACITY_KG, MAX_CAPACITY_TEU, id_problem, quantity_problem
 
 __all__ = [
@@ -63,6 +64,9 @@ class Departure:
     booked_teu: Decimal
     booked_kg: int
     status: str
+    #: what open quotes hold on it now (room no one else may take until they lapse)
+    held_teu: Decimal = Decimal(0)
+    held_kg: int = 0
 
     @property
     def departs_local(self) -> dt.datetime:
@@ -71,11 +75,12 @@ class Departure:
 
     @property
     def free_teu(self) -> Decimal:
-        return self.capacity_teu - self.booked_teu
+        """Capacity less bookings and live holds: what a search may offer and a booking may take."""
+        return self.capacity_teu - self.booked_teu - self.held_teu
 
     @property
     def free_kg(self) -> int:
-        return self.capacity_kg - self.booked_kg
+        return self.capacity_kg - self.booked_kg - self.held_kg
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields: times in ISO 8601 with the terminal's offset, TEU as numbers."""
@@ -92,12 +97,13 @@ class Departure:
             "capacity_kg": self.capacity_kg,
             "booked_teu": float(self.booked_teu),
             "booked_kg": self.booked_kg,
+            "held_teu": float(self.held_teu),
             "free_teu": float(self.free_teu),
             "status": self.status,
         }
 
 
-def departure_from_row(row: Any) -> Departure:
+def departure_from_row(row: Any, held: tuple[Decimal, int] = (Decimal(0), 0)) -> Departure:
     return Departure(
         id=row.id,
         ref=row.ref,
@@ -111,6 +117,8 @@ def departure_from_row(row: Any) -> Departure:
         booked_teu=Decimal(row.booked_teu).quantize(Decimal("0.01")),
         booked_kg=int(row.booked_kg),
         status=row.status,
+        held_teu=Decimal(held[0]).quantize(Decimal("0.01")),
+        held_kg=int(held[1]),
     )
 
 
@@ -246,9 +254,10 @@ def get_departure(ledger: Ledger, key: int | str) -> Departure:
     """One departure by its id or ref; raises :class:`~intermodal.exceptions.LedgerError` if unknown."""
     with ledger.reading() as connection:
         row = find_departure_row(connection, key)
+        held = held_room(connection, [row.id], now=utc_now()) if row is not None else {}
     if row is None:
         raise LedgerError(Problem("unknown departure", field="departure", found=str(key)))
-    return departure_from_row(row)
+    return departure_from_row(row, held.get(row.id, (Decimal(0), 0)))
 
 
 def list_departures(
@@ -273,7 +282,9 @@ def list_departures(
     if limit is not None:
         query = query.limit(checked_limit(limit))
     with ledger.reading() as connection:
-        return [departure_from_row(r) for r in connection.execute(query)]
+        rows = connection.execute(query).all()
+        held = held_room(connection, [r.id for r in rows], now=utc_now()) if rows else {}
+    return [departure_from_row(r, held.get(r.id, (Decimal(0), 0))) for r in rows]
 
 
 def count_departures(ledger: Ledger) -> int:
