@@ -65,11 +65,16 @@ def test_plan_with_a_ledger_books_it_all_once(tmp_path: Path) -> None:
             for i in range(3)
         )
     )
-    first = runner.invoke(app, ["plan", str(book), "--db", db, "--book", "--format", "json"])
+    assert runner.invoke(app, ["plan", str(book), "--db", db, "--book"]).exit_code == 2  # customs unstated
+    first = runner.invoke(
+        app, ["plan", str(book), "--db", db, "--book", "--customs", "bonded", "--format", "json"]
+    )
     assert first.exit_code == 0, first.output
     doc = json.loads(first.stdout)
     assert doc["booked"] == 3
-    again = runner.invoke(app, ["plan", str(book), "--db", db, "--book", "--format", "json"])
+    again = runner.invoke(
+        app, ["plan", str(book), "--db", db, "--book", "--customs", "bonded", "--format", "json"]
+    )
     assert again.exit_code == 0, again.output
     redo = json.loads(again.stdout)
     assert redo["already_booked"] == ["o0", "o1", "o2"] and redo["booked"] == 0 and redo["orders"] == []

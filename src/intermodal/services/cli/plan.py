@@ -48,6 +48,12 @@ def plan(
     book: Annotated[
         bool, typer.Option(help="With --db: book the whole plan in one transaction, all or nothing.")
     ] = False,
+    customs: Annotated[
+        str | None,
+        typer.Option(
+            help="With --book: bonded | cleared, the booked cargo's customs status (never assumed)."
+        ),
+    ] = None,
     carbon_price: Annotated[
         float, typer.Option(min=0, help="Price on CO2e per tonne (WTW), in the scenario's currency.")
     ] = 0.0,
@@ -67,6 +73,11 @@ def plan(
     choice(format, FORMATS, "--format")
     if book and db is None:
         fail(["[--book]: needs --db, the ledger to book the plan in"], BAD_INPUT)
+    if book and customs not in ("bonded", "cleared"):
+        fail(
+            [f"[--customs]: with --book, state it (found {customs!r}, expected bonded | cleared)"],
+            BAD_INPUT,
+        )
     with user_errors():
         from intermodal.io import load_scenario
         from intermodal.io.orders import read_orders
@@ -98,7 +109,7 @@ def plan(
                 time_limit_s=time_limit,
                 progress=lambda done, _total: bar.update(task, completed=done),
             )
-        booked = _book(db, made, bundle) if book and db is not None else None
+        booked = _book(db, made, bundle, customs or "") if book and db is not None else None
     doc = made.to_dict()
     if booked is not None:
         doc["booked"] = booked
@@ -141,7 +152,7 @@ def _room(db: str, orders: list[Any]) -> Any:
         return read_availability(ledger, start=start, end=end)
 
 
-def _book(db: str, made: Any, bundle: Any) -> int:
+def _book(db: str, made: Any, bundle: Any, customs: str) -> int:
     """Book every carried order of the plan in one transaction; returns how many bookings it holds."""
     from decimal import Decimal
 
@@ -164,7 +175,7 @@ def _book(db: str, made: Any, bundle: Any) -> int:
                     value=Decimal(str(round(share * line.order.value, 2))),
                     currency=made.currency,
                     cargo_class=str(line.order.cargo),
-                    customs_status="bonded",
+                    customs_status=customs,
                 )
             )
     with open_db(db) as ledger:
