@@ -368,7 +368,7 @@ def test_auto_runs_the_plain_search_until_the_compiled_one_pays(
 ) -> None:
     """A one-shot query on a small network never waits for numba; a long run of searches switches over."""
     from intermodal.engines import freight
-    from intermodal.planners import routing
+    from intermodal.planners import _query, routing
     from intermodal.planners.places import resolve_place
 
     monkeypatch.setattr(freight, "is_warm", lambda: False)
@@ -379,7 +379,7 @@ def test_auto_runs_the_plain_search_until_the_compiled_one_pays(
     net.expand(ready, ready + 30 * 86400)
     plain = net.search(ready, due_s=None, max_labels=200_000)
     assert net.compiled is None
-    monkeypatch.setattr(routing, "_COMPILE_AFTER_STATES", 2 * net.states)
+    monkeypatch.setattr(_query, "_COMPILE_AFTER_STATES", 2 * net.states)
     net.search(ready, due_s=None, max_labels=200_000)
     assert net.compiled is None  # 2 searches' worth of states: not yet
     fast = net.search(ready, due_s=None, max_labels=200_000)

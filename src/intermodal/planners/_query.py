@@ -1,0 +1,451 @@
+"""One query on a search network: its places, its shipment, the trips it may board, and its journeys back
+to itineraries.
+
+A :class:`~intermodal.planners.search_network.SearchNetwork` is shared by every query on the same load and
+days; what differs per query stays here: the window of departures, the trips without room in the ledger, the
+ready and due times, the value carried, the room each departure had.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from intermodal.accounting.costs import inventory_cost
+from intermodal.engines.reference import ROAD, Deadline, Journey, Move, SearchGraph, pareto_search
+from intermodal.model import (
+    Availability,
+    Bundle,
+    CargoKind,
+    ElementEmissions,
+    HubOperation,
+    Inventory,
+    Itinerary,
+    Leg,
+    Mode,
+    Names,
+    Service,
+    Shipment,
+)
+from intermodal.network.timetable import Timetable
+from intermodal.planners.places import Place
+from intermodal.planners.search_network import _MODES, SearchNetwork, _DriveInfo, compile_search, place_zone
+
+if TYPE_CHECKING:
+    from intermodal.engines.freight import FreightSearch
+
+#: With ``engine="auto"``, the plain search runs until this many search states have been searched on one
+#: network; then the compiled one, which costs 2-3 s to load once per process (numba and its cached
+#: kernel) and then runs 15-50 times faster (benchmarks/freight_search.py). A one-shot query on the
+#: Chongqing scenario (4,500 states) is answered sooner by the plain search; a range query on a city's
+#: subway (300,000 states a search) switches after a few searches.
+_COMPILE_AFTER_STATES = 1_000_000
+
+
+def _open_trips(
+    net: SearchNetwork,
+    start_s: int,
+    end_s: int,
+    shipment: Shipment,
+    availability: Availability | None,
+) -> tuple[Timetable, list[str]]:
+    """The trips of ``net`` this query may board, and the ledger refs of those left out for want of room.
+
+    The one place that decides, per query, which trips are closed (and, to come, what each costs on top):
+    the trips not under way in the query's own window ``[start_s, end_s]`` (a cached network covers whole
+    days around it) and, with an availability snapshot, those without room for the shipment. Today it takes
+    them out of a copy of the timetable, and the search runs on a graph (and compiled engine) of that copy,
+    shared by the queries that leave the same trips open (:meth:`SearchNetwork.view`).
+
+    At merge with the engines' ``search(..., trip_price=None, closed=None)``: return instead a bool array
+    over ``net.timetable``'s trips (True: closed) and the extra price per trip, and pass them to the search
+    on ``net.graph`` itself; the journeys' trip numbers then index ``net.timetable``.
+    """
+    tt = net.timetable
+    first = tt.trip_start
+    # as expand_timetable keeps a trip: under way at some time in the window
+    keep = (first <= end_s) & (first + net.span_s[tt.trip_service] >= start_s)
+    if not keep.all():
+        tt = dataclasses.replace(tt, trip_service=tt.trip_service[keep], trip_start=tt.trip_start[keep])
+    full: list[str] = []
+    if availability is not None:
+        tt, full = _with_room(tt, availability, shipment, net.zones, net.index)
+    return tt, full
+
+
+class _Network:
+    """The network seen by one shipment: a shared :class:`SearchNetwork`, and the trips this query may board.
+
+    ``expand`` picks the network (from the cache) and opens the trips of a window; ``search`` runs the
+    engine; ``itinerary`` turns a journey back into legs and hub operations.
+    """
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        shipment: Shipment,
+        origin: Place,
+        destination: Place,
+        *,
+        carbon_price: float = 0.0,
+        engine: str = "auto",
+        availability: Availability | None = None,
+    ) -> None:
+        self.bundle = bundle
+        self.engine = engine
+        self.availability = availability
+        #: the ledger refs of the departures left out for want of room (with an availability snapshot)
+        self.full: list[str] = []
+        self.carbon_price = carbon_price
+        self.places = (origin, destination)
+        # the zone of a check-in time given without one, and of the day storage is priced on
+        zone = ZoneInfo(place_zone(bundle, origin, outbound=True))
+        place_zone(bundle, destination, outbound=False)  # a place too far from the network fails here
+        if shipment.ready.tzinfo is None:
+            due = (
+                shipment.due.replace(tzinfo=zone)
+                if shipment.due and shipment.due.tzinfo is None
+                else shipment.due
+            )
+            shipment = dataclasses.replace(shipment, ready=shipment.ready.replace(tzinfo=zone), due=due)
+        elif shipment.due is not None and shipment.due.tzinfo is None:
+            shipment = dataclasses.replace(shipment, due=shipment.due.replace(tzinfo=zone))
+        self.shipment = shipment
+        # storage holds by the day the cargo is ready, in the origin's zone (a ride by its trip's day)
+        self.day = shipment.ready.astimezone(zone).date()
+        self.net: SearchNetwork
+        self.timetable: Timetable | None = None
+        self.graph: SearchGraph
+        self.compiled: FreightSearch | None = None
+
+    @property
+    def zones(self) -> list[str]:
+        return self.net.zones
+
+    def expand(self, start_s: int, end_s: int) -> None:
+        """Search the trips under way in ``[start_s, end_s]`` (those with room, with an availability)."""
+        s = self.shipment
+        self.net = compile_search(
+            self.bundle,
+            cargo=s.cargo,
+            teu=s.teu,
+            tonnes=s.tonnes,
+            day=self.day,
+            window=(start_s, end_s),
+            carbon_price=self.carbon_price,
+            places=((self.places[0], True), (self.places[1], False)),
+        )
+        self.origin = self.net.node(self.places[0], outbound=True)
+        self.destination = self.net.node(self.places[1], outbound=False)
+        tt, self.full = _open_trips(self.net, start_s, end_s, s, self.availability)
+        self.timetable = tt
+        self.graph = self.net.view(tt)
+        self.compiled = None
+        self.searched_states = 0
+        self.states = 3 * len(self.net.ids) * len(_MODES) + sum(
+            len(tt.stops[int(s)]) for s in tt.trip_service
+        )
+        if self.graph.storage_cost_s is not None:
+            # with storage a yard boards every later trip, not the first, and the dominance test keeps more
+            # labels: on the Chongqing scenario a plain search takes 0.3-0.9 s and the compiled one 0.02 s,
+            # so a range query pays for loading the kernel after about three searches
+            self.states *= 5 * max(1, tt.n_trips // max(1, len(tt.services)))
+
+    # journeys back to itineraries
+
+    def at(self, secs: int) -> datetime:
+        return datetime.fromtimestamp(secs, UTC)
+
+    def search(
+        self, ready_s: int, *, due_s: int | None, max_labels: int, deadline: Deadline | None = None
+    ) -> list[Journey]:
+        """The Pareto journeys for cargo ready at ``ready_s``.
+
+        Cargo starts on a truck where the origin handles road (door to door) and is handed to a truck at a
+        destination that does; at a terminal without road (a stop of a passenger feed) it starts in the yard
+        and ends aboard or on foot.
+        """
+        fast = self._compiled()
+        search = fast.search if fast is not None else partial(pareto_search, self.graph)
+        return search(
+            self.origin,
+            self.destination,
+            ready_s,
+            due_s=due_s,
+            max_labels=max_labels,
+            deadline=deadline,
+            start_mode=ROAD if self.net.truck_ok[self.origin] else None,
+            handle_at_destination=self.net.truck_ok[self.destination],
+        )
+
+    def _compiled(self) -> FreightSearch | None:
+        """The compiled engine for the next search, or ``None`` for the plain one (see ``engine``)."""
+        if self.engine == "reference":
+            return None
+        if self.engine == "auto":
+            self.searched_states += self.states
+            loaded = sys.modules.get("intermodal.engines.freight")
+            warm = loaded is not None and loaded.is_warm()
+            if not warm and self.searched_states <= _COMPILE_AFTER_STATES:
+                return None
+        if self.compiled is None:
+            # flattened once per graph: a range query searches it many times, and so do queries that share it
+            self.compiled = self.net.engine(self.graph)
+        return self.compiled
+
+    def slack(self, journey: Journey) -> int | None:
+        """How much later the cargo could be ready and still make the journey's first scheduled departure."""
+        for mv in journey.moves:
+            if mv.kind == "board":
+                rules = self.graph.services[int(self.graph.timetable.trip_service[mv.ref])]
+                return mv.end_s - rules.cutoff_s - rules.board_clear_s[mv.stop] - mv.start_s
+        return None
+
+    def delayed(self, journey: Journey, seconds: int) -> Journey:
+        """The journey with every move before its first scheduled departure ``seconds`` later.
+
+        With ``seconds`` its slack, the cargo is ready at the latest time that still makes the departure,
+        and trucks to it leave as late as they can.
+        """
+        moves = list(journey.moves)
+        for i, mv in enumerate(moves):
+            if mv.kind == "board":
+                # the yard time before boarding moves; the departure does not
+                moves[i] = dataclasses.replace(mv, start_s=mv.start_s + seconds)
+                break
+            moves[i] = dataclasses.replace(mv, start_s=mv.start_s + seconds, end_s=mv.end_s + seconds)
+        return dataclasses.replace(journey, moves=tuple(moves))
+
+    def _hub(
+        self, kind: str, terminal: int, start: int, end: int, cost: float, em: ElementEmissions | None = None
+    ) -> HubOperation:
+        return HubOperation(
+            kind,
+            self.net.ids[terminal],
+            self.net.names[terminal],
+            self.net.zones[terminal],
+            self.at(start),
+            self.at(end),
+            cost,
+            em or ElementEmissions(0.0, 0.0),
+        )
+
+    def _handling(self, mv: Move) -> list[HubOperation]:
+        """The hub operation of a handle or alight move: what the search added for its pair of modes."""
+        u, a, b = mv.terminal, mv.from_mode, mv.to_mode
+        if Mode.WALK in (_MODES[a], _MODES[b]):
+            return []  # a walker has nothing handled
+        seconds, cost = int(self.net.handle_s[u, a, b]), float(self.net.handle_cost[u, a, b])
+        # handling ends the move, after any clearance and any wait for the terminal to open
+        hub = self._hub("handling", u, mv.end_s - seconds, mv.end_s, cost, self.net.handle_em[u])
+        return [dataclasses.replace(hub, from_mode=_MODES[a], to_mode=_MODES[b])]
+
+    def itinerary(self, journey: Journey) -> Itinerary:
+        legs: list[Leg] = []
+        hubs: list[HubOperation] = []
+        truck: list[tuple[_DriveInfo, int]] = []  # drives of the current truck run, with their start times
+        ride: tuple[int, int, int] | None = None  # trip, boarding stop, yard time before boarding
+
+        def close_truck() -> None:
+            if not truck:
+                return
+            first, t0 = truck[0]
+            last, t1 = truck[-1]
+            em = _merged([d.emissions for d, _ in truck])
+            geometry = _joined([d.geometry for d, _ in truck])
+            legs.append(
+                Leg(
+                    mode=Mode.ROAD if first.link is None else first.link.mode,
+                    from_id=self.net.ids[first.a],
+                    to_id=self.net.ids[last.b],
+                    from_name=self.net.names[first.a],
+                    to_name=self.net.names[last.b],
+                    from_tz=self.net.zones[first.a],
+                    to_tz=self.net.zones[last.b],
+                    depart=self.at(t0),
+                    arrive=self.at(t1 + last.duration_s),
+                    distance_km=sum(d.distance_km for d, _ in truck),
+                    cost=sum(d.cost for d, _ in truck),
+                    emissions=em,
+                    via=tuple(self.net.ids[d.b] for d, _ in truck[:-1]),
+                    geometry=geometry,
+                )
+            )
+            truck.clear()
+
+        for mv in journey.moves:
+            if mv.kind == "drive":
+                info = self.net.drive_info[mv.ref]
+                if truck and truck[-1][0].emissions.factor_id != info.emissions.factor_id:
+                    close_truck()  # one leg, one emission factor
+                t = mv.start_s
+                if info.pre is not None:
+                    close_truck()
+                    hubs.append(
+                        self._hub("clearance", info.pre.terminal, t, t + info.pre.seconds, info.pre.cost)
+                    )
+                    t += info.pre.seconds
+                truck.append((info, t))
+                t += info.duration_s
+                if info.post is not None:
+                    close_truck()
+                    hubs.append(
+                        self._hub("clearance", info.post.terminal, t, t + info.post.seconds, info.post.cost)
+                    )
+            elif mv.kind == "handle":
+                close_truck()
+                hubs += self._handling(mv)
+            elif mv.kind == "board":
+                close_truck()
+                ride = (mv.ref, mv.stop, mv.start_s)
+                if self.net.storage_tariff[mv.terminal] is not None:
+                    # what the search added for the wait in the yard until this departure
+                    cost = self.graph.storage(mv.terminal, mv.end_s - mv.start_s)
+                    hubs.append(self._hub("storage", mv.terminal, mv.start_s, mv.end_s, cost))
+            elif mv.kind == "alight":
+                assert ride is not None
+                self._close_ride(ride, mv.stop, legs, hubs)
+                hubs += self._handling(mv)
+                ride = None
+        close_truck()
+        if ride is not None:  # the journey ends aboard (no handling at the destination)
+            last = journey.moves[-1]
+            self._close_ride(ride, last.stop, legs, hubs)
+        hubs.sort(key=lambda h: (h.start, h.end))
+        it = Itinerary(
+            tuple(legs), tuple(hubs), self.net.bundle.manifest.currency, carbon_price=self.net.carbon_price
+        )
+        return self.carried(it, self.shipment.ready)
+
+    def carried(self, it: Itinerary, ready: datetime) -> Itinerary:
+        """``it`` with the inventory carrying of the cargo's value from ``ready`` to its arrival.
+
+        It grows with the arrival time alone (for one ready time), so adding it after the search keeps every
+        dominated option dominated: the options it leaves on the Pareto front are those :func:`_solve` keeps.
+        """
+        value, rate = self.shipment.value, self.net.bundle.manifest.inventory_rate_per_year
+        if not value or not rate:
+            return it
+        seconds = (it.arrive - ready).total_seconds()
+        carrying = Inventory(
+            value=value,
+            rate_per_year=rate,
+            days=seconds / 86400.0,
+            cost=inventory_cost(value, rate, seconds=seconds),
+            source=self.net.bundle.manifest.inventory_rate_source,
+        )
+        return dataclasses.replace(it, inventory=carrying)
+
+    def _close_ride(
+        self, ride: tuple[int, int, int], j1: int, legs: list[Leg], hubs: list[HubOperation]
+    ) -> None:
+        assert self.timetable is not None
+        tt = self.timetable
+        k, j0, yard_t = ride
+        s_idx = int(tt.trip_service[k])
+        svc = tt.services[s_idx]
+        start = int(tt.trip_start[k])
+        stops = tt.stops[s_idx]
+        hops = self.net.hops[s_idx][j0:j1]
+        for offset, hop in enumerate(hops):
+            j = j0 + offset
+            for c in hop.clears:
+                if c.terminal == int(stops[j0]) and j == j0:
+                    begin = yard_t
+                    end = begin + c.seconds
+                elif c.terminal == int(stops[j1]) and j + 1 == j1:
+                    begin = start + int(tt.arrive_s[s_idx][j1])
+                    end = begin + c.seconds
+                else:  # aboard, during the stop's dwell
+                    at = j if c.terminal == int(stops[j]) else j + 1
+                    begin = start + int(tt.arrive_s[s_idx][at])
+                    end = start + int(tt.depart_s[s_idx][at])
+                hubs.append(self._hub("clearance", c.terminal, begin, end, c.cost))
+        em = _merged([h.emissions for h in hops])
+        geometry = _joined([h.geometry for h in hops])
+        a, b = int(stops[j0]), int(stops[j1])
+        tariff = self.net.tariffs[s_idx]
+        legs.append(
+            Leg(
+                mode=svc.mode,
+                from_id=self.net.ids[a],
+                to_id=self.net.ids[b],
+                from_name=self.net.names[a],
+                to_name=self.net.names[b],
+                from_tz=self.net.zones[a],
+                to_tz=self.net.zones[b],
+                depart=self.at(start + int(tt.depart_s[s_idx][j0])),
+                arrive=self.at(start + int(tt.arrive_s[s_idx][j1])),
+                distance_km=sum(h.distance_km for h in hops),
+                cost=self.net.fares[s_idx] + sum(h.cost for h in hops),
+                emissions=em,
+                service=svc.id,
+                service_name=Names(svc.name_en, svc.name_zh),
+                carrier=svc.carrier,
+                via=tuple(self.net.ids[int(x)] for x in stops[j0 + 1 : j1]),
+                geometry=geometry,
+                departure_ref=_departure_ref(svc.id, start, self.net.zones[int(stops[0])]),
+                tariff=tariff.id if tariff is not None else None,
+                tariff_source=tariff.source if tariff is not None else None,
+                **self._room(svc, start),
+            )
+        )
+
+    def _room(self, svc: Service, start: int) -> dict[str, float | None]:
+        """The room a departure had at the time of the answer, as far as the ledger knows it."""
+        if self.availability is None:
+            return {}
+        room = self.availability.room(svc.id, start)
+        if room is None:  # not in the ledger yet: the timetable's own capacity; its kg the ledger sets
+            return {"free_teu": svc.capacity_teu, "free_kg": None}
+        return {"free_teu": room.free_teu, "free_kg": room.free_kg}
+
+
+def _departure_ref(service_id: str, start_s: int, zone: str) -> str:
+    """The ledger's name for a dated trip: ``service@<local departure at its first stop, to the minute>``."""
+    local = datetime.fromtimestamp(start_s, ZoneInfo(zone))
+    return f"{service_id}@{local.isoformat(timespec='minutes')}"
+
+
+def _with_room(
+    tt: Timetable, availability: Availability, shipment: Shipment, zones: list[str], index: dict[str, int]
+) -> tuple[Timetable, list[str]]:
+    """The timetable without the trips that have no room left for ``shipment`` (full, cancelled, gone), and
+    the ledger refs of those trips."""
+    reefer = shipment.cargo.kind is CargoKind.REEFER
+    kg = shipment.tonnes * 1000.0
+    ids = [svc.id for svc in tt.services]
+    trips = zip(map(ids.__getitem__, tt.trip_service.tolist()), tt.trip_start.tolist(), strict=True)
+    keep = availability.fits_each(trips, shipment.teu, kg, reefer=reefer)
+    if keep.all():
+        return tt, []
+    full = []
+    for k in np.flatnonzero(~keep):
+        svc = tt.services[int(tt.trip_service[k])]
+        full.append(_departure_ref(svc.id, int(tt.trip_start[k]), zones[index[svc.stops[0].terminal_id]]))
+    return dataclasses.replace(tt, trip_service=tt.trip_service[keep], trip_start=tt.trip_start[keep]), full
+
+
+def _merged(parts: Sequence[ElementEmissions]) -> ElementEmissions:
+    """One leg's emissions from its parts (a truck's links, a ride's hops), all on one factor."""
+    return dataclasses.replace(
+        parts[0],
+        wtt_kg=sum(p.wtt_kg for p in parts),
+        ttw_kg=sum(p.ttw_kg for p in parts),
+        activity=sum(p.activity for p in parts),
+    )
+
+
+def _joined(shapes: Sequence[tuple[tuple[float, float], ...]]) -> tuple[tuple[float, float], ...]:
+    """Consecutive polylines as one, without repeating the points where they meet."""
+    points: list[tuple[float, float]] = []
+    for shape in shapes:
+        points += shape if not points else shape[1:]
+    return tuple(points)

@@ -1,0 +1,121 @@
+"""A query's Pareto options on its search network: one search, or a range of ready times (a profile)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from intermodal.engines.reference import Deadline
+from intermodal.model import Availability, Bundle, Itinerary, Shipment
+from intermodal.planners._query import _Network
+from intermodal.planners.places import Place
+
+
+def _solve(
+    bundle: Bundle,
+    origin: Place,
+    destination: Place,
+    shipment: Shipment,
+    *,
+    carbon_price: float = 0.0,
+    engine: str = "auto",
+    horizon_days: float = 30.0,
+    range_days: float | None = None,
+    max_labels: int = 200_000,
+    deadline: Deadline | None = None,
+    availability: Availability | None = None,
+) -> tuple[_Network, list[Itinerary]]:
+    """The network seen by this shipment and its Pareto options, unranked (none when there is no route)."""
+    net = _Network(
+        bundle,
+        shipment,
+        origin,
+        destination,
+        carbon_price=carbon_price,
+        engine=engine,
+        availability=availability,
+    )
+    shipment = net.shipment
+    ready_s = int(shipment.ready.timestamp())
+    due_s = int(shipment.due.timestamp()) if shipment.due else None
+    window_s = int((range_days or 0.0) * 86400)
+    net.expand(ready_s, due_s if due_s is not None else ready_s + window_s + int(horizon_days * 86400))
+    if range_days is None:
+        journeys = net.search(ready_s, due_s=due_s, max_labels=max_labels, deadline=deadline)
+        return net, _front([net.itinerary(j) for j in journeys])
+    return net, _profile(
+        net, ready_s, ready_s + window_s, due_s=due_s, max_labels=max_labels, deadline=deadline
+    )
+
+
+def _front(options: list[Itinerary]) -> list[Itinerary]:
+    """The options no other beats on arrival, cost (inventory carrying included) and CO2e.
+
+    The search's front is over cost without carrying. Carrying grows with the arrival alone, so an option
+    the search dropped stays beaten once it is added; but a slow option it kept may now be beaten too.
+    """
+
+    def beaten(a: Itinerary) -> bool:
+        return any(
+            b.arrive <= a.arrive
+            and b.cost <= a.cost + 1e-6
+            and b.co2e_kg_wtw <= a.co2e_kg_wtw + 1e-6
+            and (b.arrive, b.cost, b.co2e_kg_wtw) != (a.arrive, a.cost, a.co2e_kg_wtw)
+            for b in options
+        )
+
+    if not any(it.inventory for it in options):
+        return options
+    return [it for it in options if not beaten(it)]
+
+
+def _profile(
+    net: _Network,
+    start_s: int,
+    end_s: int,
+    *,
+    due_s: int | None,
+    max_labels: int,
+    deadline: Deadline | None = None,
+) -> list[Itinerary]:
+    """The Pareto options for cargo ready at any time in ``[start_s, end_s]``.
+
+    A journey found for cargo ready at ``t`` stays the same for every ready time until its first scheduled
+    departure is missed: after that departure the timetable fixes every time. So the search only needs to run
+    again just past the smallest such slack of the options it found.
+    """
+    found: dict[str, tuple[Itinerary, int]] = {}
+    t = start_s
+    while t <= end_s:
+        journeys = net.search(t, due_s=due_s, max_labels=max_labels, deadline=deadline)
+        slacks = []
+        for j in journeys:
+            slack = net.slack(j)
+            # timed for cargo ready at its ready-by time: what the option is, not how long it waits for it
+            it = net.itinerary(j if slack is None else net.delayed(j, slack))
+            # a journey without a scheduled departure can leave whenever the cargo is ready
+            latest = end_s if slack is None else t + slack
+            # the same departures by the same way are one option, whenever its trucks leave: keep the copy
+            # found for the latest ready time, which waits least
+            key = repr([(g.from_id, g.to_id, g.service, g.depart if g.service else None) for g in it.legs])
+            if key not in found or found[key][1] <= latest:
+                ready_by = net.at(latest)
+                found[key] = (net.carried(dataclasses.replace(it, ready_by=ready_by), ready_by), latest)
+            if slack is not None:
+                slacks.append(slack)
+        if not slacks:
+            break
+        t += min(slacks) + 1
+    items = list(found.values())
+
+    def dominated(a: tuple[Itinerary, int]) -> bool:
+        ia, la = a
+        return any(
+            lb >= la
+            and ib.arrive <= ia.arrive
+            and ib.cost <= ia.cost + 1e-6
+            and ib.co2e_kg_wtw <= ia.co2e_kg_wtw + 1e-6
+            and (lb, ib.arrive, ib.cost) != (la, ia.arrive, ia.cost)
+            for ib, lb in items
+        )
+
+    return [it for it, latest in items if not dominated((it, latest))]
