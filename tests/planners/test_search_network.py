@@ -1,0 +1,192 @@
+"""One search network answers many shipments, each as a network built for it alone would."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import random
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import intermodal as im
+from intermodal.exceptions import NoRouteError
+from intermodal.model import Availability, Cargo, DepartureRoom
+from intermodal.planners import search_network
+from intermodal.planners.search_network import SearchNetwork, compile_search, set_search_cache
+
+ZONE = ZoneInfo("Asia/Shanghai")
+PLACES = ["nanpeng", "tuanjiecun", "guoyuan", "bangkok", "hanoi", "duisburg", "laem-chabang", "29.5,106.6"]
+
+
+@functools.cache
+def _chongqing() -> im.Bundle:
+    return im.load_scenario("chongqing")
+
+
+@pytest.fixture(scope="module")
+def chongqing() -> im.Bundle:
+    return _chongqing()
+
+
+@pytest.fixture(autouse=True)
+def _cache() -> Iterator[None]:
+    set_search_cache(16)
+    yield
+    set_search_cache(16)
+
+
+def _answer(bundle: im.Bundle, q: dict[str, Any], availability: Availability | None) -> Any:
+    """The query's JSON document, or its no-route reasons."""
+    shipment = im.make_shipment(
+        bundle, teu=q["teu"], tonnes=q["tonnes"], cargo=q["cargo"], value=q["value"], ready=q["ready"]
+    )
+    if q["due_days"] is not None:
+        shipment = im.make_shipment(
+            bundle,
+            teu=q["teu"],
+            tonnes=q["tonnes"],
+            cargo=q["cargo"],
+            value=q["value"],
+            ready=q["ready"],
+            due=(datetime.fromisoformat(q["ready"]) + timedelta(days=q["due_days"])).isoformat(),
+        )
+    try:
+        return im.find_routes(
+            bundle,
+            q["from"],
+            q["to"],
+            shipment,
+            range_days=q["range_days"],
+            carbon_price=q["carbon_price"],
+            availability=availability,
+            engine="compiled",
+            limit=100,
+        ).to_dict()
+    except NoRouteError as err:
+        return err.details
+
+
+queries = st.fixed_dictionaries(
+    {
+        "from": st.sampled_from(PLACES),
+        "to": st.sampled_from(PLACES),
+        "teu": st.sampled_from([1, 2, 3, 4]),
+        "tonnes": st.sampled_from([None, 8.0, 20.0]),
+        "cargo": st.sampled_from(["general", "reefer", "dg:3"]),
+        "value": st.sampled_from([None, 80_000.0]),
+        # ready times on a few days, so that queries share networks and differ within one
+        "ready": st.builds(
+            lambda day, minute: (datetime(2020, 4, 2, tzinfo=ZONE) + timedelta(days=day, minutes=minute))
+            .isoformat(),
+            st.integers(0, 3),
+            st.integers(0, 24 * 60 - 1),
+        ),
+        "due_days": st.sampled_from([None, None, 3, 12]),
+        "range_days": st.sampled_from([None, None, 2]),
+        "carbon_price": st.sampled_from([None, 80.0]),
+        "full": st.sampled_from([0.0, 0.3]),
+        "seed": st.integers(0, 2**16),
+    }
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(queries, min_size=2, max_size=4))
+def test_answers_on_a_shared_network_equal_those_of_a_network_built_for_the_query(
+    batch: list[dict[str, Any]],
+) -> None:
+    """Random shipments, windows, carbon prices and full departures: through the cache (networks over whole
+    days, shared, the query's own trips opened) as built afresh for each query over its exact window."""
+    chongqing = _chongqing()
+    fresh = search_network._Cache(0)
+    for q in batch:
+        if q["from"] == q["to"]:
+            continue
+        availability = None
+        if q["full"]:
+            # some departures of the days around the query have no room left
+            net = _network(chongqing, q["ready"])
+            rng = random.Random(q["seed"])
+            tt = net.timetable
+            rooms = {}
+            for s, start in zip(tt.trip_service.tolist(), tt.trip_start.tolist(), strict=True):
+                if rng.random() < q["full"]:
+                    svc = tt.services[s]
+                    rooms[(svc.id, start)] = DepartureRoom(f"{svc.id}@{start}", 0.0, 0.0)
+            availability = Availability(rooms=rooms)
+        cached = _answer(chongqing, q, availability)
+        saved, search_network._CACHE = search_network._CACHE, fresh
+        try:
+            alone = _answer(chongqing, q, availability)
+        finally:
+            search_network._CACHE = saved
+        assert cached == alone
+
+
+def _network(bundle: im.Bundle, ready: str) -> SearchNetwork:
+    start = int(datetime.fromisoformat(ready).timestamp())
+    end = int(datetime(2020, 5, 15, tzinfo=ZONE).timestamp())
+    return compile_search(bundle, cargo=Cargo(), teu=1, tonnes=10, day=date(2020, 4, 3), window=(start, end))
+
+
+def test_queries_on_the_same_days_and_load_share_one_network(chongqing: im.Bundle) -> None:
+    a = _network(chongqing, "2020-04-03T08:00+08:00")
+    b = _network(chongqing, "2020-04-03T15:30+08:00")
+    assert a is b  # the same UTC day: one network
+    assert a.window[0] % 86400 == 0 and a.window[1] % 86400 == 0
+    other = compile_search(
+        chongqing, cargo=Cargo(), teu=2, tonnes=10, day=date(2020, 4, 3), window=(a.window[0], a.window[1])
+    )
+    assert other is not a  # another load has other amounts
+    assert _network(chongqing, "2020-04-09T08:00+08:00") is not a
+
+
+def test_another_bundle_is_another_network(chongqing: im.Bundle) -> None:
+    again = dataclasses.replace(chongqing)  # equal, but another object: it may have been changed
+    assert _network(chongqing, "2020-04-03T08:00+08:00") is not _network(again, "2020-04-03T08:00+08:00")
+
+
+def test_the_cache_is_bounded(chongqing: im.Bundle) -> None:
+    set_search_cache(2)
+    nets = [_network(chongqing, f"2020-04-{day:02d}T08:00+08:00") for day in (3, 4, 5)]
+    assert _network(chongqing, "2020-04-05T08:00+08:00") is nets[2]
+    assert _network(chongqing, "2020-04-03T08:00+08:00") is not nets[0]  # the oldest was dropped
+    with pytest.raises(ValueError, match="0 to 1024"):
+        set_search_cache(-1)
+
+
+def test_without_a_cache_every_query_builds_its_own_network_over_its_exact_window(
+    chongqing: im.Bundle,
+) -> None:
+    set_search_cache(0)
+    a = _network(chongqing, "2020-04-03T08:00+08:00")
+    assert a is not _network(chongqing, "2020-04-03T08:00+08:00")
+    assert a.window[0] == int(datetime.fromisoformat("2020-04-03T08:00+08:00").timestamp())
+
+
+def test_a_query_opens_only_the_trips_of_its_own_window(chongqing: im.Bundle) -> None:
+    """The shared network holds the whole days; the search sees the trips under way in the query's window."""
+    from intermodal.planners.routing import _Network
+    from intermodal.planners.places import resolve_place
+
+    s = im.make_shipment(chongqing, teu=2, ready="2020-04-03T08:00+08:00")
+    o, d = (resolve_place(chongqing, p) for p in ("nanpeng", "bangkok"))
+    q = _Network(chongqing, s, o, d)
+    ready = int(s.ready.timestamp())
+    q.expand(ready, ready + 30 * 86400)
+    assert q.timetable is not None
+    starts = q.timetable.trip_start
+    assert q.net.timetable.n_trips > q.timetable.n_trips > 0
+    assert starts.max() <= ready + 30 * 86400
+    spans = q.net.span_s[q.timetable.trip_service]
+    assert ((starts + spans) >= ready).all()
+    # a second query on the same window shares the graph (and its compiled engine)
+    again = _Network(chongqing, s, o, d)
+    again.expand(ready, ready + 30 * 86400)
+    assert again.graph is q.graph and again.net is q.net
