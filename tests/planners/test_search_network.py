@@ -82,8 +82,9 @@ queries = st.fixed_dictionaries(
         "value": st.sampled_from([None, 80_000.0]),
         # ready times on a few days, so that queries share networks and differ within one
         "ready": st.builds(
-            lambda day, minute: (datetime(2020, 4, 2, tzinfo=ZONE) + timedelta(days=day, minutes=minute))
-            .isoformat(),
+            lambda day, minute: (
+                datetime(2020, 4, 2, tzinfo=ZONE) + timedelta(days=day, minutes=minute)
+            ).isoformat(),
             st.integers(0, 3),
             st.integers(0, 24 * 60 - 1),
         ),
@@ -172,10 +173,10 @@ def test_without_a_cache_every_query_builds_its_own_network_over_its_exact_windo
 
 def test_a_query_opens_only_the_trips_of_its_own_window(chongqing: im.Bundle) -> None:
     """The shared network holds the whole days; the search sees the trips under way in the query's window."""
-    from intermodal.planners.routing import _Network
     from intermodal.planners.places import resolve_place
+    from intermodal.planners.routing import _Network
 
-    s = im.make_shipment(chongqing, teu=2, ready="2020-04-03T08:00+08:00")
+    s = im.make_shipment(chongqing, teu=2, ready="2020-04-03T15:30+08:00")  # 07:30 UTC: mid-day
     o, d = (resolve_place(chongqing, p) for p in ("nanpeng", "bangkok"))
     q = _Network(chongqing, s, o, d)
     ready = int(s.ready.timestamp())
