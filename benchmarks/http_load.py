@@ -10,8 +10,8 @@ The queries are a fixed mix of door-to-door questions on the embedded Chongqing 
 sent in turn. In-process clients are threads calling ``find_routes(...).to_dict()`` and ``json.dumps`` (the
 same work the API does, without HTTP), on the compiled search, loaded first as the server loads it;
 HTTP clients are threads, each with a keep-alive ``httpx.Client``, posting to ``intermodal serve`` started on
-a free loopback port. Every run is bounded by ``--requests`` and by ``--seconds``. Any non-200 answer counts as an
-error. "rebuilt" runs turn the search-network cache off (``set_search_cache(0)``, and
+a free loopback port. Every run is bounded by ``--requests`` and by ``--seconds``. Any non-200 answer counts
+as an error. "rebuilt" runs turn the search-network cache off (``set_search_cache(0)``, and
 ``INTERMODAL_SEARCH_CACHE=0`` for the server): every query builds its own network, the old way.
 
 Results go to ``benchmarks/results/http_load.json``, ``benchmarks/results/http_load.md`` and the README's

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from intermodal.model import Availability, Bundle, Cargo, Itinerary, Mode, Shipment
     from intermodal.planners.options import FoldMargins
     from intermodal.planners.routing import Objective, RouteResult, find_routes
+    from intermodal.planners.search_network import SearchNetwork, compile_search
     from intermodal.planners.shipments import make_shipment
 
 # Imported on first use, so that the CLI, the ledger's worker processes and ``import intermodal`` start fast
@@ -47,6 +48,8 @@ _LAZY = {
     "Objective": "intermodal.planners.routing",
     "RouteResult": "intermodal.planners.routing",
     "find_routes": "intermodal.planners.routing",
+    "SearchNetwork": "intermodal.planners.search_network",
+    "compile_search": "intermodal.planners.search_network",
     "make_shipment": "intermodal.planners.shipments",
 }
 
@@ -79,9 +82,11 @@ __all__ = [
     "PlaceError",
     "Problem",
     "RouteResult",
+    "SearchNetwork",
     "Shipment",
     "ShipmentError",
     "__version__",
+    "compile_search",
     "find_routes",
     "list_scenarios",
     "load_bundle",
