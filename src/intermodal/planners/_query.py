@@ -35,8 +35,8 @@ from intermodal.model import (
     Shipment,
 )
 from intermodal.network.timetable import Timetable
-from intermodal.planners.places import Place
-from intermodal.planners.search_network import _MODES, SearchNetwork, _DriveInfo, compile_search, place_zone
+from intermodal.planners.places import Place, place_zone
+from intermodal.planners.search_network import _MODES, SearchNetwork, _DriveInfo, compile_search
 
 if TYPE_CHECKING:
     from intermodal.engines.freight import FreightSearch

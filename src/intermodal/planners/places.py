@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 
 from intermodal.exceptions import PlaceError, Problem
-from intermodal.model import Bundle
+from intermodal.model import Bundle, Mode
 
-__all__ = ["Place", "great_circle_km", "resolve_place"]
+__all__ = ["Place", "great_circle_km", "place_zone", "resolve_place"]
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
@@ -120,3 +120,34 @@ def _by_alias(bundle: Bundle, raw: str, field: str) -> str | None:
             )
         )
     return owners[0] if owners else None
+
+
+def _near(bundle: Bundle, place: Place, *, outbound: bool) -> list[tuple[float, str]]:
+    """The (up to three) road terminals a place given as coordinates reaches by truck: (km, terminal id)."""
+    assert place.lat is not None and place.lon is not None
+    access = bundle.manifest.access
+    road = [
+        (great_circle_km(place.lat, place.lon, t.lat, t.lon), t.id)
+        for t in bundle.terminals.values()
+        if Mode.ROAD in t.modes
+    ]
+    road.sort()
+    near = [(km, tid) for km, tid in road[:3] if km * access.circuity <= access.max_km]
+    if not near:
+        nearest = f"{road[0][1]} at {road[0][0] * access.circuity:.0f} km by road" if road else "none"
+        raise PlaceError(
+            Problem(
+                f"too far from the network: the nearest road terminal is {nearest}",
+                field="from" if outbound else "to",
+                found=place.text,
+                expected=f"a place within {access.max_km:g} km by road of a terminal",
+            )
+        )
+    return near
+
+
+def place_zone(bundle: Bundle, place: Place, *, outbound: bool = True) -> str:
+    """The time zone of ``place``: its terminal's, or that of the nearest road terminal to its coordinates."""
+    if place.terminal_id is not None:
+        return bundle.terminals[place.terminal_id].timezone
+    return bundle.terminals[_near(bundle, place, outbound=outbound)[0][1]].timezone

@@ -42,7 +42,6 @@ from intermodal.accounting import (
 )
 from intermodal.accounting.costs import storage_rate_s, tariff_charges
 from intermodal.engines.reference import ROAD, Drive, SearchGraph, ServiceRules
-from intermodal.exceptions import PlaceError, Problem
 from intermodal.model import (
     Bundle,
     Cargo,
@@ -58,7 +57,7 @@ from intermodal.model import (
 from intermodal.model.rules import service_problems, terminal_problems
 from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
-from intermodal.planners.places import Place, great_circle_km
+from intermodal.planners.places import Place, _near
 
 __all__ = ["SearchNetwork", "compile_search", "set_search_cache"]
 
@@ -540,37 +539,6 @@ class SearchNetwork:
 
 def _at(secs: int) -> datetime:
     return datetime.fromtimestamp(secs, UTC)
-
-
-def _near(bundle: Bundle, place: Place, *, outbound: bool) -> list[tuple[float, str]]:
-    """The (up to three) road terminals a place given as coordinates reaches by truck: (km, terminal id)."""
-    assert place.lat is not None and place.lon is not None
-    access = bundle.manifest.access
-    road = [
-        (great_circle_km(place.lat, place.lon, t.lat, t.lon), t.id)
-        for t in bundle.terminals.values()
-        if Mode.ROAD in t.modes
-    ]
-    road.sort()
-    near = [(km, tid) for km, tid in road[:3] if km * access.circuity <= access.max_km]
-    if not near:
-        nearest = f"{road[0][1]} at {road[0][0] * access.circuity:.0f} km by road" if road else "none"
-        raise PlaceError(
-            Problem(
-                f"too far from the network: the nearest road terminal is {nearest}",
-                field="from" if outbound else "to",
-                found=place.text,
-                expected=f"a place within {access.max_km:g} km by road of a terminal",
-            )
-        )
-    return near
-
-
-def place_zone(bundle: Bundle, place: Place, *, outbound: bool = True) -> str:
-    """The time zone of ``place``: its terminal's, or that of the nearest road terminal to its coordinates."""
-    if place.terminal_id is not None:
-        return bundle.terminals[place.terminal_id].timezone
-    return bundle.terminals[_near(bundle, place, outbound=outbound)[0][1]].timezone
 
 
 #: recent graphs of open trips kept per network (a query's window, with its full departures)
