@@ -149,9 +149,8 @@ class _Network:
         self.graph = self.net.view(tt)
         self.compiled = None
         self.searched_states = 0
-        self.states = 3 * len(self.net.ids) * len(_MODES) + sum(
-            len(tt.stops[int(s)]) for s in tt.trip_service
-        )
+        stops = np.array([len(st) for st in tt.stops], dtype=np.int64)
+        self.states = 3 * len(self.net.ids) * len(_MODES) + int(stops[tt.trip_service].sum())
         if self.graph.storage_cost_s is not None:
             # with storage a yard boards every later trip, not the first, and the dominance test keeps more
             # labels: on the Chongqing scenario a plain search takes 0.3-0.9 s and the compiled one 0.02 s,
