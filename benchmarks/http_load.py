@@ -246,7 +246,8 @@ def main() -> None:
     one = next(
         r for r in runs if r["networks"] == "shared" and r["method"] == "in-process" and r["clients"] == 1
     )
-    no_errors = all(r["errors"] == 0 for r in runs)
+    # the server as it is now must not fail; the rebuilt runs show the old way, errors included
+    no_errors = all(r["errors"] == 0 for r in runs if r["networks"] == "shared")
     targets = {
         "HTTP throughput at 8 clients >= 0.5 x in-process, no errors": no_errors
         and any(r["vs_in_process"] >= 0.5 for r in http8 if r["networks"] == "shared"),
