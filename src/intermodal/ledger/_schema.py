@@ -228,3 +228,25 @@ quote_legs = Table(
     UniqueConstraint("quote_id", "departure_id", name="uq_quote_legs_quote_departure"),
     Index("ix_quote_legs_departure", "departure_id"),
 )
+
+# A disruption (migration 0007): a link, terminal or crossing closed for [starts_at, ends_at), a departure
+# cancelled (target: its ref), or a service's trips leaving in the window late by delay_hours. While open,
+# every search against the ledger respects it (ledger.availability hands it to the search); clearing ends it.
+disruptions = Table(
+    "disruptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(160), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("delay_hours", Numeric(7, 2, asdecimal=True), nullable=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cleared_at", UTCDateTime, nullable=True),
+    CheckConstraint("kind IN ('link', 'terminal', 'crossing', 'departure', 'delay')", name="kind_known"),
+    CheckConstraint("status IN ('open', 'cleared')", name="status_known"),
+    CheckConstraint("ends_at > starts_at", name="window_nonempty"),
+    Index("ix_disruptions_status_ends_at", "status", "ends_at"),
+)
