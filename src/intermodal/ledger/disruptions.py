@@ -28,12 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from intermodal.exceptions import (
-    InputError,
-    LedgerError,
-    NoRouteError,
-    Problem,
-)
+from intermodal.exceptions import InputError, LedgerError, NoRouteError, Problem, RebookError
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import checked_limit, parse_time, to_decimal, utc_now, zone_info
@@ -758,13 +753,13 @@ def rebook(
                     booked_kg=s.departures.c.booked_kg + row.weight_kg,
                 )
             )
-        scheduled = [
-            leg for leg in itinerary.get("legs", []) if isinstance(leg, Mapping) and leg.get("service")
+        scheduled: list[Mapping[str, Any]] = [
+            g for g in itinerary.get("legs", []) if isinstance(g, Mapping) and g.get("service")
         ]
-        for leg, r in zip(scheduled, r_list, strict=True):
+        for planned, r in zip(scheduled, r_list, strict=True):
             for kind, when, place in (
-                ("departed", leg.get("depart"), leg.get("from")),
-                ("arrived", leg.get("arrive"), leg.get("to")),
+                ("departed", planned.get("depart"), planned.get("from")),
+                ("arrived", planned.get("arrive"), planned.get("to")),
             ):
                 if when and place:
                     zone = bundle.terminals[place].timezone if bundle and place in bundle.terminals else "UTC"
@@ -797,7 +792,7 @@ def rebook_option(
 
     Raises
     ------
-    LedgerError
+    RebookError
         The booking is not broken by any open disruption (so a repeated rebooking is refused: the first one
         moved it off the disruption), or has no such option.
     """
@@ -805,7 +800,7 @@ def rebook_option(
         raise LedgerError(problem)
     impact = booking_impact(ledger, bundle, booking, as_of=as_of)
     if impact is None:
-        raise LedgerError(
+        raise RebookError(
             Problem(
                 "no open disruption breaks this booking: nothing to rebook",
                 field="booking",
@@ -815,7 +810,7 @@ def rebook_option(
         )
     if option > len(impact.options):
         reasons = "; ".join(r["text"] for r in impact.reasons)
-        raise LedgerError(
+        raise RebookError(
             Problem(
                 f"the booking has {len(impact.options)} options" + (f" ({reasons})" if reasons else ""),
                 field="option",

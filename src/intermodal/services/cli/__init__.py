@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "emissions",
     "scenario",
     "ledger",
+    "disruption",
     "report",
     "serve",
     "token",
