@@ -540,7 +540,9 @@ def _options(
             teu=float(booking.teu),
             tonnes=float(booking.tonnes),
             cargo=_cargo_text(booking.cargo_class),
-            value=float(booking.value) if booking.currency == bundle.manifest.currency else None,
+            value=float(booking.value)
+            if booking.value and booking.currency == bundle.manifest.currency
+            else None,
             ready=ready,
         )
         result = find_routes(
