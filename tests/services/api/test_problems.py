@@ -76,6 +76,13 @@ def _stale_quote(c: TestClient, auth: dict[str, str], *, expired: bool) -> httpx
     return c.post(f"/api/quotes/{quote.id}/book", json=body, headers=auth)
 
 
+def _rebook_unbroken(c: TestClient, auth: dict[str, str]) -> httpx.Response:
+    with lg.open_ledger(c.app.state.settings.ledger_url) as db:  # type: ignore[attr-defined]
+        departure = lg.create_departure(db, "shuttle-middle", "2020-04-03T09:00+08:00")
+        lg.book(db, idempotency_key="k", departures=[departure.ref], shipper="A", teu=1, tonnes=1)
+    return c.post("/api/ledger/bookings/k/rebook", json={"option": 1}, headers=auth)
+
+
 def _preflight(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     asking = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
     return c.options("/api/routes", headers=asking)
@@ -96,6 +103,7 @@ CAUSES: dict[str, tuple[dict[str, object], Ask]] = {
     "capacity_exceeded": ({"ledger_url": "..."}, _overbook),
     "quote_expired": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=True)),
     "quote_closed": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=False)),
+    "not_rebookable": ({"ledger_url": "..."}, _rebook_unbroken),
     "body_too_large": (
         {},
         lambda c, a: c.post("/api/routes", content=b"[" + b" " * 70_000 + b"]", headers=JSON),
