@@ -1,5 +1,5 @@
 """The operations ledger (layer 6): departures, quotes that hold room, bookings,
-container events and throughput reports.
+container events, disruptions and rebooking, and throughput reports.
 
 Open a ledger, then call the functions on it; each write is one transaction, all or nothing::
 
@@ -35,6 +35,18 @@ from intermodal.ledger.departures import (
     list_departures,
     set_departure_status,
 )
+from intermodal.ledger.disruptions import (
+    BrokenBooking,
+    Disruption,
+    DisruptionImpact,
+    add_disruption,
+    clear_disruption,
+    disruption_impact,
+    get_disruption,
+    list_disruptions,
+    rebook,
+    rebook_option,
+)
 from intermodal.ledger.events import EVENT_KINDS, Event, known_places, list_events, record_event
 from intermodal.ledger.exchange import export_csv, import_csv
 from intermodal.ledger.lines import Line, get_line, line_from_service, list_lines, upsert_lines
@@ -67,8 +79,11 @@ __all__ = [
     "EVENT_KINDS",
     "Booking",
     "BookingRequest",
+    "BrokenBooking",
     "DemoSummary",
     "Departure",
+    "Disruption",
+    "DisruptionImpact",
     "Event",
     "Ledger",
     "LegRef",
@@ -79,19 +94,23 @@ __all__ = [
     "ReportRow",
     "Throughput",
     "ThroughputReport",
+    "add_disruption",
     "book",
     "book_itinerary",
     "book_many",
     "book_quote",
     "cancel_booking",
+    "clear_disruption",
     "create_departure",
     "create_quote",
     "default_url",
     "departure_ref",
+    "disruption_impact",
     "expire_quotes",
     "export_csv",
     "get_booking",
     "get_departure",
+    "get_disruption",
     "get_line",
     "get_quote",
     "import_csv",
@@ -99,6 +118,7 @@ __all__ = [
     "line_from_service",
     "list_bookings",
     "list_departures",
+    "list_disruptions",
     "list_events",
     "list_lines",
     "list_quotes",
@@ -108,6 +128,8 @@ __all__ = [
     "parse_period",
     "plot_report",
     "quote_route",
+    "rebook",
+    "rebook_option",
     "record_event",
     "release_quote",
     "report_currencies",
