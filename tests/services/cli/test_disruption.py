@@ -78,3 +78,21 @@ def test_bad_input_exits_2_naming_the_option(db: str, args: list[str], says: str
 def test_help_teaches_with_examples() -> None:
     assert "disruption add crossing youyiguan" in _run("disruption", "add", "--help")
     assert "ledger rebook" in _run("ledger", "rebook", "--help")
+
+
+def test_route_and_quote_against_the_ledger_respect_an_open_closure(db: str) -> None:
+    query = ["--from", "nanpeng", "--to", "hanoi", "--teu", "2", "--ready", AS_OF, "--db", db]
+    before = json.loads(_run("route", *query, "--format", "json"))
+    assert any("youyiguan" in _places(option) for option in before["options"])
+    _run("disruption", "add", *CLOSE, "--db", db)
+    during = json.loads(_run("route", *query, "--format", "json"))
+    assert all("youyiguan" not in _places(option) for option in during["options"])
+    assert any(note.startswith("disruption 1 (crossing youyiguan closed") for note in during["notes"])
+    quote = json.loads(_run("quote", *query, "--option", "1", "--format", "json"))
+    assert "youyiguan" not in _places(quote["option"])
+    _run("disruption", "clear", "1", "--db", db)
+    assert json.loads(_run("route", *query, "--format", "json"))["options"] == before["options"]
+
+
+def _places(option: dict) -> set[str]:
+    return {p for leg in option["legs"] for p in (leg["from"], *leg.get("via", []), leg["to"])}
