@@ -296,3 +296,45 @@ def test_unknown_ids_are_named(sqlite_ledger: Ledger, chongqing: Bundle, tmp_pat
         rebook_option(sqlite_ledger, chongqing, "nobody", 1)
     with pytest.raises(LedgerError, match="option"):
         rebook_option(sqlite_ledger, chongqing, "nobody", 0)
+
+
+def test_a_delay_breaks_a_booking_only_past_its_next_legs_cut_off_or_on_its_last_leg(
+    sqlite_ledger: Ledger, chongqing: Bundle
+) -> None:
+    # East Ring to Luohuang by 16:00 on the 6th; the rail-sea train leaves there at 19:00 on the 7th, its
+    # cut-off 6 h before: 21 h of slack
+    booked = book(
+        sqlite_ledger,
+        idempotency_key="two-legs",
+        departures=[
+            im.ledger.LegRef("eastring-shuttle@2020-04-06T13:00+08:00", "nanpeng-station", "luohuang"),
+            im.ledger.LegRef("railsea-south@2020-04-07T16:00+08:00", "luohuang", "qinzhou"),
+        ],
+        shipper="Fruit Co",
+        teu=2,
+        tonnes="17.2",
+        customs_status="bonded",
+        bundle=chongqing,
+    )
+    first = {
+        "start": "2020-04-06T12:00+08:00",
+        "end": "2020-04-06T14:00+08:00",
+        "as_of": READY,
+        "options": False,
+    }
+    absorbed = add_disruption(
+        sqlite_ledger, chongqing, kind="delay", target="eastring-shuttle", hours=21, **first
+    )
+    assert absorbed.broken == ()  # 21 h late still makes the cut-off
+    clear_disruption(sqlite_ledger, absorbed.disruption.id)
+    missed = add_disruption(
+        sqlite_ledger, chongqing, kind="delay", target="eastring-shuttle", hours=22, **first
+    )
+    [item] = missed.broken
+    assert item.booking.id == booked.id and "cut-off" in item.why
+    clear_disruption(sqlite_ledger, missed.disruption.id)
+    last = {**first, "start": "2020-04-07T12:00+08:00", "end": "2020-04-07T18:00+08:00"}
+    [late] = add_disruption(
+        sqlite_ledger, chongqing, kind="delay", target="railsea-south", hours=1, **last
+    ).broken
+    assert late.booking.id == booked.id and late.departure.startswith("railsea-south")

@@ -15,7 +15,8 @@ the cargo can go instead.
 Where the cargo is: its last actual (ACT) event at or before ``as_of`` (that place, at ``as_of`` or later);
 without one, its first leg's origin, ready at its booked departure less the service's cut-off (not before
 ``as_of``). A booking has no due time of its own in the ledger, so its planned arrival is its due time: a
-delay that makes its last leg arrive later, or makes it miss its next leg, breaks it.
+delay that makes its last leg arrive later, or makes a leg reach its end after the next leg's cut-off, breaks
+it; a delay the wait for the next leg absorbs does not.
 """
 
 from __future__ import annotations
@@ -460,6 +461,25 @@ def _leg_breaks(
     return None
 
 
+def _late_for_next(
+    connection: Connection, services: Mapping[str, Service], closure: Closure, leg: _Leg, why: str
+) -> str | None:
+    """``why`` if the delayed ``leg`` makes its booking late: it is the last leg (its planned arrival is the
+    booking's due time), or it now reaches its end after the next leg leaves from there; else ``None``."""
+    legs = _all_legs(connection, leg.booking_id)
+    later = [g for g in legs if g.seq > leg.seq]
+    if not later:
+        return why
+    nxt, service, next_service = later[0], services.get(leg.line_id), services.get(later[0].line_id)
+    if service is None or next_service is None:
+        return why
+    arrive = leg.departs_at + dt.timedelta(hours=_span(service, leg)[-1][1] + closure.delay_hours)
+    leaves = nxt.departs_at + dt.timedelta(hours=_span(next_service, nxt)[0][2] - next_service.cutoff_h)
+    if arrive <= leaves:
+        return None
+    return f"{why}, after its next leg's cut-off ({nxt.ref})"
+
+
 def _legs(connection: Connection, closure: Closure, booking_id: int | None = None) -> list[_Leg]:
     """The legs of confirmed bookings that may meet ``closure``."""
     d, bl, b = s.departures.c, s.booking_legs.c, s.bookings.c
@@ -591,6 +611,8 @@ def _broken(
                 if leg.booking_id in found:
                     continue
                 why = _leg_breaks(closure, leg, services.get(leg.line_id), links, as_of)
+                if why is not None and closure.kind == "delay":
+                    why = _late_for_next(connection, services, closure, leg, why)
                 if why is not None:
                     found[leg.booking_id] = (leg, f"disruption {closure.id}: {why}")
         for bid in sorted(found):

@@ -285,8 +285,9 @@ def find_routes(
     if net.closed and availability is not None:
         named = {c.id: c for c in availability.closures}
         notes += [
-            f"disruption {i} ({named[i].describe()}) kept {n} departures and the roads it closes out of "
-            "the search"
+            f"disruption {i} ({named[i].describe()}) kept "
+            + (f"{n} departures and " if n else "")
+            + "the roads it closes out of the search"
             for i, n in sorted(net.closed.items())
         ]
     return RouteResult(
