@@ -9,9 +9,11 @@ something the base lacks is a problem, never a silent no-op.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 import tomllib
@@ -221,18 +223,20 @@ class _Reader:
     def text(self, table: dict[str, Any], key: str, prefix: str, *, required: bool = False) -> str:
         value = table.get(key, "")
         if not isinstance(value, str) or (required and not value.strip()):
-            self.problem("value is missing" if not value else "not text", f"{prefix}.{key}", value or None,
-                         "text" + (": a citation, or the word assumption" if key == "source" else ""))  # fmt: skip
+            self.problem(
+                "value is missing" if not value else "not text",
+                f"{prefix}.{key}",
+                value or None,
+                "text" + (": a citation, or the word assumption" if key == "source" else ""),
+            )
             return ""
         return value
 
     def date(self, entry: dict[str, Any], key: str, where: str) -> date | None:
         value = entry.get(key)
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 value = date.fromisoformat(value)
-            except ValueError:
-                pass
         if isinstance(value, datetime) or not isinstance(value, date):
             self.problem("not a date", f"{where}.{key}", value, "a date such as 2026-01-31")
             return None
@@ -258,10 +262,16 @@ class _Reader:
         kinds = [k for k in _KINDS if k in entry]
         unknown = set(entry) - {*_KINDS, "from", "to", "reason", "source"}
         for key in sorted(unknown):
-            self.problem("unknown key", f"{where}.{key}", expected=f"one of {', '.join(_KINDS)}, from, to, reason")
+            self.problem(
+                "unknown key", f"{where}.{key}", expected=f"one of {', '.join(_KINDS)}, from, to, reason"
+            )
         if len(kinds) != 1:
-            self.problem("a closure closes one thing", where, ", ".join(kinds) or "(nothing)",
-                         f"exactly one of {', '.join(_KINDS)}")  # fmt: skip
+            self.problem(
+                "a closure closes one thing",
+                where,
+                ", ".join(kinds) or "(nothing)",
+                f"exactly one of {', '.join(_KINDS)}",
+            )
             return None
         ident = self.ident(entry[kinds[0]], f"{where}.{kinds[0]}")
         start, end = self.dates(entry, where, required=False)
@@ -328,7 +338,9 @@ class _Reader:
                     self.count()
                     out.append(ChangeRow(name, ident, values, source, where, stops))
                 elif ident is not None and values is not None:
-                    self.problem("changes nothing", where, expected="a column to set besides its key and source")
+                    self.problem(
+                        "changes nothing", where, expected="a column to set besides its key and source"
+                    )
         return out
 
     def tables(self, table: dict[str, Any], verb: str) -> Iterable[tuple[str, list[dict[str, Any]]]]:
@@ -337,7 +349,9 @@ class _Reader:
                 self.problem("unknown table", f"{verb}.{name}", expected=" | ".join(PATCH_TABLES))
                 continue
             if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-                self.problem("not an array of tables", f"{verb}.{name}", expected=f"[[{verb}.{name}]] entries")
+                self.problem(
+                    "not an array of tables", f"{verb}.{name}", expected=f"[[{verb}.{name}]] entries"
+                )
                 continue
             yield name, entries
 
@@ -350,7 +364,11 @@ class _Reader:
             if key in skip:
                 continue
             if key not in columns:
-                self.problem("unknown column", f"{where}.{key}", expected=f"a column of {name}.csv: {', '.join(columns)}")
+                self.problem(
+                    "unknown column",
+                    f"{where}.{key}",
+                    expected=f"a column of {name}.csv: {', '.join(columns)}",
+                )
                 ok = False
                 continue
             text = self.cell(value, columns[key], f"{where}.{key}")
@@ -363,7 +381,12 @@ class _Reader:
     def stops(self, entry: dict[str, Any], where: str) -> tuple[Mapping[str, str], ...] | None:
         value = entry.get("stops", [])
         if not isinstance(value, list) or not all(isinstance(s, dict) for s in value) or len(value) < 2:
-            self.problem("not a list of stops", f"{where}.stops", None, "two or more {terminal, arrive_offset_h, depart_offset_h}")
+            self.problem(
+                "not a list of stops",
+                f"{where}.stops",
+                None,
+                "two or more {terminal, arrive_offset_h, depart_offset_h}",
+            )
             return None
         out = []
         for i, stop in enumerate(value):
@@ -385,7 +408,9 @@ class _Reader:
     def cell(self, value: object, column: Column, where: str) -> str | None:
         text = _as_text(value)
         if text is None:
-            self.problem("not a value a table holds", where, value, "text, a number, true/false, a date or a list")
+            self.problem(
+                "not a value a table holds", where, value, "text, a number, true/false, a date or a list"
+            )
             return None
         if text or column.required:
             try:
@@ -598,8 +623,17 @@ class _Bundle:
         source = Source.open(folder)
         texts = {name: source.read_text(name) for name in _FILES if source.exists(name)}
         tables = {}
-        for name in ("terminals", "links", "services", "service_stops", "calendar_dates", "crossings",
-                     "factors", "adjustments", "tariffs"):  # fmt: skip
+        for name in (
+            "terminals",
+            "links",
+            "services",
+            "service_stops",
+            "calendar_dates",
+            "crossings",
+            "factors",
+            "adjustments",
+            "tariffs",
+        ):
             text = texts.get(f"{name}.csv")
             header = list(_default_header(name))
             rows: list[dict[str, str]] = []
@@ -627,7 +661,9 @@ class _Bundle:
         ids = {r["id"] for r in self.tables["services"].rows}
         # a tariff for a service or line that no longer runs would be a tariff for nothing
         self.tables["tariffs"].keep(
-            lambda r: (not r.get("service") or r["service"] in ids) and (not r.get("line") or r["line"] in lines)
+            lambda r: (
+                (not r.get("service") or r["service"] in ids) and (not r.get("line") or r["line"] in lines)
+            )
         )
 
     def stops_of(self, sid: str) -> list[dict[str, str]]:
@@ -637,7 +673,9 @@ class _Bundle:
     def set_stops(self, sid: str, stops: Sequence[Mapping[str, str]], origin: str) -> None:
         self.tables["service_stops"].keep(lambda r: r["service_id"] != sid)
         for i, stop in enumerate(stops):
-            self.tables["service_stops"].add({"service_id": sid, "seq": str(i + 1), **stop}, f"{origin}.stops[{i}]")
+            self.tables["service_stops"].add(
+                {"service_id": sid, "seq": str(i + 1), **stop}, f"{origin}.stops[{i}]"
+            )
 
     def hops_open(self, sid: str) -> bool:
         """Whether every hop of the service still has a link of its mode."""
@@ -650,7 +688,7 @@ class _Bundle:
                 if _flag(link.get("bidirectional", ""), default=True):
                     pairs.add((link["to"], link["from"]))
         stops = self.stops_of(sid)
-        return all((a["terminal"], b["terminal"]) in pairs for a, b in zip(stops, stops[1:], strict=False))
+        return all((a["terminal"], b["terminal"]) in pairs for a, b in itertools.pairwise(stops))
 
     def carries(self, sid: str) -> bool:
         picked = False
@@ -701,7 +739,9 @@ def _flag(value: str, *, default: bool) -> bool:
     return default if not value.strip() else t.boolean(value)
 
 
-def patched_texts(folder: Path, patches: Sequence[Patch]) -> tuple[dict[str, str], dict[tuple[str, int], str]]:
+def patched_texts(
+    folder: Path, patches: Sequence[Patch]
+) -> tuple[dict[str, str], dict[tuple[str, int], str]]:
     """The patched bundle's files as text, and which patch entry each patched row came from."""
     b = _Bundle.read(folder)
     for patch in patches:
@@ -722,8 +762,13 @@ def _apply_one(b: _Bundle, patch: Patch) -> None:
     for add in patch.additions:
         key = PATCH_TABLES[add.table]
         if b.find(add.table, add.values[key]) is not None:
-            b.problem(patch, f"already in the bundle's {add.table}.csv", f"{add.where}.{key}", add.values[key],
-                      f"a new {key}, or [[change.{add.table}]] to change the row")  # fmt: skip
+            b.problem(
+                patch,
+                f"already in the bundle's {add.table}.csv",
+                f"{add.where}.{key}",
+                add.values[key],
+                f"a new {key}, or [[change.{add.table}]] to change the row",
+            )
             continue
         b.tables[add.table].add(add.values, tag + add.where)
         if add.table == "services":
@@ -732,8 +777,13 @@ def _apply_one(b: _Bundle, patch: Patch) -> None:
         row = b.find(change.table, change.key)
         key = PATCH_TABLES[change.table]
         if row is None:
-            b.problem(patch, f"not in the bundle's {change.table}.csv", f"{change.where}.{key}", change.key,
-                      f"a {key} of {change.table}.csv")  # fmt: skip
+            b.problem(
+                patch,
+                f"not in the bundle's {change.table}.csv",
+                f"{change.where}.{key}",
+                change.key,
+                f"a {key} of {change.table}.csv",
+            )
             continue
         index = b.tables[change.table].rows.index(row)
         row.update(change.values)
@@ -754,8 +804,13 @@ def _apply_one(b: _Bundle, patch: Patch) -> None:
         _close(b, patch, closure)
     for opening in patch.openings:
         if b.find("services", opening.service) is None:
-            b.problem(patch, "not in the bundle's services.csv", f"{opening.where}.service", opening.service,
-                      "an id of services.csv")  # fmt: skip
+            b.problem(
+                patch,
+                "not in the bundle's services.csv",
+                f"{opening.where}.service",
+                opening.service,
+                "an id of services.csv",
+            )
             continue
         b.except_dates(opening.service, _days(opening.start, opening.end), "1")
 
@@ -768,7 +823,13 @@ def _close(b: _Bundle, patch: Patch, c: Closure) -> None:
     table = {"link": "links", "terminal": "terminals", "crossing": "crossings", "service": "services"}[c.kind]
     row = b.find(table, c.id)
     if row is None:
-        b.problem(patch, f"not in the bundle's {table}.csv", f"{c.where}.{c.kind}", c.id, f"a {c.kind} of {table}.csv")
+        b.problem(
+            patch,
+            f"not in the bundle's {table}.csv",
+            f"{c.where}.{c.kind}",
+            c.id,
+            f"a {c.kind} of {table}.csv",
+        )
         return
     dated = c.start is not None and c.end is not None
     if c.kind == "service":
@@ -779,9 +840,13 @@ def _close(b: _Bundle, patch: Patch, c: Closure) -> None:
             b.drop_service(c.id)
         return
     if dated and (c.kind != "link" or _flag(row.get("flexible", ""), default=row["mode"] == "road")):
-        b.problem(patch, f"a {'truck link' if c.kind == 'link' else c.kind} closes for good in this version",
-                  f"{c.where}.from", str(c.start), "no dates: only services, and the links scheduled services "
-                  "ride, close for dates")  # fmt: skip
+        b.problem(
+            patch,
+            f"a {'truck link' if c.kind == 'link' else c.kind} closes for good in this version",
+            f"{c.where}.from",
+            str(c.start),
+            "no dates: only services, and the links scheduled services ride, close for dates",
+        )
         return
     if c.kind == "link" and dated:
         assert c.start is not None and c.end is not None
@@ -792,7 +857,11 @@ def _close(b: _Bundle, patch: Patch, c: Closure) -> None:
     elif c.kind == "terminal":
         # trucks no longer go there, and trains and ships pass it without loading or unloading
         b.tables["links"].keep(
-            lambda r: not (c.id in (r["from"], r["to"]) and _flag(r.get("flexible", ""), default=r["mode"] == "road"))
+            lambda r: (
+                not (
+                    c.id in (r["from"], r["to"]) and _flag(r.get("flexible", ""), default=r["mode"] == "road")
+                )
+            )
         )
         stops = b.tables["service_stops"]
         for stop in stops.rows:
@@ -823,7 +892,7 @@ def _cancel_trips_over(b: _Bundle, link: dict[str, str], start: date, end: date)
         stops = b.stops_of(service["id"])
         hops = [
             (float(a["depart_offset_h"]), float(z["arrive_offset_h"]))
-            for a, z in zip(stops, stops[1:], strict=False)
+            for a, z in itertools.pairwise(stops)
             if (a["terminal"], z["terminal"]) in ends
         ]
         if not hops:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["AddRow", "ChangeRow", "Closure", "Opening", "Patch", "PATCH_TABLES"]
+__all__ = ["PATCH_TABLES", "AddRow", "ChangeRow", "Closure", "Opening", "Patch"]
 
 #: the tables a patch may add rows to or change rows of, with the column that keys their rows
 PATCH_TABLES: Mapping[str, str] = {
@@ -28,7 +28,8 @@ PATCH_TABLES: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class Closure:
-    """Close a link, terminal, crossing or service; for the dates ``start`` to ``end`` (inclusive) or for good.
+    """Close a link, terminal, crossing or service: for the dates ``start`` to ``end`` (inclusive), or for
+    good.
 
     ``where`` names the patch entry (``close[2]``), for problems found when it is applied.
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
@@ -67,12 +67,15 @@ def register(app: typer.Typer) -> None:
     app.command("demo-data")(demo_data)
 
 
-def scenario_lines(scenario: str, *, shuttle_only: bool = False) -> list[Line]:
-    """The scenario's scheduled services as ledger lines, each in its first terminal's zone."""
-    from intermodal.io import load_scenario
+def scenario_lines(
+    scenario: str, *, shuttle_only: bool = False, patches: Sequence[str] | None = None
+) -> list[Line]:
+    """The scenario's scheduled services (with ``patches`` applied) as ledger lines, each in its first
+    terminal's zone."""
     from intermodal.ledger import line_from_service
+    from intermodal.services.cli._scenario import open_scenario
 
-    bundle = load_scenario(scenario)
+    bundle = open_scenario(scenario, patches)
     lines = []
     for service in bundle.services:
         if shuttle_only and not (service.line or service.id).startswith("shuttle-"):
