@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -59,7 +60,8 @@ def test_a_bad_value_is_named_by_patch_file_entry_and_field(tmp_path: Path) -> N
 def test_naming_what_the_bundle_lacks_is_a_problem_of_the_patch(tmp_path: Path) -> None:
     path = _patch(
         tmp_path,
-        '[[close]]\nlink = "no-such-link"\n\n[[change.terminals]]\nid = "nowhere"\nname_en = "X"\nsource = "x"\n'
+        '[[close]]\nlink = "no-such-link"\n\n'
+        '[[change.terminals]]\nid = "nowhere"\nname_en = "X"\nsource = "x"\n'
         '[remove]\nservices = ["ghost"]\n',
     )
     shown = _problems(lambda: apply_patches(MINI, [path]))
@@ -304,7 +306,8 @@ class _Editor:
         _, stops = _rows(self.folder, "service_stops.csv")
         for s in services:
             own = sorted((x for x in stops if x["service_id"] == s["id"]), key=lambda x: float(x["seq"]))
-            if any((a["terminal"], b["terminal"], s["mode"]) not in pairs for a, b in zip(own, own[1:])):
+            hops = {(a["terminal"], b["terminal"], s["mode"]) for a, b in itertools.pairwise(own)}
+            if not hops <= pairs:
                 self.drop_service(s["id"])
 
     def set(self, name: str, key: str, ident: str, column: str, value: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import hashlib
 import io
 import itertools
@@ -171,7 +172,7 @@ class _Reader:
         carbon = self.table(doc, "carbon")
         price, price_source = None, ""
         if carbon:
-            value = carbon.get("price_per_t")
+            value: Any = carbon.get("price_per_t")
             if not _is_number(value) or not 0 <= value <= MAX_CARBON_PRICE:
                 self.problem(
                     "not a carbon price",
@@ -245,7 +246,9 @@ class _Reader:
             return None
         return value
 
-    def dates(self, entry: dict[str, Any], where: str, *, required: bool) -> tuple[date | None, date | None]:
+    def dates(
+        self, entry: dict[str, Any], where: str, *, required: bool
+    ) -> tuple[dt.date | None, dt.date | None]:
         if "from" not in entry and "to" not in entry and not required:
             return None, None
         start, end = self.date(entry, "from", where), self.date(entry, "to", where)
@@ -315,7 +318,7 @@ class _Reader:
                 if name == "services" and "stops" not in entry:
                     self.problem("value is missing", f"{where}.stops", expected="a list of two or more stops")
                 key = PATCH_TABLES[name]
-                if key not in values:
+                if values is not None and key not in values:
                     self.problem("value is missing", f"{where}.{key}", expected=f"the new row's {key}")
                 elif values is not None and stops is not None and (name != "services" or stops):
                     self.count()
@@ -716,7 +719,8 @@ class _Bundle:
         assert row is not None
         weekdays = t.weekdays(row["weekdays"])
         start, end = t.iso_date(row["start_date"]), t.iso_date(row["end_date"])
-        added, removed = set(), set()
+        added: set[date] = set()
+        removed: set[date] = set()
         for r in self.tables["calendar_dates"].rows:
             if r["service_id"] == sid:
                 (added if r["exception_type"] == "1" else removed).add(t.iso_date(r["date"]))

@@ -110,7 +110,9 @@ def resolve_place(bundle: Bundle, text: str, *, field: str = "place") -> Place:
 def _unknown_locode(bundle: Bundle, code: str, field: str) -> Problem:
     country = code[:2]
     there = sorted(
-        f"{t.locode} ({t.id})" if t.locode else t.id for t in bundle.terminals.values() if t.country == country
+        f"{t.locode} ({t.id})" if t.locode else t.id
+        for t in bundle.terminals.values()
+        if t.country == country
     )
     hint = f"its terminals in {country}: {', '.join(there)}" if there else f"it has no terminal in {country}"
     return Problem(

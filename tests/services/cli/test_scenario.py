@@ -80,8 +80,20 @@ def test_scenario_apply_writes_a_bundle_that_routes_as_base_plus_patch(tmp_path:
     result = runner.invoke(app, ["scenario", "apply", "chongqing", "carbon-price-100", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "chongqing+carbon-price-100" in result.stdout
-    query = ["route", "--from", "nanpeng", "--to", "shanghai", "--teu", "2", "--ready", "2026-03-02T08:00+08:00",
-             "--format", "json"]  # fmt: skip
+    ready = "2026-03-02T08:00+08:00"
+    query = [
+        "route",
+        "--from",
+        "nanpeng",
+        "--to",
+        "shanghai",
+        "--teu",
+        "2",
+        "--ready",
+        ready,
+        "--format",
+        "json",
+    ]
     on_files = json.loads(runner.invoke(app, [*query, "--scenario", str(out)]).stdout)
     patched = json.loads(runner.invoke(app, [*query, "--patch", "carbon-price-100"]).stdout)
     assert on_files["options"] == patched["options"]
