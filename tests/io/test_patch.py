@@ -310,6 +310,36 @@ class _Editor:
             if not hops <= pairs:
                 self.drop_service(s["id"])
 
+    def close_terminal(self, terminal: str) -> None:
+        """No trucks to it, no cargo on or off there; a service that then carries nothing goes."""
+
+        def truck(r: dict[str, str]) -> bool:
+            return (
+                terminal in (r["from"], r["to"])
+                and (r["flexible"] or "true") == "true"
+                and r["mode"] == "road"
+            )
+
+        self.edit("links.csv", lambda h, rows: (h, [r for r in rows if not truck(r)]))
+
+        def no_cargo(h: list[str], rows: list[dict[str, str]]) -> tuple[list[str], list[dict[str, str]]]:
+            for r in rows:
+                r.setdefault("pickup", "")
+                r.setdefault("dropoff", "")
+                if r["terminal"] == terminal:
+                    r["pickup"] = r["dropoff"] = "false"
+            return [*h, *(c for c in ("pickup", "dropoff") if c not in h)], rows
+
+        self.edit("service_stops.csv", no_cargo)
+        _, stops = _rows(self.folder, "service_stops.csv")
+        _, services = _rows(self.folder, "services.csv")
+        for s in services:
+            own = sorted((x for x in stops if x["service_id"] == s["id"]), key=lambda x: float(x["seq"]))
+            picks = [x.get("pickup") != "false" for x in own]
+            drops = [x.get("dropoff") != "false" for x in own]
+            if not any(picks[i] and any(drops[i + 1 :]) for i in range(len(own))):
+                self.drop_service(s["id"])
+
     def set(self, name: str, key: str, ident: str, column: str, value: str) -> None:
         def change(h: list[str], rows: list[dict[str, str]]) -> tuple[list[str], list[dict[str, str]]]:
             for r in rows:
@@ -343,7 +373,18 @@ _ops = st.one_of(
     st.tuples(st.just("factor"), st.sampled_from(["truck", "train"]), st.floats(1.0, 200.0)),
     st.tuples(st.just("carbon"), st.integers(0, 500)),
     st.tuples(st.just("remove"), st.just("train")),
+    st.tuples(st.just("close-terminal"), st.sampled_from(["station", "border"])),
+    st.tuples(st.just("add-service"), st.integers(0, 23)),
 )
+
+_TRAIN2 = {
+    "id": "train2", "line": "train2", "name_en": "Second train", "name_zh": "第二班列", "mode": "rail",
+    "carrier": "Rail Co", "capacity_teu": "40", "cutoff_h": "3", "cost_per_teu_km": "0.8",
+    "fixed_cost_per_teu": "150", "reefer": "false", "dg_classes": "", "emission_factor": "train",
+    "weekdays": "1111111", "start_date": "2020-01-01", "end_date": "2030-12-31", "source": "assumption",
+    "notes": "",
+}  # fmt: skip
+_TRAIN2_STOPS = [("station", 0, 0), ("border", 30, 32), ("city", 38, 38)]
 
 
 def _patch_and_edit(ops: list[tuple[Any, ...]], editor: _Editor) -> str:
@@ -352,11 +393,13 @@ def _patch_and_edit(ops: list[tuple[Any, ...]], editor: _Editor) -> str:
     alive = True
     for op in ops:
         kind = op[0]
-        if kind == "close-link":
+        if kind == "add-service":
+            body.append(_add_service(op[1], editor))
+        elif kind == "close-link":
             body.append(f'[[close]]\nlink = "{op[1]}"\n')
             editor.close_link(op[1])
             _, services = _rows(editor.folder, "services.csv")
-            alive = bool(services)
+            alive = any(r["id"] == "train" for r in services)
         elif not alive:
             continue
         elif kind == "capacity":
@@ -394,7 +437,28 @@ def _patch_and_edit(ops: list[tuple[Any, ...]], editor: _Editor) -> str:
             body.append('[remove]\nservices = ["train"]\n')
             editor.drop_service("train")
             alive = False
+        elif kind == "close-terminal":
+            body.append(f'[[close]]\nterminal = "{op[1]}"\n')
+            editor.close_terminal(op[1])
+            _, services = _rows(editor.folder, "services.csv")
+            alive = any(r["id"] == "train" for r in services)
     return "\n".join(body)
+
+
+def _add_service(hour: int, editor: _Editor) -> str:
+    clock = f"{hour:02d}:00"
+    editor.edit("services.csv", lambda h, rows: (h, [*rows, {**_TRAIN2, "departures": clock}]))
+    stops = [
+        {"service_id": "train2", "seq": str(i + 1), "terminal": t, "arrive_offset_h": str(a),
+         "depart_offset_h": str(d)}
+        for i, (t, a, d) in enumerate(_TRAIN2_STOPS)
+    ]  # fmt: skip
+    editor.edit("service_stops.csv", lambda h, rows: (h, [*rows, *stops]))
+    values = "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in _TRAIN2.items() if v)
+    listed = ", ".join(
+        f'{{terminal = "{t}", arrive_offset_h = {a}, depart_offset_h = {d}}}' for t, a, d in _TRAIN2_STOPS
+    )
+    return f'[[add.services]]\n{values}\ndepartures = ["{clock}"]\nstops = [{listed}]\n'
 
 
 def _answers(bundle: Bundle, origin: str, destination: str) -> object:
@@ -416,19 +480,25 @@ def _combine(ops: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     out = []
     for op in reversed(ops):
         # and a link closes once: closing it again names a link the bundle no longer has
-        key = op[0] if op[0] in ("carbon", "remove") else f"{op[0]}:{op[1]}" if op[0] == "close-link" else ""
+        key = (
+            op[0]
+            if op[0] in ("carbon", "remove", "add-service")
+            else f"{op[0]}:{op[1]}"
+            if op[0] == "close-link"
+            else ""
+        )
         if key:
             if key in seen:
                 continue
             seen.add(key)
         out.append(op)
     # a patch applies additions and changes before removals and closures, and those before openings
-    order = {"capacity": 0, "departures": 0, "rate": 0, "factor": 0, "remove": 1, "close-link": 2,
-             "close-dates": 2, "open-date": 3, "carbon": 4}  # fmt: skip
+    order = {"add-service": -1, "capacity": 0, "departures": 0, "rate": 0, "factor": 0, "remove": 1,
+             "close-link": 2, "close-terminal": 2, "close-dates": 2, "open-date": 3, "carbon": 4}  # fmt: skip
     return sorted(reversed(out), key=lambda op: order[op[0]])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(_ops, min_size=1, max_size=5))
 def test_routing_on_base_plus_patch_equals_routing_on_the_edited_files(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[Any, ...]]
