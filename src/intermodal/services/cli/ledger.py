@@ -61,7 +61,8 @@ def init(
         with open_db(db) as ledger:
             count = upsert_lines(ledger, lines)
             url = ledger.url
-    console.print(f"ledger ready at {url}: {count} lines from scenario {scenario}", highlight=False)
+    named = "+".join([scenario, *(patch or [])])
+    console.print(f"ledger ready at {url}: {count} lines from scenario {named}", highlight=False)
 
 
 @ledger_app.command("lines")
