@@ -3,8 +3,9 @@
 Formats (docs/skims.md):
 
 - zones: CSV ``id, name, terminal, lat, lon, source``; a zone gives a terminal id, or a point (lat and lon).
-- demand: CSV or Parquet ``origin, destination, cargo, teu | tonnes, period, source`` (zone ids; one row a cell), or an
-  OMX file with one matrix per cargo class (``general``, ``reefer``, ``dg:3``) and a zone mapping.
+- demand: CSV or Parquet ``origin, destination, cargo, teu | tonnes, period, source`` (zone ids; one row a
+  cell), or an OMX file with one matrix per cargo class (``general``, ``reefer``, ``dg:3``) and a zone
+  mapping.
 - choice parameters: a TOML file (``[choice]`` table), each number with its source.
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_ZONE_ID",
     "read_choice_params",
     "read_demand",
+    "read_mode_shares",
     "read_zones",
 ]
 
@@ -190,7 +192,12 @@ def read_demand(path: str | Path, zones: list[Zone], bundle: Bundle) -> list[Dem
             rows = _parquet_rows(path, problems)
         if len(rows) > MAX_DEMAND_ROWS:
             raise InputError(
-                Problem("too many rows", file=name, found=f"{len(rows):,}", expected=f"at most {MAX_DEMAND_ROWS:,}")
+                Problem(
+                    "too many rows",
+                    file=name,
+                    found=f"{len(rows):,}",
+                    expected=f"at most {MAX_DEMAND_ROWS:,}",
+                )
             )
         cells = _table_cells(rows, name, known, bundle, problems)
     else:
@@ -212,12 +219,14 @@ def _parquet_rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict[s
         raise InputError(Problem(f"not a Parquet file: {err}"[:200], file=name)) from None
     if frame.height > MAX_DEMAND_ROWS:
         raise InputError(
-            Problem("too many rows", file=name, found=f"{frame.height:,}", expected=f"at most {MAX_DEMAND_ROWS:,}")
+            Problem(
+                "too many rows", file=name, found=f"{frame.height:,}", expected=f"at most {MAX_DEMAND_ROWS:,}"
+            )
         )
-    for column in frame.columns:
-        if column not in DEMAND_COLUMNS:
+    for found in frame.columns:
+        if found not in DEMAND_COLUMNS:
             problems.append(
-                Problem("unknown column", file=name, field=str(column), expected=", ".join(DEMAND_COLUMNS))
+                Problem("unknown column", file=name, field=str(found), expected=", ".join(DEMAND_COLUMNS))
             )
     out = []
     # a Parquet row's number is its position, the first being 1
@@ -253,7 +262,11 @@ def _parquet_rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict[s
 
 
 def _table_cells(
-    rows: list[tuple[int, dict[str, Any]]], name: str, known: set[int], bundle: Bundle, problems: list[Problem]
+    rows: list[tuple[int, dict[str, Any]]],
+    name: str,
+    known: set[int],
+    bundle: Bundle,
+    problems: list[Problem],
 ) -> list[DemandCell]:
     cells = []
     per_teu = bundle.manifest.tonnes_per_teu
@@ -262,7 +275,14 @@ def _table_cells(
         for key in ("origin", "destination"):
             if r[key] not in known:
                 problems.append(
-                    Problem("unknown zone", file=name, row=row, field=key, found=str(r[key]), expected="a zone id of the zones file")
+                    Problem(
+                        "unknown zone",
+                        file=name,
+                        row=row,
+                        field=key,
+                        found=str(r[key]),
+                        expected="a zone id of the zones file",
+                    )
                 )
                 bad = True
         try:
@@ -328,7 +348,15 @@ def _omx_cells(path: Path, known: set[int], bundle: Bundle, problems: list[Probl
             try:
                 period = _period(text)
             except FieldError as err:
-                problems.append(Problem("value is not valid", file=name, field="period", found=t.excerpt(text), expected=err.expected))
+                problems.append(
+                    Problem(
+                        "value is not valid",
+                        file=name,
+                        field="period",
+                        found=t.excerpt(text),
+                        expected=err.expected,
+                    )
+                )
         cells: list[DemandCell] = []
         per_teu = bundle.manifest.tonnes_per_teu
         for matrix_name in handle.list_matrices():
@@ -348,13 +376,25 @@ def _omx_cells(path: Path, known: set[int], bundle: Bundle, problems: list[Probl
             units = _decoded(node.attrs["units"]).lower() if "units" in node.attrs._v_attrnames else "teu"
             if units not in ("teu", "tonnes"):
                 problems.append(
-                    Problem("unknown units", file=name, field=f"matrix {matrix_name}", found=units, expected="teu or tonnes")
+                    Problem(
+                        "unknown units",
+                        file=name,
+                        field=f"matrix {matrix_name}",
+                        found=units,
+                        expected="teu or tonnes",
+                    )
                 )
                 continue
             values = np.asarray(node[:], dtype=float)
             if values.shape != (len(ids), len(ids)):
                 problems.append(
-                    Problem("wrong shape", file=name, field=f"matrix {matrix_name}", found=str(values.shape), expected=f"{len(ids)} x {len(ids)}")
+                    Problem(
+                        "wrong shape",
+                        file=name,
+                        field=f"matrix {matrix_name}",
+                        found=str(values.shape),
+                        expected=f"{len(ids)} x {len(ids)}",
+                    )
                 )
                 continue
             top = MAX_CELL_TEU * (per_teu if units == "tonnes" else 1)
@@ -374,7 +414,11 @@ def _omx_cells(path: Path, known: set[int], bundle: Bundle, problems: list[Probl
             for i, j in np.argwhere(values > 0).tolist():
                 amount = float(values[i, j])
                 teu = amount / per_teu if units == "tonnes" else amount
-                cells.append(DemandCell(ids[i], ids[j], cargo, teu, teu * per_teu if units == "teu" else amount, period))
+                cells.append(
+                    DemandCell(
+                        ids[i], ids[j], cargo, teu, teu * per_teu if units == "teu" else amount, period
+                    )
+                )
         return cells
     finally:
         handle.close()
@@ -432,12 +476,18 @@ def read_choice_params(path: str | Path) -> ChoiceParams:
                 for v in raw.values()
             ):
                 problems.append(
-                    Problem("not valid", file=name, field="choice.asc", expected="a table of mode = number from -50 to 50")
+                    Problem(
+                        "not valid",
+                        file=name,
+                        field="choice.asc",
+                        expected="a table of mode = number from -50 to 50",
+                    )
                 )
             else:
                 values["asc"] = {str(k): float(v) for k, v in raw.items()}
         elif key in _PARAMS:
             low, high = _PARAMS[key]
+            kind = "whole " if key == "iterations" else ""
             ok = isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
             if not ok or not low <= raw <= high or (key == "iterations" and not isinstance(raw, int)):
                 problems.append(
@@ -446,16 +496,60 @@ def read_choice_params(path: str | Path) -> ChoiceParams:
                         file=name,
                         field=f"choice.{key}",
                         found=t.excerpt(str(raw)),
-                        expected=f"a {'whole ' if key == 'iterations' else ''}number from {low:g} to {high:g}",
+                        expected=f"a {kind}number from {low:g} to {high:g}",
                     )
                 )
             else:
                 values[key] = int(raw) if key == "iterations" else float(raw)
         else:
             problems.append(
-                Problem("unknown key", file=name, field=f"choice.{key}", expected=", ".join([*_PARAMS, "asc"]))
+                Problem(
+                    "unknown key", file=name, field=f"choice.{key}", expected=", ".join([*_PARAMS, "asc"])
+                )
             )
     if problems:
         raise InputError(problems)
     return ChoiceParams(**values, sources=sources)
 
+
+def _mode_class(value: str) -> str:
+    text = value.strip().lower()
+    if not text or len(text) > 64 or not all(part.isidentifier() for part in text.split("+")):
+        raise FieldError("a mode class such as road, rail, rail+sea")
+    return text
+
+
+SHARE_COLUMNS: dict[str, Column] = {
+    "mode": Column(_mode_class),
+    "share": Column(t.bounded(0, 1e12, "", "a share or an amount")),
+    "source": Column(t.text, required=False),
+}
+
+
+def read_mode_shares(path: str | Path) -> dict[str, float]:
+    """Observed mode shares from the CSV file ``path`` (``mode, share, source``), as fractions adding up to 1.
+
+    A share may be given as any amount (TEU, say): they are divided by their sum.
+
+    Raises
+    ------
+    InputError
+        Naming each row and field at fault, a repeated mode, or shares that add up to 0.
+    """
+    path = Path(path)
+    _checked_file(path, "a CSV file of mode shares: mode, share, source")
+    name = path.name
+    problems: list[Problem] = []
+    shares: dict[str, float] = {}
+    for row, r in read_table(Source(path.parent), name, SHARE_COLUMNS, problems):
+        if r["mode"] in shares:
+            problems.append(Problem("repeated mode", file=name, row=row, field="mode", found=r["mode"]))
+        shares[r["mode"]] = r["share"]
+    total = sum(shares.values())
+    if not problems and total <= 0:
+        problems.append(
+            Problem("shares add up to 0", file=name, field="share", expected="some share above 0")
+        )
+    if problems:
+        raise InputError(problems)
+    return {m: v / total for m, v in shares.items()}

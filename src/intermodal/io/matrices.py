@@ -1,4 +1,4 @@
-"""Writing skims (OMX and Parquet) and assignment results (Parquet, GeoJSON, JSON), each file all or nothing."""
+"""Writing skims (OMX, Parquet) and assignment results (Parquet, GeoJSON, JSON), each file all or nothing."""
 
 from __future__ import annotations
 
@@ -11,10 +11,22 @@ import numpy as np
 
 from intermodal.io._atomic import check_target, staged_file
 
-__all__ = ["write_results", "write_skim"]
+__all__ = ["check_outputs", "write_results", "write_skim"]
 
 #: the OMX mapping of matrix positions to zone ids
 ZONE_MAPPING = "zone"
+
+
+def check_outputs(out_dir: str | Path, names: Sequence[str]) -> None:
+    """Refuse, before any work, an output folder where the files ``names`` cannot be written.
+
+    Raises
+    ------
+    InputError
+        Naming the path at fault.
+    """
+    for name in names:
+        check_target(Path(out_dir) / name, folder=False)
 
 
 def write_skim(

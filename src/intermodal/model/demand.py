@@ -67,6 +67,6 @@ class ChoiceParams:
     not_carried_cost: float = 100_000.0
     #: the capacity penalty per TEU for each TEU a departure is over its room, per TEU of room
     capacity_penalty: float = 50_000.0
-    iterations: int = 50
+    iterations: int = 500
     gap: float = 1e-3
     sources: dict[str, str] = field(default_factory=dict)

@@ -9,14 +9,14 @@ Shippers weigh options by generalized cost per TEU::
 ``aon`` (all or nothing) puts a pair's demand on its least generalized cost option; ``logit`` shares it by a
 multinomial logit over the options (the NODUS approach), with a scale and a constant per mode class.
 
-Capacity: a departure carries at most its ``capacity_teu``. The assignment iterates (the method of successive
-averages): each departure has a price for its room, raised by ``capacity_penalty`` per TEU for each TEU of
-overflow per TEU of room (and lowered as room frees up, never below 0); each option's generalized cost includes
-the prices of its departures, the pairs choose again, and the flows move 1/k of the way to the new choice.
-It stops when the gap is below ``gap``, or after ``iterations``: for all or nothing the relative gap (the
-share of the total generalized cost the best choice at the current prices would save), for the logit the share
-of the demand its choice would move. What any departure still carries over its room is then taken off the options using it, in
-proportion, and reported as not carried: the result never overloads a departure.
+Capacity: a departure carries at most its ``capacity_teu``. The assignment iterates (the method of
+successive averages): each departure has a price for its room, raised in step k by ``capacity_penalty``/sqrt(k)
+per TEU for each TEU of overflow per TEU of room (and lowered as room frees up, never below 0); each option's generalized cost
+includes the prices of its departures, the pairs choose again, and the flows move 1/k of the way to the new
+choice. It stops when the gap is below ``gap``, or after ``iterations``: for all or nothing the relative gap
+(the share of the total generalized cost the best choice at the current prices would save), for the logit the
+share of the demand its choice would move. What any departure still carries over its room is then taken off
+the options using it, in proportion, and reported as not carried: the result never overloads a departure.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ METHODS = ("aon", "logit")
 
 
 def mode_class(option: Itinerary) -> str:
-    """``road`` for an all-truck option; else its other modes in the order of :class:`Mode`, joined by ``+``."""
+    """``road`` for an all-truck option; else its other modes in :class:`Mode` order, joined by ``+``."""
     used = {leg.mode for leg in option.legs} - {Mode.ROAD, Mode.WALK}
     return "+".join(m.value for m in Mode if m in used) or Mode.ROAD.value
 
@@ -63,7 +63,9 @@ def mode_class(option: Itinerary) -> str:
 def generalized_cost(option: Itinerary, params: ChoiceParams) -> float:
     """Cost + value of time x hours + carbon price x tonnes CO2e, for the TEU the option was found for."""
     metrics = option_metrics(option)
-    return option.cost + params.value_of_time * metrics["time"] + params.carbon_price * option.co2e_kg_wtw / 1000
+    return (
+        option.cost + params.value_of_time * metrics["time"] + params.carbon_price * option.co2e_kg_wtw / 1000
+    )
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ def pair_options(
         A zone the network cannot reach.
     """
     by_id = {z.id: z for z in zones}
-    check_zones(bundle, [by_id[i] for i in sorted({c.origin for c in demand} | {c.destination for c in demand})])
+    check_zones(
+        bundle, [by_id[i] for i in sorted({c.origin for c in demand} | {c.destination for c in demand})]
+    )
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
     cargo_of = {}
     for c in demand:
@@ -202,7 +206,9 @@ class Assignment:
         for row in self.links():
             if len(row["geometry"]) < 2:
                 continue
-            props = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items() if k != "geometry"}
+            props = {
+                k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items() if k != "geometry"
+            }
             features.append(
                 {
                     "type": "Feature",
@@ -233,8 +239,13 @@ class Assignment:
             "iterations": self.iterations,
             "gap": self.gap,
             "overflow_teu_before_cut": round(self.overflow_teu, 6),
-            "mode_split": {m: {"teu": round(v, 6), "share": round(v / demand, 6) if demand else 0.0} for m, v in split.items()},
-            "by_mode": {m: {k: round(v, 3) for k, v in row.items()} for m, row in sorted(self.by_mode().items())},
+            "mode_split": {
+                m: {"teu": round(v, 6), "share": round(v / demand, 6) if demand else 0.0}
+                for m, v in split.items()
+            },
+            "by_mode": {
+                m: {k: round(v, 3) for k, v in row.items()} for m, row in sorted(self.by_mode().items())
+            },
             "services": self.services(),
             "departures": self.departure_rows(),
             "pairs": self.pair_rows(),
@@ -286,11 +297,14 @@ class _Problem:
     def __init__(self, bundle: Bundle, pairs: Sequence[PairOptions], params: ChoiceParams) -> None:
         capacity = {s.id: s.capacity_teu for s in bundle.services}
         self.demand = np.array([p.cell.teu for p in pairs], dtype=float)
-        pair_of, gc, modes = [], [], []
+        pair_of: list[int] = []
+        gc: list[float] = []
+        modes: list[str] = []
         dep_index: dict[str, int] = {}
         self.dep_service: list[str] = []
         self.dep_capacity: list[float] = []
-        inc_opt, inc_dep = [], []
+        inc_opt: list[int] = []
+        inc_dep: list[int] = []
         for i, pair in enumerate(pairs):
             for option in pair.options:
                 o = len(gc)
@@ -365,7 +379,9 @@ def assign(
         An unknown method.
     """
     if method not in METHODS:
-        raise InputError(Problem("unknown method", field="method", found=method, expected=" | ".join(METHODS)))
+        raise InputError(
+            Problem("unknown method", field="method", found=method, expected=" | ".join(METHODS))
+        )
     pairs = [p for p in pairs if p.cell.teu > 0]
     problem = _Problem(bundle, pairs, params)
     prices = np.zeros(len(problem.refs))
@@ -376,7 +392,8 @@ def assign(
         for k in range(1, params.iterations + 1):
             over = (problem.loads(x) - problem.capacity) / problem.capacity
             # the price of room rises with the overflow and falls when room is left, never below 0
-            prices = np.maximum(0.0, prices + params.capacity_penalty * over)
+            # (a step shrinking as 1/sqrt(k), the usual subgradient rule, so that the prices settle)
+            prices = np.maximum(0.0, prices + params.capacity_penalty / math.sqrt(k) * over)
             cost = problem.priced(prices)
             y = problem.choose(cost, method, params)
             gap = _gap(x, y, cost, method, total)
@@ -490,7 +507,9 @@ def calibrate(
     """
     if any(not math.isfinite(v) or v < 0 for v in observed.values()) or sum(observed.values()) <= 0:
         raise InputError(
-            Problem("mode shares must be numbers of 0 or more, not all 0", field="observed", found=str(observed))
+            Problem(
+                "mode shares must be numbers of 0 or more, not all 0", field="observed", found=str(observed)
+            )
         )
     total = sum(observed.values())
     target = {m: min(0.999, max(0.001, v / total)) for m, v in observed.items()}
@@ -499,7 +518,7 @@ def calibrate(
     before = _shares(assign(bundle, pairs, current, method="logit", capacity=capacity))
     shares = before
     n = 0
-    for n in range(1, rounds + 1):
+    for n in range(1, rounds + 1):  # noqa: B007 (the rounds run are reported)
         moved = 0.0
         for m, want in target.items():
             have = min(0.999, max(0.001, shares.get(m, 0.0)))

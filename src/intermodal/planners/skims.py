@@ -1,10 +1,10 @@
-"""Skims: zone-to-zone matrices of the best door-to-door time, cost, CO2e, distance and transfers over a window.
+"""Skims: zone-to-zone matrices of the best door-to-door time, cost, CO2e, distance and transfers.
 
 The rule for "best" (docs/skims.md): for each pair of zones, the options are the Pareto set that
-``find_routes`` returns for cargo ready at any time in the window (a range query, nothing folded). Each metric's
-cell is the least value of that metric over those options, so the time cell is the fastest option's time and the
-cost cell the cheapest option's cost, which may be two different options. A zone to itself is 0 in every metric;
-a pair without any option is NaN (missing).
+``find_routes`` returns for cargo ready at any time in the window (a range query, nothing folded). Each
+metric's cell is the least value of that metric over those options, so the time cell is the fastest option's
+time and the cost cell the cheapest option's cost, which may be two different options. A zone to itself is 0
+in every metric; a pair without any option is NaN (missing).
 
 Time is door to door: from the latest time the cargo may be ready for the option (its ``ready_by``), or its
 departure when that is sooner (a truck-only option leaves whenever the cargo is ready), to its arrival.
@@ -41,7 +41,7 @@ _LIMIT = 100_000
 
 @dataclass(frozen=True)
 class Skim:
-    """The matrices of one skim: ``values[metric][i, j]`` from ``zones[i]`` to ``zones[j]``, NaN without route."""
+    """The matrices of one skim: ``values[metric][i, j]`` from ``zones[i]`` to ``zones[j]`` (NaN: none)."""
 
     scenario: str
     zones: tuple[Zone, ...]
