@@ -361,14 +361,15 @@ def _omx_cells(path: Path, known: set[int], bundle: Bundle, problems: list[Probl
         per_teu = bundle.manifest.tonnes_per_teu
         for matrix_name in handle.list_matrices():
             try:
-                cargo = parse_cargo(matrix_name)
+                # "dg_3" as well as "dg:3": HDF5 tools prefer names without a colon
+                cargo = parse_cargo(matrix_name.replace("dg_", "dg:", 1))
             except ShipmentError:
                 problems.append(
                     Problem(
                         "unknown cargo class",
                         file=name,
                         field=f"matrix {matrix_name}",
-                        expected="one matrix per cargo class: general, reefer or dg:CLASS",
+                        expected="one matrix per cargo class: general, reefer or dg_CLASS",
                     )
                 )
                 continue

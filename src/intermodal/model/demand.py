@@ -65,8 +65,8 @@ class ChoiceParams:
     asc: dict[str, float] = field(default_factory=dict)
     #: what a TEU left behind costs, per TEU: the not-carried "option" of every pair
     not_carried_cost: float = 100_000.0
-    #: the capacity penalty per TEU for each TEU a departure is over its room, per TEU of room
-    capacity_penalty: float = 50_000.0
+    #: the first step of the price of a departure's room, per TEU (later steps shrink as 1/k)
+    capacity_penalty: float = 5_000.0
     iterations: int = 500
     gap: float = 1e-3
     sources: dict[str, str] = field(default_factory=dict)

@@ -9,13 +9,13 @@ Shippers weigh options by generalized cost per TEU::
 ``aon`` (all or nothing) puts a pair's demand on its least generalized cost option; ``logit`` shares it by a
 multinomial logit over the options (the NODUS approach), with a scale and a constant per mode class.
 
-Capacity: a departure carries at most its ``capacity_teu``. The assignment iterates (the method of
-successive averages): each departure has a price for its room, raised in step k by ``capacity_penalty``/sqrt(k)
-per TEU for each TEU of overflow per TEU of room (and lowered as room frees up, never below 0); each option's generalized cost
-includes the prices of its departures, the pairs choose again, and the flows move 1/k of the way to the new
-choice. It stops when the gap is below ``gap``, or after ``iterations``: for all or nothing the relative gap
-(the share of the total generalized cost the best choice at the current prices would save), for the logit the
-share of the demand its choice would move. What any departure still carries over its room is then taken off
+Capacity: a departure carries at most its ``capacity_teu``. The assignment iterates (successive averages
+with a price on room): each departure has a price per TEU for its room, which step k raises by
+``capacity_penalty``/k times its overflow per TEU of room (at most 1; lowered as room frees up, never below
+0); each option's generalized cost includes the prices of its departures, the pairs choose again, and the
+flows move 1/sqrt(k+1) of the way to the new choice. It stops when the gap is below ``gap``, or after
+``iterations``: for all or nothing the relative gap (the share of the total generalized cost the best choice
+at the current prices would save), for the logit the share of the demand its choice would move. What any departure still carries over its room is then taken off
 the options using it, in proportion, and reported as not carried: the result never overloads a departure.
 """
 
@@ -390,20 +390,25 @@ def assign(
     gap, k = 0.0, 0
     if capacity and len(problem.refs):
         for k in range(1, params.iterations + 1):
-            over = (problem.loads(x) - problem.capacity) / problem.capacity
-            # the price of room rises with the overflow and falls when room is left, never below 0
-            # (a step shrinking as 1/sqrt(k), the usual subgradient rule, so that the prices settle)
-            prices = np.maximum(0.0, prices + params.capacity_penalty / math.sqrt(k) * over)
+            # overflow per TEU of room, at most 1 either way: one step never moves a price by more than
+            # its step size, however far a departure is over
+            over = np.clip((problem.loads(x) - problem.capacity) / problem.capacity, -1.0, 1.0)
+            # the price of room rises with the overflow and falls when room is left, never below 0; its step
+            # shrinks as 1/k so that the prices settle
+            prices = np.maximum(0.0, prices + params.capacity_penalty / k * over)
             cost = problem.priced(prices)
             y = problem.choose(cost, method, params)
             gap = _gap(x, y, cost, method, total)
-            x = x + (y - x) / (k + 1)
+            # flows move 1/sqrt(k+1) of the way: they forget the first choices, made at wrong prices, sooner
+            # than the classic 1/(k+1) (tests/planners/test_assignment.py holds both methods to the gap)
+            x = x + (y - x) / math.sqrt(k + 1)
             if gap < params.gap:
                 break
-    load = problem.loads(x)
-    overflow = float(np.max(load - problem.capacity, initial=0.0))
-    # what still overloads a departure is taken off every option on it, in proportion: capacities hold
-    x = _cut(problem, x)
+    overflow = 0.0
+    if capacity:
+        overflow = float(np.max(problem.loads(x) - problem.capacity, initial=0.0))
+        # what still overloads a departure is taken off every option on it, in proportion: capacities hold
+        x = _cut(problem, x)
     load = problem.loads(x)
     flows: list[tuple[float, ...]] = []
     left: list[float] = []
