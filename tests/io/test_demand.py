@@ -156,7 +156,9 @@ def test_choice_params_and_their_bad_keys(tmp_path: Path) -> None:
     params = read_choice_params(DEMO / "choice.toml")
     assert params.value_of_time > 0 and "value_of_time" in params.sources
     path = tmp_path / "choice.toml"
-    path.write_text("[choice]\nscale = -1\niterations = 2.5\nspeed = 3\n[choice.asc]\nroad = 'x'\n", encoding="utf-8")
+    path.write_text(
+        "[choice]\nscale = -1\niterations = 2.5\nspeed = 3\n[choice.asc]\nroad = 'x'\n", encoding="utf-8"
+    )
     with pytest.raises(InputError) as err:
         read_choice_params(path)
     assert {p.field for p in err.value.problems} == {

@@ -30,7 +30,12 @@ from intermodal.planners.skims import option_metrics
 
 MINI = Path(__file__).resolve().parents[1] / "io" / "bundles" / "mini"
 BUNDLE = im.load_bundle(MINI)
-ZONES = [Zone(1, "Hub", "hub"), Zone(2, "Station", "station"), Zone(3, "Border", "border"), Zone(4, "City", "city")]
+ZONES = [
+    Zone(1, "Hub", "hub"),
+    Zone(2, "Station", "station"),
+    Zone(3, "Border", "border"),
+    Zone(4, "City", "city"),
+]
 START = dt.datetime(2020, 4, 6)
 PARAMS = ChoiceParams(value_of_time=20.0, carbon_price=100.0, scale=1.0, iterations=500)
 
@@ -124,7 +129,10 @@ def test_without_capacity_the_logit_shares_are_its_formula() -> None:
     (pair,) = _pairs([(1, 4, "general", 10.0)])
     params = dataclasses.replace(PARAMS, asc={"rail": 0.7})
     result = assign(BUNDLE, [pair], params, method="logit", capacity=False)
-    v = [-params.scale * generalized_cost(o, params) / 1000 + params.asc.get(mode_class(o), 0.0) for o in pair.options]
+    v = [
+        -params.scale * generalized_cost(o, params) / 1000 + params.asc.get(mode_class(o), 0.0)
+        for o in pair.options
+    ]
     v.append(-params.scale * params.not_carried_cost / 1000)
     top = max(v)
     weights = [math.exp(x - top) for x in v]

@@ -27,7 +27,14 @@ def _by_find_routes(origin: str, destination: str, shipment: im.Shipment, days: 
         return [0.0] * len(METRICS)
     try:
         result = im.find_routes(
-            BUNDLE, origin, destination, shipment, range_days=days, fold=None, limit=10_000, engine="reference"
+            BUNDLE,
+            origin,
+            destination,
+            shipment,
+            range_days=days,
+            fold=None,
+            limit=10_000,
+            engine="reference",
         )
     except NoRouteError:
         return [math.nan] * len(METRICS)
@@ -54,7 +61,9 @@ def test_every_cell_is_the_best_find_routes_answer(
         for j, b in enumerate(zones):
             expected = _by_find_routes(a.place, b.place, shipment, days)
             found = [float(result.values[m][i, j]) for m in METRICS]
-            np.testing.assert_allclose(found, expected, rtol=1e-12, atol=1e-9, err_msg=f"{a.place} -> {b.place}")
+            np.testing.assert_allclose(
+                found, expected, rtol=1e-12, atol=1e-9, err_msg=f"{a.place} -> {b.place}"
+            )
 
 
 def test_a_pair_without_a_route_is_missing_and_counted() -> None:

@@ -96,3 +96,23 @@ def test_assign_bad_demand_exits_2(tmp_path: Path) -> None:
     demand.write_text("origin,destination,teu\n1,4,3\n", encoding="utf-8")
     result = runner.invoke(app, args)  # no period in the file and no --ready
     assert result.exit_code == 2 and "ready" in result.output
+
+
+def test_ledger_shares_are_the_booked_teu_by_mode(tmp_path: Path) -> None:
+    from intermodal.io import load_scenario
+    from intermodal.ledger import load_demo, open_ledger
+    from intermodal.services.cli.demand import _ledger_shares
+
+    db = tmp_path / "ledger.sqlite3"
+    with open_ledger(str(db)) as ledger:
+        load_demo(ledger, quarters=["2020Q1"], with_events=False)
+    # the demo books only the road shuttle: every TEU is road
+    assert _ledger_shares(str(db), "2020Q1", load_scenario("chongqing")) == {"road": 1.0}
+
+
+def test_calibration_needs_the_logit(tmp_path: Path) -> None:
+    shares = tmp_path / "shares.csv"
+    shares.write_text("mode,share\nroad,1\n", encoding="utf-8")
+    args = ["assign", "--zones", str(_zones(tmp_path)), "--demand", str(shares), "--calibrate", str(shares)]
+    result = runner.invoke(app, [*args, "--method", "aon"])
+    assert result.exit_code == 2 and "--method" in result.output

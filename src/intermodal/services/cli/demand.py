@@ -279,6 +279,8 @@ def assign(
     choice(method, METHODS, "--method")
     if calibrate is not None and calibrate_db is not None:
         fail(["[--calibrate]: give --calibrate or --calibrate-db, not both"], BAD_INPUT)
+    if (calibrate is not None or calibrate_db is not None) and method != "logit":
+        fail(["[--method]: calibration fits the logit's constants: use --method logit"], BAD_INPUT)
     with user_errors():
         from intermodal.exceptions import InputError, Problem
         from intermodal.io import load_scenario
@@ -320,7 +322,6 @@ def assign(
         if observed is not None:
             calibration = a.calibrate(bundle, pairs, choice_params, observed, capacity=capacity)
             choice_params = calibration.params
-            method = "logit"
         result = a.assign(bundle, pairs, choice_params, method=method, capacity=capacity)
         doc = result.to_dict()
         doc["scenario"] = bundle.name
