@@ -1,4 +1,4 @@
-"""Zones, demand (CSV, Parquet, OMX), choice parameters and mode shares read alike; every bad cell is named."""
+"""Zones, demand (CSV, Parquet, OMX), choice parameters and mode shares; every bad cell is named."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def mini() -> Bundle:
     return load_bundle(MINI)
 
 
-ZONES = "id,name,terminal,lat,lon,source\n1,Hub,hub,,,assumption\n2,City,city,,,assumption\n3,Near,,29.1,106.1,x\n"
+ZONES = "id,name,terminal,lat,lon,source\n1,Hub,hub,,,a\n2,City,city,,,a\n3,Near,,29.1,106.1,x\n"
 
 
 def _zones(tmp_path: Path, mini: Bundle, text: str = ZONES) -> list[Zone]:

@@ -1,4 +1,4 @@
-"""Skims written as OMX read back with openmatrix, and as Parquet with one row a pair; results all or nothing."""
+"""Skims written as OMX read back with openmatrix, and as Parquet one row a pair; results all or nothing."""
 
 from __future__ import annotations
 

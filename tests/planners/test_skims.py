@@ -1,4 +1,4 @@
-"""Every skim cell equals the best ``find_routes`` answer for its pair over the window, by the documented rule."""
+"""Every skim cell is the best ``find_routes`` answer for its pair over the window (the documented rule)."""
 
 from __future__ import annotations
 

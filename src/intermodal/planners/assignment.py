@@ -15,8 +15,9 @@ with a price on room): each departure has a price per TEU for its room, which st
 0); each option's generalized cost includes the prices of its departures, the pairs choose again, and the
 flows move 1/sqrt(k+1) of the way to the new choice. It stops when the gap is below ``gap``, or after
 ``iterations``: for all or nothing the relative gap (the share of the total generalized cost the best choice
-at the current prices would save), for the logit the share of the demand its choice would move. What any departure still carries over its room is then taken off
-the options using it, in proportion, and reported as not carried: the result never overloads a departure.
+at the current prices would save), for the logit the share of the demand its choice would move. What any
+departure still carries over its room is then taken off the options using it, in proportion, and reported as
+not carried: the result never overloads a departure.
 """
 
 from __future__ import annotations

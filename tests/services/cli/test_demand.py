@@ -1,4 +1,4 @@
-"""``intermodal demo-demand``, ``skim`` and ``assign``: files that read back, tables, JSON, exit 2 on bad input."""
+"""``intermodal demo-demand``, ``skim`` and ``assign``: files that read back, tables, JSON, exit 2 if bad."""
 
 from __future__ import annotations
 
