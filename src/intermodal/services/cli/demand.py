@@ -123,8 +123,9 @@ def skim(
     finds for the pair (a zone to itself is 0, a pair without a route is empty: NaN in the files).
     docs/skims.md has the rule and the formats; OMX files open in any OMX reader.
 
-    Example:  intermodal demo-demand --out demo && intermodal skim --zones demo/zones.csv --window 7d
-    --ready 2020-04-06T00:00 --metrics time,cost,co2e --out demo/skim
+    Zones to try: intermodal demo-demand --out demo
+
+    Example:  intermodal skim --zones demo/zones.csv --ready 2020-04-06T00:00 --window 7d --out demo/skim
     """
     choice(format, FORMATS, "--format")
     with user_errors():
@@ -272,8 +273,9 @@ def assign(
     full departures to the next best options, reporting its convergence gap. The answer: mode split, t-km
     and CO2e by mode, loads per departure, demand not carried, flows per link (GeoJSON with --out).
 
-    Example:  intermodal demo-demand --out demo && intermodal assign --demand demo/demand.csv
-    --zones demo/zones.csv --calibrate demo/observed_shares.csv --out demo/assigned
+    Demand to try: intermodal demo-demand --out demo
+
+    Example:  intermodal assign --demand demo/demand.csv --zones demo/zones.csv --out demo/assigned
     """
     choice(format, FORMATS, "--format")
     choice(method, METHODS, "--method")
@@ -429,12 +431,21 @@ def _assign_table(doc: dict[str, Any]) -> None:
     if "calibration" in doc:
         c = doc["calibration"]
         console.print(
-            f"calibrated in {c['rounds']} rounds to {c['observed']}: constants {c['asc']}", highlight=False
+            f"calibrated in {c['rounds']} rounds: shares {_shares_text(c['observed'])} observed, "
+            f"{_shares_text(c['after'])} assigned; constants "
+            + ", ".join(f"{m} {v:+.3f}" for m, v in c["asc"].items()),
+            highlight=False,
         )
     for note in doc["notes"]:
         console.print(f"note: {note}", highlight=False)
     for path in doc["files"]:
         console.print(f"wrote {path}", highlight=False)
+
+
+def _shares_text(shares: dict[str, float]) -> str:
+    return ", ".join(
+        f"{m} {100 * v:.1f} %" for m, v in sorted(shares.items(), key=lambda kv: -kv[1]) if v >= 5e-4
+    )
 
 
 def demo_demand(
@@ -447,8 +458,7 @@ def demo_demand(
     The demand is a week of the seed's 2020Q1 shuttle volume (806 TEU / 13 weeks) from Nanpeng, split by
     line and cargo class as the demo ledger assumes; each row says where its number comes from.
 
-    Example:  intermodal demo-demand --out demo && intermodal assign --demand demo/demand.csv
-    --zones demo/zones.csv
+    Example:  intermodal demo-demand --out demo
     """
     with user_errors():
         from intermodal.io.matrices import check_outputs
