@@ -25,6 +25,7 @@ app = typer.Typer(
 COMMAND_MODULES: list[str] = [
     "route",
     "plan",
+    "demand",
     "quote",
     "emissions",
     "scenario",

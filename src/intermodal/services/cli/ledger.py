@@ -19,6 +19,7 @@ from intermodal.services.cli._output import (
     print_json,
     user_errors,
 )
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 from intermodal.services.cli.report import DbOption, named_as, open_db, output_path, scenario_lines
 
 ledger_app = typer.Typer(
@@ -50,16 +51,18 @@ def _show(items: list[Any], columns: list[str], format: str) -> None:
 def init(
     db: DbOption = None,
     scenario: Annotated[str, typer.Option(help="Scenario whose services become ledger lines.")] = "chongqing",
+    patch: PatchOption = None,
 ) -> None:
     """Create or migrate the ledger, and load (or refresh) its lines from a scenario's services."""
     from intermodal.ledger import upsert_lines
 
     with user_errors():
-        lines = scenario_lines(scenario)
+        lines = scenario_lines(scenario, patches=patch)
         with open_db(db) as ledger:
             count = upsert_lines(ledger, lines)
             url = ledger.url
-    console.print(f"ledger ready at {url}: {count} lines from scenario {scenario}", highlight=False)
+    named = "+".join([scenario, *(patch or [])])
+    console.print(f"ledger ready at {url}: {count} lines from scenario {named}", highlight=False)
 
 
 @ledger_app.command("lines")
@@ -108,6 +111,7 @@ def schedule(
     scenario: Annotated[
         str, typer.Option(help="The scenario whose timetable gives the trips.")
     ] = "chongqing",
+    patch: PatchOption = None,
     service: Annotated[
         list[str] | None, typer.Option("--service", help="Only this service; repeat for more.")
     ] = None,
@@ -123,7 +127,6 @@ def schedule(
     """
     import datetime as dt
 
-    from intermodal.io import load_scenario
     from intermodal.ledger.schedule import schedule_departures
 
     days = []
@@ -133,7 +136,7 @@ def schedule(
         except ValueError:
             fail([f"[{option}]: not a date (found {text!r}, expected YYYY-MM-DD)"], BAD_INPUT)
     with user_errors(), named_as({"scenario": "--scenario", "to": "--to", "services": "--service"}):
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
         with open_db(db) as ledger:
             done = schedule_departures(ledger, bundle, start=days[0], end=days[1], services=service)
     choice(format, ["table", "json"], "--format")
@@ -234,6 +237,7 @@ def book_(
             "departures it names that the ledger does not have yet."
         ),
     ] = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
@@ -247,7 +251,6 @@ def book_(
               --tonnes 17.2 --cargo reefer --customs bonded
               intermodal ledger book --quote 7 --key order-18 --shipper ACME --customs cleared
     """
-    from intermodal.io import load_scenario
     from intermodal.ledger import book, book_itinerary, book_quote
 
     if sum(map(bool, (departure, itinerary, quote))) != 1:
@@ -284,7 +287,7 @@ def book_(
         "equipment_ref": equipment,
     }
     with user_errors(), named_as({"scenario": "--scenario"}):
-        common["bundle"] = load_scenario(scenario)
+        common["bundle"] = open_scenario(scenario, patch)
     with user_errors(), open_db(db) as ledger:
         if itinerary is not None:
             made = book_itinerary(ledger, _read_option(itinerary, option), **common)
@@ -397,15 +400,15 @@ def event(
     scenario: Annotated[str, typer.Option(help="The scenario whose terminals are the known places.")] = (
         "chongqing"
     ),
+    patch: PatchOption = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
     """Record a container or shipment event (DCSA Track & Trace codes) at a terminal of the scenario."""
-    from intermodal.io import load_scenario
     from intermodal.ledger import known_places, record_event
 
     with user_errors(), named_as({"scenario": "--scenario", "place": "--place"}):
-        places = known_places(load_scenario(scenario))
+        places = known_places(open_scenario(scenario, patch))
     with user_errors(), open_db(db) as ledger:
         made = record_event(
             ledger,
@@ -463,14 +466,14 @@ def import_(
     scenario: Annotated[
         str, typer.Option(help="The scenario whose terminals events may be at.")
     ] = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
 ) -> None:
     """Add a CSV file's rows to a table: all of them, or (if any row is wrong) none."""
-    from intermodal.io import load_scenario
     from intermodal.ledger import import_csv, known_places
 
     with user_errors(), named_as({"scenario": "--scenario"}):
-        places = known_places(load_scenario(scenario)) if table == "events" else None
+        places = known_places(open_scenario(scenario, patch)) if table == "events" else None
     with user_errors(), open_db(db) as ledger:
         count = import_csv(ledger, table, path, history=history, places=places)  # type: ignore[arg-type]
     console.print(f"{count} {table} imported from {path}", highlight=False)
