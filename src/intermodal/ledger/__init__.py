@@ -35,7 +35,17 @@ from intermodal.ledger.departures import (
     list_departures,
     set_departure_status,
 )
-from intermodal.ledger.events import EVENT_KINDS, Event, known_places, list_events, record_event
+from intermodal.ledger.eta import Eta, EtaStop, booking_eta, booking_events, plan_points, planned_events
+from intermodal.ledger.events import (
+    EVENT_KINDS,
+    Event,
+    ImportResult,
+    export_dcsa,
+    import_dcsa,
+    known_places,
+    list_events,
+    record_event,
+)
 from intermodal.ledger.exchange import export_csv, import_csv
 from intermodal.ledger.lines import Line, get_line, line_from_service, list_lines, upsert_lines
 from intermodal.ledger.periods import Period, parse_period
@@ -69,7 +79,10 @@ __all__ = [
     "BookingRequest",
     "DemoSummary",
     "Departure",
+    "Eta",
+    "EtaStop",
     "Event",
+    "ImportResult",
     "Ledger",
     "LegRef",
     "Line",
@@ -83,6 +96,8 @@ __all__ = [
     "book_itinerary",
     "book_many",
     "book_quote",
+    "booking_eta",
+    "booking_events",
     "cancel_booking",
     "create_departure",
     "create_quote",
@@ -90,11 +105,13 @@ __all__ = [
     "departure_ref",
     "expire_quotes",
     "export_csv",
+    "export_dcsa",
     "get_booking",
     "get_departure",
     "get_line",
     "get_quote",
     "import_csv",
+    "import_dcsa",
     "known_places",
     "line_from_service",
     "list_bookings",
@@ -106,6 +123,8 @@ __all__ = [
     "migrate",
     "open_ledger",
     "parse_period",
+    "plan_points",
+    "planned_events",
     "plot_report",
     "quote_route",
     "record_event",
