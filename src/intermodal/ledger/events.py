@@ -565,6 +565,8 @@ def export_dcsa(
     classifier: str | None = None,
     planned: bool = False,
     limit: int | None = None,
+    equipment_ref: str | None = None,
+    departure: int | None = None,
 ) -> list[dict[str, Any]]:
     """Events as DCSA Track & Trace 2.2.0 messages (the body of its ``GET /v2/events``), in time order.
 
@@ -582,6 +584,8 @@ def export_dcsa(
         (needs ``bundle``; see :func:`intermodal.ledger.eta.planned_events`).
     limit
         At most this many stored events.
+    equipment_ref, departure
+        Only this container's events, or this departure's (id).
 
     An imported event exports as the message it came in. Every message validates against the 2.2.0 schema of
     its ``eventType`` (tests/ledger/test_events.py holds that).
@@ -602,7 +606,9 @@ def export_dcsa(
             if row is None:
                 raise LedgerError(Problem("unknown booking", field="booking", found=str(booking)))
             booking_id = row.id
-        query = _events_query(booking=booking_id, classifier=classifier)
+        query = _events_query(
+            booking=booking_id, classifier=classifier, equipment_ref=equipment_ref, departure=departure
+        )
         if limit is not None:
             query = query.limit(checked_limit(limit))
         rows = connection.execute(query).all()

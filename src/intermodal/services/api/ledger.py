@@ -14,13 +14,14 @@ import threading
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from intermodal import ledger as lg
 from intermodal.exceptions import CapacityError, LedgerError
 from intermodal.ledger.availability import read_availability
+from intermodal.ledger.events import MAX_IMPORT_EVENTS
 from intermodal.ledger.schedule import schedule_departures
 from intermodal.model import Availability
 from intermodal.model.bounds import (
@@ -306,19 +307,108 @@ def post_cancel(key: Key, request: Request) -> dict[str, Any]:
     return {**booking.to_dict(), "released": released}
 
 
-@read_router.get("/events", responses=_ERRORS)
+@read_router.get("/events", responses={**_ERRORS, 409: _PROBLEM})
 def get_events(
     request: Request,
     equipment_ref: Annotated[str | None, Query(max_length=40)] = None,
     booking: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     departure: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    """Events in time order, of one container, booking or departure."""
+    classifier: Annotated[Literal["ACT", "EST", "PLN"] | None, Query()] = None,
+    format: Annotated[
+        Literal["ledger", "dcsa"],
+        Query(description="ledger (the ledger's fields) or dcsa (DCSA Track & Trace 2.2.0 events)."),
+    ] = "ledger",
+) -> Any:
+    """Events in time order, of one container, booking or departure; ``format=dcsa`` as DCSA 2.2.0 JSON."""
+    if format == "dcsa":
+        return _dcsa_export(
+            request,
+            booking=booking,
+            classifier=classifier,
+            limit=limit,
+            equipment_ref=equipment_ref,
+            departure=departure,
+        )
     found = lg.list_events(
-        _ledger(request), equipment_ref=equipment_ref, booking=booking, departure=departure, limit=limit
+        _ledger(request),
+        equipment_ref=equipment_ref,
+        booking=booking,
+        departure=departure,
+        classifier=classifier,
+        limit=limit,
     )
     return [e.to_dict() for e in found]
+
+
+def _scenario(request: Request) -> Any:
+    state = request.app.state
+    return state.catalog.get(state.settings.scenario)
+
+
+def _dcsa_export(request: Request, **query: Any) -> Any:
+    try:
+        return _found(lambda: lg.export_dcsa(_ledger(request), bundle=_scenario(request), **query))
+    except LedgerError as error:
+        # not the request's fault: events the standard cannot carry as the ledger holds them
+        errors = field_errors(error.problems)
+        return problem_response(
+            request, 409, kind="not-exportable", detail=errors[0].message if errors else None, errors=errors
+        )
+
+
+@read_router.get("/bookings/{key}/events", responses={**_ERRORS, 404: _PROBLEM, 409: _PROBLEM})
+def get_booking_events(
+    key: Key,
+    request: Request,
+    format: Annotated[
+        Literal["ledger", "dcsa"],
+        Query(
+            description="ledger: {PLN, EST, ACT} apart; dcsa: DCSA 2.2.0 events, the planned ones with them."
+        ),
+    ] = "ledger",
+) -> Any:
+    """A booking's events: planned (derived from its departures and the timetable), estimated and actual."""
+    if format == "dcsa":
+        return _dcsa_export(request, booking=_key(key), planned=True)
+    apart = _found(lg.booking_events, _ledger(request), _key(key), _scenario(request))
+    return {classifier: [e.to_dict() for e in events] for classifier, events in apart.items()}
+
+
+@read_router.get("/bookings/{key}/eta", responses={**_ERRORS, 404: _PROBLEM})
+def get_booking_eta(key: Key, request: Request) -> dict[str, Any]:
+    """A booking's ETA: its actual events so far and the planned rest, each stop's slack used up first.
+
+    A new ETA is stored as an EST arrival event (none while it is unchanged): reading it again writes nothing.
+    """
+    found: lg.Eta = _found(lg.booking_eta, _ledger(request), _key(key), _scenario(request))
+    return found.to_dict()
+
+
+@write_router.post("/events/dcsa", responses={**_ERRORS, 201: {"description": "Events added."}})
+def post_dcsa_events(
+    request: Request,
+    body: Annotated[
+        list[dict[str, Any]],
+        Body(
+            max_length=MAX_IMPORT_EVENTS,
+            description="DCSA Track & Trace 2.2.0 events, as GET /v2/events answers.",
+        ),
+    ],
+) -> JSONResponse:
+    """Import DCSA Track & Trace 2.2.0 events: all of them, or (if any is wrong) none.
+
+    Problems name the event's index and field (``[3].eventDateTime``). Events already imported (same eventID
+    and content) are counted as ``known`` and add nothing.
+    """
+    try:
+        result = lg.import_dcsa(_ledger(request), body, file="body")
+    except LedgerError as error:
+        errors = field_errors(error.problems)
+        return problem_response(
+            request, 422, kind="dcsa-invalid", detail=errors[0].message if errors else None, errors=errors
+        )
+    return JSONResponse(result.to_dict(), status_code=201 if result.added else 200)
 
 
 @write_router.post("/events", status_code=201, responses=_ERRORS)
