@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from intermodal import ledger as lg
 from intermodal.exceptions import CapacityError, LedgerError
 from intermodal.ledger.availability import read_availability
-from intermodal.ledger.events import MAX_IMPORT_EVENTS
 from intermodal.ledger.schedule import schedule_departures
 from intermodal.model import Availability
 from intermodal.model.bounds import (
@@ -45,6 +44,8 @@ write_router = APIRouter(prefix="/api/ledger", tags=["ledger"], dependencies=[De
 _lock = threading.Lock()
 log = logging.getLogger("intermodal.api")
 Key = Annotated[str, Field(min_length=1, max_length=120)]
+# An import over HTTP fits the server's body limit (64 KiB); larger files go through the CLI.
+_MAX_BODY_EVENTS = 500
 
 
 class _Unavailable(Exception):
@@ -324,6 +325,7 @@ def get_events(
     if format == "dcsa":
         return _dcsa_export(
             request,
+            filtering=True,
             booking=booking,
             classifier=classifier,
             limit=limit,
@@ -346,9 +348,13 @@ def _scenario(request: Request) -> Any:
     return state.catalog.get(state.settings.scenario)
 
 
-def _dcsa_export(request: Request, **query: Any) -> Any:
+def _dcsa_export(request: Request, *, filtering: bool = False, **query: Any) -> Any:
     try:
         return _found(lambda: lg.export_dcsa(_ledger(request), bundle=_scenario(request), **query))
+    except _Missing:
+        if filtering:  # a filter on a booking that does not exist matches no event, as format=ledger says
+            return []
+        raise
     except LedgerError as error:
         # not the request's fault: events the standard cannot carry as the ledger holds them
         errors = field_errors(error.problems)
@@ -385,13 +391,15 @@ def get_booking_eta(key: Key, request: Request) -> dict[str, Any]:
     return found.to_dict()
 
 
-@write_router.post("/events/dcsa", responses={**_ERRORS, 201: {"description": "Events added."}})
+@write_router.post(
+    "/events/dcsa", responses={**_ERRORS, 201: {"description": "Events added."}, 413: _PROBLEM}
+)
 def post_dcsa_events(
     request: Request,
     body: Annotated[
         list[dict[str, Any]],
         Body(
-            max_length=MAX_IMPORT_EVENTS,
+            max_length=_MAX_BODY_EVENTS,
             description="DCSA Track & Trace 2.2.0 events, as GET /v2/events answers.",
         ),
     ],
