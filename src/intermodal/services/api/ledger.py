@@ -170,6 +170,12 @@ class EventIn(BaseModel):
     booking: Key | None = None
     departure: Key | None = None
     classifier: Literal["PLN", "EST", "ACT"] = "ACT"
+    document_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="A customs event's document; default: the booking's key.",
+    )
 
 
 @read_router.get("/lines", responses=_ERRORS)
@@ -435,6 +441,7 @@ def post_event(body: EventIn, request: Request) -> dict[str, Any]:
         departure=_key(body.departure) if body.departure else None,
         classifier=body.classifier,
         places=places,
+        document_id=body.document_id,
     ).to_dict()
 
 

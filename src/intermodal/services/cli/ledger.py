@@ -397,6 +397,10 @@ def event(
     scenario: Annotated[str, typer.Option(help="The scenario whose terminals are the known places.")] = (
         "chongqing"
     ),
+    document: Annotated[
+        str | None,
+        typer.Option(help="A customs event's document (declaration number); default: the booking's key."),
+    ] = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
@@ -418,6 +422,7 @@ def event(
             departure=departure,
             classifier=classifier,
             places=places,
+            document_id=document,
         )
     _show([made], ["id", "kind", "eventTypeCode", "eventDateTime", "location", "equipmentReference"], format)
 
