@@ -207,6 +207,20 @@ def test_every_kind_of_event_exports_as_valid_dcsa_2_2_0(ledger: Ledger, bundle:
     assert export_dcsa(ledger, bundle=bundle, planned=True) == messages  # ids are stable
 
 
+def test_a_customs_event_names_its_declaration_when_given(ledger: Ledger, bundle: Bundle) -> None:
+    b = _booked_trip(ledger, bundle)
+    record_event(
+        ledger, "customs-released", at="2020-04-05T02:00", place="mohan", booking=b.id, document_id="DEC-001"
+    )
+    [message] = export_dcsa(ledger, bundle=bundle)
+    assert (message["documentTypeCode"], message["documentID"]) == ("CUS", "DEC-001")
+    assert message["references"] == [{"referenceType": "EQ", "referenceValue": "DEMU3054382"}]
+    with pytest.raises(LedgerError, match="document id"):
+        record_event(
+            ledger, "customs-hold", at="2020-04-05T02:00", place="mohan", booking=b.id, document_id=""
+        )
+
+
 def test_a_shipment_event_is_actual_only(ledger: Ledger) -> None:
     with pytest.raises(LedgerError, match="document's status"):
         record_event(
