@@ -687,3 +687,16 @@ def test_events_export_as_dcsa_and_the_standards_examples_import(db: str, tmp_pa
     assert "bad.json [[0].eventClassifierCode]: not DCSA Track & Trace 2.2.0" in " ".join(message.split())
     _run("ledger", "events", "export", "--format", "xml", "--db", db, code=2)
     _run("ledger", "events", "export", "--out", str(tmp_path / "no" / "x.json"), "--db", db, code=2)
+
+
+def test_the_demo_ledgers_bookings_have_etas_and_export_as_dcsa(db: str) -> None:
+    _run("demo-data", "--db", db)
+    bookings = json.loads(_run("ledger", "bookings", "--limit", "3000", "--format", "json", "--db", db))
+    key = next(b["idempotency_key"] for b in bookings if b["departures"][0].startswith("shuttle-middle@2020"))
+    eta = json.loads(_run("ledger", "eta", key, "--format", "json", "--db", db))
+    actual = json.loads(_run("ledger", "events", "--booking", key, "--format", "json", "--db", db))["ACT"]
+    arrival = next(e for e in actual if e["eventTypeCode"] == "ARRI")
+    assert eta["arrived"] and eta["eta"] == arrival["eventDateTime"] and eta["stored_event"] is None
+    exported = json.loads(_run("ledger", "events", "export", "--booking", key, "--planned", "--db", db))
+    assert [m["eventClassifierCode"] for m in exported].count("PLN") == 10
+    assert {m["eventType"] for m in exported} == {"TRANSPORT", "SHIPMENT", "EQUIPMENT"}
