@@ -109,6 +109,13 @@ def _write_files(bundle: Bundle, out: Path) -> None:
             f"source = {_toml(m.inventory_rate_source)}",
             "",
         ]
+    if m.carbon_price_per_t:
+        manifest += [
+            "[carbon]",
+            f"price_per_t = {m.carbon_price_per_t!r}",
+            f"source = {_toml(m.carbon_price_source)}",
+            "",
+        ]
     (out / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
 
     _write(

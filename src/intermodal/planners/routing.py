@@ -218,7 +218,10 @@ def find_routes(
     d = destination if isinstance(destination, Place) else resolve_place(bundle, destination, field="to")
     if o.terminal_id is not None and o.terminal_id == d.terminal_id:
         raise PlaceError(Problem("origin and destination are the same", field="to", found=d.text))
-    if carbon_price is not None:
+    if carbon_price is None:
+        # the scenario's own price (a patch may set one), 0 when it has none
+        carbon_price = bundle.manifest.carbon_price_per_t
+    else:
         problem = quantity_problem(carbon_price, field="carbon_price", maximum=MAX_CARBON_PRICE, zero=True)
         if problem is not None:
             raise ShipmentError(problem)

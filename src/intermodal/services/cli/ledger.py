@@ -19,6 +19,7 @@ from intermodal.services.cli._output import (
     print_json,
     user_errors,
 )
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 from intermodal.services.cli.report import DbOption, named_as, open_db, output_path, scenario_lines
 
 ledger_app = typer.Typer(
@@ -50,16 +51,18 @@ def _show(items: list[Any], columns: list[str], format: str) -> None:
 def init(
     db: DbOption = None,
     scenario: Annotated[str, typer.Option(help="Scenario whose services become ledger lines.")] = "chongqing",
+    patch: PatchOption = None,
 ) -> None:
     """Create or migrate the ledger, and load (or refresh) its lines from a scenario's services."""
     from intermodal.ledger import upsert_lines
 
     with user_errors():
-        lines = scenario_lines(scenario)
+        lines = scenario_lines(scenario, patches=patch)
         with open_db(db) as ledger:
             count = upsert_lines(ledger, lines)
             url = ledger.url
-    console.print(f"ledger ready at {url}: {count} lines from scenario {scenario}", highlight=False)
+    named = "+".join([scenario, *(patch or [])])
+    console.print(f"ledger ready at {url}: {count} lines from scenario {named}", highlight=False)
 
 
 @ledger_app.command("lines")
@@ -108,6 +111,7 @@ def schedule(
     scenario: Annotated[
         str, typer.Option(help="The scenario whose timetable gives the trips.")
     ] = "chongqing",
+    patch: PatchOption = None,
     service: Annotated[
         list[str] | None, typer.Option("--service", help="Only this service; repeat for more.")
     ] = None,
@@ -123,7 +127,6 @@ def schedule(
     """
     import datetime as dt
 
-    from intermodal.io import load_scenario
     from intermodal.ledger.schedule import schedule_departures
 
     days = []
@@ -133,7 +136,7 @@ def schedule(
         except ValueError:
             fail([f"[{option}]: not a date (found {text!r}, expected YYYY-MM-DD)"], BAD_INPUT)
     with user_errors(), named_as({"scenario": "--scenario", "to": "--to", "services": "--service"}):
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
         with open_db(db) as ledger:
             done = schedule_departures(ledger, bundle, start=days[0], end=days[1], services=service)
     choice(format, ["table", "json"], "--format")
@@ -234,6 +237,7 @@ def book_(
             "departures it names that the ledger does not have yet."
         ),
     ] = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
@@ -247,7 +251,6 @@ def book_(
               --tonnes 17.2 --cargo reefer --customs bonded
               intermodal ledger book --quote 7 --key order-18 --shipper ACME --customs cleared
     """
-    from intermodal.io import load_scenario
     from intermodal.ledger import book, book_itinerary, book_quote
 
     if sum(map(bool, (departure, itinerary, quote))) != 1:
@@ -284,7 +287,7 @@ def book_(
         "equipment_ref": equipment,
     }
     with user_errors(), named_as({"scenario": "--scenario"}):
-        common["bundle"] = load_scenario(scenario)
+        common["bundle"] = open_scenario(scenario, patch)
     with user_errors(), open_db(db) as ledger:
         if itinerary is not None:
             made = book_itinerary(ledger, _read_option(itinerary, option), **common)
@@ -397,6 +400,7 @@ def event(
     scenario: Annotated[str, typer.Option(help="The scenario whose terminals are the known places.")] = (
         "chongqing"
     ),
+    patch: PatchOption = None,
     document: Annotated[
         str | None,
         typer.Option(help="A customs event's document (declaration number); default: the booking's key."),
@@ -405,11 +409,10 @@ def event(
     format: FormatOption = "table",
 ) -> None:
     """Record a container or shipment event (DCSA Track & Trace codes) at a terminal of the scenario."""
-    from intermodal.io import load_scenario
     from intermodal.ledger import known_places, record_event
 
     with user_errors(), named_as({"scenario": "--scenario", "place": "--place"}):
-        places = known_places(load_scenario(scenario))
+        places = known_places(open_scenario(scenario, patch))
     with user_errors(), open_db(db) as ledger:
         made = record_event(
             ledger,
@@ -448,6 +451,7 @@ def events(
     scenario: Annotated[
         str, typer.Option(help="The scenario whose timetable gives a booking's plan.")
     ] = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
@@ -457,7 +461,6 @@ def events(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from intermodal.io import load_scenario
     from intermodal.ledger import booking_events, list_events
 
     choice(format, ["table", "json"], "--format")
@@ -467,7 +470,7 @@ def events(
         _show(items, [*_EVENT_COLUMNS, "equipmentReference"], format)
         return
     with user_errors(), named_as({"scenario": "--scenario"}):
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
     with user_errors(), named_as({"booking": "--booking"}), open_db(db, create=False) as ledger:
         apart = booking_events(ledger, booking, bundle)
     chosen = [classifier] if classifier in apart else list(apart)
@@ -494,13 +497,13 @@ def events_export(
     scenario: Annotated[
         str, typer.Option(help="The scenario: modes of transport, UN/LOCODEs and the plan.")
     ] = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
 ) -> None:
     """Write events as DCSA Track & Trace 2.2.0 JSON (the body of its GET /v2/events).
 
     Example: intermodal ledger events export --booking K2 --planned --out k2-events.json
     """
-    from intermodal.io import load_scenario
     from intermodal.ledger import export_dcsa, list_events
 
     choice(format, ["dcsa", "json"], "--format")
@@ -508,7 +511,7 @@ def events_export(
         if out is not None:
             output_path(out, "--out")
         with named_as({"scenario": "--scenario"}):
-            bundle = load_scenario(scenario)
+            bundle = open_scenario(scenario, patch)
         with named_as({"booking": "--booking", "planned": "--planned"}), open_db(db, create=False) as ledger:
             if format == "dcsa":
                 doc: Any = export_dcsa(
@@ -564,6 +567,7 @@ def eta(
     scenario: Annotated[str, typer.Option(help="The scenario whose timetable gives the plan.")] = (
         "chongqing"
     ),
+    patch: PatchOption = None,
     store: Annotated[bool, typer.Option(help="Store a new ETA as an EST event.")] = True,
     db: DbOption = None,
     format: FormatOption = "table",
@@ -574,12 +578,11 @@ def eta(
 
     Example: intermodal ledger eta K2
     """
-    from intermodal.io import load_scenario
     from intermodal.ledger import booking_eta
 
     choice(format, ["table", "json"], "--format")
     with user_errors(), named_as({"scenario": "--scenario"}):
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
     with user_errors(), named_as({"booking": "BOOKING"}), open_db(db, create=False) as ledger:
         found = booking_eta(ledger, booking, bundle, store=store)
     doc = found.to_dict()
@@ -634,14 +637,14 @@ def import_(
     scenario: Annotated[
         str, typer.Option(help="The scenario whose terminals events may be at.")
     ] = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
 ) -> None:
     """Add a CSV file's rows to a table: all of them, or (if any row is wrong) none."""
-    from intermodal.io import load_scenario
     from intermodal.ledger import import_csv, known_places
 
     with user_errors(), named_as({"scenario": "--scenario"}):
-        places = known_places(load_scenario(scenario)) if table == "events" else None
+        places = known_places(open_scenario(scenario, patch)) if table == "events" else None
     with user_errors(), open_db(db) as ledger:
         count = import_csv(ledger, table, path, history=history, places=places)  # type: ignore[arg-type]
     console.print(f"{count} {table} imported from {path}", highlight=False)

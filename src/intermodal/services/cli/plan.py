@@ -21,6 +21,7 @@ from intermodal.services.cli._output import (
     print_json,
     user_errors,
 )
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 
 FORMATS = ["table", "json", "csv"]
 
@@ -37,6 +38,7 @@ def plan(
     scenario: Annotated[
         str, typer.Option(help="An embedded scenario, or a bundle folder or zip.")
     ] = "chongqing",
+    patch: PatchOption = None,
     db: Annotated[
         str | None,
         typer.Option(
@@ -79,11 +81,10 @@ def plan(
             BAD_INPUT,
         )
     with user_errors():
-        from intermodal.io import load_scenario
         from intermodal.io.orders import read_orders
         from intermodal.planners.plan import plan_orders
 
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
         book_of_orders = read_orders(orders, bundle)
         done: list[str] = []
         if db is not None:
