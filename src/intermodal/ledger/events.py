@@ -723,7 +723,7 @@ def _place_of(message: Mapping[str, Any]) -> str:
 
 
 def _import_values(
-    connection: Connection, message: Mapping[str, Any], *, file: str, where: str, problems: list[Problem]
+    message: Mapping[str, Any], *, file: str, where: str, problems: list[Problem]
 ) -> dict[str, Any] | None:
     before = len(problems)
     problems += _dcsa.schema_problems(message, file=file, where=where)
@@ -793,7 +793,7 @@ def _import_values(
             )
         )
         return None
-    # an event about one of the ledger's own bookings (by its key) is filed under it
+    # an event about one of the ledger's own bookings (by its key) is filed under it: see import_dcsa
     keys = [
         r.get("documentReferenceValue")
         for r in message.get("documentReferences") or []
@@ -801,14 +801,6 @@ def _import_values(
     ]
     if message.get("documentTypeCode") == "BKG":
         keys.append(message.get("documentID"))
-    booking_id = None
-    for key in keys:
-        if isinstance(key, str) and key:
-            booking_id = connection.execute(
-                select(s.bookings.c.id).where(s.bookings.c.idempotency_key == key)
-            ).scalar()
-            if booking_id is not None:
-                break
     document_id = message.get("documentID")
     return {
         "event_type": event_type,
@@ -819,7 +811,7 @@ def _import_values(
         "zone": "UTC",
         "place": _place_of(message),
         "equipment_ref": equipment,
-        "booking_id": booking_id,
+        "booking_keys": [key for key in keys if isinstance(key, str) and key],
         "departure_id": None,
         "event_uuid": event_id or str(uuid.uuid4()),
         "document_type": message.get("documentTypeCode"),
@@ -827,6 +819,14 @@ def _import_values(
         "empty_indicator": message.get("emptyIndicatorCode"),
         "message": text,
     }
+
+
+def _lookup(connection: Connection, key: Any, value: Any, wanted: Sequence[str]) -> dict[str, Any]:
+    """``{key: value}`` of the rows whose ``key`` is one of ``wanted``, in IN lists of bounded length."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(wanted), 500):
+        found.update(connection.execute(select(key, value).where(key.in_(wanted[start : start + 500]))).all())
+    return found
 
 
 def import_dcsa(
@@ -858,7 +858,7 @@ def import_dcsa(
         rows = []
         seen: dict[str, int] = {}
         for index, message in enumerate(messages):
-            values = _import_values(connection, message, file=name, where=f"[{index}]", problems=problems)
+            values = _import_values(message, file=name, where=f"[{index}]", problems=problems)
             if values is None:
                 continue
             if (first := seen.get(values["event_uuid"])) is not None:
@@ -873,15 +873,21 @@ def import_dcsa(
                 continue
             seen[values["event_uuid"]] = index
             rows.append((index, values))
+        # one query per 500 ids or keys, not one per event: an import is thousands of events
+        stored = _lookup(
+            connection, s.events.c.event_uuid, s.events.c.message, [v["event_uuid"] for _, v in rows]
+        )
+        keys = sorted({key for _, values in rows for key in values["booking_keys"]})
+        booking_ids = _lookup(connection, s.bookings.c.idempotency_key, s.bookings.c.id, keys)
         added = known = 0
         fresh = []
         for index, values in rows:
-            stored = connection.execute(
-                select(s.events.c.message).where(s.events.c.event_uuid == values["event_uuid"])
-            ).first()
-            if stored is None:
+            ours = [booking_ids[key] for key in values.pop("booking_keys") if key in booking_ids]
+            values["booking_id"] = ours[0] if ours else None
+            before = stored.get(values["event_uuid"])
+            if before is None:
                 fresh.append(values)
-            elif stored.message == values["message"]:
+            elif before == values["message"]:
                 known += 1
             else:
                 problems.append(
