@@ -47,7 +47,17 @@ from intermodal.ledger.disruptions import (
     rebook,
     rebook_option,
 )
-from intermodal.ledger.events import EVENT_KINDS, Event, known_places, list_events, record_event
+from intermodal.ledger.eta import Eta, EtaStop, booking_eta, booking_events, plan_points, planned_events
+from intermodal.ledger.events import (
+    EVENT_KINDS,
+    Event,
+    ImportResult,
+    export_dcsa,
+    import_dcsa,
+    known_places,
+    list_events,
+    record_event,
+)
 from intermodal.ledger.exchange import export_csv, import_csv
 from intermodal.ledger.lines import Line, get_line, line_from_service, list_lines, upsert_lines
 from intermodal.ledger.periods import Period, parse_period
@@ -84,7 +94,10 @@ __all__ = [
     "Departure",
     "Disruption",
     "DisruptionImpact",
+    "Eta",
+    "EtaStop",
     "Event",
+    "ImportResult",
     "Ledger",
     "LegRef",
     "Line",
@@ -99,6 +112,8 @@ __all__ = [
     "book_itinerary",
     "book_many",
     "book_quote",
+    "booking_eta",
+    "booking_events",
     "cancel_booking",
     "clear_disruption",
     "create_departure",
@@ -108,12 +123,14 @@ __all__ = [
     "disruption_impact",
     "expire_quotes",
     "export_csv",
+    "export_dcsa",
     "get_booking",
     "get_departure",
     "get_disruption",
     "get_line",
     "get_quote",
     "import_csv",
+    "import_dcsa",
     "known_places",
     "line_from_service",
     "list_bookings",
@@ -126,6 +143,8 @@ __all__ = [
     "migrate",
     "open_ledger",
     "parse_period",
+    "plan_points",
+    "planned_events",
     "plot_report",
     "quote_route",
     "rebook",

@@ -160,7 +160,7 @@ events = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("event_type", String(16), nullable=False),  # DCSA eventType: EQUIPMENT, TRANSPORT, SHIPMENT
-    Column("event_code", String(4), nullable=False),  # DCSA code: GTIN, LOAD, DEPA, ARRI, RELS, DISC, GTOT
+    Column("event_code", String(4), nullable=False),  # DCSA code: GTIN, LOAD, DEPA, ARRI, RELS, DISC, ...
     Column("classifier", String(3), nullable=False, server_default="ACT"),  # DCSA: ACT, EST, PLN
     Column("event_at", UTCDateTime, nullable=False),
     Column("zone", String(64), nullable=False),
@@ -169,6 +169,13 @@ events = Table(
     Column("booking_id", Integer, ForeignKey("bookings.id"), nullable=True),
     Column("departure_id", Integer, ForeignKey("departures.id"), nullable=True),
     Column("recorded_at", UTCDateTime, nullable=False),
+    # Added in 0006 for DCSA Track & Trace 2.2.0: the eventID (UUID), a shipment event's documentTypeCode and
+    # documentID, an equipment event's emptyIndicatorCode, and the message an imported event came in.
+    Column("event_uuid", String(36), nullable=True, unique=True),
+    Column("document_type", String(3), nullable=True),
+    Column("document_id", String(100), nullable=True),
+    Column("empty_indicator", String(5), nullable=True),
+    Column("message", Text, nullable=True),
     CheckConstraint("classifier IN ('ACT', 'EST', 'PLN')", name="classifier_known"),
     Index("ix_events_booking", "booking_id"),
     Index("ix_events_equipment", "equipment_ref"),

@@ -92,6 +92,13 @@ def _broken(*args: object, **kwargs: object) -> None:
     raise RuntimeError("a bug")
 
 
+def _unexportable(c: TestClient, auth: dict[str, str]) -> httpx.Response:
+    # an arrival with only a container number: DCSA needs the transport (departure) it arrived by
+    lone = {"kind": "arrived", "at": "2020-04-07T09:00", "place": "bangkok", "equipment_ref": "DEMU3054382"}
+    c.post("/api/ledger/events", json=lone, headers=auth)
+    return c.get("/api/ledger/events", params={"format": "dcsa"})
+
+
 # each code, and a request that causes it: (settings changed, request)
 Ask = Callable[[TestClient, dict[str, str]], httpx.Response]
 CAUSES: dict[str, tuple[dict[str, object], Ask]] = {
@@ -117,6 +124,11 @@ CAUSES: dict[str, tuple[dict[str, object], Ask]] = {
     "limit_exceeded": ({"max_labels": 20}, lambda c, a: c.post("/api/routes", json=README_QUERY)),
     "internal_error": ({"broken": True}, lambda c, a: c.get("/api/scenarios/chongqing/terminals")),
     "search_timeout": ({"query_seconds": 1e-6}, lambda c, a: c.post("/api/routes", json=README_QUERY)),
+    "not_exportable": ({"ledger_url": "..."}, lambda c, a: _unexportable(c, a)),
+    "dcsa_invalid": (
+        {"ledger_url": "..."},
+        lambda c, a: c.post("/api/ledger/events/dcsa", json=[{"eventType": "TRANSPORT"}], headers=a),
+    ),
     "service_unavailable": (
         {"ledger_url": "/no/such/folder/ledger.sqlite3"},
         lambda c, a: c.get("/api/ledger/lines"),
