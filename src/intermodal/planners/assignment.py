@@ -91,16 +91,16 @@ def objective_of(
     penalty: Sequence[float],
     trip_cost: dict[str, float] | None = None,
 ) -> float:
-    """What a whole-order choice (per order a candidate index, or -1 for left behind) costs, trips included."""
+    """What a whole-order choice (per order a candidate, or -1: left behind) costs, trips included."""
     trips = trip_cost or {}
-    total, running = 0.0, set()
+    total, running = 0.0, set[str]()
     for o, k in enumerate(choice):
         if k < 0:
             total += penalty[o]
             continue
         total += candidates[k].cost
         running.update(r for r in candidates[k].departures if trips.get(r, 0.0) > 0)
-    return total + sum(trips[r] for r in running)
+    return total + float(sum(trips[r] for r in running))
 
 
 def first_come(
@@ -273,7 +273,7 @@ def solve_assignment(
             cap = (
                 float(room[ref])
                 if ref in room
-                else float(sum(c * count[col_group[j]] for c, j in zip(coefs, js)))
+                else float(sum(c * count[col_group[j]] for c, j in zip(coefs, js, strict=True)))
             )
             if ref in trips:
                 rows.add([*js, trip_col[ref]], [*coefs, -cap], -highspy.kHighsInf, 0.0)

@@ -305,9 +305,10 @@ def plan_orders(
     if solved.groups < len(orders):
         notes.append(f"{len(orders)} orders solved as {solved.groups} groups of identical orders (exact)")
     if found.trip_cost:
+        spent = sum(found.trip_cost[r] for r in solved.trips)
         notes.append(
-            f"{len(solved.trips)} trips the hub runs itself ({sum(found.trip_cost[r] for r in solved.trips):,.0f} "
-            f"{bundle.manifest.currency}); first come ran {_trips(baseline, candidates, found.trip_cost)}"
+            f"{len(solved.trips)} trips the hub runs itself ({spent:,.0f} {bundle.manifest.currency}); "
+            f"first come ran {_trips(baseline, candidates, found.trip_cost)}"
         )
     return Plan(
         tuple(plans),
