@@ -1,9 +1,9 @@
 """Candidate itineraries for a book of orders: one freight search per distinct shipment, shared.
 
 Every order's candidates come from :func:`generate_candidates`, the one place a plan searches: orders that
-ship the same thing (from, to, cargo class, ready, due, TEU, tonnes, value) get the same Pareto options, so they
-share one search, and only their penalties for lateness differ. ``search`` is where a faster search plugs in
-(a dated network built once per scenario, window and cargo class, answering each shipment on it).
+ship the same thing (from, to, cargo class, ready, due, TEU, tonnes, value) get the same Pareto options, so
+they share one search, and only their penalties for lateness differ. ``search`` is where a faster search
+plugs in (a dated network built once per scenario, window and cargo class, answering each shipment on it).
 """
 
 from __future__ import annotations
