@@ -1,4 +1,4 @@
-"""What the CLI and the API both do around a plan: the ledger's room for it, booking it, its rows as a table."""
+"""What the CLI and the API both do around a plan: the ledger's room for it, booking it, its rows."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def already_booked(ledger: Ledger, orders: Sequence[Order]) -> list[str]:
 
 
 def room_for(ledger: Ledger, orders: Sequence[Order]) -> Availability:
-    """The ledger's room on every departure the orders' candidates could ride (a day before to a week after)."""
+    """The ledger's room on every departure the orders' candidates could ride (a day before, a week after)."""
     start = min(o.ready for o in orders) - dt.timedelta(days=1)
     end = max(o.due for o in orders) + dt.timedelta(days=8)
     return read_availability(ledger, start=start, end=end)
@@ -55,7 +55,7 @@ def book_plan(ledger: Ledger, plan: Plan, bundle: Bundle, customs: str) -> int:
             requests.append(
                 BookingRequest(
                     idempotency_key=_key(line.order.id, n),
-                    legs=tuple(LegRef(g.departure, g.from_id, g.to_id) for g in it.legs if g.service),
+                    legs=tuple(LegRef(str(g.departure), g.from_id, g.to_id) for g in it.legs if g.service),
                     shipper=f"order {line.order.id}",
                     teu=teu,
                     tonnes=Decimal(str(round(share * line.order.tonnes, 3))),
