@@ -199,6 +199,7 @@ def solve_assignment(
     time_limit_s: float = 60.0,
     gap: float = 1e-4,
     progress: Callable[[SolveProgress], None] | None = None,
+    write_model: str | None = None,
 ) -> Assignment:
     """Choose candidates for orders within the room of each departure, at the least total cost.
 
@@ -219,6 +220,9 @@ def solve_assignment(
         When HiGHS stops: the time, or a relative gap it need not close.
     progress
         Called now and then while HiGHS searches, with its best answer, bound and gap.
+    write_model
+        A path to write the program to (``.mps``) before the integer solve, for another solver to solve the
+        same program (the benchmark's peer).
     """
     import highspy
 
@@ -293,6 +297,8 @@ def solve_assignment(
     if whole:
         kinds = np.array([highspy.HighsVarType.kInteger] * len(whole))
         h.changeColsIntegrality(len(whole), np.array(whole, dtype=np.int32), kinds)
+        if write_model is not None:
+            h.writeModel(write_model)
         if start is not None:
             h.setSolution(_start_solution(start, groups, col_group, n, trip_col, candidates))
         h.setOptionValue("time_limit", max(0.1, float(time_limit_s) - (time.perf_counter() - began)))
