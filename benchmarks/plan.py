@@ -35,13 +35,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine  # noqa: E402
-
-import intermodal as im  # noqa: E402
-from intermodal.model import Cargo, CargoKind  # noqa: E402
-from intermodal.model.orders import Order  # noqa: E402
-from intermodal.planners.assignment import first_come, objective_of, solve_assignment  # noqa: E402
-from intermodal.planners.candidates import generate_candidates  # noqa: E402
+import intermodal as im
+from _common import machine
+from intermodal.model import Cargo, CargoKind
+from intermodal.model.orders import Order
+from intermodal.planners.assignment import first_come, objective_of, solve_assignment
+from intermodal.planners.candidates import generate_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
