@@ -32,6 +32,7 @@ from intermodal.services.api._search import route_answer
 from intermodal.services.api._settings import Settings
 from intermodal.services.api.ledger import install_ledger
 from intermodal.services.api.ledger import write_router as ledger_write_router
+from intermodal.services.api.plans import install_plans
 from intermodal.services.api.problems import (
     InternalErrors,
     ProblemDetail,
@@ -297,6 +298,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(write_router)
     install_ledger(app)
     install_quotes(app)
+    install_plans(app)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:
@@ -344,7 +346,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/app", StaticFiles(directory=WEB_DIR, html=True), name="web")
 
     def limit_for(method: str, path: str) -> int:
-        if method == "PUT" and path.startswith("/api/scenarios/"):
+        if (method == "PUT" and path.startswith("/api/scenarios/")) or (method, path) == (
+            "POST",
+            "/api/plans",
+        ):
             return settings.max_upload_bytes
         return settings.max_request_bytes
 
