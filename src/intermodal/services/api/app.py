@@ -346,10 +346,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/app", StaticFiles(directory=WEB_DIR, html=True), name="web")
 
     def limit_for(method: str, path: str) -> int:
-        if (method == "PUT" and path.startswith("/api/scenarios/")) or (method, path) == (
-            "POST",
-            "/api/plans",
-        ):
+        uploads = method == "PUT" and path.startswith("/api/scenarios/")
+        if uploads or (method, path) == ("POST", "/api/plans"):
             return settings.max_upload_bytes
         return settings.max_request_bytes
 
