@@ -99,3 +99,11 @@ def test_bad_plans_answer_problems_with_codes(plans_client) -> None:  # type: ig
         "/api/plans", content=b"not parquet", headers={"Content-Type": "application/x-parquet"}
     )
     assert broken.status_code == 422 and "Traceback" not in broken.text
+
+
+def test_a_plan_past_its_work_limit_answers_503(plans_client, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    client, _ = plans_client
+    monkeypatch.setattr("intermodal.services.api.plans.PLAN_SECONDS", 0.0)
+    answer = client.post("/api/plans", json={"orders": ORDERS})
+    assert answer.status_code == 503 and answer.json()["code"] == "search_timeout"
+    assert answer.headers["retry-after"]
