@@ -117,3 +117,21 @@ def test_plan_writes_csv_and_parquet_rows_and_prices_carbon(tmp_path: Path) -> N
     )
     assert priced["carbon_price"] == 500 and priced["objective"] > plain["objective"]
     assert runner.invoke(app, ["plan", str(book), "--carbon-price", "-1"]).exit_code == 2
+
+
+def test_the_solve_bar_shows_the_gap_closing() -> None:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from intermodal.planners.assignment import SolveProgress
+    from intermodal.services.cli.plan import _Bars
+
+    with Progress(console=Console(file=io.StringIO()), auto_refresh=False) as progress:
+        bars = _Bars(progress)
+        bars.searched(3, 10)
+        bars.solving(SolveProgress(None, 90.0, None, 0.5))
+        task = progress.tasks[-1]
+        assert task.description == "solving: no answer yet" and task.completed == 0
+        bars.solving(SolveProgress(100.0, 90.0, 0.1, 1.0))
+        assert task.description == "solving: gap 10.00%" and task.completed == pytest.approx(90)
+        assert progress.tasks[0].completed == 3 and progress.tasks[0].total == 10
