@@ -34,6 +34,7 @@ from intermodal.services.api.disruptions import install_disruptions
 from intermodal.services.api.disruptions import write_router as disruptions_write_router
 from intermodal.services.api.ledger import install_ledger
 from intermodal.services.api.ledger import write_router as ledger_write_router
+from intermodal.services.api.plans import install_plans
 from intermodal.services.api.problems import (
     InternalErrors,
     ProblemDetail,
@@ -309,6 +310,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_ledger(app)
     install_quotes(app)
     install_disruptions(app)
+    install_plans(app)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:
@@ -361,7 +363,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/app", StaticFiles(directory=WEB_DIR, html=True), name="web")
 
     def limit_for(method: str, path: str) -> int:
-        if method == "PUT" and path.startswith("/api/scenarios/"):
+        uploads = method == "PUT" and path.startswith("/api/scenarios/")
+        if uploads or (method, path) == ("POST", "/api/plans"):
             return settings.max_upload_bytes
         return settings.max_request_bytes
 
