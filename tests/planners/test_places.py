@@ -55,3 +55,21 @@ def test_an_unknown_id_is_still_an_unknown_place() -> None:
         resolve_place(bundle, "NP-2x", field="to")
     (problem,) = err.value.problems
     assert problem.field == "to" and "unknown place" in problem.message
+
+
+def test_a_locode_the_scenario_lacks_is_named_never_taken_for_a_look_alike() -> None:
+    # VNSGN (Ho Chi Minh City) once resolved to "yangon?" by its letters
+    with pytest.raises(PlaceError) as err:
+        resolve_place(load_scenario("chongqing"), "VNSGN", field="to")
+    (problem,) = err.value.problems
+    assert problem.field == "to" and problem.found == "VNSGN"
+    assert "no terminal with this UN/LOCODE" in problem.message and "VNHAN (hanoi)" in problem.message
+    assert "yangon" not in str(problem)
+
+
+def test_with_the_2026_patch_ho_chi_minh_city_and_phnom_penh_resolve_by_locode() -> None:
+    bundle = load_scenario("chongqing", ["2026"])
+    assert resolve_place(bundle, "VNSGN").terminal_id == "ho-chi-minh"
+    assert resolve_place(bundle, "KHPNH").terminal_id == "phnom-penh"
+    # a lower-case five-letter word is still a name or id, not a code
+    assert resolve_place(bundle, "hanoi").terminal_id == "hanoi"

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 import intermodal as im
 from intermodal.exceptions import NoRouteError
 from intermodal.model import Availability, Cargo, DepartureRoom
+from intermodal.model.disruptions import Closure
 from intermodal.planners import search_network
+from intermodal.planners._query import _departure_ref
 from intermodal.planners.search_network import SearchNetwork, compile_search, set_search_cache
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -92,6 +94,7 @@ queries = st.fixed_dictionaries(
         "range_days": st.sampled_from([None, None, 2]),
         "carbon_price": st.sampled_from([None, 80.0]),
         "full": st.sampled_from([0.0, 0.3]),
+        "closures": st.sampled_from([0, 0, 3]),
         "seed": st.integers(0, 2**16),
     }
 )
@@ -102,7 +105,7 @@ queries = st.fixed_dictionaries(
 def test_answers_on_a_shared_network_equal_those_of_a_network_built_for_the_query(
     batch: list[dict[str, Any]],
 ) -> None:
-    """Random shipments, windows, carbon prices and full departures: through the cache (networks over whole
+    """Random shipments, windows, carbon prices, full departures and disruptions: through the cache (networks over whole
     days, shared, the query's own trips opened) as built afresh for each query over its exact window."""
     chongqing = _chongqing()
     fresh = search_network._Cache(0)
@@ -110,7 +113,7 @@ def test_answers_on_a_shared_network_equal_those_of_a_network_built_for_the_quer
         if q["from"] == q["to"]:
             continue
         availability = None
-        if q["full"]:
+        if q["full"] or q["closures"]:
             # some departures of the days around the query have no room left
             net = _network(chongqing, q["ready"])
             rng = random.Random(q["seed"])
@@ -120,7 +123,8 @@ def test_answers_on_a_shared_network_equal_those_of_a_network_built_for_the_quer
                 if rng.random() < q["full"]:
                     svc = tt.services[s]
                     rooms[(svc.id, start)] = DepartureRoom(f"{svc.id}@{start}", 0.0, 0.0)
-            availability = Availability(rooms=rooms)
+            closures = _random_closures(chongqing, net, rng, q["closures"])
+            availability = Availability(rooms=rooms, closures=closures)
         cached = _answer(chongqing, q, availability)
         saved, search_network._CACHE = search_network._CACHE, fresh
         try:
@@ -128,6 +132,34 @@ def test_answers_on_a_shared_network_equal_those_of_a_network_built_for_the_quer
         finally:
             search_network._CACHE = saved
         assert cached == alone
+
+
+def _random_closures(
+    bundle: im.Bundle, net: SearchNetwork, rng: random.Random, n: int
+) -> tuple[Closure, ...]:
+    """``n`` open disruptions of random kinds on the days of ``net``: closed links (roads among them), closed
+    terminals, cancelled departures, delayed services."""
+    tt = net.timetable
+    t0, t1 = net.window
+    out = []
+    for i in range(n):
+        kind = rng.choice(["link", "terminal", "departure", "delay"])
+        start = datetime.fromtimestamp(rng.randint(t0 - 86400, t1), ZONE)
+        end = start + timedelta(hours=rng.choice([6, 48, 24 * 40]))
+        if kind == "link":
+            target = rng.choice(bundle.links).id
+        elif kind == "terminal":
+            target = rng.choice(list(bundle.terminals))
+        elif kind == "departure":
+            k = rng.randrange(tt.n_trips)
+            svc = tt.services[int(tt.trip_service[k])]
+            zone = net.zones[net.index[svc.stops[0].terminal_id]]
+            target = _departure_ref(svc.id, int(tt.trip_start[k]), zone)
+        else:
+            target = rng.choice(bundle.services).id
+        hours = rng.choice([3.0, 30.0]) if kind == "delay" else 0.0
+        out.append(Closure(i + 1, kind, target, start, end, delay_hours=hours))
+    return tuple(out)
 
 
 def _network(bundle: im.Bundle, ready: str) -> SearchNetwork:
@@ -191,3 +223,32 @@ def test_a_query_opens_only_the_trips_of_its_own_window(chongqing: im.Bundle) ->
     again = _Network(chongqing, s, o, d)
     again.expand(ready, ready + 30 * 86400)
     assert again.graph is q.graph and again.net is q.net
+
+
+def test_a_query_under_disruptions_leaves_the_shared_network_as_it_was(chongqing: im.Bundle) -> None:
+    """Closures are the query's own: the trips and roads they close are open again for the next query."""
+    q = {
+        "from": "nanpeng",
+        "to": "bangkok",
+        "teu": 2,
+        "tonnes": None,
+        "cargo": "general",
+        "value": None,
+        "ready": "2020-04-03T08:00+08:00",
+        "due_days": None,
+        "range_days": None,
+        "carbon_price": None,
+    }
+    before = _answer(chongqing, q, None)
+    first = before["options"][0]
+    service = next(leg["service"] for leg in first["legs"] if leg.get("service"))
+    road = next(link for link in chongqing.links if link.flexible and link.from_id == "nanpeng")
+    start = datetime(2020, 4, 1, tzinfo=ZONE)
+    closures = (
+        Closure(1, "delay", service, start, start + timedelta(days=60), delay_hours=30.0),
+        Closure(2, "link", road.id, start, start + timedelta(days=60)),
+    )
+    during = _answer(chongqing, q, Availability(rooms={}, closures=closures))
+    assert during != before
+    assert any("disruption" in note for note in during.get("notes", []))
+    assert _answer(chongqing, q, None) == before

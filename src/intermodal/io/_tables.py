@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,13 @@ class Source:
     path: Path
     _archive: Archive | None = None
     _prefix: str = ""
+    #: the files' texts by name, for a bundle made in memory (a base with patches applied)
+    _texts: dict[str, str] | None = None
+
+    @classmethod
+    def of_texts(cls, path: Path, texts: dict[str, str]) -> Source:
+        """A bundle held in memory: ``texts`` by file name; ``path`` only names it."""
+        return cls(path, _texts=texts)
 
     @classmethod
     def open(cls, path: Path) -> Source:
@@ -57,6 +65,8 @@ class Source:
         return cls(path, archive, prefix)
 
     def exists(self, name: str) -> bool:
+        if self._texts is not None:
+            return name in self._texts
         if self._archive is not None:
             return self._prefix + name in self._archive
         return (self.path / name).is_file()
@@ -69,6 +79,8 @@ class Source:
         BundleError
             When the file is over the size limit, or its zip member is damaged.
         """
+        if self._texts is not None:
+            return io.StringIO(self._texts[name], newline="")
         if self._archive is not None:
             return self._archive.open_text(self._prefix + name)
         file = self.path / name

@@ -36,9 +36,10 @@ from intermodal.model import (
     Tariff,
     Terminal,
 )
+from intermodal.model.bounds import MAX_CARBON_PRICE
 from intermodal.model.tariffs import Equipment, RateUnit
 
-__all__ = ["load_bundle", "validate_bundle"]
+__all__ = ["load_bundle", "load_source", "validate_bundle"]
 
 # Bounds of every number a bundle holds, each with why a value past it is wrong (see _tables.bounded).
 _KM = t.bounded(0, 40_075, "km", "no link is longer than the Earth's circumference", low_open=True)
@@ -116,6 +117,7 @@ SERVICES = {
     "cutoff_h": Column(_DWELL_H),
     "cost_per_teu_km": Column(_MONEY),
     "fixed_cost_per_teu": Column(_MONEY, required=False, default=0.0),
+    "trip_cost": Column(_MONEY, required=False, default=0.0),
     "reefer": Column(t.boolean, required=False, default=False),
     "dg_classes": Column(t.tokens, required=False, default=frozenset()),
     "emission_factor": Column(t.text),
@@ -217,6 +219,7 @@ _ACCESS_SPEED = (0.0, 200.0, "km/h", "a truck on local roads")
 _ACCESS_COST = (0.0, 1e10, "in the bundle's currency", "above any freight price, even in dong or rupiah")
 _ACCESS_KM = (0.0, 20_037.5, "km", "half the Earth's circumference: no place is farther from another")
 _INVENTORY_RATE = (-1e-300, 2.0, "per year", "200 %: above any cost of capital, insurance and decay")
+_CARBON_PRICE = (-1e-300, float(MAX_CARBON_PRICE), "per tonne CO2e", "a hundred times any scheme's price")
 _TONNES_PER_TEU = (0.0, 30.48, "tonnes", "ISO 668: a loaded 20-ft container weighs at most 30.48 t")
 
 LEG_UNITS = {FactorUnit.G_PER_TONNE_KM, FactorUnit.G_PER_TEU_KM}
@@ -255,7 +258,18 @@ def _load_bundle(path: Path) -> Bundle:
         raise BundleError(
             Problem("no such bundle", file=str(path), expected="a folder or zip with manifest.toml")
         )
-    source = Source.open(path)
+    return load_source(Source.open(path))
+
+
+def load_source(source: Source) -> Bundle:
+    """Load and validate the bundle whose files ``source`` reads (a folder, a zip, or texts in memory).
+
+    Raises
+    ------
+    BundleError
+        With every problem found, each naming its file, row and field.
+    """
+    path = source.path
     problems: list[Problem] = []
     manifest = _read_manifest(source, problems)
     factors, _ = _read_factors(source, problems)
@@ -366,6 +380,9 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
     inventory = _toml_table(doc, "inventory", file, problems)
     ok = ok and inventory is not None
     inventory = inventory or {}
+    carbon = _toml_table(doc, "carbon", file, problems)
+    ok = ok and carbon is not None
+    carbon = carbon or {}
     access = Access(
         circuity=num(acc, "circuity", "access", 1.3, _CIRCUITY),
         speed_kmh=num(acc, "speed_kmh", "access", 50.0, _ACCESS_SPEED),
@@ -416,6 +433,10 @@ def _read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
         if "rate_per_year" in inventory
         else 0.0,
         inventory_rate_source=src(inventory, "source", "inventory") if inventory else "assumption",
+        carbon_price_per_t=num(carbon, "price_per_t", "carbon", 0.0, _CARBON_PRICE)
+        if "price_per_t" in carbon
+        else 0.0,
+        carbon_price_source=src(carbon, "source", "carbon") if carbon else "assumption",
     )
     return manifest if ok else None
 
@@ -1194,6 +1215,7 @@ def _read_services(
                 cost_per_teu_km=row["cost_per_teu_km"],
                 emission_factor=row["emission_factor"],
                 fixed_cost_per_teu=row["fixed_cost_per_teu"],
+                trip_cost=row["trip_cost"],
                 reefer=row["reefer"],
                 dg_classes=row["dg_classes"],
                 source=row["source"],

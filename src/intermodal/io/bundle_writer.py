@@ -30,7 +30,7 @@ LINK_COLUMNS = [
 SERVICE_COLUMNS = (
     "id", "name_en", "name_zh", "mode", "carrier", "capacity_teu", "cutoff_h", "cost_per_teu_km",
     "fixed_cost_per_teu", "reefer", "dg_classes", "emission_factor", "departures", "weekdays", "start_date",
-    "end_date", "source", "notes", "line", "carrier_zh",
+    "end_date", "source", "notes", "line", "carrier_zh", "trip_cost",
 )  # fmt: skip
 # 1e-7 h is 0.36 ms: far below the one-second rounding of expand_timetable, even summed over a long trip
 _NUDGE_H = 1e-7
@@ -107,6 +107,13 @@ def _write_files(bundle: Bundle, out: Path) -> None:
             "[inventory]",
             f"rate_per_year = {m.inventory_rate_per_year!r}",
             f"source = {_toml(m.inventory_rate_source)}",
+            "",
+        ]
+    if m.carbon_price_per_t:
+        manifest += [
+            "[carbon]",
+            f"price_per_t = {m.carbon_price_per_t!r}",
+            f"source = {_toml(m.carbon_price_source)}",
             "",
         ]
     (out / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
@@ -252,6 +259,7 @@ def _write_services(out: Path, services: Sequence[Service]) -> None:
                 "cutoff_h": s.cutoff_h,
                 "cost_per_teu_km": s.cost_per_teu_km,
                 "fixed_cost_per_teu": s.fixed_cost_per_teu,
+                "trip_cost": s.trip_cost,
                 "reefer": _bool(s.reefer),
                 "dg_classes": "|".join(sorted(s.dg_classes)),
                 "emission_factor": s.emission_factor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -52,8 +53,16 @@ def _excerpt(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Bundle:
-    """Load an embedded scenario by name, or a bundle by path (validated; see :func:`load_bundle`)."""
+def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO, patches: Sequence[str | Path] = ()) -> Bundle:
+    """Load an embedded scenario by name, or a bundle by path (validated; see :func:`load_bundle`).
+
+    ``patches`` (patch names of the scenario, or paths to patch files) are applied in order; see
+    :func:`intermodal.io.patch.apply_patches` and docs/patches.md.
+    """
+    if patches:
+        from intermodal.io.patch import apply_patches  # it needs this module: imported when used
+
+        return apply_patches(name_or_path, list(patches))
     path = scenario_path(name_or_path)
     if path.is_relative_to(_EMBEDDED):
         return _load_embedded(path.name)

@@ -48,6 +48,9 @@ class Manifest:
     #: a slower option costs ``value x rate x days / 365`` more
     inventory_rate_per_year: float = 0.0
     inventory_rate_source: str = "assumption"
+    #: a price on CO2e (currency per tonne, WTW) that queries use when they set none (``[carbon]``)
+    carbon_price_per_t: float = 0.0
+    carbon_price_source: str = "assumption"
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,9 @@ class Service:
     cost_per_teu_km: float
     emission_factor: str
     fixed_cost_per_teu: float = 0.0
+    #: what running one departure costs the hub, whatever it carries (its own trucks); 0 for a service bought
+    #: per TEU. Only the planner of a book counts it: one shipment cannot decide whether a trip runs.
+    trip_cost: float = 0.0
     reefer: bool = False
     dg_classes: frozenset[str] = frozenset()
     source: str = "assumption"

@@ -12,6 +12,7 @@ from intermodal.exceptions import NoRouteReason
 from intermodal.model import Availability, Bundle, CargoKind, Itinerary, Link, Shipment
 from intermodal.planners._query import _departure_ref, _Network
 from intermodal.planners._solve import _solve
+from intermodal.planners.disruptions import closures_on
 from intermodal.planners.places import Place
 
 
@@ -44,6 +45,33 @@ def _explain(
         )[1]
         return sorted(found, key=lambda it: it.arrive)
 
+    if availability is not None and availability.closures:
+        # would the query be answered without the open disruptions? then they are the reason
+        undisrupted = _solve(
+            bundle,
+            origin,
+            destination,
+            shipment,
+            horizon_days=horizon_days,
+            deadline=deadline,
+            availability=dataclasses.replace(availability, closures=()),
+        )[1]
+        if undisrupted:
+            best = min(undisrupted, key=lambda it: it.arrive)
+            return [
+                NoRouteReason(
+                    f"no option {where} avoids disruption {c.id}: {c.describe()}",
+                    "disrupted",
+                    {**ends, "disruption": c.id, "kind": c.kind, "target": c.target},
+                )
+                for c in closures_on(best, availability.closures, bundle)
+            ] or [
+                NoRouteReason(
+                    f"no option {where} avoids the open disruptions",
+                    "disrupted",
+                    {**ends, "disruption": None, "kind": None, "target": None},
+                )
+            ]
     if availability is not None:
         # would the query be answered if every departure had room? then the full departures are the reason
         net, roomy = _solve(

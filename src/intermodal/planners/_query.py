@@ -2,8 +2,10 @@
 to itineraries.
 
 A :class:`~intermodal.planners.search_network.SearchNetwork` is shared by every query on the same load and
-days; what differs per query stays here: the window of departures, the trips without room in the ledger, the
-ready and due times, the value carried, the room each departure had.
+days; what differs per query stays here: the window of departures, the trips without room in the ledger,
+the trips closed or delayed by open disruptions, the ready and due times, the value carried, the room each
+departure had. (Roads closed by a disruption are the one part of a snapshot that changes the network's
+drives: they are part of its cache key, :func:`~intermodal.planners.search_network.compile_search`.)
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -35,6 +38,7 @@ from intermodal.model import (
     Shipment,
 )
 from intermodal.network.timetable import Timetable
+from intermodal.planners.disruptions import close_trips, delay_trips, drive_closure
 from intermodal.planners.places import Place, place_zone
 from intermodal.planners.search_network import _MODES, SearchNetwork, _DriveInfo, compile_search
 
@@ -49,24 +53,40 @@ if TYPE_CHECKING:
 _COMPILE_AFTER_STATES = 1_000_000
 
 
+@dataclass
+class _OpenTrips:
+    """The trips one query may board (:func:`_open_trips`)."""
+
+    timetable: Timetable
+    #: the service of the network each service of ``timetable`` stands for (a delayed trip's is a copy)
+    bases: list[int]
+    #: the ledger refs of the trips left out for want of room
+    full: list[str] = field(default_factory=list)
+    #: how many trips each open disruption (by id) took out
+    closed: dict[int, int] = field(default_factory=dict)
+
+
 def _open_trips(
     net: SearchNetwork,
     start_s: int,
     end_s: int,
     shipment: Shipment,
     availability: Availability | None,
-) -> tuple[Timetable, list[str]]:
-    """The trips of ``net`` this query may board, and the ledger refs of those left out for want of room.
+) -> _OpenTrips:
+    """The trips of ``net`` this query may board: which are closed, which run late, and why.
 
     The one place that decides, per query, which trips are closed (and, to come, what each costs on top):
     the trips not under way in the query's own window ``[start_s, end_s]`` (a cached network covers whole
-    days around it) and, with an availability snapshot, those without room for the shipment. Today it takes
+    days around it) and, with an availability snapshot, those without room for the shipment and those an
+    open disruption closes or cancels; a delayed trip moves to a late copy of its service. Today it takes
     them out of a copy of the timetable, and the search runs on a graph (and compiled engine) of that copy,
-    shared by the queries that leave the same trips open (:meth:`SearchNetwork.view`).
+    shared by the queries that leave the same trips open (:meth:`SearchNetwork.view`). The shared network
+    is never changed: a snapshot's closures hold for its own query only.
 
     At merge with the engines' ``search(..., trip_price=None, closed=None)``: return instead a bool array
     over ``net.timetable``'s trips (True: closed) and the extra price per trip, and pass them to the search
-    on ``net.graph`` itself; the journeys' trip numbers then index ``net.timetable``.
+    on ``net.graph`` itself; the journeys' trip numbers then index ``net.timetable``. Delays still need
+    the late copies (their times differ), so a query with a delay keeps a view of its own.
     """
     tt = net.timetable
     first = tt.trip_start
@@ -74,10 +94,15 @@ def _open_trips(
     keep = (first <= end_s) & (first + net.span_s[tt.trip_service] >= start_s)
     if not keep.all():
         tt = dataclasses.replace(tt, trip_service=tt.trip_service[keep], trip_start=tt.trip_start[keep])
-    full: list[str] = []
-    if availability is not None:
-        tt, full = _with_room(tt, availability, shipment, net.zones, net.index)
-    return tt, full
+    if availability is None:
+        return _OpenTrips(tt, list(range(len(tt.services))))
+    tt, full = _with_room(tt, availability, shipment, net.zones, net.index)
+    tt, taken = close_trips(tt, availability.closures, net.bundle, net.ids)
+    closed: dict[int, int] = {}
+    for closure_id, _ in taken:
+        closed[closure_id] = closed.get(closure_id, 0) + 1
+    tt, bases = delay_trips(tt, availability.closures)
+    return _OpenTrips(tt, bases, full, closed)
 
 
 class _Network:
@@ -103,6 +128,9 @@ class _Network:
         self.availability = availability
         #: the ledger refs of the departures left out for want of room (with an availability snapshot)
         self.full: list[str] = []
+        #: how many trips each open disruption (by id) took out of the search; 0 for one that only closes
+        #: roads
+        self.closed: dict[int, int] = {}
         self.carbon_price = carbon_price
         self.places = (origin, destination)
         # the zone of a check-in time given without one, and of the day storage is priced on
@@ -122,6 +150,8 @@ class _Network:
         self.day = shipment.ready.astimezone(zone).date()
         self.net: SearchNetwork
         self.timetable: Timetable | None = None
+        #: the network's service each service of ``timetable`` stands for (a delayed trip's is a copy)
+        self.bases: list[int] = []
         self.graph: SearchGraph
         self.compiled: FreightSearch | None = None
 
@@ -130,8 +160,10 @@ class _Network:
         return self.net.zones
 
     def expand(self, start_s: int, end_s: int) -> None:
-        """Search the trips under way in ``[start_s, end_s]`` (those with room, with an availability)."""
+        """Search the trips under way in ``[start_s, end_s]`` (with an availability: those with room, not
+        closed by a disruption, late if delayed; the roads a disruption closes over the window not driven)."""
         s = self.shipment
+        roads = self._closed_roads(start_s, end_s)
         self.net = compile_search(
             self.bundle,
             cargo=s.cargo,
@@ -141,12 +173,15 @@ class _Network:
             window=(start_s, end_s),
             carbon_price=self.carbon_price,
             places=((self.places[0], True), (self.places[1], False)),
+            closed_roads=frozenset(roads),
         )
         self.origin = self.net.node(self.places[0], outbound=True)
         self.destination = self.net.node(self.places[1], outbound=False)
-        tt, self.full = _open_trips(self.net, start_s, end_s, s, self.availability)
+        trips = _open_trips(self.net, start_s, end_s, s, self.availability)
+        tt, self.full, self.bases = trips.timetable, trips.full, trips.bases
+        self.closed = {closure_id: 0 for closure_id in roads.values()} | trips.closed
         self.timetable = tt
-        self.graph = self.net.view(tt)
+        self.graph = self.net.view(tt, self.bases)
         self.compiled = None
         self.searched_states = 0
         stops = np.array([len(st) for st in tt.stops], dtype=np.int64)
@@ -156,6 +191,23 @@ class _Network:
             # labels: on the Chongqing scenario a plain search takes 0.3-0.9 s and the compiled one 0.02 s,
             # so a range query pays for loading the kernel after about three searches
             self.states *= 5 * max(1, tt.n_trips // max(1, len(tt.services)))
+
+    def _closed_roads(self, start_s: int, end_s: int) -> dict[str, int]:
+        """The roads this shipment may drive that an open disruption closes at some time in the window, each
+        with the closure's id: the search has no time-dependent roads, so it drives none of them."""
+        if self.availability is None or not self.availability.closures:
+            return {}
+        cargo = self.shipment.cargo
+        reefer = cargo.kind is CargoKind.REEFER
+        dg = cargo.dg_class if cargo.kind is CargoKind.DANGEROUS else None
+        start, end = self.at(start_s), self.at(end_s)
+        roads = {}
+        for link in self.bundle.links:
+            if link.flexible and link.duration_h is not None and link.allows(reefer=reefer, dg_class=dg):
+                hit = drive_closure(link, self.availability.closures, start, end)
+                if hit is not None:
+                    roads[link.id] = hit.id
+        return roads
 
     # journeys back to itineraries
 
@@ -350,9 +402,10 @@ class _Network:
         k, j0, yard_t = ride
         s_idx = int(tt.trip_service[k])
         svc = tt.services[s_idx]
+        base = self.bases[s_idx]  # a delayed trip's late copy has its service's hops and fares
         start = int(tt.trip_start[k])
         stops = tt.stops[s_idx]
-        hops = self.net.hops[s_idx][j0:j1]
+        hops = self.net.hops[base][j0:j1]
         for offset, hop in enumerate(hops):
             j = j0 + offset
             for c in hop.clears:
@@ -370,7 +423,7 @@ class _Network:
         em = _merged([h.emissions for h in hops])
         geometry = _joined([h.geometry for h in hops])
         a, b = int(stops[j0]), int(stops[j1])
-        tariff = self.net.tariffs[s_idx]
+        tariff = self.net.tariffs[base]
         legs.append(
             Leg(
                 mode=svc.mode,
@@ -383,7 +436,7 @@ class _Network:
                 depart=self.at(start + int(tt.depart_s[s_idx][j0])),
                 arrive=self.at(start + int(tt.arrive_s[s_idx][j1])),
                 distance_km=sum(h.distance_km for h in hops),
-                cost=self.net.fares[s_idx] + sum(h.cost for h in hops),
+                cost=self.net.fares[base] + sum(h.cost for h in hops),
                 emissions=em,
                 service=svc.id,
                 service_name=Names(svc.name_en, svc.name_zh),

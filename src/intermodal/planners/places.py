@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass
 
 from intermodal.exceptions import PlaceError, Problem
@@ -12,6 +13,8 @@ from intermodal.model import Bundle, Mode
 __all__ = ["Place", "great_circle_km", "place_zone", "resolve_place"]
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
+#: a UN/LOCODE as written: country (ISO 3166-1 alpha-2) and a three-character place code, in capitals
+LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ def resolve_place(bundle: Bundle, text: str, *, field: str = "place") -> Place:
     aliased = _by_alias(bundle, raw, field)
     if aliased is not None:
         return Place(raw, terminal_id=aliased)
+    if LOCODE.match(raw):
+        # a UN/LOCODE the scenario lacks: say so, and never guess a terminal whose name merely looks alike
+        # (VNSGN is Ho Chi Minh City, not "yangon")
+        raise PlaceError(_unknown_locode(bundle, raw, field))
     # A unique prefix of an id or English name is accepted ("laem" -> laem-chabang).
     prefixed = [
         t.id for t in bundle.terminals.values() if t.id.startswith(key) or t.name_en.lower().startswith(key)
@@ -97,6 +104,23 @@ def resolve_place(bundle: Bundle, text: str, *, field: str = "place") -> Place:
             found=raw,
             expected="a terminal id, UN/LOCODE, name, or lat,lon",
         )
+    )
+
+
+def _unknown_locode(bundle: Bundle, code: str, field: str) -> Problem:
+    country = code[:2]
+    there = sorted(
+        f"{t.locode} ({t.id})" if t.locode else t.id
+        for t in bundle.terminals.values()
+        if t.country == country
+    )
+    hint = f"its terminals in {country}: {', '.join(there)}" if there else f"it has no terminal in {country}"
+    return Problem(
+        f"no terminal with this UN/LOCODE in scenario {bundle.name}; {hint}",
+        field=field,
+        found=code,
+        expected="a UN/LOCODE of one of the scenario's terminals (intermodal scenario show), a terminal id, "
+        "or lat,lon",
     )
 
 

@@ -168,7 +168,10 @@ def find_routes(
     d = destination if isinstance(destination, Place) else resolve_place(bundle, destination, field="to")
     if o.terminal_id is not None and o.terminal_id == d.terminal_id:
         raise PlaceError(Problem("origin and destination are the same", field="to", found=d.text))
-    if carbon_price is not None:
+    if carbon_price is None:
+        # the scenario's own price (a patch may set one), 0 when it has none
+        carbon_price = bundle.manifest.carbon_price_per_t
+    else:
         problem = quantity_problem(carbon_price, field="carbon_price", maximum=MAX_CARBON_PRICE, zero=True)
         if problem is not None:
             raise ShipmentError(problem)
@@ -231,6 +234,14 @@ def find_routes(
             f"{len(net.full)} departures in the search window have no room for {shipment.teu:g} TEU "
             f"in the ledger and were left out: {shown}"
         )
+    if net.closed and availability is not None:
+        named = {c.id: c for c in availability.closures}
+        notes += [
+            f"disruption {i} ({named[i].describe()}) kept "
+            + (f"{n} departures and " if n else "")
+            + "the roads it closes out of the search"
+            for i, n in sorted(net.closed.items())
+        ]
     return RouteResult(
         scenario=bundle.name,
         objective=objective,

@@ -130,6 +130,8 @@ class SearchNetwork:
     cargo, teu, tonnes, day, carbon_price
         The load its amounts are for; ``day`` prices storage (the day the cargo is ready, in the origin's
         zone).
+    closed_roads
+        The ids of the roads (flexible links) a disruption closes: not driven on this network.
     ids, index, names, zones
         The nodes: the bundle's terminals, then one per place given as coordinates.
     timetable, graph
@@ -147,8 +149,10 @@ class SearchNetwork:
         window: tuple[int, int],
         carbon_price: float = 0.0,
         places: Sequence[tuple[Place, bool]] = (),
+        closed_roads: frozenset[str] = frozenset(),
     ) -> None:
         self.bundle = bundle
+        self.closed_roads = closed_roads
         self.cargo, self.teu, self.tonnes, self.day = cargo, teu, tonnes, day
         self.window = window
         self.carbon_price = carbon_price
@@ -218,7 +222,7 @@ class SearchNetwork:
         for link in self.bundle.links:
             if not link.flexible or not link.allows(reefer=self.reefer, dg_class=self.dg):
                 continue
-            if link.duration_h is None:
+            if link.duration_h is None or link.id in self.closed_roads:
                 continue
             a, b = self.index[link.from_id], self.index[link.to_id]
             if link.mode is Mode.WALK:
@@ -506,16 +510,29 @@ class SearchNetwork:
             [max(int(d[-1]), int(a[-1])) for a, d in zip(tt.arrive_s, tt.depart_s, strict=True)]
         )
 
-    def view(self, timetable: Timetable) -> SearchGraph:
+    def view(self, timetable: Timetable, bases: Sequence[int] | None = None) -> SearchGraph:
         """The search graph over ``timetable``, some of this network's trips (those a query may board).
 
-        Queries on the same window with the same full departures share one graph, and so one compiled engine.
+        ``bases``: the service of this network each service of ``timetable`` stands for, when it has more
+        (a delayed trip runs on a late copy of its service, :func:`~intermodal.planners.disruptions.
+        delay_trips`); a copy is searched with its service's rules. Queries on the same window with the same
+        full, closed and delayed departures share one graph, and so one compiled engine.
         """
+        n = len(self.timetable.services)
+        copies = list(bases[n:]) if bases is not None else []
         key = timetable.trip_service.tobytes() + timetable.trip_start.tobytes()
+        if copies:
+            # two delays of the same trips differ only in the copies' times
+            key += np.array(copies, dtype=np.int64).tobytes()
+            key += b"".join(timetable.arrive_s[i].tobytes() for i in range(n, len(timetable.services)))
         with self._lock:
             graph = self._views.get(key)
             if graph is None:
-                graph = self._views[key] = dataclasses.replace(self.graph, timetable=timetable)
+                rules = self.graph.services
+                if copies:
+                    rules = [*rules, *(rules[b] for b in copies)]
+                graph = dataclasses.replace(self.graph, timetable=timetable, services=rules)
+                self._views[key] = graph
                 if len(self._views) > _VIEWS:
                     old = self._views.popitem(last=False)[1]
                     self._engines.pop(id(old), None)
@@ -607,6 +624,7 @@ def compile_search(
     window: tuple[int, int],
     carbon_price: float = 0.0,
     places: Sequence[tuple[Place, bool]] = (),
+    closed_roads: frozenset[str] = frozenset(),
 ) -> SearchNetwork:
     """The search network of ``bundle`` for a load over a window, from the cache or built now.
 
@@ -626,6 +644,10 @@ def compile_search(
     places
         Places given as coordinates, each with whether it is an origin (``True``) or a destination: each is
         a node with trucks to its nearest road terminals. Terminals need none.
+    closed_roads
+        The ids of the roads (flexible links) that open disruptions close over the query: they are not
+        driven. Part of the cache key: the drives are built into the network, and closures are rare, so
+        the queries under the same disruptions still share one network.
 
     Raises
     ------
@@ -637,7 +659,18 @@ def compile_search(
     if _CACHE.size > 0:
         # whole days: more queries share a network, and each closes the trips outside its own window
         start, end = start // _DAY_S * _DAY_S, -(-end // _DAY_S) * _DAY_S
-    key = (id(bundle), start, end, cargo, float(teu), float(tonnes), day, float(carbon_price), nodes)
+    key = (
+        id(bundle),
+        start,
+        end,
+        cargo,
+        float(teu),
+        float(tonnes),
+        day,
+        float(carbon_price),
+        nodes,
+        closed_roads,
+    )
 
     def build() -> SearchNetwork:
         return SearchNetwork(
@@ -649,6 +682,7 @@ def compile_search(
             window=(start, end),
             carbon_price=carbon_price,
             places=nodes,
+            closed_roads=closed_roads,
         )
 
     return _CACHE.get(bundle, key, build)

@@ -331,3 +331,13 @@ def test_fold_margins_and_all(client: TestClient) -> None:
     assert len(doc["options"]) == len(every["options"]) - 1 and any("folded" in n for n in doc["notes"])
     _is_problem(client.post("/api/routes", json={**README_QUERY, "fold_hours": -1}), 422, "fold_hours")
     _is_problem(client.post("/api/routes", json={**README_QUERY, "all": True, "fold_hours": 2}), 422, "all")
+
+
+def test_a_scenario_with_patches_it_ships_is_named_scenario_plus_patch(client: TestClient) -> None:
+    body = {**README_QUERY, "to": "VNSGN", "scenario": "chongqing+2026", "ready": "2026-03-02T08:00+08:00"}
+    answer = client.post("/api/routes", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["scenario"] == "chongqing+2026"
+    terminals = client.get("/api/scenarios/chongqing+2026/terminals").json()
+    assert any(t["id"] == "phnom-penh" for t in terminals)
+    _is_problem(client.post("/api/routes", json={**body, "scenario": "chongqing+nope"}), 422, "scenario")

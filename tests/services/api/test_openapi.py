@@ -32,6 +32,8 @@ app = create_app(
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
 # a bundle upload is a zip; random bytes exercise the "not a zip" and "no token" answers
 schemathesis.serializer.alias("application/zip", "application/octet-stream")
+# and an order book upload is Parquet (or CSV); random bytes exercise "not a Parquet file"
+schemathesis.serializer.alias("application/vnd.apache.parquet", "application/octet-stream")
 
 
 def error_is_a_problem_with_a_documented_code(ctx: object, response: Any, case: schemathesis.Case) -> None:

@@ -83,3 +83,55 @@ def test_plan_with_a_ledger_books_it_all_once(tmp_path: Path) -> None:
     assert departures and all(d["booked_teu"] <= d["capacity_teu"] for d in departures)
     bookings = json.loads(runner.invoke(app, ["ledger", "bookings", "--db", db, "--format", "json"]).stdout)
     assert len(bookings) == 3
+
+
+def test_plan_writes_csv_and_parquet_rows_and_prices_carbon(tmp_path: Path) -> None:
+    import polars as pl
+
+    book = tmp_path / "four.csv"
+    book.write_text(
+        "id,from,to,teu,cargo,ready,due,penalty_not_carried\n"
+        + "".join(
+            f"o{i},nanpeng,{to},{teu},general,2020-04-03T08:00+08:00,2020-04-08T08:00+08:00,100000\n"
+            for i, (to, teu) in enumerate((("hanoi", 1), ("hanoi", 1), ("bangkok", 2), ("hanoi", 2)))
+        )
+    )
+    rows = runner.invoke(app, ["plan", str(book), "--format", "csv"])
+    assert rows.exit_code == 0, rows.output
+    table = list(csv.DictReader(io.StringIO(rows.stdout)))
+    assert {r["order"] for r in table} == {"o0", "o1", "o2", "o3"} and all(r["first_come"] for r in table)
+    parquet = runner.invoke(app, ["plan", str(book), "--format", "parquet"])
+    assert parquet.exit_code == 0
+    frame = pl.read_parquet(io.BytesIO(parquet.stdout_bytes))
+    assert frame["order"].to_list() == [r["order"] for r in table]
+    assert frame["cost"].to_list() == pytest.approx([float(r["cost"]) for r in table])
+    # two 1-TEU orders to Hanoi ride one shuttle truck: the hub pays one trip, not two
+    plain = json.loads(runner.invoke(app, ["plan", str(book), "--format", "json"]).stdout)
+    hanoi = {o["order"]: o["options"][0]["departures"] for o in plain["orders"] if o["order"] in ("o0", "o1")}
+    assert hanoi["o0"] == hanoi["o1"]
+    assert plain["totals"]["trips"] == len(
+        [d for d in plain["departures"] if d["trip_cost"] and d["load_teu"]]
+    )
+    priced = json.loads(
+        runner.invoke(app, ["plan", str(book), "--format", "json", "--carbon-price", "500"]).stdout
+    )
+    assert priced["carbon_price"] == 500 and priced["objective"] > plain["objective"]
+    assert runner.invoke(app, ["plan", str(book), "--carbon-price", "-1"]).exit_code == 2
+
+
+def test_the_solve_bar_shows_the_gap_closing() -> None:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from intermodal.planners.allocation import SolveProgress
+    from intermodal.services.cli.plan import _Bars
+
+    with Progress(console=Console(file=io.StringIO()), auto_refresh=False) as progress:
+        bars = _Bars(progress)
+        bars.searched(3, 10)
+        bars.solving(SolveProgress(None, 90.0, None, 0.5))
+        task = progress.tasks[-1]
+        assert task.description == "solving: no answer yet" and task.completed == 0
+        bars.solving(SolveProgress(100.0, 90.0, 0.1, 1.0))
+        assert task.description == "solving: gap 10.00%" and task.completed == pytest.approx(90)
+        assert progress.tasks[0].completed == 3 and progress.tasks[0].total == 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -63,3 +64,51 @@ def test_validate_summarizes_repeated_problems(tmp_path: Path) -> None:
     result = runner.invoke(app, ["scenario", "validate", str(bundle)])
     assert result.exit_code == 2
     assert "more like this" in result.stderr and len(result.stderr.splitlines()) < 15
+
+
+def test_scenario_patches_lists_what_chongqing_ships() -> None:
+    result = runner.invoke(app, ["scenario", "patches", "chongqing", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    names = {p["name"] for p in json.loads(result.stdout)}
+    assert {"2026", "east-ring-closed", "longzhouwan-tunnel-closed", "carbon-price-100"} <= names
+    listed = runner.invoke(app, ["scenario", "list"])
+    assert "longzhouwan-tunnel-closed" in listed.stdout
+
+
+def test_scenario_apply_writes_a_bundle_that_routes_as_base_plus_patch(tmp_path: Path) -> None:
+    out = tmp_path / "cq"
+    result = runner.invoke(app, ["scenario", "apply", "chongqing", "carbon-price-100", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "chongqing+carbon-price-100" in result.stdout
+    ready = "2026-03-02T08:00+08:00"
+    query = [
+        "route",
+        "--from",
+        "nanpeng",
+        "--to",
+        "shanghai",
+        "--teu",
+        "2",
+        "--ready",
+        ready,
+        "--format",
+        "json",
+    ]
+    on_files = json.loads(runner.invoke(app, [*query, "--scenario", str(out)]).stdout)
+    patched = json.loads(runner.invoke(app, [*query, "--patch", "carbon-price-100"]).stdout)
+    assert on_files["options"] == patched["options"]
+    assert patched["scenario"] == "chongqing+carbon-price-100"
+    assert all(o["total"]["carbon_price_per_t"] == 100 for o in patched["options"])
+
+
+def test_a_bad_patch_exits_2_naming_it_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[patch]\nname = "bad"\ntitle_en = "B"\nsource = "x"\n[[close]]\nlink = "nope"\n')
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["scenario", "apply", "chongqing", str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "bad.toml [close[0].link]: not in the bundle's links.csv" in result.stderr
+    assert not out.exists()
+    routed = runner.invoke(app, ["route", "--from", "nanpeng", "--to", "hanoi", "--patch", "no-such"])
+    assert routed.exit_code == 2 and "[--patch]: no such patch" in routed.stderr
+    assert "Traceback" not in routed.output + result.output

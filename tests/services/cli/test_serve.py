@@ -61,3 +61,9 @@ def test_a_busy_port_is_bad_input() -> None:
 def test_unknown_scenario_is_bad_input() -> None:
     result = runner.invoke(app, ["serve", "--scenario", "atlantis"])
     assert result.exit_code == 2 and "scenario" in result.output
+
+
+def test_an_unknown_patch_is_bad_input_before_serving() -> None:
+    result = runner.invoke(app, ["serve", "--port", "0", "--patch", "no-such-patch"])
+    assert result.exit_code == 2
+    assert "[--patch]: no such patch" in result.stderr and "Traceback" not in result.output

@@ -562,3 +562,30 @@ def test_the_chinese_page_has_no_english_to_read(page) -> None:  # type: ignore[
 def test_the_latin_check_finds_english(page) -> None:  # type: ignore[no-untyped-def]
     # the English page, seen by the same check: it must find plenty
     assert "Find door-to-door routes" in " ".join(_latin_runs(page))
+
+
+def test_plan_page_plans_the_demo_book_against_first_come_and_books_it(page, web_token: str) -> None:  # type: ignore[no-untyped-def]
+    page.click(".pages a[href='#plan']")
+    assert page.locator("#plan").is_visible() and not page.locator("main.layout").is_visible()
+    page.click("#plan-demo")
+    page.wait_for_selector("#plan-out .plan-chart svg .departure", timeout=300_000)
+    rows = page.locator("#plan-out .plan-orders tbody tr")
+    assert rows.count() == 25  # the demo book's orders, each with its choice and first come's
+    versus = page.locator("#plan-out .plan-versus tbody tr").all_inner_texts()
+    assert len(versus) == 6 and "Objective" in versus[0]
+    assert "gap" in page.inner_text("#plan-out .plan-status")
+    # every departure's bar: the load never over the room
+    loads = page.locator("#plan-out .plan-chart .departure").count()
+    assert loads > 0 and page.locator("#plan-out .plan-chart rect.room").count() == loads
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-plan.png"), full_page=True)
+    page.click("#lang")
+    assert "订单批量计划" in page.inner_text("#plan") and "先到先得" in page.inner_text("#plan-out")
+    assert _latin_runs(page) == []
+    page.screenshot(path=str(ARTIFACTS / "web-plan-zh.png"), full_page=True)
+    page.fill("#plan-token", web_token)
+    page.click("#plan-book")
+    page.locator("#plan-booked", has_text="已订舱").wait_for(timeout=300_000)
+    assert _latin_runs(page) == []
+    page.click(".pages a[href='#']")
+    assert page.locator("main.layout").is_visible()

@@ -6,6 +6,7 @@ every uvicorn worker serves the same bundle soon after a replace.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import threading
@@ -18,6 +19,8 @@ from intermodal.model import Bundle
 __all__ = ["NAME_PATTERN", "Catalog"]
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: patches one scenario name may apply (``chongqing+2026+carbon-price-100``)
+MAX_PATCHES = 8
 
 
 class Catalog:
@@ -50,6 +53,8 @@ class Catalog:
         """
         if NAME_PATTERN.match(name) and self.is_embedded(name):
             return load_scenario(name)
+        if "+" in name:
+            return self._patched(name, field)
         path = self.path_of(name)
         if not NAME_PATTERN.match(name) or not path.is_file():
             raise BundleError(
@@ -64,6 +69,32 @@ class Catalog:
         with self._lock:
             self._loaded[name] = (mtime, bundle)
         return bundle
+
+    def _patched(self, name: str, field: str) -> Bundle:
+        """``BASE+PATCH+...``: an embedded scenario with patches it ships, applied in order."""
+        base, *patches = name.split("+")
+        if not (
+            NAME_PATTERN.match(base)
+            and self.is_embedded(base)
+            and 0 < len(patches) <= MAX_PATCHES
+            and all(NAME_PATTERN.match(p) for p in patches)
+        ):
+            raise BundleError(
+                Problem(
+                    "no such scenario",
+                    field=field,
+                    found=name[:200],
+                    expected=f"{' | '.join(self.names())}, or an embedded scenario and its patches: "
+                    f"SCENARIO+PATCH (at most {MAX_PATCHES})",
+                )
+            )
+        try:
+            return load_scenario(base, patches)
+        except BundleError as err:
+            err.problems = [
+                dataclasses.replace(p, field=field) if p.field == "patch" else p for p in err.problems
+            ]
+            raise
 
     def put(self, name: str, data: bytes) -> tuple[Bundle, bool]:
         """Validate the zipped bundle ``data`` and store it as ``name``; whether it replaced one.

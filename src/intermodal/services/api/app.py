@@ -30,8 +30,11 @@ from intermodal.services.api._limits import BodySizeLimit
 from intermodal.services.api._routes import takes_json
 from intermodal.services.api._search import route_answer
 from intermodal.services.api._settings import Settings
+from intermodal.services.api.disruptions import install_disruptions
+from intermodal.services.api.disruptions import write_router as disruptions_write_router
 from intermodal.services.api.ledger import install_ledger
 from intermodal.services.api.ledger import write_router as ledger_write_router
+from intermodal.services.api.plans import install_plans
 from intermodal.services.api.problems import (
     InternalErrors,
     ProblemDetail,
@@ -58,6 +61,11 @@ __all__ = ["create_app"]
 WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
 _PROBLEM = {"model": ProblemDetail}
 ScenarioName = Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", max_length=64)]
+#: a scenario to read: a name, or an embedded scenario with patches it ships (chongqing+2026)
+ReadScenarioName = Annotated[
+    str,
+    PathParam(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}(\+[a-z0-9][a-z0-9_-]{0,63}){0,8}$", max_length=600),
+]
 
 
 def _settings(request: Request) -> Settings:
@@ -163,21 +171,25 @@ async def get_scenarios(request: Request) -> list[dict[str, Any]]:
     out = []
     for name in catalog.names():
         bundle = _bundle_of(catalog, name)
-        out.append(views.scenario_info(bundle, name=name, uploaded=not catalog.is_embedded(name)))
+        out.append(
+            views.scenario_info(bundle, name=name, uploaded=not catalog.is_embedded(name.split("+")[0]))
+        )
     return out
 
 
 @read_router.get("/scenarios/{name}", response_model=ScenarioInfo, responses=_ERRORS, tags=["network"])
-async def get_scenario(name: ScenarioName, request: Request) -> dict[str, Any]:
+async def get_scenario(name: ReadScenarioName, request: Request) -> dict[str, Any]:
     """One scenario's title, currency and size."""
     catalog = _catalog(request)
-    return views.scenario_info(_bundle_of(catalog, name), name=name, uploaded=not catalog.is_embedded(name))
+    return views.scenario_info(
+        _bundle_of(catalog, name), name=name, uploaded=not catalog.is_embedded(name.split("+")[0])
+    )
 
 
 @read_router.get(
     "/scenarios/{name}/terminals", response_model=list[TerminalView], responses=_ERRORS, tags=["network"]
 )
-async def get_terminals(name: ScenarioName, request: Request) -> list[dict[str, Any]]:
+async def get_terminals(name: ReadScenarioName, request: Request) -> list[dict[str, Any]]:
     """The terminals, with names in English and Chinese, modes, and customs, reefer and DG facilities."""
     return views.terminal_views(_bundle_of(_catalog(request), name))
 
@@ -185,7 +197,7 @@ async def get_terminals(name: ScenarioName, request: Request) -> list[dict[str, 
 @read_router.get(
     "/scenarios/{name}/links", response_model=list[LinkView], responses=_ERRORS, tags=["network"]
 )
-async def get_links(name: ScenarioName, request: Request) -> list[dict[str, Any]]:
+async def get_links(name: ReadScenarioName, request: Request) -> list[dict[str, Any]]:
     """The links between terminals (road, rail, inland waterway, sea)."""
     return views.link_views(_bundle_of(_catalog(request), name))
 
@@ -193,7 +205,7 @@ async def get_links(name: ScenarioName, request: Request) -> list[dict[str, Any]
 @read_router.get(
     "/scenarios/{name}/services", response_model=list[ServiceView], responses=_ERRORS, tags=["network"]
 )
-async def get_services(name: ScenarioName, request: Request) -> list[dict[str, Any]]:
+async def get_services(name: ReadScenarioName, request: Request) -> list[dict[str, Any]]:
     """The scheduled services, each with its commercial line, stops and daily departures."""
     return views.service_views(_bundle_of(_catalog(request), name))
 
@@ -201,7 +213,7 @@ async def get_services(name: ScenarioName, request: Request) -> list[dict[str, A
 @read_router.get(
     "/scenarios/{name}/crossings", response_model=list[Crossing], responses=_ERRORS, tags=["network"]
 )
-async def get_crossings(name: ScenarioName, request: Request) -> list[dict[str, Any]]:
+async def get_crossings(name: ReadScenarioName, request: Request) -> list[dict[str, Any]]:
     """The border crossings, with their clearance time and cost."""
     return views.crossing_views(_bundle_of(_catalog(request), name))
 
@@ -214,7 +226,7 @@ async def get_crossings(name: ScenarioName, request: Request) -> list[dict[str, 
     summary="A map overlay as GeoJSON",
 )
 async def get_overlay(
-    name: ScenarioName, layer: Literal["terminals", "links", "lines", "crossings"], request: Request
+    name: ReadScenarioName, layer: Literal["terminals", "links", "lines", "crossings"], request: Request
 ) -> dict[str, Any]:
     """One map layer as a FeatureCollection: terminal points, link lines, service lines (one per commercial
     line, following the links), or border-crossing points. Coordinates are [lon, lat] (WGS 84)."""
@@ -297,6 +309,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(write_router)
     install_ledger(app)
     install_quotes(app)
+    install_disruptions(app)
+    install_plans(app)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:
@@ -324,7 +338,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # reads take a token but do not need one: say so, so that clients (and schemathesis) know
                 writes = {
                     (getattr(r, "path", ""), m.lower())
-                    for router in (write_router, ledger_write_router, quotes_write_router)
+                    for router in (
+                        write_router,
+                        ledger_write_router,
+                        quotes_write_router,
+                        disruptions_write_router,
+                    )
                     for r in router.routes
                     for m in getattr(r, "methods", ())
                 }
@@ -344,7 +363,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/app", StaticFiles(directory=WEB_DIR, html=True), name="web")
 
     def limit_for(method: str, path: str) -> int:
-        if method == "PUT" and path.startswith("/api/scenarios/"):
+        uploads = method == "PUT" and path.startswith("/api/scenarios/")
+        if uploads or (method, path) == ("POST", "/api/plans"):
             return settings.max_upload_bytes
         return settings.max_request_bytes
 

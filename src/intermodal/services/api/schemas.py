@@ -22,7 +22,8 @@ __all__ = [
     "TerminalView",
 ]
 
-_SCENARIO_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+# a scenario, or an embedded one with patches it ships: chongqing+2026 (docs/patches.md)
+_SCENARIO_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}(\+[a-z0-9][a-z0-9_-]{0,63}){0,8}$"
 
 
 class _Open(BaseModel):
@@ -54,7 +55,9 @@ class RouteQuery(BaseModel):
     scenario: str | None = Field(
         None,
         pattern=_SCENARIO_NAME,
-        description="A scenario name (GET /api/scenarios); default: the server's.",
+        max_length=600,
+        description="A scenario name (GET /api/scenarios), or SCENARIO+PATCH with patches it ships "
+        "(chongqing+2026); default: the server's.",
     )
     limit: int = Field(10, ge=1, le=50, description="At most this many options.")
     range_days: float | None = Field(

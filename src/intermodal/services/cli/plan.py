@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from intermodal.model.bounds import MAX_CARBON_PRICE
 from intermodal.services.cli._output import (
     BAD_INPUT,
     choice,
@@ -21,8 +24,9 @@ from intermodal.services.cli._output import (
     print_json,
     user_errors,
 )
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 
-FORMATS = ["table", "json", "csv"]
+FORMATS = ["table", "json", "csv", "parquet"]
 
 
 def register(app: typer.Typer) -> None:
@@ -37,6 +41,7 @@ def plan(
     scenario: Annotated[
         str, typer.Option(help="An embedded scenario, or a bundle folder or zip.")
     ] = "chongqing",
+    patch: PatchOption = None,
     db: Annotated[
         str | None,
         typer.Option(
@@ -55,22 +60,33 @@ def plan(
         ),
     ] = None,
     carbon_price: Annotated[
-        float, typer.Option(min=0, help="Price on CO2e per tonne (WTW), in the scenario's currency.")
+        float,
+        typer.Option(
+            min=0, max=MAX_CARBON_PRICE, help="Price on CO2e per tonne (WTW), in the scenario's currency."
+        ),
     ] = 0.0,
     time_limit: Annotated[float, typer.Option(min=1, max=3600, help="Seconds HiGHS may search.")] = 60.0,
-    format: Annotated[str, typer.Option("--format", help="table | json | csv.")] = "table",
+    gap: Annotated[
+        float, typer.Option(min=0, max=0.5, help="Stop once the gap to the bound is this small (0.01 = 1 %).")
+    ] = 1e-4,
+    format: Annotated[
+        str, typer.Option("--format", help="table | json | csv | parquet (parquet: redirect stdout).")
+    ] = "table",
 ) -> None:
     """Plan a book of orders on the dated departures, within their room, at the least total cost.
 
     The objective is cost (with carbon cost at --carbon-price) plus each order's penalty per hour late and
-    for not carrying it. A MIP over each order's candidate itineraries (the Pareto options of its ready-to-due
-    window) is solved with HiGHS; the answer gives its LP bound and gap, and the first-come, first-served
-    baseline (orders in file order, each on its cheapest option with room), which the plan never does worse
-    than.
+    for not carrying it, plus the cost of each trip the hub runs itself (services.csv trip_cost: a truck runs
+    only when the plan uses it). A MIP over each order's candidate itineraries (the Pareto options of its
+    ready-to-due window) is solved with HiGHS; the answer gives its LP bound and gap, and the first-come,
+    first-served baseline (orders in file order, each on its cheapest option with room), which the plan
+    never does worse than.
 
-    Example:  intermodal demo-orders --period 2020Q1 > q1.csv && intermodal plan q1.csv
+    Example:  intermodal demo-orders --period 2020Q1 > q1.csv && intermodal plan q1.csv --gap 0.01
     """
     choice(format, FORMATS, "--format")
+    if format == "parquet" and sys.stdout.isatty():
+        fail(["[--format]: parquet is binary: redirect it to a file (> plan.parquet)"], BAD_INPUT)
     if book and db is None:
         fail(["[--book]: needs --db, the ledger to book the plan in"], BAD_INPUT)
     if book and customs not in ("bonded", "cleared"):
@@ -79,37 +95,36 @@ def plan(
             BAD_INPUT,
         )
     with user_errors():
-        from intermodal.io import load_scenario
         from intermodal.io.orders import read_orders
         from intermodal.planners.plan import plan_orders
+        from intermodal.services._plans import already_booked, book_plan, room_for
+        from intermodal.services.cli.report import open_db
 
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
         book_of_orders = read_orders(orders, bundle)
         done: list[str] = []
+        availability = None
         if db is not None:
-            # an order booked by an earlier run of this plan is not planned twice: --book is idempotent
-            done = _already_booked(db, book_of_orders)
-            book_of_orders = [o for o in book_of_orders if o.id not in done]
-        availability = _room(db, book_of_orders) if db is not None and book_of_orders else None
-        with Progress(
-            TextColumn("searching candidates"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=not sys.stderr.isatty(),
-        ) as bar:
-            task = bar.add_task("orders", total=len(book_of_orders))
+            with open_db(db, create=False) as ledger:
+                # an order booked by an earlier run of this plan is not planned twice: --book is idempotent
+                done = already_booked(ledger, book_of_orders)
+                book_of_orders = [o for o in book_of_orders if o.id not in done]
+                availability = room_for(ledger, book_of_orders) if book_of_orders else None
+        with _bars() as bars:
             made = plan_orders(
                 bundle,
                 book_of_orders,
                 availability=availability,
                 carbon_price=carbon_price,
                 time_limit_s=time_limit,
-                progress=lambda done, _total: bar.update(task, completed=done),
+                gap=gap,
+                progress=bars.searched,
+                solve_progress=bars.solving,
             )
-        booked = _book(db, made, bundle, customs or "") if book and db is not None else None
+        booked = None
+        if book and db is not None:
+            with open_db(db) as ledger:
+                booked = book_plan(ledger, made, bundle, customs or "")
     doc = made.to_dict()
     if booked is not None:
         doc["booked"] = booked
@@ -118,108 +133,77 @@ def plan(
         doc["notes"].append(f"{len(done)} orders were booked by an earlier run and are left as they are")
     if format == "json":
         print_json(doc)
-    elif format == "csv":
-        sys.stdout.write(_csv(doc))
+    elif format in ("csv", "parquet"):
+        _rows_out(doc, format)
     else:
         _table(doc)
 
 
-def _already_booked(db: str, orders: list[Any]) -> list[str]:
-    from intermodal.exceptions import LedgerError
-    from intermodal.ledger import get_booking
-    from intermodal.services.cli.report import open_db
+class _Bars:
+    """Two progress bars on stderr: the candidate searches, then HiGHS's gap as it closes."""
 
-    found = []
-    with open_db(db, create=False) as ledger:
-        for order in orders:
-            try:
-                get_booking(ledger, f"plan-{order.id}-0")
-            except LedgerError:
-                continue
-            found.append(order.id)
-    return found
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.search = progress.add_task("searching candidates", total=None)
+        self.solve: Any = None
 
+    def searched(self, done: int, total: int) -> None:
+        self.progress.update(self.search, completed=done, total=total)
 
-def _room(db: str, orders: list[Any]) -> Any:
-    import datetime as dt
-
-    from intermodal.ledger.availability import read_availability
-    from intermodal.services.cli.report import open_db
-
-    start = min(o.ready for o in orders) - dt.timedelta(days=1)
-    end = max(o.due for o in orders) + dt.timedelta(days=8)
-    with open_db(db, create=False) as ledger:
-        return read_availability(ledger, start=start, end=end)
+    def solving(self, now: Any) -> None:
+        if self.solve is None:
+            self.solve = self.progress.add_task("solving", total=100)
+        closed = 0.0 if now.gap is None else 100 * max(0.0, 1.0 - min(now.gap, 1.0))
+        text = "solving: no answer yet" if now.gap is None else f"solving: gap {now.gap:.2%}"
+        self.progress.update(self.solve, completed=closed, description=text)
 
 
-def _book(db: str, made: Any, bundle: Any, customs: str) -> int:
-    """Book every carried order of the plan in one transaction; returns how many bookings it holds."""
-    from decimal import Decimal
-
-    from intermodal.ledger import BookingRequest, LegRef, book_many
-    from intermodal.services.cli.report import open_db
-
-    requests = []
-    for line in made.orders:
-        for n, (share, it) in enumerate(line.itineraries):
-            teu = Decimal(str(round(share * line.order.teu * 4) / 4))  # the ledger books quarter TEU
-            if teu <= 0:
-                continue
-            requests.append(
-                BookingRequest(
-                    idempotency_key=f"plan-{line.order.id}-{n}",
-                    legs=tuple(LegRef(g.departure, g.from_id, g.to_id) for g in it.legs if g.service),
-                    shipper=f"order {line.order.id}",
-                    teu=teu,
-                    tonnes=Decimal(str(round(share * line.order.tonnes, 3))),
-                    value=Decimal(str(round(share * line.order.value, 2))),
-                    currency=made.currency,
-                    cargo_class=str(line.order.cargo),
-                    customs_status=customs,
-                )
-            )
-    with open_db(db) as ledger:
-        return len(book_many(ledger, requests, bundle=bundle))
+@contextmanager
+def _bars() -> Iterator[_Bars]:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        yield _Bars(progress)
 
 
-def _csv(doc: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "order",
-            "from",
-            "to",
-            "teu",
-            "carried",
-            "option",
-            "departures",
-            "arrive",
-            "cost",
-            "co2e_kg",
-            "late_h",
-            "reason",
-        ]
+def _rows_out(doc: dict[str, Any], format: str) -> None:
+    from intermodal.services._plans import ROW_COLUMNS, plan_rows
+
+    rows = plan_rows(doc)
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=ROW_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write(out.getvalue())
+        return
+    import polars as pl
+
+    frame = (
+        pl.DataFrame(rows, schema=_parquet_schema(), orient="row")
+        if rows
+        else pl.DataFrame(schema=_parquet_schema())
     )
-    for o in doc["orders"]:
-        first = o["options"][0] if o["options"] else {}
-        writer.writerow(
-            [
-                o["order"],
-                o["from"],
-                o["to"],
-                o["teu"],
-                o["carried"],
-                first.get("summary", ""),
-                " ".join(first.get("departures", [])),
-                first.get("arrive", ""),
-                o["cost"],
-                o["co2e_kg"],
-                o["late_h"],
-                o["reason"] or "",
-            ]
-        )
-    return out.getvalue()
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(buffer.getvalue())
+    sys.stdout.buffer.flush()
+
+
+def _parquet_schema() -> dict[str, Any]:
+    import polars as pl
+
+    numbers = {"teu", "carried", "share", "cost", "co2e_kg", "late_h", "first_come_cost"}
+    from intermodal.services._plans import ROW_COLUMNS
+
+    return {c: (pl.Float64 if c in numbers else pl.Utf8) for c in ROW_COLUMNS}
 
 
 def _money(value: float | None) -> str:
@@ -250,17 +234,32 @@ def _table(doc: dict[str, Any]) -> None:
                 f"{o['cost']:,.0f}" if k == 0 else "",
             )
     console.print(table)
-    carried = sum(o["carried"] for o in doc["orders"])
     console.print(
         f"objective {doc['objective']:,.0f} {cur} · LP bound {_money(doc['lp_bound'])} · best bound "
         f"{_money(doc['bound'])} · gap {'–' if doc['gap'] is None else format(doc['gap'], '.2%')} · "
         f"{doc['status']}",
         highlight=False,
     )
+    against = Table("", "plan", "first come, first served", header_style="bold")
+    plan_t, first_t = doc["totals"] or {}, doc["first_come"] or {}
+    for label, key, fmt in (
+        (f"objective {cur}", "objective", "{:,.0f}"),
+        (f"charges {cur}", "cost", "{:,.0f}"),
+        ("CO2e t (WTW)", "co2e_kg", "{:,.1f}"),
+        ("hours late", "late_h", "{:,.1f}"),
+        ("orders carried", "carried", "{:g}"),
+        ("trips run by the hub", "trips", "{:d}"),
+    ):
+        scale = 1000.0 if key == "co2e_kg" else 1.0
+        cells = [
+            fmt.format(t[key] / scale) if key != "trips" else fmt.format(t[key]) for t in (plan_t, first_t)
+        ]
+        against.add_row(label, *cells)
+    console.print(against)
     console.print(
         f"first come, first served: {doc['baseline_objective']:,.0f} {cur}; the plan saves "
-        f"{doc['saving']:,.0f} {cur} · {carried:g} of {len(doc['orders'])} orders carried · "
-        f"{len(doc['departures'])} departures used",
+        f"{doc['saving']:,.0f} {cur} · {len(doc['departures'])} departures used · candidates "
+        f"{doc['seconds']['candidates']:.1f} s, solve {doc['seconds']['solve']:.1f} s",
         highlight=False,
     )
     for note in doc["notes"]:

@@ -17,6 +17,7 @@ from intermodal.services.cli._output import (
     print_json,
     user_errors,
 )
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 from intermodal.services.cli.report import DbOption, named_as, open_db
 
 
@@ -49,6 +50,7 @@ def quote(
         str,
         typer.Option(help="The scenario: its timetable, and the cargo rules the quote must meet."),
     ] = "chongqing",
+    patch: PatchOption = None,
     hold_minutes: Annotated[
         int, typer.Option(min=1, max=1440, help="How long the quote holds its room and its price.")
     ] = 30,
@@ -66,11 +68,10 @@ def quote(
     choice(format, ["table", "json"], "--format")
     if (itinerary is None) == (from_ is None or to is None):
         fail(["give either --itinerary, or --from and --to"], BAD_INPUT)
-    from intermodal.io import load_scenario
     from intermodal.ledger import quote_route
 
     with user_errors(), named_as({"scenario": "--scenario"}):
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
     doc = _read_route(itinerary) if itinerary is not None else None
     names = {"option": "--option", "hold_minutes": "--hold-minutes"}
     with user_errors(), named_as(names), open_db(db) as ledger:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
@@ -67,12 +67,15 @@ def register(app: typer.Typer) -> None:
     app.command("demo-data")(demo_data)
 
 
-def scenario_lines(scenario: str, *, shuttle_only: bool = False) -> list[Line]:
-    """The scenario's scheduled services as ledger lines, each in its first terminal's zone."""
-    from intermodal.io import load_scenario
+def scenario_lines(
+    scenario: str, *, shuttle_only: bool = False, patches: Sequence[str] | None = None
+) -> list[Line]:
+    """The scenario's scheduled services (with ``patches`` applied) as ledger lines, each in its first
+    terminal's zone."""
     from intermodal.ledger import line_from_service
+    from intermodal.services.cli._scenario import open_scenario
 
-    bundle = load_scenario(scenario)
+    bundle = open_scenario(scenario, patches)
     lines = []
     for service in bundle.services:
         if shuttle_only and not (service.line or service.id).startswith("shuttle-"):
@@ -175,6 +178,10 @@ def demo_data(
     scenario: Annotated[
         str, typer.Option(help="Scenario whose shuttle services get the trips.")
     ] = "chongqing",
+    patch: Annotated[
+        list[str] | None,
+        typer.Option("--patch", help="Apply a patch to the scenario (docs/patches.md); repeat for more."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same rows.")] = 2020,
     events: Annotated[bool, typer.Option(help="Also record each container's events.")] = True,
     reset: Annotated[bool, typer.Option(help="Delete every departure, booking and event first.")] = False,
@@ -185,9 +192,9 @@ def demo_data(
     from intermodal.ledger import CHONGQING_SHUTTLE_LINES, load_demo
 
     # a scenario that does not exist or does not load is bad input, named with the ones that exist
-    with user_errors(), named_as({"scenario": "--scenario"}):
+    with user_errors(), named_as({"scenario": "--scenario", "patch": "--patch"}):
         try:
-            lines = scenario_lines(scenario, shuttle_only=True)
+            lines = scenario_lines(scenario, shuttle_only=True, patches=patch)
         except ImportError as error:  # an install without the network's dependencies still gets a demo
             err_console.print(
                 f"[yellow]note:[/] scenario {scenario!r} not loaded ({error}); using built-in lines"

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from intermodal.services.cli._output import choice, print_json, user_errors
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 
 OBJECTIVES = ["fastest", "cheapest", "greenest", "pareto"]
 FORMATS = ["table", "json", "geojson"]
@@ -45,6 +46,7 @@ def route(
     scenario: Annotated[
         str, typer.Option(help="An embedded scenario name, or a bundle folder or zip.")
     ] = "chongqing",
+    patch: PatchOption = None,
     format: Annotated[str, typer.Option("--format", help="table | json | geojson.")] = "table",
     limit: Annotated[int, typer.Option(min=1, help="At most this many options.")] = 10,
     explain: Annotated[
@@ -101,17 +103,19 @@ def route(
     many); --all shows the whole Pareto set.
 
     Example:  intermodal route --from nanpeng --to bangkok --teu 2 --cargo reefer --objective pareto
+
+    With the network of 2026 (the China-Laos railway):  intermodal route --from nanpeng --to vientiane
+    --teu 2 --patch 2026
     """
     choice(objective, OBJECTIVES, "--objective")
     choice(format, FORMATS, "--format")
     with user_errors():
         from intermodal.engines.reference import Deadline
-        from intermodal.io import load_scenario
         from intermodal.planners.options import fold_margins
         from intermodal.planners.routing import find_routes
         from intermodal.planners.shipments import make_shipment
 
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
         if factors is not None:
             from intermodal.io.factors import apply_factor_overrides
 

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from intermodal.exceptions import summarize_problems
 from intermodal.services.cli._output import BAD_INPUT, choice, console, fail, print_json, user_errors
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 
 #: where each world layer's distances come from, written into every link routed on it
 WORLD_ATTRIBUTION = {
@@ -21,7 +22,9 @@ WORLD_ATTRIBUTION = {
     "sea": "world sea lanes, searoute maritime network (Eurostat MARNET)",
 }
 
-scenario_app = typer.Typer(help="List, show and validate network bundles (scenarios).", no_args_is_help=True)
+scenario_app = typer.Typer(
+    help="List, show, validate and patch network bundles (scenarios).", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -30,10 +33,11 @@ def register(app: typer.Typer) -> None:
 
 @scenario_app.command("list")
 def list_() -> None:
-    """The embedded scenarios."""
+    """The embedded scenarios, and the patches each ships (use them with --patch NAME)."""
     from intermodal.io import list_scenarios, load_scenario
+    from intermodal.io.patch import list_patches
 
-    table = Table("name", "title", "terminals", "links", "services", header_style="bold")
+    table = Table("name", "title", "terminals", "links", "services", "patches", header_style="bold")
     for name in list_scenarios():
         with user_errors():
             b = load_scenario(name)
@@ -43,21 +47,81 @@ def list_() -> None:
             str(len(b.terminals)),
             str(len(b.links)),
             str(len(b.services)),
+            "\n".join(list_patches(name)),
         )
     console.print(table)
+
+
+@scenario_app.command("patches")
+def patches(
+    name: Annotated[str, typer.Argument(help="Scenario name, or a bundle folder.")] = "chongqing",
+    format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
+    """The patches a scenario ships (its patches/ folder), each with its title and source.
+
+    Example:  intermodal scenario patches chongqing
+    """
+    choice(format, ["table", "json"], "--format")
+    from intermodal.io.patch import find_patch, list_patches, read_patch
+
+    with user_errors():
+        found = [read_patch(find_patch(name, p)) for p in list_patches(name)]
+    if format == "json":
+        print_json(
+            [
+                {"name": p.name, "title_en": p.title_en, "title_zh": p.title_zh, "description": p.description,
+                 "source": p.source, "sha256": p.sha256}
+                for p in found
+            ]
+        )  # fmt: skip
+        return
+    table = Table("patch", "title", "what it does", header_style="bold")
+    for p in found:
+        table.add_row(p.name, f"{p.title_en}\n{p.title_zh}", p.description)
+    console.print(table)
+
+
+@scenario_app.command("apply")
+def apply(
+    base: Annotated[str, typer.Argument(help="Scenario name, or a bundle folder or zip.")],
+    patch: Annotated[
+        list[str],
+        typer.Argument(help="Patches of the scenario (by name) or patch .toml files, applied in order."),
+    ],
+    out: Annotated[str, typer.Option("--out", "-o", help="Folder to write the patched bundle to.")],
+) -> None:
+    """Write BASE with PATCH applied as a new bundle folder: all of it, or nothing.
+
+    The folder loads like any bundle, and routes exactly as BASE --patch PATCH does.
+
+    Example:  intermodal scenario apply chongqing 2026 --out chongqing-2026
+    """
+    from intermodal.io.patch import write_patched
+
+    with user_errors():
+        folder = write_patched(base, patch, out)
+        bundle = open_scenario(str(folder))
+    console.print(
+        f"[green]wrote[/] {folder}: {bundle.name} (version {bundle.manifest.version}), "
+        f"{len(bundle.terminals)} terminals, {len(bundle.links)} links, {len(bundle.services)} services",
+        highlight=False,
+    )
 
 
 @scenario_app.command("show")
 def show(
     name: Annotated[str, typer.Argument(help="Scenario name, or a bundle folder or zip.")] = "chongqing",
     format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    patch: PatchOption = None,
 ) -> None:
-    """Terminals and services of a scenario."""
+    """Terminals and services of a scenario (with --patch: of the patched scenario).
+
+    Example:  intermodal scenario show chongqing --patch 2026
+    """
     choice(format, ["table", "json"], "--format")
-    from intermodal.io import load_scenario
 
     with user_errors():
-        b = load_scenario(name)
+        b = open_scenario(name, patch)
     if format == "json":
         print_json(
             {

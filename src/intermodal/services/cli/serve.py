@@ -22,6 +22,14 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes.")] = 1,
     scenario: Annotated[str, typer.Option(help="The scenario of queries that name none.")] = "chongqing",
+    patch: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--patch",
+            help="Serve the scenario with this patch of its own applied (intermodal scenario patches); "
+            "repeat for more. Queries may also name SCENARIO+PATCH.",
+        ),
+    ] = None,
     reads: Annotated[
         str | None, typer.Option(help="open | token: whether reads need a token (writes always do).")
     ] = None,
@@ -32,15 +40,22 @@ def serve(
     environment variables (docs/api.md).
 
     Example:  intermodal serve --port 8000
+
+    The 2026 network by default:  intermodal serve --patch 2026
     """
     from intermodal.services.cli._output import user_errors
 
     with user_errors():
         from intermodal.services.api._catalog import Catalog
         from intermodal.services.api._settings import Settings
+        from intermodal.services.cli.report import named_as
 
+        if patch:
+            # workers know a patched scenario by name: SCENARIO+PATCH+..., each patch one the scenario ships
+            scenario = "+".join([scenario, *patch])
         # fail here, with one line, rather than in every worker
-        Catalog(Settings.from_env().bundles_dir).get(scenario)
+        with named_as({"scenario": "--scenario" if not patch else "--patch"}):
+            Catalog(Settings.from_env().bundles_dir).get(scenario)
     if reads is not None and reads not in ("open", "token"):
         fail([f"[--reads]: unknown value (found {reads!r}, expected open | token)"], BAD_INPUT)
     _check_port(host, port)

@@ -1,0 +1,260 @@
+"""Planning a book of orders on the Chongqing scenario: HiGHS against CBC (through PuLP) on the same program.
+
+One command, one run::
+
+    uv run --group bench python benchmarks/plan.py            # 1,000 orders over a week, 10,000 over a month
+    uv run --group bench python benchmarks/plan.py --quick    # 200 orders over two days (a smoke run)
+
+The books: orders from the Nanpeng base to the far ends of its lines (Hanoi, Bangkok, Yangon, Singapore by
+the highway shuttles; Qinzhou by the rail-sea train; Shanghai down the Yangtze; Duisburg by the
+Chongqing-Europe train), ready at 08:00 on a random day of the period, due 5 days later, 1 or 2 TEU, general
+or reefer (15 %), at the scenario's tonnes per TEU, with the demo book's penalties (500 CNY an hour late,
+100,000 CNY left behind). A hub's book repeats shipments: orders with the same shipment share one freight
+search, and identical orders are one group in the program. The departures are contested: the week's orders
+bring about 140 TEU a day, where the highway shuttles carry about 10 TEU a day at 2 TEU a truck, each truck
+run by the hub at a trip cost (services.csv ``trip_cost``).
+
+Per book the table gives: candidate-generation time (freight searches, separate), HiGHS's solve time (the
+LP bound, then the MIP warm-started from first come), its objective, best bound and gap, the first-come
+objective; and CBC (PuLP 3, its bundled CBC) on the very same program, written by HiGHS as MPS and read by
+PuLP, with the same time limit and gap. Targets on 2 cores (issue 12): 1,000 orders in at most 10 s and
+10,000 in at most 120 s, each with a gap of at most 1 %. Results go to ``benchmarks/results/plan.json`` and
+``benchmarks/results/plan.md``, and the table into the README between its plan-benchmark markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import intermodal as im
+from _common import machine
+from intermodal.model import Cargo, CargoKind
+from intermodal.model.orders import Order
+from intermodal.planners.allocation import first_come, objective_of, solve_assignment
+from intermodal.planners.candidates import generate_candidates
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+CST = dt.timezone(dt.timedelta(hours=8))
+PLACES = ["hanoi", "bangkok", "yangon", "singapore", "qinzhou", "shanghai", "duisburg"]
+START = dt.datetime(2020, 4, 1, 8, tzinfo=CST)
+MARK = "<!-- plan-benchmark -->"
+END_MARK = "<!-- /plan-benchmark -->"
+
+
+def book(n: int, days: int, seed: int, tonnes_per_teu: float) -> list[Order]:
+    """``n`` orders ready over ``days`` days (seeded: the same seed, the same book)."""
+    rng = random.Random(seed)
+    orders = []
+    for i in range(n):
+        ready = START + dt.timedelta(days=rng.randrange(days))
+        teu = float(rng.choice([1, 2]))
+        reefer = rng.random() < 0.15
+        orders.append(
+            Order(
+                id=f"b{i:05d}",
+                origin="nanpeng",
+                destination=rng.choice(PLACES),
+                teu=teu,
+                tonnes=round(teu * tonnes_per_teu, 1),
+                cargo=Cargo(CargoKind.REEFER if reefer else CargoKind.GENERAL),
+                ready=ready,
+                due=ready + dt.timedelta(days=5),
+                penalty_per_hour_late=500.0,
+                penalty_not_carried=100_000.0,
+            )
+        )
+    return orders
+
+
+def run_book(name: str, orders: list[Order], time_limit: float, gap: float) -> dict[str, Any]:
+    chongqing = im.load_scenario("chongqing")
+    t = time.perf_counter()
+    found = generate_candidates(chongqing, orders)
+    search_s = time.perf_counter() - t
+    teu = [o.teu for o in orders]
+    kg = [o.tonnes * 1000 for o in orders]
+    penalty = [o.penalty_not_carried for o in orders]
+    split = [o.may_split for o in orders]
+    with tempfile.TemporaryDirectory() as tmp:
+        mps = str(Path(tmp) / "plan.mps")
+        t = time.perf_counter()
+        start = first_come(teu, kg, found.candidates, found.room_teu, found.room_kg, found.trip_cost)
+        first_s = time.perf_counter() - t
+        first = objective_of(start, found.candidates, penalty, found.trip_cost)
+        t = time.perf_counter()
+        solved = solve_assignment(
+            teu,
+            kg,
+            penalty,
+            split,
+            found.candidates,
+            found.room_teu,
+            found.room_kg,
+            trip_cost=found.trip_cost,
+            start=start,
+            time_limit_s=time_limit,
+            gap=gap,
+            write_model=mps,
+        )
+        highs_s = time.perf_counter() - t
+        cbc = solve_cbc(mps, time_limit, gap)
+    room = sum(found.room_teu.values())
+    return {
+        "book": name,
+        "orders": len(orders),
+        "teu": sum(teu),
+        "searches": found.searches,
+        "candidates": len(found.candidates),
+        "groups": solved.groups,
+        "departures": len(found.room_teu),
+        "room_teu": room,
+        "trip_departures": len(found.trip_cost),
+        "candidates_s": search_s,
+        "first_come_s": first_s,
+        "first_come_objective": first,
+        "highs": {
+            "seconds": highs_s,
+            "objective": solved.objective,
+            "bound": solved.bound,
+            "lp_bound": solved.lp_bound,
+            "gap": solved.gap,
+            "status": solved.status,
+            "trips": len(solved.trips),
+        },
+        "cbc": cbc,
+    }
+
+
+def solve_cbc(mps: str, time_limit: float, gap: float) -> dict[str, Any]:
+    """CBC through PuLP on the program HiGHS wrote: the same program, column for column.
+
+    PuLP's own MPS reader does not know HiGHS's integer-bound records (``UI``), so HiGHS reads its file back
+    and the PuLP problem is built from its columns and rows.
+    """
+    import highspy
+    import pulp
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(mps)
+    lp = h.getLp()
+    n = lp.num_col_
+    integer = list(lp.integrality_) if len(lp.integrality_) else [highspy.HighsVarType.kContinuous] * n
+    x = [
+        pulp.LpVariable(
+            f"x{j}",
+            lowBound=lp.col_lower_[j],
+            upBound=lp.col_upper_[j],
+            cat="Integer" if integer[j] == highspy.HighsVarType.kInteger else "Continuous",
+        )
+        for j in range(n)
+    ]
+    problem = pulp.LpProblem("plan", pulp.LpMinimize)
+    problem += pulp.lpSum(lp.col_cost_[j] * x[j] for j in range(n) if lp.col_cost_[j])
+    rows: list[list[tuple[int, float]]] = [[] for _ in range(lp.num_row_)]
+    a = lp.a_matrix_
+    for j in range(n):
+        for k in range(a.start_[j], a.start_[j + 1]):
+            rows[a.index_[k]].append((j, a.value_[k]))
+    for i, terms in enumerate(rows):
+        expr = pulp.lpSum(v * x[j] for j, v in terms)
+        low, high = lp.row_lower_[i], lp.row_upper_[i]
+        if low == high:
+            problem += expr == high
+            continue
+        if low > -highspy.kHighsInf:
+            problem += expr >= low
+        if high < highspy.kHighsInf:
+            problem += expr <= high
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=gap, threads=1)
+    t = time.perf_counter()
+    problem.solve(solver)
+    seconds = time.perf_counter() - t
+    value = pulp.value(problem.objective)
+    status = pulp.LpStatus[problem.status]
+    # PuLP reports no bound from CBC's command line; its solution status says whether CBC proved optimal
+    return {
+        "seconds": seconds,
+        "objective": None if value is None else float(value),
+        "status": f"{status} ({pulp.LpSolution[problem.sol_status]})",
+        "version": pulp.__version__,
+    }
+
+
+def _money(x: float | None) -> str:
+    return "–" if x is None else f"{x:,.0f}"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| book | orders (TEU) | searches, candidates, groups | candidate search s | HiGHS solve s | HiGHS "
+        "objective | best bound | gap | first come | CBC s | CBC objective |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        h, c = r["highs"], r["cbc"]
+        gap = "–" if h["gap"] is None else f"{h['gap']:.3%}"
+        lines.append(
+            f"| {r['book']} | {r['orders']:,} ({r['teu']:,.0f}) | {r['searches']:,}, {r['candidates']:,}, "
+            f"{r['groups']:,} | {r['candidates_s']:.1f} | {h['seconds']:.2f} | {_money(h['objective'])} | "
+            f"{_money(h['bound'])} | {gap} | {_money(r['first_come_objective'])} | {c['seconds']:.2f} | "
+            f"{_money(c['objective'])} ({c['status']}) |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 orders over two days only")
+    parser.add_argument("--gap", type=float, default=1e-4, help="relative gap both solvers may stop at")
+    parser.add_argument("--seed", type=int, default=20200401)
+    parser.add_argument("--no-readme", action="store_true", help="leave the README as it is")
+    args = parser.parse_args()
+    tonnes = im.load_scenario("chongqing").manifest.tonnes_per_teu
+    books = (
+        [("200 orders, 2 days", 200, 2, 10.0)]
+        if args.quick
+        else [("1,000 orders, a week", 1_000, 7, 10.0), ("10,000 orders, a month", 10_000, 30, 120.0)]
+    )
+    results = []
+    for name, n, days, limit in books:
+        print(f"{name}: searching and solving", file=sys.stderr, flush=True)
+        results.append(run_book(name, book(n, days, args.seed, tonnes), limit, args.gap))
+        print(json.dumps(results[-1], indent=2), file=sys.stderr, flush=True)
+    from importlib.metadata import version
+
+    doc = {"machine": {**machine("pulp"), "highspy": version("highspy")}, "gap": args.gap, "results": results}
+    text = table(results)
+    if not args.quick:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "plan.json").write_text(json.dumps(doc, indent=2) + "\n")
+        (RESULTS / "plan.md").write_text(
+            "# Planning benchmark\n\n"
+            + f"`uv run --group bench python benchmarks/plan.py` on {doc['machine']['cpu']}, "
+            + f"{doc['machine']['cores']} cores, highspy {doc['machine']['highspy']}, "
+            + f"PuLP {doc['machine']['pulp']} (CBC); target gap {args.gap:g}.\n\n"
+            + text
+            + "\n"
+        )
+        if not args.no_readme:
+            readme = ROOT / "README.md"
+            body = readme.read_text(encoding="utf-8")
+            if MARK in body and END_MARK in body:
+                head, rest = body.split(MARK, 1)
+                _, tail = rest.split(END_MARK, 1)
+                readme.write_text(head + MARK + "\n" + text + "\n" + END_MARK + tail, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
