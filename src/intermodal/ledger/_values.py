@@ -47,8 +47,8 @@ def decimals(number: Decimal) -> int:
 def teu_problem(
     value: Any, *, field: str = "teu", maximum: int = MAX_TEU, zero: bool = False
 ) -> Problem | None:
-    """Why ``value`` is not a TEU count above 0 (or at least 0, with ``zero``), at most ``maximum``, in quarter
-    steps; or ``None``."""
+    """Why ``value`` is not a TEU count above 0 (or at least 0, with ``zero``), at most ``maximum``, in
+    quarter steps; or ``None``."""
     try:
         number = to_decimal(value, field=field)
     except LedgerError as error:

@@ -1,9 +1,10 @@
 """The room left on the ledger's departures, read in one snapshot for the route search.
 
 Room is capacity less bookings less live holds, in TEU, in kg and, where a departure counts them, in reefer
-plugs (TEU of reefer boxes it can power: plugs less reefer bookings less live reefer holds). A hold is a quote's claim on a departure (``quote_legs``): it
-is live while its quote is ``open`` and its ``valid_until`` is still ahead, so an expired hold counts for
-nothing here or in a booking's check, whether or not a sweep has marked its quote ``expired`` yet.
+plugs (TEU of reefer boxes it can power: plugs less reefer bookings less live reefer holds). A hold is a
+quote's claim on a departure (``quote_legs``): it is live while its quote is ``open`` and its ``valid_until``
+is still ahead, so an expired hold counts for nothing here or in a booking's check, whether or not a sweep
+has marked its quote ``expired`` yet.
 """
 
 from __future__ import annotations
@@ -125,9 +126,9 @@ def read_availability(
             cast(d.capacity_teu - d.booked_teu - func.coalesce(held.c.teu, 0), Float).label("free_teu"),
             (d.capacity_kg - d.booked_kg - func.coalesce(held.c.kg, 0)).label("free_kg"),
             # NULL plugs (not counted) stay NULL, and become NaN in the table
-            cast(
-                d.reefer_plugs_teu - d.booked_reefer_teu - func.coalesce(held.c.reefer, 0), Float
-            ).label("free_reefer"),
+            cast(d.reefer_plugs_teu - d.booked_reefer_teu - func.coalesce(held.c.reefer, 0), Float).label(
+                "free_reefer"
+            ),
         )
         .outerjoin(held, held.c.departure_id == d.id)
         .where(

@@ -122,7 +122,10 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def departure_from_row(row: Any, held: Held = Held()) -> Departure:
+_NOTHING_HELD = Held()
+
+
+def departure_from_row(row: Any, held: Held = _NOTHING_HELD) -> Departure:
     plugs = row.reefer_plugs_teu
     return Departure(
         id=row.id,
@@ -313,7 +316,7 @@ def get_departure(ledger: Ledger, key: int | str) -> Departure:
         held = held_room(connection, [row.id], now=utc_now()) if row is not None else {}
     if row is None:
         raise LedgerError(Problem("unknown departure", field="departure", found=str(key)))
-    return departure_from_row(row, held.get(row.id, Held()))
+    return departure_from_row(row, held.get(row.id, _NOTHING_HELD))
 
 
 def list_departures(
@@ -340,7 +343,7 @@ def list_departures(
     with ledger.reading() as connection:
         rows = connection.execute(query).all()
         held = held_room(connection, [r.id for r in rows], now=utc_now()) if rows else {}
-    return [departure_from_row(r, held.get(r.id, Held())) for r in rows]
+    return [departure_from_row(r, held.get(r.id, _NOTHING_HELD)) for r in rows]
 
 
 def count_departures(ledger: Ledger) -> int:

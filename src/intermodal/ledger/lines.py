@@ -97,7 +97,8 @@ def line_from_service(service: Any, *, zone: str | None = None) -> Line:
     """Build a :class:`Line` from a network-model service or a mapping with the same fields.
 
     Reads ``id``, ``name_en``, ``name_zh``, ``capacity_teu`` and, where present, ``capacity_kg``, ``zone``,
-    ``line`` (the commercial line) and ``reefer_plugs_teu``. ``zone`` overrides the service's zone: pass its first terminal's.
+    ``line`` (the commercial line) and ``reefer_plugs_teu``. ``zone`` overrides the service's zone: pass its
+    first terminal's.
     """
 
     def get(name: str, default: Any = None) -> Any:

@@ -5,8 +5,8 @@ total is *defined* as the sum of those rounded items, so the items always add up
 gives the option's CO2e (WTW, with TTW beside it) and a ``valid_until``.
 
 Making a quote takes a hold on every scheduled leg's departure in the same transaction, checked like a
-booking (free = capacity − booked − live holds, under the same locks; a reefer quote holds reefer plugs as well,
-where a departure counts them), all or none. A hold is one row per
+booking (free = capacity − booked − live holds, under the same locks; a reefer quote holds reefer plugs as
+well, where a departure counts them), all or none. A hold is one row per
 departure in ``quote_legs``; the held amount is the quote's TEU and kg. It is live while the quote is ``open``
 and ``valid_until`` is ahead, so expiry needs no background job: a hold past its time counts for nothing in
 :func:`~intermodal.ledger.availability.read_availability` or in a booking's check. :func:`expire_quotes` only

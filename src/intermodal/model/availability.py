@@ -128,7 +128,9 @@ class RoomTable(Mapping[tuple[str, int], DepartureRoom]):
         fits[held] = (
             self.runs[at] & (teu <= self.free_teu[at] + _TEU_SLACK) & (kg <= self.free_kg[at] + _KG_SLACK)
         )
-        if reefer:  # plugs not counted (NaN) never refuse: the TEU limit holds, as DepartureRoom.fits with None
+        if (
+            reefer
+        ):  # plugs not counted (NaN) never refuse: the TEU limit holds, as DepartureRoom.fits with None
             plugs = self.free_reefer[at]
             fits[held] &= np.isnan(plugs) | (teu <= plugs + _TEU_SLACK)
         return fits

@@ -36,7 +36,8 @@ def service_problems(service: Service, cargo: Cargo, *, teu: float, field: str =
     """Why ``service`` cannot carry ``teu`` of ``cargo`` (empty when it can).
 
     A departure of the service carries at most ``capacity_teu`` (a shuttle truck: 2 TEU); reefer cargo needs a
-    reefer service, and at most its ``reefer_plugs_teu`` when it counts them; dangerous goods need their class (or its whole class, for a division) among the service's.
+    reefer service, and at most its ``reefer_plugs_teu`` when it counts them; dangerous goods need their class
+    (or its whole class, for a division) among the service's.
     """
     problems = []
     if teu > service.capacity_teu + 1e-9:

@@ -27,7 +27,9 @@ depends_on = None
 
 TEU = sa.Numeric(9, 2)
 _PLUGS_KNOWN = "reefer_plugs_teu IS NULL OR reefer_plugs_teu >= 0"
-_WITHIN_PLUGS = "booked_reefer_teu >= 0 AND (reefer_plugs_teu IS NULL OR booked_reefer_teu <= reefer_plugs_teu)"
+_WITHIN_PLUGS = (
+    "booked_reefer_teu >= 0 AND (reefer_plugs_teu IS NULL OR booked_reefer_teu <= reefer_plugs_teu)"
+)
 # the cargo class as the ledger reads it (parse_cargo: trimmed, any case)
 _REEFER = "lower(trim(cargo_class)) = 'reefer'"
 
@@ -45,9 +47,7 @@ def upgrade() -> None:
         )
     else:
         op.add_column("departures", sa.Column("reefer_plugs_teu", TEU, nullable=True))
-        op.add_column(
-            "departures", sa.Column("booked_reefer_teu", TEU, nullable=False, server_default="0")
-        )
+        op.add_column("departures", sa.Column("booked_reefer_teu", TEU, nullable=False, server_default="0"))
         op.create_check_constraint(op.f("ck_departures_reefer_plugs_known"), "departures", _PLUGS_KNOWN)
         op.create_check_constraint(op.f("ck_departures_reefer_within_plugs"), "departures", _WITHIN_PLUGS)
     op.add_column("quotes", sa.Column("reefer_teu", TEU, nullable=False, server_default="0"))
