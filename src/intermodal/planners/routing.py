@@ -196,8 +196,9 @@ def find_routes(
         ``None`` returns the whole Pareto set. The result says how many were folded.
     availability
         The room left on each dated departure, as the ledger holds it (``ledger.read_availability``, one
-        snapshot): a departure without room for the shipment is not there, and each scheduled leg says the
-        room it had (``free_teu``, ``free_kg``). ``None``: every departure has the timetable's capacity.
+        snapshot): a departure without room for the shipment (for reefer cargo, reefer plugs too) is not
+        there, and each scheduled leg says the room it had (``free_teu``, ``free_kg``, ``free_reefer``).
+        ``None``: every departure has the timetable's capacity.
     deadline
         A time limit for the whole query, every search it runs included (a range query's, and those that
         explain a missing route), e.g. ``Deadline(10.0)``; its owner may also cancel it from another thread.
