@@ -623,5 +623,7 @@ def test_departures_out_of_reefer_plugs_are_named_when_no_route_is_left(chongqin
     assert full and all(d["out_of_plugs"] >= 1 for d in full)
     assert any("are full or out of reefer plugs" in reason for reason in caught.reasons)
     general = dataclasses.replace(reefer, cargo=im.Cargo())
-    taken = im.find_routes(chongqing, "nanpeng", "bangkok", general, availability=im.Availability(rooms=rooms))
+    taken = im.find_routes(
+        chongqing, "nanpeng", "bangkok", general, availability=im.Availability(rooms=rooms)
+    )
     assert {g.departure for o in taken.options for g in o.legs} & {r.ref for r in rooms.values()}
