@@ -227,8 +227,8 @@ def _plugs(given: Any, line_default: Any, capacity: Any, problems: list[Problem]
             Problem(
                 "more reefer plugs than the departure carries",
                 field="reefer_plugs_teu",
-                found=f"{plugs:g}",
-                expected=f"at most its capacity, {capacity:g} TEU",
+                found=f"{float(plugs):g}",
+                expected=f"at most its capacity, {float(capacity):g} TEU",
             )
         )
     return plugs

@@ -75,7 +75,8 @@ class Line:
             plugs = teu_decimal(
                 self.reefer_plugs_teu, field="reefer_plugs_teu", maximum=MAX_CAPACITY_TEU, zero=True
             )
-            object.__setattr__(self, "reefer_plugs_teu", plugs)
+            # no vehicle powers more boxes than it carries (a bundle refuses it; a line made in code may not)
+            object.__setattr__(self, "reefer_plugs_teu", min(plugs, self.capacity_teu))
         problems = []
         if not self.id:
             problems.append(Problem("a line needs an id", field="id"))

@@ -207,8 +207,8 @@ def schedule_departures(
                         ScheduleConflict(
                             ref,
                             float(booked),
-                            f"the timetable's {plugs:g} TEU of reefer plugs are below the "
-                            f"{Decimal(row.booked_reefer_teu):g} TEU of reefer booked",
+                            f"the timetable's {float(plugs):g} TEU of reefer plugs are below the "
+                            f"{float(row.booked_reefer_teu):g} TEU of reefer booked",
                         )
                     )
                 else:
