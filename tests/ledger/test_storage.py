@@ -205,16 +205,16 @@ def test_upgrading_to_0005_counts_the_reefer_already_booked_and_keeps_plugs_unco
         run(
             "INSERT INTO departures (id, ref, line_id, service_date, departs_at, zone, capacity_teu, "
             "capacity_kg, booked_teu, booked_kg, created_at) VALUES "
-            "(1, 'shuttle-east@2020-04-03T09:00+08:00', 'shuttle-east', '2020-04-03', '2020-04-03 01:00:00', 'Asia/Shanghai', 4, 56000, 3, 20000, "
-            "'2020-04-01 00:00:00')"
+            "(1, 'shuttle-east@2020-04-03T09:00+08:00', 'shuttle-east', '2020-04-03', "
+            "'2020-04-03 01:00:00', 'Asia/Shanghai', 4, 56000, 3, 20000, '2020-04-01 00:00:00')"
         )
         for n, (cargo, teu, status) in enumerate(
             [(" Reefer", 1, "confirmed"), ("general", 2, "confirmed"), ("reefer", 1, "cancelled")], start=1
         ):
             run(
                 "INSERT INTO bookings (id, idempotency_key, request_hash, shipper, cargo_class, teu, "
-                f"weight_kg, value_minor, currency, customs_status, status, created_at) VALUES ({n}, 'k{n}', '', 's', "
-                f"'{cargo}', {teu}, 1000, 0, 'CNY', 'bonded', '{status}', '2020-04-01 00:00:00')"
+                "weight_kg, value_minor, currency, customs_status, status, created_at) VALUES "
+                f"({n}, 'k{n}', '', 's', '{cargo}', {teu}, 1000, 0, 'CNY', 'bonded', '{status}', '2020-04-01 00:00:00')"
             )
             run(f"INSERT INTO booking_legs (booking_id, seq, departure_id) VALUES ({n}, 0, 1)")
     migrate(ledger)
