@@ -214,7 +214,8 @@ def test_upgrading_to_0005_counts_the_reefer_already_booked_and_keeps_plugs_unco
             run(
                 "INSERT INTO bookings (id, idempotency_key, request_hash, shipper, cargo_class, teu, "
                 "weight_kg, value_minor, currency, customs_status, status, created_at) VALUES "
-                f"({n}, 'k{n}', '', 's', '{cargo}', {teu}, 1000, 0, 'CNY', 'bonded', '{status}', '2020-04-01 00:00:00')"
+                f"({n}, 'k{n}', '', 's', '{cargo}', {teu}, 1000, 0, 'CNY', 'bonded', '{status}', "
+                "'2020-04-01 00:00:00')"
             )
             run(f"INSERT INTO booking_legs (booking_id, seq, departure_id) VALUES ({n}, 0, 1)")
     migrate(ledger)
