@@ -595,7 +595,8 @@ def test_schedule_reports_bad_dates_and_unknown_services(db: str) -> None:
 def test_route_with_a_ledger_shows_each_legs_room_in_the_table(db: str) -> None:
     _run("ledger", "schedule", "--from", "2020-04-06", "--to", "2020-04-08", "--db", db)
     table = _run(*ROUTE, *READY, "--db", db)
-    assert "shuttle-middle (2 TEU free)" in table
+    # reefer cargo: the plugs left too (a shuttle truck powers its 2 TEU)
+    assert "shuttle-middle (2 TEU free, 2 TEU of reefer plugs)" in table
 
 
 def test_a_departures_reefer_plugs_are_set_taken_refused_and_listed(db: str) -> None:
