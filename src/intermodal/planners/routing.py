@@ -197,8 +197,9 @@ def find_routes(
         ``None`` returns the whole Pareto set. The result says how many were folded.
     availability
         The room left on each dated departure, as the ledger holds it (``ledger.read_availability``, one
-        snapshot): a departure without room for the shipment is not there, and each scheduled leg says the
-        room it had (``free_teu``, ``free_kg``). ``None``: every departure has the timetable's capacity.
+        snapshot): a departure without room for the shipment (for reefer cargo, reefer plugs too) is not
+        there, and each scheduled leg says the room it had (``free_teu``, ``free_kg``, ``free_reefer``).
+        ``None``: every departure has the timetable's capacity.
     deadline
         A time limit for the whole query, every search it runs included (a range query's, and those that
         explain a missing route), e.g. ``Deadline(10.0)``; its owner may also cancel it from another thread.
@@ -281,8 +282,9 @@ def find_routes(
         notes.append(f"showing {limit} of {kept} options: raise the limit (--limit) for more")
     if net.full:
         shown = ", ".join(net.full[:3]) + (f" and {len(net.full) - 3} more" if len(net.full) > 3 else "")
+        room = "room or reefer plugs" if shipment.cargo.kind is CargoKind.REEFER else "room"
         notes.append(
-            f"{len(net.full)} departures in the search window have no room for {shipment.teu:g} TEU "
+            f"{len(net.full)} departures in the search window have no {room} for {shipment.teu:g} TEU "
             f"in the ledger and were left out: {shown}"
         )
     if net.closed and availability is not None:
@@ -1148,9 +1150,11 @@ class _Network:
         if self.availability is None:
             return {}
         room = self.availability.room(svc.id, start)
-        if room is None:  # not in the ledger yet: the timetable's own capacity; its kg the ledger sets
-            return {"free_teu": svc.capacity_teu, "free_kg": None}
-        return {"free_teu": room.free_teu, "free_kg": room.free_kg}
+        if (
+            room is None
+        ):  # not in the ledger yet: the timetable's own capacity and plugs; its kg the ledger sets
+            return {"free_teu": svc.capacity_teu, "free_kg": None, "free_reefer": svc.reefer_plugs_teu}
+        return {"free_teu": room.free_teu, "free_kg": room.free_kg, "free_reefer": room.free_reefer}
 
 
 def _departure_ref(service_id: str, start_s: int, zone: str) -> str:
@@ -1333,8 +1337,8 @@ def _full_departures(
         starts = sorted(int(t) for si, t in zip(tt.trip_service, tt.trip_start, strict=True) if si == s_idx)
         zone = ZoneInfo(net.zones[int(tt.stops[s_idx][0])])
 
-        def fits(t: int, service: str = leg.service) -> bool:
-            return availability.fits(service, t, shipment.teu, kg, reefer=reefer)
+        def fits(t: int, service: str = leg.service, plugs: bool = reefer) -> bool:
+            return availability.fits(service, t, shipment.teu, kg, reefer=plugs)
 
         ride = next(t for t in starts if _departure_ref(leg.service, t, zone.key) == leg.departure)
         if fits(ride):
@@ -1342,12 +1346,15 @@ def _full_departures(
         day = datetime.fromtimestamp(ride, zone).date()
         same_day = [t for t in starts if datetime.fromtimestamp(t, zone).date() == day]
         full = sum(not fits(t) for t in same_day)
+        # a reefer shipment is also kept off a departure whose TEU would fit but whose reefer plugs are taken
+        plugs = sum(not fits(t) and fits(t, plugs=False) for t in same_day) if reefer else 0
+        word = "full or out of reefer plugs" if plugs else "full"
         later = next((t for t in starts if t > ride and fits(t)), None)
         nxt = datetime.fromtimestamp(later, zone).isoformat(timespec="minutes") if later else None
         text = (
-            f"all {len(same_day)} {leg.service} departures on {day.isoformat()} are full"
+            f"all {len(same_day)} {leg.service} departures on {day.isoformat()} are {word}"
             if full == len(same_day)
-            else f"{full} of {len(same_day)} {leg.service} departures on {day.isoformat()} are full, "
+            else f"{full} of {len(same_day)} {leg.service} departures on {day.isoformat()} are {word}, "
             f"among them the one {where} needs"
         )
         text += (
@@ -1364,6 +1371,7 @@ def _full_departures(
                     "service": leg.service,
                     "date": day.isoformat(),
                     "full": full,
+                    "out_of_plugs": plugs,
                     "departures": len(same_day),
                     "next": nxt,
                 },
