@@ -410,7 +410,7 @@ def trip_extras(
         bad = np.flatnonzero(~(np.isfinite(price) & (price >= 0.0)))
         if bad.size:
             k = int(bad[0])
-            raise ValueError(f"trip_price[{k}] is {price[k]!r}; expected a finite price of 0 or more")
+            raise ValueError(f"trip_price[{k}] is {float(price[k])!r}; expected a finite price of 0 or more")
     shut = None
     if closed is not None:
         shut = np.asarray(closed)
