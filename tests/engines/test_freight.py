@@ -34,6 +34,7 @@ from intermodal.engines.reference import (
     SearchGraph,
     ServiceRules,
     pareto_search,
+    pareto_search_many,
     uniform_handling,
 )
 from intermodal.exceptions import LimitError, SearchTimeout
@@ -680,3 +681,38 @@ def test_warm_up_loads_the_kernel() -> None:
 
     warm_up()
     assert is_warm()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_search_many_finds_what_each_search_finds(data: st.DataObject) -> None:
+    """One pass to many destinations (with one due time each) against a search per destination, in both
+    engines: the same criteria; moves that follow each other and add up."""
+    graph = data.draw(graphs())
+    engine = FreightSearch(graph)
+    q = data.draw(queries(graph))
+    del q["destination"]
+    dests = data.draw(st.lists(st.integers(0, graph.n - 1), min_size=1, max_size=graph.n))
+    dues = [
+        data.draw(st.one_of(st.none(), st.integers(0, 60).map(lambda h: q["ready_s"] + h * 1800)))
+        for _ in dests
+    ]
+    q["due_s"] = dues
+    many_ref = pareto_search_many(graph, destinations=dests, **q)
+    many = engine.search_many(destinations=dests, **q)
+    for d, due, ref, got in zip(dests, dues, many_ref, many, strict=True):
+        one = {**q, "due_s": due}
+        expected = criteria(pareto_search(graph, destination=d, **one))
+        assert criteria(ref) == expected
+        assert criteria(got) == expected
+        for j in got:
+            check_moves(graph, j, q["ready_s"], q.get("trip_price"), q.get("closed"))
+
+
+def test_search_many_refuses_bad_arguments() -> None:
+    engine = FreightSearch(_graph(2, [[Drive(1, 60, 1.0, 1.0, 0)], []]))
+    with pytest.raises(ValueError, match="one due time per destination"):
+        engine.search_many(0, [1, 1], 0, due_s=[5])
+    with pytest.raises(IndexError, match="destination 7"):
+        engine.search_many(0, [7], 0)
+    assert engine.search_many(0, [], 0) == []

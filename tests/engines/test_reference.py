@@ -60,7 +60,9 @@ def networks(draw: Any) -> tuple[SearchGraph, int, int]:
     # opening hours, or storage by the second in some yards after free time or not (waiting is not
     # always free); the dominance rule for storage holds where hours do not hold cargo up
     stored = draw(st.booleans())
-    rates = [draw(st.sampled_from([0.0, 0.0, 1 / 1024, 1 / 256, 1 / 64])) for _ in range(n)] if stored else None
+    rates = (
+        [draw(st.sampled_from([0.0, 0.0, 1 / 1024, 1 / 256, 1 / 64])) for _ in range(n)] if stored else None
+    )
     dearest = max(rates) if rates else 0.0
     drives: list[list[Drive]] = [[] for _ in range(n)]
     for ref in range(draw(st.integers(0, 6))):
@@ -236,7 +238,9 @@ def brute_force(
                     ):
                         waited = g.storage(u, dep - t)
                         extra = 0.0 if trip_price is None else float(trip_price[k])
-                        nxt.append((("A", k, j, "boarded"), dep, cost + r.fare_cost + extra + waited, co2, True))
+                        nxt.append(
+                            (("A", k, j, "boarded"), dep, cost + r.fare_cost + extra + waited, co2, True)
+                        )
         else:
             k, j = key[1], key[2]
             s = int(tt.trip_service[k])
@@ -270,7 +274,10 @@ def brute_force(
 @settings(max_examples=900, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), networks(), st.sampled_from([0, 2, None]), st.booleans())
 def test_reference_search_equals_brute_force(
-    data: st.DataObject, case: tuple[SearchGraph, int, int], start_mode: int | None, handle_at_destination: bool
+    data: st.DataObject,
+    case: tuple[SearchGraph, int, int],
+    start_mode: int | None,
+    handle_at_destination: bool,
 ) -> None:
     """With storage in random yards (free time or not), per-trip prices and closed trips: brute force boards
     every open trip, the search only those its waiting rule keeps."""

@@ -296,6 +296,7 @@ def _unload(
     handle_cost: np.ndarray,
     handle_co2: np.ndarray,
     rate_yard: np.ndarray,
+    targets: np.ndarray,
     lab: int,
     u: int,
     opens: int,
@@ -308,7 +309,10 @@ def _unload(
     cost = lf[lab, 0]
     co2 = lf[lab, 1]
     for m in range(n_modes):
-        if (m != finish_mode) if u == destination else not leave[u, m]:
+        if u == destination:
+            if m != finish_mode:
+                continue
+        elif not (leave[u, m] or (targets[u] and m == finish_mode)):
             continue
         n_lab, hn = _push(
             li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
@@ -466,6 +470,7 @@ def pareto_kernel(
     trip_price: np.ndarray,
     has_closed: bool,
     closed: np.ndarray,
+    targets: np.ndarray,
 ) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
     """Martins' label setting from ``origin`` at ``ready``; see the module docstring for the layout.
 
@@ -481,8 +486,10 @@ def pareto_kernel(
     ``storage_rate[u]`` is the storage per second in the yard of ``u`` past ``storage_free_s[u]``;
     ``rate_flex``, ``rate_fresh`` and ``rate_yard`` (by ``u * n_modes + mode``) and ``stop_down`` (by service
     stop) are ``reference.wait_rates``, and ``trip_pos[k]`` is trip ``k``'s place in ``svc_trips``.
-    ``board_of_stop`` maps a service stop to its entry in the boarding lists;
-    WAIT states start at ``wait_base``. ``trip_price`` (read when ``has_price``) and ``closed`` (when ``has_closed``) are per trip.
+    ``board_of_stop`` maps a service stop to its entry in the boarding lists; WAIT states start at
+    ``wait_base``. ``trip_price`` (read when ``has_price``) and ``closed`` (when ``has_closed``) are per
+    trip. ``targets`` (a bool per terminal, with ``destination`` -1) keeps the labels that would have
+    arrived at each target, as the reference's ``_search`` does for ``pareto_search_many``.
 
     Returns
     -------
@@ -523,7 +530,11 @@ def pareto_kernel(
 
     if start_mode < 0:
         for m in range(n_modes):
-            ok = m == finish_mode if origin == destination else leave[origin, m]
+            ok = (
+                m == finish_mode
+                if origin == destination
+                else leave[origin, m] or (targets[origin] and m == finish_mode)
+            )
             if ok:
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
@@ -577,6 +588,11 @@ def pareto_kernel(
                 done[n_done] = lab
                 n_done += 1
                 continue
+            if targets[u] and li[lab, FRESH] == 0:
+                if n_done == done.shape[0]:
+                    done = _grow(done, 2 * n_done)
+                done[n_done] = lab
+                n_done += 1
             for e in range(drive_ptr[state], drive_ptr[state + 1]):
                 v = drive_to[e]
                 n_lab, hn = _push(
@@ -588,7 +604,8 @@ def pareto_kernel(
             if li[lab, FRESH] == 0 and handle_ok[u] and opens < NEVER:
                 n_lab, hn = _unload(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                    destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, lab, u, opens, x,
+                    destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab, u,
+                    opens, x,
                     HANDLE,
                     -1, -1,
                 )  # fmt: skip
@@ -602,6 +619,11 @@ def pareto_kernel(
                 done[n_done] = lab
                 n_done += 1
                 continue
+            if targets[u] and m == finish_mode:
+                if n_done == done.shape[0]:
+                    done = _grow(done, 2 * n_done)
+                done[n_done] = lab
+                n_done += 1
             if can_load[u, m]:
                 # loading onto a vehicle is part of the handling just done
                 n_lab, hn = _push(
@@ -611,7 +633,10 @@ def pareto_kernel(
             for b in range(board_ptr[rel], board_ptr[rel + 1]):
                 s = board_svc[b]
                 i = _bisect_left(
-                    svc_trip_start, svc_trip_ptr[s], svc_trip_ptr[s + 1], t + board_need_s[b] - board_offset_s[b]
+                    svc_trip_start,
+                    svc_trip_ptr[s],
+                    svc_trip_ptr[s + 1],
+                    t + board_need_s[b] - board_offset_s[b],
                 )
                 n_lab, hn = _board(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, aboard_base, wait_base, lab, lab, s,
@@ -647,13 +672,19 @@ def pareto_kernel(
                     done[n_done] = lab
                     n_done += 1
                     continue
+                if targets[here] and not handle_at_destination:
+                    if n_done == done.shape[0]:
+                        done = _grow(done, 2 * n_done)
+                    done[n_done] = lab
+                    n_done += 1
                 opens = _next_open(
                     here, t + stop_alight_clear_s[first + j], has_hours, win_ptr, win_end, win_start
                 )
                 if handle_ok[here] and opens < NEVER:
                     n_lab, hn = _unload(
                         li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                        destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, lab, here,
+                        destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab,
+                        here,
                         opens, svc_mode[s], ALIGHT, k, j,
                     )  # fmt: skip
             if first + j + 1 < last:

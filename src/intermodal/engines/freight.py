@@ -37,8 +37,10 @@ from intermodal.engines.reference import (
     Journey,
     Move,
     SearchGraph,
+    _dues,
     leaving_modes,
     limit_error,
+    needs_own_search,
     trip_extras,
     wait_rates,
 )
@@ -248,6 +250,7 @@ class FreightSearch:
         self._scratch: list[np.ndarray] = []
         self._no_price = np.zeros(tt.n_trips, dtype=np.float64)
         self._no_closed = np.zeros(tt.n_trips, dtype=np.bool_)
+        self._no_targets = np.zeros(n, dtype=np.bool_)
 
     def _check_modes(self, modes: np.ndarray, what: str) -> None:
         bad = modes[(modes < 0) | (modes >= self.n_modes)]
@@ -329,6 +332,119 @@ class FreightSearch:
         if max_compares is None:
             max_compares = COMPARES_PER_LABEL * max_labels
         price, shut = trip_extras(self.graph, trip_price, closed)
+        li, lf, n_labels, done, n_done = self._run(
+            origin, destination, self._no_targets, ready_s, due_s, start_mode, finish_mode,
+            handle_at_destination, max_labels, max_compares, deadline, price, shut,
+        )  # fmt: skip
+        return self._journeys(li, lf, n_labels, done[:n_done])
+
+    def search_many(
+        self,
+        origin: int,
+        destinations: Sequence[int],
+        ready_s: int,
+        *,
+        due_s: int | Sequence[int | None] | None = None,
+        start_mode: int | None = ROAD,
+        finish_mode: int = ROAD,
+        handle_at_destination: bool = True,
+        max_labels: int = 200_000,
+        max_compares: int | None = None,
+        deadline: Deadline | None = None,
+        trip_price: np.ndarray | Sequence[float] | None = None,
+        closed: np.ndarray | Sequence[bool] | None = None,
+    ) -> list[list[Journey]]:
+        """The Pareto journeys from ``origin`` to each of ``destinations``, in one pass (for skims).
+
+        The arguments and the answer are those of :func:`intermodal.engines.reference.pareto_search_many`:
+        one search with no destination, whose labels that would have arrived at a destination are kept for
+        it, filtered by that destination's due time; a destination that needs a search of its own
+        (:func:`~intermodal.engines.reference.needs_own_search`) gets one. Each list is what :meth:`search`
+        returns for that destination, up to the order of equal journeys and the moves of ties.
+
+        Raises
+        ------
+        LimitError, SearchTimeout, IndexError, ValueError
+            As :meth:`search`; a ``due_s`` list of another length than ``destinations`` is a ValueError.
+        """
+        for d in destinations:
+            if not 0 <= d < self.n:
+                raise IndexError(f"destination {d} is out of range (0..{self.n - 1})")
+        dues = _dues(due_s, len(destinations))
+        own = [needs_own_search(self.graph, d, finish_mode, handle_at_destination) for d in destinations]
+        shared = [d for d, o in zip(destinations, own, strict=True) if not o]
+        by_terminal: dict[int, list[int]] = {d: [] for d in shared}
+        li = lf = np.zeros((0, 0))
+        n_labels = 0
+        if shared:
+            for name, value, size in (
+                ("origin", origin, self.n),
+                ("finish_mode", finish_mode, self.n_modes),
+                ("start_mode", ROAD if start_mode is None else start_mode, self.n_modes),
+            ):
+                if not 0 <= value < size:
+                    raise IndexError(f"{name} {value} is out of range (0..{size - 1})")
+            if max_compares is None:
+                max_compares = COMPARES_PER_LABEL * max_labels
+            price, shut = trip_extras(self.graph, trip_price, closed)
+            targets = np.zeros(self.n, dtype=np.bool_)
+            targets[shared] = True
+            latest = None if any(due is None for due in dues) else max(d for d in dues if d is not None)
+            li, lf, n_labels, done, n_done = self._run(
+                origin, -1, targets, ready_s, latest, start_mode, finish_mode, handle_at_destination,
+                max_labels, max_compares, deadline, price, shut,
+            )  # fmt: skip
+            ids = done[:n_done]
+            states = li[ids, k.STATE]
+            nm = self.n * self.n_modes
+            # where each arrival is: a FLEX or YARD state says it, an ABOARD label's move names its stop
+            at = np.where(states < nm, states // self.n_modes, (states - nm) // self.n_modes)
+            at = np.where(states >= 2 * nm, li[ids, k.TERMINAL], at)
+            for i, u in zip(ids.tolist(), at.tolist(), strict=True):
+                by_terminal[u].append(i)
+        out = []
+        for d, due, o in zip(destinations, dues, own, strict=True):
+            if o:
+                out.append(
+                    self.search(
+                        origin,
+                        d,
+                        ready_s,
+                        due_s=due,
+                        start_mode=start_mode,
+                        finish_mode=finish_mode,
+                        handle_at_destination=handle_at_destination,
+                        max_labels=max_labels,
+                        max_compares=max_compares,
+                        deadline=deadline,
+                        trip_price=trip_price,
+                        closed=closed,
+                    )
+                )
+            else:
+                ids = np.array(
+                    [i for i in by_terminal[d] if due is None or li[i, k.T] <= due], dtype=np.int64
+                )
+                out.append(self._journeys(li, lf, n_labels, ids))
+        return out
+
+    def _run(
+        self,
+        origin: int,
+        destination: int,
+        targets: np.ndarray,
+        ready_s: int,
+        due_s: int | None,
+        start_mode: int | None,
+        finish_mode: int,
+        handle_at_destination: bool,
+        max_labels: int,
+        max_compares: int,
+        deadline: Deadline | None,
+        price: np.ndarray | None,
+        shut: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
+        """One run of the kernel, with the deadline's timer and a scratch array; raise what it reached."""
         timer = None
         if deadline is None:
             stop = np.zeros(1, dtype=np.int64)
@@ -348,7 +464,7 @@ class FreightSearch:
         try:
             status, li, lf, n_labels, done, n_done = self._kernel(
                 head, origin, destination, ready_s, due_s, start_mode, finish_mode, handle_at_destination,
-                max_labels, max_compares, stop, price, shut,
+                max_labels, max_compares, stop, price, shut, targets,
             )  # fmt: skip
         finally:
             if timer is not None:
@@ -363,7 +479,7 @@ class FreightSearch:
         if status == k.STOPPED:
             assert deadline is not None
             raise deadline.error()
-        return self._journeys(li, lf, n_labels, done, n_done)
+        return li, lf, n_labels, done, n_done
 
     def _kernel(
         self,
@@ -380,6 +496,7 @@ class FreightSearch:
         stop: np.ndarray,
         price: np.ndarray | None = None,
         shut: np.ndarray | None = None,
+        targets: np.ndarray | None = None,
     ) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
         return k.pareto_kernel(
             self.n,
@@ -445,13 +562,11 @@ class FreightSearch:
             self._no_price if price is None else price,
             shut is not None,
             self._no_closed if shut is None else shut,
+            self._no_targets if targets is None else targets,
         )
 
-    def _journeys(
-        self, li: np.ndarray, lf: np.ndarray, n_labels: int, done: np.ndarray, n_done: int
-    ) -> list[Journey]:
+    def _journeys(self, li: np.ndarray, lf: np.ndarray, n_labels: int, ids: np.ndarray) -> list[Journey]:
         # the reference's last step: a stable sort of the arrivals by criteria, then the Pareto filter
-        ids = done[:n_done]
         found = list(
             zip(li[ids, k.T].tolist(), lf[ids, 0].tolist(), lf[ids, 1].tolist(), ids.tolist(), strict=True)
         )

@@ -50,6 +50,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,9 @@ __all__ = [
     "ServiceRules",
     "WaitRates",
     "leaving_modes",
+    "needs_own_search",
     "pareto_search",
+    "pareto_search_many",
     "trip_extras",
     "uniform_handling",
     "wait_rates",
@@ -361,7 +364,10 @@ def wait_rates(graph: SearchGraph) -> WaitRates:
     before: list[list[int]] = [[] for _ in range(3 * size)]  # who reaches each state in one step
     for u in range(n):
         for d in graph.drives[u]:
-            before[flex + d.to * m_count + d.mode] += [flex + u * m_count + d.mode, fresh + u * m_count + d.mode]
+            before[flex + d.to * m_count + d.mode] += [
+                flex + u * m_count + d.mode,
+                fresh + u * m_count + d.mode,
+            ]
         for x in range(m_count):
             if graph.handle_ok[u]:
                 for m in leave[u]:
@@ -391,7 +397,9 @@ def wait_rates(graph: SearchGraph) -> WaitRates:
 
 
 def trip_extras(
-    graph: SearchGraph, trip_price: np.ndarray | Sequence[float] | None, closed: np.ndarray | Sequence[bool] | None
+    graph: SearchGraph,
+    trip_price: np.ndarray | Sequence[float] | None,
+    closed: np.ndarray | Sequence[bool] | None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Check a search's per-trip prices and closures; return them as float and bool arrays (or ``None``).
 
@@ -415,7 +423,9 @@ def trip_extras(
     if closed is not None:
         shut = np.asarray(closed)
         if shut.shape != (n_trips,) or shut.dtype != np.bool_:
-            raise ValueError(f"closed needs one bool per trip ({n_trips}); got {shut.dtype} of shape {shut.shape}")
+            raise ValueError(
+                f"closed needs one bool per trip ({n_trips}); got {shut.dtype} of shape {shut.shape}"
+            )
     return price, shut
 
 
@@ -523,6 +533,35 @@ def pareto_search(
     ValueError
         When ``trip_price`` or ``closed`` does not have one valid entry per trip.
     """
+    done = _search(
+        graph, origin, destination, ready_s, None, due_s, start_mode, finish_mode, handle_at_destination,
+        max_labels, max_compares, deadline, trip_price, closed,
+    )  # fmt: skip
+    return _front(done)
+
+
+def _search(
+    graph: SearchGraph,
+    origin: int,
+    destination: int,
+    ready_s: int,
+    targets: set[int] | None,
+    due_s: int | None,
+    start_mode: int | None,
+    finish_mode: int,
+    handle_at_destination: bool,
+    max_labels: int,
+    max_compares: int | None,
+    deadline: Deadline | None,
+    trip_price: np.ndarray | Sequence[float] | None,
+    closed: np.ndarray | Sequence[bool] | None,
+) -> list[_Label]:
+    """The label setting of :func:`pareto_search`; the labels that arrived, in the order they were taken.
+
+    With ``targets`` (``destination`` then -1) no terminal ends a journey: every label goes on, and those
+    that would have arrived at a target, had it been the destination, are returned too (see
+    :func:`pareto_search_many`).
+    """
     if max_compares is None:
         max_compares = COMPARES_PER_LABEL * max_labels
     price, shut = trip_extras(graph, trip_price, closed)
@@ -539,9 +578,17 @@ def pareto_search(
         place[k] = len(ks)
         ks.append(k)
     starts_of = [[int(tt.trip_start[k]) for k in ks] for ks in trips_of]
-    leaving = leaving_modes(graph, destination, finish_mode)
+    if targets is None:
+        leaving = leaving_modes(graph, destination, finish_mode)
+    else:
+        # a target hands arriving cargo to finish_mode, as the destination would (a dead end elsewhere)
+        leaving = leaving_modes(graph, None)
+        for d in targets:
+            leaving[d] = sorted({*leaving[d], finish_mode})
     rates = wait_rates(graph)
-    storage_rate = [0.0] * graph.n if graph.storage_cost_s is None else [float(r) for r in graph.storage_cost_s]
+    storage_rate = (
+        [0.0] * graph.n if graph.storage_cost_s is None else [float(r) for r in graph.storage_cost_s]
+    )
     free_s = [0] * graph.n if graph.storage_free_s is None else [int(f) for f in graph.storage_free_s]
     # the cheapest open trip after each trip of its service: a later trip is worth waiting for only when
     # it may be cheaper
@@ -623,7 +670,11 @@ def pareto_search(
         if price is not None:
             cost += float(price[k])
         cost += rate * (max(0, dep - since - free) - max(0, lab.t - since - free))
-        push(_Label((ABOARD, k, j, True), dep, cost, lab.co2, yard, Move("board", u, since, dep, ref=k, stop=j)))
+        push(
+            _Label(
+                (ABOARD, k, j, True), dep, cost, lab.co2, yard, Move("board", u, since, dep, ref=k, stop=j)
+            )
+        )
         # a later trip can do better only if waiting here is cheaper than waiting downstream, free time is
         # left, or it is cheaper to board
         if (
@@ -668,6 +719,8 @@ def pareto_search(
             if u == destination:
                 done.append(lab)
                 continue
+            if targets is not None and u in targets and not lab.key[3]:
+                done.append(lab)
             x, loaded_here = lab.key[2], lab.key[3]
             for d in graph.drives[u]:
                 if d.mode != x:
@@ -683,6 +736,8 @@ def pareto_search(
             if u == destination:
                 done.append(lab)
                 continue
+            if targets is not None and u in targets and m == finish_mode:
+                done.append(lab)
             if any(d.mode == m for d in graph.drives[u]) and (m != ROAD or graph.truck_ok[u]):
                 # loading onto a vehicle is part of the handling just done
                 push(_Label((FLEX, u, m, True), lab.t, lab.cost, lab.co2, lab, Move("load", u, lab.t, lab.t)))
@@ -707,6 +762,8 @@ def pareto_search(
                 if here == destination and not handle_at_destination:
                     done.append(lab)
                     continue
+                if targets is not None and here in targets and not handle_at_destination:
+                    done.append(lab)
                 opens = next_open(graph, here, lab.t + rules.alight_clear_s[j])
                 if graph.handle_ok[here] and opens < NEVER:
                     unload(lab, here, opens, rules.mode, "alight", k, j)
@@ -724,13 +781,123 @@ def pareto_search(
                     )
                 )
 
-    # Keep the Pareto set over all arrival states.
-    done.sort(key=lambda lab: lab.crit)
+    return done
+
+
+def _front(done: list[_Label]) -> list[Journey]:
+    """The Pareto set of the labels that arrived, sorted by criteria."""
+    done = sorted(done, key=lambda lab: lab.crit)
     front: list[_Label] = []
     for lab in done:
         if not any(_dominates(f.crit, lab.crit) for f in front):
             front.append(lab)
     return [Journey(lab.t, lab.cost, lab.co2, _moves(lab)) for lab in front]
+
+
+def needs_own_search(
+    graph: SearchGraph, destination: int, finish_mode: int, handle_at_destination: bool
+) -> bool:
+    """Whether :func:`pareto_search_many` searches ``destination`` on its own rather than in the shared pass.
+
+    In the shared pass cargo unloaded at a target may also be handled for another mode and go on (for the
+    other targets); a separate search hands it only to ``finish_mode``. The shared pass is exact when that
+    handling is no slower, dearer or dirtier than to any other mode, for every mode the cargo may arrive by:
+    the arrival then dominates all that goes on from there.
+    """
+    if not handle_at_destination or not graph.handle_ok[destination]:
+        return False
+    d, f = destination, finish_mode
+    for m in leaving_modes(graph, None)[d]:
+        if m == f:
+            continue
+        if (
+            np.any(graph.handle_s[d, :, f] > graph.handle_s[d, :, m])
+            or np.any(graph.handle_cost[d, :, f] > graph.handle_cost[d, :, m])
+            or np.any(graph.handle_co2[d, :, f] > graph.handle_co2[d, :, m])
+        ):
+            return True
+    return False
+
+
+def pareto_search_many(
+    graph: SearchGraph,
+    origin: int,
+    destinations: Sequence[int],
+    ready_s: int,
+    *,
+    due_s: int | Sequence[int | None] | None = None,
+    start_mode: int | None = ROAD,
+    finish_mode: int = ROAD,
+    handle_at_destination: bool = True,
+    max_labels: int = 200_000,
+    max_compares: int | None = None,
+    deadline: Deadline | None = None,
+    trip_price: np.ndarray | Sequence[float] | None = None,
+    closed: np.ndarray | Sequence[bool] | None = None,
+) -> list[list[Journey]]:
+    """The Pareto journeys from ``origin`` to each of ``destinations``, in one pass (for skims).
+
+    Each list holds what :func:`pareto_search` would return for that destination, up to the order of equal
+    journeys and the moves of ties. One search runs with no destination: every label goes on, and a label
+    that would have arrived at a destination is kept for it. Due times prune by the latest of them; each
+    destination then keeps its arrivals by its own. A destination where handling for ``finish_mode`` is
+    slower, dearer or dirtier than for another mode (:func:`needs_own_search`) gets a search of its own.
+
+    Parameters
+    ----------
+    destinations
+        Terminal indices (repeats allowed).
+    due_s
+        One latest arrival for all, or one per destination (``None``: none).
+
+    The other parameters are :func:`pareto_search`'s; ``max_labels``, ``max_compares`` and ``deadline``
+    hold for the shared pass and for each search of its own.
+    """
+    dues = _dues(due_s, len(destinations))
+    kwargs: dict[str, Any] = {
+        "start_mode": start_mode,
+        "finish_mode": finish_mode,
+        "handle_at_destination": handle_at_destination,
+        "max_labels": max_labels,
+        "max_compares": max_compares,
+        "deadline": deadline,
+        "trip_price": trip_price,
+        "closed": closed,
+    }
+    own = [needs_own_search(graph, d, finish_mode, handle_at_destination) for d in destinations]
+    shared = {d for d, o in zip(destinations, own, strict=True) if not o}
+    found: dict[int, list[_Label]] = {d: [] for d in shared}
+    if shared:
+        latest = None if any(due is None for due in dues) else max(dues)  # type: ignore[type-var]
+        done = _search(
+            graph, origin, -1, ready_s, shared, latest, start_mode, finish_mode, handle_at_destination,
+            max_labels, max_compares, deadline, trip_price, closed,
+        )  # fmt: skip
+        tt = graph.timetable
+        for lab in done:
+            at = (
+                lab.key[1]
+                if lab.key[0] != ABOARD
+                else int(tt.stops[int(tt.trip_service[lab.key[1]])][lab.key[2]])
+            )
+            found[at].append(lab)
+    out = []
+    for d, due, o in zip(destinations, dues, own, strict=True):
+        if o:
+            out.append(pareto_search(graph, origin, d, ready_s, due_s=due, **kwargs))
+        else:
+            out.append(_front([lab for lab in found[d] if due is None or lab.t <= due]))
+    return out
+
+
+def _dues(due_s: int | Sequence[int | None] | None, count: int) -> list[int | None]:
+    """One due time per destination."""
+    if due_s is None or isinstance(due_s, int | np.integer):
+        return [None if due_s is None else int(due_s)] * count
+    dues = [None if d is None else int(d) for d in due_s]
+    if len(dues) != count:
+        raise ValueError(f"due_s needs one due time per destination ({count}); got {len(dues)}")
+    return dues
 
 
 def next_open(graph: SearchGraph, u: int, t: int) -> int:
