@@ -583,8 +583,8 @@ def _search(
     else:
         # a target hands arriving cargo to finish_mode, as the destination would (a dead end elsewhere)
         leaving = leaving_modes(graph, None)
-        for d in targets:
-            leaving[d] = sorted({*leaving[d], finish_mode})
+        for target in targets:
+            leaving[target] = sorted({*leaving[target], finish_mode})
     rates = wait_rates(graph)
     storage_rate = (
         [0.0] * graph.n if graph.storage_cost_s is None else [float(r) for r in graph.storage_cost_s]
