@@ -326,86 +326,6 @@ def _unload(
 
 
 @njit(cache=True, nogil=True)
-def _board(
-    li: np.ndarray,
-    lf: np.ndarray,
-    n_lab: int,
-    ht: np.ndarray,
-    hc: np.ndarray,
-    he: np.ndarray,
-    hid: np.ndarray,
-    hn: int,
-    head: np.ndarray,
-    due: int,
-    work: np.ndarray,
-    aboard_base: int,
-    wait_base: int,
-    lab: int,
-    yard: int,
-    s: int,
-    j: int,
-    i: int,
-    u: int,
-    need_s: int,
-    offset: int,
-    svc_fare: np.ndarray,
-    svc_trip_ptr: np.ndarray,
-    svc_trips: np.ndarray,
-    svc_trip_start: np.ndarray,
-    trip_base: np.ndarray,
-    storage_rate: np.ndarray,
-    storage_free_s: np.ndarray,
-    down: float,
-    has_price: bool,
-    trip_price: np.ndarray,
-    cheaper_after: np.ndarray,
-    has_closed: bool,
-    closed: np.ndarray,
-) -> tuple[int, int]:
-    """The reference's ``board``: the first open trip of ``s`` from its ``i``-th (an index into
-    ``svc_trips``), and a WAIT label for the next one unless this one is sure to be no worse."""
-    hi = svc_trip_ptr[s + 1]
-    while has_closed and i < hi and closed[svc_trips[i]]:
-        i += 1
-    if i == hi:
-        return n_lab, hn
-    k = svc_trips[i]
-    dep = svc_trip_start[i] + offset
-    rate = storage_rate[u]
-    free = storage_free_s[u]
-    since = li[yard, T]
-    t = li[lab, T]
-    cost = lf[lab, 0] + svc_fare[s]
-    if has_price:
-        cost = cost + trip_price[k]
-    cost = cost + rate * (max(0, dep - since - free) - max(0, t - since - free))
-    n_lab, hn = _push(
-        li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-        aboard_base + trip_base[k] + j, dep, cost, lf[lab, 1],
-        yard, BOARD, u, k, j, -1, -1, True, 0.0, -1, 0,
-    )  # fmt: skip
-    if (
-        rate >= down
-        and (rate == 0.0 or dep - since >= free)
-        and (not has_price or cheaper_after[k] >= trip_price[k])
-    ):
-        return n_lab, hn
-    i += 1
-    while has_closed and i < hi and closed[svc_trips[i]]:
-        i += 1
-    if i < hi:
-        k = svc_trips[i]
-        t1 = svc_trip_start[i] + offset - need_s
-        cost = lf[lab, 0] + rate * (max(0, t1 - since - free) - max(0, t - since - free))
-        n_lab, hn = _push(
-            li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-            wait_base + trip_base[k] + j, t1, cost, lf[lab, 1],
-            yard, WAIT, u, k, j, -1, -1, False, rate, free, since,
-        )  # fmt: skip
-    return n_lab, hn
-
-
-@njit(cache=True, nogil=True)
 def pareto_kernel(
     n: int,
     n_modes: int,
@@ -576,6 +496,7 @@ def pareto_kernel(
         if li[lab, ALIVE] == 0:
             continue
         state = li[lab, STATE]
+        b_lo, b_hi, yard = 0, 0, -1  # the boarding entries this pop works through (a yard or a WAIT)
         t = li[lab, T]
         cost = lf[lab, 0]
         co2 = lf[lab, 1]
@@ -630,34 +551,11 @@ def pareto_kernel(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True, rate_fresh[rel], -1, 0,
                 )  # fmt: skip
-            for b in range(board_ptr[rel], board_ptr[rel + 1]):
-                s = board_svc[b]
-                i = _bisect_left(
-                    svc_trip_start,
-                    svc_trip_ptr[s],
-                    svc_trip_ptr[s + 1],
-                    t + board_need_s[b] - board_offset_s[b],
-                )
-                n_lab, hn = _board(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, aboard_base, wait_base, lab, lab, s,
-                    board_stop[b], i, stop_terminal[svc_stop_ptr[s] + board_stop[b]], board_need_s[b],
-                    board_offset_s[b], svc_fare, svc_trip_ptr, svc_trips, svc_trip_start, trip_base,
-                    storage_rate, storage_free_s, stop_down[svc_stop_ptr[s] + board_stop[b]], has_price,
-                    trip_price, cheaper_after, has_closed, closed,
-                )  # fmt: skip
+            b_lo, b_hi, yard = board_ptr[rel], board_ptr[rel + 1], lab
         elif state >= wait_base:
             # the reference's WAIT: board the trip waited for (from the yard label, the parent)
-            k = li[lab, REF]
-            j = li[lab, STOP]
-            s = trip_service[k]
-            b = board_of_stop[svc_stop_ptr[s] + j]
-            n_lab, hn = _board(
-                li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, aboard_base, wait_base, lab,
-                li[lab, PARENT], s, j, trip_pos[k], stop_terminal[svc_stop_ptr[s] + j], board_need_s[b],
-                board_offset_s[b], svc_fare, svc_trip_ptr, svc_trips, svc_trip_start, trip_base,
-                storage_rate, storage_free_s, stop_down[svc_stop_ptr[s] + j], has_price, trip_price,
-                cheaper_after, has_closed, closed,
-            )  # fmt: skip
+            b_lo = board_of_stop[svc_stop_ptr[trip_service[li[lab, REF]]] + li[lab, STOP]]
+            b_hi, yard = b_lo + 1, li[lab, PARENT]
         else:
             k = li[lab, REF]
             j = li[lab, STOP]
@@ -693,6 +591,54 @@ def pareto_kernel(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     state + 1, t1, cost + stop_hop_cost[first + j], co2 + stop_hop_co2[first + j],
                     lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False, 0.0, -1, 0,
+                )  # fmt: skip
+        # the reference's board, inline (a hub may have hundreds of boarding stops): the first open trip of
+        # each service from the yard label, or the trip a WAIT label waits for; then a WAIT label for the next
+        # open trip unless this one is sure to be no worse
+        for b in range(b_lo, b_hi):
+            s = board_svc[b]
+            j = board_stop[b]
+            hi = svc_trip_ptr[s + 1]
+            if yard == lab:
+                i = _bisect_left(svc_trip_start, svc_trip_ptr[s], hi, t + board_need_s[b] - board_offset_s[b])
+            else:
+                i = trip_pos[li[lab, REF]]
+            while has_closed and i < hi and closed[svc_trips[i]]:
+                i += 1
+            if i == hi:
+                continue
+            k = svc_trips[i]
+            u = stop_terminal[svc_stop_ptr[s] + j]
+            dep = svc_trip_start[i] + board_offset_s[b]
+            rate = storage_rate[u]
+            free = storage_free_s[u]
+            since = li[yard, T]
+            fare = cost + svc_fare[s]
+            if has_price:
+                fare = fare + trip_price[k]
+            fare = fare + rate * (max(0, dep - since - free) - max(0, t - since - free))
+            n_lab, hn = _push(
+                li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                aboard_base + trip_base[k] + j, dep, fare, co2,
+                yard, BOARD, u, k, j, -1, -1, True, 0.0, -1, 0,
+            )  # fmt: skip
+            if (
+                rate >= stop_down[svc_stop_ptr[s] + j]
+                and (rate == 0.0 or dep - since >= free)
+                and (not has_price or cheaper_after[k] >= trip_price[k])
+            ):
+                continue
+            i += 1
+            while has_closed and i < hi and closed[svc_trips[i]]:
+                i += 1
+            if i < hi:
+                k = svc_trips[i]
+                t1 = svc_trip_start[i] + board_offset_s[b] - board_need_s[b]
+                wait = cost + rate * (max(0, t1 - since - free) - max(0, t - since - free))
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                    wait_base + trip_base[k] + j, t1, wait, co2,
+                    yard, WAIT, u, k, j, -1, -1, False, rate, free, since,
                 )  # fmt: skip
     # give the scratch array back as it came: all -1
     for i in range(n_lab):

@@ -346,8 +346,12 @@ def wait_rates(graph: SearchGraph) -> WaitRates:
     state's rate is the largest rate of a yard that boards a trip among the states it reaches (boarding
     ends the lead of the earlier cargo: both are then on the same trip at the same time). The query's
     destination is not special here: its states end the search, so a rate for them is only larger than
-    needed, which is safe.
+    needed, which is safe. Computed once per graph and kept on it: change a graph's drives, services or
+    storage after a search and the next one would use stale rates (build a new graph instead).
     """
+    kept = graph.__dict__.get("_wait_rates")
+    if isinstance(kept, WaitRates):
+        return kept
     n, m_count = graph.n, int(graph.handle_s.shape[1])
     tt = graph.timetable
     rate = np.zeros(n) if graph.storage_cost_s is None else np.asarray(graph.storage_cost_s, dtype=np.float64)
@@ -383,17 +387,21 @@ def wait_rates(graph: SearchGraph) -> WaitRates:
                 value[a] = value[b]
                 todo.append(a)
     grid = value.reshape(3, n, m_count)
+    # the dearest yard cargo unloaded at each terminal may go to
+    unloaded = [float(grid[2, v, leave[v]].max()) if graph.handle_ok[v] and leave[v] else 0.0 for v in range(n)]
     down = []
     for s, stops in enumerate(tt.stops):
-        out = np.zeros(len(stops), dtype=np.float64)
+        out = [0.0] * len(stops)
         best = 0.0
         for j in range(len(stops) - 1, -1, -1):
             out[j] = best  # unloading after stop j
-            v = int(stops[j])
-            if tt.alight_ok[s][j] and graph.handle_ok[v] and leave[v]:
-                best = max(best, float(grid[2, v, leave[v]].max()))
-        down.append(out)
-    return WaitRates(grid[0].copy(), grid[1].copy(), grid[2].copy(), tuple(down))
+            if tt.alight_ok[s][j]:
+                best = max(best, unloaded[int(stops[j])])
+        down.append(np.array(out, dtype=np.float64))
+    rates = WaitRates(grid[0].copy(), grid[1].copy(), grid[2].copy(), tuple(down))
+    # kept on the graph, which a search does not change: a range query searches one graph many times
+    object.__setattr__(graph, "_wait_rates", rates)
+    return rates
 
 
 def trip_extras(
