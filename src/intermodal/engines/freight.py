@@ -122,10 +122,6 @@ class FreightSearch:
             self._storage_rate[:] = np.asarray(graph.storage_cost_s, dtype=np.float64)
         if graph.storage_free_s is not None:
             self._storage_free_s[:] = np.minimum(np.asarray(graph.storage_free_s, dtype=np.int64), NEVER)
-        rates = wait_rates(graph)
-        self._rate_flex = np.ascontiguousarray(rates.flex.reshape(-1))
-        self._rate_fresh = np.ascontiguousarray(rates.fresh.reshape(-1))
-        self._rate_yard = np.ascontiguousarray(rates.yard.reshape(-1))
         self._handle_ok = np.array([bool(x) for x in graph.handle_ok], dtype=np.bool_)
         truck_ok = np.array([bool(x) for x in graph.truck_ok], dtype=np.bool_)
 
@@ -170,6 +166,11 @@ class FreightSearch:
         rules = graph.services
         self._svc_mode = np.array([r.mode for r in rules], dtype=np.int64)
         self._check_modes(self._svc_mode, "a service's mode")
+        # what waiting may cost each state (its modes checked above)
+        rates = wait_rates(graph)
+        self._rate_flex = np.ascontiguousarray(rates.flex.reshape(-1))
+        self._rate_fresh = np.ascontiguousarray(rates.fresh.reshape(-1))
+        self._rate_yard = np.ascontiguousarray(rates.yard.reshape(-1))
         self._svc_fare = np.array([r.fare_cost for r in rules], dtype=np.float64)
         lengths = np.array([len(st) for st in tt.stops], dtype=np.int64)
         self._svc_stop_ptr = np.zeros(n_svc + 1, dtype=np.int64)
