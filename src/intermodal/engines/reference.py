@@ -388,7 +388,9 @@ def wait_rates(graph: SearchGraph) -> WaitRates:
                 todo.append(a)
     grid = value.reshape(3, n, m_count)
     # the dearest yard cargo unloaded at each terminal may go to
-    unloaded = [float(grid[2, v, leave[v]].max()) if graph.handle_ok[v] and leave[v] else 0.0 for v in range(n)]
+    unloaded = [
+        float(grid[2, v, leave[v]].max()) if graph.handle_ok[v] and leave[v] else 0.0 for v in range(n)
+    ]
     down = []
     for s, stops in enumerate(tt.stops):
         out = [0.0] * len(stops)
