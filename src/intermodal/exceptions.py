@@ -42,6 +42,7 @@ __all__ = [
     "Problem",
     "QuoteError",
     "RebookError",
+    "ReeferPlugsError",
     "RepeatedProblems",
     "SearchTimeout",
     "ShipmentError",
@@ -199,6 +200,11 @@ class LedgerError(InputError):
 
 class CapacityError(LedgerError):
     """A booking that would take a departure over its capacity in TEU or kg; nothing was written."""
+
+
+class ReeferPlugsError(CapacityError):
+    """A reefer booking or quote that would take a departure over its reefer plugs, while its TEU and kg
+    would fit; nothing was written."""
 
 
 class QuoteError(LedgerError):

@@ -17,6 +17,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, cast
 
 import numpy as np
@@ -33,6 +34,7 @@ from intermodal.engines.reference import (
     SearchGraph,
     ServiceRules,
     pareto_search,
+    pareto_search_many,
     uniform_handling,
 )
 from intermodal.exceptions import LimitError, SearchTimeout
@@ -179,7 +181,80 @@ def queries(draw: Any, graph: SearchGraph) -> dict[str, Any]:
         "start_mode": draw(st.one_of(st.none(), st.integers(0, n_modes - 1))),
         "finish_mode": draw(st.integers(0, n_modes - 1)),
         "handle_at_destination": draw(st.booleans()),
+        **draw(trip_extras(graph)),
     }
+
+
+@st.composite
+def trip_extras(draw: Any, graph: SearchGraph) -> dict[str, Any]:
+    """Per-trip prices (thirds too) and closed trips, or neither."""
+    n = graph.timetable.n_trips
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["trip_price"] = np.array([amount(draw, 20) if draw(st.booleans()) else 0.0 for _ in range(n)])
+    if draw(st.booleans()):
+        out["closed"] = np.array([draw(st.integers(0, 3)) == 0 for _ in range(n)], dtype=np.bool_)
+    return out
+
+
+def without_trips(graph: SearchGraph, gone: np.ndarray) -> SearchGraph:
+    """``graph`` with the trips ``gone`` (bool per trip) left out of its timetable."""
+    tt = graph.timetable
+    kept = ~gone
+    timetable = replace(tt, trip_service=tt.trip_service[kept], trip_start=tt.trip_start[kept])
+    return replace(graph, timetable=timetable)
+
+
+def one_service_per_trip(graph: SearchGraph, price: np.ndarray) -> SearchGraph:
+    """``graph`` with each trip made a service of its own whose fare adds the trip's ``price``."""
+    tt = graph.timetable
+    own = [int(s) for s in tt.trip_service]
+    timetable = replace(
+        tt,
+        services=cast(Any, tuple(range(tt.n_trips))),
+        stops=tuple(tt.stops[s] for s in own),
+        arrive_s=tuple(tt.arrive_s[s] for s in own),
+        depart_s=tuple(tt.depart_s[s] for s in own),
+        board_ok=tuple(tt.board_ok[s] for s in own),
+        alight_ok=tuple(tt.alight_ok[s] for s in own),
+        trip_service=np.arange(tt.n_trips, dtype=np.int32),
+    )
+    rules = [
+        replace(graph.services[s], fare_cost=graph.services[s].fare_cost + float(p))
+        for s, p in zip(own, price, strict=True)
+    ]
+    return replace(graph, timetable=timetable, services=rules)
+
+
+def criteria(journeys: list[Journey]) -> list[tuple[int, float, float]]:
+    # sums in another order may differ in the last bits
+    return [(j.arrive_s, round(j.cost, 6), round(j.co2, 6)) for j in journeys]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_closed_trips_are_as_if_they_were_not_in_the_timetable(data: st.DataObject) -> None:
+    graph = data.draw(graphs())
+    q = data.draw(queries(graph))
+    q.pop("trip_price", None)
+    gone = q.pop("closed", np.zeros(graph.timetable.n_trips, dtype=np.bool_))
+    q["closed"] = gone
+    expected = pareto_search(without_trips(graph, gone), **{k: v for k, v in q.items() if k != "closed"})
+    assert criteria(pareto_search(graph, **q)) == criteria(expected)
+    assert criteria(FreightSearch(graph).search(**q)) == criteria(expected)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_trip_prices_are_as_if_each_trip_had_its_own_fare(data: st.DataObject) -> None:
+    """A service of one trip boards no later trip: the search on it tries every trip on its own."""
+    graph = data.draw(graphs())
+    q = data.draw(queries(graph))
+    q.pop("closed", None)
+    price = q.pop("trip_price", np.zeros(graph.timetable.n_trips))
+    expected = pareto_search(one_service_per_trip(graph, price), **q)
+    assert criteria(pareto_search(graph, **q, trip_price=price)) == criteria(expected)
+    assert criteria(FreightSearch(graph).search(**q, trip_price=price)) == criteria(expected)
 
 
 def both(graph: SearchGraph, engine: FreightSearch, q: dict[str, Any]) -> tuple[Any, Any]:
@@ -200,7 +275,13 @@ def assert_same(ref: list[Journey], got: list[Journey]) -> None:
     assert [j.moves for j in got] == [j.moves for j in ref]
 
 
-def check_moves(graph: SearchGraph, j: Journey, ready_s: int) -> None:
+def check_moves(
+    graph: SearchGraph,
+    j: Journey,
+    ready_s: int,
+    trip_price: np.ndarray | None = None,
+    closed: np.ndarray | None = None,
+) -> None:
     """A journey's moves follow each other in time and add up to its cost and CO2e."""
     tt = graph.timetable
     drives = {d.ref: d for ds in graph.drives for d in ds}
@@ -218,7 +299,9 @@ def check_moves(graph: SearchGraph, j: Journey, ready_s: int) -> None:
         elif mv.kind == "board":
             s = int(tt.trip_service[mv.ref])
             assert mv.end_s == int(tt.trip_start[mv.ref] + tt.depart_s[s][mv.stop])
+            assert closed is None or not closed[mv.ref]
             cost += graph.services[s].fare_cost + graph.storage(mv.terminal, mv.end_s - mv.start_s)
+            cost += 0.0 if trip_price is None else float(trip_price[mv.ref])
         elif mv.kind == "ride":
             s = int(tt.trip_service[mv.ref])
             assert mv.end_s == int(tt.trip_start[mv.ref] + tt.arrive_s[s][mv.stop])
@@ -239,7 +322,7 @@ def test_compiled_search_equals_the_reference(data: st.DataObject) -> None:
         assert not isinstance(ref, LimitError) and not isinstance(got, LimitError)
         assert_same(ref, got)
         for j in got:
-            check_moves(graph, j, q["ready_s"])
+            check_moves(graph, j, q["ready_s"], q.get("trip_price"), q.get("closed"))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -598,3 +681,38 @@ def test_warm_up_loads_the_kernel() -> None:
 
     warm_up()
     assert is_warm()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_search_many_finds_what_each_search_finds(data: st.DataObject) -> None:
+    """One pass to many destinations (with one due time each) against a search per destination, in both
+    engines: the same criteria; moves that follow each other and add up."""
+    graph = data.draw(graphs())
+    engine = FreightSearch(graph)
+    q = data.draw(queries(graph))
+    del q["destination"]
+    dests = data.draw(st.lists(st.integers(0, graph.n - 1), min_size=1, max_size=graph.n))
+    dues = [
+        data.draw(st.one_of(st.none(), st.integers(0, 60).map(lambda h: q["ready_s"] + h * 1800)))
+        for _ in dests
+    ]
+    q["due_s"] = dues
+    many_ref = pareto_search_many(graph, destinations=dests, **q)
+    many = engine.search_many(destinations=dests, **q)
+    for d, due, ref, got in zip(dests, dues, many_ref, many, strict=True):
+        one = {**q, "due_s": due}
+        expected = criteria(pareto_search(graph, destination=d, **one))
+        assert criteria(ref) == expected
+        assert criteria(got) == expected
+        for j in got:
+            check_moves(graph, j, q["ready_s"], q.get("trip_price"), q.get("closed"))
+
+
+def test_search_many_refuses_bad_arguments() -> None:
+    engine = FreightSearch(_graph(2, [[Drive(1, 60, 1.0, 1.0, 0)], []]))
+    with pytest.raises(ValueError, match="one due time per destination"):
+        engine.search_many(0, [1, 1], 0, due_s=[5])
+    with pytest.raises(IndexError, match="destination 7"):
+        engine.search_many(0, [7], 0)
+    assert engine.search_many(0, [], 0) == []

@@ -60,7 +60,9 @@ def networks(draw: Any) -> tuple[SearchGraph, int, int]:
     # opening hours, or storage by the second in some yards after free time or not (waiting is not
     # always free); the dominance rule for storage holds where hours do not hold cargo up
     stored = draw(st.booleans())
-    rates = [draw(st.sampled_from([0.0, 0.0, 1 / 1024, 1 / 64])) for _ in range(n)] if stored else None
+    rates = (
+        [draw(st.sampled_from([0.0, 0.0, 1 / 1024, 1 / 256, 1 / 64])) for _ in range(n)] if stored else None
+    )
     dearest = max(rates) if rates else 0.0
     drives: list[list[Drive]] = [[] for _ in range(n)]
     for ref in range(draw(st.integers(0, 6))):
@@ -156,6 +158,18 @@ def networks(draw: Any) -> tuple[SearchGraph, int, int]:
     return graph, origin, dest
 
 
+@st.composite
+def trip_extras(draw: Any, graph: SearchGraph) -> dict[str, Any]:
+    """Per-trip prices (a trip dearer or cheaper than the next) and closed trips, or neither."""
+    n = graph.timetable.n_trips
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["trip_price"] = np.array([draw(st.sampled_from([0.0, 0.0, 5.0, 17.0])) for _ in range(n)])
+    if draw(st.booleans()):
+        out["closed"] = np.array([draw(st.integers(0, 3)) == 0 for _ in range(n)], dtype=np.bool_)
+    return out
+
+
 def brute_force(
     g: SearchGraph,
     origin: int,
@@ -164,8 +178,10 @@ def brute_force(
     *,
     start_mode: int | None = 0,
     handle_at_destination: bool = True,
+    trip_price: np.ndarray | None = None,
+    closed: np.ndarray | None = None,
 ) -> set[tuple[int, float, float]]:
-    """Every simple path through the states, boarding every feasible trip; then the Pareto set."""
+    """Every simple path through the states, boarding every feasible open trip; then the Pareto set."""
     tt = g.timetable
     found: list[tuple[int, float, float]] = []
     # the modes cargo may leave each terminal by: delivery by road at the destination
@@ -214,13 +230,17 @@ def brute_force(
                     dep = int(tt.trip_start[k] + tt.depart_s[s][j])
                     if (
                         int(tt.stops[s][j]) == u
+                        and (closed is None or not closed[k])
                         and r.usable
                         and r.mode == m
                         and tt.board_ok[s][j]
                         and t + r.board_clear_s[j] + r.cutoff_s <= dep
                     ):
                         waited = g.storage(u, dep - t)
-                        nxt.append((("A", k, j, "boarded"), dep, cost + r.fare_cost + waited, co2, True))
+                        extra = 0.0 if trip_price is None else float(trip_price[k])
+                        nxt.append(
+                            (("A", k, j, "boarded"), dep, cost + r.fare_cost + extra + waited, co2, True)
+                        )
         else:
             k, j = key[1], key[2]
             s = int(tt.trip_service[k])
@@ -251,18 +271,24 @@ def brute_force(
     return front
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(networks(), st.sampled_from([0, 2, None]), st.booleans())
+@settings(max_examples=900, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), networks(), st.sampled_from([0, 2, None]), st.booleans())
 def test_reference_search_equals_brute_force(
-    case: tuple[SearchGraph, int, int], start_mode: int | None, handle_at_destination: bool
+    data: st.DataObject,
+    case: tuple[SearchGraph, int, int],
+    start_mode: int | None,
+    handle_at_destination: bool,
 ) -> None:
+    """With storage in random yards (free time or not), per-trip prices and closed trips: brute force boards
+    every open trip, the search only those its waiting rule keeps."""
     graph, origin, dest = case
+    extras = data.draw(trip_extras(graph))
     journeys = pareto_search(
-        graph, origin, dest, 0, start_mode=start_mode, handle_at_destination=handle_at_destination
+        graph, origin, dest, 0, start_mode=start_mode, handle_at_destination=handle_at_destination, **extras
     )
     got = {(j.arrive_s, j.cost, j.co2) for j in journeys}
     assert got == brute_force(
-        graph, origin, dest, 0, start_mode=start_mode, handle_at_destination=handle_at_destination
+        graph, origin, dest, 0, start_mode=start_mode, handle_at_destination=handle_at_destination, **extras
     )
     for j in journeys:  # each journey's moves run forward in time
         assert all(a.start_s <= a.end_s for a in j.moves)
@@ -297,6 +323,65 @@ def test_an_earlier_yard_label_that_waits_longer_is_not_dominated_by_its_own_che
     assert (j.arrive_s, j.cost, j.co2) == (11 * 3600, pytest.approx(40.0), 0.0)
     assert [m.ref for m in j.moves if m.kind == "drive"] == [1]  # the slow, dear truck
     assert {(j.arrive_s, j.cost, j.co2)} == brute_force(graph, 0, 2, 0)
+
+
+def _two_legs(rates: list[float], first_trips: list[int]) -> SearchGraph:
+    """Truck 0 → 1 (1 h), service A 1 → 2 (1 h) with ``first_trips``, service B 2 → 3 (1 h) at 20 h."""
+    tt = Timetable(
+        services=cast(Any, (0, 1)),
+        stops=(np.array([1, 2], dtype=np.int32), np.array([2, 3], dtype=np.int32)),
+        arrive_s=(np.array([0, 3600]), np.array([0, 3600])),
+        depart_s=(np.array([0, 3600]), np.array([0, 3600])),
+        trip_service=np.array([0] * len(first_trips) + [1], dtype=np.int32),
+        trip_start=np.array([*first_trips, 20 * 3600], dtype=np.int64),
+    )
+    s, c, e = uniform_handling([0] * 4, [0.0] * 4, [0.0] * 4, 2)
+    return SearchGraph(
+        n=4,
+        drives=[[Drive(1, 3600, 0.0, 0.0, 0)], [], [], []],
+        handle_ok=[True] * 4,
+        handle_s=s,
+        handle_cost=c,
+        handle_co2=e,
+        timetable=tt,
+        services=[ServiceRules(1, True, 0, 0.0, [0.0], [0.0], [0, 0], [0, 0]) for _ in range(2)],
+        truck_ok=[True] * 4,
+        storage_cost_s=rates,
+    )
+
+
+def test_cargo_waits_in_the_cheap_yard_for_a_later_trip() -> None:
+    """Yard 1 costs 1 an hour, yard 2 (where service B leaves at 20 h) 10 an hour. The first trip of A (2 h)
+    leaves the cargo 17 h in the dear yard (170); its last (18 h) 1 h there and 17 h in the cheap one (27).
+    Both arrive at 21 h: only the later trip is on the Pareto front."""
+    graph = _two_legs([0.0, 1 / 3600, 10 / 3600, 0.0], [2 * 3600, 10 * 3600, 18 * 3600])
+    (j,) = pareto_search(graph, 0, 3, 0)
+    assert (j.arrive_s, j.cost) == (21 * 3600, pytest.approx(1 * 17 + 10 * 1))
+    assert [m.ref for m in j.moves if m.kind == "board"] == [2, 3]
+    assert {(j.arrive_s, j.cost, j.co2)} == brute_force(graph, 0, 3, 0)
+    # the other way round (dear here, cheap downstream) the first trip is best, and no later one is tried
+    graph = _two_legs([0.0, 10 / 3600, 1 / 3600, 0.0], [2 * 3600, 10 * 3600, 18 * 3600])
+    (j,) = pareto_search(graph, 0, 3, 0)
+    assert [m.ref for m in j.moves if m.kind == "board"] == [0, 3]
+    assert {(j.arrive_s, j.cost, j.co2)} == brute_force(graph, 0, 3, 0)
+
+
+def test_a_closed_trip_is_not_boarded_and_a_priced_one_costs_its_price() -> None:
+    graph = _two_legs([0.0] * 4, [2 * 3600, 10 * 3600, 18 * 3600])
+    closed = np.array([True, False, False, False])
+    (j,) = pareto_search(graph, 0, 3, 0, closed=closed)
+    assert [m.ref for m in j.moves if m.kind == "board"] == [1, 3]
+    # without storage the first trip is best, unless a later one is cheaper to board
+    (j,) = pareto_search(graph, 0, 3, 0, trip_price=np.array([0.0, 0.0, 0.0, 4.0]))
+    assert [m.ref for m in j.moves if m.kind == "board"] == [0, 3] and j.cost == 4.0
+    (j,) = pareto_search(graph, 0, 3, 0, trip_price=np.array([9.0, 5.0, 2.0, 0.0]))
+    assert [m.ref for m in j.moves if m.kind == "board"] == [2, 3] and j.cost == 2.0
+    with pytest.raises(ValueError, match=r"trip_price\[1\] is nan"):
+        pareto_search(graph, 0, 3, 0, trip_price=np.array([0.0, np.nan, 0.0, 0.0]))
+    with pytest.raises(ValueError, match="one price per trip"):
+        pareto_search(graph, 0, 3, 0, trip_price=np.zeros(3))
+    with pytest.raises(ValueError, match="one bool per trip"):
+        pareto_search(graph, 0, 3, 0, closed=np.zeros(4))
 
 
 def _line(handle_s: list[int], **stop_rules: Any) -> SearchGraph:

@@ -55,6 +55,7 @@ def test_the_scenario_bundle_round_trips(tmp_path: Path) -> None:
     assert loaded.crossings == bundle.crossings
     assert {lk.id: lk for lk in loaded.links} == {lk.id: lk for lk in bundle.links}
     assert loaded.services == bundle.services
+    assert {s.reefer_plugs_teu for s in loaded.services} >= {None, 2.0, 20.0}  # counted, and not counted
     assert loaded.factors.factors == bundle.factors.factors
 
 

@@ -7,6 +7,9 @@ a checker process reads the ledger's room in single statements while the workers
 To add an operation kind: write ``_kind(state, *args) -> dict`` beside the others, add it to
 :data:`OPERATIONS`, and give it a strategy in the test's ``OPERATION_STRATEGIES``.
 
+The workers' scenario is Chongqing with the highway shuttles powering 1 TEU of reefer boxes of their 2
+(:data:`SHUTTLE_PLUGS_TEU`), so that reefer searches, quotes and bookings run out of plugs while TEU are left.
+
 Holds lapse on a shared, fast clock (:func:`clock`): the ledger's API takes an injected ``now`` but holds for
 whole minutes only, so every process of a run reads the same clock, which starts at the real time when the
 run starts and runs :data:`SPEED` times faster: a 1-minute hold lapses after a second. Every ledger call that
@@ -15,6 +18,7 @@ judges holds is given it (a call left on the real clock would count more holds l
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -53,6 +57,18 @@ PAIRS = (("nanpeng", "bangkok"), ("nanpeng", "hanoi"), ("nanpeng", "kuala-lumpur
 SHIPPER = "Interleave"
 #: How much faster than real time the run's clock goes.
 SPEED = 60.0
+#: The reefer plugs of the workers' highway shuttles: scarcer than their 2 TEU, so that plugs run out first.
+SHUTTLE_PLUGS_TEU = 1.0
+
+
+def scenario() -> Bundle:
+    """Chongqing, its highway shuttles powering :data:`SHUTTLE_PLUGS_TEU` of reefer boxes."""
+    bundle = load_scenario("chongqing")
+    services = tuple(
+        dataclasses.replace(svc, reefer_plugs_teu=SHUTTLE_PLUGS_TEU) if svc.id.startswith("shuttle-") else svc
+        for svc in bundle.services
+    )
+    return dataclasses.replace(bundle, services=services)
 
 
 def clock(start_at: float) -> dt.datetime:
@@ -61,22 +77,26 @@ def clock(start_at: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(start_at + (now - start_at) * SPEED, dt.UTC)
 
 
-#: Per departure, in ONE statement (one snapshot on both backends): its counters, its capacity, what its
-#: confirmed bookings add up to, and the holds of quotes live at ``:now`` (open, and valid after it).
+#: Per departure, in ONE statement (one snapshot on both backends): its counters, its capacity and reefer
+#: plugs, what its confirmed bookings (and their reefer boxes) add up to, and the holds of quotes live at
+#: ``:now`` (open, and valid after it).
 ROOM_SQL = text(
     """
     SELECT d.ref, d.status, d.capacity_teu, d.booked_teu, d.capacity_kg, d.booked_kg,
-           COALESCE(b.teu, 0) AS sum_teu, COALESCE(b.kg, 0) AS sum_kg,
-           COALESCE(h.teu, 0) AS held_teu, COALESCE(h.kg, 0) AS held_kg
+           d.reefer_plugs_teu, d.booked_reefer_teu,
+           COALESCE(b.teu, 0) AS sum_teu, COALESCE(b.kg, 0) AS sum_kg, COALESCE(b.reefer, 0) AS sum_reefer,
+           COALESCE(h.teu, 0) AS held_teu, COALESCE(h.kg, 0) AS held_kg, COALESCE(h.reefer, 0) AS held_reefer
     FROM departures d
     LEFT JOIN (
-        SELECT l.departure_id, SUM(k.teu) AS teu, SUM(k.weight_kg) AS kg
+        SELECT l.departure_id, SUM(k.teu) AS teu, SUM(k.weight_kg) AS kg,
+               SUM(CASE WHEN k.cargo_class = 'reefer' THEN k.teu ELSE 0 END) AS reefer
         FROM booking_legs l JOIN bookings k ON k.id = l.booking_id
         WHERE k.status = 'confirmed'
         GROUP BY l.departure_id
     ) b ON b.departure_id = d.id
     LEFT JOIN (
-        SELECT l.departure_id, SUM(q.teu) AS teu, SUM(q.weight_kg) AS kg
+        SELECT l.departure_id, SUM(q.teu) AS teu, SUM(q.weight_kg) AS kg,
+               SUM(CASE WHEN q.cargo_class = 'reefer' THEN q.teu ELSE 0 END) AS reefer
         FROM quote_legs l JOIN quotes q ON q.id = l.quote_id
         WHERE q.status = 'open' AND q.valid_until > :now
         GROUP BY l.departure_id
@@ -106,7 +126,7 @@ def read_room(ledger: Ledger, now: Callable[[], dt.datetime] = _real_time) -> tu
 def room_violations(ledger: Ledger, now: Callable[[], dt.datetime] = _real_time) -> tuple[int, list[str]]:
     """How many departures the ledger holds, and every one whose counters are not the sums of its confirmed
     bookings, go below zero, or, with the holds live at ``now()`` (see :func:`read_room`), exceed its
-    capacity; all read in one snapshot."""
+    capacity or its reefer plugs; all read in one snapshot."""
     at, rows = read_room(ledger, now)
     found = []
     for r in rows:
@@ -123,6 +143,11 @@ def room_violations(ledger: Ledger, now: Callable[[], dt.datetime] = _real_time)
             found.append(f"{r.ref} at {at}: booked {booked} TEU + held {held} of {capacity}")
         if int(r.booked_kg) + held_kg > int(r.capacity_kg):
             found.append(f"{r.ref} at {at}: booked {r.booked_kg} kg + held {held_kg} of {r.capacity_kg}")
+        cold, cold_summed, cold_held = _teu(r.booked_reefer_teu), _teu(r.sum_reefer), _teu(r.held_reefer)
+        if cold != cold_summed or cold < 0:
+            found.append(f"{r.ref}: reefer counter {cold} TEU, reefer bookings {cold_summed}")
+        if r.reefer_plugs_teu is not None and cold + cold_held > _teu(r.reefer_plugs_teu):
+            found.append(f"{r.ref} at {at}: reefer {cold} + held {cold_held} of {r.reefer_plugs_teu} plugs")
     return len(rows), found
 
 
@@ -134,12 +159,15 @@ CREATE TABLE room_audit (
     id {serial},
     departure_id INTEGER NOT NULL,
     old_teu NUMERIC NOT NULL, new_teu NUMERIC NOT NULL, capacity_teu NUMERIC NOT NULL,
-    old_kg BIGINT NOT NULL, new_kg BIGINT NOT NULL, capacity_kg BIGINT NOT NULL
+    old_kg BIGINT NOT NULL, new_kg BIGINT NOT NULL, capacity_kg BIGINT NOT NULL,
+    old_reefer NUMERIC NOT NULL, new_reefer NUMERIC NOT NULL, plugs_teu NUMERIC
 )"""
 _AUDIT_VALUES = (
-    "(departure_id, old_teu, new_teu, capacity_teu, old_kg, new_kg, capacity_kg) VALUES "
+    "(departure_id, old_teu, new_teu, capacity_teu, old_kg, new_kg, capacity_kg, "
+    "old_reefer, new_reefer, plugs_teu) VALUES "
     "(OLD.id, OLD.booked_teu, NEW.booked_teu, NEW.capacity_teu, "
-    "OLD.booked_kg, NEW.booked_kg, NEW.capacity_kg)"
+    "OLD.booked_kg, NEW.booked_kg, NEW.capacity_kg, "
+    "OLD.booked_reefer_teu, NEW.booked_reefer_teu, NEW.reefer_plugs_teu)"
 )
 # And a second trigger logs each committed hold with its departure's bookings and all the holds live at the
 # quote's own instant (its created_at: the writer's clock), the new one among them.
@@ -148,14 +176,18 @@ CREATE TABLE hold_audit (
     id {serial},
     departure_id INTEGER NOT NULL, quote_id INTEGER NOT NULL,
     booked_teu NUMERIC NOT NULL, held_teu NUMERIC NOT NULL, capacity_teu NUMERIC NOT NULL,
-    booked_kg BIGINT NOT NULL, held_kg BIGINT NOT NULL, capacity_kg BIGINT NOT NULL
+    booked_kg BIGINT NOT NULL, held_kg BIGINT NOT NULL, capacity_kg BIGINT NOT NULL,
+    booked_reefer NUMERIC NOT NULL, held_reefer NUMERIC NOT NULL, plugs_teu NUMERIC
 )"""
 _HOLD_AUDIT_INSERT = """
 INSERT INTO hold_audit
-    (departure_id, quote_id, booked_teu, held_teu, capacity_teu, booked_kg, held_kg, capacity_kg)
-SELECT d.id, n.id, d.booked_teu, h.teu, d.capacity_teu, d.booked_kg, h.kg, d.capacity_kg
+    (departure_id, quote_id, booked_teu, held_teu, capacity_teu, booked_kg, held_kg, capacity_kg,
+     booked_reefer, held_reefer, plugs_teu)
+SELECT d.id, n.id, d.booked_teu, h.teu, d.capacity_teu, d.booked_kg, h.kg, d.capacity_kg,
+       d.booked_reefer_teu, h.reefer, d.reefer_plugs_teu
 FROM departures d, quotes n, (
-    SELECT COALESCE(SUM(q.teu), 0) AS teu, COALESCE(SUM(q.weight_kg), 0) AS kg
+    SELECT COALESCE(SUM(q.teu), 0) AS teu, COALESCE(SUM(q.weight_kg), 0) AS kg,
+           COALESCE(SUM(CASE WHEN q.cargo_class = 'reefer' THEN q.teu ELSE 0 END), 0) AS reefer
     FROM quote_legs l JOIN quotes q ON q.id = l.quote_id
     WHERE l.departure_id = NEW.departure_id AND q.status = 'open'
       AND q.valid_until > (SELECT created_at FROM quotes WHERE id = NEW.quote_id)
@@ -236,6 +268,7 @@ def _route(state: _State, pair: int, ready_h: int, teu: int, cargo: str) -> dict
     snapshot = read_availability(state.ledger, start=start, end=end, now=state.now())
     by_ref = {room.ref: room for room in snapshot.rooms.values()}
     capacity = {svc.id: svc.capacity_teu for svc in state.bundle.services}
+    plugs = {svc.id: svc.reefer_plugs_teu for svc in state.bundle.services}
     try:
         found = im.find_routes(state.bundle, origin, destination, shipment, availability=snapshot)
     except NoRouteError as error:
@@ -253,13 +286,21 @@ def _route(state: _State, pair: int, ready_h: int, teu: int, cargo: str) -> dict
                     "ref": leg.departure,
                     "want_teu": shipment.teu,
                     "want_kg": shipment.tonnes * 1000.0,
+                    "want_reefer": shipment.cargo.reefer,
                     # None: the ledger does not hold it yet, so the timetable's capacity is its room
                     "snapshot": None
                     if room is None
-                    else {"free_teu": room.free_teu, "free_kg": room.free_kg, "runs": room.runs},
+                    else {
+                        "free_teu": room.free_teu,
+                        "free_kg": room.free_kg,
+                        "free_reefer": room.free_reefer,
+                        "runs": room.runs,
+                    },
                     "timetable_teu": capacity[leg.service],
+                    "timetable_plugs": plugs[leg.service],
                     "answer_teu": leg.free_teu,
                     "answer_kg": leg.free_kg,
+                    "answer_reefer": leg.free_reefer,
                 }
             )
     return {"options": len(found.options), "legs": legs}
@@ -410,7 +451,7 @@ _LEDGERS: dict[str, Ledger] = {}
 def warm_up() -> None:
     """Pool initializer: load the scenario and run one search, so that no operation pays for either."""
     global _BUNDLE
-    _BUNDLE = load_scenario("chongqing")
+    _BUNDLE = scenario()
     shipment = im.make_shipment(_BUNDLE, teu=1, ready="2020-04-03T08:00+08:00")
     im.find_routes(_BUNDLE, *PAIRS[0], shipment)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from intermodal.ledger import Ledger, book, create_departure, set_departure_status
+from intermodal.ledger import Ledger, book, create_departure, create_quote, set_departure_status
 from intermodal.ledger.availability import read_availability
 
 T0 = dt.datetime(2020, 4, 3, 1, 0, tzinfo=dt.UTC)
@@ -109,3 +109,34 @@ def _read_in_child(ref: str) -> tuple[float, int, int]:
     room = read_availability(ledger, start=T0, end=T0).room("shuttle-middle", int(T0.timestamp()))
     assert room is not None and room.ref == ref
     return room.free_teu, os.getpid(), _opener(ledger)
+
+
+def test_free_reefer_plugs_are_plugs_less_reefer_bookings_and_live_reefer_holds(ledger: Ledger) -> None:
+    counted = create_departure(ledger, "shuttle-middle", T0, capacity_teu=4, reefer_plugs_teu=3)
+    uncounted = create_departure(ledger, "shuttle-middle", T0 + dt.timedelta(hours=5), capacity_teu=4)
+    book(
+        ledger,
+        idempotency_key="a",
+        departures=[counted.ref],
+        shipper="s",
+        teu=1,
+        tonnes=8,
+        cargo_class="reefer",
+    )
+    book(ledger, idempotency_key="b", departures=[counted.ref], shipper="s", teu=1, tonnes=8)  # dry: no plugs
+    leg = {"service": "shuttle-middle", "departure": counted.ref, "cost": 1.0, "currency": "CNY"}
+    now = dt.datetime.now(dt.UTC)
+    create_quote(ledger, {"legs": [leg]}, teu="1.5", tonnes=1, cargo_class="reefer", now=now)
+    seen = read_availability(ledger, start=T0, end=T0 + dt.timedelta(days=1), now=now)
+    room = seen.room("shuttle-middle", int(T0.timestamp()))
+    assert room is not None and (room.free_teu, room.free_reefer) == (0.5, 0.5)
+    assert seen.fits("shuttle-middle", int(T0.timestamp()), 0.5, 1.0, reefer=True)
+    later = seen.room("shuttle-middle", int(uncounted.departs_at.timestamp()))
+    assert later is not None and later.free_reefer is None  # not counted: reefer may take all 4 TEU
+    assert seen.fits("shuttle-middle", int(uncounted.departs_at.timestamp()), 4.0, 1.0, reefer=True)
+    # once the quote lapses its plugs are free again, without any job having run
+    lapsed = read_availability(
+        ledger, start=T0, end=T0 + dt.timedelta(days=1), now=now + dt.timedelta(days=1)
+    )
+    again = lapsed.room("shuttle-middle", int(T0.timestamp()))
+    assert again is not None and (again.free_teu, again.free_reefer) == (2.0, 2.0)

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from intermodal.exceptions import CapacityError, InputError, LedgerError, ShipmentError
+from intermodal.exceptions import CapacityError, InputError, LedgerError, ReeferPlugsError, ShipmentError
 from intermodal.ledger import (
     Booking,
     Ledger,
@@ -58,6 +59,16 @@ def _counters_match_bookings(ledger: Ledger) -> None:
             assert int(row.booked_kg) == kg, row.ref
             assert Decimal(row.booked_teu) <= Decimal(row.capacity_teu), row.ref
             assert int(row.booked_kg) <= int(row.capacity_kg), row.ref
+        reefer = dict(
+            connection.execute(
+                select(s.booking_legs.c.departure_id, func.sum(s.bookings.c.teu))
+                .join(s.bookings, s.bookings.c.id == s.booking_legs.c.booking_id)
+                .where(s.bookings.c.status == "confirmed", func.lower(s.bookings.c.cargo_class) == "reefer")
+                .group_by(s.booking_legs.c.departure_id)
+            ).all()
+        )
+        for row in connection.execute(select(s.departures)):
+            assert Decimal(row.booked_reefer_teu) == Decimal(reefer.get(row.id) or 0), row.ref
 
 
 def _count(ledger: Ledger, table: object) -> int:
@@ -457,3 +468,52 @@ def test_concurrent_cancels_release_each_booking_once(ledger: Ledger, ledger_url
     after = get_departure(ledger, departure.ref)
     assert (after.booked_teu, after.booked_kg) == (0, 0)
     _counters_match_bookings(ledger)
+
+
+def test_reefer_bookings_take_plugs_and_cancelling_gives_them_back(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00", capacity_teu=4, reefer_plugs_teu=2)
+    cold = {"departures": [d.ref], "shipper": "Fruit Co", "tonnes": 9, "cargo_class": "reefer"}
+    book(ledger, idempotency_key="a", teu="1.5", **cold)
+    book(ledger, idempotency_key="dry", departures=[d.ref], shipper="X", teu=1, tonnes=1)  # takes no plugs
+    shown = get_departure(ledger, d.ref)
+    assert (shown.booked_reefer_teu, shown.free_reefer, shown.free_teu) == (
+        Decimal("1.5"),
+        Decimal("0.5"),
+        1.5,
+    )
+    with pytest.raises(ReeferPlugsError) as caught:
+        book(ledger, idempotency_key="b", teu=1, **cold)
+    assert "not enough reefer plugs left" in str(caught.value) and "0.50 TEU of plugs free" in str(
+        caught.value
+    )
+    assert get_departure(ledger, d.ref).booked_teu == Decimal("2.5")  # nothing was written
+    cancel_booking(ledger, "a")
+    assert get_departure(ledger, d.ref).free_reefer == 2
+    # the class as the planner reads it: "Reefer" is reefer cargo too
+    assert book(ledger, idempotency_key="b", teu=1, **{**cold, "cargo_class": "Reefer"}).teu == 1
+    assert get_departure(ledger, d.ref).free_reefer == 1
+    _counters_match_bookings(ledger)
+
+
+def test_a_departure_that_counts_no_plugs_takes_reefer_up_to_its_teu(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00", capacity_teu=2)
+    assert d.reefer_plugs_teu is None and d.free_reefer is None and d.to_dict()["free_reefer"] is None
+    book(ledger, idempotency_key="a", departures=[d.ref], shipper="F", teu=2, tonnes=9, cargo_class="reefer")
+    assert get_departure(ledger, d.ref).booked_reefer_teu == 2
+    with pytest.raises(CapacityError) as caught:  # the TEU run out, not plugs: the plain capacity problem
+        book(
+            ledger,
+            idempotency_key="b",
+            departures=[d.ref],
+            shipper="F",
+            teu=1,
+            tonnes=1,
+            cargo_class="reefer",
+        )
+    assert not isinstance(caught.value, ReeferPlugsError)
+
+
+def test_the_database_refuses_reefer_beyond_the_plugs_even_if_the_code_did_not(ledger: Ledger) -> None:
+    d = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00", capacity_teu=4, reefer_plugs_teu=1)
+    with pytest.raises(IntegrityError), ledger.engine.begin() as connection:
+        connection.execute(s.departures.update().where(s.departures.c.id == d.id).values(booked_reefer_teu=2))

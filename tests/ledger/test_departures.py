@@ -10,11 +10,13 @@ import pytest
 from intermodal.exceptions import LedgerError
 from intermodal.ledger import (
     Ledger,
+    Line,
     book,
     create_departure,
     get_departure,
     list_departures,
     set_departure_status,
+    upsert_lines,
 )
 
 
@@ -81,3 +83,28 @@ def test_an_id_beyond_64_bits_is_an_unknown_departure(ledger: Ledger, key: int |
         get_departure(ledger, key)
     with pytest.raises(LedgerError, match="unknown departure"):
         set_departure_status(ledger, key, "departed")
+
+
+def test_reefer_plugs_come_from_the_line_or_the_option_and_never_exceed_the_capacity(ledger: Ledger) -> None:
+    upsert_lines(
+        ledger, [Line("reefer-line", "Reefer line", capacity_teu=Decimal(4), reefer_plugs_teu=Decimal(3))]
+    )
+    assert create_departure(ledger, "reefer-line", "2020-04-01T09:00").reefer_plugs_teu == 3  # the line's
+    small = create_departure(ledger, "reefer-line", "2020-04-02T09:00", capacity_teu=2)
+    assert small.reefer_plugs_teu == 2  # cut to the smaller vehicle
+    chosen = create_departure(ledger, "reefer-line", "2020-04-03T09:00", reefer_plugs_teu="0.5")
+    assert chosen.to_dict()["reefer_plugs_teu"] == 0.5 and chosen.to_dict()["free_reefer"] == 0.5
+    assert (
+        create_departure(ledger, "shuttle-east", "2020-04-01T09:00").reefer_plugs_teu is None
+    )  # none counted
+    with pytest.raises(LedgerError) as caught:
+        create_departure(ledger, "reefer-line", "2020-04-04T09:00", reefer_plugs_teu=5)
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.message) == (
+        "reefer_plugs_teu",
+        "more reefer plugs than the departure carries",
+    )
+    for bad in ("-1", "0.3", "1e9"):
+        with pytest.raises(LedgerError, match="reefer_plugs_teu"):
+            create_departure(ledger, "reefer-line", "2020-04-04T09:00", reefer_plugs_teu=bad)
+    assert len(list_departures(ledger, line_id="reefer-line")) == 3  # nothing more was written

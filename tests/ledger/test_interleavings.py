@@ -10,11 +10,14 @@ so a 1- or 2-minute hold lapses within the run. Then:
 - no search proposed room that was not there: every scheduled leg of every option had room for the shipment
   in the snapshot the search was given, bookings and live holds taken off (and the answer reports that
   snapshot's room);
-- holds plus bookings never exceed a departure's capacity, and its counters always equal its confirmed
-  bookings: at every instant the checker sampled (the holds live on the clock when it read), and at the end;
-  every committed change of the counters (a test-only trigger logs each one) follows on the one before (no
-  lost update) and stays within capacity; every committed hold (a second trigger logs each one) fit beside
-  the bookings and the holds live at its quote's own instant;
+- no reefer search proposed a departure without the reefer plugs for it (the workers' shuttles power 1 TEU
+  of reefer boxes of their 2, so plugs run out while TEU are left);
+- holds plus bookings never exceed a departure's capacity, nor reefer holds plus reefer bookings its reefer
+  plugs, and its counters always equal its confirmed bookings: at every instant the checker sampled (the
+  holds live on the clock when it read), and at the end; every committed change of the counters (a
+  test-only trigger logs each one) follows on the one before (no lost update) and stays within capacity and
+  plugs; every committed hold (a second trigger logs each one) fit beside the bookings and the holds live at
+  its quote's own instant;
 - every booking that succeeded fit at its commit (its change is in that log, within capacity);
 - a quote is booked at most once, never after it was released, and a lapsed, released or booked quote is
   refused with the reason; a quote of live room is refused only for want of it;
@@ -129,6 +132,28 @@ _CONTENDED_HOLDS = [
 ]
 
 
+#: Every worker searches 1 TEU of reefer, quotes and books it: reefer holds and bookings collide on the
+#: shuttles' single TEU of plugs while general cargo still takes their other TEU.
+_CONTENDED_PLUGS = [
+    [
+        ("schedule", 0, 1),
+        ("route", 0, 0, 1, "reefer"),
+        ("quote", w, 1, 2),
+        ("route", 0, 0, 1, "reefer"),
+        ("book", 0, 1),
+        ("route", 0, 0, 1, "general"),
+        ("book", 0, 1),
+        ("book_quote", 0),
+        ("route", 0, 0, 1, "reefer"),
+        ("book", w, 1),
+        ("cancel", (w + 1) % WORKERS, 4),
+        ("route", 0, 0, 1, "reefer"),
+        ("quote", 0, 1, 1),
+    ]
+    for w in range(WORKERS)
+]
+
+
 @pytest.fixture
 def interleave(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     # spawned children import the worker module by name: its folder must be on the path they inherit
@@ -161,11 +186,15 @@ _runs = iter(range(10**6))
 )
 @example(programs=_CONTENDED_BOOKINGS)
 @example(programs=_CONTENDED_HOLDS)
+@example(programs=_CONTENDED_PLUGS)
 @given(programs=_programs)
 def test_no_interleaving_proposes_or_takes_room_that_is_not_there(
     audited: Ledger, ledger_url: str, pool: Any, interleave: ModuleType, tmp_path: Path, programs: list
 ) -> None:
     run = next(_runs)
+    # the examples share one ledger, and each run's fast clock starts afresh at the real time: the holds an
+    # earlier run took far ahead on its own clock would come back to life on this one, so they go first
+    audited.write(lambda c: c.execute(text("UPDATE quotes SET status = 'released' WHERE status = 'open'")))
     stop = tmp_path / f"stop-{run}"
     start_at = time.time() + 0.3
     checker = pool.apply_async(interleave.run_checker, (ledger_url, str(stop), 120.0, start_at))
@@ -199,11 +228,20 @@ def _searches_proposed_only_room_that_was_there(logs: list[list[dict[str, Any]]]
             if room is None:  # not in the ledger when the search read it: the timetable's whole capacity
                 assert leg["timetable_teu"] >= leg["want_teu"], leg
                 assert leg["answer_teu"] == leg["timetable_teu"], leg
+                assert leg["answer_reefer"] == leg["timetable_plugs"], leg
+                if leg["want_reefer"] and leg["timetable_plugs"] is not None:
+                    assert leg["timetable_plugs"] >= leg["want_teu"], leg
                 continue
             assert room["runs"], leg
             assert room["free_teu"] >= leg["want_teu"] - 1e-9, leg
             assert room["free_kg"] >= leg["want_kg"] - 1e-6, leg
-            assert (leg["answer_teu"], leg["answer_kg"]) == (room["free_teu"], room["free_kg"]), leg
+            if leg["want_reefer"] and room["free_reefer"] is not None:
+                assert room["free_reefer"] >= leg["want_teu"] - 1e-9, leg
+            assert (leg["answer_teu"], leg["answer_kg"], leg["answer_reefer"]) == (
+                room["free_teu"],
+                room["free_kg"],
+                room["free_reefer"],
+            ), leg
     for op in (op for log in logs for op in log if op["kind"] == "book"):
         assert op["outcome"] in ("booked", "full", "nothing to book"), op
         if op["outcome"] == "full":  # refused for want of room, not for a clash between writers
@@ -227,6 +265,9 @@ def _the_snapshot_reads_the_room(ledger: Ledger, interleave: ModuleType, now: dt
             float(free_teu),
             float(int(row.capacity_kg) - int(row.sum_kg) - int(row.held_kg)),
         )
+        plugs = row.reefer_plugs_teu
+        free_reefer = None if plugs is None else teu(plugs) - teu(row.sum_reefer) - teu(row.held_reefer)
+        assert room.free_reefer == (None if free_reefer is None else float(free_reefer)), row.ref
 
 
 def _quotes_were_booked_once_and_refused_for_a_reason(logs: list[list[dict[str, Any]]]) -> None:
@@ -285,6 +326,8 @@ def _every_committed_change_fit(ledger: Ledger, interleave: ModuleType) -> None:
         )
         assert Decimal(0) <= new[0] <= teu(row.capacity_teu), row
         assert 0 <= new[1] <= int(row.capacity_kg), row
+        assert Decimal(0) <= teu(row.new_reefer) <= new[0], row
+        assert row.plugs_teu is None or teu(row.new_reefer) <= teu(row.plugs_teu), row
         (ups if new[0] > old[0] else downs)[row.departure_id] += 1
         last[row.departure_id] = new
     booked: defaultdict[int, int] = defaultdict(int)
@@ -307,4 +350,6 @@ def _every_committed_hold_fit(ledger: Ledger, interleave: ModuleType) -> None:
     for row in audit:
         assert teu(row.booked_teu) + teu(row.held_teu) <= teu(row.capacity_teu), row
         assert int(row.booked_kg) + int(row.held_kg) <= int(row.capacity_kg), row
+        if row.plugs_teu is not None:
+            assert teu(row.booked_reefer) + teu(row.held_reefer) <= teu(row.plugs_teu), row
         assert teu(row.held_teu) > 0, row  # its own hold is live at its own instant

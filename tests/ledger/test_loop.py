@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 import intermodal as im
-from intermodal.exceptions import LedgerError, NoRouteError, ShipmentError
+from intermodal.exceptions import LedgerError, NoRouteError, ReeferPlugsError, ShipmentError
 from intermodal.io.scenarios import load_scenario
 from intermodal.ledger import Ledger, book, book_itinerary, get_departure, list_departures
 from intermodal.ledger.availability import read_availability
@@ -141,3 +141,31 @@ def test_the_ledger_refuses_what_the_planner_refuses(sqlite_ledger: Ledger, chon
     assert get_departure(sqlite_ledger, ref).booked_teu == 0  # nothing was written
     ok = book(sqlite_ledger, idempotency_key="dg3", teu="1", tonnes="5", cargo_class="dg:3", **common)
     assert ok.teu == 1
+
+
+def test_a_departure_whose_plugs_are_booked_is_offered_to_general_cargo_only(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    """The regression: reefer bookings take a train's 20 TEU of plugs; a reefer route no longer offers that
+    train, a general-cargo route still does, and the ledger refuses one more reefer box on it."""
+    schedule_departures(ledger, chongqing, start=DAY, end=DAY + dt.timedelta(days=6))
+    reefer = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    general = im.make_shipment(chongqing, teu=2, ready=READY)
+    before = im.find_routes(chongqing, "nanpeng", "bangkok", reefer, availability=_snapshot(ledger))
+    leg = next(g for o in before.options for g in o.legs if g.service == "railsea-south")
+    assert (leg.free_teu, leg.free_reefer) == (100.0, 20.0)
+    common = {"departures": [leg.departure], "shipper": "t", "customs_status": "bonded", "bundle": chongqing}
+    for n in range(10):
+        book(ledger, idempotency_key=f"cold-{n}", teu="2", tonnes="17.2", cargo_class="reefer", **common)
+    shown = get_departure(ledger, leg.departure)
+    assert (shown.booked_reefer_teu, shown.free_reefer, shown.free_teu) == (20, 0, 80)
+
+    after = im.find_routes(chongqing, "nanpeng", "bangkok", reefer, availability=_snapshot(ledger))
+    assert after.options and all(g.departure != leg.departure for o in after.options for g in o.legs)
+    still = im.find_routes(chongqing, "nanpeng", "bangkok", general, availability=_snapshot(ledger))
+    offered = [g for o in still.options for g in o.legs if g.departure == leg.departure]
+    assert offered and all((g.free_teu, g.free_reefer) == (80.0, 0.0) for g in offered)
+
+    with pytest.raises(ReeferPlugsError, match="not enough reefer plugs left"):
+        book(ledger, idempotency_key="one-more", teu="1", tonnes="5", cargo_class="reefer", **common)
+    assert book(ledger, idempotency_key="dry", teu="2", tonnes="17", **common).teu == 2

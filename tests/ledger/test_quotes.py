@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 import intermodal as im
-from intermodal.exceptions import CapacityError, LedgerError, QuoteError, ShipmentError
+from intermodal.exceptions import CapacityError, LedgerError, QuoteError, ReeferPlugsError, ShipmentError
 from intermodal.io.scenarios import load_scenario
 from intermodal.ledger import (
     Departure,
@@ -283,3 +283,25 @@ def test_a_departure_listed_shows_what_live_quotes_hold_on_it(ledger: Ledger) ->
     assert shown.to_dict()["held_teu"] == 1.5 and shown.to_dict()["free_teu"] == 2.5
     (listed,) = [d for d in list_departures(ledger, line_id="shuttle-east") if d.ref == a.ref]
     assert listed.free_teu == Decimal("2.5") and listed.free_kg == a.capacity_kg - 1000
+
+
+def test_a_reefer_quote_holds_plugs_and_a_booking_of_it_takes_them_once(ledger: Ledger) -> None:
+    dep = create_departure(ledger, "shuttle-east", "2020-05-01T09:00", capacity_teu=4, reefer_plugs_teu=2)
+    held = _quote(ledger, dep, teu="2", cargo_class="reefer")
+    assert get_departure(ledger, dep.ref).held_reefer_teu == 2
+    with pytest.raises(ReeferPlugsError, match="reefer plugs"):  # 2 TEU free, but no plugs
+        _quote(ledger, dep, teu="1", cargo_class="reefer")
+    with pytest.raises(ReeferPlugsError, match=r"\(2\.00 held by quotes\)"):
+        book(
+            ledger,
+            idempotency_key="x",
+            departures=[dep.ref],
+            shipper="s",
+            teu=1,
+            tonnes=1,
+            cargo_class="reefer",
+        )
+    assert _quote(ledger, dep, teu="2").teu == 2  # general cargo still fits
+    book_quote(ledger, held.id, idempotency_key="k", shipper="s", customs_status="bonded", now=NOW)
+    shown = get_departure(ledger, dep.ref)
+    assert (shown.booked_reefer_teu, shown.held_reefer_teu, shown.free_reefer) == (2, 0, 0)

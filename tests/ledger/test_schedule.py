@@ -144,3 +144,24 @@ def test_a_departure_another_writer_made_first_is_booked_not_refused(
     line = line_from_service(next(v for v in chongqing.services if v.id == "shuttle-middle"))
     trip = schedule_mod._Trip(line, row.departs_at, row.service_date)
     assert ledger.write(lambda connection: schedule_mod.insert_trips(connection, {ref: trip})) == []
+
+
+def test_departures_take_the_timetables_plugs_and_follow_a_change_unless_reefer_is_booked_over_it(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    schedule_departures(ledger, chongqing, start=WEEK[0], end=WEEK[1], services=["railsea-south"])
+    first, *rest = list_departures(ledger, line_id="railsea-south")
+    assert all(d.reefer_plugs_teu == 20 and d.free_reefer == 20 for d in [first, *rest])
+    for n in range(6):
+        book(ledger, idempotency_key=f"cold-{n}", departures=[first.ref], shipper="t", teu=2, tonnes=9,
+             cargo_class="reefer")  # fmt: skip
+    fewer = _moved(chongqing, "railsea-south", reefer_plugs_teu=10.0)
+    result = schedule_departures(ledger, fewer, start=WEEK[0], end=WEEK[1], services=["railsea-south"])
+    assert set(result.updated) == {d.ref for d in rest}
+    assert [c.ref for c in result.conflicts] == [first.ref]
+    assert "reefer plugs are below the 12 TEU of reefer booked" in result.conflicts[0].reason
+    stored = {d.ref: d for d in list_departures(ledger, line_id="railsea-south")}
+    assert stored[first.ref].reefer_plugs_teu == 20 and stored[first.ref].free_reefer == 8
+    assert all(stored[d.ref].reefer_plugs_teu == 10 for d in rest)
+    again = schedule_departures(ledger, fewer, start=WEEK[0], end=WEEK[1], services=["railsea-south"])
+    assert not again.updated and len(again.conflicts) == 1  # idempotent: the same conflict, nothing moved

@@ -12,7 +12,15 @@ from sqlalchemy import DateTime, column, inspect, select, table
 from sqlalchemy.exc import StatementError
 
 from intermodal.exceptions import LedgerError
-from intermodal.ledger import ENV_URL, Ledger, create_departure, list_lines, open_ledger, resolve_url
+from intermodal.ledger import (
+    ENV_URL,
+    Ledger,
+    create_departure,
+    list_departures,
+    list_lines,
+    open_ledger,
+    resolve_url,
+)
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import downgrade, migrate, schema_revision
 
@@ -183,3 +191,35 @@ def test_a_bad_value_in_the_environment_is_named_after_the_variable(
     with pytest.raises(LedgerError) as caught:
         resolve_url(None)
     assert caught.value.problems[0].field == ENV_URL
+
+
+def test_upgrading_to_0005_counts_the_reefer_already_booked_and_keeps_plugs_uncounted(tmp_path: Path) -> None:
+    ledger = open_ledger(tmp_path / "old.sqlite3", migrate_schema=False)
+    migrate(ledger, revision="0004")
+    with ledger.engine.begin() as connection:
+        run = connection.exec_driver_sql
+        run(
+            "INSERT INTO lines (id, name_en, capacity_teu, capacity_kg, commercial_line) "
+            "VALUES ('shuttle-east', 'East', 4, 56000, 'shuttle-east')"
+        )
+        run(
+            "INSERT INTO departures (id, ref, line_id, service_date, departs_at, zone, capacity_teu, "
+            "capacity_kg, booked_teu, booked_kg, created_at) VALUES "
+            "(1, 'shuttle-east@2020-04-03T09:00+08:00', 'shuttle-east', '2020-04-03', "
+            "'2020-04-03 01:00:00', 'Asia/Shanghai', 4, 56000, 3, 20000, '2020-04-01 00:00:00')"
+        )
+        for n, (cargo, teu, status) in enumerate(
+            [(" Reefer", 1, "confirmed"), ("general", 2, "confirmed"), ("reefer", 1, "cancelled")], start=1
+        ):
+            run(
+                "INSERT INTO bookings (id, idempotency_key, request_hash, shipper, cargo_class, teu, "
+                "weight_kg, value_minor, currency, customs_status, status, created_at) VALUES "
+                f"({n}, 'k{n}', '', 's', '{cargo}', {teu}, 1000, 0, 'CNY', 'bonded', '{status}', "
+                "'2020-04-01 00:00:00')"
+            )
+            run(f"INSERT INTO booking_legs (booking_id, seq, departure_id) VALUES ({n}, 0, 1)")
+    migrate(ledger)
+    assert schema_revision(ledger) == "0007"
+    (departure,) = list_departures(ledger)
+    assert (departure.reefer_plugs_teu, departure.booked_reefer_teu, departure.free_reefer) == (None, 1, None)
+    ledger.dispose()

@@ -43,6 +43,7 @@ _rooms = st.lists(
         st.floats(-1, 3, allow_nan=False),
         st.floats(-1_000, 30_000, allow_nan=False),
         st.booleans(),
+        st.one_of(st.none(), st.floats(-1, 3, allow_nan=False)),  # reefer plugs left, or not counted
     ),
     max_size=12,
 )
@@ -55,7 +56,7 @@ _rooms = st.lists(
     reefer=st.booleans(),
 )
 def test_a_room_table_answers_as_its_rooms_do(
-    rows: list[tuple[str, int, float, float, bool]], teu: float, kg: float, reefer: bool
+    rows: list[tuple[str, int, float, float, bool, float | None]], teu: float, kg: float, reefer: bool
 ) -> None:
     """The columns the ledger's read gives the search say what one DepartureRoom per departure would say,
     a repeated key keeping its last row as a dict would."""
@@ -66,10 +67,11 @@ def test_a_room_table_answers_as_its_rooms_do(
         [r[2] for r in rows],
         [r[3] for r in rows],
         [r[4] for r in rows],
+        [float("nan") if r[5] is None else r[5] for r in rows],
     )
     rooms = {
-        (line, second): DepartureRoom(f"{line}@{second}", free_teu, free_kg, runs=runs)
-        for line, second, free_teu, free_kg, runs in rows
+        (line, second): DepartureRoom(f"{line}@{second}", free_teu, free_kg, free_reefer=plugs, runs=runs)
+        for line, second, free_teu, free_kg, runs, plugs in rows
     }
     assert dict(table) == rooms
     asked = [(line, second) for line in ("shuttle-middle", "shuttle-east", "other") for second in range(6)]
@@ -85,3 +87,18 @@ def test_a_room_table_needs_finite_room_and_a_row_per_key() -> None:
         )
     with pytest.raises(ValueError, match="one ref"):
         RoomTable([("a", 1)], ["a@1", "b@2"], [1.0], [1.0], [True])
+
+
+def test_reefer_cargo_needs_plugs_where_they_are_counted_and_general_cargo_never_does() -> None:
+    keys = [("railsea-south", 1), ("railsea-south", 2), ("railsea-south", 3)]
+    table = RoomTable(
+        keys, ["a", "b", "c"], [80.0, 80.0, 80.0], [1e6] * 3, [True] * 3, [0.0, 2.0, float("nan")]
+    )
+    seen = Availability(rooms=table)
+    assert seen.fits_each(keys, 2.0, 9_000, reefer=True).tolist() == [False, True, True]
+    assert seen.fits_each(keys, 2.0, 9_000).tolist() == [True, True, True]
+    assert [table[key].free_reefer for key in keys] == [0.0, 2.0, None]
+    with pytest.raises(ValueError, match="not finite"):
+        Availability(rooms=RoomTable(keys[:1], ["a"], [1.0], [1.0], [True], [float("inf")]))
+    with pytest.raises(ValueError, match="free reefer"):
+        RoomTable(keys[:1], ["a"], [1.0], [1.0], [True], [1.0, 2.0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from intermodal.io.scenarios import load_scenario
@@ -33,3 +35,16 @@ def test_capacity_and_reefer_rules(chongqing: Bundle) -> None:
 def test_the_shuttles_cross_a_border_and_the_yangtze_liner_does_not(chongqing: Bundle) -> None:
     assert crosses_border(chongqing.service("shuttle-middle"), chongqing.terminals)
     assert not crosses_border(chongqing.service("yangtze-down"), chongqing.terminals)
+
+
+def test_a_reefer_shipment_larger_than_a_services_plugs_is_refused_and_general_cargo_is_not(
+    chongqing: Bundle,
+) -> None:
+    train = chongqing.service("railsea-south")  # 100 TEU, 20 TEU of reefer plugs (services.csv)
+    assert train.reefer_plugs_teu == 20
+    (problem,) = service_problems(train, Cargo(CargoKind.REEFER), teu=22)
+    assert "at most 20 TEU of reefer" in problem.message and problem.found == "22 TEU reefer"
+    assert service_problems(train, Cargo(CargoKind.REEFER), teu=20) == []
+    assert service_problems(train, Cargo(), teu=22) == []
+    uncounted = dataclasses.replace(train, reefer_plugs_teu=None)
+    assert service_problems(uncounted, Cargo(CargoKind.REEFER), teu=22) == []

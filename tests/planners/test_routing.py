@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ import pytest
 
 import intermodal as im
 from intermodal.model import Itinerary
+from intermodal.model.availability import DepartureRoom
 from intermodal.planners.options import FoldMargins
 
 MINI = Path(__file__).parents[1] / "io" / "bundles" / "mini"
@@ -559,3 +560,70 @@ def test_a_ride_is_priced_by_the_row_valid_on_its_departure_day(chongqing: im.Bu
         ("middle-2020-04", pytest.approx((3.0 * 2800 + 600) * 2)),
         ("middle-before", pytest.approx((4.0 * 2800 + 600) * 2)),
     ]
+
+
+def _trip(ref: str) -> tuple[str, int]:
+    """The availability key of a departure ref: its service and the epoch second it leaves."""
+    service, _, when = ref.partition("@")
+    return service, int(datetime.fromisoformat(when).timestamp())
+
+
+@pytest.mark.parametrize("engine", ["reference", "compiled"])
+def test_a_departure_without_reefer_plugs_is_not_there_for_reefer_cargo_only(
+    chongqing: im.Bundle, engine: str
+) -> None:
+    reefer = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    general = im.make_shipment(chongqing, teu=2, ready=READY)
+    before = im.find_routes(chongqing, "nanpeng", "bangkok", reefer, availability=im.Availability())
+    rail = next(g for o in before.options for g in o.legs if g.service == "railsea-south")
+    assert rail.departure is not None
+    # not in the ledger: the timetable's own TEU and plugs (services.csv: 100 TEU, 20 TEU of plugs)
+    assert (rail.free_teu, rail.free_reefer) == (100.0, 20.0)
+    room = DepartureRoom(rail.departure, free_teu=80.0, free_kg=1e6, free_reefer=0.0)
+    plugs_taken = im.Availability(rooms={_trip(rail.departure): room})
+
+    after = im.find_routes(
+        chongqing, "nanpeng", "bangkok", reefer, availability=plugs_taken, engine=engine, fold=None
+    )
+    assert all(g.departure != rail.departure for o in after.options for g in o.legs)
+    assert any("room or reefer plugs" in note and rail.departure in note for note in after.notes)
+    still = im.find_routes(
+        chongqing, "nanpeng", "bangkok", general, availability=plugs_taken, engine=engine, fold=None
+    )
+    (offered,) = {g for o in still.options for g in o.legs if g.departure == rail.departure}
+    assert (offered.free_teu, offered.free_reefer) == (80.0, 0.0)
+    option = next(o for o in still.options if offered in o.legs)
+    shown = [g for g in option.to_dict(rank=1, summary="")["legs"] if g["departure"] == rail.departure]
+    assert [(g["free_teu"], g["free_reefer"]) for g in shown] == [(80.0, 0.0)]
+
+
+def test_departures_out_of_reefer_plugs_are_named_when_no_route_is_left(chongqing: im.Bundle) -> None:
+    """Only the morning's trucks meet the due time; once their plugs are taken (TEU still free), the reefer
+    query has no route and says so, while general cargo still rides them."""
+    first = im.find_routes(
+        chongqing, "nanpeng", "bangkok", im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY)
+    ).options[0]
+    due = (first.arrive + timedelta(hours=1)).isoformat()
+    reefer = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY, due=due)
+    rooms: dict[tuple[str, int], DepartureRoom] = {}
+    for _ in range(10):
+        try:
+            found = im.find_routes(
+                chongqing, "nanpeng", "bangkok", reefer, availability=im.Availability(rooms=dict(rooms))
+            )
+        except im.NoRouteError as error:
+            caught = error
+            break
+        for g in found.options[0].legs:
+            if g.departure:
+                rooms[_trip(g.departure)] = DepartureRoom(g.departure, 2.0, 28_000.0, free_reefer=0.0)
+    else:
+        pytest.fail("the plugs never ran out")
+    full = [d for d in caught.details if d["code"] == "departures_full"]
+    assert full and all(d["out_of_plugs"] >= 1 for d in full)
+    assert any("are full or out of reefer plugs" in reason for reason in caught.reasons)
+    general = dataclasses.replace(reefer, cargo=im.Cargo())
+    taken = im.find_routes(
+        chongqing, "nanpeng", "bangkok", general, availability=im.Availability(rooms=rooms)
+    )
+    assert {g.departure for o in taken.options for g in o.legs} & {r.ref for r in rooms.values()}

@@ -105,8 +105,9 @@ queries = st.fixed_dictionaries(
 def test_answers_on_a_shared_network_equal_those_of_a_network_built_for_the_query(
     batch: list[dict[str, Any]],
 ) -> None:
-    """Random shipments, windows, carbon prices, full departures and disruptions: through the cache (networks over whole
-    days, shared, the query's own trips opened) as built afresh for each query over its exact window."""
+    """Random shipments, windows, carbon prices, full departures and disruptions: through the cache (networks
+    over whole days, shared, the query's own trips opened and closed) as built afresh for each query over its
+    exact window."""
     chongqing = _chongqing()
     fresh = search_network._Cache(0)
     for q in batch:
@@ -137,8 +138,8 @@ def test_answers_on_a_shared_network_equal_those_of_a_network_built_for_the_quer
 def _random_closures(
     bundle: im.Bundle, net: SearchNetwork, rng: random.Random, n: int
 ) -> tuple[Closure, ...]:
-    """``n`` open disruptions of random kinds on the days of ``net``: closed links (roads among them), closed
-    terminals, cancelled departures, delayed services."""
+    """``n`` open disruptions of random kinds on the days of ``net``: closed links (roads among them),
+    closed terminals, cancelled departures, delayed services."""
     tt = net.timetable
     t0, t1 = net.window
     out = []

@@ -4,8 +4,10 @@ The search is :func:`intermodal.engines.reference.pareto_search` step for step, 
 journeys, in the same order, with the same moves:
 
 - States are integers. ``u * M + x`` is the cargo on a flexible vehicle of mode ``x`` at terminal ``u``
-  (FLEX), ``n * M + u * M + m`` the yard of ``u`` bound for mode ``m`` (YARD), and
-  ``2 * n * M + trip_base[k] + j`` aboard trip ``k`` at its stop ``j`` (ABOARD).
+  (FLEX), ``n * M + u * M + m`` the yard of ``u`` bound for mode ``m`` (YARD),
+  ``2 * n * M + trip_base[k] + j`` aboard trip ``k`` at its stop ``j`` (ABOARD), and ``S`` more (``S`` the
+  stops of all trips) the yard of that stop waiting for trip ``k`` (WAIT). A WAIT label's parent is its
+  yard label, and so is the parent of the board it makes: journeys show no waiting labels.
 - Labels live in two growable tables: ``li`` (int64 columns below) and ``lf`` (cost, CO2e). A label's move
   starts at its parent's time and ends at its own, so only the move's kind and fields are kept. An ABOARD
   label's move is a board or a ride whose ``ref`` and ``stop`` are its trip and stop, which is how a popped
@@ -38,11 +40,11 @@ from numba import njit
 EPS = 1e-6
 
 # move kinds; freight.py names them
-DRIVE, HANDLE, LOAD, BOARD, RIDE, ALIGHT = 0, 1, 2, 3, 4, 5
+DRIVE, HANDLE, LOAD, BOARD, RIDE, ALIGHT, WAIT = 0, 1, 2, 3, 4, 5, 6
 
 # columns of the label table ``li``
-T, PARENT, STATE, KIND, TERMINAL, REF, STOP, FROM, TO, NEXT, ALIVE, FRESH, BAG, BAG_FRESH = range(14)
-N_COLS = 14
+T, PARENT, STATE, KIND, TERMINAL, REF, STOP, FROM, TO, NEXT, ALIVE, FRESH, BAG, BAG_FRESH, SINCE = range(15)
+N_COLS = 15
 
 #: the kernel stopped because it made ``max_labels`` labels
 LIMIT = 1
@@ -136,11 +138,14 @@ def _push(
     to_mode: int,
     fresh: bool,
     rate: float,
+    free: int,
+    since: int,
 ) -> tuple[int, int]:
     """The reference's ``push``: prune by due time, then by the state's bag. Returns the new counts.
 
-    ``rate`` is the dearest storage per second for a truck or yard state (0 aboard): it enters the
-    dominance test as the reference's ``_dominates_waiting``."""
+    ``rate`` is the state's rate from ``reference.wait_rates`` (0 aboard): it enters the dominance test as
+    the reference's ``_dominates_waiting``. ``free`` is -1, except in a WAIT state: there the test is the
+    reference's ``_dominates_free`` with the yard's ``rate`` and free time, and ``since`` the yard time."""
     if t > due:
         return n_lab, hn
     if t >= NEVER or not (math.isfinite(cost) and math.isfinite(co2)):
@@ -153,7 +158,17 @@ def _push(
         other = li[head[state], BAG if fresh else BAG_FRESH]
     work[0] += size
     p = head[state]
-    if rate == 0.0:
+    left = max(0, free - (t - since))
+    if free >= 0:
+        # the reference's _dominates_free: labels that wait for one trip, with free time left or not
+        while p != -1:
+            if (
+                lf[p, 0] + rate * max(0, left - max(0, free - (li[p, T] - li[p, SINCE]))) <= cost + EPS
+                and lf[p, 1] <= co2 + EPS
+            ):
+                return n_lab, hn
+            p = li[p, NEXT]
+    elif rate == 0.0:
         while p != -1:
             if li[p, FRESH] == f and li[p, T] <= t and lf[p, 0] <= cost + EPS and lf[p, 1] <= co2 + EPS:
                 return n_lab, hn
@@ -173,12 +188,19 @@ def _push(
     p = head[state]
     while p != -1:
         nxt = li[p, NEXT]
-        if (
-            li[p, FRESH] == f
-            and t <= li[p, T]
-            and (cost if rate == 0.0 else cost + rate * (li[p, T] - t)) <= lf[p, 0] + EPS
-            and co2 <= lf[p, 1] + EPS
-        ):
+        if free >= 0:
+            beats = (
+                cost + rate * max(0, max(0, free - (li[p, T] - li[p, SINCE])) - left) <= lf[p, 0] + EPS
+                and co2 <= lf[p, 1] + EPS
+            )
+        else:
+            beats = (
+                li[p, FRESH] == f
+                and t <= li[p, T]
+                and (cost if rate == 0.0 else cost + rate * (li[p, T] - t)) <= lf[p, 0] + EPS
+                and co2 <= lf[p, 1] + EPS
+            )
+        if beats:
             li[p, ALIVE] = 0
             size -= 1
             if prev == -1:
@@ -200,6 +222,7 @@ def _push(
     li[i, TO] = to_mode
     li[i, ALIVE] = 1
     li[i, FRESH] = f
+    li[i, SINCE] = since
     # a bag's order does not matter: every test against it looks at all of its labels
     li[i, NEXT] = head[state]
     li[i, BAG_FRESH if fresh else BAG] = size + 1
@@ -272,7 +295,8 @@ def _unload(
     handle_s: np.ndarray,
     handle_cost: np.ndarray,
     handle_co2: np.ndarray,
-    wait_rate: float,
+    rate_yard: np.ndarray,
+    targets: np.ndarray,
     lab: int,
     u: int,
     opens: int,
@@ -285,7 +309,10 @@ def _unload(
     cost = lf[lab, 0]
     co2 = lf[lab, 1]
     for m in range(n_modes):
-        if (m != finish_mode) if u == destination else not leave[u, m]:
+        if u == destination:
+            if m != finish_mode:
+                continue
+        elif not (leave[u, m] or (targets[u] and m == finish_mode)):
             continue
         n_lab, hn = _push(
             li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
@@ -293,7 +320,7 @@ def _unload(
             opens + handle_s[u, arrived_by, m],
             cost + handle_cost[u, arrived_by, m],
             co2 + handle_co2[u, arrived_by, m],
-            lab, kind, u, ref, stop, arrived_by, m, False, wait_rate,
+            lab, kind, u, ref, stop, arrived_by, m, False, rate_yard[u * n_modes + m], -1, 0,
         )  # fmt: skip
     return n_lab, hn
 
@@ -315,7 +342,9 @@ def pareto_kernel(
     handle_co2: np.ndarray,
     storage_rate: np.ndarray,
     storage_free_s: np.ndarray,
-    wait_rate: float,
+    rate_flex: np.ndarray,
+    rate_fresh: np.ndarray,
+    rate_yard: np.ndarray,
     leave: np.ndarray,
     has_hours: np.ndarray,
     win_ptr: np.ndarray,
@@ -338,9 +367,13 @@ def pareto_kernel(
     stop_alight_clear_s: np.ndarray,
     stop_hop_cost: np.ndarray,
     stop_hop_co2: np.ndarray,
+    stop_down: np.ndarray,
     trip_service: np.ndarray,
     trip_start: np.ndarray,
     trip_base: np.ndarray,
+    trip_pos: np.ndarray,
+    board_of_stop: np.ndarray,
+    wait_base: int,
     max_fanout: int,
     head: np.ndarray,
     origin: int,
@@ -353,6 +386,11 @@ def pareto_kernel(
     max_labels: int,
     max_compares: int,
     stop: np.ndarray,
+    has_price: bool,
+    trip_price: np.ndarray,
+    has_closed: bool,
+    closed: np.ndarray,
+    targets: np.ndarray,
 ) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
     """Martins' label setting from ``origin`` at ``ready``; see the module docstring for the layout.
 
@@ -365,8 +403,13 @@ def pareto_kernel(
     service's trips in trip order, with their starts. ``start_mode`` is -1 to start in the origin's yard;
     ``due`` is the latest arrival kept. ``max_fanout`` bounds the labels one pop can push.
     ``max_labels`` and ``max_compares`` cap the work; ``stop[0]`` set to non-zero stops it.
-    ``storage_rate[u]`` is the storage per second in the yard of ``u`` past ``storage_free_s[u]``, and
-    ``wait_rate`` the dearest of them, which the dominance test of truck and yard labels uses.
+    ``storage_rate[u]`` is the storage per second in the yard of ``u`` past ``storage_free_s[u]``;
+    ``rate_flex``, ``rate_fresh`` and ``rate_yard`` (by ``u * n_modes + mode``) and ``stop_down`` (by service
+    stop) are ``reference.wait_rates``, and ``trip_pos[k]`` is trip ``k``'s place in ``svc_trips``.
+    ``board_of_stop`` maps a service stop to its entry in the boarding lists; WAIT states start at
+    ``wait_base``. ``trip_price`` (read when ``has_price``) and ``closed`` (when ``has_closed``) are per
+    trip. ``targets`` (a bool per terminal, with ``destination`` -1) keeps the labels that would have
+    arrived at each target, as the reference's ``_search`` does for ``pareto_search_many``.
 
     Returns
     -------
@@ -378,6 +421,16 @@ def pareto_kernel(
     nm = n * n_modes
     yard_base = nm
     aboard_base = 2 * nm
+    # the cheapest open trip after each trip of its service (the reference's cheaper_after)
+    cheaper_after = np.full(trip_start.shape[0], np.inf)
+    if has_price:
+        for s in range(svc_trip_ptr.shape[0] - 1):
+            low = np.inf
+            for q in range(svc_trip_ptr[s + 1] - 1, svc_trip_ptr[s] - 1, -1):
+                k = svc_trips[q]
+                cheaper_after[k] = low
+                if not (has_closed and closed[k]):
+                    low = min(low, trip_price[k])
     cap = 1024
     while cap < max_fanout + 2 * n_modes + 1:
         cap *= 2
@@ -397,17 +450,22 @@ def pareto_kernel(
 
     if start_mode < 0:
         for m in range(n_modes):
-            ok = m == finish_mode if origin == destination else leave[origin, m]
+            ok = (
+                m == finish_mode
+                if origin == destination
+                else leave[origin, m] or (targets[origin] and m == finish_mode)
+            )
             if ok:
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     yard_base + origin * n_modes + m, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
-                    wait_rate,
+                    rate_yard[origin * n_modes + m], -1, 0,
                 )  # fmt: skip
     else:
         n_lab, hn = _push(
             li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-            origin * n_modes + start_mode, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False, wait_rate,
+            origin * n_modes + start_mode, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
+            rate_flex[origin * n_modes + start_mode], -1, 0,
         )  # fmt: skip
 
     status = 0
@@ -438,6 +496,7 @@ def pareto_kernel(
         if li[lab, ALIVE] == 0:
             continue
         state = li[lab, STATE]
+        b_lo, b_hi, yard = 0, 0, -1  # the boarding entries this pop works through (a yard or a WAIT)
         t = li[lab, T]
         cost = lf[lab, 0]
         co2 = lf[lab, 1]
@@ -450,18 +509,24 @@ def pareto_kernel(
                 done[n_done] = lab
                 n_done += 1
                 continue
+            if targets[u] and li[lab, FRESH] == 0:
+                if n_done == done.shape[0]:
+                    done = _grow(done, 2 * n_done)
+                done[n_done] = lab
+                n_done += 1
             for e in range(drive_ptr[state], drive_ptr[state + 1]):
                 v = drive_to[e]
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     v * n_modes + x, t + drive_s[e], cost + drive_cost[e], co2 + drive_co2[e],
-                    lab, DRIVE, u, drive_ref[e], -1, -1, -1, False, wait_rate,
+                    lab, DRIVE, u, drive_ref[e], -1, -1, -1, False, rate_flex[v * n_modes + x], -1, 0,
                 )  # fmt: skip
             opens = _next_open(u, t, has_hours, win_ptr, win_end, win_start)
             if li[lab, FRESH] == 0 and handle_ok[u] and opens < NEVER:
                 n_lab, hn = _unload(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                    destination, finish_mode, handle_s, handle_cost, handle_co2, wait_rate, lab, u, opens, x,
+                    destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab, u,
+                    opens, x,
                     HANDLE,
                     -1, -1,
                 )  # fmt: skip
@@ -475,31 +540,22 @@ def pareto_kernel(
                 done[n_done] = lab
                 n_done += 1
                 continue
+            if targets[u] and m == finish_mode:
+                if n_done == done.shape[0]:
+                    done = _grow(done, 2 * n_done)
+                done[n_done] = lab
+                n_done += 1
             if can_load[u, m]:
                 # loading onto a vehicle is part of the handling just done
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True, wait_rate,
+                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True, rate_fresh[rel], -1, 0,
                 )  # fmt: skip
-            for b in range(board_ptr[rel], board_ptr[rel + 1]):
-                s = board_svc[b]
-                j = board_stop[b]
-                offset = board_offset_s[b]
-                lo, hi = svc_trip_ptr[s], svc_trip_ptr[s + 1]
-                i = _bisect_left(svc_trip_start, lo, hi, t + board_need_s[b] - offset)
-                # the reference: every later trip too when storage is charged, else the first
-                end = hi if wait_rate > 0.0 else min(i + 1, hi)
-                for q in range(i, end):
-                    k = svc_trips[q]
-                    dep = svc_trip_start[q] + offset
-                    fare = cost + svc_fare[s]
-                    if wait_rate > 0.0:
-                        fare = fare + storage_rate[u] * max(0, dep - t - storage_free_s[u])
-                    n_lab, hn = _push(
-                        li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                        aboard_base + trip_base[k] + j, dep, fare, co2,
-                        lab, BOARD, u, k, j, -1, -1, True, 0.0,
-                    )  # fmt: skip
+            b_lo, b_hi, yard = board_ptr[rel], board_ptr[rel + 1], lab
+        elif state >= wait_base:
+            # the reference's WAIT: board the trip waited for (from the yard label, the parent)
+            b_lo = board_of_stop[svc_stop_ptr[trip_service[li[lab, REF]]] + li[lab, STOP]]
+            b_hi, yard = b_lo + 1, li[lab, PARENT]
         else:
             k = li[lab, REF]
             j = li[lab, STOP]
@@ -514,13 +570,19 @@ def pareto_kernel(
                     done[n_done] = lab
                     n_done += 1
                     continue
+                if targets[here] and not handle_at_destination:
+                    if n_done == done.shape[0]:
+                        done = _grow(done, 2 * n_done)
+                    done[n_done] = lab
+                    n_done += 1
                 opens = _next_open(
                     here, t + stop_alight_clear_s[first + j], has_hours, win_ptr, win_end, win_start
                 )
                 if handle_ok[here] and opens < NEVER:
                     n_lab, hn = _unload(
                         li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                        destination, finish_mode, handle_s, handle_cost, handle_co2, wait_rate, lab, here,
+                        destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab,
+                        here,
                         opens, svc_mode[s], ALIGHT, k, j,
                     )  # fmt: skip
             if first + j + 1 < last:
@@ -528,7 +590,55 @@ def pareto_kernel(
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     state + 1, t1, cost + stop_hop_cost[first + j], co2 + stop_hop_co2[first + j],
-                    lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False, 0.0,
+                    lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False, 0.0, -1, 0,
+                )  # fmt: skip
+        # the reference's board, inline (a hub may have hundreds of boarding stops): the first open trip of
+        # each service from the yard label, or the trip a WAIT label waits for; then a WAIT label for the next
+        # open trip unless this one is sure to be no worse
+        for b in range(b_lo, b_hi):
+            s = board_svc[b]
+            j = board_stop[b]
+            hi = svc_trip_ptr[s + 1]
+            if yard == lab:
+                i = _bisect_left(svc_trip_start, svc_trip_ptr[s], hi, t + board_need_s[b] - board_offset_s[b])
+            else:
+                i = trip_pos[li[lab, REF]]
+            while has_closed and i < hi and closed[svc_trips[i]]:
+                i += 1
+            if i == hi:
+                continue
+            k = svc_trips[i]
+            u = stop_terminal[svc_stop_ptr[s] + j]
+            dep = svc_trip_start[i] + board_offset_s[b]
+            rate = storage_rate[u]
+            free = storage_free_s[u]
+            since = li[yard, T]
+            fare = cost + svc_fare[s]
+            if has_price:
+                fare = fare + trip_price[k]
+            fare = fare + rate * (max(0, dep - since - free) - max(0, t - since - free))
+            n_lab, hn = _push(
+                li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                aboard_base + trip_base[k] + j, dep, fare, co2,
+                yard, BOARD, u, k, j, -1, -1, True, 0.0, -1, 0,
+            )  # fmt: skip
+            if (
+                rate >= stop_down[svc_stop_ptr[s] + j]
+                and (rate == 0.0 or dep - since >= free)
+                and (not has_price or cheaper_after[k] >= trip_price[k])
+            ):
+                continue
+            i += 1
+            while has_closed and i < hi and closed[svc_trips[i]]:
+                i += 1
+            if i < hi:
+                k = svc_trips[i]
+                t1 = svc_trip_start[i] + board_offset_s[b] - board_need_s[b]
+                wait = cost + rate * (max(0, t1 - since - free) - max(0, t - since - free))
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                    wait_base + trip_base[k] + j, t1, wait, co2,
+                    yard, WAIT, u, k, j, -1, -1, False, rate, free, since,
                 )  # fmt: skip
     # give the scratch array back as it came: all -1
     for i in range(n_lab):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -36,8 +37,12 @@ from intermodal.engines.reference import (
     Journey,
     Move,
     SearchGraph,
+    _dues,
     leaving_modes,
     limit_error,
+    needs_own_search,
+    trip_extras,
+    wait_rates,
 )
 
 __all__ = ["FreightSearch", "is_warm", "warm_up"]
@@ -117,7 +122,6 @@ class FreightSearch:
             self._storage_rate[:] = np.asarray(graph.storage_cost_s, dtype=np.float64)
         if graph.storage_free_s is not None:
             self._storage_free_s[:] = np.minimum(np.asarray(graph.storage_free_s, dtype=np.int64), NEVER)
-        self._wait_rate = graph.wait_rate()
         self._handle_ok = np.array([bool(x) for x in graph.handle_ok], dtype=np.bool_)
         truck_ok = np.array([bool(x) for x in graph.truck_ok], dtype=np.bool_)
 
@@ -142,13 +146,9 @@ class FreightSearch:
 
         # leaving modes: every row but the destination's is the same for every query
         self._leave = np.zeros((n, m_count), dtype=np.bool_)
-        if n:
-            base = leaving_modes(graph, 0, ROAD)
-            if n > 1:
-                base[0] = leaving_modes(graph, 1, ROAD)[0]
-            for u, ms in enumerate(base):
-                self._check_modes(np.array(ms, dtype=np.int64), "a leaving mode")
-                self._leave[u, ms] = True
+        for u, ms in enumerate(leaving_modes(graph, None)):
+            self._check_modes(np.array(ms, dtype=np.int64), "a leaving mode")
+            self._leave[u, ms] = True
 
         # opening hours
         windows = list(graph.open_s) if graph.open_s is not None else [None] * n
@@ -166,6 +166,11 @@ class FreightSearch:
         rules = graph.services
         self._svc_mode = np.array([r.mode for r in rules], dtype=np.int64)
         self._check_modes(self._svc_mode, "a service's mode")
+        # what waiting may cost each state (its modes checked above)
+        rates = wait_rates(graph)
+        self._rate_flex = np.ascontiguousarray(rates.flex.reshape(-1))
+        self._rate_fresh = np.ascontiguousarray(rates.fresh.reshape(-1))
+        self._rate_yard = np.ascontiguousarray(rates.yard.reshape(-1))
         self._svc_fare = np.array([r.fare_cost for r in rules], dtype=np.float64)
         lengths = np.array([len(st) for st in tt.stops], dtype=np.int64)
         self._svc_stop_ptr = np.zeros(n_svc + 1, dtype=np.int64)
@@ -197,6 +202,7 @@ class FreightSearch:
         self._stop_hop_co2 = flat(
             [padded(r.hop_co2, int(size)) for r, size in zip(rules, lengths, strict=True)], np.float64
         )
+        self._stop_down = flat(list(rates.down), np.float64)
 
         # where each usable service may be boarded, grouped by (terminal, mode) in service then stop order
         b_key, b_svc, b_stop, b_need, b_off = [], [], [], [], []
@@ -216,32 +222,36 @@ class FreightSearch:
         self._board_stop = np.array(b_stop, dtype=np.int64)[order]
         self._board_need_s = np.array(b_need, dtype=np.int64)[order]
         self._board_offset_s = np.array(b_off, dtype=np.int64)[order]
+        # a WAIT label knows its trip and stop: the boarding entry of each service stop
+        self._board_of_stop = np.full(len(self._stop_terminal), -1, dtype=np.int64)
+        entries = self._svc_stop_ptr[self._board_svc] + self._board_stop
+        self._board_of_stop[entries] = np.arange(len(entries), dtype=np.int64)
 
         # each service's trips in trip order (the reference's bisect runs on the same list)
         self._trip_service = np.asarray(tt.trip_service, dtype=np.int64)
         self._trip_start = np.asarray(tt.trip_start, dtype=np.int64)
         self._svc_trips, self._svc_trip_ptr = _csr(self._trip_service, n_svc)
         self._svc_trip_start = self._trip_start[self._svc_trips]
+        self._trip_pos = np.empty(len(self._svc_trips), dtype=np.int64)
+        self._trip_pos[self._svc_trips] = np.arange(len(self._svc_trips), dtype=np.int64)
         per_trip = lengths[self._trip_service] if n_svc else np.zeros(0, dtype=np.int64)
         self._trip_base = np.zeros(len(per_trip), dtype=np.int64)
         np.cumsum(per_trip[:-1], out=self._trip_base[1:])
-        self.n_states = 2 * n * m_count + int(per_trip.sum())
+        # ABOARD states, then as many WAIT states: one per stop of a trip
+        self._wait_base = 2 * n * m_count + int(per_trip.sum())
+        self.n_states = self._wait_base + int(per_trip.sum())
 
         # the most labels one pop can push: a flexible state's drives and unloads, a yard's load and
-        # boardings, or an unload and a ride
-        most = m_count + 1
+        # a board and a wait per service stop, or an unload and a ride
+        most = m_count + 2
         if n:
             most = max(most, int(np.diff(self._drive_ptr).max(initial=0)) + m_count)
-            if self._wait_rate > 0.0:
-                # with storage, a yard boards every later trip of each service it may board
-                trips = np.diff(self._svc_trip_ptr)[self._board_svc]
-                before = np.concatenate([[0], np.cumsum(trips)])
-                sums = before[self._board_ptr[1:]] - before[self._board_ptr[:-1]]
-                most = max(most, int(sums.max(initial=0)) + 1)
-            else:
-                most = max(most, int(np.diff(self._board_ptr).max(initial=0)) + 1)
+            most = max(most, 2 * int(np.diff(self._board_ptr).max(initial=0)) + 1)
         self._max_fanout = most
         self._scratch: list[np.ndarray] = []
+        self._no_price = np.zeros(tt.n_trips, dtype=np.float64)
+        self._no_closed = np.zeros(tt.n_trips, dtype=np.bool_)
+        self._no_targets = np.zeros(n, dtype=np.bool_)
 
     def _check_modes(self, modes: np.ndarray, what: str) -> None:
         bad = modes[(modes < 0) | (modes >= self.n_modes)]
@@ -261,6 +271,8 @@ class FreightSearch:
         max_labels: int = 200_000,
         max_compares: int | None = None,
         deadline: Deadline | None = None,
+        trip_price: np.ndarray | Sequence[float] | None = None,
+        closed: np.ndarray | Sequence[bool] | None = None,
     ) -> list[Journey]:
         """All Pareto-optimal journeys over (arrival, cost, CO2e) from ``origin`` at ``ready_s``.
 
@@ -289,6 +301,10 @@ class FreightSearch:
             ``max_labels``.
         deadline
             Stops the search once it passes or is cancelled.
+        trip_price
+            An extra cost per trip of the timetable (0 or more), charged when the cargo boards it.
+        closed
+            One bool per trip: closed trips cannot be boarded.
 
         Returns
         -------
@@ -303,6 +319,8 @@ class FreightSearch:
             When ``deadline`` passes (or is cancelled) before the search finishes.
         IndexError
             When a terminal or a mode is out of range.
+        ValueError
+            When ``trip_price`` or ``closed`` does not have one valid entry per trip.
         """
         for name, value, size in (
             ("origin", origin, self.n),
@@ -314,6 +332,120 @@ class FreightSearch:
                 raise IndexError(f"{name} {value} is out of range (0..{size - 1})")
         if max_compares is None:
             max_compares = COMPARES_PER_LABEL * max_labels
+        price, shut = trip_extras(self.graph, trip_price, closed)
+        li, lf, n_labels, done, n_done = self._run(
+            origin, destination, self._no_targets, ready_s, due_s, start_mode, finish_mode,
+            handle_at_destination, max_labels, max_compares, deadline, price, shut,
+        )  # fmt: skip
+        return self._journeys(li, lf, n_labels, done[:n_done])
+
+    def search_many(
+        self,
+        origin: int,
+        destinations: Sequence[int],
+        ready_s: int,
+        *,
+        due_s: int | Sequence[int | None] | None = None,
+        start_mode: int | None = ROAD,
+        finish_mode: int = ROAD,
+        handle_at_destination: bool = True,
+        max_labels: int = 200_000,
+        max_compares: int | None = None,
+        deadline: Deadline | None = None,
+        trip_price: np.ndarray | Sequence[float] | None = None,
+        closed: np.ndarray | Sequence[bool] | None = None,
+    ) -> list[list[Journey]]:
+        """The Pareto journeys from ``origin`` to each of ``destinations``, in one pass (for skims).
+
+        The arguments and the answer are those of :func:`intermodal.engines.reference.pareto_search_many`:
+        one search with no destination, whose labels that would have arrived at a destination are kept for
+        it, filtered by that destination's due time; a destination that needs a search of its own
+        (:func:`~intermodal.engines.reference.needs_own_search`) gets one. Each list is what :meth:`search`
+        returns for that destination, up to the order of equal journeys and the moves of ties.
+
+        Raises
+        ------
+        LimitError, SearchTimeout, IndexError, ValueError
+            As :meth:`search`; a ``due_s`` list of another length than ``destinations`` is a ValueError.
+        """
+        for d in destinations:
+            if not 0 <= d < self.n:
+                raise IndexError(f"destination {d} is out of range (0..{self.n - 1})")
+        dues = _dues(due_s, len(destinations))
+        own = [needs_own_search(self.graph, d, finish_mode, handle_at_destination) for d in destinations]
+        shared = [d for d, o in zip(destinations, own, strict=True) if not o]
+        by_terminal: dict[int, list[int]] = {d: [] for d in shared}
+        li = lf = np.zeros((0, 0))
+        n_labels = 0
+        if shared:
+            for name, value, size in (
+                ("origin", origin, self.n),
+                ("finish_mode", finish_mode, self.n_modes),
+                ("start_mode", ROAD if start_mode is None else start_mode, self.n_modes),
+            ):
+                if not 0 <= value < size:
+                    raise IndexError(f"{name} {value} is out of range (0..{size - 1})")
+            if max_compares is None:
+                max_compares = COMPARES_PER_LABEL * max_labels
+            price, shut = trip_extras(self.graph, trip_price, closed)
+            targets = np.zeros(self.n, dtype=np.bool_)
+            targets[shared] = True
+            latest = None if any(due is None for due in dues) else max(d for d in dues if d is not None)
+            li, lf, n_labels, done, n_done = self._run(
+                origin, -1, targets, ready_s, latest, start_mode, finish_mode, handle_at_destination,
+                max_labels, max_compares, deadline, price, shut,
+            )  # fmt: skip
+            ids = done[:n_done]
+            states = li[ids, k.STATE]
+            nm = self.n * self.n_modes
+            # where each arrival is: a FLEX or YARD state says it, an ABOARD label's move names its stop
+            at = np.where(states < nm, states // self.n_modes, (states - nm) // self.n_modes)
+            at = np.where(states >= 2 * nm, li[ids, k.TERMINAL], at)
+            for i, u in zip(ids.tolist(), at.tolist(), strict=True):
+                by_terminal[u].append(i)
+        out = []
+        for d, due, o in zip(destinations, dues, own, strict=True):
+            if o:
+                out.append(
+                    self.search(
+                        origin,
+                        d,
+                        ready_s,
+                        due_s=due,
+                        start_mode=start_mode,
+                        finish_mode=finish_mode,
+                        handle_at_destination=handle_at_destination,
+                        max_labels=max_labels,
+                        max_compares=max_compares,
+                        deadline=deadline,
+                        trip_price=trip_price,
+                        closed=closed,
+                    )
+                )
+            else:
+                ids = np.array(
+                    [i for i in by_terminal[d] if due is None or li[i, k.T] <= due], dtype=np.int64
+                )
+                out.append(self._journeys(li, lf, n_labels, ids))
+        return out
+
+    def _run(
+        self,
+        origin: int,
+        destination: int,
+        targets: np.ndarray,
+        ready_s: int,
+        due_s: int | None,
+        start_mode: int | None,
+        finish_mode: int,
+        handle_at_destination: bool,
+        max_labels: int,
+        max_compares: int,
+        deadline: Deadline | None,
+        price: np.ndarray | None,
+        shut: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
+        """One run of the kernel, with the deadline's timer and a scratch array; raise what it reached."""
         timer = None
         if deadline is None:
             stop = np.zeros(1, dtype=np.int64)
@@ -333,7 +465,7 @@ class FreightSearch:
         try:
             status, li, lf, n_labels, done, n_done = self._kernel(
                 head, origin, destination, ready_s, due_s, start_mode, finish_mode, handle_at_destination,
-                max_labels, max_compares, stop,
+                max_labels, max_compares, stop, price, shut, targets,
             )  # fmt: skip
         finally:
             if timer is not None:
@@ -348,7 +480,7 @@ class FreightSearch:
         if status == k.STOPPED:
             assert deadline is not None
             raise deadline.error()
-        return self._journeys(li, lf, n_labels, done, n_done)
+        return li, lf, n_labels, done, n_done
 
     def _kernel(
         self,
@@ -363,6 +495,9 @@ class FreightSearch:
         max_labels: int,
         max_compares: int,
         stop: np.ndarray,
+        price: np.ndarray | None = None,
+        shut: np.ndarray | None = None,
+        targets: np.ndarray | None = None,
     ) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
         return k.pareto_kernel(
             self.n,
@@ -380,7 +515,9 @@ class FreightSearch:
             self._handle_co2,
             self._storage_rate,
             self._storage_free_s,
-            self._wait_rate,
+            self._rate_flex,
+            self._rate_fresh,
+            self._rate_yard,
             self._leave,
             self._has_hours,
             self._win_ptr,
@@ -403,9 +540,13 @@ class FreightSearch:
             self._stop_alight_clear_s,
             self._stop_hop_cost,
             self._stop_hop_co2,
+            self._stop_down,
             self._trip_service,
             self._trip_start,
             self._trip_base,
+            self._trip_pos,
+            self._board_of_stop,
+            self._wait_base,
             self._max_fanout,
             head,
             int(origin),
@@ -418,13 +559,15 @@ class FreightSearch:
             int(max_labels),
             int(max_compares),
             stop,
+            price is not None,
+            self._no_price if price is None else price,
+            shut is not None,
+            self._no_closed if shut is None else shut,
+            self._no_targets if targets is None else targets,
         )
 
-    def _journeys(
-        self, li: np.ndarray, lf: np.ndarray, n_labels: int, done: np.ndarray, n_done: int
-    ) -> list[Journey]:
+    def _journeys(self, li: np.ndarray, lf: np.ndarray, n_labels: int, ids: np.ndarray) -> list[Journey]:
         # the reference's last step: a stable sort of the arrivals by criteria, then the Pareto filter
-        ids = done[:n_done]
         found = list(
             zip(li[ids, k.T].tolist(), lf[ids, 0].tolist(), lf[ids, 1].tolist(), ids.tolist(), strict=True)
         )

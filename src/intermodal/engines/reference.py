@@ -24,11 +24,16 @@ label per mode the cargo may leave by.
 
 Costs and CO2e only grow along a path and waiting is always allowed, so Martins' label setting in order of
 time is exact. Waiting is not always free: cargo in a yard pays storage from its yard time to the departure
-it boards (``SearchGraph.storage_cost_s``, after free time). An earlier label on a truck or in a yard then
-dominates a later one only if it is no dearer after paying the dearest storage for the time between them
-(``_dominates_waiting``), and a yard label boards every later trip too, not only the first. The argument
-holds while a terminal's opening hours do not hold up one label's handling more than another's: with both
-storage and opening hours, an option may in rare cases be missed (the tests prove the rule without hours).
+it boards (``SearchGraph.storage_cost_s``, after free time), and a trip may cost extra to board
+(``trip_price``). An earlier label on a vehicle or in a yard then dominates a later one only if it is no
+dearer after paying, for the time between them, the dearest storage of the yards where its cargo could next
+wait for a departure (:func:`wait_rates`), and a yard label may have to board later trips too, not only the
+first: it waits for them in a state of its own per trip (``WAIT``), whose labels compare exactly (storage paid
+so far, free time left). A later trip is skipped when the first one is sure to be no worse: when this
+yard's storage is at least any yard's downstream of the trip, free time is spent and no later trip is
+cheaper. The argument holds while a terminal's opening hours do not hold up one label's handling more than
+another's: with both storage and opening hours, an option may in rare cases be missed (the tests prove the
+rule without hours). docs/engines.md gives the argument.
 
 Every search has limits on its work, since bad data or a broad query can make it explode: ``max_labels``
 caps the labels made, ``max_compares`` the labels compared in dominance tests (a state's bag can grow large,
@@ -45,6 +50,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -60,9 +66,14 @@ __all__ = [
     "Move",
     "SearchGraph",
     "ServiceRules",
+    "WaitRates",
     "leaving_modes",
+    "needs_own_search",
     "pareto_search",
+    "pareto_search_many",
+    "trip_extras",
     "uniform_handling",
+    "wait_rates",
 ]
 
 #: Mode code 0 is the road: trucks load and unload in a yard bound for it. The planner numbers the others.
@@ -268,6 +279,8 @@ class _Label:
     co2: float
     parent: _Label | None
     move: Move | None
+    #: a WAIT label's yard time (its storage runs from then)
+    since: int = 0
     alive: bool = True
     crit: tuple[int, float, float] = field(init=False)
 
@@ -275,7 +288,8 @@ class _Label:
         self.crit = (self.t, self.cost, self.co2)
 
 
-FLEX, YARD, ABOARD = 0, 1, 2
+#: the states of a label's key: on a flexible vehicle, in a yard, aboard a trip, in a yard waiting for a trip
+FLEX, YARD, ABOARD, WAIT = 0, 1, 2, 3
 
 
 # Costs and CO2e are sums of floats in different orders; equal totals may differ in the last bits.
@@ -292,11 +306,137 @@ def _dominates_waiting(a: tuple[int, float, float], b: tuple[int, float, float],
 
     Earlier cargo waits longer for the same departure, so it may pay more storage than ``b`` by the time
     both board: at most ``rate * (b.t - a.t)`` more (free time only lowers the difference). ``rate`` is the
-    dearest yard's, not the current one's: on a truck, or in a yard it leaves by truck, ``a`` arrives
-    earlier at the next yard and may wait there instead, and it can board any trip ``b`` boards (the search
-    tries every trip, not only the first, when storage is charged). With ``rate`` 0 it is plain dominance.
+    state's from :func:`wait_rates`: the dearest storage of the yards where the cargo could next wait for a
+    departure (this yard, or yards a truck reaches). With ``rate`` 0 it is plain dominance.
     """
     return a[0] <= b[0] and a[1] + rate * (b[0] - a[0]) <= b[1] + _EPS and a[2] <= b[2] + _EPS
+
+
+def _dominates_free(a: _Label, b: _Label, rate: float, free: int) -> bool:
+    """Dominance of two labels waiting in one yard for one trip (the same time): ``a`` is no dearer however
+    long both wait on, although it may have less free time left (storage ``rate`` past ``free`` seconds)."""
+    left_a = max(0, free - (a.t - a.since))
+    left_b = max(0, free - (b.t - b.since))
+    return a.cost + rate * max(0, left_b - left_a) <= b.cost + _EPS and a.co2 <= b.co2 + _EPS
+
+
+@dataclass(frozen=True)
+class WaitRates:
+    """The dearest storage per second a label of each state may still pay for arriving early.
+
+    Cargo that is earlier than another in the same state can follow the other's path and arrive early
+    everywhere, until it boards a trip: there it waits longer in the yard. ``yard[u, m]`` is the dearest
+    storage of a yard where cargo in the yard of ``u`` bound for ``m`` could next wait for a departure (the
+    rate of ``u`` when a service of ``m`` leaves it; those a vehicle of ``m`` reaches from ``u``); ``flex[u,
+    x]`` the same on a vehicle of mode ``x`` at ``u``, ``fresh[u, x]`` on one just loaded there (which cannot
+    be unloaded at ``u``). ``down[s][j]`` is the dearest ``yard`` rate of the states cargo aboard service
+    ``s`` after its stop ``j`` can be unloaded into.
+    """
+
+    flex: np.ndarray
+    fresh: np.ndarray
+    yard: np.ndarray
+    down: tuple[np.ndarray, ...]
+
+
+def wait_rates(graph: SearchGraph) -> WaitRates:
+    """The :class:`WaitRates` of ``graph``: maxima of storage rates over what each state can reach.
+
+    The states form a graph: a vehicle drives on or is unloaded into a yard, a yard loads a vehicle. A
+    state's rate is the largest rate of a yard that boards a trip among the states it reaches (boarding
+    ends the lead of the earlier cargo: both are then on the same trip at the same time). The query's
+    destination is not special here: its states end the search, so a rate for them is only larger than
+    needed, which is safe. Computed once per graph and kept on it: change a graph's drives, services or
+    storage after a search and the next one would use stale rates (build a new graph instead).
+    """
+    kept = graph.__dict__.get("_wait_rates")
+    if isinstance(kept, WaitRates):
+        return kept
+    n, m_count = graph.n, int(graph.handle_s.shape[1])
+    tt = graph.timetable
+    rate = np.zeros(n) if graph.storage_cost_s is None else np.asarray(graph.storage_cost_s, dtype=np.float64)
+    leave = leaving_modes(graph, None)
+    size = n * m_count
+    flex, fresh, yard = 0, size, 2 * size  # the three blocks of the state graph
+    value = np.zeros(3 * size, dtype=np.float64)
+    for s, stops in enumerate(tt.stops):
+        rules = graph.services[s]
+        for j in range(len(stops) - 1):
+            if rules.usable and tt.board_ok[s][j]:
+                u = int(stops[j])
+                value[yard + u * m_count + rules.mode] = rate[u]
+    before: list[list[int]] = [[] for _ in range(3 * size)]  # who reaches each state in one step
+    for u in range(n):
+        for d in graph.drives[u]:
+            before[flex + d.to * m_count + d.mode] += [
+                flex + u * m_count + d.mode,
+                fresh + u * m_count + d.mode,
+            ]
+        for x in range(m_count):
+            if graph.handle_ok[u]:
+                for m in leave[u]:
+                    before[yard + u * m_count + m].append(flex + u * m_count + x)
+            if any(d.mode == x for d in graph.drives[u]) and (x != ROAD or graph.truck_ok[u]):
+                before[fresh + u * m_count + x].append(yard + u * m_count + x)
+    # each state takes the largest value it reaches: pass values backwards until none grows
+    todo = [i for i in range(3 * size) if value[i] > 0.0]
+    while todo:
+        b = todo.pop()
+        for a in before[b]:
+            if value[a] < value[b]:
+                value[a] = value[b]
+                todo.append(a)
+    grid = value.reshape(3, n, m_count)
+    # the dearest yard cargo unloaded at each terminal may go to
+    unloaded = [
+        float(grid[2, v, leave[v]].max()) if graph.handle_ok[v] and leave[v] else 0.0 for v in range(n)
+    ]
+    down = []
+    for s, stops in enumerate(tt.stops):
+        out = [0.0] * len(stops)
+        best = 0.0
+        for j in range(len(stops) - 1, -1, -1):
+            out[j] = best  # unloading after stop j
+            if tt.alight_ok[s][j]:
+                best = max(best, unloaded[int(stops[j])])
+        down.append(np.array(out, dtype=np.float64))
+    rates = WaitRates(grid[0].copy(), grid[1].copy(), grid[2].copy(), tuple(down))
+    # kept on the graph, which a search does not change: a range query searches one graph many times
+    object.__setattr__(graph, "_wait_rates", rates)
+    return rates
+
+
+def trip_extras(
+    graph: SearchGraph,
+    trip_price: np.ndarray | Sequence[float] | None,
+    closed: np.ndarray | Sequence[bool] | None,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Check a search's per-trip prices and closures; return them as float and bool arrays (or ``None``).
+
+    Raises
+    ------
+    ValueError
+        When an array does not have one entry per trip of ``graph.timetable``, or a price is negative or not
+        a finite number (the trip is named).
+    """
+    n_trips = graph.timetable.n_trips
+    price = None
+    if trip_price is not None:
+        price = np.asarray(trip_price, dtype=np.float64)
+        if price.shape != (n_trips,):
+            raise ValueError(f"trip_price needs one price per trip ({n_trips}); got shape {price.shape}")
+        bad = np.flatnonzero(~(np.isfinite(price) & (price >= 0.0)))
+        if bad.size:
+            k = int(bad[0])
+            raise ValueError(f"trip_price[{k}] is {float(price[k])!r}; expected a finite price of 0 or more")
+    shut = None
+    if closed is not None:
+        shut = np.asarray(closed)
+        if shut.shape != (n_trips,) or shut.dtype != np.bool_:
+            raise ValueError(
+                f"closed needs one bool per trip ({n_trips}); got {shut.dtype} of shape {shut.shape}"
+            )
+    return price, shut
 
 
 def uniform_handling(
@@ -311,12 +451,12 @@ def uniform_handling(
     )
 
 
-def leaving_modes(graph: SearchGraph, destination: int, finish_mode: int = ROAD) -> list[list[int]]:
+def leaving_modes(graph: SearchGraph, destination: int | None, finish_mode: int = ROAD) -> list[list[int]]:
     """Per terminal, the modes cargo may leave it by after handling, in increasing order.
 
     A flexible mode counts where a drive of that mode leaves (trucks only where ``truck_ok``), a service's
     mode where a usable service may be boarded. At the destination the only one is ``finish_mode``: cargo
-    handled there is delivered.
+    handled there is delivered (``None``: no destination, every row as for a terminal passed through).
     """
     tt = graph.timetable
     out: list[set[int]] = [set() for _ in range(graph.n)]
@@ -330,7 +470,8 @@ def leaving_modes(graph: SearchGraph, destination: int, finish_mode: int = ROAD)
             for j in range(len(stops) - 1):
                 if tt.board_ok[s][j]:
                     out[int(stops[j])].add(rules.mode)
-    out[destination] = {finish_mode}
+    if destination is not None:
+        out[destination] = {finish_mode}
     return [sorted(m) for m in out]
 
 
@@ -347,6 +488,8 @@ def pareto_search(
     max_labels: int = 200_000,
     max_compares: int | None = None,
     deadline: Deadline | None = None,
+    trip_price: np.ndarray | Sequence[float] | None = None,
+    closed: np.ndarray | Sequence[bool] | None = None,
 ) -> list[Journey]:
     """All Pareto-optimal journeys over (arrival, cost, CO2e) from ``origin`` at ``ready_s``.
 
@@ -379,6 +522,11 @@ def pareto_search(
     deadline
         Polled every ``POLL_EVERY`` labels taken from the queue or ``POLL_COMPARES`` labels compared; the
         search stops once it has passed.
+    trip_price
+        An extra cost per trip of ``graph.timetable`` (0 or more), charged when the cargo boards it: a
+        capacity's shadow price, a live tariff. ``None``: no extra.
+    closed
+        One bool per trip: a closed trip cannot be boarded (live capacity, without a new graph).
 
     Returns
     -------
@@ -392,9 +540,41 @@ def pareto_search(
         could miss the best options.
     SearchTimeout
         When ``deadline`` passes (or is cancelled) before the search finishes.
+    ValueError
+        When ``trip_price`` or ``closed`` does not have one valid entry per trip.
+    """
+    done = _search(
+        graph, origin, destination, ready_s, None, due_s, start_mode, finish_mode, handle_at_destination,
+        max_labels, max_compares, deadline, trip_price, closed,
+    )  # fmt: skip
+    return _front(done)
+
+
+def _search(
+    graph: SearchGraph,
+    origin: int,
+    destination: int,
+    ready_s: int,
+    targets: set[int] | None,
+    due_s: int | None,
+    start_mode: int | None,
+    finish_mode: int,
+    handle_at_destination: bool,
+    max_labels: int,
+    max_compares: int | None,
+    deadline: Deadline | None,
+    trip_price: np.ndarray | Sequence[float] | None,
+    closed: np.ndarray | Sequence[bool] | None,
+) -> list[_Label]:
+    """The label setting of :func:`pareto_search`; the labels that arrived, in the order they were taken.
+
+    With ``targets`` (``destination`` then -1) no terminal ends a journey: every label goes on, and those
+    that would have arrived at a target, had it been the destination, are returned too (see
+    :func:`pareto_search_many`).
     """
     if max_compares is None:
         max_compares = COMPARES_PER_LABEL * max_labels
+    price, shut = trip_extras(graph, trip_price, closed)
     tt = graph.timetable
     # Where each service can be boarded, and its trips in order of start.
     boarding: list[list[tuple[int, int]]] = [[] for _ in range(graph.n)]
@@ -402,11 +582,34 @@ def pareto_search(
         for j in range(len(stops) - 1):
             boarding[int(stops[j])].append((s, j))
     trips_of: list[list[int]] = [[] for _ in tt.services]
+    place: list[int] = [0] * tt.n_trips  # each trip's place in its service's list
     for k in range(tt.n_trips):
-        trips_of[int(tt.trip_service[k])].append(k)
+        ks = trips_of[int(tt.trip_service[k])]
+        place[k] = len(ks)
+        ks.append(k)
     starts_of = [[int(tt.trip_start[k]) for k in ks] for ks in trips_of]
-    leaving = leaving_modes(graph, destination, finish_mode)
-    wait_rate = graph.wait_rate()
+    if targets is None:
+        leaving = leaving_modes(graph, destination, finish_mode)
+    else:
+        # a target hands arriving cargo to finish_mode, as the destination would (a dead end elsewhere)
+        leaving = leaving_modes(graph, None)
+        for target in targets:
+            leaving[target] = sorted({*leaving[target], finish_mode})
+    rates = wait_rates(graph)
+    storage_rate = (
+        [0.0] * graph.n if graph.storage_cost_s is None else [float(r) for r in graph.storage_cost_s]
+    )
+    free_s = [0] * graph.n if graph.storage_free_s is None else [int(f) for f in graph.storage_free_s]
+    # the cheapest open trip after each trip of its service: a later trip is worth waiting for only when
+    # it may be cheaper
+    cheaper_after = [math.inf] * tt.n_trips
+    if price is not None:
+        for ks in trips_of:
+            low = math.inf
+            for k in reversed(ks):
+                cheaper_after[k] = low
+                if shut is None or not shut[k]:
+                    low = min(low, float(price[k]))
 
     bags: dict[tuple[int, ...], list[_Label]] = {}
     heap: list[tuple[int, float, float, int, _Label]] = []
@@ -421,13 +624,29 @@ def pareto_search(
             return
         bag = bags.setdefault(label.key, [])
         compared += len(bag)
-        rate = wait_rate if label.key[0] != ABOARD else 0.0
-        for other in bag:
-            if _dominates_waiting(other.crit, label.crit, rate):
-                return
-        for other in bag:
-            if _dominates_waiting(label.crit, other.crit, rate):
-                other.alive = False
+        state = label.key[0]
+        if state == WAIT:
+            at = int(tt.stops[int(tt.trip_service[label.key[1]])][label.key[2]])
+            rate, free = storage_rate[at], free_s[at]
+            for other in bag:
+                if _dominates_free(other, label, rate, free):
+                    return
+            for other in bag:
+                if _dominates_free(label, other, rate, free):
+                    other.alive = False
+        else:
+            if state == FLEX:
+                rate = float((rates.fresh if label.key[3] else rates.flex)[label.key[1], label.key[2]])
+            elif state == YARD:
+                rate = float(rates.yard[label.key[1], label.key[2]])
+            else:
+                rate = 0.0
+            for other in bag:
+                if _dominates_waiting(other.crit, label.crit, rate):
+                    return
+            for other in bag:
+                if _dominates_waiting(label.crit, other.crit, rate):
+                    other.alive = False
         bag[:] = [o for o in bag if o.alive]
         bag.append(label)
         counter += 1
@@ -441,6 +660,46 @@ def pareto_search(
             co2 = lab.co2 + float(graph.handle_co2[u, arrived_by, m])
             mv = Move(kind, u, lab.t, t1, ref=ref, stop=stop, from_mode=arrived_by, to_mode=m)
             push(_Label((YARD, u, m), t1, cost, co2, lab, mv))
+
+    def board(lab: _Label, yard: _Label, s: int, j: int, i: int) -> None:
+        """Board the first open trip of ``s`` from its ``i``-th at stop ``j``, and wait for the next one
+        unless this trip is sure to be no worse. ``lab`` is the yard label or a WAIT label of it."""
+        ks = trips_of[s]
+        while shut is not None and i < len(ks) and shut[ks[i]]:
+            i += 1
+        if i == len(ks):
+            return
+        rules = graph.services[s]
+        u = int(tt.stops[s][j])
+        offset = int(tt.depart_s[s][j])
+        k = ks[i]
+        dep = starts_of[s][i] + offset
+        rate, free, since = storage_rate[u], free_s[u], yard.t
+        # storage from the yard time: what is owed at ``dep`` less what ``lab`` has paid already
+        cost = lab.cost + rules.fare_cost
+        if price is not None:
+            cost += float(price[k])
+        cost += rate * (max(0, dep - since - free) - max(0, lab.t - since - free))
+        push(
+            _Label(
+                (ABOARD, k, j, True), dep, cost, lab.co2, yard, Move("board", u, since, dep, ref=k, stop=j)
+            )
+        )
+        # a later trip can do better only if waiting here is cheaper than waiting downstream, free time is
+        # left, or it is cheaper to board
+        if (
+            rate >= rates.down[s][j]
+            and (rate == 0.0 or dep - since >= free)
+            and (price is None or cheaper_after[k] >= price[k])
+        ):
+            return
+        i += 1
+        while shut is not None and i < len(ks) and shut[ks[i]]:
+            i += 1
+        if i < len(ks):
+            t1 = starts_of[s][i] + offset - (rules.board_clear_s[j] + rules.cutoff_s)
+            cost = lab.cost + rate * (max(0, t1 - since - free) - max(0, lab.t - since - free))
+            push(_Label((WAIT, ks[i], j), t1, cost, lab.co2, yard, None, since))
 
     if start_mode is None:
         for m in leaving[origin]:
@@ -470,6 +729,8 @@ def pareto_search(
             if u == destination:
                 done.append(lab)
                 continue
+            if targets is not None and u in targets and not lab.key[3]:
+                done.append(lab)
             x, loaded_here = lab.key[2], lab.key[3]
             for d in graph.drives[u]:
                 if d.mode != x:
@@ -485,6 +746,8 @@ def pareto_search(
             if u == destination:
                 done.append(lab)
                 continue
+            if targets is not None and u in targets and m == finish_mode:
+                done.append(lab)
             if any(d.mode == m for d in graph.drives[u]) and (m != ROAD or graph.truck_ok[u]):
                 # loading onto a vehicle is part of the handling just done
                 push(_Label((FLEX, u, m, True), lab.t, lab.cost, lab.co2, lab, Move("load", u, lab.t, lab.t)))
@@ -493,17 +756,12 @@ def pareto_search(
                 if not rules.usable or rules.mode != m or not tt.board_ok[s][j]:
                     continue
                 need = lab.t + rules.board_clear_s[j] + rules.cutoff_s
-                offset = int(tt.depart_s[s][j])
-                first = bisect.bisect_left(starts_of[s], need - offset)
-                # without storage the first trip is the best; with it, waiting here for a later one may
-                # save storage elsewhere (and the dominance test counts on it being tried)
-                last = len(starts_of[s]) if wait_rate > 0.0 else min(first + 1, len(starts_of[s]))
-                for i in range(first, last):
-                    k = trips_of[s][i]
-                    dep = starts_of[s][i] + offset
-                    mv = Move("board", u, lab.t, dep, ref=k, stop=j)
-                    cost = lab.cost + rules.fare_cost + graph.storage(u, dep - lab.t)
-                    push(_Label((ABOARD, k, j, True), dep, cost, lab.co2, lab, mv))
+                board(lab, lab, s, j, bisect.bisect_left(starts_of[s], need - int(tt.depart_s[s][j])))
+        elif state == WAIT:
+            # the label's parent is its yard label: the journey shows one board move from the yard time
+            k, j = lab.key[1], lab.key[2]
+            assert lab.parent is not None
+            board(lab, lab.parent, int(tt.trip_service[k]), j, place[k])
         else:
             k, j, boarded_here = lab.key[1], lab.key[2], lab.key[3]
             s = int(tt.trip_service[k])
@@ -514,6 +772,8 @@ def pareto_search(
                 if here == destination and not handle_at_destination:
                     done.append(lab)
                     continue
+                if targets is not None and here in targets and not handle_at_destination:
+                    done.append(lab)
                 opens = next_open(graph, here, lab.t + rules.alight_clear_s[j])
                 if graph.handle_ok[here] and opens < NEVER:
                     unload(lab, here, opens, rules.mode, "alight", k, j)
@@ -531,13 +791,123 @@ def pareto_search(
                     )
                 )
 
-    # Keep the Pareto set over all arrival states.
-    done.sort(key=lambda lab: lab.crit)
+    return done
+
+
+def _front(done: list[_Label]) -> list[Journey]:
+    """The Pareto set of the labels that arrived, sorted by criteria."""
+    done = sorted(done, key=lambda lab: lab.crit)
     front: list[_Label] = []
     for lab in done:
         if not any(_dominates(f.crit, lab.crit) for f in front):
             front.append(lab)
     return [Journey(lab.t, lab.cost, lab.co2, _moves(lab)) for lab in front]
+
+
+def needs_own_search(
+    graph: SearchGraph, destination: int, finish_mode: int, handle_at_destination: bool
+) -> bool:
+    """Whether :func:`pareto_search_many` searches ``destination`` on its own rather than in the shared pass.
+
+    In the shared pass cargo unloaded at a target may also be handled for another mode and go on (for the
+    other targets); a separate search hands it only to ``finish_mode``. The shared pass is exact when that
+    handling is no slower, dearer or dirtier than to any other mode, for every mode the cargo may arrive by:
+    the arrival then dominates all that goes on from there.
+    """
+    if not handle_at_destination or not graph.handle_ok[destination]:
+        return False
+    d, f = destination, finish_mode
+    for m in leaving_modes(graph, None)[d]:
+        if m == f:
+            continue
+        if (
+            np.any(graph.handle_s[d, :, f] > graph.handle_s[d, :, m])
+            or np.any(graph.handle_cost[d, :, f] > graph.handle_cost[d, :, m])
+            or np.any(graph.handle_co2[d, :, f] > graph.handle_co2[d, :, m])
+        ):
+            return True
+    return False
+
+
+def pareto_search_many(
+    graph: SearchGraph,
+    origin: int,
+    destinations: Sequence[int],
+    ready_s: int,
+    *,
+    due_s: int | Sequence[int | None] | None = None,
+    start_mode: int | None = ROAD,
+    finish_mode: int = ROAD,
+    handle_at_destination: bool = True,
+    max_labels: int = 200_000,
+    max_compares: int | None = None,
+    deadline: Deadline | None = None,
+    trip_price: np.ndarray | Sequence[float] | None = None,
+    closed: np.ndarray | Sequence[bool] | None = None,
+) -> list[list[Journey]]:
+    """The Pareto journeys from ``origin`` to each of ``destinations``, in one pass (for skims).
+
+    Each list holds what :func:`pareto_search` would return for that destination, up to the order of equal
+    journeys and the moves of ties. One search runs with no destination: every label goes on, and a label
+    that would have arrived at a destination is kept for it. Due times prune by the latest of them; each
+    destination then keeps its arrivals by its own. A destination where handling for ``finish_mode`` is
+    slower, dearer or dirtier than for another mode (:func:`needs_own_search`) gets a search of its own.
+
+    Parameters
+    ----------
+    destinations
+        Terminal indices (repeats allowed).
+    due_s
+        One latest arrival for all, or one per destination (``None``: none).
+
+    The other parameters are :func:`pareto_search`'s; ``max_labels``, ``max_compares`` and ``deadline``
+    hold for the shared pass and for each search of its own.
+    """
+    dues = _dues(due_s, len(destinations))
+    kwargs: dict[str, Any] = {
+        "start_mode": start_mode,
+        "finish_mode": finish_mode,
+        "handle_at_destination": handle_at_destination,
+        "max_labels": max_labels,
+        "max_compares": max_compares,
+        "deadline": deadline,
+        "trip_price": trip_price,
+        "closed": closed,
+    }
+    own = [needs_own_search(graph, d, finish_mode, handle_at_destination) for d in destinations]
+    shared = {d for d, o in zip(destinations, own, strict=True) if not o}
+    found: dict[int, list[_Label]] = {d: [] for d in shared}
+    if shared:
+        latest = None if any(due is None for due in dues) else max(dues)  # type: ignore[type-var]
+        done = _search(
+            graph, origin, -1, ready_s, shared, latest, start_mode, finish_mode, handle_at_destination,
+            max_labels, max_compares, deadline, trip_price, closed,
+        )  # fmt: skip
+        tt = graph.timetable
+        for lab in done:
+            at = (
+                lab.key[1]
+                if lab.key[0] != ABOARD
+                else int(tt.stops[int(tt.trip_service[lab.key[1]])][lab.key[2]])
+            )
+            found[at].append(lab)
+    out = []
+    for d, due, o in zip(destinations, dues, own, strict=True):
+        if o:
+            out.append(pareto_search(graph, origin, d, ready_s, due_s=due, **kwargs))
+        else:
+            out.append(_front([lab for lab in found[d] if due is None or lab.t <= due]))
+    return out
+
+
+def _dues(due_s: int | Sequence[int | None] | None, count: int) -> list[int | None]:
+    """One due time per destination."""
+    if due_s is None or isinstance(due_s, int | np.integer):
+        return [None if due_s is None else int(due_s)] * count
+    dues = [None if d is None else int(d) for d in due_s]
+    if len(dues) != count:
+        raise ValueError(f"due_s needs one due time per destination ({count}); got {len(dues)}")
+    return dues
 
 
 def next_open(graph: SearchGraph, u: int, t: int) -> int:

@@ -54,6 +54,7 @@ _MONEY = t.bounded(0, 1e10, "in the bundle's currency", "above any freight price
 _CAPACITY_TEU = t.bounded(
     0, 50_000, "TEU", "twice the largest container ship, about 24,000 TEU", low_open=True
 )
+_PLUGS_TEU = t.bounded(0, 50_000, "TEU", "twice the largest container ship, about 24,000 TEU")
 _SEQ = t.bounded(0, 1e6, "", "a stop's place in its service: no service has a million stops")
 _FACTOR = t.bounded(
     0, 10_000, "g or kg CO2e per unit", "ten times air freight's, the top GLEC default (about 1,000 g/t-km)"
@@ -119,6 +120,7 @@ SERVICES = {
     "fixed_cost_per_teu": Column(_MONEY, required=False, default=0.0),
     "trip_cost": Column(_MONEY, required=False, default=0.0),
     "reefer": Column(t.boolean, required=False, default=False),
+    "reefer_plugs_teu": Column(_PLUGS_TEU, required=False),
     "dg_classes": Column(t.tokens, required=False, default=frozenset()),
     "emission_factor": Column(t.text),
     "departures": Column(t.clock_times),
@@ -1050,6 +1052,7 @@ def _read_services(
                     expected=f">= {row['start_date']}",
                 )
             )
+        problems.extend(_plug_problems(file, line, row))
         rows[row["id"]] = (line, row)
 
     stops_file = "service_stops.csv"
@@ -1217,6 +1220,7 @@ def _read_services(
                 fixed_cost_per_teu=row["fixed_cost_per_teu"],
                 trip_cost=row["trip_cost"],
                 reefer=row["reefer"],
+                reefer_plugs_teu=row["reefer_plugs_teu"],
                 dg_classes=row["dg_classes"],
                 source=row["source"],
                 notes=row["notes"],
@@ -1224,6 +1228,36 @@ def _read_services(
             )
         )
     return services
+
+
+def _plug_problems(file: str, line: int, row: dict[str, Any]) -> list[Problem]:
+    """Reefer plugs that mean nothing: on a service that carries no reefer boxes, or more than it carries."""
+    plugs = row["reefer_plugs_teu"]
+    if plugs is None:
+        return []
+    if not row["reefer"]:
+        return [
+            Problem(
+                "reefer plugs on a service that carries no reefer boxes",
+                file=file,
+                row=line,
+                field="reefer_plugs_teu",
+                found=f"{plugs:g}",
+                expected="empty, or reefer true",
+            )
+        ]
+    if plugs > row["capacity_teu"]:
+        return [
+            Problem(
+                "more reefer plugs than the service carries",
+                file=file,
+                row=line,
+                field="reefer_plugs_teu",
+                found=f"{plugs:g}",
+                expected=f"at most capacity_teu ({row['capacity_teu']:g})",
+            )
+        ]
+    return []
 
 
 def _read_tariffs(

@@ -30,7 +30,7 @@ LINK_COLUMNS = [
 SERVICE_COLUMNS = (
     "id", "name_en", "name_zh", "mode", "carrier", "capacity_teu", "cutoff_h", "cost_per_teu_km",
     "fixed_cost_per_teu", "reefer", "dg_classes", "emission_factor", "departures", "weekdays", "start_date",
-    "end_date", "source", "notes", "line", "carrier_zh", "trip_cost",
+    "end_date", "source", "notes", "line", "carrier_zh", "trip_cost", "reefer_plugs_teu",
 )  # fmt: skip
 # 1e-7 h is 0.36 ms: far below the one-second rounding of expand_timetable, even summed over a long trip
 _NUDGE_H = 1e-7
@@ -261,6 +261,7 @@ def _write_services(out: Path, services: Sequence[Service]) -> None:
                 "fixed_cost_per_teu": s.fixed_cost_per_teu,
                 "trip_cost": s.trip_cost,
                 "reefer": _bool(s.reefer),
+                "reefer_plugs_teu": s.reefer_plugs_teu,
                 "dg_classes": "|".join(sorted(s.dg_classes)),
                 "emission_factor": s.emission_factor,
                 "departures": "|".join(d.strftime("%H:%M:%S" if d.second else "%H:%M") for d in s.departures),

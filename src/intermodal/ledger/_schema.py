@@ -83,6 +83,8 @@ lines = Table(
     Column("zone", String(64), nullable=False, server_default="Asia/Shanghai"),
     # The commercial line a service belongs to (both directions of a shuttle are one line); added in 0002.
     Column("commercial_line", String(64), nullable=False),
+    # The reefer boxes a departure can power by default, in TEU (NULL: not counted); added in 0005.
+    Column("reefer_plugs_teu", TEU, nullable=True),
     CheckConstraint("capacity_teu > 0", name="capacity_teu_positive"),
     CheckConstraint("capacity_kg > 0", name="capacity_kg_positive"),
 )
@@ -106,8 +108,17 @@ departures = Table(
     # "timetable" when `schedule_departures` made it (and may remove it again), "manual" when entered by hand
     Column("origin", String(16), nullable=False, server_default="manual"),
     Column("created_at", UTCDateTime, nullable=False),
+    # Reefer plugs (0005): what the departure can power, in TEU (NULL: not counted, the TEU limit holds), and
+    # the TEU of confirmed reefer bookings on it, counted whether or not its plugs are.
+    Column("reefer_plugs_teu", TEU, nullable=True),
+    Column("booked_reefer_teu", TEU, nullable=False, server_default="0"),
     # The last line of defence: the database itself refuses an overbooked departure.
     CheckConstraint("booked_teu >= 0 AND booked_teu <= capacity_teu", name="teu_within_capacity"),
+    CheckConstraint("reefer_plugs_teu IS NULL OR reefer_plugs_teu >= 0", name="reefer_plugs_known"),
+    CheckConstraint(
+        "booked_reefer_teu >= 0 AND (reefer_plugs_teu IS NULL OR booked_reefer_teu <= reefer_plugs_teu)",
+        name="reefer_within_plugs",
+    ),
     CheckConstraint("booked_kg >= 0 AND booked_kg <= capacity_kg", name="kg_within_capacity"),
     CheckConstraint("capacity_teu > 0 AND capacity_kg > 0", name="capacity_positive"),
     CheckConstraint(
@@ -205,6 +216,8 @@ quotes = Table(
     Column("valid_until", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime, nullable=True),
     Column("booking_id", Integer, ForeignKey("bookings.id"), nullable=True),
+    # the reefer plugs the quote holds on each of its departures: its TEU for reefer cargo, else 0 (0005)
+    Column("reefer_teu", TEU, nullable=False, server_default="0"),
     CheckConstraint("teu > 0", name="teu_positive"),
     CheckConstraint("weight_kg >= 0", name="weight_nonnegative"),
     CheckConstraint("value_minor >= 0", name="value_nonnegative"),

@@ -44,13 +44,16 @@ def decimals(number: Decimal) -> int:
     return max(0, -(exponent + len(digits) - len(significant)))
 
 
-def teu_problem(value: Any, *, field: str = "teu", maximum: int = MAX_TEU) -> Problem | None:
-    """Why ``value`` is not a TEU count above 0, at most ``maximum``, in quarter steps; or ``None``."""
+def teu_problem(
+    value: Any, *, field: str = "teu", maximum: int = MAX_TEU, zero: bool = False
+) -> Problem | None:
+    """Why ``value`` is not a TEU count above 0 (or at least 0, with ``zero``), at most ``maximum``, in
+    quarter steps; or ``None``."""
     try:
         number = to_decimal(value, field=field)
     except LedgerError as error:
         return error.problems[0]
-    if problem := quantity_problem(number, field=field, maximum=maximum):
+    if problem := quantity_problem(number, field=field, maximum=maximum, zero=zero):
         return problem
     if decimals(number) > 2 or number % _QUARTER != 0:
         return Problem(
@@ -62,9 +65,9 @@ def teu_problem(value: Any, *, field: str = "teu", maximum: int = MAX_TEU) -> Pr
     return None
 
 
-def teu_decimal(value: Any, *, field: str = "teu", maximum: int = MAX_TEU) -> Decimal:
+def teu_decimal(value: Any, *, field: str = "teu", maximum: int = MAX_TEU, zero: bool = False) -> Decimal:
     """A checked TEU count (see :func:`teu_problem`), normalised to two decimals."""
-    problem = teu_problem(value, field=field, maximum=maximum)
+    problem = teu_problem(value, field=field, maximum=maximum, zero=zero)
     if problem:
         raise LedgerError(problem)
     return to_decimal(value, field=field).quantize(Decimal("0.01"))

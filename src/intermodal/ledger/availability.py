@@ -1,8 +1,10 @@
 """The room left on the ledger's departures, read in one snapshot for the route search.
 
-Room is capacity less bookings less live holds. A hold is a quote's claim on a departure (``quote_legs``): it
-is live while its quote is ``open`` and its ``valid_until`` is still ahead, so an expired hold counts for
-nothing here or in a booking's check, whether or not a sweep has marked its quote ``expired`` yet.
+Room is capacity less bookings less live holds, in TEU, in kg and, where a departure counts them, in reefer
+plugs (TEU of reefer boxes it can power: plugs less reefer bookings less live reefer holds). A hold is a
+quote's claim on a departure (``quote_legs``): it is live while its quote is ``open`` and its ``valid_until``
+is still ahead, so an expired hold counts for nothing here or in a booking's check, whether or not a sweep
+has marked its quote ``expired`` yet.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import BigInteger, Connection, Float, cast, extract, func, select
@@ -20,7 +23,7 @@ from intermodal.ledger._storage import Ledger
 from intermodal.model.availability import Availability, RoomTable
 from intermodal.model.disruptions import Closure
 
-__all__ = ["held_room", "open_closures", "read_availability"]
+__all__ = ["Held", "held_room", "open_closures", "read_availability"]
 
 
 def open_closures(connection: Connection, start: dt.datetime, end: dt.datetime) -> tuple[Closure, ...]:
@@ -42,19 +45,29 @@ def open_closures(connection: Connection, start: dt.datetime, end: dt.datetime) 
     )
 
 
+class Held(NamedTuple):
+    """What live quotes hold on one departure: TEU, kg, and reefer plugs (TEU of reefer boxes)."""
+
+    teu: Decimal = Decimal(0)
+    kg: int = 0
+    reefer: Decimal = Decimal(0)
+
+
 def held_room(
     connection: Connection,
     departure_ids: Collection[int] | None,
     *,
     now: dt.datetime,
     except_quote: int | None = None,
-) -> dict[int, tuple[Decimal, int]]:
-    """TEU and kg held by live quotes on each departure (all of them for ``None``), at the instant ``now``.
+) -> dict[int, Held]:
+    """TEU, kg and reefer plugs held by live quotes on each departure (all of them for ``None``), at the
+    instant ``now``.
 
     ``except_quote`` leaves out one quote's own hold: the quote that is being booked.
     """
+    q = s.quotes.c
     query = (
-        select(s.quote_legs.c.departure_id, func.sum(s.quotes.c.teu), func.sum(s.quotes.c.weight_kg))
+        select(s.quote_legs.c.departure_id, func.sum(q.teu), func.sum(q.weight_kg), func.sum(q.reefer_teu))
         .join(s.quotes, s.quotes.c.id == s.quote_legs.c.quote_id)
         .where(s.quotes.c.status == "open", s.quotes.c.valid_until > now)
         .group_by(s.quote_legs.c.departure_id)
@@ -64,7 +77,8 @@ def held_room(
     if except_quote is not None:
         query = query.where(s.quotes.c.id != except_quote)
     return {
-        departure_id: (Decimal(teu or 0), int(kg or 0)) for departure_id, teu, kg in connection.execute(query)
+        departure_id: Held(Decimal(teu or 0), int(kg or 0), Decimal(reefer or 0))
+        for departure_id, teu, kg, reefer in connection.execute(query)
     }
 
 
@@ -76,7 +90,8 @@ def read_availability(
     lines: Iterable[str] | None = None,
     now: dt.datetime | None = None,
 ) -> Availability:
-    """Free TEU and kg on every departure leaving between ``start`` and ``end`` (aware), in one snapshot.
+    """Free TEU, kg and reefer plugs on every departure leaving between ``start`` and ``end`` (aware), in one
+    snapshot.
 
     Parameters
     ----------
@@ -92,9 +107,10 @@ def read_availability(
     Returns
     -------
     Availability
-        Keyed by (line id, departure epoch second); free room is capacity less bookings less live holds. A
-        departure that is not ``scheduled`` (gone, cancelled) does not run. Its ``closures`` are the open
-        disruptions in the window (``ledger.disruptions``), which the search respects.
+        Keyed by (line id, departure epoch second); free room is capacity less bookings less live holds, and
+        free reefer plugs are plugs less reefer bookings less live reefer holds (``None`` where the departure
+        does not count plugs). A departure that is not ``scheduled`` (gone, cancelled) does not run. Its
+        ``closures`` are the open disruptions in the window (``ledger.disruptions``); searches respect them.
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise LedgerError(Problem("the window needs aware times", field="start", found=str(start)))
@@ -111,6 +127,7 @@ def read_availability(
             s.quote_legs.c.departure_id,
             func.sum(q.teu).label("teu"),
             func.sum(q.weight_kg).label("kg"),
+            func.sum(q.reefer_teu).label("reefer"),
         )
         .join(s.quotes, q.id == s.quote_legs.c.quote_id)
         .where(q.status == "open", q.valid_until > taken_at)
@@ -129,6 +146,10 @@ def read_availability(
             d.status,
             cast(d.capacity_teu - d.booked_teu - func.coalesce(held.c.teu, 0), Float).label("free_teu"),
             (d.capacity_kg - d.booked_kg - func.coalesce(held.c.kg, 0)).label("free_kg"),
+            # NULL plugs (not counted) stay NULL, and become NaN in the table
+            cast(d.reefer_plugs_teu - d.booked_reefer_teu - func.coalesce(held.c.reefer, 0), Float).label(
+                "free_reefer"
+            ),
         )
         .outerjoin(held, held.c.departure_id == d.id)
         .where(
@@ -147,12 +168,14 @@ def read_availability(
         # the open disruptions in the same snapshot: a search against the ledger never passes what is closed
         closures = open_closures(connection, start, end)
     # columns, not an object per departure: the search asks about them all at once (RoomTable)
-    refs, line_ids, departs, statuses, free_teu, free_kg = zip(*rows, strict=True) if rows else [()] * 6
+    columns = zip(*rows, strict=True) if rows else [()] * 7
+    refs, line_ids, departs, statuses, free_teu, free_kg, free_reefer = columns
     rooms = RoomTable(
         list(zip(line_ids, map(int, departs), strict=True)),
         refs,
         np.array(free_teu, dtype=np.float64),
         np.array(free_kg, dtype=np.float64),
         [status == "scheduled" for status in statuses],
+        np.array([np.nan if v is None else v for v in free_reefer], dtype=np.float64),
     )
     return Availability(taken_at=taken_at, rooms=rooms, closures=closures)

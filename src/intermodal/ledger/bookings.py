@@ -2,7 +2,7 @@
 
 The invariants (tests/ledger check each under concurrent processes and kill -9):
 
-- no departure is ever booked over its capacity in TEU or kg;
+- no departure is ever booked over its capacity in TEU or kg, nor over its reefer plugs with reefer cargo;
 - a booking reserves every leg or none;
 - an idempotency key books at most once: the same request again returns the first booking, a different request
   with the same key is refused;
@@ -22,7 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
-from intermodal.exceptions import CapacityError, LedgerError, Problem, ShipmentError
+from intermodal.exceptions import CapacityError, LedgerError, Problem, ReeferPlugsError, ShipmentError
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import (
@@ -37,7 +37,7 @@ from intermodal.ledger._values import (
     tonnes_to_kg,
     utc_now,
 )
-from intermodal.ledger.availability import held_room
+from intermodal.ledger.availability import Held, held_room
 from intermodal.ledger.departures import find_departure_row
 from intermodal.ledger.schedule import timetable_departure
 from intermodal.model import Bundle, Cargo
@@ -303,6 +303,12 @@ def _cargo(cargo_class: str) -> Cargo | Problem:
         return Cargo()
 
 
+def is_reefer(cargo_class: str) -> bool:
+    """Whether a ledger cargo class is reefer cargo, read as the planner reads it: it then takes plugs."""
+    cargo = _cargo(cargo_class)
+    return isinstance(cargo, Cargo) and cargo.reefer
+
+
 def _cargo_problems(bundle: Bundle, request: BookingRequest) -> list[Problem]:
     """What the route planner would refuse about this request, before any departure is looked at."""
     cargo = _cargo(request.cargo_class)
@@ -372,8 +378,10 @@ def check_room(
     history: bool = False,
     except_quote: int | None = None,
     now: dt.datetime | None = None,
+    reefer: bool = False,
 ) -> None:
-    """Lock the departures ``rows`` and check that each still has ``teu`` and ``weight_kg`` free.
+    """Lock the departures ``rows`` and check that each still has ``teu`` and ``weight_kg`` free, and, for
+    ``reefer`` cargo, ``teu`` of reefer plugs where the departure counts them.
 
     Free is capacity less bookings less the holds of live quotes (but ``except_quote``'s own), counted inside
     the lock, so that bookings and holds together never exceed capacity: SQLite's ``BEGIN IMMEDIATE`` already
@@ -383,7 +391,8 @@ def check_room(
     Raises
     ------
     CapacityError
-        A departure lacks the room, every one named; or (``LedgerError``) it has left or is cancelled.
+        A departure lacks the room, every one named (:class:`~intermodal.exceptions.ReeferPlugsError` when
+        only reefer plugs are short); or (``LedgerError``) it has left or is cancelled.
     """
     ids = sorted({row.id for row in rows})
     if connection.dialect.name == "postgresql":
@@ -399,6 +408,7 @@ def check_room(
     held = held_room(connection, ids, now=now or utc_now(), except_quote=except_quote)
 
     problems = []
+    short_of_plugs = []
     for number, leg_row in enumerate(rows):
         row = by_id[leg_row.id]
         where = f"legs[{number}].departure"
@@ -406,7 +416,7 @@ def check_room(
         if row.status == "cancelled" or (row.status != "scheduled" and not history):
             problems.append(Problem(f"the departure is {row.status}", field=where, found=row.ref))
             continue
-        held_teu, held_kg = held.get(row.id, (Decimal(0), 0))
+        held_teu, held_kg, held_reefer = held.get(row.id, Held())
         free_teu = Decimal(row.capacity_teu) - Decimal(row.booked_teu) - held_teu
         if teu > free_teu:
             problems.append(
@@ -429,8 +439,20 @@ def check_room(
                     expected=f"{weight_kg} kg",
                 )
             )
-    if problems:
-        raise CapacityError(problems)
+        if reefer and row.reefer_plugs_teu is not None:
+            free_plugs = Decimal(row.reefer_plugs_teu) - Decimal(row.booked_reefer_teu) - held_reefer
+            if teu > free_plugs:
+                short_of_plugs.append(
+                    Problem(
+                        "not enough reefer plugs left",
+                        field=where,
+                        found=f"{row.ref}: {free_plugs} TEU of plugs free"
+                        + (f" ({held_reefer} held by quotes)" if held_reefer else ""),
+                        expected=f"{teu} TEU of reefer",
+                    )
+                )
+    if problems or short_of_plugs:
+        raise (CapacityError if problems else ReeferPlugsError)(problems + short_of_plugs)
 
 
 def _book_one(
@@ -462,8 +484,16 @@ def _book_one(
     rows = departure_rows(connection, request, bundle=bundle)
     if bundle is not None and (refused := _service_problems(bundle, request, rows, checked.teu)):
         raise LedgerError(refused)
+    reefer = is_reefer(request.cargo_class)
     check_room(
-        connection, rows, checked.teu, checked.weight_kg, history=history, except_quote=quote_id, now=now
+        connection,
+        rows,
+        checked.teu,
+        checked.weight_kg,
+        history=history,
+        except_quote=quote_id,
+        now=now,
+        reefer=reefer,
     )
 
     booking_id = connection.execute(
@@ -502,6 +532,7 @@ def _book_one(
             .values(
                 booked_teu=s.departures.c.booked_teu + checked.teu,
                 booked_kg=s.departures.c.booked_kg + checked.weight_kg,
+                booked_reefer_teu=s.departures.c.booked_reefer_teu + (checked.teu if reefer else 0),
             )
         )
     created = connection.execute(select(s.bookings).where(s.bookings.c.id == booking_id)).one()
@@ -716,6 +747,8 @@ def _cancel_row(connection: Connection, row: Any) -> bool:
                 .values(
                     booked_teu=s.departures.c.booked_teu - row.teu,
                     booked_kg=s.departures.c.booked_kg - row.weight_kg,
+                    booked_reefer_teu=s.departures.c.booked_reefer_teu
+                    - (row.teu if is_reefer(row.cargo_class) else 0),
                 )
             )
     return changed == 1

@@ -197,9 +197,12 @@ def _quarter_rows(
             ]
         departure["booked_teu"] = sum((teu for teu, _, _ in shares), Decimal(0))
         departure["booked_kg"] = weight_kg[index]
+        departure["booked_reefer_teu"] = Decimal(0)  # the demo's departures count no plugs, but their use
         for teu, kg, minor in shares:
             serial[0] += 1
             cargo = rng.choices([c for c, _ in _CARGO], [w for _, w in _CARGO])[0]
+            if cargo == "reefer":
+                departure["booked_reefer_teu"] += teu
             bookings.append(
                 {
                     "idempotency_key": f"demo-{serial[0]:06d}",

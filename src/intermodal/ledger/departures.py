@@ -18,7 +18,7 @@ from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import checked_limit, parse_time, teu_decimal, utc_now, zone_info
-from intermodal.ledger.availability import held_room
+from intermodal.ledger.availability import Held, held_room
 from intermodal.model.bounds import MAX_CAPACITY_KG, MAX_CAPACITY_TEU, id_problem, quantity_problem
 
 __all__ = [
@@ -67,6 +67,10 @@ class Departure:
     #: what open quotes hold on it now (room no one else may take until they lapse)
     held_teu: Decimal = Decimal(0)
     held_kg: int = 0
+    #: the reefer boxes it can power, in TEU (``None``: not counted), and what reefer bookings and holds use
+    reefer_plugs_teu: Decimal | None = None
+    booked_reefer_teu: Decimal = Decimal(0)
+    held_reefer_teu: Decimal = Decimal(0)
 
     @property
     def departs_local(self) -> dt.datetime:
@@ -81,6 +85,13 @@ class Departure:
     @property
     def free_kg(self) -> int:
         return self.capacity_kg - self.booked_kg - self.held_kg
+
+    @property
+    def free_reefer(self) -> Decimal | None:
+        """Reefer plugs left (TEU) after reefer bookings and live reefer holds; ``None`` when not counted."""
+        if self.reefer_plugs_teu is None:
+            return None
+        return self.reefer_plugs_teu - self.booked_reefer_teu - self.held_reefer_teu
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields: times in ISO 8601 with the terminal's offset, TEU as numbers."""
@@ -99,11 +110,23 @@ class Departure:
             "booked_kg": self.booked_kg,
             "held_teu": float(self.held_teu),
             "free_teu": float(self.free_teu),
+            "reefer_plugs_teu": _number(self.reefer_plugs_teu),
+            "booked_reefer_teu": float(self.booked_reefer_teu),
+            "held_reefer_teu": float(self.held_reefer_teu),
+            "free_reefer": _number(self.free_reefer),
             "status": self.status,
         }
 
 
-def departure_from_row(row: Any, held: tuple[Decimal, int] = (Decimal(0), 0)) -> Departure:
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+_NOTHING_HELD = Held()
+
+
+def departure_from_row(row: Any, held: Held = _NOTHING_HELD) -> Departure:
+    plugs = row.reefer_plugs_teu
     return Departure(
         id=row.id,
         ref=row.ref,
@@ -117,8 +140,11 @@ def departure_from_row(row: Any, held: tuple[Decimal, int] = (Decimal(0), 0)) ->
         booked_teu=Decimal(row.booked_teu).quantize(Decimal("0.01")),
         booked_kg=int(row.booked_kg),
         status=row.status,
-        held_teu=Decimal(held[0]).quantize(Decimal("0.01")),
-        held_kg=int(held[1]),
+        held_teu=Decimal(held.teu).quantize(Decimal("0.01")),
+        held_kg=int(held.kg),
+        reefer_plugs_teu=None if plugs is None else Decimal(plugs).quantize(Decimal("0.01")),
+        booked_reefer_teu=Decimal(row.booked_reefer_teu).quantize(Decimal("0.01")),
+        held_reefer_teu=Decimal(held.reefer).quantize(Decimal("0.01")),
     )
 
 
@@ -131,6 +157,7 @@ def _create(
     capacity_teu: Any,
     capacity_kg: int | None,
     status: str,
+    reefer_plugs_teu: Any = None,
 ) -> Departure:
     line = connection.execute(select(s.lines).where(s.lines.c.id == line_id)).first()
     if line is None:
@@ -155,6 +182,7 @@ def _create(
         kg = int(Decimal(line.capacity_kg) * teu / Decimal(line.capacity_teu))
     if problem := quantity_problem(kg, field="capacity_kg", maximum=MAX_CAPACITY_KG):
         problems.append(problem)
+    plugs = _plugs(reefer_plugs_teu, line.reefer_plugs_teu, teu, problems)
     if status not in DEPARTURE_STATUSES:
         problems.append(Problem("unknown status", field="status", found=status, expected=", ".join(_NEXT)))
     if problems:
@@ -171,6 +199,7 @@ def _create(
         "vehicle": vehicle,
         "capacity_teu": teu,
         "capacity_kg": int(kg),
+        "reefer_plugs_teu": plugs,
         "status": status,
         "created_at": utc_now(),
     }
@@ -178,6 +207,31 @@ def _create(
     new_id = inserted.inserted_primary_key[0]  # type: ignore[index]
     row = connection.execute(select(s.departures).where(s.departures.c.id == new_id)).one()
     return departure_from_row(row)
+
+
+def _plugs(given: Any, line_default: Any, capacity: Any, problems: list[Problem]) -> Decimal | None:
+    """A departure's reefer plugs: as given (at most its capacity), else the line's (cut to its capacity)."""
+    if given is None:
+        if line_default is None:
+            return None
+        plugs = Decimal(line_default)
+        # a smaller vehicle than the line's default cannot power more boxes than it carries
+        return min(plugs, capacity) if isinstance(capacity, Decimal) else plugs
+    try:
+        plugs = teu_decimal(given, field="reefer_plugs_teu", maximum=MAX_CAPACITY_TEU, zero=True)
+    except LedgerError as error:
+        problems += error.problems
+        return None
+    if isinstance(capacity, Decimal) and plugs > capacity:
+        problems.append(
+            Problem(
+                "more reefer plugs than the departure carries",
+                field="reefer_plugs_teu",
+                found=f"{float(plugs):g}",
+                expected=f"at most its capacity, {float(capacity):g} TEU",
+            )
+        )
+    return plugs
 
 
 def create_departure(
@@ -189,6 +243,7 @@ def create_departure(
     capacity_teu: Decimal | int | str | None = None,
     capacity_kg: int | None = None,
     status: DepartureStatus = "scheduled",
+    reefer_plugs_teu: Decimal | int | str | None = None,
 ) -> Departure:
     """Schedule a departure of a line.
 
@@ -206,6 +261,9 @@ def create_departure(
         What this departure can carry; ``None`` takes the line's default (for kg, scaled to ``capacity_teu``).
     status
         Normally ``scheduled``; history may be entered as ``departed`` or ``arrived``.
+    reefer_plugs_teu
+        The reefer boxes it can power, in TEU (0 to its capacity); ``None`` takes the line's default, if it
+        has one (cut to the capacity), and otherwise plugs are not counted on this departure.
 
     Raises
     ------
@@ -221,6 +279,7 @@ def create_departure(
             capacity_teu=capacity_teu,
             capacity_kg=capacity_kg,
             status=status,
+            reefer_plugs_teu=reefer_plugs_teu,
         )
     )
 
@@ -257,7 +316,7 @@ def get_departure(ledger: Ledger, key: int | str) -> Departure:
         held = held_room(connection, [row.id], now=utc_now()) if row is not None else {}
     if row is None:
         raise LedgerError(Problem("unknown departure", field="departure", found=str(key)))
-    return departure_from_row(row, held.get(row.id, (Decimal(0), 0)))
+    return departure_from_row(row, held.get(row.id, _NOTHING_HELD))
 
 
 def list_departures(
@@ -284,7 +343,7 @@ def list_departures(
     with ledger.reading() as connection:
         rows = connection.execute(query).all()
         held = held_room(connection, [r.id for r in rows], now=utc_now()) if rows else {}
-    return [departure_from_row(r, held.get(r.id, (Decimal(0), 0))) for r in rows]
+    return [departure_from_row(r, held.get(r.id, _NOTHING_HELD)) for r in rows]
 
 
 def count_departures(ledger: Ledger) -> int:

@@ -6,8 +6,8 @@ problems of every row with its file, row number and column. An exported file imp
 
 Columns (``*`` = required on import):
 
-- departures: ``line*, departs*, zone, vehicle, capacity_teu, capacity_kg, status`` (export adds ``ref``,
-  ``booked_teu``, ``booked_kg``)
+- departures: ``line*, departs*, zone, vehicle, capacity_teu, capacity_kg, status, reefer_plugs_teu`` (export
+  adds ``ref``, ``booked_teu``, ``booked_kg``, ``booked_reefer_teu``)
 - bookings: ``idempotency_key*, departures*`` (refs or ids, ``;``-separated, in travel order), ``shipper*,
   teu*, tonnes*, value, currency, cargo_class, customs_status*, equipment_ref, status, places`` (per leg
   ``from>to``, ``;``-separated)
@@ -53,6 +53,8 @@ _COLUMNS: dict[str, list[str]] = {
         "booked_teu",
         "booked_kg",
         "status",
+        "reefer_plugs_teu",
+        "booked_reefer_teu",
     ],
     "bookings": [
         "idempotency_key",
@@ -119,6 +121,8 @@ def _records(connection: Connection, table: str) -> list[dict[str, Any]]:
                     "booked_teu": str(d.booked_teu),
                     "booked_kg": d.booked_kg,
                     "status": d.status,
+                    "reefer_plugs_teu": "" if d.reefer_plugs_teu is None else str(d.reefer_plugs_teu),
+                    "booked_reefer_teu": str(d.booked_reefer_teu),
                 }
             )
         return out
@@ -267,6 +271,7 @@ def _import_departure(connection: Connection, row: dict[str, str]) -> None:
             else None
         ),
         status=row.get("status") or "scheduled",
+        reefer_plugs_teu=_opt(row, "reefer_plugs_teu"),
     )
 
 

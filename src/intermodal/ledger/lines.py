@@ -47,6 +47,9 @@ class Line:
         The IANA time zone of the line's origin terminal, in which its departures are shown.
     commercial_line
         The line this service belongs to commercially; ``None`` for its own id.
+    reefer_plugs_teu
+        The reefer boxes one departure can power, in TEU; ``None`` when they are not counted (reefer cargo may
+        then fill the whole capacity).
     """
 
     id: str
@@ -56,6 +59,7 @@ class Line:
     capacity_kg: int | None = None
     zone: str = "Asia/Shanghai"
     commercial_line: str | None = None
+    reefer_plugs_teu: Decimal | None = None
 
     def __post_init__(self) -> None:
         if not self.commercial_line:
@@ -67,6 +71,12 @@ class Line:
         )
         if self.capacity_kg is None:
             object.__setattr__(self, "capacity_kg", int(self.capacity_teu * DEFAULT_KG_PER_TEU))
+        if self.reefer_plugs_teu is not None:
+            plugs = teu_decimal(
+                self.reefer_plugs_teu, field="reefer_plugs_teu", maximum=MAX_CAPACITY_TEU, zero=True
+            )
+            # no vehicle powers more boxes than it carries (a bundle refuses it; a line made in code may not)
+            object.__setattr__(self, "reefer_plugs_teu", min(plugs, self.capacity_teu))
         problems = []
         if not self.id:
             problems.append(Problem("a line needs an id", field="id"))
@@ -80,14 +90,16 @@ class Line:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["capacity_teu"] = float(self.capacity_teu)
+        data["reefer_plugs_teu"] = None if self.reefer_plugs_teu is None else float(self.reefer_plugs_teu)
         return data
 
 
 def line_from_service(service: Any, *, zone: str | None = None) -> Line:
     """Build a :class:`Line` from a network-model service or a mapping with the same fields.
 
-    Reads ``id``, ``name_en``, ``name_zh``, ``capacity_teu`` and, where present, ``capacity_kg``, ``zone`` and
-    ``line`` (the commercial line). ``zone`` overrides the service's zone: pass its first terminal's.
+    Reads ``id``, ``name_en``, ``name_zh``, ``capacity_teu`` and, where present, ``capacity_kg``, ``zone``,
+    ``line`` (the commercial line) and ``reefer_plugs_teu``. ``zone`` overrides the service's zone: pass its
+    first terminal's.
     """
 
     def get(name: str, default: Any = None) -> Any:
@@ -96,6 +108,7 @@ def line_from_service(service: Any, *, zone: str | None = None) -> Line:
         return getattr(service, name, default)
 
     capacity_kg = get("capacity_kg")
+    plugs = get("reefer_plugs_teu")
     return Line(
         id=str(get("id")),
         name_en=str(get("name_en") or get("id")),
@@ -104,6 +117,7 @@ def line_from_service(service: Any, *, zone: str | None = None) -> Line:
         capacity_kg=None if capacity_kg is None else int(capacity_kg),
         zone=zone or str(get("zone") or "Asia/Shanghai"),
         commercial_line=str(get("line") or "") or None,
+        reefer_plugs_teu=None if plugs is None else Decimal(str(plugs)),
     )
 
 
@@ -135,6 +149,7 @@ def _line(row: Any) -> Line:
         capacity_kg=row.capacity_kg,
         zone=row.zone,
         commercial_line=row.commercial_line,
+        reefer_plugs_teu=row.reefer_plugs_teu,
     )
 
 

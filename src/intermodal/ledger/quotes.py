@@ -5,7 +5,8 @@ total is *defined* as the sum of those rounded items, so the items always add up
 gives the option's CO2e (WTW, with TTW beside it) and a ``valid_until``.
 
 Making a quote takes a hold on every scheduled leg's departure in the same transaction, checked like a
-booking (free = capacity − booked − live holds, under the same locks), all or none. A hold is one row per
+booking (free = capacity − booked − live holds, under the same locks; a reefer quote holds reefer plugs as
+well, where a departure counts them), all or none. A hold is one row per
 departure in ``quote_legs``; the held amount is the quote's TEU and kg. It is live while the quote is ``open``
 and ``valid_until`` is ahead, so expiry needs no background job: a hold past its time counts for nothing in
 :func:`~intermodal.ledger.availability.read_availability` or in a booking's check. :func:`expire_quotes` only
@@ -52,6 +53,7 @@ from intermodal.ledger.bookings import (
     _service_problems,
     check_room,
     departure_rows,
+    is_reefer,
     request_from_itinerary,
 )
 from intermodal.model import Bundle
@@ -316,7 +318,8 @@ def create_quote(
         rows = departure_rows(connection, request, bundle=bundle)
         if bundle is not None and (refused := _service_problems(bundle, request, rows, checked.teu)):
             raise LedgerError(refused)
-        check_room(connection, rows, checked.teu, checked.weight_kg, now=created)
+        reefer = is_reefer(cargo_class)
+        check_room(connection, rows, checked.teu, checked.weight_kg, now=created, reefer=reefer)
         quote_id = connection.execute(
             s.quotes.insert().values(
                 cargo_class=cargo_class,
@@ -332,6 +335,7 @@ def create_quote(
                 status="open",
                 created_at=created,
                 valid_until=valid_until,
+                reefer_teu=checked.teu if reefer else 0,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
         connection.execute(

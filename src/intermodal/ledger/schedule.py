@@ -131,8 +131,9 @@ def schedule_departures(
     Returns
     -------
     ScheduleResult
-        The refs created, updated (capacity) and removed, how many were already right, and the conflicts:
-        booked departures that the timetable no longer has, or whose new capacity is below what is booked.
+        The refs created, updated (capacity, reefer plugs) and removed, how many were already right, and the
+        conflicts: booked departures that the timetable no longer has, or whose new capacity (or reefer plugs)
+        is below what is booked.
 
     Raises
     ------
@@ -187,8 +188,10 @@ def schedule_departures(
                 trip = trips[ref]
                 capacity = teu_decimal(trip.line.capacity_teu, field="capacity_teu")
                 kg = int(trip.line.capacity_kg or 0)
+                plugs = trip.line.reefer_plugs_teu
+                stored_plugs = None if row.reefer_plugs_teu is None else Decimal(row.reefer_plugs_teu)
                 if row.status != "scheduled" or (
-                    Decimal(row.capacity_teu) == capacity and row.capacity_kg == kg
+                    Decimal(row.capacity_teu) == capacity and row.capacity_kg == kg and stored_plugs == plugs
                 ):
                     unchanged += 1
                 elif booked > capacity or row.booked_kg > kg:
@@ -199,11 +202,20 @@ def schedule_departures(
                             f"the timetable's capacity {capacity:g} TEU / {kg:,} kg is below what is booked",
                         )
                     )
+                elif plugs is not None and Decimal(row.booked_reefer_teu) > plugs:
+                    conflicts.append(
+                        ScheduleConflict(
+                            ref,
+                            float(booked),
+                            f"the timetable's {float(plugs):g} TEU of reefer plugs are below the "
+                            f"{float(row.booked_reefer_teu):g} TEU of reefer booked",
+                        )
+                    )
                 else:
                     connection.execute(
                         s.departures.update()
                         .where(s.departures.c.id == row.id)
-                        .values(capacity_teu=capacity, capacity_kg=kg)
+                        .values(capacity_teu=capacity, capacity_kg=kg, reefer_plugs_teu=plugs)
                     )
                     updated.append(ref)
             elif row.origin != "timetable" or row.status != "scheduled":
@@ -263,6 +275,7 @@ def insert_trips(connection: Connection, trips: dict[str, _Trip]) -> list[str]:
                 "vehicle": None,
                 "capacity_teu": teu_decimal(trip.line.capacity_teu, field="capacity_teu"),
                 "capacity_kg": int(trip.line.capacity_kg or 0),
+                "reefer_plugs_teu": trip.line.reefer_plugs_teu,
                 "status": "scheduled",
                 "origin": "timetable",
                 "created_at": now,

@@ -60,8 +60,7 @@ class RoomTable(Mapping[tuple[str, int], DepartureRoom]):
 
     A live route query reads the room of every departure in its window (hundreds) and the search asks whether
     the shipment fits each trip: columns answer that at once (:meth:`Availability.fits_each`), where an
-    object per departure cost as much as the query's read. The ledger does not count reefer plugs, so a
-    table has none (``free_reefer`` is ``None``).
+    object per departure cost as much as the query's read.
 
     Parameters
     ----------
@@ -69,6 +68,9 @@ class RoomTable(Mapping[tuple[str, int], DepartureRoom]):
         ``(service id, departure epoch second)`` per departure; a key given twice keeps its last row.
     refs, free_teu, free_kg, runs
         The ledger ref, free TEU and kg and whether it runs, per departure in the order of ``keys``.
+    free_reefer
+        Reefer plugs left in TEU, per departure; NaN where the ledger does not count them (``None`` in a
+        :class:`DepartureRoom`). Default: counted nowhere.
     """
 
     def __init__(
@@ -78,24 +80,37 @@ class RoomTable(Mapping[tuple[str, int], DepartureRoom]):
         free_teu: npt.ArrayLike,
         free_kg: npt.ArrayLike,
         runs: npt.ArrayLike,
+        free_reefer: npt.ArrayLike | None = None,
     ) -> None:
         self.refs = list(refs)
         self.free_teu = np.asarray(free_teu, dtype=np.float64)
         self.free_kg = np.asarray(free_kg, dtype=np.float64)
         self.runs = np.asarray(runs, dtype=np.bool_)
-        if not len(keys) == len(self.refs) == len(self.free_teu) == len(self.free_kg) == len(self.runs):
-            raise ValueError("a room table needs one ref, free TEU, free kg and runs per key")
+        self.free_reefer = (
+            np.full(len(self.refs), np.nan)
+            if free_reefer is None
+            else np.asarray(free_reefer, dtype=np.float64)
+        )
+        columns = (self.refs, self.free_teu, self.free_kg, self.runs, self.free_reefer)
+        if any(len(column) != len(keys) for column in columns):
+            raise ValueError("a room table needs one ref, free TEU, free kg, runs and free reefer per key")
         self.index = {key: i for i, key in enumerate(keys)}
         if len(self.index) < len(keys):  # the rows a repeated key shadows go, so that row i is key i
             rows = np.fromiter(self.index.values(), dtype=np.intp, count=len(self.index))
             self.refs = [self.refs[i] for i in rows]
             self.free_teu, self.free_kg, self.runs = self.free_teu[rows], self.free_kg[rows], self.runs[rows]
+            self.free_reefer = self.free_reefer[rows]
             self.index = {key: i for i, key in enumerate(self.index)}
 
     def __getitem__(self, key: tuple[str, int]) -> DepartureRoom:
         i = self.index[key]
+        plugs = float(self.free_reefer[i])
         return DepartureRoom(
-            self.refs[i], float(self.free_teu[i]), float(self.free_kg[i]), runs=bool(self.runs[i])
+            self.refs[i],
+            float(self.free_teu[i]),
+            float(self.free_kg[i]),
+            free_reefer=None if math.isnan(plugs) else plugs,
+            runs=bool(self.runs[i]),
         )
 
     def __iter__(self) -> Iterator[tuple[str, int]]:
@@ -108,7 +123,6 @@ class RoomTable(Mapping[tuple[str, int], DepartureRoom]):
         self, keys: Iterable[tuple[str, int]], teu: float, kg: float, *, reefer: bool = False
     ) -> npt.NDArray[np.bool_]:
         """:meth:`DepartureRoom.fits` for each key, ``True`` for a key the table does not hold."""
-        del reefer  # no plugs counted: the TEU limit is the only one (as DepartureRoom.fits with None)
         found = np.fromiter((self.index.get(key, -1) for key in keys), dtype=np.intp)
         held = found >= 0
         at = found[held]
@@ -116,6 +130,11 @@ class RoomTable(Mapping[tuple[str, int], DepartureRoom]):
         fits[held] = (
             self.runs[at] & (teu <= self.free_teu[at] + _TEU_SLACK) & (kg <= self.free_kg[at] + _KG_SLACK)
         )
+        if (
+            reefer
+        ):  # plugs not counted (NaN) never refuse: the TEU limit holds, as DepartureRoom.fits with None
+            plugs = self.free_reefer[at]
+            fits[held] &= np.isnan(plugs) | (teu <= plugs + _TEU_SLACK)
         return fits
 
 
@@ -162,11 +181,14 @@ class Availability:
         if self.taken_at.tzinfo is None:
             raise ValueError("taken_at must be timezone-aware")
         if isinstance(self.rooms, RoomTable):
-            if not (np.isfinite(self.rooms.free_teu).all() and np.isfinite(self.rooms.free_kg).all()):
-                bad = ~(np.isfinite(self.rooms.free_teu) & np.isfinite(self.rooms.free_kg))
-                key = list(self.rooms.index)[int(np.flatnonzero(bad)[0])]
+            table = self.rooms
+            # NaN plugs mean "not counted"; an infinite number is no room at all
+            good = np.isfinite(table.free_teu) & np.isfinite(table.free_kg) & ~np.isinf(table.free_reefer)
+            if not good.all():
+                key = list(table.index)[int(np.flatnonzero(~good)[0])]
                 raise ValueError(f"room of {key} is not finite")
             return
         for key, room in self.rooms.items():
-            if not all(math.isfinite(v) for v in (room.free_teu, room.free_kg)):
+            plugs = () if room.free_reefer is None else (room.free_reefer,)
+            if not all(math.isfinite(v) for v in (room.free_teu, room.free_kg, *plugs)):
                 raise ValueError(f"room of {key} is not finite")

@@ -68,9 +68,11 @@ class Leg:
     geometry: tuple[tuple[float, float], ...] = ()
     #: the ledger's name of the dated trip (``service@local departure at its first stop``), set by the planner
     departure_ref: str | None = None
-    #: the room the departure had at the time of the answer (TEU, kg), when a ledger snapshot was given
+    #: the room the departure had at the time of the answer (TEU, kg, and reefer plugs in TEU where they are
+    #: counted), when a ledger snapshot was given
     free_teu: float | None = None
     free_kg: float | None = None
+    free_reefer: float | None = None
     #: the tariffs.csv row that priced a scheduled leg, and its source (``None``: the service's own rates)
     tariff: str | None = None
     tariff_source: str | None = None
@@ -269,6 +271,7 @@ def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
         "departure": g.departure,
         "free_teu": None if g.free_teu is None else _r(g.free_teu),
         "free_kg": None if g.free_kg is None else _r(g.free_kg),
+        "free_reefer": None if g.free_reefer is None else _r(g.free_reefer),
         "tariff": None if g.tariff is None else {"id": g.tariff, "source": g.tariff_source},
         "carrier": g.carrier,
         "from": g.from_id,

@@ -214,6 +214,8 @@ class Service:
     line: str = ""
     #: the carrier's name in Chinese ("" when the bundle gives none: show ``carrier``)
     carrier_zh: str = ""
+    #: reefer boxes one departure can power, in TEU (``None``: not counted, the TEU capacity is the limit)
+    reefer_plugs_teu: float | None = None
 
     def accepts_dg(self, dg_class: str) -> bool:
         """Whether dangerous goods of ``dg_class`` may ride this service."""

@@ -36,7 +36,8 @@ def service_problems(service: Service, cargo: Cargo, *, teu: float, field: str =
     """Why ``service`` cannot carry ``teu`` of ``cargo`` (empty when it can).
 
     A departure of the service carries at most ``capacity_teu`` (a shuttle truck: 2 TEU); reefer cargo needs a
-    reefer service; dangerous goods need their class (or its whole class, for a division) among the service's.
+    reefer service, and at most its ``reefer_plugs_teu`` when it counts them; dangerous goods need their class
+    (or its whole class, for a division) among the service's.
     """
     problems = []
     if teu > service.capacity_teu + 1e-9:
@@ -50,6 +51,19 @@ def service_problems(service: Service, cargo: Cargo, *, teu: float, field: str =
         )
     if cargo.kind is CargoKind.REEFER and not service.reefer:
         problems.append(Problem(f"{service.id} does not carry reefer cargo", field=field, found=service.id))
+    elif (
+        cargo.kind is CargoKind.REEFER
+        and service.reefer_plugs_teu is not None
+        and teu > service.reefer_plugs_teu + 1e-9
+    ):
+        problems.append(
+            Problem(
+                f"{service.id} powers at most {service.reefer_plugs_teu:g} TEU of reefer boxes a departure",
+                field=field,
+                found=f"{teu:g} TEU reefer",
+                expected="split the shipment over several departures",
+            )
+        )
     if cargo.kind is CargoKind.DANGEROUS and not service.accepts_dg(cargo.dg_class or ""):
         allowed = ", ".join(sorted(service.dg_classes)) or "none"
         problems.append(

@@ -153,8 +153,8 @@ def _full_departures(
         starts = sorted(int(t) for si, t in zip(tt.trip_service, tt.trip_start, strict=True) if si == s_idx)
         zone = ZoneInfo(net.zones[int(tt.stops[s_idx][0])])
 
-        def fits(t: int, service: str = leg.service) -> bool:
-            return availability.fits(service, t, shipment.teu, kg, reefer=reefer)
+        def fits(t: int, service: str = leg.service, plugs: bool = reefer) -> bool:
+            return availability.fits(service, t, shipment.teu, kg, reefer=plugs)
 
         ride = next(t for t in starts if _departure_ref(leg.service, t, zone.key) == leg.departure)
         if fits(ride):
@@ -162,12 +162,15 @@ def _full_departures(
         day = datetime.fromtimestamp(ride, zone).date()
         same_day = [t for t in starts if datetime.fromtimestamp(t, zone).date() == day]
         full = sum(not fits(t) for t in same_day)
+        # a reefer shipment is also kept off a departure whose TEU would fit but whose reefer plugs are taken
+        plugs = sum(not fits(t) and fits(t, plugs=False) for t in same_day) if reefer else 0
+        word = "full or out of reefer plugs" if plugs else "full"
         later = next((t for t in starts if t > ride and fits(t)), None)
         nxt = datetime.fromtimestamp(later, zone).isoformat(timespec="minutes") if later else None
         text = (
-            f"all {len(same_day)} {leg.service} departures on {day.isoformat()} are full"
+            f"all {len(same_day)} {leg.service} departures on {day.isoformat()} are {word}"
             if full == len(same_day)
-            else f"{full} of {len(same_day)} {leg.service} departures on {day.isoformat()} are full, "
+            else f"{full} of {len(same_day)} {leg.service} departures on {day.isoformat()} are {word}, "
             f"among them the one {where} needs"
         )
         text += (
@@ -184,6 +187,7 @@ def _full_departures(
                     "service": leg.service,
                     "date": day.isoformat(),
                     "full": full,
+                    "out_of_plugs": plugs,
                     "departures": len(same_day),
                     "next": nxt,
                 },

@@ -455,9 +455,10 @@ class _Network:
         if self.availability is None:
             return {}
         room = self.availability.room(svc.id, start)
-        if room is None:  # not in the ledger yet: the timetable's own capacity; its kg the ledger sets
-            return {"free_teu": svc.capacity_teu, "free_kg": None}
-        return {"free_teu": room.free_teu, "free_kg": room.free_kg}
+        if room is None:
+            # not in the ledger yet: the timetable's own capacity and plugs; its kg the ledger sets
+            return {"free_teu": svc.capacity_teu, "free_kg": None, "free_reefer": svc.reefer_plugs_teu}
+        return {"free_teu": room.free_teu, "free_kg": room.free_kg, "free_reefer": room.free_reefer}
 
 
 def _departure_ref(service_id: str, start_s: int, zone: str) -> str:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from intermodal.engines.reference import Deadline
 from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
-from intermodal.model import Availability, Bundle, Itinerary, Mode, Shipment
+from intermodal.model import Availability, Bundle, CargoKind, Itinerary, Mode, Shipment
 from intermodal.model.bounds import MAX_CARBON_PRICE, quantity_problem
 from intermodal.planners._explain import _explain
 from intermodal.planners._query import _Network
@@ -146,8 +146,9 @@ def find_routes(
         ``None`` returns the whole Pareto set. The result says how many were folded.
     availability
         The room left on each dated departure, as the ledger holds it (``ledger.read_availability``, one
-        snapshot): a departure without room for the shipment is not there, and each scheduled leg says the
-        room it had (``free_teu``, ``free_kg``). ``None``: every departure has the timetable's capacity.
+        snapshot): a departure without room for the shipment (for reefer cargo, reefer plugs too) is not
+        there, and each scheduled leg says the room it had (``free_teu``, ``free_kg``, ``free_reefer``).
+        ``None``: every departure has the timetable's capacity.
     deadline
         A time limit for the whole query, every search it runs included (a range query's, and those that
         explain a missing route), e.g. ``Deadline(10.0)``; its owner may also cancel it from another thread.
@@ -230,8 +231,9 @@ def find_routes(
         notes.append(f"showing {limit} of {kept} options: raise the limit (--limit) for more")
     if net.full:
         shown = ", ".join(net.full[:3]) + (f" and {len(net.full) - 3} more" if len(net.full) > 3 else "")
+        room = "room or reefer plugs" if shipment.cargo.kind is CargoKind.REEFER else "room"
         notes.append(
-            f"{len(net.full)} departures in the search window have no room for {shipment.teu:g} TEU "
+            f"{len(net.full)} departures in the search window have no {room} for {shipment.teu:g} TEU "
             f"in the ledger and were left out: {shown}"
         )
     if net.closed and availability is not None:

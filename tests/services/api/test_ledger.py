@@ -340,7 +340,7 @@ def test_the_issue_reproduction_a_full_departure_is_not_offered_and_class_1_1_is
     assert made["created"] > 100
     assert client.post("/api/ledger/schedule", json=window, headers=auth).json()["created"] == 0
     offered = client.post("/api/routes", json=query).json()["options"][0]["legs"][0]
-    assert offered["free_teu"] == 2.0
+    assert offered["free_teu"] == 2.0 and offered["free_reefer"] == 2.0  # a shuttle truck: 2 TEU of plugs
     booking = {
         "idempotency_key": "fill",
         "departures": [offered["departure"]],
@@ -354,6 +354,8 @@ def test_the_issue_reproduction_a_full_departure_is_not_offered_and_class_1_1_is
     after = client.post("/api/routes", json=query).json()
     assert all(leg["departure"] != offered["departure"] for o in after["options"] for leg in o["legs"])
     assert any(offered["departure"] in n for n in after["notes"])
+    filled = client.get(f"/api/ledger/departures/{offered['departure']}").json()
+    assert (filled["booked_reefer_teu"], filled["free_reefer"]) == (2.0, 0.0)
     # the planner does not carry class 1.1 on the middle line, and neither does the ledger
     middle = next(
         d

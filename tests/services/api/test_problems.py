@@ -64,6 +64,15 @@ def _overbook(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     return c.post("/api/ledger/bookings", json=booking, headers=auth)
 
 
+def _reefer_overbook(c: TestClient, auth: dict[str, str]) -> httpx.Response:
+    # 2 TEU fit the truck, but it powers only 1 TEU of reefer boxes
+    new = {"line": "shuttle-middle", "departs": "2020-04-03T09:00+08:00", "reefer_plugs_teu": 1}
+    ref = c.post("/api/ledger/departures", json=new, headers=auth).json()["ref"]
+    booking = {"idempotency_key": "k", "departures": [ref], "shipper": "A", "teu": 2, "tonnes": 17}
+    booking |= {"customs_status": "cleared", "cargo_class": "reefer"}
+    return c.post("/api/ledger/bookings", json=booking, headers=auth)
+
+
 def _stale_quote(c: TestClient, auth: dict[str, str], *, expired: bool) -> httpx.Response:
     with lg.open_ledger(c.app.state.settings.ledger_url) as db:  # type: ignore[attr-defined]
         departure = lg.create_departure(db, "shuttle-middle", "2020-04-03T09:00+08:00")
@@ -108,6 +117,7 @@ CAUSES: dict[str, tuple[dict[str, object], Ask]] = {
     "not_found": ({}, lambda c, a: c.get("/api/scenarios/atlantis")),
     "method_not_allowed": ({}, lambda c, a: c.delete("/api/routes")),
     "capacity_exceeded": ({"ledger_url": "..."}, _overbook),
+    "reefer_plugs_exceeded": ({"ledger_url": "..."}, _reefer_overbook),
     "quote_expired": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=True)),
     "quote_closed": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=False)),
     "not_rebookable": ({"ledger_url": "..."}, _rebook_unbroken),

@@ -595,7 +595,8 @@ def test_schedule_reports_bad_dates_and_unknown_services(db: str) -> None:
 def test_route_with_a_ledger_shows_each_legs_room_in_the_table(db: str) -> None:
     _run("ledger", "schedule", "--from", "2020-04-06", "--to", "2020-04-08", "--db", db)
     table = _run(*ROUTE, *READY, "--db", db)
-    assert "shuttle-middle (2 TEU free)" in table
+    # reefer cargo: the plugs left too (a shuttle truck powers its 2 TEU)
+    assert "shuttle-middle (2 TEU free, 2 TEU of reefer plugs)" in table
 
 
 DCSA_EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "dcsa" / "tnt-220-response.json"
@@ -700,3 +701,28 @@ def test_the_demo_ledgers_bookings_have_etas_and_export_as_dcsa(db: str) -> None
     exported = json.loads(_run("ledger", "events", "export", "--booking", key, "--planned", "--db", db))
     assert [m["eventClassifierCode"] for m in exported].count("PLN") == 10
     assert {m["eventType"] for m in exported} == {"TRANSPORT", "SHIPMENT", "EQUIPMENT"}
+
+
+def test_a_departures_reefer_plugs_are_set_taken_refused_and_listed(db: str) -> None:
+    _run("ledger", "init", "--db", db)
+    made = _run(
+        "ledger", "add-departure", "shuttle-middle", "2020-04-03T09:00", "--reefer-plugs", "1",
+        "--db", db, "--format", "json",
+    )  # fmt: skip
+    assert json.loads(made)[0]["reefer_plugs_teu"] == 1.0
+    default = _run(
+        "ledger", "add-departure", "shuttle-middle", "2020-04-04T09:00", "--db", db, "--format", "json"
+    )
+    assert json.loads(default)[0]["reefer_plugs_teu"] == 2.0  # the scenario's line: services.csv
+    cold = ["ledger", "book", "--customs", "bonded", "--departure", "1", "--shipper", "X", "--teu", "1"]
+    _run(*cold, "--key", "a", "--tonnes", "8", "--cargo", "reefer", "--db", db)
+    refused = _run(*cold, "--key", "b", "--tonnes", "8", "--cargo", "reefer", "--db", db, code=2)
+    assert "not enough reefer plugs left" in refused
+    _run(*cold, "--key", "c", "--tonnes", "8", "--db", db)  # general cargo takes the other TEU
+    (listed, _) = json.loads(_run("ledger", "departures", "--db", db, "--format", "json"))
+    assert (listed["booked_teu"], listed["reefer_plugs_teu"], listed["booked_reefer_teu"]) == (2.0, 1.0, 1.0)
+    assert (listed["free_teu"], listed["free_reefer"]) == (0.0, 0.0)
+    assert "free_reefer" in _run("ledger", "departures", "--db", db)
+    more = ["ledger", "add-departure", "shuttle-middle", "2020-04-05T09:00", "--reefer-plugs", "3"]
+    bad = _run(*more, "--db", db, code=2)
+    assert "[reefer_plugs_teu]: more reefer plugs than the departure carries" in bad

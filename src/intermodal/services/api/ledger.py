@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from intermodal import ledger as lg
-from intermodal.exceptions import CapacityError, LedgerError
+from intermodal.exceptions import CapacityError, LedgerError, ReeferPlugsError
 from intermodal.ledger.availability import read_availability
 from intermodal.ledger.schedule import schedule_departures
 from intermodal.model import Availability
@@ -116,6 +116,13 @@ class DepartureIn(BaseModel):
     capacity_teu: Decimal | None = Field(None, gt=0, le=MAX_CAPACITY_TEU, description="Default: the line's.")
     capacity_kg: int | None = Field(None, gt=0, le=MAX_CAPACITY_KG)
     status: Literal["scheduled", "departed", "arrived", "cancelled"] = "scheduled"
+    reefer_plugs_teu: Decimal | None = Field(
+        None,
+        ge=0,
+        le=MAX_CAPACITY_TEU,
+        description="Reefer boxes it can power, in TEU (at most its capacity). Default: the line's; if the "
+        "line counts none, reefer plugs are not counted on this departure.",
+    )
 
 
 class StatusIn(BaseModel):
@@ -232,6 +239,7 @@ def post_departure(body: DepartureIn, request: Request) -> dict[str, Any]:
         capacity_teu=body.capacity_teu,
         capacity_kg=body.capacity_kg,
         status=body.status,
+        reefer_plugs_teu=body.reefer_plugs_teu,
     ).to_dict()
 
 
@@ -491,8 +499,10 @@ async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
 async def _on_capacity(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CapacityError)
     errors = field_errors(exc.problems)
+    # reefer plugs alone short: a client may still book the same departure for general cargo
+    kind = "reefer-plugs" if isinstance(exc, ReeferPlugsError) else "capacity"
     return problem_response(
-        request, 409, kind="capacity", detail=errors[0].message if errors else None, errors=errors
+        request, 409, kind=kind, detail=errors[0].message if errors else None, errors=errors
     )
 
 

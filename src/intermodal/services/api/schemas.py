@@ -107,6 +107,10 @@ class Leg(_Open):
         None, description="The room the departure had when the server answered, from its ledger; else null."
     )
     free_kg: float | None = Field(None, description="As free_teu, in kg; null where no limit is known.")
+    free_reefer: float | None = Field(
+        None,
+        description="As free_teu, the reefer plugs left (TEU); null where the departure does not count them.",
+    )
     from_: str = Field(alias="from")
     to: str
     from_name: Names

@@ -78,7 +78,10 @@ def print_option(o: dict[str, Any], *, explain: bool = False) -> None:
             if e["mode"] == "walk":
                 what = "walk"
             if e.get("free_teu") is not None:  # with --db: the room the departure had
-                what += f" ({e['free_teu']:g} TEU free)"
+                plugs = e.get("free_reefer")
+                what += f" ({e['free_teu']:g} TEU free" + (
+                    f", {plugs:g} TEU of reefer plugs)" if plugs is not None else ")"
+                )
             where = f"{e['from']} → {e['to']}"
             row = [what, where, _t(e["depart"]), _t(e["arrive"]), f"{e['distance_km']:,.0f}"]
         else:

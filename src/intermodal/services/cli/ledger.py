@@ -73,7 +73,18 @@ def lines_(db: DbOption = None, format: FormatOption = "table") -> None:
     with user_errors(), open_db(db, create=False) as ledger:
         items = list_lines(ledger)
     _show(
-        items, ["id", "commercial_line", "name_en", "name_zh", "capacity_teu", "capacity_kg", "zone"], format
+        items,
+        [
+            "id",
+            "commercial_line",
+            "name_en",
+            "name_zh",
+            "capacity_teu",
+            "capacity_kg",
+            "reefer_plugs_teu",
+            "zone",
+        ],
+        format,
     )
 
 
@@ -85,10 +96,21 @@ def add_departure(
     capacity_teu: Annotated[str | None, typer.Option(help="Default: the line's.")] = None,
     capacity_kg: Annotated[int | None, typer.Option(help="Default: the line's, scaled to the TEU.")] = None,
     status: Annotated[str, typer.Option(help="scheduled | departed | arrived.")] = "scheduled",
+    reefer_plugs: Annotated[
+        str | None,
+        typer.Option(
+            "--reefer-plugs",
+            help="Reefer boxes it can power, in TEU (0 to its capacity). Default: the line's, if it counts "
+            "them; otherwise plugs are not counted on this departure.",
+        ),
+    ] = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
-    """Schedule a departure of a line."""
+    """Schedule a departure of a line.
+
+    Example:  intermodal ledger add-departure shuttle-middle 2020-04-03T09:00 --reefer-plugs 1
+    """
     from intermodal.ledger import create_departure
 
     with user_errors(), open_db(db) as ledger:
@@ -100,8 +122,11 @@ def add_departure(
             capacity_teu=capacity_teu,
             capacity_kg=capacity_kg,
             status=status,  # type: ignore[arg-type]
+            reefer_plugs_teu=reefer_plugs,
         )
-    _show([made], ["id", "ref", "departs", "capacity_teu", "capacity_kg", "status"], format)
+    _show(
+        [made], ["id", "ref", "departs", "capacity_teu", "capacity_kg", "reefer_plugs_teu", "status"], format
+    )
 
 
 @ledger_app.command("schedule")
@@ -192,7 +217,10 @@ def departures(
         fail([f"[--start/--end]: {error}"], BAD_INPUT)
     with user_errors(), open_db(db, create=False) as ledger:
         items = list_departures(ledger, line_id=line, start=first, end=last, limit=limit)
-    _show(items, ["id", "ref", "vehicle", "capacity_teu", "booked_teu", "booked_kg", "status"], format)
+    columns = ["id", "ref", "vehicle", "capacity_teu", "booked_teu", "booked_kg", "held_teu", "free_teu"]
+    # reefer plugs (TEU): what reefer bookings use and what is left, blank where the departure counts none
+    columns += ["reefer_plugs_teu", "booked_reefer_teu", "free_reefer", "status"]
+    _show(items, columns, format)
 
 
 @ledger_app.command("book")

@@ -714,6 +714,12 @@
       teu: num(d.teu, 1),
       days: num(d.days),
     };
+    if (d.code === "departures_full") {
+      // full departures, or (reefer cargo) departures whose reefer plugs are taken, and the next with room
+      const text = t(d.out_of_plugs ? "reason.departures_full_plugs" : "reason.departures_full", vars);
+      const tail = d.next ? t("reason.next_with_room", { next: when(d.next) }) : t("reason.none_later");
+      return text + (state.lang === "zh" ? "；" : "; ") + tail;
+    }
     if (d.code === "cargo_not_carried") {
       vars.cargo = t("reason.cargo." + d.cargo, { dg_class: d.dg_class });
       const blockers = (d.blockers || []).map(reasonText);
@@ -1074,7 +1080,9 @@
             el("div", { text: `${t("timeline.depart")} ${when(leg.depart)} · ${t("timeline.arrive")} ${when(leg.arrive)}` }),
             el("div", { class: "muted", text: `${duration(leg.duration_h)} · ${num(leg.distance_km)} km · ${money(leg.cost, leg.currency)} · ${num(leg.co2e_kg_wtw, 1)} kg CO2e` }),
             // the room this departure had when the server answered (the server's ledger; absent without one)
-            leg.free_teu == null ? null : el("div", { class: "muted room", text: t("timeline.room", { teu: num(leg.free_teu, 2) }) }))
+            leg.free_teu == null ? null : el("div", { class: "muted room", text: leg.free_reefer == null
+              ? t("timeline.room", { teu: num(leg.free_teu, 2) })
+              : t("timeline.room_reefer", { teu: num(leg.free_teu, 2), plugs: num(leg.free_reefer, 2) }) }))
         );
       } else {
         const hub = item.hub;

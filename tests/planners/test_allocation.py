@@ -1,0 +1,143 @@
+"""The assignment program with trip costs and groups of identical orders, against exhaustive enumeration."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intermodal.planners.allocation import (
+    Candidate,
+    SolveProgress,
+    first_come,
+    objective_of,
+    solve_assignment,
+)
+
+
+def _brute_force(teu, kg, penalty, candidates, room_teu, room_kg, trip_cost):  # type: ignore[no-untyped-def]
+    """The cheapest choice of one candidate or nothing per order, trips paid once, by trying every one."""
+    by_order = [[i for i, c in enumerate(candidates) if c.order == o] + [-1] for o in range(len(teu))]
+    best = math.inf
+    for choice in itertools.product(*by_order):
+        used_teu: dict[str, float] = {}
+        used_kg: dict[str, float] = {}
+        for o, k in enumerate(choice):
+            for ref in candidates[k].departures if k >= 0 else ():
+                used_teu[ref] = used_teu.get(ref, 0.0) + teu[o]
+                used_kg[ref] = used_kg.get(ref, 0.0) + kg[o]
+        fits = all(used_teu[r] <= room_teu[r] + 1e-9 for r in used_teu) and all(
+            used_kg[r] <= room_kg[r] + 1e-6 for r in used_kg if r in room_kg
+        )
+        if fits:
+            total = sum(candidates[k].cost if k >= 0 else penalty[o] for o, k in enumerate(choice))
+            total += sum(trip_cost.get(r, 0.0) for r in used_teu)
+            best = min(best, total)
+    return best
+
+
+@st.composite
+def instances(draw):  # type: ignore[no-untyped-def]
+    """Up to 8 orders and 6 departures; some departures cost a trip, some orders repeat another exactly."""
+    n_deps = draw(st.integers(1, 6))
+    refs = [f"d{j}" for j in range(n_deps)]
+    teu: list[float] = []
+    kg: list[float] = []
+    penalty: list[float] = []
+    candidates: list[Candidate] = []
+    n_orders = draw(st.integers(1, 8))
+    for o in range(n_orders):
+        if o and draw(st.booleans()):
+            # the same order again: the program groups the two, and must find what enumeration finds
+            twin = draw(st.integers(0, o - 1))
+            teu.append(teu[twin])
+            kg.append(kg[twin])
+            penalty.append(penalty[twin])
+            candidates += [Candidate(o, c.departures, c.cost) for c in candidates if c.order == twin]
+            continue
+        teu.append(draw(st.sampled_from([1.0, 2.0, 4.0])))
+        kg.append(teu[-1] * draw(st.integers(5_000, 14_000)))
+        penalty.append(draw(st.integers(0, 60_000)) * 1.0)
+        for _ in range(draw(st.integers(0, 3))):
+            deps = tuple(sorted(draw(st.sets(st.sampled_from(refs), min_size=1, max_size=3))))
+            candidates.append(Candidate(o, deps, float(draw(st.integers(1_000, 50_000)))))
+    room_teu = {r: float(draw(st.sampled_from([0, 2, 4, 6]))) for r in refs}
+    room_kg = {r: float(draw(st.integers(10_000, 60_000))) for r in refs if draw(st.booleans())}
+    trip_cost = {r: float(draw(st.sampled_from([0, 3_000, 20_000]))) for r in refs}
+    return teu, kg, penalty, candidates, room_teu, room_kg, trip_cost
+
+
+@settings(max_examples=150, deadline=None)
+@given(instances())
+def test_trip_costs_and_grouped_orders_find_what_enumeration_finds(instance) -> None:  # type: ignore[no-untyped-def]
+    teu, kg, penalty, candidates, room_teu, room_kg, trip_cost = instance
+    start = first_come(teu, kg, candidates, room_teu, room_kg, trip_cost)
+    solved = solve_assignment(
+        teu, kg, penalty, [False] * len(teu), candidates, room_teu, room_kg, trip_cost=trip_cost, start=start
+    )
+    assert solved.status == "optimal" and solved.gap is not None and solved.gap <= 1e-4
+    best = _brute_force(teu, kg, penalty, candidates, room_teu, room_kg, trip_cost)
+    assert solved.objective == pytest.approx(best, abs=1e-6)
+    assert solved.objective <= objective_of(start, candidates, penalty, trip_cost) + 1e-6
+    assert solved.lp_bound is not None and solved.lp_bound <= solved.objective + 1e-6
+    # whole orders, each once; no departure over its room; the trips run are those the answer rides
+    for o in range(len(teu)):
+        mine = [s for s, c in zip(solved.shares, candidates, strict=True) if c.order == o]
+        assert all(s in (0.0, 1.0) for s in mine) and sum(mine) + solved.left[o] == pytest.approx(1.0)
+    ridden = set()
+    for ref, room in room_teu.items():
+        riders = [(s, c) for s, c in zip(solved.shares, candidates, strict=True) if ref in c.departures and s]
+        assert sum(s * teu[c.order] for s, c in riders) <= room + 1e-6
+        if riders and trip_cost[ref] > 0:
+            ridden.add(ref)
+    assert set(solved.trips) == ridden
+
+
+def test_a_trip_cost_puts_two_one_teu_orders_on_one_truck() -> None:
+    # two 1-TEU orders, two 2-TEU trucks at 5,000 a trip: per TEU b is cheaper for order 1, but one truck is
+    candidates = [
+        Candidate(0, ("a",), 100.0),
+        Candidate(1, ("a",), 300.0),
+        Candidate(1, ("b",), 100.0),
+    ]
+    trips = {"a": 5_000.0, "b": 5_000.0}
+    start = first_come([1.0, 1.0], [1.0, 1.0], candidates, {"a": 2, "b": 2}, {}, trips)
+    assert start == [0, 1]  # first come prices b's trip to order 1, and a is already running
+    solved = solve_assignment(
+        [1.0, 1.0], [1.0, 1.0], [1e6, 1e6], [False, False], candidates, {"a": 2, "b": 2}, {}, trip_cost=trips
+    )
+    assert solved.trips == ("a",) and solved.objective == pytest.approx(100 + 300 + 5_000)
+
+
+def test_identical_orders_are_one_group_dealt_back_whole() -> None:
+    # five identical 2-TEU orders, a 6-TEU departure and a dear 10-TEU one: three on the cheap one
+    candidates = [
+        Candidate(o, (d,), cost) for o in range(5) for d, cost in (("cheap", 100.0), ("dear", 900.0))
+    ]
+    seen: list[SolveProgress] = []
+    solved = solve_assignment(
+        [2.0] * 5, [1.0] * 5, [5_000.0] * 5, [False] * 5, candidates, {"cheap": 6, "dear": 10}, {},
+        progress=seen.append,
+    )  # fmt: skip
+    assert solved.groups == 1 and solved.status == "optimal"
+    assert solved.objective == pytest.approx(3 * 100 + 2 * 900)
+    on_cheap = [s for s, c in zip(solved.shares, candidates, strict=True) if c.departures == ("cheap",)]
+    assert sorted(on_cheap) == [0.0, 0.0, 1.0, 1.0, 1.0]
+    assert all(p.gap is None or p.gap >= 0 for p in seen)
+
+
+def test_split_orders_in_a_group_are_dealt_in_shares() -> None:
+    # three identical 2-TEU orders that may split, 5 TEU of room: 2.5 orders carried, half of one left
+    candidates = [Candidate(o, ("a",), 100.0) for o in range(3)]
+    solved = solve_assignment([2.0] * 3, [1.0] * 3, [1_000.0] * 3, [True] * 3, candidates, {"a": 5}, {})
+    assert sum(solved.shares) == pytest.approx(2.5) and sum(solved.left) == pytest.approx(0.5)
+    assert all(s + lf == pytest.approx(1.0) for s, lf in zip(solved.shares, solved.left, strict=True))
+    assert solved.objective == pytest.approx(2.5 * 100 + 0.5 * 1_000)
+
+
+def test_an_empty_book_is_planned_as_nothing() -> None:
+    solved = solve_assignment([], [], [], [], [], {}, {})
+    assert solved.objective == 0 and solved.shares == () and solved.status == "optimal"
