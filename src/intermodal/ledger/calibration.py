@@ -20,8 +20,9 @@ import datetime as dt
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -29,9 +30,11 @@ from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger.periods import parse_period
+from intermodal.model import ElementEmissions, Itinerary, Leg, Mode, Names
 from intermodal.model.reliability import LoadFactor, Reliability, Spread
+from intermodal.planners.reliability import on_time_probability
 
-__all__ = ["MIN_SAMPLES", "Calibration", "calibrate"]
+__all__ = ["CHECK_SLACK_H", "MIN_SAMPLES", "BrierScores", "Calibration", "calibrate", "check_forecasts"]
 
 #: Fewer samples than this fit nothing: with 20 the median of a spread of 0.3 is known to about ±7 %.
 MIN_SAMPLES = 20
@@ -197,3 +200,119 @@ def calibrate(
         period=label,
     )
     return Calibration(reliability, trips, len(rows), tuple(skipped))
+
+
+@dataclass(frozen=True)
+class BrierScores:
+    """How well on-time probabilities forecast the trips of a period: the mean of (p − on time)², lower is
+    better; 0.25 is what always answering 0.5 scores."""
+
+    calibrated: float
+    timetable: float
+    trips: int
+    #: the share of the trips that arrived by their due time
+    on_time: float
+
+
+#: The due times a check gives the trips in turn: the timetable's arrival plus this many hours.
+CHECK_SLACK_H: tuple[float, ...] = (0.0, 3.0, 6.0, 12.0, 24.0)
+
+
+def check_forecasts(
+    ledger: Ledger,
+    period: str,
+    reliability: Reliability,
+    *,
+    planned_h: Mapping[str, float],
+    slack_h: Sequence[float] = CHECK_SLACK_H,
+    samples: int = 2000,
+) -> BrierScores:
+    """Score the on-time probabilities of ``reliability`` and of the timetable alone on the trips of ``period``.
+
+    Each trip with actual events (its first departure and last arrival) is given a due time, the timetable's
+    arrival plus the next of ``slack_h`` in turn (trips in departure order); it is on time when it arrived by
+    it. The forecast is :func:`~intermodal.planners.reliability.on_time_probability` of the trip as the
+    timetable plans it, with ``reliability`` and without (the timetable's 0 or 1). Use a period the
+    calibration did not read (held out).
+
+    Raises
+    ------
+    LedgerError
+        The period is not one, or it holds no trip of a service in ``planned_h``.
+    """
+    chosen = parse_period(period)
+    query = (
+        select(
+            s.departures.c.id,
+            s.departures.c.line_id,
+            s.events.c.event_code,
+            s.events.c.place,
+            s.events.c.event_at,
+            s.events.c.zone,
+        )
+        .join(s.departures, s.departures.c.id == s.events.c.departure_id)
+        .where(
+            s.events.c.classifier == "ACT",
+            s.events.c.event_code.in_(("DEPA", "ARRI")),
+            s.departures.c.service_date >= chosen.start,
+            s.departures.c.service_date < chosen.end,
+            s.departures.c.status != "cancelled",
+        )
+    )
+    with ledger.reading() as connection:
+        rows = connection.execute(query).all()
+    trips: dict[int, dict[str, Any]] = {}
+    for departure_id, line_id, code, place, at, zone in rows:
+        trip = trips.setdefault(departure_id, {"line": line_id, "DEPA": None, "ARRI": None})
+        if code == "DEPA" and (trip["DEPA"] is None or at < trip["DEPA"][0]):
+            trip["DEPA"] = (at, place, zone)
+        if code == "ARRI" and (trip["ARRI"] is None or at > trip["ARRI"][0]):
+            trip["ARRI"] = (at, place, zone)
+    usable = sorted(
+        (t["DEPA"], t["ARRI"], t["line"])
+        for t in trips.values()
+        if t["DEPA"] and t["ARRI"] and t["line"] in planned_h and t["ARRI"][0] > t["DEPA"][0]
+    )
+    if not usable:
+        raise LedgerError(
+            Problem(
+                "no trips with actual departures and arrivals to check",
+                field="period",
+                found=f"{chosen.label}: n = 0",
+                expected="a period of the ledger with ACT events on the network's services",
+            )
+        )
+    calibrated = timetable = hits = 0.0
+    for i, ((leave, start, start_zone), (reached, end, end_zone), line) in enumerate(usable):
+        planned_arrival = leave + dt.timedelta(hours=planned_h[line])
+        due = planned_arrival + dt.timedelta(hours=slack_h[i % len(slack_h)])
+        ride = Itinerary(
+            legs=(
+                Leg(
+                    mode=Mode.ROAD,
+                    from_id=start,
+                    to_id=end,
+                    from_name=Names(start, start),
+                    to_name=Names(end, end),
+                    from_tz=start_zone,
+                    to_tz=end_zone,
+                    depart=leave,
+                    arrive=planned_arrival,
+                    distance_km=0.0,
+                    cost=0.0,
+                    emissions=ElementEmissions(0.0, 0.0),
+                    service=line,
+                ),
+            ),
+            hubs=(),
+            currency="CNY",
+        )
+        outcome = 1.0 if reached <= due else 0.0
+        p = on_time_probability(ride, due, reliability, samples=samples)
+        q = on_time_probability(ride, due, None)
+        assert p is not None and q is not None  # a due time was given
+        calibrated += (p - outcome) ** 2
+        timetable += (q - outcome) ** 2
+        hits += outcome
+    n = len(usable)
+    return BrierScores(calibrated / n, timetable / n, n, hits / n)

@@ -18,13 +18,15 @@ the timetable's: 1 when the planned arrival is by the due time, else 0.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
 
 from intermodal.model import Bundle, HubOperation, Itinerary, Leg, Reliability, Spread
 
-__all__ = ["DEFAULT_SAMPLES", "on_time_probability", "timetable_hours"]
+__all__ = ["DEFAULT_SAMPLES", "on_time_probability", "timetable_hours", "with_p_on_time"]
 
 #: Runs per itinerary: the answer's standard error is at most 0.5 / sqrt(4000), about 0.008.
 DEFAULT_SAMPLES = 4000
@@ -107,3 +109,24 @@ def timetable_hours(bundle: Bundle) -> dict[str, float]:
         for s in bundle.services
         if len(s.stops) > 1 and s.stops[-1].arrive_offset_h > s.stops[0].depart_offset_h
     }
+
+
+def with_p_on_time(
+    options: Sequence[Itinerary], due: datetime, fitted: Reliability | None, bundle: Bundle
+) -> list[Itinerary]:
+    """``options``, each with its ``p_on_time`` by ``due``.
+
+    A service's spread is set against ``bundle``'s own timetable (``planned_h`` from
+    :func:`timetable_hours`), so a ride keeps its share of the measured time whether or not the timetable has
+    been moved to the measured medians (the calibration's patch) since.
+    """
+    if fitted:
+        planned = timetable_hours(bundle)
+        fitted = dataclasses.replace(
+            fitted,
+            services={
+                sid: dataclasses.replace(spread, planned_h=planned.get(sid, spread.planned_h))
+                for sid, spread in fitted.services.items()
+            },
+        )
+    return [dataclasses.replace(it, p_on_time=on_time_probability(it, due, fitted)) for it in options]

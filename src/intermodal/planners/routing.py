@@ -67,7 +67,7 @@ from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
 from intermodal.planners.options import DEFAULT_FOLD, FoldMargins, fold_options
 from intermodal.planners.places import Place, great_circle_km, resolve_place
-from intermodal.planners.reliability import on_time_probability
+from intermodal.planners.reliability import with_p_on_time
 
 if TYPE_CHECKING:
     from intermodal.engines.freight import FreightSearch
@@ -264,10 +264,7 @@ def find_routes(
             )
         )
     if shipment.due is not None:
-        options = [
-            dataclasses.replace(it, p_on_time=on_time_probability(it, shipment.due, reliability))
-            for it in options
-        ]
+        options = with_p_on_time(options, shipment.due, reliability, bundle)
     found = len(options)
     key = {
         Objective.FASTEST: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),

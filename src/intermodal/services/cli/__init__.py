@@ -30,6 +30,7 @@ COMMAND_MODULES: list[str] = [
     "scenario",
     "ledger",
     "report",
+    "calibrate",
     "serve",
     "token",
     "gtfs",
