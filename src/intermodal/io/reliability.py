@@ -98,8 +98,13 @@ def read_reliability(path: str | Path) -> Reliability:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or tuple(rows[0]) != _HEADER:
         raise BundleError(
-            Problem("not a reliability table", file=name, row=1, found=",".join(rows[0]) if rows else "",
-                    expected=",".join(_HEADER))
+            Problem(
+                "not a reliability table",
+                file=name,
+                row=1,
+                found=",".join(rows[0]) if rows else "",
+                expected=",".join(_HEADER),
+            )
         )
     problems: list[Problem] = []
     tables: dict[str, dict[str, Spread]] = {"service": {}, "crossing": {}, "hub": {}}
@@ -113,8 +118,14 @@ def read_reliability(path: str | Path) -> Reliability:
         if not math.isfinite(x) or x > high or x < low or (low_open and x == low):
             bound = "more than" if low_open else "from"
             problems.append(
-                Problem("value is not valid", file=name, row=line, field=column, found=cell,
-                        expected=f"a number {bound} {low:g} to {high:g}")
+                Problem(
+                    "value is not valid",
+                    file=name,
+                    row=line,
+                    field=column,
+                    found=cell,
+                    expected=f"a number {bound} {low:g} to {high:g}",
+                )
             )
             return None
         return x
@@ -122,20 +133,34 @@ def read_reliability(path: str | Path) -> Reliability:
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(_HEADER):
             problems.append(
-                Problem("wrong number of columns", file=name, row=line, found=str(len(row)), expected=str(len(_HEADER)))
+                Problem(
+                    "wrong number of columns",
+                    file=name,
+                    row=line,
+                    found=str(len(row)),
+                    expected=str(len(_HEADER)),
+                )
             )
             continue
         cells = dict(zip(_HEADER, row, strict=True))
         kind, key = cells["kind"], cells["id"]
         if kind not in _KINDS:
             problems.append(
-                Problem("unknown kind", file=name, row=line, field="kind", found=kind, expected=" | ".join(_KINDS))
+                Problem(
+                    "unknown kind", file=name, row=line, field="kind", found=kind, expected=" | ".join(_KINDS)
+                )
             )
             continue
         if not key or key != key.strip().lower() or " " in key:
             problems.append(
-                Problem("not an id", file=name, row=line, field="id", found=key,
-                        expected="a lower-case id without spaces, as the bundle spells it")
+                Problem(
+                    "not an id",
+                    file=name,
+                    row=line,
+                    field="id",
+                    found=key,
+                    expected="a lower-case id without spaces, as the bundle spells it",
+                )
             )
             continue
         n = number(cells["n"], line, "n", 0, MAX_ID, low_open=False)
@@ -145,8 +170,13 @@ def read_reliability(path: str | Path) -> Reliability:
         source = cells["source"].strip()
         if not source:
             problems.append(
-                Problem("value is missing", file=name, row=line, field="source",
-                        expected="where the value comes from, or assumption")
+                Problem(
+                    "value is missing",
+                    file=name,
+                    row=line,
+                    field="source",
+                    expected="where the value comes from, or assumption",
+                )
             )
         if kind == "load_factor":
             mean = number(cells["load_factor"], line, "load_factor", 0, _MAX_LOAD, low_open=False)
@@ -162,8 +192,13 @@ def read_reliability(path: str | Path) -> Reliability:
                 continue
         elif kind == "service":
             problems.append(
-                Problem("value is missing", file=name, row=line, field="planned_h",
-                        expected="the service's timetable hours end to end")
+                Problem(
+                    "value is missing",
+                    file=name,
+                    row=line,
+                    field="planned_h",
+                    expected="the service's timetable hours end to end",
+                )
             )
             continue
         if key in tables[kind]:
@@ -194,7 +229,7 @@ def calibration_patch_text(reliability: Reliability, bundle: Bundle, name: str) 
         "[patch]",
         f'name = "{name}"',
         f'title_en = "Times measured from {what}"',
-        f'title_zh = "据{what}实测的时间"',
+        f'title_zh = "据台账实测的时间（{what}）"',
         'description = "Service transit, border clearance and hub dwell set to their measured medians."',
         f'source = "measured: {what} (intermodal calibrate)"',
         "",
@@ -217,7 +252,7 @@ def calibration_patch_text(reliability: Reliability, bundle: Bundle, name: str) 
             "[[change.services]]",
             f'id = "{sid}"',
             f"stops = [{stops}]",
-            f'source = "{spread.source}; median transit {spread.median_h:.1f} h against the timetable\'s '
+            f"source = \"{spread.source}; median transit {spread.median_h:.1f} h against the timetable's "
             f'{planned:g} h"',
             "",
         ]

@@ -2,7 +2,8 @@
 
 For the departures of a period (by service date) this reads the ``ACT`` events and the bookings and fits:
 
-- **transit per service**: from the trip's first departure (DEPA) to its last arrival (ARRI), one sample a trip;
+- **transit per service**: from the trip's first departure (DEPA) to its last arrival (ARRI), one sample
+  a trip;
 - **clearance per border crossing**: from the box's arrival (ARRI) at a crossing on the way (not where its
   trip starts or ends) to its customs release (RELS) there, one sample a box;
 - **dwell per hub**: a box's gate-in (GTIN) to its departure (DEPA) where the trip starts, and its arrival
@@ -10,8 +11,8 @@ For the departures of a period (by service date) this reads the ``ACT`` events a
 - **load factor per service**: booked TEU over capacity TEU, one sample a departure.
 
 Times are fitted as lognormal (:class:`~intermodal.model.Spread`, by the mean and standard deviation of their
-logarithms: the maximum-likelihood fit). An element with fewer than ``min_n`` samples is not fitted (too few to
-say anything) and is listed in :attr:`Calibration.skipped`; a period without ``min_n`` trips is refused.
+logarithms: the maximum-likelihood fit). An element with fewer than ``min_n`` samples is not fitted (too few
+to say anything) and is listed in :attr:`Calibration.skipped`; a period without ``min_n`` trips is refused.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def calibrate(
                 "too few trips with actual events to fit",
                 field="period",
                 found=f"{chosen.label}: n = {trips}",
-                expected=f"at least {min_n} departed trips with ACT events (intermodal ledger event, or demo-data)",
+                expected=f"at least {min_n} trips with ACT events (intermodal ledger event, or demo-data)",
             )
         )
 
@@ -170,7 +171,9 @@ def calibrate(
             by_service[line_of[departure_id]].append(_hours(leave, reach))
     skipped: list[str] = []
 
-    def fitted(kind: str, samples: Mapping[str, list[float]], planned: Mapping[str, float] | None) -> dict[str, Spread]:
+    def fitted(
+        kind: str, samples: Mapping[str, list[float]], planned: Mapping[str, float] | None
+    ) -> dict[str, Spread]:
         out = {}
         for key in sorted(samples):
             values = samples[key]
@@ -227,7 +230,7 @@ def check_forecasts(
     slack_h: Sequence[float] = CHECK_SLACK_H,
     samples: int = 2000,
 ) -> BrierScores:
-    """Score the on-time probabilities of ``reliability`` and of the timetable alone on the trips of ``period``.
+    """Score the on-time probabilities of ``reliability``, and the timetable's, on the trips of ``period``.
 
     Each trip with actual events (its first departure and last arrival) is given a due time, the timetable's
     arrival plus the next of ``slack_h`` in turn (trips in departure order); it is on time when it arrived by

@@ -54,8 +54,8 @@ __all__ = [
     "CHONGQING_SHUTTLE_LINES",
     "DEMO_TARGETS",
     "DEMO_TIMES",
-    "DemoTimes",
     "DemoSummary",
+    "DemoTimes",
     "QuarterTarget",
     "demo_orders",
     "load_demo",
@@ -199,6 +199,8 @@ def _trip_times(rng: random.Random, line: Line, times: DemoTimes) -> _Trip:
         dt.timedelta(hours=transit),
         (terminal, dt.timedelta(hours=reach), dt.timedelta(hours=reach + clearance)),
     )
+
+
 _ORIGIN, _ORIGIN_ZONE = "nanpeng", "Asia/Shanghai"
 _CARGO = (("general", 0.72), ("reefer", 0.22), ("dangerous", 0.06))
 _TEU_PER_TRIP = Decimal(2)

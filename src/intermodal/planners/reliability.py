@@ -34,9 +34,7 @@ _SEED = 20190101
 
 
 def _aboard(hub: HubOperation, legs: tuple[Leg, ...]) -> bool:
-    return any(
-        leg.service is not None and leg.depart <= hub.start and hub.end <= leg.arrive for leg in legs
-    )
+    return any(leg.service is not None and leg.depart <= hub.start and hub.end <= leg.arrive for leg in legs)
 
 
 def on_time_probability(

@@ -1,4 +1,4 @@
-"""``intermodal calibrate``: the network's real times and loads, measured from the ledger (docs/calibration.md)."""
+"""``intermodal calibrate``: the network's real times and loads, from the ledger (docs/calibration.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
 
 
 def calibrate(
-    out: Annotated[Path, typer.Argument(help="The calibrated bundle folder to write (new, empty, or a bundle).")],
+    out: Annotated[
+        Path, typer.Argument(help="The calibrated bundle folder to write (new, empty, or a bundle).")
+    ],
     period: Annotated[str, typer.Option(help="The departures to fit from: 2019, 2019H1, 2019Q3 or 2019-07.")],
     db: DbOption = None,
     scenario: ScenarioOption = "chongqing",
@@ -75,7 +77,9 @@ def calibrate(
             "services": {k: _spread(v) for k, v in rel.services.items()},
             "crossings": {k: _spread(v) for k, v in rel.crossings.items()},
             "hubs": {k: _spread(v) for k, v in rel.hubs.items()},
-            "load_factors": {k: {"mean": v.mean, "n": v.n, "source": v.source} for k, v in rel.load_factors.items()},
+            "load_factors": {
+                k: {"mean": v.mean, "n": v.n, "source": v.source} for k, v in rel.load_factors.items()
+            },
             "skipped": list(measured.skipped),
             "check": None
             if scores is None
@@ -109,8 +113,8 @@ def calibrate(
             highlight=False,
         )
     console.print(
-        f"Calibrated bundle written to {out}. Try: intermodal route --scenario {out} --from nanpeng --to hanoi "
-        "--teu 2 --ready 2020-04-03T08:00+08:00 --due 2020-04-06T12:00+07:00 --objective reliable",
+        f"Calibrated bundle written to {out}. Try: intermodal route --scenario {out} --from nanpeng "
+        "--to hanoi --teu 2 --ready 2020-04-03T08:00+08:00 --due 2020-04-06T12:00+07:00 --objective reliable",
         highlight=False,
     )
 

@@ -43,7 +43,8 @@ def route(
     ] = None,
     due: Annotated[str | None, typer.Option(help="Latest arrival, ISO 8601; prunes the search.")] = None,
     objective: Annotated[
-        str, typer.Option(help="fastest | cheapest | greenest | pareto | reliable (by p_on_time, needs --due).")
+        str,
+        typer.Option(help="fastest | cheapest | greenest | pareto | reliable (by p_on_time, needs --due)."),
     ] = "pareto",
     scenario: Annotated[
         str, typer.Option(help="An embedded scenario name, or a bundle folder or zip.")
@@ -178,6 +179,7 @@ def _reliability(path: str | None, scenario: str) -> Any:
     from pathlib import Path
 
     from intermodal.io.reliability import RELIABILITY_FILE, read_reliability
+
     if path is not None:
         return read_reliability(path)  # its problems name the file, row and column
     own = Path(scenario) / RELIABILITY_FILE
