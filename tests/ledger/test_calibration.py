@@ -161,3 +161,14 @@ def test_the_fit_is_the_same_on_the_same_seed(tmp_path: Path, bundle: Bundle, fi
     again = calibrate(ledger, FIT, crossings=set(bundle.crossings), planned_h=timetable_hours(bundle))
     ledger.dispose()
     assert again.reliability == fitted.reliability
+
+
+def test_each_backend_measures_the_demo(ledger: Ledger, bundle: Bundle) -> None:
+    # the built-in lines (one direction each) on SQLite and on PostgreSQL; a quarter is fewer trips than a
+    # year, so the medians are looser
+    load_demo(ledger, quarters=["2019Q3"])
+    measured = calibrate(ledger, "2019Q3", crossings=set(bundle.crossings), planned_h=timetable_hours(bundle))
+    assert measured.trips == 300
+    assert {"youyiguan", "mohan", "ruili", "dongxing"} == set(measured.reliability.crossings)
+    for sid, spread in measured.reliability.services.items():
+        assert _within(spread.median_h, DEMO_TIMES.transit[sid].median_h, 0.08), sid
