@@ -165,6 +165,8 @@ def test_route_options_carry_p_on_time_and_reliable_ranks_by_it() -> None:
     # without a due time there is nothing to be on time for
     open_ended = make_shipment(bundle, teu=2, ready="2020-04-03T08:00+08:00")
     assert {o.p_on_time for o in find_routes(bundle, "nanpeng", "hanoi", open_ended).options} == {None}
+    unranked = find_routes(bundle, "nanpeng", "hanoi", open_ended, objective="reliable")
+    assert any("give one (--due)" in note for note in unranked.notes)
 
 
 def test_spreads_follow_the_timetable_in_use() -> None:

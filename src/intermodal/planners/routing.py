@@ -291,6 +291,8 @@ def find_routes(
         )
     if kept > limit:
         notes.append(f"showing {limit} of {kept} options: raise the limit (--limit) for more")
+    if objective is Objective.RELIABLE and shipment.due is None:
+        notes.append("reliable ranks by the probability of arriving by the due time: give one (--due)")
     if net.full:
         shown = ", ".join(net.full[:3]) + (f" and {len(net.full) - 3} more" if len(net.full) > 3 else "")
         notes.append(
