@@ -10,7 +10,8 @@ The hierarchy::
     │   ├── FactorError            an emission or cost factor table is wrong
     │   └── LedgerError            a ledger write that cannot be done (unknown departure, key reused...)
     │       ├── CapacityError      a booking that would overbook a departure; nothing is written
-    │       └── QuoteError         a quote that can no longer be booked (expired, released, booked already)
+    │       ├── QuoteError         a quote that can no longer be booked (expired, released, booked already)
+    │       └── RebookError        a rebooking that cannot be done: no open disruption breaks the booking
     ├── NoRouteError               the query was fine but no itinerary meets it; ``.reasons`` says why
     ├── LimitError                 a query needed more work than allowed; the API answers 422
     │   └── SearchTimeout          a query ran past its time limit, or was cancelled; the search stopped
@@ -40,6 +41,7 @@ __all__ = [
     "PlaceError",
     "Problem",
     "QuoteError",
+    "RebookError",
     "RepeatedProblems",
     "SearchTimeout",
     "ShipmentError",
@@ -208,6 +210,10 @@ class QuoteError(LedgerError):
     def __init__(self, problems: list[Problem] | Problem | str, *, expired: bool = False) -> None:
         super().__init__(problems)
         self.expired = expired
+
+
+class RebookError(LedgerError):
+    """A booking that no open disruption breaks (or without the option asked for) is not rebooked."""
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,13 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
 
 
 def test_migrations_create_exactly_the_schema_the_code_uses(ledger: Ledger) -> None:
-    assert schema_revision(ledger) == "0004"
+    assert schema_revision(ledger) == "0007"
     with ledger.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, s.metadata)
     assert differences == []
     migrate(ledger)  # a second run is a no-op
-    assert schema_revision(ledger) == "0004"
+    assert schema_revision(ledger) == "0007"
 
 
 def test_migrations_go_down_and_up_again(ledger: Ledger) -> None:
@@ -107,7 +107,7 @@ def test_upgrading_from_0001_keeps_the_data(tmp_path: Path) -> None:
             "VALUES ('shuttle-east', 'East', '东线', 2, 28000, 'Asia/Shanghai')"
         )
     migrate(ledger)
-    assert schema_revision(ledger) == "0004"
+    assert schema_revision(ledger) == "0007"
     (line,) = list_lines(ledger)
     assert (line.id, line.name_zh, line.commercial_line) == ("shuttle-east", "东线", "shuttle-east")
     ledger.dispose()

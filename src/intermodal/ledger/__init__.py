@@ -1,5 +1,5 @@
 """The operations ledger (layer 6): departures, quotes that hold room, bookings,
-container events and throughput reports.
+container events, disruptions and rebooking, and throughput reports.
 
 Open a ledger, then call the functions on it; each write is one transaction, all or nothing::
 
@@ -35,7 +35,29 @@ from intermodal.ledger.departures import (
     list_departures,
     set_departure_status,
 )
-from intermodal.ledger.events import EVENT_KINDS, Event, known_places, list_events, record_event
+from intermodal.ledger.disruptions import (
+    BrokenBooking,
+    Disruption,
+    DisruptionImpact,
+    add_disruption,
+    clear_disruption,
+    disruption_impact,
+    get_disruption,
+    list_disruptions,
+    rebook,
+    rebook_option,
+)
+from intermodal.ledger.eta import Eta, EtaStop, booking_eta, booking_events, plan_points, planned_events
+from intermodal.ledger.events import (
+    EVENT_KINDS,
+    Event,
+    ImportResult,
+    export_dcsa,
+    import_dcsa,
+    known_places,
+    list_events,
+    record_event,
+)
 from intermodal.ledger.exchange import export_csv, import_csv
 from intermodal.ledger.lines import Line, get_line, line_from_service, list_lines, upsert_lines
 from intermodal.ledger.periods import Period, parse_period
@@ -67,9 +89,15 @@ __all__ = [
     "EVENT_KINDS",
     "Booking",
     "BookingRequest",
+    "BrokenBooking",
     "DemoSummary",
     "Departure",
+    "Disruption",
+    "DisruptionImpact",
+    "Eta",
+    "EtaStop",
     "Event",
+    "ImportResult",
     "Ledger",
     "LegRef",
     "Line",
@@ -79,26 +107,35 @@ __all__ = [
     "ReportRow",
     "Throughput",
     "ThroughputReport",
+    "add_disruption",
     "book",
     "book_itinerary",
     "book_many",
     "book_quote",
+    "booking_eta",
+    "booking_events",
     "cancel_booking",
+    "clear_disruption",
     "create_departure",
     "create_quote",
     "default_url",
     "departure_ref",
+    "disruption_impact",
     "expire_quotes",
     "export_csv",
+    "export_dcsa",
     "get_booking",
     "get_departure",
+    "get_disruption",
     "get_line",
     "get_quote",
     "import_csv",
+    "import_dcsa",
     "known_places",
     "line_from_service",
     "list_bookings",
     "list_departures",
+    "list_disruptions",
     "list_events",
     "list_lines",
     "list_quotes",
@@ -106,8 +143,12 @@ __all__ = [
     "migrate",
     "open_ledger",
     "parse_period",
+    "plan_points",
+    "planned_events",
     "plot_report",
     "quote_route",
+    "rebook",
+    "rebook_option",
     "record_event",
     "release_quote",
     "report_currencies",

@@ -160,7 +160,7 @@ events = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("event_type", String(16), nullable=False),  # DCSA eventType: EQUIPMENT, TRANSPORT, SHIPMENT
-    Column("event_code", String(4), nullable=False),  # DCSA code: GTIN, LOAD, DEPA, ARRI, RELS, DISC, GTOT
+    Column("event_code", String(4), nullable=False),  # DCSA code: GTIN, LOAD, DEPA, ARRI, RELS, DISC, ...
     Column("classifier", String(3), nullable=False, server_default="ACT"),  # DCSA: ACT, EST, PLN
     Column("event_at", UTCDateTime, nullable=False),
     Column("zone", String(64), nullable=False),
@@ -169,6 +169,13 @@ events = Table(
     Column("booking_id", Integer, ForeignKey("bookings.id"), nullable=True),
     Column("departure_id", Integer, ForeignKey("departures.id"), nullable=True),
     Column("recorded_at", UTCDateTime, nullable=False),
+    # Added in 0006 for DCSA Track & Trace 2.2.0: the eventID (UUID), a shipment event's documentTypeCode and
+    # documentID, an equipment event's emptyIndicatorCode, and the message an imported event came in.
+    Column("event_uuid", String(36), nullable=True, unique=True),
+    Column("document_type", String(3), nullable=True),
+    Column("document_id", String(100), nullable=True),
+    Column("empty_indicator", String(5), nullable=True),
+    Column("message", Text, nullable=True),
     CheckConstraint("classifier IN ('ACT', 'EST', 'PLN')", name="classifier_known"),
     Index("ix_events_booking", "booking_id"),
     Index("ix_events_equipment", "equipment_ref"),
@@ -227,4 +234,26 @@ quote_legs = Table(
     Column("to_place", String(64), nullable=True),
     UniqueConstraint("quote_id", "departure_id", name="uq_quote_legs_quote_departure"),
     Index("ix_quote_legs_departure", "departure_id"),
+)
+
+# A disruption (migration 0007): a link, terminal or crossing closed for [starts_at, ends_at), a departure
+# cancelled (target: its ref), or a service's trips leaving in the window late by delay_hours. While open,
+# every search against the ledger respects it (ledger.availability hands it to the search); clearing ends it.
+disruptions = Table(
+    "disruptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(160), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("delay_hours", Numeric(7, 2, asdecimal=True), nullable=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cleared_at", UTCDateTime, nullable=True),
+    CheckConstraint("kind IN ('link', 'terminal', 'crossing', 'departure', 'delay')", name="kind_known"),
+    CheckConstraint("status IN ('open', 'cleared')", name="status_known"),
+    CheckConstraint("ends_at > starts_at", name="window_nonempty"),
+    Index("ix_disruptions_status_ends_at", "status", "ends_at"),
 )

@@ -18,8 +18,28 @@ from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.model.availability import Availability, RoomTable
+from intermodal.model.disruptions import Closure
 
-__all__ = ["held_room", "read_availability"]
+__all__ = ["held_room", "open_closures", "read_availability"]
+
+
+def open_closures(connection: Connection, start: dt.datetime, end: dt.datetime) -> tuple[Closure, ...]:
+    """The open disruptions whose window meets ``[start, end]``, as the search takes them."""
+    d = s.disruptions.c
+    rows = connection.execute(
+        select(s.disruptions).where(d.status == "open", d.starts_at <= end, d.ends_at > start).order_by(d.id)
+    ).all()
+    return tuple(
+        Closure(
+            id=row.id,
+            kind=row.kind,
+            target=row.target,
+            start=row.starts_at,
+            end=row.ends_at,
+            delay_hours=float(row.delay_hours or 0),
+        )
+        for row in rows
+    )
 
 
 def held_room(
@@ -73,7 +93,8 @@ def read_availability(
     -------
     Availability
         Keyed by (line id, departure epoch second); free room is capacity less bookings less live holds. A
-        departure that is not ``scheduled`` (gone, cancelled) does not run.
+        departure that is not ``scheduled`` (gone, cancelled) does not run. Its ``closures`` are the open
+        disruptions in the window (``ledger.disruptions``), which the search respects.
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise LedgerError(Problem("the window needs aware times", field="start", found=str(start)))
@@ -123,6 +144,8 @@ def read_availability(
         query = query.where(d.line_id.in_(list(lines)))
     with ledger.reading() as connection:
         rows = connection.execute(query).all()
+        # the open disruptions in the same snapshot: a search against the ledger never passes what is closed
+        closures = open_closures(connection, start, end)
     # columns, not an object per departure: the search asks about them all at once (RoomTable)
     refs, line_ids, departs, statuses, free_teu, free_kg = zip(*rows, strict=True) if rows else [()] * 6
     rooms = RoomTable(
@@ -132,4 +155,4 @@ def read_availability(
         np.array(free_kg, dtype=np.float64),
         [status == "scheduled" for status in statuses],
     )
-    return Availability(taken_at=taken_at, rooms=rooms)
+    return Availability(taken_at=taken_at, rooms=rooms, closures=closures)

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
+from intermodal.model.disruptions import Closure
+
 __all__ = ["Availability", "DepartureRoom", "RoomTable"]
 
 #: bookings are stored to 0.01 TEU and whole kg: room is compared with that much slack, not float noise
@@ -130,10 +132,14 @@ class Availability:
         When the snapshot was read (aware).
     rooms
         By ``(service id, departure epoch second)``.
+    closures
+        The ledger's open disruptions (closed links, terminals and crossings, cancelled departures, delays);
+        the search does not pass what is closed and runs delayed trips late.
     """
 
     taken_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     rooms: Mapping[tuple[str, int], DepartureRoom] = field(default_factory=dict)
+    closures: tuple[Closure, ...] = ()
 
     def room(self, service_id: str, departs_s: int) -> DepartureRoom | None:
         """The room on this trip, or ``None`` when the ledger does not hold it."""

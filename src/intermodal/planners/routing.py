@@ -65,6 +65,7 @@ from intermodal.model.bounds import MAX_CARBON_PRICE, quantity_problem
 from intermodal.model.rules import service_problems, terminal_problems
 from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
+from intermodal.planners.disruptions import apply_closures, closures_on, drive_closure
 from intermodal.planners.options import DEFAULT_FOLD, FoldMargins, fold_options
 from intermodal.planners.places import Place, great_circle_km, resolve_place
 from intermodal.planners.reliability import with_p_on_time
@@ -299,6 +300,14 @@ def find_routes(
             f"{len(net.full)} departures in the search window have no room for {shipment.teu:g} TEU "
             f"in the ledger and were left out: {shown}"
         )
+    if net.closed and availability is not None:
+        named = {c.id: c for c in availability.closures}
+        notes += [
+            f"disruption {i} ({named[i].describe()}) kept "
+            + (f"{n} departures and " if n else "")
+            + "the roads it closes out of the search"
+            for i, n in sorted(net.closed.items())
+        ]
     return RouteResult(
         scenario=bundle.name,
         objective=objective,
@@ -507,6 +516,8 @@ class _Network:
         self.availability = availability
         #: the ledger refs of the departures left out for want of room (with an availability snapshot)
         self.full: list[str] = []
+        #: how many trips each open disruption (by id) took out of the search
+        self.closed: dict[int, int] = {}
         self.carbon_price = carbon_price
         # what one kg of CO2e costs in the search: the carbon price is per tonne
         self.carbon_per_kg = carbon_price / 1000.0
@@ -602,7 +613,7 @@ class _Network:
         for link in self.bundle.links:
             if not link.flexible or not link.allows(reefer=self.reefer, dg_class=self.dg):
                 continue
-            if link.duration_h is None:
+            if link.duration_h is None or self._closed_road(link):
                 continue
             a, b = self.index[link.from_id], self.index[link.to_id]
             if link.mode is Mode.WALK:
@@ -638,6 +649,17 @@ class _Network:
                 em,
                 (self.coords[u], self.coords[v]),
             )
+
+    def _closed_road(self, link: Link) -> bool:
+        """Whether an open disruption closes this road at some time the search may drive it."""
+        if self.availability is None or not self.availability.closures:
+            return False
+        ready = self.shipment.ready
+        end = self.shipment.due or ready + timedelta(days=30)
+        hit = drive_closure(link, self.availability.closures, ready, end)
+        if hit is not None:
+            self.closed[hit.id] = self.closed.get(hit.id, 0)
+        return hit is not None
 
     def _add_drive(
         self,
@@ -792,6 +814,9 @@ class _Network:
         )
         if self.availability is not None:
             tt, self.full = _with_room(tt, self.availability, s, self.zones, self.index)
+            tt, taken = apply_closures(tt, self.availability.closures, self.bundle, self.ids)
+            for closure_id, _ in taken:
+                self.closed[closure_id] = self.closed.get(closure_id, 0) + 1
         tt, priced = self._by_tariff(tt)
         link_by = {}
         for link in self.bundle.links:
@@ -1215,6 +1240,33 @@ def _explain(
         )[1]
         return sorted(found, key=lambda it: it.arrive)
 
+    if availability is not None and availability.closures:
+        # would the query be answered without the open disruptions? then they are the reason
+        undisrupted = _solve(
+            bundle,
+            origin,
+            destination,
+            shipment,
+            horizon_days=horizon_days,
+            deadline=deadline,
+            availability=dataclasses.replace(availability, closures=()),
+        )[1]
+        if undisrupted:
+            best = min(undisrupted, key=lambda it: it.arrive)
+            return [
+                NoRouteReason(
+                    f"no option {where} avoids disruption {c.id}: {c.describe()}",
+                    "disrupted",
+                    {**ends, "disruption": c.id, "kind": c.kind, "target": c.target},
+                )
+                for c in closures_on(best, availability.closures, bundle)
+            ] or [
+                NoRouteReason(
+                    f"no option {where} avoids the open disruptions",
+                    "disrupted",
+                    {**ends, "disruption": None, "kind": None, "target": None},
+                )
+            ]
     if availability is not None:
         # would the query be answered if every departure had room? then the full departures are the reason
         net, roomy = _solve(

@@ -370,3 +370,67 @@ def test_the_issue_reproduction_a_full_departure_is_not_offered_and_class_1_1_is
     refused = client.post("/api/ledger/bookings", json=dg, headers=auth)
     assert refused.status_code == 422 and "class 1.1" in refused.text
     assert refused.json()["code"] == "invalid_request"
+
+
+DCSA_EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "dcsa" / "tnt-220-response.json"
+
+
+def _middle_booking(client: TestClient, auth: dict) -> int:
+    booking = {
+        "idempotency_key": "K2",
+        "departures": ["shuttle-middle@2020-04-03T09:00+08:00"],
+        "shipper": "Fruit Co",
+        "teu": 2,
+        "tonnes": 17,
+        "customs_status": "bonded",
+        "equipment_ref": "DEMU3054382",
+    }
+    made = client.post("/api/ledger/bookings", json=booking, headers=auth)
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+def test_a_bookings_eta_moves_with_a_late_event(ledger_client: tuple[TestClient, dict]) -> None:
+    client, auth = ledger_client
+    booking = _middle_booking(client, auth)
+    first = client.get(f"/api/ledger/bookings/{booking}/eta")
+    assert first.status_code == 200, first.text
+    assert first.json()["eta"] == "2020-04-07T09:00:00+07:00" and first.json()["stored_event"] is not None
+    assert client.get(f"/api/ledger/bookings/{booking}/eta").json()["stored_event"] is None  # unchanged
+    late = {"kind": "arrived", "at": "2020-04-04T22:00", "place": "mohan", "booking": "K2"}
+    assert client.post("/api/ledger/events", json=late, headers=auth).status_code == 201
+    moved = client.get("/api/ledger/bookings/K2/eta").json()
+    assert moved["eta"] == "2020-04-07T12:00:00+07:00" and moved["delay_h"] == 3
+    apart = client.get(f"/api/ledger/bookings/{booking}/events").json()
+    assert [len(apart[c]) for c in ("PLN", "EST", "ACT")] == [10, 2, 1]
+    assert client.get("/api/ledger/bookings/nobody/eta").status_code == 404
+    dcsa = client.get(f"/api/ledger/bookings/{booking}/events", params={"format": "dcsa"}).json()
+    assert {m["eventClassifierCode"] for m in dcsa} == {"PLN", "EST", "ACT"}
+    est = client.get("/api/ledger/events", params={"format": "dcsa", "classifier": "EST"}).json()
+    assert [m["transportCall"]["UNLocationCode"] for m in est] == ["THBKK", "THBKK"]
+
+
+def test_dcsa_events_import_over_http(ledger_client: tuple[TestClient, dict]) -> None:
+    client, auth = ledger_client
+    examples = json.loads(DCSA_EXAMPLES.read_text(encoding="utf-8"))
+    assert client.post("/api/ledger/events/dcsa", json=examples).status_code == 401
+    added = client.post("/api/ledger/events/dcsa", json=examples, headers=auth)
+    assert added.status_code == 201 and added.json() == {"added": 7, "known": 0}
+    again = client.post("/api/ledger/events/dcsa", json=examples, headers=auth)
+    assert again.status_code == 200 and again.json() == {"added": 0, "known": 7}
+    bad = client.post(
+        "/api/ledger/events/dcsa", json=[{**examples[0], "eventDateTime": "soon"}], headers=auth
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "dcsa_invalid"
+    assert bad.json()["field"] == "[0].eventDateTime"
+    exported = client.get("/api/ledger/events", params={"format": "dcsa"}).json()
+    assert sorted(m["eventID"] for m in exported) == sorted(m["eventID"] for m in examples)
+
+
+def test_an_event_the_standard_cannot_carry_is_a_409(ledger_client: tuple[TestClient, dict]) -> None:
+    client, auth = ledger_client
+    lone = {"kind": "arrived", "at": "2020-04-07T09:00", "place": "bangkok", "equipment_ref": "DEMU3054382"}
+    assert client.post("/api/ledger/events", json=lone, headers=auth).status_code == 201
+    answer = client.get("/api/ledger/events", params={"format": "dcsa"})
+    assert answer.status_code == 409 and answer.json()["code"] == "not_exportable"
+    assert answer.json()["field"] == "events[1]"

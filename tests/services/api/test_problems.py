@@ -76,6 +76,13 @@ def _stale_quote(c: TestClient, auth: dict[str, str], *, expired: bool) -> httpx
     return c.post(f"/api/quotes/{quote.id}/book", json=body, headers=auth)
 
 
+def _rebook_unbroken(c: TestClient, auth: dict[str, str]) -> httpx.Response:
+    with lg.open_ledger(c.app.state.settings.ledger_url) as db:  # type: ignore[attr-defined]
+        departure = lg.create_departure(db, "shuttle-middle", "2020-04-03T09:00+08:00")
+        lg.book(db, idempotency_key="k", departures=[departure.ref], shipper="A", teu=1, tonnes=1)
+    return c.post("/api/ledger/bookings/k/rebook", json={"option": 1}, headers=auth)
+
+
 def _preflight(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     asking = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
     return c.options("/api/routes", headers=asking)
@@ -83,6 +90,13 @@ def _preflight(c: TestClient, auth: dict[str, str]) -> httpx.Response:
 
 def _broken(*args: object, **kwargs: object) -> None:
     raise RuntimeError("a bug")
+
+
+def _unexportable(c: TestClient, auth: dict[str, str]) -> httpx.Response:
+    # an arrival with only a container number: DCSA needs the transport (departure) it arrived by
+    lone = {"kind": "arrived", "at": "2020-04-07T09:00", "place": "bangkok", "equipment_ref": "DEMU3054382"}
+    c.post("/api/ledger/events", json=lone, headers=auth)
+    return c.get("/api/ledger/events", params={"format": "dcsa"})
 
 
 # each code, and a request that causes it: (settings changed, request)
@@ -96,6 +110,7 @@ CAUSES: dict[str, tuple[dict[str, object], Ask]] = {
     "capacity_exceeded": ({"ledger_url": "..."}, _overbook),
     "quote_expired": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=True)),
     "quote_closed": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=False)),
+    "not_rebookable": ({"ledger_url": "..."}, _rebook_unbroken),
     "body_too_large": (
         {},
         lambda c, a: c.post("/api/routes", content=b"[" + b" " * 70_000 + b"]", headers=JSON),
@@ -109,6 +124,11 @@ CAUSES: dict[str, tuple[dict[str, object], Ask]] = {
     "limit_exceeded": ({"max_labels": 20}, lambda c, a: c.post("/api/routes", json=README_QUERY)),
     "internal_error": ({"broken": True}, lambda c, a: c.get("/api/scenarios/chongqing/terminals")),
     "search_timeout": ({"query_seconds": 1e-6}, lambda c, a: c.post("/api/routes", json=README_QUERY)),
+    "not_exportable": ({"ledger_url": "..."}, lambda c, a: _unexportable(c, a)),
+    "dcsa_invalid": (
+        {"ledger_url": "..."},
+        lambda c, a: c.post("/api/ledger/events/dcsa", json=[{"eventType": "TRANSPORT"}], headers=a),
+    ),
     "service_unavailable": (
         {"ledger_url": "/no/such/folder/ledger.sqlite3"},
         lambda c, a: c.get("/api/ledger/lines"),

@@ -596,3 +596,107 @@ def test_route_with_a_ledger_shows_each_legs_room_in_the_table(db: str) -> None:
     _run("ledger", "schedule", "--from", "2020-04-06", "--to", "2020-04-08", "--db", db)
     table = _run(*ROUTE, *READY, "--db", db)
     assert "shuttle-middle (2 TEU free)" in table
+
+
+DCSA_EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "dcsa" / "tnt-220-response.json"
+
+
+def _middle_booking(db: str) -> None:
+    _run("ledger", "init", "--db", db)
+    _run(
+        "ledger",
+        "book",
+        "--key",
+        "K2",
+        "--departure",
+        "shuttle-middle@2020-04-03T09:00+08:00",
+        "--shipper",
+        "Fruit Co",
+        "--teu",
+        "2",
+        "--tonnes",
+        "17",
+        "--customs",
+        "bonded",
+        "--equipment",
+        "DEMU3054382",
+        "--db",
+        db,
+    )
+
+
+def test_eta_moves_with_a_late_event_and_is_stored_as_an_estimate(db: str) -> None:
+    _middle_booking(db)
+    on_time = json.loads(_run("ledger", "eta", "K2", "--format", "json", "--db", db))
+    assert on_time["eta"] == on_time["planned"] == "2020-04-07T09:00:00+07:00"
+    _run(
+        "ledger",
+        "event",
+        "arrived",
+        "--at",
+        "2020-04-04T22:00",
+        "--place",
+        "mohan",
+        "--booking",
+        "K2",
+        "--db",
+        db,
+    )
+    table = _run("ledger", "eta", "K2", "--db", db)
+    assert "ETA 2020-04-07T12:00:00+07:00" in table and "+3.00 h" in table and "stored as EST" in table
+    apart = json.loads(_run("ledger", "events", "--booking", "K2", "--format", "json", "--db", db))
+    assert [len(apart[c]) for c in ("PLN", "EST", "ACT")] == [10, 2, 1]
+    assert [e["eventDateTime"] for e in apart["EST"]] == [
+        "2020-04-07T09:00:00+07:00",
+        "2020-04-07T12:00:00+07:00",
+    ]
+    assert "Planned (PLN): 10" in _run("ledger", "events", "--booking", "K2", "--db", db)
+    _run("ledger", "eta", "nobody", "--db", db, code=2)
+
+
+def test_events_export_as_dcsa_and_the_standards_examples_import(db: str, tmp_path: Path) -> None:
+    _middle_booking(db)
+    _run(
+        "ledger",
+        "event",
+        "departed",
+        "--at",
+        "2020-04-03T09:05",
+        "--place",
+        "nanpeng",
+        "--booking",
+        "K2",
+        "--db",
+        db,
+    )
+    out = tmp_path / "k2.json"
+    _run("ledger", "events", "export", "--booking", "K2", "--planned", "--out", str(out), "--db", db)
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    assert {(m["eventType"], m["eventClassifierCode"]) for m in exported} == {
+        ("TRANSPORT", "PLN"),
+        ("TRANSPORT", "ACT"),
+    }
+    assert "7 events imported" in _run("ledger", "events", "import", str(DCSA_EXAMPLES), "--db", db)
+    again = json.loads(_run("ledger", "events", "import", str(DCSA_EXAMPLES), "--format", "json", "--db", db))
+    assert again == {"added": 0, "known": 7}
+    everything = json.loads(_run("ledger", "events", "export", "--db", db))
+    assert len(everything) == 8
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"eventType": "TRANSPORT"}]), encoding="utf-8")
+    message = _run("ledger", "events", "import", str(bad), "--db", db, code=2)
+    assert "bad.json [[0].eventClassifierCode]: not DCSA Track & Trace 2.2.0" in " ".join(message.split())
+    _run("ledger", "events", "export", "--format", "xml", "--db", db, code=2)
+    _run("ledger", "events", "export", "--out", str(tmp_path / "no" / "x.json"), "--db", db, code=2)
+
+
+def test_the_demo_ledgers_bookings_have_etas_and_export_as_dcsa(db: str) -> None:
+    _run("demo-data", "--db", db)
+    bookings = json.loads(_run("ledger", "bookings", "--limit", "3000", "--format", "json", "--db", db))
+    key = next(b["idempotency_key"] for b in bookings if b["departures"][0].startswith("shuttle-middle@2020"))
+    eta = json.loads(_run("ledger", "eta", key, "--format", "json", "--db", db))
+    actual = json.loads(_run("ledger", "events", "--booking", key, "--format", "json", "--db", db))["ACT"]
+    arrival = next(e for e in actual if e["eventTypeCode"] == "ARRI")
+    assert eta["arrived"] and eta["eta"] == arrival["eventDateTime"] and eta["stored_event"] is None
+    exported = json.loads(_run("ledger", "events", "export", "--booking", key, "--planned", "--db", db))
+    assert [m["eventClassifierCode"] for m in exported].count("PLN") == 10
+    assert {m["eventType"] for m in exported} == {"TRANSPORT", "SHIPMENT", "EQUIPMENT"}

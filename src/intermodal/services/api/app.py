@@ -30,6 +30,8 @@ from intermodal.services.api._limits import BodySizeLimit
 from intermodal.services.api._routes import takes_json
 from intermodal.services.api._search import route_answer
 from intermodal.services.api._settings import Settings
+from intermodal.services.api.disruptions import install_disruptions
+from intermodal.services.api.disruptions import write_router as disruptions_write_router
 from intermodal.services.api.ledger import install_ledger
 from intermodal.services.api.ledger import write_router as ledger_write_router
 from intermodal.services.api.problems import (
@@ -306,6 +308,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(write_router)
     install_ledger(app)
     install_quotes(app)
+    install_disruptions(app)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:
@@ -333,7 +336,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # reads take a token but do not need one: say so, so that clients (and schemathesis) know
                 writes = {
                     (getattr(r, "path", ""), m.lower())
-                    for router in (write_router, ledger_write_router, quotes_write_router)
+                    for router in (
+                        write_router,
+                        ledger_write_router,
+                        quotes_write_router,
+                        disruptions_write_router,
+                    )
                     for r in router.routes
                     for m in getattr(r, "methods", ())
                 }

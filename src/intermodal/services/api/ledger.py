@@ -14,7 +14,7 @@ import threading
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +44,8 @@ write_router = APIRouter(prefix="/api/ledger", tags=["ledger"], dependencies=[De
 _lock = threading.Lock()
 log = logging.getLogger("intermodal.api")
 Key = Annotated[str, Field(min_length=1, max_length=120)]
+# An import over HTTP fits the server's body limit (64 KiB); larger files go through the CLI.
+_MAX_BODY_EVENTS = 500
 
 
 class _Unavailable(Exception):
@@ -168,6 +170,12 @@ class EventIn(BaseModel):
     booking: Key | None = None
     departure: Key | None = None
     classifier: Literal["PLN", "EST", "ACT"] = "ACT"
+    document_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="A customs event's document; default: the booking's key.",
+    )
 
 
 @read_router.get("/lines", responses=_ERRORS)
@@ -306,19 +314,115 @@ def post_cancel(key: Key, request: Request) -> dict[str, Any]:
     return {**booking.to_dict(), "released": released}
 
 
-@read_router.get("/events", responses=_ERRORS)
+@read_router.get("/events", responses={**_ERRORS, 409: _PROBLEM})
 def get_events(
     request: Request,
     equipment_ref: Annotated[str | None, Query(max_length=40)] = None,
     booking: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     departure: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    """Events in time order, of one container, booking or departure."""
+    classifier: Annotated[Literal["ACT", "EST", "PLN"] | None, Query()] = None,
+    format: Annotated[
+        Literal["ledger", "dcsa"],
+        Query(description="ledger (the ledger's fields) or dcsa (DCSA Track & Trace 2.2.0 events)."),
+    ] = "ledger",
+) -> Any:
+    """Events in time order, of one container, booking or departure; ``format=dcsa`` as DCSA 2.2.0 JSON."""
+    if format == "dcsa":
+        return _dcsa_export(
+            request,
+            filtering=True,
+            booking=booking,
+            classifier=classifier,
+            limit=limit,
+            equipment_ref=equipment_ref,
+            departure=departure,
+        )
     found = lg.list_events(
-        _ledger(request), equipment_ref=equipment_ref, booking=booking, departure=departure, limit=limit
+        _ledger(request),
+        equipment_ref=equipment_ref,
+        booking=booking,
+        departure=departure,
+        classifier=classifier,
+        limit=limit,
     )
     return [e.to_dict() for e in found]
+
+
+def _scenario(request: Request) -> Any:
+    state = request.app.state
+    return state.catalog.get(state.settings.scenario)
+
+
+def _dcsa_export(request: Request, *, filtering: bool = False, **query: Any) -> Any:
+    try:
+        return _found(lambda: lg.export_dcsa(_ledger(request), bundle=_scenario(request), **query))
+    except _Missing:
+        if filtering:  # a filter on a booking that does not exist matches no event, as format=ledger says
+            return []
+        raise
+    except LedgerError as error:
+        # not the request's fault: events the standard cannot carry as the ledger holds them
+        errors = field_errors(error.problems)
+        return problem_response(
+            request, 409, kind="not-exportable", detail=errors[0].message if errors else None, errors=errors
+        )
+
+
+@read_router.get("/bookings/{key}/events", responses={**_ERRORS, 404: _PROBLEM, 409: _PROBLEM})
+def get_booking_events(
+    key: Key,
+    request: Request,
+    format: Annotated[
+        Literal["ledger", "dcsa"],
+        Query(
+            description="ledger: {PLN, EST, ACT} apart; dcsa: DCSA 2.2.0 events, the planned ones with them."
+        ),
+    ] = "ledger",
+) -> Any:
+    """A booking's events: planned (derived from its departures and the timetable), estimated and actual."""
+    if format == "dcsa":
+        return _dcsa_export(request, booking=_key(key), planned=True)
+    apart = _found(lg.booking_events, _ledger(request), _key(key), _scenario(request))
+    return {classifier: [e.to_dict() for e in events] for classifier, events in apart.items()}
+
+
+@read_router.get("/bookings/{key}/eta", responses={**_ERRORS, 404: _PROBLEM})
+def get_booking_eta(key: Key, request: Request) -> dict[str, Any]:
+    """A booking's ETA: its actual events so far and the planned rest, each stop's slack used up first.
+
+    A new ETA is stored as an EST arrival event (none while it is unchanged): reading it again writes nothing.
+    """
+    found: lg.Eta = _found(lg.booking_eta, _ledger(request), _key(key), _scenario(request))
+    return found.to_dict()
+
+
+@write_router.post(
+    "/events/dcsa", responses={**_ERRORS, 201: {"description": "Events added."}, 413: _PROBLEM}
+)
+def post_dcsa_events(
+    request: Request,
+    body: Annotated[
+        list[dict[str, Any]],
+        Body(
+            max_length=_MAX_BODY_EVENTS,
+            description="DCSA Track & Trace 2.2.0 events, as GET /v2/events answers.",
+        ),
+    ],
+) -> JSONResponse:
+    """Import DCSA Track & Trace 2.2.0 events: all of them, or (if any is wrong) none.
+
+    Problems name the event's index and field (``[3].eventDateTime``). Events already imported (same eventID
+    and content) are counted as ``known`` and add nothing.
+    """
+    try:
+        result = lg.import_dcsa(_ledger(request), body, file="body")
+    except LedgerError as error:
+        errors = field_errors(error.problems)
+        return problem_response(
+            request, 422, kind="dcsa-invalid", detail=errors[0].message if errors else None, errors=errors
+        )
+    return JSONResponse(result.to_dict(), status_code=201 if result.added else 200)
 
 
 @write_router.post("/events", status_code=201, responses=_ERRORS)
@@ -337,6 +441,7 @@ def post_event(body: EventIn, request: Request) -> dict[str, Any]:
         departure=_key(body.departure) if body.departure else None,
         classifier=body.classifier,
         places=places,
+        document_id=body.document_id,
     ).to_dict()
 
 

@@ -25,10 +25,12 @@ app = typer.Typer(
 COMMAND_MODULES: list[str] = [
     "route",
     "plan",
+    "demand",
     "quote",
     "emissions",
     "scenario",
     "ledger",
+    "disruption",
     "report",
     "calibrate",
     "serve",

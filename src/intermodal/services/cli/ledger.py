@@ -401,6 +401,10 @@ def event(
         "chongqing"
     ),
     patch: PatchOption = None,
+    document: Annotated[
+        str | None,
+        typer.Option(help="A customs event's document (declaration number); default: the booking's key."),
+    ] = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
@@ -421,23 +425,190 @@ def event(
             departure=departure,
             classifier=classifier,
             places=places,
+            document_id=document,
         )
     _show([made], ["id", "kind", "eventTypeCode", "eventDateTime", "location", "equipmentReference"], format)
 
 
-@ledger_app.command("events")
+events_app = typer.Typer(
+    help="Container and shipment events (DCSA Track & Trace 2.2.0): list, export as DCSA JSON, import.",
+)
+ledger_app.add_typer(events_app, name="events")
+_EVENT_COLUMNS = ["id", "kind", "eventTypeCode", "eventClassifierCode", "eventDateTime", "location"]
+_CLASSIFIER_TITLES = {"PLN": "Planned (PLN)", "EST": "Estimated (EST)", "ACT": "Actual (ACT)"}
+
+
+@events_app.callback(invoke_without_command=True)
 def events(
+    ctx: typer.Context,
     equipment: Annotated[str | None, typer.Option(help="Only this container.")] = None,
+    booking: Annotated[
+        str | None,
+        typer.Option(help="One booking (id or key): its planned, estimated and actual events apart."),
+    ] = None,
+    classifier: Annotated[str | None, typer.Option(help="Only ACT, EST or PLN events.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
+    scenario: Annotated[
+        str, typer.Option(help="The scenario whose timetable gives a booking's plan.")
+    ] = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
-    """Events in time order, each in its place's zone."""
-    from intermodal.ledger import list_events
+    """Events in time order, each in its place's zone; with --booking, planned, estimated and actual apart.
 
-    with user_errors(), open_db(db, create=False) as ledger:
-        items = list_events(ledger, equipment_ref=equipment, limit=limit)
-    _show(items, ["id", "kind", "eventTypeCode", "eventDateTime", "location", "equipmentReference"], format)
+    Example: intermodal ledger events --booking K2
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from intermodal.ledger import booking_events, list_events
+
+    choice(format, ["table", "json"], "--format")
+    if booking is None:
+        with user_errors(), open_db(db, create=False) as ledger:
+            items = list_events(ledger, equipment_ref=equipment, classifier=classifier, limit=limit)
+        _show(items, [*_EVENT_COLUMNS, "equipmentReference"], format)
+        return
+    with user_errors(), named_as({"scenario": "--scenario"}):
+        bundle = open_scenario(scenario, patch)
+    with user_errors(), named_as({"booking": "--booking"}), open_db(db, create=False) as ledger:
+        apart = booking_events(ledger, booking, bundle)
+    chosen = [classifier] if classifier in apart else list(apart)
+    if format == "json":
+        print_json({c: [e.to_dict() for e in apart[c]] for c in chosen})
+        return
+    for c in chosen:
+        console.print(f"[bold]{_CLASSIFIER_TITLES[c]}[/]: {len(apart[c])}", highlight=False)
+        if apart[c]:
+            _show(apart[c], _EVENT_COLUMNS, "table")
+
+
+@events_app.command("export")
+def events_export(
+    booking: Annotated[str | None, typer.Option(help="Only this booking (id or key).")] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="dcsa (Track & Trace 2.2.0 JSON) | json (the ledger's fields).")
+    ] = "dcsa",
+    planned: Annotated[
+        bool, typer.Option(help="Add each booking's planned (PLN) events, from the timetable.")
+    ] = False,
+    classifier: Annotated[str | None, typer.Option(help="Only ACT, EST or PLN events.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: standard output).")] = None,
+    scenario: Annotated[
+        str, typer.Option(help="The scenario: modes of transport, UN/LOCODEs and the plan.")
+    ] = "chongqing",
+    patch: PatchOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write events as DCSA Track & Trace 2.2.0 JSON (the body of its GET /v2/events).
+
+    Example: intermodal ledger events export --booking K2 --planned --out k2-events.json
+    """
+    from intermodal.ledger import export_dcsa, list_events
+
+    choice(format, ["dcsa", "json"], "--format")
+    with user_errors():
+        if out is not None:
+            output_path(out, "--out")
+        with named_as({"scenario": "--scenario"}):
+            bundle = open_scenario(scenario, patch)
+        with named_as({"booking": "--booking", "planned": "--planned"}), open_db(db, create=False) as ledger:
+            if format == "dcsa":
+                doc: Any = export_dcsa(
+                    ledger, booking=booking, bundle=bundle, classifier=classifier, planned=planned
+                )
+            else:
+                from intermodal.ledger.eta import booking_events
+
+                if booking is not None:
+                    apart = booking_events(ledger, booking, bundle if planned else None)
+                    doc = [e.to_dict() for c in ("PLN", "EST", "ACT") for e in apart[c]]
+                else:
+                    doc = [e.to_dict() for e in list_events(ledger, classifier=classifier)]
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        print_json(doc)
+        return
+    out.write_text(text, encoding="utf-8")
+    err_console.print(f"{len(doc)} events written to {out}", highlight=False)
+
+
+@events_app.command("import")
+def events_import(
+    path: Annotated[Path, typer.Argument(help="A DCSA Track & Trace 2.2.0 JSON file: a list of events.")],
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """Add DCSA Track & Trace 2.2.0 events to the ledger: all of them, or (if any is wrong) none.
+
+    Each event is checked against the standard's schema and the ledger's bounds; problems name the file, the
+    event's index and its field. Events already imported (same eventID and content) are skipped.
+
+    Example: intermodal ledger events import tnt-events.json
+    """
+    from intermodal.ledger import import_dcsa
+
+    choice(format, ["table", "json"], "--format")
+    with user_errors(), open_db(db) as ledger:
+        result = import_dcsa(ledger, path, file=str(path))
+    if format == "json":
+        print_json(result.to_dict())
+        return
+    console.print(
+        f"{result.added} events imported from {path}"
+        + (f", {result.known} already there" if result.known else ""),
+        highlight=False,
+    )
+
+
+@ledger_app.command("eta")
+def eta(
+    booking: Annotated[str, typer.Argument(help="The booking (id or idempotency key).")],
+    scenario: Annotated[str, typer.Option(help="The scenario whose timetable gives the plan.")] = (
+        "chongqing"
+    ),
+    patch: PatchOption = None,
+    store: Annotated[bool, typer.Option(help="Store a new ETA as an EST event.")] = True,
+    db: DbOption = None,
+    format: FormatOption = "table",
+) -> None:
+    """A booking's ETA: its actual events so far and the planned rest, each stop's slack used up first.
+
+    A new ETA is stored as an EST arrival event (none while it is unchanged).
+
+    Example: intermodal ledger eta K2
+    """
+    from intermodal.ledger import booking_eta
+
+    choice(format, ["table", "json"], "--format")
+    with user_errors(), named_as({"scenario": "--scenario"}):
+        bundle = open_scenario(scenario, patch)
+    with user_errors(), named_as({"booking": "BOOKING"}), open_db(db, create=False) as ledger:
+        found = booking_eta(ledger, booking, bundle, store=store)
+    doc = found.to_dict()
+    if format == "json":
+        print_json(doc)
+        return
+    state = "arrived" if found.arrived else "ETA"
+    console.print(
+        f"[bold]{found.booking_key}[/] to {found.destination}: {state} {doc['eta']} "
+        f"(planned {doc['planned']}, {doc['delay_h']:+.2f} h)",
+        highlight=False,
+    )
+    table = Table("event", "place", "planned", "estimated", "delay h", "slack h", "", header_style="bold")
+    for stop in doc["stops"]:
+        table.add_row(
+            stop["eventTypeCode"],
+            stop["place"],
+            stop["planned"],
+            stop["estimated"],
+            f"{stop['delay_h']:+.2f}",
+            "" if stop["slack_h"] is None else f"{stop['slack_h']:.2f}",
+            "actual" if stop["actual"] else "",
+        )
+    console.print(table)
+    if found.stored is not None:
+        console.print(f"stored as EST event {found.stored.id}", highlight=False)
 
 
 @ledger_app.command("export")

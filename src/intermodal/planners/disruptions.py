@@ -1,0 +1,185 @@
+"""The ledger's open disruptions applied to one search: closed trips out, delayed trips late, closed roads
+not driven.
+
+The search takes disruptions as plain data (:class:`~intermodal.model.disruptions.Closure`, inside the
+:class:`~intermodal.model.Availability` the ledger hands over), so that every search against the ledger sees
+them, and a no-route answer can say which disruption stood in the way.
+
+- A scheduled trip that passes a closed link, terminal or crossing while it is closed is not there (the whole
+  trip: its other stops are not offered on their own), nor is a cancelled departure.
+- A trip of a delayed service that leaves its first stop in the delay's window reaches every later stop that
+  many hours late; it leaves on time, so it keeps its ledger ref and the room booked on it.
+- A road (flexible link) that is closed, or that ends at a closed terminal or crossing, at any time between
+  the cargo's ready time and the end of the search is not driven at all in that search: the search has no
+  time-dependent roads, so it does not wait for a road to reopen. Search again from the reopening to see
+  the options after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+
+from intermodal.model import Bundle, Itinerary, Link, Mode
+from intermodal.model.disruptions import Closure
+from intermodal.network.timetable import Timetable
+
+__all__ = ["apply_closures", "closures_on", "drive_closure", "trip_key"]
+
+_AT_PLACES = ("terminal", "crossing")
+
+
+def trip_key(ref: str) -> tuple[str, int] | None:
+    """``(service id, departure epoch second)`` of a ledger departure ref, or ``None`` if it is not one."""
+    service, _, when = ref.partition("@")
+    try:
+        moment = datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    if not service or moment.tzinfo is None:
+        return None
+    return service, int(moment.timestamp())
+
+
+def _links(bundle: Bundle) -> dict[tuple[str, str, Mode], Link]:
+    by: dict[tuple[str, str, Mode], Link] = {}
+    for link in bundle.links:
+        by[(link.from_id, link.to_id, link.mode)] = link
+        if link.bidirectional:
+            by.setdefault((link.to_id, link.from_id, link.mode), link)
+    return by
+
+
+def _at(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _trip_closure(
+    tt: Timetable,
+    k: int,
+    closures: Sequence[Closure],
+    ids: Sequence[str],
+    links: dict[tuple[str, str, Mode], Link],
+) -> Closure | None:
+    """The first closure trip ``k`` runs into, or ``None``."""
+    s = int(tt.trip_service[k])
+    svc, start = tt.services[s], int(tt.trip_start[k])
+    stops = [ids[int(x)] for x in tt.stops[s]]
+    for c in closures:
+        if c.kind == "departure":
+            if trip_key(c.target) == (svc.id, start):
+                return c
+        elif c.kind in _AT_PLACES:
+            for j, place in enumerate(stops):
+                at = (_at(start + int(tt.arrive_s[s][j])), _at(start + int(tt.depart_s[s][j])))
+                if place == c.target and c.overlaps(*at):
+                    return c
+        elif c.kind == "link":
+            for j, (a, b) in enumerate(itertools.pairwise(stops)):
+                link = links.get((a, b, svc.mode))
+                span = (_at(start + int(tt.depart_s[s][j])), _at(start + int(tt.arrive_s[s][j + 1])))
+                if link is not None and link.id == c.target and c.overlaps(*span):
+                    return c
+    return None
+
+
+def apply_closures(
+    tt: Timetable, closures: Sequence[Closure], bundle: Bundle, ids: Sequence[str]
+) -> tuple[Timetable, list[tuple[int, int]]]:
+    """``tt`` without the trips a closure stops and with delayed trips late; and ``(closure id, trip)`` of
+    each trip taken out.
+
+    ``ids`` are the terminal ids by the timetable's terminal index.
+    """
+    if not closures or not tt.n_trips:
+        return tt, []
+    links = _links(bundle)
+    stopping = [c for c in closures if c.kind != "delay"]
+    keep = np.ones(tt.n_trips, dtype=np.bool_)
+    out: list[tuple[int, int]] = []
+    for k in range(tt.n_trips):
+        hit = _trip_closure(tt, k, stopping, ids, links)
+        if hit is not None:
+            keep[k] = False
+            out.append((hit.id, k))
+    if not keep.all():
+        tt = dataclasses.replace(tt, trip_service=tt.trip_service[keep], trip_start=tt.trip_start[keep])
+    return _delayed(tt, [c for c in closures if c.kind == "delay"]), out
+
+
+def _delayed(tt: Timetable, delays: Sequence[Closure]) -> Timetable:
+    """``tt`` with each delayed trip moved to a copy of its service that reaches its later stops late."""
+    if not delays:
+        return tt
+    services, stops = list(tt.services), list(tt.stops)
+    arrive, depart = list(tt.arrive_s), list(tt.depart_s)
+    board, alight = list(tt.board_ok), list(tt.alight_ok)
+    trip_service = tt.trip_service.copy()
+    copies: dict[tuple[int, float], int] = {}
+    for k in range(tt.n_trips):
+        s = int(tt.trip_service[k])
+        leaves = _at(int(tt.trip_start[k]))
+        late = sum(c.delay_hours for c in delays if c.target == tt.services[s].id and c.covers(leaves))
+        if not late:
+            continue
+        if (s, late) not in copies:
+            shift = np.zeros(len(tt.stops[s]), dtype=np.int64)
+            shift[1:] = round(late * 3600)
+            copies[(s, late)] = len(services)
+            services.append(tt.services[s])
+            stops.append(tt.stops[s])
+            arrive.append(tt.arrive_s[s] + shift)
+            depart.append(tt.depart_s[s] + shift)
+            board.append(tt.board_ok[s])
+            alight.append(tt.alight_ok[s])
+        trip_service[k] = copies[(s, late)]
+    if not copies:
+        return tt
+    return dataclasses.replace(
+        tt,
+        services=tuple(services),
+        stops=tuple(stops),
+        arrive_s=tuple(arrive),
+        depart_s=tuple(depart),
+        board_ok=tuple(board),
+        alight_ok=tuple(alight),
+        trip_service=trip_service,
+    )
+
+
+def drive_closure(link: Link, closures: Sequence[Closure], start: datetime, end: datetime) -> Closure | None:
+    """The closure that keeps a road off the search from ``start`` to ``end``: of the link itself, or of a
+    terminal or crossing at either end; ``None`` if it is open throughout."""
+    for c in closures:
+        if not c.overlaps(start, end):
+            continue
+        if (c.kind == "link" and c.target == link.id) or (
+            c.kind in _AT_PLACES and c.target in (link.from_id, link.to_id)
+        ):
+            return c
+    return None
+
+
+def closures_on(it: Itinerary, closures: Sequence[Closure], bundle: Bundle) -> list[Closure]:
+    """The closures an itinerary (found without them) runs into: what stands in its way."""
+    links = _links(bundle)
+    found: dict[int, Closure] = {}
+    for leg in it.legs:
+        path = [leg.from_id, *leg.via, leg.to_id]
+        pairs = {links[(a, b, leg.mode)].id for a, b in itertools.pairwise(path) if (a, b, leg.mode) in links}
+        for c in closures:
+            if c.kind == "departure":
+                hit = leg.departure_ref is not None and trip_key(c.target) == trip_key(leg.departure_ref)
+            elif c.kind in _AT_PLACES:
+                hit = c.target in path and c.overlaps(leg.depart, leg.arrive)
+            elif c.kind == "link":
+                hit = c.target in pairs and c.overlaps(leg.depart, leg.arrive)
+            else:
+                hit = leg.service == c.target and c.covers(leg.depart)
+            if hit:
+                found.setdefault(c.id, c)
+    return list(found.values())

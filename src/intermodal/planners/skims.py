@@ -1,0 +1,224 @@
+"""Skims: zone-to-zone matrices of the best door-to-door time, cost, CO2e, distance and transfers.
+
+The rule for "best" (docs/skims.md): for each pair of zones, the options are the Pareto set that
+``find_routes`` returns for cargo ready at any time in the window (a range query, nothing folded). Each
+metric's cell is the least value of that metric over those options, so the time cell is the fastest option's
+time and the cost cell the cheapest option's cost, which may be two different options. A zone to itself is 0
+in every metric; a pair without any option is NaN (missing).
+
+Time is door to door: from the latest time the cargo may be ready for the option (its ``ready_by``), or its
+departure when that is sooner (a truck-only option leaves whenever the cargo is ready), to its arrival.
+Transfers are the transport legs less one.
+
+Every origin's row is computed by :func:`_skim_origin`, the one place a one-to-many search will go.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from intermodal.exceptions import InputError, NoRouteError, Problem
+from intermodal.model import Bundle, Itinerary, Mode, Shipment
+from intermodal.model.demand import Zone
+from intermodal.planners.places import great_circle_km
+from intermodal.planners.routing import find_routes
+
+__all__ = ["METRICS", "UNITS", "Skim", "option_metrics", "skim"]
+
+#: the metrics a skim can hold, in this order
+METRICS = ("time", "cost", "co2e", "distance", "transfers")
+#: the unit of each metric (cost is in the bundle's currency)
+UNITS = {"time": "h", "cost": "currency", "co2e": "kg CO2e WTW", "distance": "km", "transfers": "transfers"}
+
+#: enough options for a week of departures on any pair of a real network; the Pareto set is rarely above 100
+_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class Skim:
+    """The matrices of one skim: ``values[metric][i, j]`` from ``zones[i]`` to ``zones[j]`` (NaN: none)."""
+
+    scenario: str
+    zones: tuple[Zone, ...]
+    metrics: tuple[str, ...]
+    values: dict[str, np.ndarray]
+    start: datetime
+    window_days: float
+    cargo: str
+    teu: float
+    currency: str
+    #: pairs of distinct places with no option in the window
+    missing: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    def units(self) -> dict[str, str]:
+        """Each metric's unit, the currency named."""
+        return {m: self.currency if UNITS[m] == "currency" else UNITS[m] for m in self.metrics}
+
+
+def option_metrics(option: Itinerary) -> dict[str, float]:
+    """One option's value in every metric (see the module's rule)."""
+    # a truck-only option can leave whenever the cargo is ready: its ready-by is the window's end, and it is
+    # timed from its departure; a scheduled one is timed for cargo ready at its ready-by
+    start = min(option.depart, option.ready_by or option.depart)
+    return {
+        "time": (option.arrive - start).total_seconds() / 3600.0,
+        "cost": option.cost,
+        "co2e": option.co2e_kg_wtw,
+        "distance": option.distance_km,
+        "transfers": float(max(0, len(option.legs) - 1)),
+    }
+
+
+def _best(options: Sequence[Itinerary], metrics: Sequence[str]) -> list[float]:
+    """Each metric's least value over ``options``; NaN when there are none."""
+    if not options:
+        return [math.nan] * len(metrics)
+    values = [option_metrics(o) for o in options]
+    return [min(v[m] for v in values) for m in metrics]
+
+
+def _skim_origin(
+    bundle: Bundle,
+    origin: str,
+    destinations: Sequence[str],
+    shipment: Shipment,
+    *,
+    window_days: float,
+    engine: str = "auto",
+) -> list[list[Itinerary]]:
+    """The Pareto options over the window from ``origin`` to each of ``destinations`` (none: no route).
+
+    One ``find_routes`` range query a destination for now; a one-to-many search from ``origin`` answers
+    the same row in one pass and replaces this body.
+    """
+    row: list[list[Itinerary]] = []
+    for destination in destinations:
+        if destination == origin:
+            row.append([])
+            continue
+        try:
+            result = find_routes(
+                bundle,
+                origin,
+                destination,
+                shipment,
+                range_days=window_days,
+                fold=None,
+                limit=_LIMIT,
+                engine=engine,
+            )
+        except NoRouteError:
+            row.append([])
+            continue
+        row.append(list(result.options))
+    return row
+
+
+def check_zones(bundle: Bundle, zones: Sequence[Zone]) -> None:
+    """Every zone's place is one a route query accepts: a point within a truck's reach of a road terminal.
+
+    Raises
+    ------
+    InputError
+        Naming each zone that is not.
+    """
+    access = bundle.manifest.access
+    road = [t for t in bundle.terminals.values() if Mode.ROAD in t.modes]
+    problems = []
+    for zone in zones:
+        if zone.terminal_id is not None or zone.lat is None or zone.lon is None:
+            continue
+        lat, lon = zone.lat, zone.lon
+        km = min((great_circle_km(lat, lon, t.lat, t.lon) * access.circuity for t in road), default=math.inf)
+        if km > access.max_km:
+            problems.append(
+                Problem(
+                    f"zone {zone.id} ({zone.name}) is too far from the network: {km:.0f} km by road",
+                    field="zone",
+                    found=zone.place,
+                    expected=f"a place within {access.max_km:g} km by road of a terminal",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def skim(
+    bundle: Bundle,
+    zones: Sequence[Zone],
+    shipment: Shipment,
+    *,
+    window_days: float = 7.0,
+    metrics: Sequence[str] = ("time", "cost", "co2e"),
+    engine: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+) -> Skim:
+    """The skim between ``zones`` for ``shipment`` (its size, cargo class and the window's start, ``ready``).
+
+    Zones on the same place share their row and column: each distinct place is searched once as an origin.
+
+    Parameters
+    ----------
+    bundle
+        The network.
+    zones
+        The zones, each with its place.
+    shipment
+        What one cell's options carry, and from when (its ready time starts the window).
+    window_days
+        The options are those for cargo ready at any time in this many days from the ready time.
+    metrics
+        Some of :data:`METRICS`.
+    engine
+        As for :func:`~intermodal.planners.routing.find_routes`.
+    progress
+        Called with (origins done, origins) after each distinct origin.
+
+    Raises
+    ------
+    InputError
+        An unknown metric, or a zone the network cannot reach.
+    """
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown or not metrics:
+        raise InputError(
+            Problem("unknown metric", field="metrics", found=",".join(unknown), expected=", ".join(METRICS))
+        )
+    check_zones(bundle, zones)
+    places = list(dict.fromkeys(z.place for z in zones))
+    at = {p: i for i, p in enumerate(places)}
+    n = len(places)
+    grid = np.full((len(metrics), n, n), math.nan)
+    for i, origin in enumerate(places):
+        row = _skim_origin(bundle, origin, places, shipment, window_days=window_days, engine=engine)
+        for j, options in enumerate(row):
+            grid[:, i, j] = 0.0 if i == j else _best(options, metrics)
+        if progress is not None:
+            progress(i + 1, n)
+    missing = int(np.isnan(grid[0]).sum())
+    index = np.array([at[z.place] for z in zones], dtype=np.int64)
+    values = {m: grid[k][np.ix_(index, index)] for k, m in enumerate(metrics)}
+    notes = []
+    if missing:
+        notes.append(f"{missing} of {n * (n - 1)} pairs of places have no option in the window (NaN)")
+    if len(places) < len(zones):
+        notes.append(f"{len(zones)} zones on {len(places)} distinct places: zones on one place share a row")
+    return Skim(
+        scenario=bundle.name,
+        zones=tuple(zones),
+        metrics=tuple(metrics),
+        values=values,
+        start=shipment.ready,
+        window_days=window_days,
+        cargo=str(shipment.cargo),
+        teu=shipment.teu,
+        currency=bundle.manifest.currency,
+        missing=missing,
+        notes=tuple(notes),
+    )

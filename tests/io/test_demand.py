@@ -1,0 +1,192 @@
+"""Zones, demand (CSV, Parquet, OMX), choice parameters and mode shares; every bad cell is named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openmatrix as omx
+import polars as pl
+import pytest
+
+from intermodal.exceptions import InputError
+from intermodal.io import load_bundle
+from intermodal.io.demand import read_choice_params, read_demand, read_mode_shares, read_zones
+from intermodal.model import Bundle
+from intermodal.model.demand import Zone
+
+MINI = Path(__file__).parent / "bundles" / "mini"
+DEMO = Path(__file__).resolve().parents[2] / "src" / "intermodal" / "data" / "demand" / "chongqing"
+
+
+@pytest.fixture(scope="module")
+def mini() -> Bundle:
+    return load_bundle(MINI)
+
+
+ZONES = "id,name,terminal,lat,lon,source\n1,Hub,hub,,,a\n2,City,city,,,a\n3,Near,,29.1,106.1,x\n"
+
+
+def _zones(tmp_path: Path, mini: Bundle, text: str = ZONES) -> list[Zone]:
+    path = tmp_path / "zones.csv"
+    path.write_text(text, encoding="utf-8")
+    return read_zones(path, mini)
+
+
+def _problems(err: pytest.ExceptionInfo[InputError]) -> list[tuple[str | None, int | None, str | None]]:
+    return [(p.file, p.row, p.field) for p in err.value.problems]
+
+
+def test_zones_are_terminals_or_points(tmp_path: Path, mini: Bundle) -> None:
+    zones = _zones(tmp_path, mini)
+    assert [z.place for z in zones] == ["hub", "city", "29.1,106.1"]
+
+
+def test_bad_zone_rows_are_named(tmp_path: Path, mini: Bundle) -> None:
+    text = (
+        "id,name,terminal,lat,lon,source\n"
+        "0,Zero,hub,,,\n"  # id out of range
+        "2,Both,hub,29,106,\n"  # terminal and point
+        "3,Nowhere,atlantis,,,\n"  # unknown terminal
+        "4,Half,,29,,\n"  # lat without lon
+        "4,Again,city,,,\n"  # fine, but 4 was taken by the row before
+        "5,Bad lat,,95,106,\n"
+    )
+    with pytest.raises(InputError) as err:
+        _zones(tmp_path, mini, text)
+    found = _problems(err)
+    assert ("zones.csv", 2, "id") in found
+    assert ("zones.csv", 3, "terminal") in found
+    assert ("zones.csv", 4, "terminal") in found
+    assert ("zones.csv", 5, "lon") in found
+    assert ("zones.csv", 6, "id") in found
+    assert ("zones.csv", 7, "lat") in found
+
+
+def _demand_rows() -> list[dict[str, str]]:
+    return [
+        {"origin": "1", "destination": "2", "cargo": "general", "teu": "10", "period": "2020-04-06"},
+        {"origin": "2", "destination": "1", "cargo": "dg:3", "tonnes": "43", "period": "2020-04-06"},
+    ]
+
+
+def test_demand_reads_the_same_from_csv_parquet_and_omx(tmp_path: Path, mini: Bundle) -> None:
+    zones = _zones(tmp_path, mini)
+    rows = _demand_rows()
+    csv_path = tmp_path / "demand.csv"
+    keys = ["origin", "destination", "cargo", "teu", "tonnes", "period"]
+    csv_path.write_text(
+        ",".join(keys) + "\n" + "".join(",".join(r.get(k, "") for k in keys) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    from_csv = read_demand(csv_path, zones, mini)
+    parquet_path = tmp_path / "demand.parquet"
+    pl.DataFrame([{k: r.get(k) for k in keys} for r in rows]).write_parquet(parquet_path)
+    from_parquet = read_demand(parquet_path, zones, mini)
+    assert from_csv == from_parquet
+    per_teu = mini.manifest.tonnes_per_teu
+    assert from_csv[0].teu == 10 and from_csv[0].tonnes == pytest.approx(10 * per_teu)
+    assert from_csv[1].teu == pytest.approx(43 / per_teu) and str(from_csv[1].cargo) == "dg:3"
+
+    omx_path = tmp_path / "demand.omx"
+    with omx.open_file(str(omx_path), "w") as f:
+        general = np.zeros((3, 3))
+        general[0, 1] = 10
+        dg = np.zeros((3, 3))
+        dg[1, 0] = 43
+        f["general"] = general
+        f["dg_3"] = dg
+        f["dg_3"].attrs.units = "tonnes"
+        f.create_mapping("zone", np.array([1, 2, 3], dtype=np.int32))
+        f.root._v_attrs["period"] = "2020-04-06"
+    from_omx = read_demand(omx_path, zones, mini)
+    key = lambda c: (c.origin, c.destination, str(c.cargo))  # noqa: E731
+    assert sorted(from_omx, key=key) == sorted(from_csv, key=key)
+
+
+def test_bad_demand_cells_are_named(tmp_path: Path, mini: Bundle) -> None:
+    zones = _zones(tmp_path, mini)
+    path = tmp_path / "demand.csv"
+    path.write_text(
+        "origin,destination,cargo,teu,tonnes,period\n"
+        "1,9,general,1,,2020-04-06\n"  # unknown zone
+        "1,2,frozen,1,,2020-04-06\n"  # unknown cargo class
+        "1,2,general,-1,,2020-04-06\n"  # negative
+        "1,2,general,,,2020-04-06\n"  # neither teu nor tonnes
+        "1,2,general,1,,1900-01-01\n"  # period out of range
+        "1,2,general,1e30,,\n",  # beyond bounds
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        read_demand(path, zones, mini)
+    found = _problems(err)
+    for expected in [(2, "destination"), (3, "cargo"), (4, "teu"), (5, "teu"), (6, "period"), (7, "teu")]:
+        assert ("demand.csv", *expected) in found, (expected, found)
+
+
+def test_bad_omx_cells_are_named_by_matrix_and_zones(tmp_path: Path, mini: Bundle) -> None:
+    zones = _zones(tmp_path, mini)
+    path = tmp_path / "demand.omx"
+    with omx.open_file(str(path), "w") as f:
+        values = np.zeros((3, 3))
+        values[0, 2] = np.nan
+        values[2, 1] = -5
+        f["general"] = values
+        f["frozen"] = np.zeros((3, 3))
+        f.create_mapping("zone", np.array([1, 2, 7], dtype=np.int32))
+    with pytest.raises(InputError) as err:
+        read_demand(path, zones, mini)
+    fields = [p.field for p in err.value.problems]
+    assert "mapping zone, position 2" in fields  # zone 7 is not in the zones file
+    assert "matrix general, cell (1, 7)" in fields
+    assert "matrix general, cell (7, 2)" in fields
+    assert "matrix frozen" in fields
+
+
+def test_a_file_that_is_not_omx_is_named(tmp_path: Path, mini: Bundle) -> None:
+    zones = _zones(tmp_path, mini)
+    path = tmp_path / "demand.omx"
+    path.write_text("not hdf5", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_demand(path, zones, mini)
+    assert err.value.problems[0].file == "demand.omx"
+
+
+def test_choice_params_and_their_bad_keys(tmp_path: Path) -> None:
+    params = read_choice_params(DEMO / "choice.toml")
+    assert params.value_of_time > 0 and "value_of_time" in params.sources
+    path = tmp_path / "choice.toml"
+    path.write_text(
+        "[choice]\nscale = -1\niterations = 2.5\nspeed = 3\n[choice.asc]\nroad = 'x'\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError) as err:
+        read_choice_params(path)
+    assert {p.field for p in err.value.problems} == {
+        "choice.scale",
+        "choice.iterations",
+        "choice.speed",
+        "choice.asc",
+    }
+
+
+def test_mode_shares_are_fractions(tmp_path: Path) -> None:
+    path = tmp_path / "shares.csv"
+    path.write_text("mode,share\nroad,30\nrail+sea,10\n", encoding="utf-8")
+    assert read_mode_shares(path) == {"road": 0.75, "rail+sea": 0.25}
+    path.write_text("mode,share\nroad,0\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        read_mode_shares(path)
+
+
+def test_the_demo_files_read_and_every_row_has_a_source() -> None:
+    from intermodal.io import load_scenario
+
+    bundle = load_scenario("chongqing")
+    zones = read_zones(DEMO / "zones.csv", bundle)
+    cells = read_demand(DEMO / "demand.csv", zones, bundle)
+    # a week of the seed's 2020Q1 shuttle volume: 806 TEU over 13 weeks
+    assert sum(c.teu for c in cells) == pytest.approx(806 / 13, abs=0.05)
+    assert all(z.source for z in zones)
+    for path in (DEMO / "demand.csv", DEMO / "zones.csv", DEMO / "observed_shares.csv"):
+        frame = pl.read_csv(path)
+        assert frame["source"].null_count() == 0 and all(frame["source"].str.len_chars() > 0)

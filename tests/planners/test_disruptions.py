@@ -1,0 +1,94 @@
+"""Disruptions applied to one search: which trips a closure stops, how late a delay makes a trip, which roads
+are not driven."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intermodal.io.scenarios import load_scenario
+from intermodal.model import Bundle
+from intermodal.model.disruptions import Closure
+from intermodal.network.timetable import Timetable, expand_timetable
+from intermodal.planners.disruptions import apply_closures, drive_closure, trip_key
+
+CST = dt.timezone(dt.timedelta(hours=8))
+# shuttle-east leaves Nanpeng 10:00 and 20:00; its trucks are at Youyiguan from +23 h to +40 h
+DAY = dt.datetime(2020, 4, 6, tzinfo=CST)
+
+
+@pytest.fixture(scope="module")
+def chongqing() -> Bundle:
+    return load_scenario("chongqing")
+
+
+def _east(bundle: Bundle) -> tuple[Timetable, list[str]]:
+    ids = list(bundle.terminals)
+    index = {t: i for i, t in enumerate(ids)}
+    east = [bundle.service("shuttle-east")]
+    tt = expand_timetable(east, bundle.terminals, index, start=DAY, end=DAY + dt.timedelta(hours=23))
+    keep = tt.trip_start >= int(DAY.timestamp())  # only the day's own trips
+    tt = Timetable(
+        tt.services, tt.stops, tt.arrive_s, tt.depart_s, tt.trip_service[keep], tt.trip_start[keep]
+    )
+    return tt, ids
+
+
+def _starts(tt: Timetable) -> list[dt.datetime]:
+    return [dt.datetime.fromtimestamp(int(t), CST) for t in tt.trip_start]
+
+
+def test_a_trip_at_a_closed_crossing_in_the_window_is_taken_out(chongqing: Bundle) -> None:
+    tt, ids = _east(chongqing)
+    assert [t.hour for t in _starts(tt)] == [10, 20]
+    # 10:00 trip: at Youyiguan 04-07 09:00 to 04-08 02:00; the 20:00 trip from 04-07 19:00
+    closed = Closure(1, "crossing", "youyiguan", DAY + dt.timedelta(hours=33), DAY + dt.timedelta(hours=43))
+    out, taken = apply_closures(tt, [closed], chongqing, ids)
+    assert [t.hour for t in _starts(out)] == [20]
+    assert taken == [(1, 0)]
+    elsewhere = Closure(2, "crossing", "mohan", DAY, DAY + dt.timedelta(days=5))
+    assert apply_closures(tt, [elsewhere], chongqing, ids)[1] == []
+
+
+def test_a_cancelled_departure_is_that_trip_alone(chongqing: Bundle) -> None:
+    tt, ids = _east(chongqing)
+    ref = "shuttle-east@2020-04-06T20:00+08:00"
+    assert trip_key(ref) == ("shuttle-east", int(dt.datetime(2020, 4, 6, 12, tzinfo=dt.UTC).timestamp()))
+    assert trip_key("shuttle-east") is None and trip_key("x@2020-04-06T20:00") is None
+    out, taken = apply_closures(
+        tt, [Closure(3, "departure", ref, DAY, DAY + dt.timedelta(minutes=1))], chongqing, ids
+    )
+    assert [t.hour for t in _starts(out)] == [10] and [k for _, k in taken] == [1]
+
+
+@settings(max_examples=25, deadline=None)
+@given(hours=st.floats(min_value=0.25, max_value=72), late=st.integers(min_value=0, max_value=1))
+def test_a_delay_moves_every_later_stop_of_the_delayed_trip_by_exactly_its_hours(
+    hours: float, late: int
+) -> None:
+    bundle = load_scenario("chongqing")
+    tt, ids = _east(bundle)
+    leaves = _starts(tt)[late]
+    delay = Closure(4, "delay", "shuttle-east", leaves, leaves + dt.timedelta(minutes=1), delay_hours=hours)
+    out, taken = apply_closures(tt, [delay], bundle, ids)
+    assert taken == [] and np.array_equal(out.trip_start, tt.trip_start)
+    for k in range(tt.n_trips):
+        before, after = int(tt.trip_service[k]), int(out.trip_service[k])
+        shift = round(hours * 3600) if k == late else 0
+        assert out.depart_s[after][0] == tt.depart_s[before][0]  # it leaves on time: the same ledger ref
+        assert list(out.arrive_s[after][1:] - tt.arrive_s[before][1:]) == [shift] * (
+            len(tt.stops[before]) - 1
+        )
+
+
+def test_a_road_to_a_closed_crossing_is_not_driven_while_it_is_closed(chongqing: Bundle) -> None:
+    road = next(link for link in chongqing.links if link.id == "nanning-youyiguan")
+    closed = Closure(5, "crossing", "youyiguan", DAY, DAY + dt.timedelta(days=3))
+    assert drive_closure(road, [closed], DAY - dt.timedelta(days=1), DAY) == closed
+    assert drive_closure(road, [closed], DAY + dt.timedelta(days=3), DAY + dt.timedelta(days=9)) is None
+    by_id = Closure(6, "link", "nanning-youyiguan", DAY, DAY + dt.timedelta(days=1))
+    assert drive_closure(road, [by_id], DAY, DAY + dt.timedelta(days=30)) == by_id

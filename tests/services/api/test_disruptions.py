@@ -1,0 +1,84 @@
+"""Disruptions and rebooking over HTTP: writes need a token, answers list the broken bookings, problems have
+codes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from intermodal import ledger as lg
+from intermodal.io import load_scenario
+from intermodal.ledger.schedule import schedule_departures
+from intermodal.services.api import Settings, create_app
+
+AS_OF = "2020-04-06T08:00+08:00"
+CLOSURE = {
+    "kind": "crossing",
+    "target": "youyiguan",
+    "start": "2020-04-05T00:00+08:00",
+    "end": "2020-04-20T00:00+08:00",
+    "as_of": AS_OF,
+}
+
+
+@pytest.fixture
+def client(settings: Settings, tmp_path: Path, token: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    bundle = load_scenario("chongqing")
+    with lg.open_ledger(url) as db:
+        schedule_departures(db, bundle, start=dt.date(2020, 4, 6), end=dt.date(2020, 4, 8))
+        lg.book(
+            db,
+            idempotency_key="east-1",
+            departures=["shuttle-east@2020-04-06T20:00+08:00"],
+            shipper="Fruit Co",
+            teu=2,
+            tonnes="17.2",
+            customs_status="bonded",
+        )
+    with TestClient(create_app(dataclasses.replace(settings, ledger_url=url))) as c:
+        yield c, {"Authorization": f"Bearer {token}"}
+
+
+def test_add_lists_the_broken_booking_and_rebook_moves_it_once(
+    client: tuple[TestClient, dict[str, str]],
+) -> None:
+    c, auth = client
+    assert c.post("/api/disruptions", json=CLOSURE).status_code == 401
+    made = c.post("/api/disruptions", json=CLOSURE, headers=auth)
+    assert made.status_code == 201, made.text
+    [broken] = made.json()["broken"]
+    assert broken["idempotency_key"] == "east-1" and broken["options"]
+    again = c.get(f"/api/disruptions/{made.json()['disruption']['id']}", params={"as_of": AS_OF})
+    assert again.json()["broken"] == made.json()["broken"]
+    assert [d["target"] for d in c.get("/api/disruptions", params={"status": "open"}).json()] == ["youyiguan"]
+
+    moved = c.post("/api/ledger/bookings/east-1/rebook", json={"option": 1, "as_of": AS_OF}, headers=auth)
+    assert moved.status_code == 200, moved.text
+    first = broken["options"][0]
+    assert moved.json()["booking"]["departures"] == [g["departure"] for g in first["legs"] if g["service"]]
+    repeat = c.post("/api/ledger/bookings/east-1/rebook", json={"option": 1, "as_of": AS_OF}, headers=auth)
+    assert repeat.status_code == 409 and repeat.json()["code"] == "not_rebookable"
+
+    cleared = c.post("/api/disruptions/1/clear", headers=auth)
+    assert cleared.json()["changed"] is True
+    assert c.post("/api/disruptions/1/clear", headers=auth).json()["changed"] is False
+
+
+def test_problems_name_the_field(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, auth = client
+    bad = c.post("/api/disruptions", json={**CLOSURE, "target": "atlantis"}, headers=auth)
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_request"
+    assert bad.json()["errors"][0]["field"] == "target"
+    empty = c.post("/api/disruptions", json={**CLOSURE, "end": CLOSURE["start"]}, headers=auth)
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "end"
+    assert c.post("/api/disruptions", json={**CLOSURE, "kind": "bridge"}, headers=auth).status_code == 422
+    assert c.get("/api/disruptions/99").status_code == 404
+    assert c.post("/api/disruptions/99/clear", headers=auth).status_code == 404
+    unknown = c.post("/api/ledger/bookings/nobody/rebook", json={"option": 1}, headers=auth)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
