@@ -793,7 +793,11 @@
         el("dl", { class: "figures" },
           el("dt", { text: t("duration") }), el("dd", { text: duration(option.total.duration_h) }),
           el("dt", { text: t("cost") }), el("dd", { text: money(option.total.cost, option.total.currency) }),
-          el("dt", { text: t("co2e") }), el("dd", { text: `${num(option.total.co2e_kg_wtw)} kg` })),
+          el("dt", { text: t("co2e") }), el("dd", { text: `${num(option.total.co2e_kg_wtw)} kg` }),
+          // the probability of arriving by the due time (docs/calibration.md), when the query has one
+          ...(option.total.p_on_time == null ? [] : [
+            el("dt", { text: t("on_time") }),
+            el("dd", { class: "on-time", title: t("on_time.help"), text: `${num(100 * option.total.p_on_time)} %` })])),
         el("div", { class: "card-actions" },
           actionButton("quote-btn", t("quote.button"), () => makeQuote(option), { "data-option": option.id }),
           actionButton("book-btn", t("book.button"), bookQuote, { "data-option": option.id }))
