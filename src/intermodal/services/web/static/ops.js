@@ -169,7 +169,7 @@
       const pos = item.position;
       const where = pos.moving ? t("ops.to_place", { from: placeName(pos.from), to: placeName(pos.to) }) : t("ops.at_place", { place: placeName(pos.from) });
       return el("tr", { "data-key": b.idempotency_key },
-        el("td", {}, el("div", { text: b.idempotency_key }), el("div", { class: "muted", text: `${lines} · ${num(b.teu, 2)} TEU` })),
+        el("td", {}, el("div", { text: b.idempotency_key }), el("div", { class: "muted", text: `${lines} · ${num(b.teu, 2)} ${t("unit.teu")}` })),
         el("td", { text: where }),
         el("td", {}, el("div", { class: "eta", text: when(item.eta.eta) }), el("div", { class: "muted", text: `→ ${placeName(item.eta.destination)}` })),
         el("td", { class: "num delay " + (item.eta.delay_h > 0 ? "late" : "on-time"), text: delayText(item.eta.delay_h) }));
@@ -212,7 +212,6 @@
       return;
     }
     const answer = got.answer;
-    if (state.rebooked[key]) holder.append(el("p", { class: "rebooked", role: "status", text: state.rebooked[key]() }));
     if (!answer.broken) return;
     if (!answer.options.length) {
       holder.append(el("p", { class: "muted", text: `${t("ops.no_options")} ${answer.reasons.map(reasonText).join("; ")}` }));
@@ -235,6 +234,8 @@
   function drawDisruptions(board) {
     const box = $("#ops-disruptions");
     box.replaceChildren();
+    // what this page rebooked: kept above the cards, as the rebooked booking leaves its disruption's list
+    for (const [key, note] of Object.entries(state.rebooked)) box.append(el("p", { class: "rebooked", role: "status", "data-key": key, text: note() }));
     if (!board.disruptions.length) {
       box.append(el("p", { class: "muted", text: t("ops.none_disruptions") }));
       return;
@@ -330,7 +331,6 @@
       } else {
         // worded when drawn, so that it follows the language
         state.rebooked[key] = () => t("ops.rebooked", { key, n: option.rank, route: optionRoute(option) });
-        delete state.options[key];
         state.options[key] = { as_of: asOf, answer: { broken: false } };
       }
     } catch (err) {
