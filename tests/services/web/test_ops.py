@@ -185,7 +185,7 @@ def test_the_board_updates_by_itself_and_rebooks(browser, server: str, token: st
     # another operator books the spare departure and reports the Middle truck 6 h late into Mohan: the page
     # shows both without a reload (docs/ledger.md: 6 h late at Mohan is 3 h late at Bangkok)
     spare = page.locator(f"#ops-departures tr[data-ref='{live['spare']}']")
-    assert "0 of" in spare.inner_text() or "0 of" in spare.locator(".load-text").inner_text()
+    assert spare.locator(".load-text").inner_text().startswith("0 of")
     _post(
         f"{server}/api/ledger/bookings",
         {
@@ -211,9 +211,8 @@ def test_the_board_updates_by_itself_and_rebooks(browser, server: str, token: st
     page.fill("#ops-token", token)
     page.locator("#ops-disruptions details[data-key='east-1'] summary").click()
     page.wait_for_selector("details[data-key='east-1'] .rebook-options button", timeout=120_000)
-    page.locator("#ops-disruptions").scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "web-ops-desktop.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "web-ops-desktop.png"))
     page.locator("details[data-key='east-1'] .rebook-options button").first.click()
     page.wait_for_selector("#ops-disruptions .rebooked[data-key='east-1']", timeout=120_000)
     assert "Rebooked east-1 onto option 1" in page.inner_text("#ops-disruptions .rebooked")
@@ -233,7 +232,7 @@ def test_the_chinese_page_shows_no_english_and_fits_a_phone(browser, server: str
         page.inner_text(q) for q in ("#ops-title", "#ops-live", "#ops-departures", "#ops-transit", "#ops-disruptions")
     )
     # what may stay in Latin letters: booking keys, UTC offsets, currency codes
-    words = re.findall(r"[A-Za-z]{2,}", re.sub(r"transit-1|east-1|walk-in|UTC|CNY|Asia/Shanghai", "", text))
+    words = re.findall(r"[A-Za-z]{2,}", re.sub(r"transit-1|east-1|walk-in|UTC|CNY", "", text))
     assert words == [], words
     assert "准点" in text or "晚" in text
     # nothing wider than the phone

@@ -26,15 +26,38 @@
     return `${day} ${m[4]}:${m[5]} (${offset})`;
   }
 
+  function inZone(iso, zone) {
+    // an instant (the API's UTC time of a disruption's window) as the wall time of the hub's zone
+    const instant = Date.parse(iso);
+    if (Number.isNaN(instant) || !zone) return iso;
+    const parts = {};
+    for (const p of new Intl.DateTimeFormat("en-US", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    }).formatToParts(new Date(instant))) parts[p.type] = p.value;
+    const wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute);
+    const minutes = Math.round((wall - Math.floor(instant / 60000) * 60000) / 60000);
+    const a = Math.abs(minutes);
+    const offset = `${minutes < 0 ? "-" : "+"}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+    return when(`${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}${offset}`);
+  }
+
+  function offsetOf(iso) {
+    // "2020-04-06T08:00:00+08:00" -> "UTC+8"
+    return (/\((UTC[^)]*)\)$/.exec(when(iso)) || [, "UTC"])[1];
+  }
+
   function dayText(iso) {
     const [, mo, d] = /^\d{4}-(\d\d)-(\d\d)/.exec(iso) || [];
     return lang() === "zh" ? `${+mo}月${+d}日` : `${+d} ${MONTHS[+mo - 1]}`;
   }
 
   const names = { services: {}, places: {} };
-  const serviceName = (id) => {
+  const serviceName = (id, full) => {
+    // "ASEAN shuttle East line (Chongqing-Dongxing-Hanoi)" -> "East line", or with its way when ``full``
     const s = names.services[id];
-    return s ? (lang() === "zh" ? s.zh || s.en : s.en).replace(/^ASEAN shuttle |^东盟公路班车/, "").replace(/\s*[（(].*$/, "") : id;
+    if (!s) return id;
+    const name = (lang() === "zh" ? s.zh || s.en : s.en).replace(/^ASEAN shuttle |^东盟公路班车/, "");
+    return full ? name : name.replace(/\s*[（(].*$/, "");
   };
   const placeName = (id) => {
     const p = names.places[id];
@@ -133,21 +156,24 @@
 
   function drawDepartures(board) {
     const box = $("#ops-departures");
-    box.replaceChildren(el("p", { class: "muted", text: t("ops.days", { today: dayText(board.days[0]), tomorrow: dayText(board.days[1]), zone: board.zone }) }));
+    box.replaceChildren(el("p", { class: "muted", text: t("ops.days", { today: dayText(board.days[0]), tomorrow: dayText(board.days[1]), zone: offsetOf(board.at) }) }));
     if (!board.departures.length) {
       box.append(el("p", { class: "muted", text: t("ops.none_departures") }));
       return;
     }
     const rows = board.departures.map((d) => {
       const cap = d.capacity_teu || 1;
-      const bar = el("div", { class: "load", role: "img", "aria-label": t("ops.load", { booked: num(d.booked_teu, 2), capacity: num(d.capacity_teu, 2), held: num(d.held_teu, 2), free: num(d.free_teu, 2) }) },
+      const bar = el("div", { class: "load", role: "img", "aria-label": t("ops.load", { booked: num(d.booked_teu, 2), capacity: num(d.capacity_teu, 2) }) },
         el("span", { class: "booked", style: `width:${(100 * d.booked_teu) / cap}%` }),
         el("span", { class: "held", style: `width:${(100 * d.held_teu) / cap}%` }));
       return el("tr", { class: d.status, "data-ref": d.ref },
         el("td", { class: "num", text: when(d.departs) }),
-        el("td", { text: serviceName(d.line) }),
-        el("td", {}, el("div", { class: "load-text", text: t("ops.load", { booked: num(d.booked_teu, 2), capacity: num(d.capacity_teu, 2), held: num(d.held_teu, 2), free: num(d.free_teu, 2) }) }), bar),
-        el("td", { text: t("ops.status." + d.status) }));
+        el("td", { text: serviceName(d.line, true) }),
+        el("td", {},
+          el("div", { class: "load-text", text: t("ops.load", { booked: num(d.booked_teu, 2), capacity: num(d.capacity_teu, 2) }) }),
+          bar,
+          el("div", { class: "muted small", text: t("ops.load_rest", { held: num(d.held_teu, 2), free: num(d.free_teu, 2) }) })),
+        el("td", { class: "status", text: t("ops.status." + d.status) }));
     });
     box.append(table([["ops.col.departs"], ["ops.col.line"], ["ops.col.load"], ["ops.col.status"]], rows));
     if (board.more_departures) box.append(el("p", { class: "muted", text: t("ops.more", { n: board.more_departures }) }));
@@ -243,7 +269,7 @@
     for (const d of board.disruptions) {
       const card = el("section", { class: "disruption", "data-id": String(d.id) },
         el("h4", { text: t("ops.kind." + d.kind, { target: targetName(d), hours: num(d.delay_hours || 0, 1) }) }),
-        d.kind === "departure" ? null : el("p", { class: "muted", text: t("ops.window", { start: when(d.starts), end: when(d.ends) }) }),
+        d.kind === "departure" ? null : el("p", { class: "muted", text: t("ops.window", { start: inZone(d.starts, board.zone), end: inZone(d.ends, board.zone) }) }),
         el("p", { text: d.broken.length ? t("ops.broken", { n: d.broken.length }) : t("ops.broken_none") }));
       for (const b of d.broken) {
         const key = b.idempotency_key;
