@@ -76,11 +76,7 @@ def test_departures_are_today_and_tomorrow_in_the_hub_zone_with_their_loads(
     refs = [d.ref for d in board.departures]
     assert EAST in refs and MIDDLE not in refs
     # every departure of the timetable in those two days is there, whatever its origin's zone
-    every = {
-        r.ref
-        for r in list_departures(busy)
-        if start <= r.departs_at < end
-    }
+    every = {r.ref for r in list_departures(busy) if start <= r.departs_at < end}
     assert set(refs) == every
     east = next(d for d in board.departures if d.ref == EAST)
     assert float(east.booked_teu) == 1.0

@@ -142,9 +142,7 @@ class Board:
         }
 
 
-def _departures_on(
-    ledger: Ledger, first: dt.datetime, end: dt.datetime
-) -> tuple[tuple[Departure, ...], int]:
+def _departures_on(ledger: Ledger, first: dt.datetime, end: dt.datetime) -> tuple[tuple[Departure, ...], int]:
     # service dates are local to each line's origin: a day either side catches every zone, then the times cut
     found = list_departures(
         ledger, start=first.date() - dt.timedelta(days=1), end=end.date() + dt.timedelta(days=1)

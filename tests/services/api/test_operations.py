@@ -58,12 +58,20 @@ def test_the_board_is_the_ledgers_and_polls_with_an_etag(
     tag = answer.headers["etag"]
     same = c.get("/api/operations", params={"at": AT}, headers={"If-None-Match": tag})
     assert same.status_code == 304 and same.content == b""
-    assert c.get("/api/operations", params={"at": AT}, headers={"If-None-Match": f"W/{tag}"}).status_code == 304
+    assert (
+        c.get("/api/operations", params={"at": AT}, headers={"If-None-Match": f"W/{tag}"}).status_code == 304
+    )
 
     # a change on the board changes the tag: a disruption breaks the East box
     made = c.post(
         "/api/disruptions",
-        json={"kind": "crossing", "target": "youyiguan", "start": AT, "end": "2020-04-20T00:00+08:00", "as_of": AT},
+        json={
+            "kind": "crossing",
+            "target": "youyiguan",
+            "start": AT,
+            "end": "2020-04-20T00:00+08:00",
+            "as_of": AT,
+        },
         headers=auth,
     )
     assert made.status_code == 201, made.text
@@ -81,7 +89,13 @@ def test_rebooking_options_are_the_ones_rebook_takes(served: tuple[TestClient, d
     }
     c.post(
         "/api/disruptions",
-        json={"kind": "crossing", "target": "youyiguan", "start": AT, "end": "2020-04-20T00:00+08:00", "as_of": AT},
+        json={
+            "kind": "crossing",
+            "target": "youyiguan",
+            "start": AT,
+            "end": "2020-04-20T00:00+08:00",
+            "as_of": AT,
+        },
         headers=auth,
     )
     found = c.get("/api/ledger/bookings/east-1/rebooking", params={"as_of": AT}).json()

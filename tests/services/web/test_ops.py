@@ -1,5 +1,5 @@
-"""The Operations page (ops.js) in real Chromium: the board of a ledger built around today, updating by itself,
-a Rebook, English and Chinese, desktop and phone width. Screenshots go to test-artifacts/."""
+"""The Operations page (ops.js) in real Chromium: the board of a ledger built around today, updating by
+itself, a Rebook, English and Chinese, desktop and phone width. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -68,7 +68,9 @@ def live(home: Path) -> dict[str, str]:
         tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), CST)
         east = next(d for d in departures if d.line_id == "shuttle-east" and d.departs_at >= tomorrow)
         spare = next(
-            d for d in departures if d.line_id == "shuttle-middle" and d.departs_at >= tomorrow and d.free_teu >= 2
+            d
+            for d in departures
+            if d.line_id == "shuttle-middle" and d.departs_at >= tomorrow and d.free_teu >= 2
         )
         lg.book(
             db,
@@ -170,7 +172,9 @@ def _open(browser, server: str, width: int, height: int, lang: str = "en"):  # t
     return context, page, errors
 
 
-def test_the_board_updates_by_itself_and_rebooks(browser, server: str, token: str, live: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_the_board_updates_by_itself_and_rebooks(
+    browser, server: str, token: str, live: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
     context, page, errors = _open(browser, server, 1366, 900)
     assert page.locator("main.layout").is_hidden()
     assert page.get_attribute(".pages a[href='#ops']", "aria-current") == "true"
@@ -229,7 +233,8 @@ def test_the_chinese_page_shows_no_english_and_fits_a_phone(browser, server: str
     context, page, errors = _open(browser, server, 390, 844, lang="zh")
     assert page.inner_text("#ops-title") == "运营看板"
     text = " ".join(
-        page.inner_text(q) for q in ("#ops-title", "#ops-live", "#ops-departures", "#ops-transit", "#ops-disruptions")
+        page.inner_text(q)
+        for q in ("#ops-title", "#ops-live", "#ops-departures", "#ops-transit", "#ops-disruptions")
     )
     # what may stay in Latin letters: booking keys, UTC offsets, currency codes
     words = re.findall(r"[A-Za-z]{2,}", re.sub(r"transit-1|east-1|walk-in|UTC|CNY", "", text))

@@ -1,9 +1,9 @@
 """The operations board over HTTP, for the web app's Operations page.
 
-Thin wrappers over :mod:`intermodal.ledger.operations` and :func:`intermodal.ledger.disruptions.booking_impact`;
-both only read. ``GET /api/operations`` carries an ``ETag`` of its content (the instant it was computed at left
-out): a client that polls with ``If-None-Match`` gets ``304 Not Modified`` and no body while nothing on the
-board has changed.
+Thin wrappers over :mod:`intermodal.ledger.operations` and
+:func:`intermodal.ledger.disruptions.booking_impact`; both only read. ``GET /api/operations`` carries an
+``ETag`` of its content (the instant it was computed at left out): a client that polls with ``If-None-Match``
+gets ``304 Not Modified`` and no body while nothing on the board has changed.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 422: _PROBLEM, 503: _
 read_router = APIRouter(prefix="/api", tags=["operations"], dependencies=[Depends(require_read)])
 Instant = Annotated[
     str | None,
-    Query(min_length=1, max_length=40, description="ISO 8601 (without an offset: Chongqing time); default now."),
+    Query(
+        min_length=1, max_length=40, description="ISO 8601 (without an offset: Chongqing time); default now."
+    ),
 ]
 
 
