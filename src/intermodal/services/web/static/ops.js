@@ -319,7 +319,7 @@
   // ---------------------------------------------------------------- talking to the API
 
   function broken(key) {
-    // the booking as the board lists it, with its teu from the board's in-transit list when it is there
+    // the booking as the board's disruptions list it, or null once none breaks it
     for (const d of state.board ? state.board.disruptions : []) for (const b of d.broken) if (b.idempotency_key === key) return b;
     return null;
   }
@@ -366,11 +366,17 @@
     poll();
   }
 
+  let asked = 0;
+
   async function poll() {
     clearTimeout(state.timer);
     if ($("#ops").hidden || document.hidden) return;
+    // only the latest request schedules the next one, so that a poll asked for meanwhile (after a Rebook)
+    // never leaves two timers running
+    const mine = ++asked;
     try {
       const response = await fetch("../api/operations", { headers: state.etag ? { "If-None-Match": state.etag } : {} });
+      if (mine !== asked) return; // a newer request is on its way: its answer is the one to draw
       state.updated = new Date();
       state.failed = false;
       if (response.status === 304) {
@@ -390,7 +396,7 @@
       state.failed = true;
       render();
     }
-    state.timer = setTimeout(poll, POLL_MS);
+    if (mine === asked) state.timer = setTimeout(poll, POLL_MS);
   }
 
   async function loadNames() {
