@@ -1163,6 +1163,24 @@
     return response.json();
   }
 
+  // ---------------------------------------------------------------- pages
+
+  function showPage() {
+    // each page is the element whose id a navigation link's hash names; none named: the routes page
+    const links = [...document.querySelectorAll(".pages a")];
+    const id = location.hash.replace(/^#/, "").split("?")[0];
+    const current = links.find((a) => id && a.getAttribute("href") === "#" + id) || links[0];
+    for (const a of links) {
+      const target = a.getAttribute("href").slice(1);
+      if (target) document.getElementById(target).hidden = a !== current;
+      a.setAttribute("aria-current", String(a === current));
+    }
+    $("main.layout").hidden = current !== links[0];
+    if (current === links[0]) map.invalidateSize();
+  }
+  window.addEventListener("hashchange", showPage);
+  showPage();
+
   async function start() {
     $("#lang").addEventListener("click", () => {
       state.lang = state.lang === "zh" ? "en" : "zh";
