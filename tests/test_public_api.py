@@ -20,6 +20,7 @@ def test_public_api_is_exactly_this() -> None:
             "Objective",
             "PlaceError",
             "Problem",
+            "Reliability",
             "RouteResult",
             "SearchNetwork",
             "Shipment",

@@ -25,7 +25,7 @@ from intermodal.exceptions import (
 
 if TYPE_CHECKING:
     from intermodal.io import list_scenarios, load_bundle, load_scenario, validate_bundle
-    from intermodal.model import Availability, Bundle, Cargo, Itinerary, Mode, Shipment
+    from intermodal.model import Availability, Bundle, Cargo, Itinerary, Mode, Reliability, Shipment
     from intermodal.planners.options import FoldMargins
     from intermodal.planners.routing import Objective, RouteResult, find_routes
     from intermodal.planners.search_network import SearchNetwork, compile_search
@@ -43,6 +43,7 @@ _LAZY = {
     "Cargo": "intermodal.model",
     "Itinerary": "intermodal.model",
     "Mode": "intermodal.model",
+    "Reliability": "intermodal.model",
     "Shipment": "intermodal.model",
     "FoldMargins": "intermodal.planners.options",
     "Objective": "intermodal.planners.routing",
@@ -81,6 +82,7 @@ __all__ = [
     "Objective",
     "PlaceError",
     "Problem",
+    "Reliability",
     "RouteResult",
     "SearchNetwork",
     "Shipment",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -101,8 +102,30 @@ def test_the_demo_keeps_every_ledger_invariant(sqlite_ledger: Ledger) -> None:
         ).all()
         containers = connection.execute(select(s.bookings.c.equipment_ref)).scalars().all()
     assert over == 0
-    assert summary.events == 6 * summary.bookings
-    assert {count for _, count in per_booking} == {6}
+    # six events at the ends and two at the border crossing, which every shuttle line passes (DEMO_TIMES)
+    assert summary.events == 8 * summary.bookings
+    assert {count for _, count in per_booking} == {8}
+    # each box's events, in the order recorded, run forward in time: the crossing lies inside the trip
+    with ledger.reading() as connection:
+        rows = connection.execute(
+            select(s.events.c.booking_id, s.events.c.event_code, s.events.c.event_at).order_by(s.events.c.id)
+        ).all()
+    by_box: dict[int, list[tuple[str, Any]]] = {}
+    for booking_id, code, at in rows:
+        by_box.setdefault(booking_id, []).append((code, at))
+    for events in by_box.values():
+        assert [code for code, _ in events] == [
+            "GTIN",
+            "LOAD",
+            "DEPA",
+            "ARRI",
+            "RELS",
+            "ARRI",
+            "RELS",
+            "GTOT",
+        ]
+        times = [at for _, at in events]
+        assert times == sorted(times) and len(set(times)) == len(times)
     assert len(set(containers)) == len(containers)
     assert all(int(c[10]) == _check_digit(c[:10]) for c in containers)
 

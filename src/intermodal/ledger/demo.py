@@ -18,11 +18,16 @@ Everything else is assumed, and says so: how the remaining trips and tonnes spre
 split between the lines, shippers, cargo classes, container numbers, times and places. Each trip is one truck
 carrying one 40-ft box (2 TEU) or two 20-ft boxes, as the seed's 806 TEU over 403 trips implies; so 2020's
 published 6,354 TEU (2.25 a trip) is *not* reproduced: it cannot fit 2-TEU trucks.
+
+Event times are drawn from stated distributions (:data:`DEMO_TIMES`: transit per line, clearance per border
+crossing, dwell per hub, each a lognormal assumption), seeded, so that ``intermodal calibrate`` can be checked
+against the distributions that made the history (docs/calibration.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -42,12 +47,15 @@ from intermodal.ledger.departures import departure_ref
 from intermodal.ledger.lines import Line, _upsert
 from intermodal.ledger.periods import Period, parse_period
 from intermodal.model.orders import Order
+from intermodal.model.reliability import Spread
 from intermodal.model.shipment import parse_cargo
 
 __all__ = [
     "CHONGQING_SHUTTLE_LINES",
     "DEMO_TARGETS",
+    "DEMO_TIMES",
     "DemoSummary",
+    "DemoTimes",
     "QuarterTarget",
     "demo_orders",
     "load_demo",
@@ -97,6 +105,102 @@ _LINE_PROFILE: dict[str, tuple[float, str, str, int]] = {
     "shuttle-asia-europe": (0.12, "hanoi", "Asia/Ho_Chi_Minh", 45),
 }
 _DEFAULT_PROFILE = (0.10, "border", "Asia/Shanghai", 72)
+
+
+@dataclass(frozen=True)
+class DemoTimes:
+    """The distributions the demo's event times are drawn from: the truth its calibration must find.
+
+    Every time is lognormal (:class:`~intermodal.model.Spread`: a median in hours and the spread of its log).
+    A trip's transit (departure to arrival) is drawn per commercial line; a trip through a border crossing
+    stops there for a clearance drawn per crossing (arrived at the crossing to customs-released), inside its
+    transit; each box waits in the yard at either end for a dwell drawn per hub (gate-in to departure, and
+    arrival to gate-out).
+    """
+
+    #: transit, by commercial line (both directions)
+    transit: Mapping[str, Spread]
+    #: the crossing each commercial line passes, and the share of its driving done before it, southbound
+    crossing: Mapping[str, tuple[str, float]]
+    #: customs clearance, by crossing terminal
+    clearance: Mapping[str, Spread]
+    #: yard dwell, by hub; ``default_dwell`` elsewhere
+    dwell_at: Mapping[str, Spread]
+    default_dwell: Spread
+
+    def dwell(self, place: str) -> Spread:
+        """The dwell of a box at ``place``."""
+        return self.dwell_at.get(place, self.default_dwell)
+
+
+_TRANSIT = "assumption: median = the line's transit hours above, spread 0.12"
+_CLEARANCE = "assumption: slower than crossings.csv's 12 h, spread as noted"
+#: The demo's stated time distributions, all of them assumptions (there is no public trip-level data):
+#: transit medians are the lines' transit hours (East ~45 h and Middle ~98 h published), with a spread of
+#: 0.12 (two trips in three within ±12 %); clearances are a little slower than the scenario's assumed 12 h
+#: at every land crossing, Ruili's (Myanmar) the slowest; a box waits about 6 h at Nanpeng and 4 h elsewhere.
+#: Spreads are at most 0.4, so that a year of the demo (about 80 trips a year on the thinnest of these) pins
+#: each median to within about 4 % (sigma / sqrt(n)), and the 5 % check of docs/calibration.md has power.
+#: The shares of driving before the crossing follow the scenario's timetables (service_stops.csv).
+DEMO_TIMES = DemoTimes(
+    transit={
+        line: Spread(float(hours), 0.12, source=_TRANSIT) for line, (_, _, _, hours) in _LINE_PROFILE.items()
+    },
+    crossing={
+        "shuttle-east": ("youyiguan", 0.82),
+        "shuttle-east-double": ("dongxing", 0.74),
+        "shuttle-middle": ("mohan", 0.36),
+        "shuttle-west": ("ruili", 0.37),
+        "shuttle-singapore": ("mohan", 0.23),
+        "shuttle-asia-europe": ("youyiguan", 0.82),
+    },
+    clearance={
+        "youyiguan": Spread(14.0, 0.35, source=_CLEARANCE),
+        "dongxing": Spread(10.0, 0.30, source=_CLEARANCE),
+        "mohan": Spread(16.0, 0.40, source=_CLEARANCE),
+        "ruili": Spread(20.0, 0.35, source=_CLEARANCE),
+    },
+    dwell_at={"nanpeng": Spread(6.0, 0.30, source="assumption")},
+    default_dwell=Spread(4.0, 0.30, source="assumption"),
+)
+#: the four land crossings are on the Chinese side
+_CROSSING_ZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class _Trip:
+    """A trip's drawn times: transit, and (crossing, reached after, released after) if it crosses one."""
+
+    transit: dt.timedelta
+    crossing: tuple[str, dt.timedelta, dt.timedelta] | None
+
+
+def _draw(rng: random.Random, spread: Spread) -> float:
+    return spread.median_h * math.exp(spread.sigma * rng.gauss(0.0, 1.0))
+
+
+def _trip_times(rng: random.Random, line: Line, times: DemoTimes) -> _Trip:
+    key = line.commercial_line or line.id
+    _, _, _, hours = _profile(line)
+    transit_spread = times.transit.get(key, Spread(float(hours), 0.12))
+    crossing = times.crossing.get(key)
+    if crossing is None or crossing[0] not in times.clearance:
+        return _Trip(dt.timedelta(hours=_draw(rng, transit_spread)), None)
+    terminal, share = crossing
+    if line.zone != _ORIGIN_ZONE:  # northbound: the crossing comes after the other share of the driving
+        share = 1.0 - share
+    while True:
+        transit, clearance = _draw(rng, transit_spread), _draw(rng, times.clearance[terminal])
+        # a clearance longer than the whole trip is a freak pair of draws: draw again (rare: both at 4 sigma)
+        if clearance < transit - 1.0:
+            break
+    reach = (transit - clearance) * share
+    return _Trip(
+        dt.timedelta(hours=transit),
+        (terminal, dt.timedelta(hours=reach), dt.timedelta(hours=reach + clearance)),
+    )
+
+
 _ORIGIN, _ORIGIN_ZONE = "nanpeng", "Asia/Shanghai"
 _CARGO = (("general", 0.72), ("reefer", 0.22), ("dangerous", 0.06))
 _TEU_PER_TRIP = Decimal(2)
@@ -248,6 +352,7 @@ def load_demo(
     targets: Mapping[str, QuarterTarget] = DEMO_TARGETS,
     with_events: bool = True,
     reset: bool = False,
+    times: DemoTimes = DEMO_TIMES,
 ) -> DemoSummary:
     """Fill the ledger with the synthetic, calibrated 2019–2020 shuttle history (see the module docstring).
 
@@ -265,10 +370,14 @@ def load_demo(
     targets
         The totals to calibrate each quarter to; :data:`DEMO_TARGETS` (the published figures) by default.
     with_events
-        Also record each container's gate-in, loaded, departed, arrived, customs-released and gate-out events.
+        Also record each container's gate-in, loaded, departed, arrived, customs-released and gate-out events
+        (and arrived and customs-released at the border crossing, for a line that passes one).
     reset
         Delete every departure, booking and event first. Without it, a ledger holding only an earlier demo is
         replaced, and a ledger with other data is refused.
+    times
+        The distributions event times are drawn from; :data:`DEMO_TIMES` by default. They are drawn from
+        their own seeded stream, so the departures and bookings are the same whatever the times.
 
     Raises
     ------
@@ -292,6 +401,21 @@ def load_demo(
     serial = [0]
     plan = [_quarter_rows(rng, parse_period(q), targets[q], lines, serial) for q in chosen]
     ends = {line.id: _ends(line) for line in lines}
+    # Event times come from a stream of their own, so departures and bookings do not change with them; they
+    # are drawn here, before the transaction, so a retried transaction writes the same times.
+    times_rng = random.Random(seed * 1_000_003 + 17)
+    by_id = {line.id: line for line in lines}
+    trips: dict[str, _Trip] = {}
+    box_dwell: dict[str, tuple[float, float]] = {}
+    for departures_, bookings_, legs_ in plan:
+        for departure in departures_:
+            trips[departure["ref"]] = _trip_times(times_rng, by_id[departure["line_id"]], times)
+        for b, d in legs_:
+            start, _, place, _, _ = ends[departures_[d]["line_id"]]
+            box_dwell[bookings_[b]["idempotency_key"]] = (
+                _draw(times_rng, times.dwell(start)),
+                _draw(times_rng, times.dwell(place)),
+            )
 
     def work(connection: Connection) -> DemoSummary:
         if not reset and not _is_demo_only(connection):
@@ -356,17 +480,30 @@ def load_demo(
                 events = []
                 for b, d in legs:
                     departure, booking = departures[d], bookings[b]
-                    start, start_zone, place, zone, hours = ends[departure["line_id"]]
+                    start, start_zone, place, zone, _hours = ends[departure["line_id"]]
+                    trip = trips[departure["ref"]]
                     leave: dt.datetime = departure["departs_at"]
-                    arrive = leave + dt.timedelta(hours=hours)
-                    for kind, code, at, where, in_zone in (
-                        ("EQUIPMENT", "GTIN", leave - dt.timedelta(hours=5), start, start_zone),
-                        ("EQUIPMENT", "LOAD", leave - dt.timedelta(hours=2), start, start_zone),
+                    # each box has its own time in the yards (DemoTimes.dwell_at)
+                    out_h, in_h = box_dwell[booking["idempotency_key"]]
+                    dwell_out, dwell_in = dt.timedelta(hours=out_h), dt.timedelta(hours=in_h)
+                    arrive = leave + trip.transit
+                    steps = [
+                        ("EQUIPMENT", "GTIN", leave - dwell_out, start, start_zone),
+                        ("EQUIPMENT", "LOAD", leave - dwell_out * 0.4, start, start_zone),
                         ("TRANSPORT", "DEPA", leave, start, start_zone),
+                    ]
+                    if trip.crossing is not None:
+                        crossing, reach, released = trip.crossing
+                        steps += [
+                            ("TRANSPORT", "ARRI", leave + reach, crossing, _CROSSING_ZONE),
+                            ("SHIPMENT", "RELS", leave + released, crossing, _CROSSING_ZONE),
+                        ]
+                    steps += [
                         ("TRANSPORT", "ARRI", arrive, place, zone),
-                        ("SHIPMENT", "RELS", arrive + dt.timedelta(hours=3), place, zone),
-                        ("EQUIPMENT", "GTOT", arrive + dt.timedelta(hours=5), place, zone),
-                    ):
+                        ("SHIPMENT", "RELS", arrive + dwell_in * 0.6, place, zone),
+                        ("EQUIPMENT", "GTOT", arrive + dwell_in, place, zone),
+                    ]
+                    for kind, code, at, where, in_zone in steps:
                         events.append(
                             {
                                 "event_type": kind,

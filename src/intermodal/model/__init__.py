@@ -20,6 +20,7 @@ from intermodal.model.network import (
     ServiceStop,
     Terminal,
 )
+from intermodal.model.reliability import LoadFactor, Reliability, Spread
 from intermodal.model.shipment import Cargo, CargoKind, ContainerConversions, Shipment
 from intermodal.model.tariffs import Equipment, RateUnit, Tariff, choose_tariff, equipment_for
 
@@ -45,14 +46,17 @@ __all__ = [
     "Itinerary",
     "Leg",
     "Link",
+    "LoadFactor",
     "Manifest",
     "Mode",
     "ModeHandling",
     "Names",
     "RateUnit",
+    "Reliability",
     "Service",
     "ServiceStop",
     "Shipment",
+    "Spread",
     "Tariff",
     "Terminal",
     "choose_tariff",

@@ -130,6 +130,8 @@ class Itinerary:
     ready_by: datetime | None = None
     #: the carrying cost of the cargo's value, when the shipment states a value and the bundle a rate
     inventory: Inventory | None = None
+    #: the probability of arriving by the shipment's due time (planners/reliability.py), when it has one
+    p_on_time: float | None = None
 
     @property
     def depart(self) -> datetime:
@@ -215,6 +217,7 @@ class Itinerary:
             "co2e_kg_wtw": added("co2e_kg_wtw"),
             "co2e_kg_ttw": added("co2e_kg_ttw"),
             "co2e_kg_wtt": added("co2e_kg_wtt"),
+            "p_on_time": None if self.p_on_time is None else round(self.p_on_time, 3),
         }
         if self.ready_by is not None:
             total["ready_by"] = _local(self.ready_by, self.legs[0].from_tz)

@@ -21,13 +21,14 @@ from zoneinfo import ZoneInfo
 
 from intermodal.engines.reference import Deadline
 from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
-from intermodal.model import Availability, Bundle, CargoKind, Itinerary, Mode, Shipment
+from intermodal.model import Availability, Bundle, CargoKind, Itinerary, Mode, Reliability, Shipment
 from intermodal.model.bounds import MAX_CARBON_PRICE, quantity_problem
 from intermodal.planners._explain import _explain
 from intermodal.planners._query import _Network
 from intermodal.planners._solve import _solve
 from intermodal.planners.options import DEFAULT_FOLD, FoldMargins, fold_options
 from intermodal.planners.places import Place, resolve_place
+from intermodal.planners.reliability import with_p_on_time
 
 __all__ = ["Objective", "RouteResult", "find_routes", "search_window"]
 
@@ -42,6 +43,8 @@ class Objective(StrEnum):
     CHEAPEST = "cheapest"
     GREENEST = "greenest"
     PARETO = "pareto"
+    #: by the probability of arriving by the due time (``p_on_time``), then by arrival
+    RELIABLE = "reliable"
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ def find_routes(
     fold: FoldMargins | None = DEFAULT_FOLD,
     deadline: Deadline | None = None,
     availability: Availability | None = None,
+    reliability: Reliability | None = None,
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -120,7 +124,8 @@ def find_routes(
     shipment
         What moves, and when it is ready (and due). A ready time without a zone is read in the origin's zone.
     objective
-        fastest, cheapest, greenest (each ranks the Pareto set by that criterion) or pareto (by arrival).
+        fastest, cheapest, greenest (each ranks the Pareto set by that criterion), reliable (by ``p_on_time``,
+        then arrival) or pareto (by arrival).
     limit
         At most this many options.
     horizon_days
@@ -149,6 +154,10 @@ def find_routes(
         snapshot): a departure without room for the shipment (for reefer cargo, reefer plugs too) is not
         there, and each scheduled leg says the room it had (``free_teu``, ``free_kg``, ``free_reefer``).
         ``None``: every departure has the timetable's capacity.
+    reliability
+        The measured spreads of services, crossings and hubs (``intermodal calibrate``): with a due time, each
+        option's ``p_on_time`` is the probability of arriving by it (:mod:`intermodal.planners.reliability`).
+        ``None``: the timetable's answer, 1 for every option (the search keeps only those due in time).
     deadline
         A time limit for the whole query, every search it runs included (a range query's, and those that
         explain a missing route), e.g. ``Deadline(10.0)``; its owner may also cancel it from another thread.
@@ -204,12 +213,15 @@ def find_routes(
                 availability=availability,
             )
         )
+    if shipment.due is not None:
+        options = with_p_on_time(options, shipment.due, reliability, bundle)
     found = len(options)
     key = {
         Objective.FASTEST: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
         Objective.CHEAPEST: lambda it: (it.cost + it.carbon_cost, it.arrive, it.co2e_kg_wtw),
         Objective.GREENEST: lambda it: (it.co2e_kg_wtw, it.arrive, it.cost),
         Objective.PARETO: lambda it: (it.arrive, it.cost, it.co2e_kg_wtw),
+        Objective.RELIABLE: lambda it: (-(it.p_on_time or 0.0), it.arrive, it.cost, it.co2e_kg_wtw),
     }[objective]
     # folding must not depend on the objective: the same query keeps the same options, whatever their order
     options.sort(key=lambda it: (it.arrive, it.cost + it.carbon_cost, it.co2e_kg_wtw))
@@ -229,6 +241,8 @@ def find_routes(
         )
     if kept > limit:
         notes.append(f"showing {limit} of {kept} options: raise the limit (--limit) for more")
+    if objective is Objective.RELIABLE and shipment.due is None:
+        notes.append("reliable ranks by the probability of arriving by the due time: give one (--due)")
     if net.full:
         shown = ", ".join(net.full[:3]) + (f" and {len(net.full) - 3} more" if len(net.full) > 3 else "")
         room = "room or reefer plugs" if shipment.cargo.kind is CargoKind.REEFER else "room"

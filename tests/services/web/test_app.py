@@ -71,7 +71,15 @@ def server(serve_home: Path) -> Iterator[str]:
         "INTERMODAL_BUNDLES_DIR": str(home / "bundles"),
         # a ledger of the test's own, with the calibrated demo history for the throughput report
         "INTERMODAL_LEDGER_URL": f"sqlite:///{home / 'ledger.sqlite3'}",
+        # measured time spreads of the default scenario, for p_on_time (docs/calibration.md)
+        "INTERMODAL_RELIABILITY": str(home / "reliability.csv"),
     }
+    (home / "reliability.csv").write_text(
+        "kind,id,median_h,sigma,planned_h,load_factor,n,source\n"
+        'service,shuttle-east,60,0.3,45,,100,"measured: ledger 2019, n = 100"\n'
+        'service,shuttle-east-double,44.5,0.05,44.5,,100,"measured: ledger 2019, n = 100"\n',
+        encoding="utf-8",
+    )
     subprocess.run(
         [sys.executable, "-m", "intermodal", "demo-data", "--no-events"],
         env=env,
@@ -589,3 +597,24 @@ def test_plan_page_plans_the_demo_book_against_first_come_and_books_it(page, web
     assert _latin_runs(page) == []
     page.click(".pages a[href='#']")
     assert page.locator("main.layout").is_visible()
+
+
+def test_options_say_how_likely_they_are_on_time(page) -> None:  # type: ignore[no-untyped-def]
+    for field, text in (("#from", "Nanpeng"), ("#to", "Hanoi")):
+        page.fill(field, text)
+        page.wait_for_selector(f"{field}-list li")
+        page.locator(f"{field}-list li").first.click()
+    page.fill("#amount", "2")
+    page.select_option("#unit", "teu")
+    page.fill("#ready", "2020-04-03T08:00")
+    page.fill("#due", "2020-04-06T20:00")
+    page.select_option("#objective", "reliable")
+    page.click("#submit")
+    page.wait_for_selector("#options .card .on-time")
+    shares = [int(x.rstrip(" %")) for x in page.locator("#options .card dd.on-time").all_inner_texts()]
+    assert shares == sorted(shares, reverse=True)  # ranked by it
+    assert 0 <= shares[-1] < shares[0] <= 100  # the measured spreads tell the options apart
+    assert "On time" in page.inner_text("#options")
+    page.click("#lang")
+    page.wait_for_selector("#options .card .on-time")
+    assert "准时概率" in page.inner_text("#options")

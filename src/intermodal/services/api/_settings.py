@@ -66,6 +66,9 @@ class Settings:
         Where uploaded bundles live (``INTERMODAL_BUNDLES_DIR``; default in the user data directory).
     ledger_url
         The operations ledger (``INTERMODAL_LEDGER_URL``; default a SQLite file in the user data directory).
+    reliability_file
+        Measured time spreads of the default scenario (``INTERMODAL_RELIABILITY``: the ``reliability.csv`` of
+        ``intermodal calibrate``, or its folder), for each option's ``p_on_time``; default none.
     """
 
     scenario: str = "chongqing"
@@ -81,6 +84,7 @@ class Settings:
     tokens_file: Path = field(default_factory=lambda: _user_data_dir() / "tokens.json")
     bundles_dir: Path = field(default_factory=lambda: _user_data_dir() / "bundles")
     ledger_url: str | None = None
+    reliability_file: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -108,4 +112,7 @@ class Settings:
             tokens_file=Path(tokens) if tokens else _user_data_dir() / "tokens.json",
             bundles_dir=Path(bundles) if bundles else _user_data_dir() / "bundles",
             ledger_url=os.environ.get("INTERMODAL_LEDGER_URL") or None,
+            reliability_file=Path(os.environ["INTERMODAL_RELIABILITY"])
+            if os.environ.get("INTERMODAL_RELIABILITY")
+            else None,
         )

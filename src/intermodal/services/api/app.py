@@ -34,6 +34,7 @@ from intermodal.services.api.disruptions import install_disruptions
 from intermodal.services.api.disruptions import write_router as disruptions_write_router
 from intermodal.services.api.ledger import install_ledger
 from intermodal.services.api.ledger import write_router as ledger_write_router
+from intermodal.services.api.operations import install_operations
 from intermodal.services.api.plans import install_plans
 from intermodal.services.api.problems import (
     InternalErrors,
@@ -311,6 +312,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_quotes(app)
     install_disruptions(app)
     install_plans(app)
+    install_operations(app)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:

@@ -51,7 +51,10 @@ class RouteQuery(BaseModel):
         None, max_length=40, description="When the cargo is ready, ISO 8601; default now.", examples=[None]
     )
     due: str | None = Field(None, max_length=40, description="Latest arrival, ISO 8601.")
-    objective: Literal["fastest", "cheapest", "greenest", "pareto"] = "pareto"
+    objective: Literal["fastest", "cheapest", "greenest", "pareto", "reliable"] = Field(
+        "pareto",
+        description="How options are ranked; reliable: by p_on_time, the probability of arriving by ``due``.",
+    )
     scenario: str | None = Field(
         None,
         pattern=_SCENARIO_NAME,
@@ -159,6 +162,8 @@ class Total(_Open):
     carbon_price_per_t: float | None = None
     carbon_cost: float | None = None
     cost_with_carbon: float | None = None
+    #: the probability of arriving by the query's due time (docs/calibration.md); null without one
+    p_on_time: float | None = Field(None, ge=0, le=1)
 
 
 class Option(_Open):

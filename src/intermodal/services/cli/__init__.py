@@ -32,6 +32,7 @@ COMMAND_MODULES: list[str] = [
     "ledger",
     "disruption",
     "report",
+    "calibrate",
     "serve",
     "token",
     "gtfs",

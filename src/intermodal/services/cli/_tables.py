@@ -27,6 +27,8 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
     profile = any("ready_by" in o["total"] for o in doc["options"])
     # on a narrow terminal the option's own table below still gives TTW; the summary keeps to one line a row
     wide = console.width >= 110
+    # the probability of arriving by the due time, when the query has one (docs/calibration.md)
+    on_time = any(o["total"].get("p_on_time") is not None for o in doc["options"])
     columns = [
         ("#", "right"),
         ("option", "left"),
@@ -38,7 +40,10 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
         ("CO2e kg WTW", "right"),
         ("TTW", "right"),
     ]
-    for col, just in columns if wide else columns[:-1]:
+    shown = columns if wide else columns[:-1]
+    if on_time:
+        shown = [*shown[:5], ("on time", "right"), *shown[5:]]
+    for col, just in shown:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for o in doc["options"]:
         tot = o["total"]
@@ -48,6 +53,7 @@ def print_route_result(doc: dict[str, Any], *, explain: bool = False) -> None:
             _t(tot["ready_by"] if profile else tot["depart"]),
             _t(tot["arrive"]),
             f"{tot['duration_h']:.1f}",
+            *([f"{tot['p_on_time']:.0%}"] if on_time else []),
             f"{tot['distance_km']:,.0f}",
             f"{tot['cost']:,.0f}",
             f"{tot['co2e_kg_wtw']:,.1f}",

@@ -45,7 +45,9 @@ def quote(
     value: Annotated[float | None, typer.Option(help="Declared cargo value.")] = None,
     ready: Annotated[str | None, typer.Option(help="When the cargo is ready, ISO 8601; default now.")] = None,
     due: Annotated[str | None, typer.Option(help="Latest arrival, ISO 8601.")] = None,
-    objective: Annotated[str, typer.Option(help="fastest | cheapest | greenest | pareto.")] = "pareto",
+    objective: Annotated[
+        str, typer.Option(help="fastest | cheapest | greenest | pareto | reliable.")
+    ] = "pareto",
     scenario: Annotated[
         str,
         typer.Option(help="The scenario: its timetable, and the cargo rules the quote must meet."),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from intermodal.services.cli._output import choice, print_json, user_errors
 from intermodal.services.cli._scenario import PatchOption, open_scenario
 
-OBJECTIVES = ["fastest", "cheapest", "greenest", "pareto"]
+OBJECTIVES = ["fastest", "cheapest", "greenest", "pareto", "reliable"]
 FORMATS = ["table", "json", "geojson"]
 
 
@@ -42,7 +42,10 @@ def route(
         typer.Option(help="When the cargo is ready, ISO 8601 (2020-04-03T08:00+08:00); default now."),
     ] = None,
     due: Annotated[str | None, typer.Option(help="Latest arrival, ISO 8601; prunes the search.")] = None,
-    objective: Annotated[str, typer.Option(help="fastest | cheapest | greenest | pareto.")] = "pareto",
+    objective: Annotated[
+        str,
+        typer.Option(help="fastest | cheapest | greenest | pareto | reliable (by p_on_time, needs --due)."),
+    ] = "pareto",
     scenario: Annotated[
         str, typer.Option(help="An embedded scenario name, or a bundle folder or zip.")
     ] = "chongqing",
@@ -86,6 +89,13 @@ def route(
             "for the shipment are offered, and each leg says its free TEU and kg.",
         ),
     ] = None,
+    reliability: Annotated[
+        str | None,
+        typer.Option(
+            help="Measured time spreads (reliability.csv of intermodal calibrate, or its folder) for each "
+            "option's p_on_time by --due. Default: the scenario folder's own reliability.csv, if it has one."
+        ),
+    ] = None,
     time_limit: Annotated[
         float,
         typer.Option(
@@ -106,6 +116,9 @@ def route(
 
     With the network of 2026 (the China-Laos railway):  intermodal route --from nanpeng --to vientiane
     --teu 2 --patch 2026
+
+    With a due time, each option says p_on_time, the probability of arriving by it: from the measured spreads
+    of a calibrated bundle (intermodal calibrate, docs/calibration.md), else the timetable's 0 or 1.
     """
     choice(objective, OBJECTIVES, "--objective")
     choice(format, FORMATS, "--format")
@@ -135,6 +148,7 @@ def route(
             start, end = search_window(shipment, range_days=range_days)
             with open_db(db, create=False) as ledger:
                 availability = read_availability(ledger, start=start, end=end)
+        fitted = _reliability(reliability, scenario)
         result = find_routes(
             bundle,
             from_,
@@ -147,6 +161,7 @@ def route(
             fold=fold,
             deadline=Deadline(time_limit),
             availability=availability,
+            reliability=fitted,
         )
     doc = result.to_dict()
     if format == "json":
@@ -157,6 +172,18 @@ def route(
         from intermodal.services.cli._tables import print_route_result
 
         print_route_result(doc, explain=explain)
+
+
+def _reliability(path: str | None, scenario: str) -> Any:
+    """The spreads of ``--reliability``, or of the scenario folder's reliability.csv; ``None`` without."""
+    from pathlib import Path
+
+    from intermodal.io.reliability import RELIABILITY_FILE, read_reliability
+
+    if path is not None:
+        return read_reliability(path)  # its problems name the file, row and column
+    own = Path(scenario) / RELIABILITY_FILE
+    return read_reliability(own) if own.is_file() else None
 
 
 def _days(text: str) -> float:

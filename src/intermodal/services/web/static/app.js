@@ -793,7 +793,11 @@
         el("dl", { class: "figures" },
           el("dt", { text: t("duration") }), el("dd", { text: duration(option.total.duration_h) }),
           el("dt", { text: t("cost") }), el("dd", { text: money(option.total.cost, option.total.currency) }),
-          el("dt", { text: t("co2e") }), el("dd", { text: `${num(option.total.co2e_kg_wtw)} kg` })),
+          el("dt", { text: t("co2e") }), el("dd", { text: `${num(option.total.co2e_kg_wtw)} kg` }),
+          // the probability of arriving by the due time (docs/calibration.md), when the query has one
+          ...(option.total.p_on_time == null ? [] : [
+            el("dt", { text: t("on_time") }),
+            el("dd", { class: "on-time", title: t("on_time.help"), text: `${num(100 * option.total.p_on_time)} %` })])),
         el("div", { class: "card-actions" },
           actionButton("quote-btn", t("quote.button"), () => makeQuote(option), { "data-option": option.id }),
           actionButton("book-btn", t("book.button"), bookQuote, { "data-option": option.id }))
@@ -1158,6 +1162,24 @@
     if (!response.ok) throw new Error(`${url}: ${response.status}`);
     return response.json();
   }
+
+  // ---------------------------------------------------------------- pages
+
+  function showPage() {
+    // each page is the element whose id a navigation link's hash names; none named: the routes page
+    const links = [...document.querySelectorAll(".pages a")];
+    const id = location.hash.replace(/^#/, "").split("?")[0];
+    const current = links.find((a) => id && a.getAttribute("href") === "#" + id) || links[0];
+    for (const a of links) {
+      const target = a.getAttribute("href").slice(1);
+      if (target) document.getElementById(target).hidden = a !== current;
+      a.setAttribute("aria-current", String(a === current));
+    }
+    $("main.layout").hidden = current !== links[0];
+    if (current === links[0]) map.invalidateSize();
+  }
+  window.addEventListener("hashchange", showPage);
+  showPage();
 
   async function start() {
     $("#lang").addEventListener("click", () => {

@@ -285,14 +285,6 @@
     }
   }
 
-  function showPage() {
-    const planning = location.hash === "#plan";
-    $("#plan").hidden = !planning;
-    $("main.layout").hidden = planning;
-    document.querySelectorAll(".pages a").forEach((a) => a.setAttribute("aria-current", String(a.getAttribute("href") === (planning ? "#plan" : "#"))));
-    if (!planning) window.dispatchEvent(new Event("resize")); // the map measures itself again
-  }
-
   $("#plan-run").addEventListener("click", useFile);
   $("#plan-file").addEventListener("change", () => {
     const file = $("#plan-file").files[0];
@@ -301,8 +293,6 @@
   });
   $("#plan-demo").addEventListener("click", useDemo);
   $("#plan-book").addEventListener("click", bookIt);
-  window.addEventListener("hashchange", showPage);
   $("#lang").addEventListener("click", () => setTimeout(render, 0));
   loadNames().then(render);
-  showPage();
 })();
