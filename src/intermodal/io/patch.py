@@ -93,6 +93,8 @@ _FILES = (
     "tariffs.csv",
 )
 _TOP_KEYS = {"patch", "carbon", "close", "open", "remove", "change", "add"}
+_HEAD_KEYS = ("name", "title_en", "title_zh", "description", "source")
+_CARBON_KEYS = ("price_per_t", "source")
 
 # reading
 
@@ -157,6 +159,7 @@ class _Reader:
             if key not in _TOP_KEYS:
                 self.problem("unknown table", key, expected=", ".join(sorted(_TOP_KEYS)))
         head = self.table(doc, "patch")
+        self.known_keys(head, "patch", _HEAD_KEYS)
         name = head.get("name")
         if not isinstance(name, str) or not NAME.match(name):
             self.problem(
@@ -172,6 +175,7 @@ class _Reader:
         carbon = self.table(doc, "carbon")
         price, price_source = None, ""
         if carbon:
+            self.known_keys(carbon, "carbon", _CARBON_KEYS)
             value: Any = carbon.get("price_per_t")
             if not _is_number(value) or not 0 <= value <= MAX_CARBON_PRICE:
                 self.problem(
@@ -185,7 +189,10 @@ class _Reader:
             price_source = self.text(carbon, "source", "carbon", required=True)
         total = len(additions) + len(changes) + len(removals) + len(closures) + len(openings)
         if total > MAX_ENTRIES:
-            self.problem("too many entries", "patch", total, f"at most {MAX_ENTRIES:,}")
+            # the whole file is at fault, not its [patch] table
+            self.problems.append(
+                Problem("too many entries", file=self.file, found=f"{total:,}", expected=f"at most {MAX_ENTRIES:,}")
+            )
         if self.problems or not isinstance(name, str):
             return None
         return Patch(
@@ -206,6 +213,11 @@ class _Reader:
         )
 
     # shapes
+
+    def known_keys(self, table: dict[str, Any], prefix: str, keys: Sequence[str]) -> None:
+        # a misspelt key (titel_en) would otherwise be dropped without a word
+        for key in sorted(set(table) - set(keys)):
+            self.problem("unknown key", f"{prefix}.{key}", expected=", ".join(keys))
 
     def table(self, doc: dict[str, Any], key: str) -> dict[str, Any]:
         value = doc.get(key, {})
@@ -786,7 +798,7 @@ def _apply_one(b: _Bundle, patch: Patch) -> None:
                 f"not in the bundle's {change.table}.csv",
                 f"{change.where}.{key}",
                 change.key,
-                f"a {key} of {change.table}.csv",
+                f"the {key} of a row of {change.table}.csv",
             )
             continue
         index = b.tables[change.table].rows.index(row)
