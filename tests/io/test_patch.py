@@ -177,7 +177,7 @@ def test_hostile_patches_are_a_named_problem_and_write_nothing(tmp_path: Path, b
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
         max_leaves=12,
     ),
-    st.sampled_from(["close", "open", "remove", "change", "add", "carbon", "patch"]),
+    st.sampled_from(["close", "open", "remove", "change", "add", "carbon", "patch", "typo"]),
 )
 def test_any_value_under_any_table_is_a_patch_or_a_named_problem(value: object, table: str) -> None:
     import json
@@ -199,9 +199,9 @@ def test_any_value_under_any_table_is_a_patch_or_a_named_problem(value: object, 
         return str(v)
 
     assume(value is not None)
-    key = "name2" if table == "patch" else table  # under [patch] an unknown key; elsewhere a whole table
     try:
-        patch = parse_patch(HEAD + f"{key} = {toml(value)}\n")
+        # before [patch], so that it is a top-level table (``patch`` itself is then given twice)
+        patch = parse_patch(f"{table} = {toml(value)}\n" + HEAD)
     except BundleError as err:
         assert err.problems and all(p.file == "patch.toml" for p in err.problems)
         return
