@@ -230,16 +230,16 @@ def test_hostile_choice_params_are_a_named_problem(tmp_path: Path, text: str, fa
     assert err.value.problems[0].message.startswith(fault), err.value.problems
 
 
-@given(st.lists(st.sampled_from([*CLASS_MODES, "road", "walk", "spaceship", "RAIL", ""]), min_size=1, max_size=4))
+@given(
+    st.lists(st.sampled_from([*CLASS_MODES, "road", "walk", "spaceship", "RAIL", ""]), min_size=1, max_size=4)
+)
 def test_mode_classes_are_road_alone_or_other_modes_in_one_order(parts: list[str]) -> None:
-    from intermodal.io.demand import _mode_class
     from intermodal.io._tables import FieldError
+    from intermodal.io.demand import _mode_class
 
     text = "+".join(parts)
     lowered = [p.lower() for p in parts]
-    valid = lowered == ["road"] or (
-        len(set(lowered)) == len(lowered) and set(lowered) <= set(CLASS_MODES)
-    )
+    valid = lowered == ["road"] or (len(set(lowered)) == len(lowered) and set(lowered) <= set(CLASS_MODES))
     if not valid:
         with pytest.raises(FieldError):
             _mode_class(text)

@@ -142,18 +142,30 @@ def test_bounds_dates_sizes_and_names(tmp_path: Path) -> None:
 
 HOSTILE = [
     ("a = " + "[" * 50_000 + "]" * 50_000, "p.toml: not valid TOML"),
-    ('[[close]]\nlink = ' + "{a = " * 3_000 + "1" + "}" * 3_000, "p.toml: not valid TOML"),
+    ("[[close]]\nlink = " + "{a = " * 3_000 + "1" + "}" * 3_000, "p.toml: not valid TOML"),
     ("[remove]\nservices = [" + ", ".join(['"train"'] * 20_000) + "]", "p.toml: too many entries"),
     ("".join(f'[[close]]\nservice = "s{i}"\n' for i in range(10_001)), "p.toml: too many entries"),
     ("titel_en = 'typo'", "p.toml [patch.titel_en]: unknown key"),
     ("[carbon]\nprice_per_t = 10\nsource = 'x'\ncurrency = 'USD'", "p.toml [carbon.currency]: unknown key"),
     ("[carbon]\nprice_per_t = nan\nsource = 'x'", "p.toml [carbon.price_per_t]: not a carbon price"),
     ("[carbon]\nprice_per_t = -inf\nsource = 'x'", "p.toml [carbon.price_per_t]: not a carbon price"),
-    ('[[change.services]]\nid = "train"\ncapacity_teu = 1e308\nsource = "x"', "capacity_teu]: value is not valid"),
-    ('[[change.services]]\nid = "train"\ncapacity_teu = nan\nsource = "x"', "capacity_teu]: value is not valid"),
-    ('[[close]]\nservice = "train"\nfrom = 9999-12-30\nto = 9999-12-31', "[close[0].from]: date out of range"),
+    (
+        '[[change.services]]\nid = "train"\ncapacity_teu = 1e308\nsource = "x"',
+        "capacity_teu]: value is not valid",
+    ),
+    (
+        '[[change.services]]\nid = "train"\ncapacity_teu = nan\nsource = "x"',
+        "capacity_teu]: value is not valid",
+    ),
+    (
+        '[[close]]\nservice = "train"\nfrom = 9999-12-30\nto = 9999-12-31',
+        "[close[0].from]: date out of range",
+    ),
     ('[[open]]\nservice = "train"\nfrom = 1970-01-01\nto = 2100-12-31', "[open[0].to]: too long a period"),
-    ('[[open]]\nservice = "train"\nfrom = 2020-01-01T00:00:00\nto = 2020-01-02', "[open[0].from]: not a date"),
+    (
+        '[[open]]\nservice = "train"\nfrom = 2020-01-01T00:00:00\nto = 2020-01-02',
+        "[open[0].from]: not a date",
+    ),
     ("[[close]]\nservice = 18446744073709551617", "[close[0].service]: not an id"),
     ('[[close]]\nservice = "' + "a" * 100_000 + '"', "[close[0].service]: not in the bundle's services.csv"),
     ('[[add.terminals]]\nid = "t"\nsource = "x"\n[[add.terminals]]\nid = "t"\nsource = "x"', "p.toml [add."),
@@ -187,7 +199,9 @@ def test_any_value_under_any_table_is_a_patch_or_a_named_problem(value: object, 
     # TOML has no null: hypothesis's None stands for a table left out
     def toml(v: object) -> str:
         if isinstance(v, dict):
-            return "{" + ", ".join(f"{json.dumps(k)} = {toml(x)}" for k, x in v.items() if x is not None) + "}"
+            return (
+                "{" + ", ".join(f"{json.dumps(k)} = {toml(x)}" for k, x in v.items() if x is not None) + "}"
+            )
         if isinstance(v, list):
             return "[" + ", ".join(toml(x) for x in v if x is not None) + "]"
         if isinstance(v, bool):

@@ -103,7 +103,9 @@ def _checked_file(path: Path, what: str, limit: int = MAX_BYTES) -> None:
         raise InputError(Problem("no such file", file=path.name, expected=what))
     if (size := path.stat().st_size) > limit:
         raise InputError(
-            Problem("file too large", file=path.name, found=f"{size:,} bytes", expected=f"at most {limit:,} bytes")
+            Problem(
+                "file too large", file=path.name, found=f"{size:,} bytes", expected=f"at most {limit:,} bytes"
+            )
         )
 
 
@@ -314,7 +316,7 @@ def _table_cells(
                     row=row,
                     field="destination",
                     found=f"{key[0]} to {key[1]}, {key[2]}, period {key[3] or '(none)'}",
-                    expected=f"one row per origin, destination, cargo and period (row {first_row[key]} has it)",
+                    expected=f"one row per origin, destination, cargo and period (as row {first_row[key]})",
                 )
             )
             continue

@@ -191,7 +191,12 @@ class _Reader:
         if total > MAX_ENTRIES:
             # the whole file is at fault, not its [patch] table
             self.problems.append(
-                Problem("too many entries", file=self.file, found=f"{total:,}", expected=f"at most {MAX_ENTRIES:,}")
+                Problem(
+                    "too many entries",
+                    file=self.file,
+                    found=f"{total:,}",
+                    expected=f"at most {MAX_ENTRIES:,}",
+                )
             )
         if self.problems or not isinstance(name, str):
             return None

@@ -133,9 +133,7 @@ def test_malformed_disruption_bodies_answer_400_or_422(
     client: tuple[TestClient, dict[str, str]], body: bytes
 ) -> None:
     c, auth = client
-    answer = c.post(
-        "/api/disruptions", content=body, headers={**auth, "Content-Type": "application/json"}
-    )
+    answer = c.post("/api/disruptions", content=body, headers={**auth, "Content-Type": "application/json"})
     assert answer.status_code in (400, 422) and answer.json()["code"] in CODES
     assert c.get("/api/disruptions").json() == []
 

@@ -126,7 +126,12 @@ HOSTILE_FILES = [
     ("--demand", "demand.csv", DEMAND.encode("utf-16"), "demand.csv: not UTF-8 text"),
     ("--demand", "demand.csv", (DEMAND + "1,4,general,nan,2020-04-06\n").encode(), "demand.csv:3 [teu]"),
     ("--demand", "demand.csv", (DEMAND + "1,4,general,1e308,2020-04-06\n").encode(), "demand.csv:3 [teu]"),
-    ("--demand", "demand.csv", (DEMAND + "1,99,general,1,2020-04-06\n").encode(), "demand.csv:3 [destination]"),
+    (
+        "--demand",
+        "demand.csv",
+        (DEMAND + "1,99,general,1,2020-04-06\n").encode(),
+        "demand.csv:3 [destination]",
+    ),
     (
         "--demand",
         "demand.csv",
@@ -139,10 +144,20 @@ HOSTILE_FILES = [
     ("--demand", "demand.parquet", b"PAR1" + bytes(100) + b"PAR1", "demand.parquet: not a Parquet file"),
     ("--params", "choice.toml", b"a = " + b"[" * 100_000 + b"]" * 100_000, "choice.toml: not TOML"),
     ("--params", "choice.toml", b"[choice]\nscale = nan\n", "choice.toml [choice.scale]"),
-    ("--params", "choice.toml", b"[choice.asc]\nspaceship = 1\n", "[choice.asc.spaceship]: unknown mode class"),
+    (
+        "--params",
+        "choice.toml",
+        b"[choice.asc]\nspaceship = 1\n",
+        "[choice.asc.spaceship]: unknown mode class",
+    ),
     ("--calibrate", "shares.csv", b"mode,share\nspaceship,1\n", "shares.csv:2 [mode]"),
     ("--calibrate", "shares.csv", b"mode,share\nroad,inf\n", "shares.csv:2 [share]"),
-    ("--zones", "zones.csv", ZONES.replace("4,City", "1,City").encode(), "zones.csv:4 [id]: repeated zone id"),
+    (
+        "--zones",
+        "zones.csv",
+        ZONES.replace("4,City", "1,City").encode(),
+        "zones.csv:4 [id]: repeated zone id",
+    ),
     ("--zones", "zones.csv", ZONES.replace(",,,a", ",1e308,1e308,a").encode(), "zones.csv:2 [lat]"),
 ]
 
