@@ -240,32 +240,8 @@ def _parquet_rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict[s
     out = []
     # a Parquet row's number is its position, the first being 1
     for row, record in enumerate(frame.to_dicts(), start=1):
-        values: dict[str, Any] = {}
-        bad = False
-        for key, column in DEMAND_COLUMNS.items():
-            raw = record.get(key)
-            if raw is None or raw == "":
-                if column.required:
-                    problems.append(Problem("value is missing", file=name, row=row, field=key))
-                    bad = True
-                values[key] = column.default
-                continue
-            text = raw.isoformat() if isinstance(raw, date) else str(raw)
-            try:
-                values[key] = column.parse(text)
-            except FieldError as err:
-                problems.append(
-                    Problem(
-                        "value is not valid",
-                        file=name,
-                        row=row,
-                        field=key,
-                        found=t.excerpt(text),
-                        expected=err.expected,
-                    )
-                )
-                bad = True
-        if not bad:
+        values = t.record_values(record, DEMAND_COLUMNS, name, row, problems)
+        if values is not None:
             out.append((row, values))
     return out
 
