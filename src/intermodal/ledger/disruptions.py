@@ -39,6 +39,7 @@ from intermodal.ledger.bookings import (
     _booking,
     _find_booking,
     _service_problems,
+    _take_legs,
     check_room,
     departure_rows,
     request_from_itinerary,
@@ -758,28 +759,7 @@ def rebook(
         check_room(connection, rows, Decimal(row.teu), int(row.weight_kg), now=now)
         r_list = list(rows)
         start = max((leg.seq for leg in kept), default=-1) + 1
-        connection.execute(
-            s.booking_legs.insert(),
-            [
-                {
-                    "booking_id": row.id,
-                    "seq": start + n,
-                    "departure_id": r.id,
-                    "from_place": leg.from_place,
-                    "to_place": leg.to_place,
-                }
-                for n, (leg, r) in enumerate(zip(request.legs, r_list, strict=True))
-            ],
-        )
-        for r in r_list:
-            connection.execute(
-                s.departures.update()
-                .where(s.departures.c.id == r.id)
-                .values(
-                    booked_teu=s.departures.c.booked_teu + row.teu,
-                    booked_kg=s.departures.c.booked_kg + row.weight_kg,
-                )
-            )
+        _take_legs(connection, row.id, request.legs, r_list, row.teu, row.weight_kg, first_seq=start)
         scheduled: list[Mapping[str, Any]] = [
             g for g in itinerary.get("legs", []) if isinstance(g, Mapping) and g.get("service")
         ]
