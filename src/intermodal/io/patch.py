@@ -557,9 +557,14 @@ def _patch_of(base: str | Path, patch: str | Path | Patch) -> Patch:
 
 
 def _apply(folder: Path, patches: Sequence[Patch]) -> Bundle:
-    texts, origins = patched_texts(folder, patches)
+    return _loaded(folder, patches)[0]
+
+
+def _loaded(folder: Path, patches: Sequence[Patch]) -> tuple[Bundle, dict[str, str]]:
+    """The patched bundle, and its files' text for :func:`write_patched` to write."""
+    texts, origins = _patched_texts(folder, patches)
     try:
-        return load_source(Source.of_texts(folder, texts))
+        return load_source(Source.of_texts(folder, texts)), texts
     except BundleError as err:
         names = ", ".join(p.file for p in patches)
         lead = Problem(f"the bundle with {names} applied does not load")
@@ -582,8 +587,7 @@ def write_patched(base: str | Path, patches: Sequence[str | Path | Patch], out: 
     check_target(target, folder=True)
     folder = scenario_path(base)
     resolved = [_patch_of(base, p) for p in patches]
-    apply_patches(base, resolved)  # every problem before anything is written
-    texts, _ = patched_texts(folder, resolved)
+    _, texts = _loaded(folder, resolved)  # every problem before anything is written
     with staged_folder(target) as stage:
         for name, text in texts.items():
             (stage / name).write_text(text, encoding="utf-8", newline="")
@@ -760,7 +764,7 @@ def _flag(value: str, *, default: bool) -> bool:
     return default if not value.strip() else t.boolean(value)
 
 
-def patched_texts(
+def _patched_texts(
     folder: Path, patches: Sequence[Patch]
 ) -> tuple[dict[str, str], dict[tuple[str, int], str]]:
     """The patched bundle's files as text, and which patch entry each patched row came from."""
