@@ -306,12 +306,17 @@ class _Problem:
         self.dep_capacity: list[float] = []
         inc_opt: list[int] = []
         inc_dep: list[int] = []
+        # the cells of one cargo class between two places share their option objects: weigh each once
+        weighed: dict[int, tuple[float, str]] = {}
         for i, pair in enumerate(pairs):
             for option in pair.options:
                 o = len(gc)
                 pair_of.append(i)
-                gc.append(generalized_cost(option, params))
-                modes.append(mode_class(option))
+                if id(option) not in weighed:
+                    weighed[id(option)] = (generalized_cost(option, params), mode_class(option))
+                cost, mode = weighed[id(option)]
+                gc.append(cost)
+                modes.append(mode)
                 for leg in option.legs:
                     if leg.service is None or leg.departure is None:
                         continue
