@@ -673,3 +673,18 @@ def test_the_2026_patch_routes_as_its_written_bundle_and_reaches_vientiane_by_ra
         base, "nanpeng", "vientiane", make_shipment(base, teu=2, ready="2026-03-02T08:00+08:00")
     )
     assert not any(g.service and g.service.startswith("china-laos") for o in options.options for g in o.legs)
+
+
+def test_patched_embedded_bundles_are_kept_in_a_bounded_cache() -> None:
+    from intermodal.io.patch import PATCHED_KEPT, _apply_embedded
+
+    _apply_embedded.cache_clear()
+    # each a distinct sequence a client may name (chongqing+carbon-price-100+carbon-price-100+...)
+    for n in range(1, PATCHED_KEPT + 3):
+        bundle = apply_patches("chongqing", ["carbon-price-100"] * n)
+        assert bundle.name == "chongqing" + "+carbon-price-100" * n
+    info = _apply_embedded.cache_info()
+    assert info.currsize == PATCHED_KEPT and info.misses == PATCHED_KEPT + 2
+    assert apply_patches("chongqing", ["carbon-price-100"] * 3) is apply_patches(
+        "chongqing", ["carbon-price-100"] * 3
+    )

@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -546,7 +546,12 @@ def _embedded(folder: Path) -> bool:
     return folder.resolve().is_relative_to(_EMBEDDED)
 
 
-@cache
+#: patched embedded bundles kept (about 1 MB each for Chongqing): the API lets any client name any sequence of
+#: a scenario's patches, tens of thousands of them, so keeping every one would grow without end
+PATCHED_KEPT = 16
+
+
+@lru_cache(maxsize=PATCHED_KEPT)
 def _apply_embedded(folder: str, names: tuple[str, ...]) -> Bundle:
     # the embedded scenarios and their patches never change while the process runs: apply each set once
     return _apply(Path(folder), [_patch_of(folder, name) for name in names])
