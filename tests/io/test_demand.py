@@ -174,6 +174,44 @@ def test_a_damaged_omx_file_is_one_line_not_the_hdf5_call_stack(
     assert "\n" not in problem.message and "H5F" not in problem.message
 
 
+def test_a_compressed_omx_bomb_is_refused_from_its_shape_before_it_is_read(
+    tmp_path: Path, mini: Bundle
+) -> None:
+    import tables
+
+    from intermodal.io.demand import MAX_ZONES
+
+    zones = _zones(tmp_path, mini)
+    big = MAX_ZONES + 1
+    path = tmp_path / "bomb.omx"
+    with omx.open_file(str(path), "w") as f:
+        # a few kB on disk, 200 MB as an array: never read
+        f.create_matrix("general", shape=(big, big), atom=tables.Float64Atom(), filters=tables.Filters(9))
+        f.create_mapping("zone", np.arange(1, big + 1, dtype=np.int32))
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(InputError) as err:
+        read_demand(path, zones, mini)
+    assert [(p.message, p.field) for p in err.value.problems] == [("too many zones", "mapping zone")]
+
+    with omx.open_file(str(path), "w") as f:
+        f.create_matrix("general", shape=(3, 10**7), atom=tables.Float64Atom(), filters=tables.Filters(9))
+        f.create_mapping("zone", np.array([1, 2, 3], dtype=np.int32))
+    with pytest.raises(InputError) as err:
+        read_demand(path, zones, mini)
+    assert [(p.message, p.found) for p in err.value.problems] == [("wrong shape", "3 x 10000000")]
+
+
+def test_a_parquet_file_of_too_many_rows_is_refused_from_its_footer(tmp_path: Path, mini: Bundle) -> None:
+    from intermodal.io.demand import MAX_DEMAND_ROWS
+
+    path = tmp_path / "demand.parquet"
+    n = MAX_DEMAND_ROWS + 1
+    pl.DataFrame({"origin": [1] * n, "destination": [2] * n, "teu": [1.0] * n}).write_parquet(path)
+    with pytest.raises(InputError) as err:
+        read_demand(path, _zones(tmp_path, mini), mini)
+    assert [(p.message, p.found) for p in err.value.problems] == [("too many rows", f"{n:,}")]
+
+
 def test_a_repeated_demand_cell_is_named_with_the_row_that_has_it(tmp_path: Path, mini: Bundle) -> None:
     path = tmp_path / "demand.csv"
     path.write_text(

@@ -223,14 +223,15 @@ def _parquet_rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict[s
 
     name = path.name
     try:
-        frame = pl.read_parquet(path)
+        # the row count is in the file's footer: a compressed file of a few kB may hold millions of rows
+        height = pl.scan_parquet(path).select(pl.len()).collect().item()
+        if height <= MAX_DEMAND_ROWS:
+            frame = pl.read_parquet(path)
     except Exception as err:  # polars raises many kinds for a damaged file; each is the same fault to a user
         raise InputError(Problem(f"not a Parquet file: {err}"[:200], file=name)) from None
-    if frame.height > MAX_DEMAND_ROWS:
+    if height > MAX_DEMAND_ROWS:
         raise InputError(
-            Problem(
-                "too many rows", file=name, found=f"{frame.height:,}", expected=f"at most {MAX_DEMAND_ROWS:,}"
-            )
+            Problem("too many rows", file=name, found=f"{height:,}", expected=f"at most {MAX_DEMAND_ROWS:,}")
         )
     for found in frame.columns:
         if found not in DEMAND_COLUMNS:
@@ -334,6 +335,18 @@ def _omx_cells(path: Path, known: set[int], bundle: Bundle, problems: list[Probl
                 Problem("no zone mapping", file=name, expected="a mapping of matrix positions to zone ids")
             )
         mapping = "zone" if "zone" in mappings else mappings[0]
+        # the shapes are read before the data: a compressed file of a few kB may hold gigabytes of zeros
+        size = handle.root.lookup[mapping].shape[0] if handle.root.lookup[mapping].shape else 0
+        if size > MAX_ZONES:
+            raise InputError(
+                Problem(
+                    "too many zones",
+                    file=name,
+                    field=f"mapping {mapping}",
+                    found=f"{size:,}",
+                    expected=f"at most {MAX_ZONES:,}",
+                )
+            )
         ids = _mapping_ids(handle, mapping)
         for i, z in enumerate(ids):
             if z not in known:
@@ -391,18 +404,18 @@ def _omx_cells(path: Path, known: set[int], bundle: Bundle, problems: list[Probl
                     )
                 )
                 continue
-            values = np.asarray(node[:], dtype=float)
-            if values.shape != (len(ids), len(ids)):
+            if tuple(node.shape) != (len(ids), len(ids)):
                 problems.append(
                     Problem(
                         "wrong shape",
                         file=name,
                         field=f"matrix {matrix_name}",
-                        found=str(values.shape),
+                        found=" x ".join(str(n) for n in node.shape),
                         expected=f"{len(ids)} x {len(ids)}",
                     )
                 )
                 continue
+            values = np.asarray(node[:], dtype=float)
             top = MAX_CELL_TEU * (per_teu if units == "tonnes" else 1)
             bad = ~np.isfinite(values) | (values < 0) | (values > top)
             for i, j in np.argwhere(bad)[:100].tolist():
