@@ -170,6 +170,11 @@ HOSTILE = [
     ('[[close]]\nservice = "' + "a" * 100_000 + '"', "[close[0].service]: not in the bundle's services.csv"),
     ('[[add.terminals]]\nid = "t"\nsource = "x"\n[[add.terminals]]\nid = "t"\nsource = "x"', "p.toml [add."),
     ('[[add.services]]\nid = "s"\nstops = [[[1]]]', "[add.services[0].stops]: not a list of stops"),
+    # 28 closures of ten years each: 100,000 calendar rows and more
+    (
+        '[[close]]\nservice = "train"\nfrom = 2020-01-01\nto = 2029-12-31\n' * 28,
+        "p.toml: too many dated days",
+    ),
 ]
 
 
@@ -482,6 +487,9 @@ def _patch_and_edit(ops: list[tuple[Any, ...]], editor: _Editor) -> str:
         if kind == "add-service":
             body.append(_add_service(op[1], editor))
         elif kind == "close-link":
+            _, links = _rows(editor.folder, "links.csv")
+            if all(r["id"] != op[1] for r in links):
+                continue  # closed already, or gone with a terminal closed before: a patch may not name it
             body.append(f'[[close]]\nlink = "{op[1]}"\n')
             editor.close_link(op[1])
             _, services = _rows(editor.folder, "services.csv")

@@ -63,6 +63,8 @@ MAX_PATCH_BYTES = 1_000_000
 MAX_ENTRIES = 10_000
 #: the longest dated closure or opening: ten years of calendar exceptions is already a new timetable
 MAX_DAYS = 3_660
+#: the days all dated closures and openings of a patch add up to: each is a row of calendar_dates.csv
+MAX_DAYS_IN_ALL = 100_000
 #: a patch's name: it becomes part of the patched bundle's name (``chongqing+2026``)
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -188,6 +190,16 @@ class _Reader:
                 price = float(value)
             price_source = self.text(carbon, "source", "carbon", required=True)
         total = len(additions) + len(changes) + len(removals) + len(closures) + len(openings)
+        days = sum((d.end - d.start).days + 1 for d in (*closures, *openings) if d and d.start and d.end)
+        if days > MAX_DAYS_IN_ALL:
+            self.problems.append(
+                Problem(
+                    "too many dated days",
+                    file=self.file,
+                    found=f"{days:,} days over all dated closures and openings",
+                    expected=f"at most {MAX_DAYS_IN_ALL:,}",
+                )
+            )
         if total > MAX_ENTRIES:
             # the whole file is at fault, not its [patch] table
             self.problems.append(
@@ -646,6 +658,9 @@ class _Bundle:
     texts: dict[str, str]
     tables: dict[str, _Table]
     problems: list[Problem] = field(default_factory=list)
+    #: calendar_dates.csv's rows by service and date while patches apply (:meth:`calendar_rows` writes them
+    #: back): a dated closure touches one service's dates, never a scan of every service's
+    calendar: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: Path) -> _Bundle:
@@ -671,7 +686,16 @@ class _Bundle:
                 header = list(reader.fieldnames or header)
                 rows = [{k: v or "" for k, v in r.items() if k is not None} for r in reader]
             tables[name] = _Table(header, rows, [""] * len(rows))
-        return cls(folder, texts, tables)
+        calendar: dict[str, dict[str, dict[str, str]]] = {}
+        for row in tables["calendar_dates"].rows:
+            calendar.setdefault(row["service_id"], {})[row["date"]] = row
+        return cls(folder, texts, tables, calendar=calendar)
+
+    def calendar_rows(self) -> None:
+        """Put the calendar the patches edited back into the calendar_dates table."""
+        table = self.tables["calendar_dates"]
+        table.rows = [row for days in self.calendar.values() for row in days.values()]
+        table.origin = [""] * len(table.rows)
 
     def problem(self, patch: Patch, message: str, where: str, found: str | None, expected: str) -> None:
         self.problems.append(Problem(message, file=patch.file, field=where, found=found, expected=expected))
@@ -685,7 +709,7 @@ class _Bundle:
     def drop_service(self, sid: str) -> None:
         self.tables["services"].keep(lambda r: r["id"] != sid)
         self.tables["service_stops"].keep(lambda r: r["service_id"] != sid)
-        self.tables["calendar_dates"].keep(lambda r: r["service_id"] != sid)
+        self.calendar.pop(sid, None)
         lines = {r.get("line") or r["id"] for r in self.tables["services"].rows}
         ids = {r["id"] for r in self.tables["services"].rows}
         # a tariff for a service or line that no longer runs would be a tariff for nothing
@@ -734,10 +758,10 @@ class _Bundle:
 
     def except_dates(self, sid: str, days: Iterable[date], kind: str) -> None:
         """Calendar exceptions: ``kind`` "1" runs the service on ``days``, "2" cancels it."""
-        wanted = {d.isoformat() for d in days}
-        self.tables["calendar_dates"].keep(lambda r: not (r["service_id"] == sid and r["date"] in wanted))
-        for day in sorted(wanted):
-            self.tables["calendar_dates"].add({"service_id": sid, "date": day, "exception_type": kind}, "")
+        own = self.calendar.setdefault(sid, {})
+        for day in sorted({d.isoformat() for d in days}):
+            own.pop(day, None)  # the new exception replaces the old, and goes last as it always has
+            own[day] = {"service_id": sid, "date": day, "exception_type": kind}
 
     def runs_on(self, sid: str) -> list[tuple[date, list[float]]]:
         """Each date the service departs its first stop, with its departure clock times in hours."""
@@ -747,9 +771,8 @@ class _Bundle:
         start, end = t.iso_date(row["start_date"]), t.iso_date(row["end_date"])
         added: set[date] = set()
         removed: set[date] = set()
-        for r in self.tables["calendar_dates"].rows:
-            if r["service_id"] == sid:
-                (added if r["exception_type"] == "1" else removed).add(t.iso_date(r["date"]))
+        for r in self.calendar.get(sid, {}).values():
+            (added if r["exception_type"] == "1" else removed).add(t.iso_date(r["date"]))
         clocks = [c.hour + c.minute / 60 for c in t.clock_times(row["departures"])]
         days = []
         day = start
@@ -778,6 +801,7 @@ def _patched_texts(
         _apply_one(b, patch)
     if b.problems:
         raise BundleError(b.problems)
+    b.calendar_rows()
     origins: dict[tuple[str, int], str] = {}
     texts = dict(b.texts)
     for name, table in b.tables.items():
