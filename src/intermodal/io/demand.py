@@ -284,20 +284,20 @@ def _table_cells(
             continue
         if bad:
             continue
-        key = (r["origin"], r["destination"], str(cargo), r["period"])
-        if key in first_row:
+        cell = (r["origin"], r["destination"], str(cargo), r["period"])
+        if cell in first_row:
             problems.append(
                 Problem(
                     "repeated cell",
                     file=name,
                     row=row,
                     field="destination",
-                    found=f"{key[0]} to {key[1]}, {key[2]}, period {key[3] or '(none)'}",
-                    expected=f"one row per origin, destination, cargo and period (as row {first_row[key]})",
+                    found=f"{cell[0]} to {cell[1]}, {cell[2]}, period {cell[3] or '(none)'}",
+                    expected=f"one row per origin, destination, cargo and period (as row {first_row[cell]})",
                 )
             )
             continue
-        first_row[key] = row
+        first_row[cell] = row
         if teu is None:
             # the fewest TEU that hold the tonnes would round each cell up: demand is a flow, kept fractional
             teu = tonnes / per_teu
