@@ -111,6 +111,19 @@ def test_closing_youyiguan_gives_every_booking_that_used_it_an_alternative_or_a_
             assert booking.id not in listed
 
 
+def test_one_answer_searches_at_most_max_searched_bookings_and_says_so_for_the_rest(
+    demo: tuple[Ledger, object], chongqing: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intermodal.ledger import disruptions
+
+    ledger, impact = demo
+    monkeypatch.setattr(disruptions, "MAX_SEARCHED", 3)
+    again = disruption_impact(ledger, chongqing, impact.disruption.id, as_of="2020-02-01T00:00+08:00")  # type: ignore[attr-defined]
+    assert [b.booking.id for b in again.broken] == [b.booking.id for b in impact.broken]  # type: ignore[attr-defined]
+    assert [b.options for b in again.broken[:3]] == [b.options for b in impact.broken[:3]]  # type: ignore[attr-defined]
+    assert all(not b.options and b.reasons[0]["code"] == "not_searched" for b in again.broken[3:])
+
+
 def test_a_booking_not_yet_started_is_searched_from_its_origin_and_one_under_way_from_its_last_event(
     demo: tuple[Ledger, object],
 ) -> None:

@@ -73,6 +73,9 @@ MAX_DISRUPTION_DAYS = 366
 MAX_DELAY_HOURS = 720
 #: How many options each broken booking is offered.
 OPTIONS_PER_BOOKING = 3
+#: broken bookings searched for options in one answer: each is a route search, and one answer (an HTTP
+#: request) must end; the others name the reason and get their options when rebooked one by one
+MAX_SEARCHED = 200
 #: How far before a window a trip may have left and still be under way in it (the longest shuttle runs ~6 d).
 _LOOKBACK = dt.timedelta(days=30)
 _NOTE_CHARS = 500
@@ -632,12 +635,20 @@ def _broken(
             ledger, start=min(readies) - dt.timedelta(days=1), end=max(readies) + dt.timedelta(days=32)
         )
     out = []
-    for bid, (booking, place, ready, destination) in positions.items():
+    for n, (bid, (booking, place, ready, destination)) in enumerate(positions.items()):
         leg, why = found[bid]
         choices: tuple[dict[str, Any], ...] = ()
         reasons: tuple[dict[str, Any], ...] = ()
         if place is None or destination is None:
             reasons = ({"code": "position_unknown", "text": "the booking names no places to search between"},)
+        elif options and n >= MAX_SEARCHED:
+            reasons = (
+                {
+                    "code": "not_searched",
+                    "text": f"only the first {MAX_SEARCHED} broken bookings are searched in one answer; "
+                    "rebooking this one searches it",
+                },
+            )
         elif options:
             choices, reasons = _options(bundle, booking, place, destination, ready, availability)
         out.append(BrokenBooking(booking, leg.ref, why, place, ready, destination, choices, reasons))
