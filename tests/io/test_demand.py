@@ -8,10 +8,19 @@ import numpy as np
 import openmatrix as omx
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from intermodal.exceptions import InputError
 from intermodal.io import load_bundle
-from intermodal.io.demand import read_choice_params, read_demand, read_mode_shares, read_zones
+from intermodal.io.demand import (
+    CLASS_MODES,
+    MAX_PARAMS_BYTES,
+    read_choice_params,
+    read_demand,
+    read_mode_shares,
+    read_zones,
+)
 from intermodal.model import Bundle
 from intermodal.model.demand import Zone
 
@@ -152,6 +161,71 @@ def test_a_file_that_is_not_omx_is_named(tmp_path: Path, mini: Bundle) -> None:
     assert err.value.problems[0].file == "demand.omx"
 
 
+@pytest.mark.parametrize("content", [b"not hdf5", b"\x89HDF\r\n\x1a\n" + bytes(range(256)) * 8, b""])
+def test_a_damaged_omx_file_is_one_line_not_the_hdf5_call_stack(
+    tmp_path: Path, mini: Bundle, content: bytes
+) -> None:
+    path = tmp_path / "demand.omx"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        read_demand(path, _zones(tmp_path, mini), mini)
+    [problem] = err.value.problems
+    assert problem.file == "demand.omx" and problem.message.startswith("not an OMX file")
+    assert "\n" not in problem.message and "H5F" not in problem.message
+
+
+def test_a_compressed_omx_bomb_is_refused_from_its_shape_before_it_is_read(
+    tmp_path: Path, mini: Bundle
+) -> None:
+    import tables
+
+    from intermodal.io.demand import MAX_ZONES
+
+    zones = _zones(tmp_path, mini)
+    big = MAX_ZONES + 1
+    path = tmp_path / "bomb.omx"
+    with omx.open_file(str(path), "w") as f:
+        # a few kB on disk, 200 MB as an array: never read
+        f.create_matrix("general", shape=(big, big), atom=tables.Float64Atom(), filters=tables.Filters(9))
+        f.create_mapping("zone", np.arange(1, big + 1, dtype=np.int32))
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(InputError) as err:
+        read_demand(path, zones, mini)
+    assert [(p.message, p.field) for p in err.value.problems] == [("too many zones", "mapping zone")]
+
+    with omx.open_file(str(path), "w") as f:
+        f.create_matrix("general", shape=(3, 10**7), atom=tables.Float64Atom(), filters=tables.Filters(9))
+        f.create_mapping("zone", np.array([1, 2, 3], dtype=np.int32))
+    with pytest.raises(InputError) as err:
+        read_demand(path, zones, mini)
+    assert [(p.message, p.found) for p in err.value.problems] == [("wrong shape", "3 x 10000000")]
+
+
+def test_a_parquet_file_of_too_many_rows_is_refused_from_its_footer(tmp_path: Path, mini: Bundle) -> None:
+    from intermodal.io.demand import MAX_DEMAND_ROWS
+
+    path = tmp_path / "demand.parquet"
+    n = MAX_DEMAND_ROWS + 1
+    pl.DataFrame({"origin": [1] * n, "destination": [2] * n, "teu": [1.0] * n}).write_parquet(path)
+    with pytest.raises(InputError) as err:
+        read_demand(path, _zones(tmp_path, mini), mini)
+    assert [(p.message, p.found) for p in err.value.problems] == [("too many rows", f"{n:,}")]
+
+
+def test_a_repeated_demand_cell_is_named_with_the_row_that_has_it(tmp_path: Path, mini: Bundle) -> None:
+    path = tmp_path / "demand.csv"
+    path.write_text(
+        "origin,destination,cargo,teu,period\n1,2,general,1,2020-04-06\n1,2,reefer,1,2020-04-06\n"
+        "2,1,general,1,2020-04-06\n1,2,general,4,2020-04-06\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        read_demand(path, _zones(tmp_path, mini), mini)
+    [problem] = err.value.problems
+    assert (problem.file, problem.row, problem.message) == ("demand.csv", 5, "repeated cell")
+    assert "row 2" in (problem.expected or "")
+
+
 def test_choice_params_and_their_bad_keys(tmp_path: Path) -> None:
     params = read_choice_params(DEMO / "choice.toml")
     assert params.value_of_time > 0 and "value_of_time" in params.sources
@@ -165,8 +239,60 @@ def test_choice_params_and_their_bad_keys(tmp_path: Path) -> None:
         "choice.scale",
         "choice.iterations",
         "choice.speed",
-        "choice.asc",
+        "choice.asc.road",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("a = " + "[" * 100_000 + "]" * 100_000 + "\n", "not TOML: nested too deep"),
+        ("[choice]\nscale = " + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n", "not TOML: nested too deep"),
+        ("[choice]\n" + "# padding\n" * (MAX_PARAMS_BYTES // 10 + 1), "file too large"),
+        ("\x00\xff", "not TOML"),
+        ("", "no [choice] table"),
+        ("[choice]\n[choice.asc]\nspaceship = 1\n", "unknown mode class"),
+        ("[choice]\n[choice.asc]\nroad = nan\n", "value is not valid"),
+        ("[choice]\n[choice.asc]\nrail = 1e308\n", "value is not valid"),
+        ("[choice]\nasc = 3\n", "not a table"),
+        ("[choice]\niterations = 1_000_000_000\n", "value is not valid"),
+        ("[choice]\nscale = inf\n", "value is not valid"),
+    ],
+)
+def test_hostile_choice_params_are_a_named_problem(tmp_path: Path, text: str, fault: str) -> None:
+    path = tmp_path / "choice.toml"
+    path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    with pytest.raises(InputError) as err:
+        read_choice_params(path)
+    assert err.value.problems[0].file == "choice.toml"
+    assert err.value.problems[0].message.startswith(fault), err.value.problems
+
+
+@given(
+    st.lists(st.sampled_from([*CLASS_MODES, "road", "walk", "spaceship", "RAIL", ""]), min_size=1, max_size=4)
+)
+def test_mode_classes_are_road_alone_or_other_modes_in_one_order(parts: list[str]) -> None:
+    from intermodal.io._tables import FieldError
+    from intermodal.io.demand import _mode_class
+
+    text = "+".join(parts)
+    lowered = [p.lower() for p in parts]
+    valid = lowered == ["road"] or (len(set(lowered)) == len(lowered) and set(lowered) <= set(CLASS_MODES))
+    if not valid:
+        with pytest.raises(FieldError):
+            _mode_class(text)
+        return
+    got = _mode_class(text)
+    # the same class whatever order the file gives its modes in, as planners.assignment.mode_class spells it
+    assert got.split("+") == sorted(lowered, key=[*CLASS_MODES, "road"].index)
+
+
+def test_mode_shares_name_an_unknown_or_repeated_mode_class(tmp_path: Path) -> None:
+    path = tmp_path / "shares.csv"
+    path.write_text("mode,share\nspaceship,1\nrail+sea,1\nsea+rail,2\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_mode_shares(path)
+    assert _problems(err) == [("shares.csv", 2, "mode"), ("shares.csv", 4, "mode")]
 
 
 def test_mode_shares_are_fractions(tmp_path: Path) -> None:

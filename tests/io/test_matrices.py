@@ -52,3 +52,19 @@ def test_an_output_that_cannot_be_written_is_refused_before_work(tmp_path: Path)
     (tmp_path / "skim.omx").mkdir()
     with pytest.raises(InputError):
         check_outputs(tmp_path, ["skim.omx"])
+
+
+def test_a_failure_in_any_file_leaves_every_file_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / "summary.json").write_text("old", encoding="utf-8")
+    # a set cannot be written as JSON: the last file fails after the Parquet tables were written
+    with pytest.raises(TypeError):
+        write_results(tmp_path, {"modes": [{"mode": "road", "teu": 1.5}]}, {"summary.json": {"a": {1}}})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+    assert (tmp_path / "summary.json").read_text(encoding="utf-8") == "old"
+
+
+def test_a_skim_whose_table_fails_leaves_no_omx_file(tmp_path: Path) -> None:
+    with pytest.raises(IndexError):
+        # two zone names for three zones: the Parquet table fails after the OMX file was written
+        write_skim(tmp_path, [1, 2, 3], ["a", "b"], {"time": np.zeros((3, 3))}, {"time": "h"}, {})
+    assert list(tmp_path.iterdir()) == []

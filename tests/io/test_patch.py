@@ -140,6 +140,97 @@ def test_bounds_dates_sizes_and_names(tmp_path: Path) -> None:
     assert any("no such patch" in s for s in _problems(lambda: find_patch(MINI, "nope")))
 
 
+HOSTILE = [
+    ("a = " + "[" * 50_000 + "]" * 50_000, "p.toml: not valid TOML"),
+    ("[[close]]\nlink = " + "{a = " * 3_000 + "1" + "}" * 3_000, "p.toml: not valid TOML"),
+    ("[remove]\nservices = [" + ", ".join(['"train"'] * 20_000) + "]", "p.toml: too many entries"),
+    ("".join(f'[[close]]\nservice = "s{i}"\n' for i in range(10_001)), "p.toml: too many entries"),
+    ("titel_en = 'typo'", "p.toml [patch.titel_en]: unknown key"),
+    ("[carbon]\nprice_per_t = 10\nsource = 'x'\ncurrency = 'USD'", "p.toml [carbon.currency]: unknown key"),
+    ("[carbon]\nprice_per_t = nan\nsource = 'x'", "p.toml [carbon.price_per_t]: not a carbon price"),
+    ("[carbon]\nprice_per_t = -inf\nsource = 'x'", "p.toml [carbon.price_per_t]: not a carbon price"),
+    (
+        '[[change.services]]\nid = "train"\ncapacity_teu = 1e308\nsource = "x"',
+        "capacity_teu]: value is not valid",
+    ),
+    (
+        '[[change.services]]\nid = "train"\ncapacity_teu = nan\nsource = "x"',
+        "capacity_teu]: value is not valid",
+    ),
+    (
+        '[[close]]\nservice = "train"\nfrom = 9999-12-30\nto = 9999-12-31',
+        "[close[0].from]: date out of range",
+    ),
+    ('[[open]]\nservice = "train"\nfrom = 1970-01-01\nto = 2100-12-31', "[open[0].to]: too long a period"),
+    (
+        '[[open]]\nservice = "train"\nfrom = 2020-01-01T00:00:00\nto = 2020-01-02',
+        "[open[0].from]: not a date",
+    ),
+    ("[[close]]\nservice = 18446744073709551617", "[close[0].service]: not an id"),
+    ('[[close]]\nservice = "' + "a" * 100_000 + '"', "[close[0].service]: not in the bundle's services.csv"),
+    ('[[add.terminals]]\nid = "t"\nsource = "x"\n[[add.terminals]]\nid = "t"\nsource = "x"', "p.toml [add."),
+    ('[[add.services]]\nid = "s"\nstops = [[[1]]]', "[add.services[0].stops]: not a list of stops"),
+    # 28 closures of ten years each: 100,000 calendar rows and more
+    (
+        '[[close]]\nservice = "train"\nfrom = 2020-01-01\nto = 2029-12-31\n' * 28,
+        "p.toml: too many dated days",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "said"), HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_patches_are_a_named_problem_and_write_nothing(tmp_path: Path, body: str, said: str) -> None:
+    path = _patch(tmp_path, body)
+    out = tmp_path / "out"
+    shown = _problems(lambda: write_patched(MINI, [path], out))
+    assert any(said in s for s in shown), shown
+    assert not out.exists()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20) | st.dates(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        max_leaves=12,
+    ),
+    st.sampled_from(["close", "open", "remove", "change", "add", "carbon", "patch", "typo"]),
+)
+def test_any_value_under_any_table_is_a_patch_or_a_named_problem(value: object, table: str) -> None:
+    import json
+
+    from hypothesis import assume
+
+    # TOML has no null: hypothesis's None stands for a table left out
+    def toml(v: object) -> str:
+        if isinstance(v, dict):
+            return (
+                "{" + ", ".join(f"{json.dumps(k)} = {toml(x)}" for k, x in v.items() if x is not None) + "}"
+            )
+        if isinstance(v, list):
+            return "[" + ", ".join(toml(x) for x in v if x is not None) + "]"
+        if isinstance(v, bool):
+            return str(v).lower()
+        if isinstance(v, float):
+            return "nan" if v != v else ("inf" if v > 0 else "-inf") if abs(v) == float("inf") else repr(v)
+        if isinstance(v, str):
+            return json.dumps(v)
+        return str(v)
+
+    assume(value is not None)
+    try:
+        # before [patch], so that it is a top-level table (``patch`` itself is then given twice)
+        patch = parse_patch(f"{table} = {toml(value)}\n" + HEAD)
+    except BundleError as err:
+        assert err.problems and all(p.file == "patch.toml" for p in err.problems)
+        return
+    # what reads applies to a bundle, or says why not
+    try:
+        apply_patches(MINI, [patch])
+    except BundleError as err:
+        assert err.problems
+
+
 # what the operations do
 
 
@@ -396,6 +487,9 @@ def _patch_and_edit(ops: list[tuple[Any, ...]], editor: _Editor) -> str:
         if kind == "add-service":
             body.append(_add_service(op[1], editor))
         elif kind == "close-link":
+            _, links = _rows(editor.folder, "links.csv")
+            if all(r["id"] != op[1] for r in links):
+                continue  # closed already, or gone with a terminal closed before: a patch may not name it
             body.append(f'[[close]]\nlink = "{op[1]}"\n')
             editor.close_link(op[1])
             _, services = _rows(editor.folder, "services.csv")
@@ -587,3 +681,18 @@ def test_the_2026_patch_routes_as_its_written_bundle_and_reaches_vientiane_by_ra
         base, "nanpeng", "vientiane", make_shipment(base, teu=2, ready="2026-03-02T08:00+08:00")
     )
     assert not any(g.service and g.service.startswith("china-laos") for o in options.options for g in o.legs)
+
+
+def test_patched_embedded_bundles_are_kept_in_a_bounded_cache() -> None:
+    from intermodal.io.patch import PATCHED_KEPT, _apply_embedded
+
+    _apply_embedded.cache_clear()
+    # each a distinct sequence a client may name (chongqing+carbon-price-100+carbon-price-100+...)
+    for n in range(1, PATCHED_KEPT + 3):
+        bundle = apply_patches("chongqing", ["carbon-price-100"] * n)
+        assert bundle.name == "chongqing" + "+carbon-price-100" * n
+    info = _apply_embedded.cache_info()
+    assert info.currsize == PATCHED_KEPT and info.misses == PATCHED_KEPT + 2
+    assert apply_patches("chongqing", ["carbon-price-100"] * 3) is apply_patches(
+        "chongqing", ["carbon-price-100"] * 3
+    )

@@ -111,6 +111,19 @@ def test_closing_youyiguan_gives_every_booking_that_used_it_an_alternative_or_a_
             assert booking.id not in listed
 
 
+def test_one_answer_searches_at_most_max_searched_bookings_and_says_so_for_the_rest(
+    demo: tuple[Ledger, object], chongqing: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intermodal.ledger import disruptions
+
+    ledger, impact = demo
+    monkeypatch.setattr(disruptions, "MAX_SEARCHED", 3)
+    again = disruption_impact(ledger, chongqing, impact.disruption.id, as_of="2020-02-01T00:00+08:00")  # type: ignore[attr-defined]
+    assert [b.booking.id for b in again.broken] == [b.booking.id for b in impact.broken]  # type: ignore[attr-defined]
+    assert [b.options for b in again.broken[:3]] == [b.options for b in impact.broken[:3]]  # type: ignore[attr-defined]
+    assert all(not b.options and b.reasons[0]["code"] == "not_searched" for b in again.broken[3:])
+
+
 def test_a_booking_not_yet_started_is_searched_from_its_origin_and_one_under_way_from_its_last_event(
     demo: tuple[Ledger, object],
 ) -> None:
@@ -221,6 +234,31 @@ def test_rebooking_moves_the_booking_in_one_transaction_and_refuses_a_repeat(
         rebook_option(ledger, chongqing, booked.id, 1, as_of=READY)
     again, changed = rebook(ledger, booked.id, option, bundle=chongqing)
     assert not changed and again.departures == moved.departures
+
+
+def test_rebooking_reefer_cargo_moves_its_reefer_plugs_too(ledger: Ledger, chongqing: Bundle) -> None:
+    schedule_departures(ledger, chongqing, start=dt.date(2020, 4, 6), end=dt.date(2020, 4, 8))
+    old = "shuttle-east@2020-04-06T20:00+08:00"
+    booked = book(
+        ledger,
+        idempotency_key="east-cold",
+        departures=[im.ledger.LegRef(old, "nanpeng", "hanoi")],
+        shipper="Fruit Co",
+        teu=2,
+        tonnes="17.2",
+        cargo_class="reefer",
+        customs_status="bonded",
+        bundle=chongqing,
+    )
+    assert get_departure(ledger, old).booked_reefer_teu == Decimal(2)
+    add_disruption(ledger, chongqing, kind="crossing", target="youyiguan", **CLOSED, as_of=READY)
+    moved, _ = rebook_option(ledger, chongqing, booked.id, 1, as_of=READY)
+    # the plugs go with the boxes: given back on the old departure, taken on each new one that counts them
+    assert get_departure(ledger, old).booked_reefer_teu == 0
+    for ref in moved.departures:
+        new = get_departure(ledger, ref)
+        assert new.booked_reefer_teu == (Decimal(2) if new.reefer_plugs_teu is not None else 0)
+        assert new.booked_teu == Decimal(2)
 
 
 def test_a_rebooking_whose_new_leg_has_no_room_leaves_the_old_booking_intact(

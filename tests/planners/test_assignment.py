@@ -168,6 +168,15 @@ def test_a_pair_without_options_is_not_carried() -> None:
     assert result.not_carried == (5.0,) and result.mode_split() == {NOT_CARRIED: 5.0}
 
 
+def test_demand_of_a_zone_to_itself_has_no_option_and_a_note_says_so() -> None:
+    cell = DemandCell(1, 1, Cargo(), 2.5, 21.5)
+    pairs = pair_options(BUNDLE, ZONES, [cell], start=START, window_days=2, engine="reference")
+    assert pairs[0].options == ()
+    result = assign(BUNDLE, [*pairs, *_pairs([(1, 4, "general", 1.0)])], PARAMS)
+    assert result.not_carried[0] == 2.5
+    assert any(n.startswith("2.500 TEU had no option") and "zone to itself" in n for n in result.notes)
+
+
 def test_calibration_meets_shares_the_options_can_reach() -> None:
     pairs = _pairs([(1, 4, "general", 20.0), (2, 4, "general", 20.0)])
     before = assign(BUNDLE, pairs, PARAMS, capacity=False).mode_split()

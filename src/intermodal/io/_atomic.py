@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from intermodal.exceptions import InputError, Problem
@@ -95,6 +95,14 @@ def staged_file(target: Path) -> Iterator[Path]:
         if isinstance(err, OSError):
             raise _write_error(target, err) from None
         raise
+
+
+@contextmanager
+def staged_files(targets: Sequence[Path]) -> Iterator[list[Path]]:
+    """Paths to write several files at that belong together: if writing any of them fails, none replaces
+    its target, so a reader never finds a new ``skim.omx`` beside an old ``skim.parquet``."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(staged_file(target)) for target in targets]
 
 
 def _beside(target: Path, kind: str) -> Path:

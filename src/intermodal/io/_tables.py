@@ -143,6 +143,46 @@ class Table:
         return iter(self.rows)
 
 
+def record_values(
+    record: dict[str, Any], columns: dict[str, Column], name: str, row: int, problems: list[Problem]
+) -> dict[str, Any] | None:
+    """A JSON or Parquet record parsed by ``columns`` as a CSV row would be, or ``None`` when a value is at
+    fault (each named in ``problems`` by ``name``, ``row`` and field)."""
+    values: dict[str, Any] = {}
+    bad = False
+    for key, column in columns.items():
+        raw = record.get(key)
+        if raw is None or raw == "":
+            if column.required:
+                problems.append(Problem("value is missing", file=name, row=row, field=key))
+                bad = True
+            values[key] = column.default
+            continue
+        text = cell_text(raw)
+        try:
+            values[key] = column.parse(text)
+        except FieldError as err:
+            problems.append(
+                Problem(
+                    "value is not valid",
+                    file=name,
+                    row=row,
+                    field=key,
+                    found=excerpt(text),
+                    expected=err.expected,
+                )
+            )
+            bad = True
+    return None if bad else values
+
+
+def cell_text(raw: object) -> str:
+    """A JSON or Parquet value as the text a CSV cell would hold."""
+    if isinstance(raw, date):  # a datetime too
+        return raw.isoformat()
+    return str(raw).lower() if isinstance(raw, bool) else str(raw)
+
+
 def read_table(
     source: Source, file: str, columns: dict[str, Column], problems: list[Problem], *, optional: bool = False
 ) -> Table:

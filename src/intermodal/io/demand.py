@@ -21,7 +21,7 @@ from typing import Any
 from intermodal.exceptions import InputError, Problem, ShipmentError
 from intermodal.io import _tables as t
 from intermodal.io._tables import Column, FieldError, Source, read_table
-from intermodal.model import Bundle
+from intermodal.model import Bundle, Mode
 from intermodal.model.bounds import MAX_CARBON_PRICE, time_problem
 from intermodal.model.demand import ChoiceParams, DemandCell, Zone
 from intermodal.model.shipment import parse_cargo
@@ -47,6 +47,11 @@ MAX_CELL_TEU = 1_000_000_000
 MAX_DEMAND_ROWS = 1_000_000
 #: Files larger than this are refused before they are read.
 MAX_BYTES = 256 * 1024 * 1024
+#: A choice parameters file holds a dozen numbers and their sources: a larger one is some other file.
+MAX_PARAMS_BYTES = 1_000_000
+#: The modes a mode class names besides road, in the order an option's class lists them
+#: (:func:`intermodal.planners.assignment.mode_class`).
+CLASS_MODES = tuple(m.value for m in Mode if m not in (Mode.ROAD, Mode.WALK))
 
 
 def _zone_id(value: str) -> int:
@@ -93,11 +98,15 @@ DEMAND_COLUMNS: dict[str, Column] = {
 }
 
 
-def _checked_file(path: Path, what: str) -> None:
+def _checked_file(path: Path, what: str, limit: int = MAX_BYTES) -> None:
     if not path.is_file():
         raise InputError(Problem("no such file", file=path.name, expected=what))
-    if path.stat().st_size > MAX_BYTES:
-        raise InputError(Problem("file too large", file=path.name, expected=f"at most {MAX_BYTES:,} bytes"))
+    if (size := path.stat().st_size) > limit:
+        raise InputError(
+            Problem(
+                "file too large", file=path.name, found=f"{size:,} bytes", expected=f"at most {limit:,} bytes"
+            )
+        )
 
 
 def read_zones(path: str | Path, bundle: Bundle) -> list[Zone]:
@@ -214,14 +223,15 @@ def _parquet_rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict[s
 
     name = path.name
     try:
-        frame = pl.read_parquet(path)
+        # the row count is in the file's footer: a compressed file of a few kB may hold millions of rows
+        height = pl.scan_parquet(path).select(pl.len()).collect().item()
+        if height <= MAX_DEMAND_ROWS:
+            frame = pl.read_parquet(path)
     except Exception as err:  # polars raises many kinds for a damaged file; each is the same fault to a user
         raise InputError(Problem(f"not a Parquet file: {err}"[:200], file=name)) from None
-    if frame.height > MAX_DEMAND_ROWS:
+    if height > MAX_DEMAND_ROWS:
         raise InputError(
-            Problem(
-                "too many rows", file=name, found=f"{frame.height:,}", expected=f"at most {MAX_DEMAND_ROWS:,}"
-            )
+            Problem("too many rows", file=name, found=f"{height:,}", expected=f"at most {MAX_DEMAND_ROWS:,}")
         )
     for found in frame.columns:
         if found not in DEMAND_COLUMNS:
@@ -231,32 +241,8 @@ def _parquet_rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict[s
     out = []
     # a Parquet row's number is its position, the first being 1
     for row, record in enumerate(frame.to_dicts(), start=1):
-        values: dict[str, Any] = {}
-        bad = False
-        for key, column in DEMAND_COLUMNS.items():
-            raw = record.get(key)
-            if raw is None or raw == "":
-                if column.required:
-                    problems.append(Problem("value is missing", file=name, row=row, field=key))
-                    bad = True
-                values[key] = column.default
-                continue
-            text = raw.isoformat() if isinstance(raw, date) else str(raw)
-            try:
-                values[key] = column.parse(text)
-            except FieldError as err:
-                problems.append(
-                    Problem(
-                        "value is not valid",
-                        file=name,
-                        row=row,
-                        field=key,
-                        found=t.excerpt(text),
-                        expected=err.expected,
-                    )
-                )
-                bad = True
-        if not bad:
+        values = t.record_values(record, DEMAND_COLUMNS, name, row, problems)
+        if values is not None:
             out.append((row, values))
     return out
 
@@ -270,6 +256,8 @@ def _table_cells(
 ) -> list[DemandCell]:
     cells = []
     per_teu = bundle.manifest.tonnes_per_teu
+    # a cell given twice is a slip (two files pasted together) more often than demand meant to be added
+    first_row: dict[tuple[int, int, str, date | None], int] = {}
     for row, r in rows:
         bad = False
         for key in ("origin", "destination"):
@@ -296,6 +284,20 @@ def _table_cells(
             continue
         if bad:
             continue
+        cell = (r["origin"], r["destination"], str(cargo), r["period"])
+        if cell in first_row:
+            problems.append(
+                Problem(
+                    "repeated cell",
+                    file=name,
+                    row=row,
+                    field="destination",
+                    found=f"{cell[0]} to {cell[1]}, {cell[2]}, period {cell[3] or '(none)'}",
+                    expected=f"one row per origin, destination, cargo and period (as row {first_row[cell]})",
+                )
+            )
+            continue
+        first_row[cell] = row
         if teu is None:
             # the fewest TEU that hold the tonnes would round each cell up: demand is a flow, kept fractional
             teu = tonnes / per_teu
@@ -321,7 +323,11 @@ def _omx_cells(path: Path, known: set[int], bundle: Bundle, problems: list[Probl
     try:
         handle = omx.open_file(str(path), "r")
     except Exception as err:  # tables raises many kinds for a file that is not HDF5
-        raise InputError(Problem(f"not an OMX file: {err}"[:200], file=name)) from None
+        # HDF5 appends its whole call stack to the message: its first line says what is wrong
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(
+            Problem(f"not an OMX file: {first}"[:200], file=name, expected="an OMX (HDF5) matrix file")
+        ) from None
     try:
         mappings = handle.list_mappings()
         if not mappings:
@@ -329,6 +335,18 @@ def _omx_cells(path: Path, known: set[int], bundle: Bundle, problems: list[Probl
                 Problem("no zone mapping", file=name, expected="a mapping of matrix positions to zone ids")
             )
         mapping = "zone" if "zone" in mappings else mappings[0]
+        # the shapes are read before the data: a compressed file of a few kB may hold gigabytes of zeros
+        size = handle.root.lookup[mapping].shape[0] if handle.root.lookup[mapping].shape else 0
+        if size > MAX_ZONES:
+            raise InputError(
+                Problem(
+                    "too many zones",
+                    file=name,
+                    field=f"mapping {mapping}",
+                    found=f"{size:,}",
+                    expected=f"at most {MAX_ZONES:,}",
+                )
+            )
         ids = _mapping_ids(handle, mapping)
         for i, z in enumerate(ids):
             if z not in known:
@@ -386,18 +404,18 @@ def _omx_cells(path: Path, known: set[int], bundle: Bundle, problems: list[Probl
                     )
                 )
                 continue
-            values = np.asarray(node[:], dtype=float)
-            if values.shape != (len(ids), len(ids)):
+            if tuple(node.shape) != (len(ids), len(ids)):
                 problems.append(
                     Problem(
                         "wrong shape",
                         file=name,
                         field=f"matrix {matrix_name}",
-                        found=str(values.shape),
+                        found=" x ".join(str(n) for n in node.shape),
                         expected=f"{len(ids)} x {len(ids)}",
                     )
                 )
                 continue
+            values = np.asarray(node[:], dtype=float)
             top = MAX_CELL_TEU * (per_teu if units == "tonnes" else 1)
             bad = ~np.isfinite(values) | (values < 0) | (values > top)
             for i, j in np.argwhere(bad)[:100].tolist():
@@ -456,12 +474,14 @@ def read_choice_params(path: str | Path) -> ChoiceParams:
         Naming each key at fault.
     """
     path = Path(path)
-    _checked_file(path, "a TOML file with a [choice] table")
+    _checked_file(path, "a TOML file with a [choice] table", MAX_PARAMS_BYTES)
     name = path.name
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise InputError(Problem(f"not TOML: {err}", file=name)) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as err:
+        # tomllib recurses once per nesting level: a file nested thousands deep exhausts the stack
+        detail = "nested too deep" if isinstance(err, RecursionError) else str(err)
+        raise InputError(Problem(f"not TOML: {detail}", file=name, expected="a [choice] table")) from None
     table = doc.get("choice")
     if not isinstance(table, dict):
         raise InputError(Problem("no [choice] table", file=name, expected="a [choice] table"))
@@ -472,20 +492,8 @@ def read_choice_params(path: str | Path) -> ChoiceParams:
         if key.endswith("_source") and key[: -len("_source")] in (*_PARAMS, "asc"):
             sources[key[: -len("_source")]] = str(raw)
         elif key == "asc":
-            if not isinstance(raw, dict) or not all(
-                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= 50
-                for v in raw.values()
-            ):
-                problems.append(
-                    Problem(
-                        "not valid",
-                        file=name,
-                        field="choice.asc",
-                        expected="a table of mode = number from -50 to 50",
-                    )
-                )
-            else:
-                values["asc"] = {str(k): float(v) for k, v in raw.items()}
+            if (asc := _asc(raw, name, problems)) is not None:
+                values["asc"] = asc
         elif key in _PARAMS:
             low, high = _PARAMS[key]
             kind = "whole " if key == "iterations" else ""
@@ -513,11 +521,55 @@ def read_choice_params(path: str | Path) -> ChoiceParams:
     return ChoiceParams(**values, sources=sources)
 
 
+def _asc(raw: object, name: str, problems: list[Problem]) -> dict[str, float] | None:
+    """The ``[choice.asc]`` table: a constant from -50 to 50 for each mode class."""
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem("not a table", file=name, field="choice.asc", expected="a table of mode class = number")
+        )
+        return None
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        try:
+            mode = _mode_class(str(key))
+        except FieldError as err:
+            problems.append(
+                Problem(
+                    "unknown mode class",
+                    file=name,
+                    field=f"choice.asc.{key}",
+                    found=t.excerpt(str(key)),
+                    expected=err.expected,
+                )
+            )
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if not number or abs(value) > 50:
+            problems.append(
+                Problem(
+                    "value is not valid",
+                    file=name,
+                    field=f"choice.asc.{key}",
+                    found=t.excerpt(str(value)),
+                    expected="a number from -50 to 50",
+                )
+            )
+            continue
+        out[mode] = float(value)
+    return out
+
+
 def _mode_class(value: str) -> str:
-    text = value.strip().lower()
-    if not text or len(text) > 64 or not all(part.isidentifier() for part in text.split("+")):
-        raise FieldError("a mode class such as road, rail, rail+sea")
-    return text
+    parts = value.strip().lower().split("+")
+    if parts == [Mode.ROAD.value]:
+        return Mode.ROAD.value
+    if len(set(parts)) != len(parts) or not set(parts) <= set(CLASS_MODES):
+        raise FieldError(
+            "a mode class: road (trucks only), or the modes besides road an option rides, joined by +, "
+            f"of {', '.join(CLASS_MODES)} (such as rail+sea)"
+        )
+    # an option's class lists its modes in one order: so does the file's, whatever order it gave them in
+    return "+".join(m for m in CLASS_MODES if m in parts)
 
 
 SHARE_COLUMNS: dict[str, Column] = {

@@ -1,4 +1,4 @@
-"""Writing skims (OMX, Parquet) and assignment results (Parquet, GeoJSON, JSON), each file all or nothing."""
+"""Writing skims (OMX, Parquet) and assignment results (Parquet, GeoJSON, JSON): all the files, or none."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from intermodal.io._atomic import check_target, staged_file
+from intermodal.io._atomic import check_target, staged_files
 
 __all__ = ["check_outputs", "write_results", "write_skim"]
 
@@ -49,7 +49,6 @@ def write_skim(
     InputError
         When a file cannot be written; nothing is left half written.
     """
-    import openmatrix as omx
     import polars as pl
 
     out = Path(out_dir)
@@ -57,32 +56,43 @@ def write_skim(
     for path in (omx_path, parquet_path):
         check_target(path, folder=False)
     n = len(zone_ids)
-    with staged_file(omx_path) as stage:
-        handle = omx.open_file(str(stage), "w")
-        try:
-            for name, values in matrices.items():
-                handle[name] = np.asarray(values, dtype=np.float64)
-                handle[name].attrs.units = units[name]
-            handle.create_mapping(ZONE_MAPPING, np.asarray(zone_ids, dtype=np.int32))
-            for key, value in attrs.items():
-                handle.root._v_attrs[key] = value
-        finally:
-            handle.close()
-    origin = np.repeat(np.asarray(zone_ids, dtype=np.int64), n)
-    destination = np.tile(np.asarray(zone_ids, dtype=np.int64), n)
-    names = list(zone_names)
-    frame = pl.DataFrame(
-        {
-            "origin": origin,
-            "destination": destination,
-            "origin_name": [names[i] for i in range(n) for _ in range(n)],
-            "destination_name": names * n,
-            **{name: np.asarray(values, dtype=np.float64).reshape(-1) for name, values in matrices.items()},
-        }
-    )
-    with staged_file(parquet_path) as stage:
-        frame.write_parquet(stage)
+    with staged_files([omx_path, parquet_path]) as (omx_stage, parquet_stage):
+        _write_omx(omx_stage, zone_ids, matrices, units, attrs)
+        origin = np.repeat(np.asarray(zone_ids, dtype=np.int64), n)
+        destination = np.tile(np.asarray(zone_ids, dtype=np.int64), n)
+        names = list(zone_names)
+        frame = pl.DataFrame(
+            {
+                "origin": origin,
+                "destination": destination,
+                "origin_name": [names[i] for i in range(n) for _ in range(n)],
+                "destination_name": names * n,
+                **{name: np.asarray(v, dtype=np.float64).reshape(-1) for name, v in matrices.items()},
+            }
+        )
+        frame.write_parquet(parquet_stage)
     return [omx_path, parquet_path]
+
+
+def _write_omx(
+    path: Path,
+    zone_ids: Sequence[int],
+    matrices: Mapping[str, np.ndarray],
+    units: Mapping[str, str],
+    attrs: Mapping[str, str],
+) -> None:
+    import openmatrix as omx
+
+    handle = omx.open_file(str(path), "w")
+    try:
+        for name, values in matrices.items():
+            handle[name] = np.asarray(values, dtype=np.float64)
+            handle[name].attrs.units = units[name]
+        handle.create_mapping(ZONE_MAPPING, np.asarray(zone_ids, dtype=np.int32))
+        for key, value in attrs.items():
+            handle.root._v_attrs[key] = value
+    finally:
+        handle.close()
 
 
 def write_results(
@@ -103,15 +113,9 @@ def write_results(
     targets = [out / f"{name}.parquet" for name in tables] + [out / name for name in documents]
     for path in targets:
         check_target(path, folder=False)
-    written = []
-    for name, rows in tables.items():
-        path = out / f"{name}.parquet"
-        with staged_file(path) as stage:
+    with staged_files(targets) as stages:
+        for rows, stage in zip(tables.values(), stages, strict=False):
             pl.DataFrame(list(rows), infer_schema_length=None).write_parquet(stage)
-        written.append(path)
-    for name, doc in documents.items():
-        path = out / name
-        with staged_file(path) as stage:
+        for doc, stage in zip(documents.values(), stages[len(tables) :], strict=True):
             stage.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-        written.append(path)
-    return written
+    return targets

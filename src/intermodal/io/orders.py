@@ -136,47 +136,15 @@ def _parsed(
     """Records parsed by :data:`COLUMNS` like CSV rows; a record's row is its position, the first being 1."""
     out = []
     for row, record in enumerate(records, start=1):
-        values: dict[str, Any] = {}
-        bad = False
-        for key in record:
-            if key not in COLUMNS:
-                problems.append(
-                    Problem("unknown field", file=name, row=row, field=str(key), expected=", ".join(COLUMNS))
-                )
-                bad = True
-        for key, column in COLUMNS.items():
-            raw = record.get(key)
-            if raw is None or raw == "":
-                if column.required:
-                    problems.append(Problem("value is missing", file=name, row=row, field=key))
-                    bad = True
-                values[key] = column.default
-                continue
-            text = _text(raw)
-            try:
-                values[key] = column.parse(text)
-            except FieldError as err:
-                problems.append(
-                    Problem(
-                        "value is not valid",
-                        file=name,
-                        row=row,
-                        field=key,
-                        found=t.excerpt(text),
-                        expected=err.expected,
-                    )
-                )
-                bad = True
-        if not bad:
+        unknown = [str(key) for key in record if key not in COLUMNS]
+        for key in unknown:
+            problems.append(
+                Problem("unknown field", file=name, row=row, field=key, expected=", ".join(COLUMNS))
+            )
+        values = t.record_values(record, COLUMNS, name, row, problems)
+        if values is not None and not unknown:
             out.append((row, values))
     return out
-
-
-def _text(raw: object) -> str:
-    """A JSON or Parquet value as the text a CSV cell would hold."""
-    if isinstance(raw, datetime):
-        return raw.isoformat()
-    return str(raw).lower() if isinstance(raw, bool) else str(raw)
 
 
 def _orders(

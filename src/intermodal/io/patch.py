@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,8 @@ MAX_PATCH_BYTES = 1_000_000
 MAX_ENTRIES = 10_000
 #: the longest dated closure or opening: ten years of calendar exceptions is already a new timetable
 MAX_DAYS = 3_660
+#: the days all dated closures and openings of a patch add up to: each is a row of calendar_dates.csv
+MAX_DAYS_IN_ALL = 100_000
 #: a patch's name: it becomes part of the patched bundle's name (``chongqing+2026``)
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -93,6 +95,8 @@ _FILES = (
     "tariffs.csv",
 )
 _TOP_KEYS = {"patch", "carbon", "close", "open", "remove", "change", "add"}
+_HEAD_KEYS = ("name", "title_en", "title_zh", "description", "source")
+_CARBON_KEYS = ("price_per_t", "source")
 
 # reading
 
@@ -157,6 +161,7 @@ class _Reader:
             if key not in _TOP_KEYS:
                 self.problem("unknown table", key, expected=", ".join(sorted(_TOP_KEYS)))
         head = self.table(doc, "patch")
+        self.known_keys(head, "patch", _HEAD_KEYS)
         name = head.get("name")
         if not isinstance(name, str) or not NAME.match(name):
             self.problem(
@@ -172,6 +177,7 @@ class _Reader:
         carbon = self.table(doc, "carbon")
         price, price_source = None, ""
         if carbon:
+            self.known_keys(carbon, "carbon", _CARBON_KEYS)
             value: Any = carbon.get("price_per_t")
             if not _is_number(value) or not 0 <= value <= MAX_CARBON_PRICE:
                 self.problem(
@@ -184,8 +190,26 @@ class _Reader:
                 price = float(value)
             price_source = self.text(carbon, "source", "carbon", required=True)
         total = len(additions) + len(changes) + len(removals) + len(closures) + len(openings)
+        days = sum((d.end - d.start).days + 1 for d in (*closures, *openings) if d and d.start and d.end)
+        if days > MAX_DAYS_IN_ALL:
+            self.problems.append(
+                Problem(
+                    "too many dated days",
+                    file=self.file,
+                    found=f"{days:,} days over all dated closures and openings",
+                    expected=f"at most {MAX_DAYS_IN_ALL:,}",
+                )
+            )
         if total > MAX_ENTRIES:
-            self.problem("too many entries", "patch", total, f"at most {MAX_ENTRIES:,}")
+            # the whole file is at fault, not its [patch] table
+            self.problems.append(
+                Problem(
+                    "too many entries",
+                    file=self.file,
+                    found=f"{total:,}",
+                    expected=f"at most {MAX_ENTRIES:,}",
+                )
+            )
         if self.problems or not isinstance(name, str):
             return None
         return Patch(
@@ -206,6 +230,11 @@ class _Reader:
         )
 
     # shapes
+
+    def known_keys(self, table: dict[str, Any], prefix: str, keys: Sequence[str]) -> None:
+        # a misspelt key (titel_en) would otherwise be dropped without a word
+        for key in sorted(set(table) - set(keys)):
+            self.problem("unknown key", f"{prefix}.{key}", expected=", ".join(keys))
 
     def table(self, doc: dict[str, Any], key: str) -> dict[str, Any]:
         value = doc.get(key, {})
@@ -529,7 +558,12 @@ def _embedded(folder: Path) -> bool:
     return folder.resolve().is_relative_to(_EMBEDDED)
 
 
-@cache
+#: patched embedded bundles kept (about 1 MB each for Chongqing): the API lets any client name any sequence of
+#: a scenario's patches, tens of thousands of them, so keeping every one would grow without end
+PATCHED_KEPT = 16
+
+
+@lru_cache(maxsize=PATCHED_KEPT)
 def _apply_embedded(folder: str, names: tuple[str, ...]) -> Bundle:
     # the embedded scenarios and their patches never change while the process runs: apply each set once
     return _apply(Path(folder), [_patch_of(folder, name) for name in names])
@@ -540,9 +574,14 @@ def _patch_of(base: str | Path, patch: str | Path | Patch) -> Patch:
 
 
 def _apply(folder: Path, patches: Sequence[Patch]) -> Bundle:
-    texts, origins = patched_texts(folder, patches)
+    return _loaded(folder, patches)[0]
+
+
+def _loaded(folder: Path, patches: Sequence[Patch]) -> tuple[Bundle, dict[str, str]]:
+    """The patched bundle, and its files' text for :func:`write_patched` to write."""
+    texts, origins = _patched_texts(folder, patches)
     try:
-        return load_source(Source.of_texts(folder, texts))
+        return load_source(Source.of_texts(folder, texts)), texts
     except BundleError as err:
         names = ", ".join(p.file for p in patches)
         lead = Problem(f"the bundle with {names} applied does not load")
@@ -565,8 +604,7 @@ def write_patched(base: str | Path, patches: Sequence[str | Path | Patch], out: 
     check_target(target, folder=True)
     folder = scenario_path(base)
     resolved = [_patch_of(base, p) for p in patches]
-    apply_patches(base, resolved)  # every problem before anything is written
-    texts, _ = patched_texts(folder, resolved)
+    _, texts = _loaded(folder, resolved)  # every problem before anything is written
     with staged_folder(target) as stage:
         for name, text in texts.items():
             (stage / name).write_text(text, encoding="utf-8", newline="")
@@ -620,6 +658,9 @@ class _Bundle:
     texts: dict[str, str]
     tables: dict[str, _Table]
     problems: list[Problem] = field(default_factory=list)
+    #: calendar_dates.csv's rows by service and date while patches apply (:meth:`calendar_rows` writes them
+    #: back): a dated closure touches one service's dates, never a scan of every service's
+    calendar: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: Path) -> _Bundle:
@@ -645,7 +686,16 @@ class _Bundle:
                 header = list(reader.fieldnames or header)
                 rows = [{k: v or "" for k, v in r.items() if k is not None} for r in reader]
             tables[name] = _Table(header, rows, [""] * len(rows))
-        return cls(folder, texts, tables)
+        calendar: dict[str, dict[str, dict[str, str]]] = {}
+        for row in tables["calendar_dates"].rows:
+            calendar.setdefault(row["service_id"], {})[row["date"]] = row
+        return cls(folder, texts, tables, calendar=calendar)
+
+    def calendar_rows(self) -> None:
+        """Put the calendar the patches edited back into the calendar_dates table."""
+        table = self.tables["calendar_dates"]
+        table.rows = [row for days in self.calendar.values() for row in days.values()]
+        table.origin = [""] * len(table.rows)
 
     def problem(self, patch: Patch, message: str, where: str, found: str | None, expected: str) -> None:
         self.problems.append(Problem(message, file=patch.file, field=where, found=found, expected=expected))
@@ -659,7 +709,7 @@ class _Bundle:
     def drop_service(self, sid: str) -> None:
         self.tables["services"].keep(lambda r: r["id"] != sid)
         self.tables["service_stops"].keep(lambda r: r["service_id"] != sid)
-        self.tables["calendar_dates"].keep(lambda r: r["service_id"] != sid)
+        self.calendar.pop(sid, None)
         lines = {r.get("line") or r["id"] for r in self.tables["services"].rows}
         ids = {r["id"] for r in self.tables["services"].rows}
         # a tariff for a service or line that no longer runs would be a tariff for nothing
@@ -708,10 +758,10 @@ class _Bundle:
 
     def except_dates(self, sid: str, days: Iterable[date], kind: str) -> None:
         """Calendar exceptions: ``kind`` "1" runs the service on ``days``, "2" cancels it."""
-        wanted = {d.isoformat() for d in days}
-        self.tables["calendar_dates"].keep(lambda r: not (r["service_id"] == sid and r["date"] in wanted))
-        for day in sorted(wanted):
-            self.tables["calendar_dates"].add({"service_id": sid, "date": day, "exception_type": kind}, "")
+        own = self.calendar.setdefault(sid, {})
+        for day in sorted({d.isoformat() for d in days}):
+            own.pop(day, None)  # the new exception replaces the old, and goes last as it always has
+            own[day] = {"service_id": sid, "date": day, "exception_type": kind}
 
     def runs_on(self, sid: str) -> list[tuple[date, list[float]]]:
         """Each date the service departs its first stop, with its departure clock times in hours."""
@@ -721,9 +771,8 @@ class _Bundle:
         start, end = t.iso_date(row["start_date"]), t.iso_date(row["end_date"])
         added: set[date] = set()
         removed: set[date] = set()
-        for r in self.tables["calendar_dates"].rows:
-            if r["service_id"] == sid:
-                (added if r["exception_type"] == "1" else removed).add(t.iso_date(r["date"]))
+        for r in self.calendar.get(sid, {}).values():
+            (added if r["exception_type"] == "1" else removed).add(t.iso_date(r["date"]))
         clocks = [c.hour + c.minute / 60 for c in t.clock_times(row["departures"])]
         days = []
         day = start
@@ -743,7 +792,7 @@ def _flag(value: str, *, default: bool) -> bool:
     return default if not value.strip() else t.boolean(value)
 
 
-def patched_texts(
+def _patched_texts(
     folder: Path, patches: Sequence[Patch]
 ) -> tuple[dict[str, str], dict[tuple[str, int], str]]:
     """The patched bundle's files as text, and which patch entry each patched row came from."""
@@ -752,6 +801,7 @@ def patched_texts(
         _apply_one(b, patch)
     if b.problems:
         raise BundleError(b.problems)
+    b.calendar_rows()
     origins: dict[tuple[str, int], str] = {}
     texts = dict(b.texts)
     for name, table in b.tables.items():
@@ -786,7 +836,7 @@ def _apply_one(b: _Bundle, patch: Patch) -> None:
                 f"not in the bundle's {change.table}.csv",
                 f"{change.where}.{key}",
                 change.key,
-                f"a {key} of {change.table}.csv",
+                f"the {key} of a row of {change.table}.csv",
             )
             continue
         index = b.tables[change.table].rows.index(row)

@@ -512,17 +512,36 @@ def _book_one(
             created_at=utc_now(),
         )
     ).inserted_primary_key[0]  # type: ignore[index]
+    _take_legs(connection, booking_id, request.legs, rows, checked.teu, checked.weight_kg, reefer=reefer)
+    created = connection.execute(select(s.bookings).where(s.bookings.c.id == booking_id)).one()
+    return _booking(connection, created)
+
+
+def _take_legs(
+    connection: Connection,
+    booking_id: int,
+    legs: Sequence[Any],
+    rows: Sequence[Any],
+    teu: Decimal,
+    weight_kg: int,
+    *,
+    reefer: bool,
+    first_seq: int = 0,
+) -> None:
+    """Record a booking's ``legs`` on the departure ``rows`` (numbered from ``first_seq``) and take their
+    room, reefer plugs too for ``reefer`` cargo; the caller has checked the room (:func:`check_room`), in the
+    same transaction."""
     connection.execute(
         s.booking_legs.insert(),
         [
             {
                 "booking_id": booking_id,
-                "seq": seq,
+                "seq": first_seq + n,
                 "departure_id": row.id,
                 "from_place": leg.from_place,
                 "to_place": leg.to_place,
             }
-            for seq, (leg, row) in enumerate(zip(request.legs, rows, strict=True))
+            for n, (leg, row) in enumerate(zip(legs, rows, strict=True))
         ],
     )
     for row in rows:
@@ -530,13 +549,11 @@ def _book_one(
             s.departures.update()
             .where(s.departures.c.id == row.id)
             .values(
-                booked_teu=s.departures.c.booked_teu + checked.teu,
-                booked_kg=s.departures.c.booked_kg + checked.weight_kg,
-                booked_reefer_teu=s.departures.c.booked_reefer_teu + (checked.teu if reefer else 0),
+                booked_teu=s.departures.c.booked_teu + teu,
+                booked_kg=s.departures.c.booked_kg + weight_kg,
+                booked_reefer_teu=s.departures.c.booked_reefer_teu + (teu if reefer else 0),
             )
         )
-    created = connection.execute(select(s.bookings).where(s.bookings.c.id == booking_id)).one()
-    return _booking(connection, created)
 
 
 def book_many(

@@ -39,8 +39,10 @@ from intermodal.ledger.bookings import (
     _booking,
     _find_booking,
     _service_problems,
+    _take_legs,
     check_room,
     departure_rows,
+    is_reefer,
     request_from_itinerary,
 )
 from intermodal.ledger.departures import find_departure_row
@@ -72,6 +74,9 @@ MAX_DISRUPTION_DAYS = 366
 MAX_DELAY_HOURS = 720
 #: How many options each broken booking is offered.
 OPTIONS_PER_BOOKING = 3
+#: broken bookings searched for options in one answer: each is a route search, and one answer (an HTTP
+#: request) must end; the others name the reason and get their options when rebooked one by one
+MAX_SEARCHED = 200
 #: How far before a window a trip may have left and still be under way in it (the longest shuttle runs ~6 d).
 _LOOKBACK = dt.timedelta(days=30)
 _NOTE_CHARS = 500
@@ -631,12 +636,20 @@ def _broken(
             ledger, start=min(readies) - dt.timedelta(days=1), end=max(readies) + dt.timedelta(days=32)
         )
     out = []
-    for bid, (booking, place, ready, destination) in positions.items():
+    for n, (bid, (booking, place, ready, destination)) in enumerate(positions.items()):
         leg, why = found[bid]
         choices: tuple[dict[str, Any], ...] = ()
         reasons: tuple[dict[str, Any], ...] = ()
         if place is None or destination is None:
             reasons = ({"code": "position_unknown", "text": "the booking names no places to search between"},)
+        elif options and n >= MAX_SEARCHED:
+            reasons = (
+                {
+                    "code": "not_searched",
+                    "text": f"only the first {MAX_SEARCHED} broken bookings are searched in one answer; "
+                    "rebooking this one searches it",
+                },
+            )
         elif options:
             choices, reasons = _options(bundle, booking, place, destination, ready, availability)
         out.append(BrokenBooking(booking, leg.ref, why, place, ready, destination, choices, reasons))
@@ -741,6 +754,7 @@ def rebook(
                 )
             )
         }
+        reefer = is_reefer(row.cargo_class)
         for leg in released:
             connection.execute(
                 s.departures.update()
@@ -748,6 +762,7 @@ def rebook(
                 .values(
                     booked_teu=s.departures.c.booked_teu - row.teu,
                     booked_kg=s.departures.c.booked_kg - row.weight_kg,
+                    booked_reefer_teu=s.departures.c.booked_reefer_teu - (row.teu if reefer else 0),
                 )
             )
             connection.execute(
@@ -755,31 +770,12 @@ def rebook(
                     s.booking_legs.c.booking_id == row.id, s.booking_legs.c.seq == leg.seq
                 )
             )
-        check_room(connection, rows, Decimal(row.teu), int(row.weight_kg), now=now)
+        check_room(connection, rows, Decimal(row.teu), int(row.weight_kg), now=now, reefer=reefer)
         r_list = list(rows)
         start = max((leg.seq for leg in kept), default=-1) + 1
-        connection.execute(
-            s.booking_legs.insert(),
-            [
-                {
-                    "booking_id": row.id,
-                    "seq": start + n,
-                    "departure_id": r.id,
-                    "from_place": leg.from_place,
-                    "to_place": leg.to_place,
-                }
-                for n, (leg, r) in enumerate(zip(request.legs, r_list, strict=True))
-            ],
+        _take_legs(
+            connection, row.id, request.legs, r_list, row.teu, row.weight_kg, reefer=reefer, first_seq=start
         )
-        for r in r_list:
-            connection.execute(
-                s.departures.update()
-                .where(s.departures.c.id == r.id)
-                .values(
-                    booked_teu=s.departures.c.booked_teu + row.teu,
-                    booked_kg=s.departures.c.booked_kg + row.weight_kg,
-                )
-            )
         scheduled: list[Mapping[str, Any]] = [
             g for g in itinerary.get("legs", []) if isinstance(g, Mapping) and g.get("service")
         ]

@@ -306,12 +306,17 @@ class _Problem:
         self.dep_capacity: list[float] = []
         inc_opt: list[int] = []
         inc_dep: list[int] = []
+        # the cells of one cargo class between two places share their option objects: weigh each once
+        weighed: dict[int, tuple[float, str]] = {}
         for i, pair in enumerate(pairs):
             for option in pair.options:
                 o = len(gc)
                 pair_of.append(i)
-                gc.append(generalized_cost(option, params))
-                modes.append(mode_class(option))
+                if id(option) not in weighed:
+                    weighed[id(option)] = (generalized_cost(option, params), mode_class(option))
+                cost, mode = weighed[id(option)]
+                gc.append(cost)
+                modes.append(mode)
                 for leg in option.legs:
                     if leg.service is None or leg.departure is None:
                         continue
@@ -423,6 +428,12 @@ def assign(
         notes.append(f"stopped after {k} iterations with a gap of {gap:.2e} (target {params.gap:g})")
     if overflow > 1e-6:
         notes.append(f"up to {overflow:.3f} TEU over a departure's room was taken off and left not carried")
+    if stranded := sum(p.cell.teu for p in pairs if not p.options):
+        # a zone to itself has no options: said here, or its demand would pass for cargo the network lost
+        notes.append(
+            f"{stranded:,.3f} TEU had no option in the window and is not carried: no route, or demand within "
+            "one place (a zone to itself, or zones on one terminal)"
+        )
     departures = {
         ref: (problem.dep_service[d], problem.dep_capacity[d], float(load[d]), float(prices[d]))
         for d, ref in enumerate(problem.refs)

@@ -333,6 +333,32 @@ def test_fold_margins_and_all(client: TestClient) -> None:
     _is_problem(client.post("/api/routes", json={**README_QUERY, "all": True, "fold_hours": 2}), 422, "all")
 
 
+HOSTILE_SCENARIOS = [
+    "chongqing+",
+    "+2026",
+    "chongqing++2026",
+    "CHONGQING+2026",
+    "chongqing+nope",
+    "chongqing+2026+2026",  # its terminals are already there the second time
+    "chongqing+" + "+".join(["carbon-price-100"] * 9),  # more patches than a name may carry
+    "chongqing+" + "x" * 5_000,
+    "chongqing+2026\u0000",
+    "chongqing+../../etc/passwd",
+    "atlantis+2026",
+]
+
+
+@pytest.mark.parametrize("scenario", HOSTILE_SCENARIOS, ids=range(len(HOSTILE_SCENARIOS)))
+def test_hostile_scenario_and_patch_names_are_a_problem_naming_the_scenario(
+    client: TestClient, scenario: str
+) -> None:
+    _is_problem(client.post("/api/routes", json={**README_QUERY, "scenario": scenario}), 422, "scenario")
+    from urllib.parse import quote
+
+    listed = client.get("/api/scenarios/" + quote(scenario, safe="+") + "/terminals")
+    assert 400 <= listed.status_code < 500 and CODES[listed.json()["code"]] == listed.status_code
+
+
 def test_a_scenario_with_patches_it_ships_is_named_scenario_plus_patch(client: TestClient) -> None:
     body = {**README_QUERY, "to": "VNSGN", "scenario": "chongqing+2026", "ready": "2026-03-02T08:00+08:00"}
     answer = client.post("/api/routes", json=body)

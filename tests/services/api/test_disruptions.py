@@ -15,6 +15,7 @@ from intermodal import ledger as lg
 from intermodal.io import load_scenario
 from intermodal.ledger.schedule import schedule_departures
 from intermodal.services.api import Settings, create_app
+from intermodal.services.api.problems import CODES
 
 AS_OF = "2020-04-06T08:00+08:00"
 CLOSURE = {
@@ -82,3 +83,100 @@ def test_problems_name_the_field(client: tuple[TestClient, dict[str, str]]) -> N
     assert c.post("/api/disruptions/99/clear", headers=auth).status_code == 404
     unknown = c.post("/api/ledger/bookings/nobody/rebook", json={"option": 1}, headers=auth)
     assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+
+
+HOSTILE_BODIES = [
+    {**CLOSURE, "start": "9999-12-31T00:00+08:00", "end": "99999-01-01T00:00+08:00"},
+    {**CLOSURE, "start": "1960-01-01T00:00+08:00"},
+    {**CLOSURE, "end": "2099-01-01T00:00+08:00"},
+    {**CLOSURE, "start": "nan", "end": "inf"},
+    {**CLOSURE, "start": "2020-04-05T00:00+99:00"},
+    {**CLOSURE, "as_of": "0001-01-01T00:00Z"},
+    {**CLOSURE, "target": "x" * 10_000},
+    {**CLOSURE, "target": ""},
+    {**CLOSURE, "note": "x" * 10_000},
+    {**CLOSURE, "scenario": "atlantis"},
+    {**CLOSURE, "scenario": "chongqing+nope"},
+    {**CLOSURE, "hours": 3},
+    {**CLOSURE, "surprise": 1},
+    {**CLOSURE, "kind": "delay", "target": "shuttle-east", "hours": 1e308},
+    {**CLOSURE, "kind": "delay", "target": "shuttle-east", "hours": -1},
+    {**CLOSURE, "kind": "delay", "target": "shuttle-east", "hours": 0},
+    {**CLOSURE, "kind": "delay", "target": "shuttle-east"},
+    {**CLOSURE, "kind": "departure", "target": "shuttle-east@9999-01-01T00:00+08:00"},
+    {**CLOSURE, "kind": "departure", "target": "@"},
+    {**CLOSURE, "kind": 7},
+    {**CLOSURE, "target": 18446744073709551617},
+    [],
+    "closure",
+    None,
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES, ids=range(len(HOSTILE_BODIES)))
+def test_hostile_disruptions_answer_a_named_problem_and_record_nothing(
+    client: tuple[TestClient, dict[str, str]], body: object
+) -> None:
+    c, auth = client
+    answer = c.post("/api/disruptions", json=body, headers=auth)
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    doc = answer.json()
+    assert doc["code"] in CODES and CODES[doc["code"]] == 422
+    # a body that is not an object is wrong as a whole; any other names the field at fault
+    assert not isinstance(body, dict) or doc["errors"][0]["field"]
+    assert c.get("/api/disruptions").json() == []
+
+
+@pytest.mark.parametrize("body", [b"{", b"\xff\xfe", b'{"kind": "link", "target": "x", "hours": NaN}'])
+def test_malformed_disruption_bodies_answer_400_or_422(
+    client: tuple[TestClient, dict[str, str]], body: bytes
+) -> None:
+    c, auth = client
+    answer = c.post("/api/disruptions", content=body, headers={**auth, "Content-Type": "application/json"})
+    assert answer.status_code in (400, 422) and answer.json()["code"] in CODES
+    assert c.get("/api/disruptions").json() == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/disruptions/0",
+        "/api/disruptions/-1",
+        "/api/disruptions/18446744073709551617",
+        "/api/disruptions/1e308",
+        "/api/disruptions/nan",
+        "/api/disruptions/1?as_of=99999-01-01",
+        "/api/disruptions?status=closed",
+    ],
+)
+def test_hostile_disruption_reads_answer_4xx(client: tuple[TestClient, dict[str, str]], path: str) -> None:
+    answer = client[0].get(path)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert answer.json()["code"] in CODES
+
+
+@pytest.mark.parametrize(
+    ("key", "body"),
+    [
+        ("east-1", {"option": 0}),
+        ("east-1", {"option": 18446744073709551617}),
+        ("east-1", {"option": 1.5}),
+        ("east-1", {"option": "1"}),
+        ("east-1", {"option": 1, "as_of": "99999-01-01"}),
+        ("east-1", {"option": 1, "scenario": "atlantis"}),
+        ("east-1", {"option": 1, "extra": True}),
+        ("18446744073709551617", {"option": 1}),
+        ("x" * 5000, {"option": 1}),
+        ("east-1", {"option": 1}),  # no disruption breaks it
+    ],
+)
+def test_hostile_rebooks_answer_4xx_and_move_nothing(
+    client: tuple[TestClient, dict[str, str]], key: str, body: dict[str, object]
+) -> None:
+    c, auth = client
+    answer = c.post(f"/api/ledger/bookings/{key}/rebook", json=body, headers=auth)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert answer.json()["code"] in CODES
+    booking = c.get("/api/ledger/bookings/east-1").json()
+    assert booking["departures"] == ["shuttle-east@2020-04-06T20:00+08:00"]

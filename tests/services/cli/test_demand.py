@@ -116,3 +116,92 @@ def test_calibration_needs_the_logit(tmp_path: Path) -> None:
     args = ["assign", "--zones", str(_zones(tmp_path)), "--demand", str(shares), "--calibrate", str(shares)]
     result = runner.invoke(app, [*args, "--method", "aon"])
     assert result.exit_code == 2 and "--method" in result.output
+
+
+DEMAND = "origin,destination,cargo,teu,period\n1,4,general,3,2020-04-06\n"
+#: (option, file name, content, what the error names): each a file a user might hand over by mistake
+HOSTILE_FILES = [
+    ("--demand", "demand.csv", b"", "demand.csv"),
+    ("--demand", "demand.csv", bytes(range(256)) * 4, "demand.csv: not UTF-8 text"),
+    ("--demand", "demand.csv", DEMAND.encode("utf-16"), "demand.csv: not UTF-8 text"),
+    ("--demand", "demand.csv", (DEMAND + "1,4,general,nan,2020-04-06\n").encode(), "demand.csv:3 [teu]"),
+    ("--demand", "demand.csv", (DEMAND + "1,4,general,1e308,2020-04-06\n").encode(), "demand.csv:3 [teu]"),
+    (
+        "--demand",
+        "demand.csv",
+        (DEMAND + "1,99,general,1,2020-04-06\n").encode(),
+        "demand.csv:3 [destination]",
+    ),
+    (
+        "--demand",
+        "demand.csv",
+        (DEMAND + "1,18446744073709551617,general,1,2020-04-06\n").encode(),
+        "demand.csv:3 [destination]",
+    ),
+    ("--demand", "demand.csv", DEMAND.replace("2020", "99999").encode(), "demand.csv:2 [period]"),
+    ("--demand", "demand.csv", (DEMAND + "1,4,general,2,2020-04-06\n").encode(), "repeated cell"),
+    ("--demand", "demand.omx", b"\x89HDF\r\n\x1a\n" + bytes(1000), "demand.omx: not an OMX file"),
+    ("--demand", "demand.parquet", b"PAR1" + bytes(100) + b"PAR1", "demand.parquet: not a Parquet file"),
+    ("--params", "choice.toml", b"a = " + b"[" * 100_000 + b"]" * 100_000, "choice.toml: not TOML"),
+    ("--params", "choice.toml", b"[choice]\nscale = nan\n", "choice.toml [choice.scale]"),
+    (
+        "--params",
+        "choice.toml",
+        b"[choice.asc]\nspaceship = 1\n",
+        "[choice.asc.spaceship]: unknown mode class",
+    ),
+    ("--calibrate", "shares.csv", b"mode,share\nspaceship,1\n", "shares.csv:2 [mode]"),
+    ("--calibrate", "shares.csv", b"mode,share\nroad,inf\n", "shares.csv:2 [share]"),
+    (
+        "--zones",
+        "zones.csv",
+        ZONES.replace("4,City", "1,City").encode(),
+        "zones.csv:4 [id]: repeated zone id",
+    ),
+    ("--zones", "zones.csv", ZONES.replace(",,,a", ",1e308,1e308,a").encode(), "zones.csv:2 [lat]"),
+]
+
+
+@pytest.mark.parametrize(("option", "name", "content", "said"), HOSTILE_FILES, ids=range(len(HOSTILE_FILES)))
+def test_assign_hostile_files_exit_2_naming_them_and_write_nothing(
+    tmp_path: Path, option: str, name: str, content: bytes, said: str
+) -> None:
+    files = {"--zones": _zones(tmp_path), "--demand": tmp_path / "d.csv"}
+    files["--demand"].write_text(DEMAND, encoding="utf-8")
+    bad = tmp_path / "bad" / name
+    bad.parent.mkdir()
+    bad.write_bytes(content)
+    files[option] = bad
+    args = ["assign", "--scenario", str(MINI), "--window", "1d", "--out", str(tmp_path / "out")]
+    result = runner.invoke(app, [*args, *(x for k, v in files.items() for x in (k, str(v)))])
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--window", "nan"),
+        ("--window", "inf"),
+        ("--window", "1e308"),
+        ("--window", "-1d"),
+        ("--window", "0h"),
+        ("--window", "1000000d"),
+        ("--ready", "99999-01-01"),
+        ("--ready", "1969-12-31T23:59"),
+        ("--ready", "2020-04-06T00:00+99:00"),
+        ("--teu", "nan"),
+        ("--teu", "1e308"),
+        ("--teu", "-1"),
+        ("--cargo", "dg:99"),
+        ("--metrics", ",,"),
+        ("--format", "xml"),
+    ],
+)
+def test_skim_hostile_options_exit_2_naming_them(tmp_path: Path, option: str, value: str) -> None:
+    args = ["skim", "--scenario", str(MINI), "--zones", str(_zones(tmp_path)), "--out", str(tmp_path / "out")]
+    result = runner.invoke(app, [*args, option, value])
+    assert result.exit_code == 2, result.output
+    assert option.lstrip("-") in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

@@ -112,3 +112,31 @@ def test_a_bad_patch_exits_2_naming_it_and_writes_nothing(tmp_path: Path) -> Non
     routed = runner.invoke(app, ["route", "--from", "nanpeng", "--to", "hanoi", "--patch", "no-such"])
     assert routed.exit_code == 2 and "[--patch]: no such patch" in routed.stderr
     assert "Traceback" not in routed.output + result.output
+
+
+def test_scenario_apply_json_says_what_it_wrote(tmp_path: Path) -> None:
+    patch = tmp_path / "carbon.toml"
+    patch.write_text(
+        '[patch]\nname = "carbon"\ntitle_en = "C"\nsource = "assumption"\n'
+        '[carbon]\nprice_per_t = 50\nsource = "assumption"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["scenario", "apply", str(MINI), str(patch), "--out", str(out), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["folder"] == str(out) and doc["name"] == "mini+carbon" and doc["services"] >= 1
+    assert (out / "manifest.toml").is_file()
+
+
+def test_scenario_apply_refuses_a_hostile_patch_and_writes_nothing(tmp_path: Path) -> None:
+    for body in [b"\xff\xfe", b"a = " + b"[" * 50_000 + b"]" * 50_000, b"[patch]\nname = 'x'\ntitle = 1\n"]:
+        patch = tmp_path / "bad.toml"
+        patch.write_bytes(body)
+        result = runner.invoke(
+            app, ["scenario", "apply", str(MINI), str(patch), "--out", str(tmp_path / "o")]
+        )
+        assert result.exit_code == 2 and "bad.toml" in result.output and "Traceback" not in result.output
+        assert not (tmp_path / "o").exists()

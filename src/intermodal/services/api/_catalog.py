@@ -91,8 +91,14 @@ class Catalog:
         try:
             return load_scenario(base, patches)
         except BundleError as err:
+            # the client named the scenario, not the patch entry at fault: that stays in the message
             err.problems = [
-                dataclasses.replace(p, field=field) if p.field == "patch" else p for p in err.problems
+                dataclasses.replace(
+                    p,
+                    field=field,
+                    message=p.message if p.field in (None, "patch") else f"[{p.field}] {p.message}",
+                )
+                for p in err.problems
             ]
             raise
 

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
-from intermodal.exceptions import InputError, LimitError, NoRouteError, summarize_problems
+from intermodal.exceptions import InputError, LimitError, NoRouteError, Problem, summarize_problems
 
 
 class _Console(Console):
@@ -72,6 +72,26 @@ def print_json(doc: Any) -> None:
 def choice(value: str, allowed: list[str], option: str) -> str:
     if value not in allowed:
         fail([f"[{option}]: unknown value (found {value!r}, expected {' | '.join(allowed)})"], BAD_INPUT)
+    return value
+
+
+def days(text: str, field: str, what: str) -> float:
+    """A span given as ``7d``, ``36h`` or a number of days: more than 0, at most 60 days.
+
+    Raises
+    ------
+    InputError
+        Naming ``field``: not such a span (``what`` says what it is: "a window").
+    """
+    unit = {"d": 1.0, "h": 1 / 24}.get(text[-1:].lower())
+    try:
+        value = float(text[:-1]) * unit if unit else float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 60:  # NaN fails too
+        raise InputError(
+            Problem(f"not {what}", field=field, found=text, expected="such as 7d or 36h, at most 60d")
+        )
     return value
 
 

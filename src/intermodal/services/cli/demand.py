@@ -46,18 +46,9 @@ def register(app: typer.Typer) -> None:
 
 def _window(text: str) -> float:
     """``7d``, ``36h`` or a number of days, at most 60."""
-    from intermodal.exceptions import InputError, Problem
+    from intermodal.services.cli._output import days
 
-    unit = {"d": 1.0, "h": 1 / 24}.get(text[-1:].lower())
-    try:
-        value = float(text[:-1]) * unit if unit else float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 60:
-        raise InputError(
-            Problem("not a window", field="window", found=text, expected="such as 7d or 36h, at most 60d")
-        )
-    return value
+    return days(text, "window", "a window")
 
 
 def _ready(text: str | None, field: str = "ready") -> datetime | None:

@@ -15,7 +15,8 @@ disruption_app = typer.Typer(
     help=(
         "Disruptions: a link, terminal or crossing closed for a window, a departure cancelled, a service "
         "delayed. Adding one lists the bookings it breaks, each with its options from where the cargo is; "
-        "while it is open every search against the ledger (route --db, quote) respects it."
+        "while it is open every search against the ledger (route --db, quote) respects it.\n\n"
+        "Example:  intermodal disruption add crossing youyiguan --from 2020-02-01 --to 2020-03-15"
     ),
     no_args_is_help=True,
 )

@@ -188,18 +188,9 @@ def _reliability(path: str | None, scenario: str) -> Any:
 
 def _days(text: str) -> float:
     """``7d``, ``36h`` or a number of days."""
-    from intermodal.exceptions import Problem, ShipmentError
+    from intermodal.services.cli._output import days
 
-    unit = {"d": 1.0, "h": 1 / 24}.get(text[-1:].lower())
-    try:
-        value = float(text[:-1]) * unit if unit else float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 60:
-        raise ShipmentError(
-            Problem("not a range", field="range", found=text, expected="such as 7d or 36h, at most 60d")
-        )
-    return value
+    return days(text, "range", "a range")
 
 
 def _quantities(

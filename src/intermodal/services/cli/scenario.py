@@ -89,6 +89,7 @@ def apply(
         typer.Argument(help="Patches of the scenario (by name) or patch .toml files, applied in order."),
     ],
     out: Annotated[str, typer.Option("--out", "-o", help="Folder to write the patched bundle to.")],
+    format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
 ) -> None:
     """Write BASE with PATCH applied as a new bundle folder: all of it, or nothing.
 
@@ -96,11 +97,18 @@ def apply(
 
     Example:  intermodal scenario apply chongqing 2026 --out chongqing-2026
     """
+    choice(format, ["table", "json"], "--format")
     from intermodal.io.patch import write_patched
 
     with user_errors():
         folder = write_patched(base, patch, out)
         bundle = open_scenario(str(folder))
+    if format == "json":
+        print_json(
+            {"folder": str(folder), "name": bundle.name, "version": bundle.manifest.version,
+             "terminals": len(bundle.terminals), "links": len(bundle.links), "services": len(bundle.services)}
+        )  # fmt: skip
+        return
     console.print(
         f"[green]wrote[/] {folder}: {bundle.name} (version {bundle.manifest.version}), "
         f"{len(bundle.terminals)} terminals, {len(bundle.links)} links, {len(bundle.services)} services",
