@@ -53,6 +53,7 @@ __all__ = [
     "find_patch",
     "list_patches",
     "parse_patch",
+    "patched_texts",
     "read_patch",
     "write_patched",
 ]
@@ -579,7 +580,7 @@ def _apply(folder: Path, patches: Sequence[Patch]) -> Bundle:
 
 def _loaded(folder: Path, patches: Sequence[Patch]) -> tuple[Bundle, dict[str, str]]:
     """The patched bundle, and its files' text for :func:`write_patched` to write."""
-    texts, origins = _patched_texts(folder, patches)
+    texts, origins = patched_texts(folder, patches)
     try:
         return load_source(Source.of_texts(folder, texts)), texts
     except BundleError as err:
@@ -792,7 +793,7 @@ def _flag(value: str, *, default: bool) -> bool:
     return default if not value.strip() else t.boolean(value)
 
 
-def _patched_texts(
+def patched_texts(
     folder: Path, patches: Sequence[Patch]
 ) -> tuple[dict[str, str], dict[tuple[str, int], str]]:
     """The patched bundle's files as text, and which patch entry each patched row came from."""
