@@ -27,7 +27,7 @@ def test_demo_demand_writes_files_that_assign_reads(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo-demand", "--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "demo").iterdir())
-    assert names == ["choice.toml", "demand.csv", "observed_shares.csv", "zones.csv"]
+    assert names == ["choice.toml", "demand-2026.csv", "demand.csv", "observed_shares.csv", "zones.csv"]
 
 
 def test_skim_writes_omx_that_openmatrix_reads(tmp_path: Path) -> None:
