@@ -137,6 +137,12 @@ def skim(
     out: Annotated[
         Path | None, typer.Option(help="Folder to write skim.omx and skim.parquet to (made if missing).")
     ] = None,
+    executor: Annotated[
+        str, typer.Option(help="local (this process) | ray (a Ray cluster: one task per origin).")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="The Ray cluster's HOST:PORT (default: RAY_ADDRESS, else a local Ray).")
+    ] = None,
     format: Annotated[str, typer.Option("--format", help="table | json.")] = "table",
 ) -> None:
     """Zone-to-zone matrices of the best time, cost, CO2e, distance and transfers over a window.
@@ -148,10 +154,13 @@ def skim(
     Zones to try: intermodal demo-demand --out demo
 
     Example:  intermodal skim --zones demo/zones.csv --ready 2020-04-06T00:00 --window 7d --out demo/skim
+
+    On a Ray cluster, one task per origin:  ... --executor ray --address HEAD:6379
     """
     choice(format, FORMATS, "--format")
     with user_errors():
         from intermodal.io.demand import read_zones
+        from intermodal.planners._executor import make_executor
         from intermodal.planners.shipments import make_shipment
         from intermodal.planners.skims import skim as make_skim
 
@@ -165,9 +174,16 @@ def skim(
             from intermodal.io.matrices import check_outputs
 
             check_outputs(out, ["skim.omx", "skim.parquet"])
+        runner = make_executor(executor, address)
         with progress_bar("skimming origins") as progress:
             result = make_skim(
-                bundle, zone_list, shipment, window_days=days, metrics=wanted, progress=progress
+                bundle,
+                zone_list,
+                shipment,
+                window_days=days,
+                metrics=wanted,
+                progress=progress,
+                executor=runner,
             )
         written: list[str] = []
         if out is not None:
