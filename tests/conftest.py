@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 def local_ray() -> Iterator[None]:
     """A local Ray instance on 2 CPUs for the session's Ray tests (an executor joins it)."""
     ray = pytest.importorskip("ray")
+    # workers run this interpreter, not through `uv run` (planners/_executor.py says why)
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield
     ray.shutdown()
