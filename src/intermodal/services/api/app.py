@@ -30,6 +30,7 @@ from intermodal.services.api._limits import BodySizeLimit
 from intermodal.services.api._routes import takes_json
 from intermodal.services.api._search import route_answer
 from intermodal.services.api._settings import Settings
+from intermodal.services.api.compare import router as compare_router
 from intermodal.services.api.ledger import install_ledger
 from intermodal.services.api.ledger import write_router as ledger_write_router
 from intermodal.services.api.problems import (
@@ -306,6 +307,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(write_router)
     install_ledger(app)
     install_quotes(app)
+    app.include_router(compare_router)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:

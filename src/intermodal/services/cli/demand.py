@@ -29,7 +29,7 @@ from intermodal.services.cli._scenario import PatchOption, open_scenario
 FORMATS = ["table", "json"]
 METHODS = ["logit", "aon"]
 #: the demo's files, shipped with the package
-DEMO = Path(__file__).resolve().parents[2] / "data" / "demand" / "chongqing"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demand" / "chongqing"  # io.demand.DEMO_FOLDER
 DEMO_FILES = ("zones.csv", "demand.csv", "demand-2026.csv", "choice.toml", "observed_shares.csv")
 #: how a skim's cells are chosen, written into its OMX file
 RULE = "least value of each metric over the pair's Pareto options in the window (docs/skims.md)"
