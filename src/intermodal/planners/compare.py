@@ -156,6 +156,21 @@ def _per_teu(pair: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
+def _per_teu_carried(totals: dict[str, float]) -> dict[str, float | None]:
+    """Cost, CO2e and door-to-door hours per TEU carried: what a TEU pays, apart from how many are carried."""
+    return _per_teu(
+        {"carried_teu": totals["carried_teu"], "teu_hours": totals["teu_hours"], "cost": totals["cost"],
+         "co2e_kg": totals["co2e_kg"]}
+    )  # fmt: skip
+
+
+def _change(new: dict[str, float | None], old: dict[str, float | None]) -> dict[str, float | None]:
+    return {
+        k: _clean(v - old[k]) if v is not None and old.get(k) is not None else None  # type: ignore[operator]
+        for k, v in new.items()
+    }
+
+
 def _shares(split: dict[str, float]) -> dict[str, float]:
     total = sum(split.values())
     return {m: v / total if total else 0.0 for m, v in split.items()}
@@ -257,6 +272,10 @@ class Comparison:
             "name": other.name,
             "totals": _rounded(other.totals),
             "totals_change": _rounded(_diff(other.totals, base.totals)),
+            "per_teu_carried": _rounded(_per_teu_carried(other.totals)),
+            "per_teu_carried_change": _rounded(
+                _change(_per_teu_carried(other.totals), _per_teu_carried(base.totals))
+            ),
             "mode_split": {
                 m: {
                     "teu": _round(other.mode_split.get(m, 0.0)),
@@ -295,6 +314,7 @@ class Comparison:
             "base": {
                 "name": self.base.name,
                 "totals": _rounded(self.base.totals),
+                "per_teu_carried": _rounded(_per_teu_carried(self.base.totals)),
                 "mode_split": {
                     m: {"teu": _round(v), "share": _round(_shares(self.base.mode_split)[m])}
                     for m, v in sorted(self.base.mode_split.items())

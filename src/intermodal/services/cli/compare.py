@@ -294,6 +294,15 @@ def _print(doc: dict[str, Any]) -> None:
         for label, key, fmt, div in rows:
             a, b, c = base["totals"][key], s["totals"][key], s["totals_change"][key]
             totals.add_row(label, format(a / div, fmt), format(b / div, fmt), format(c / div, "+" + fmt))
+        each = [(f"{cur} per TEU carried", "cost", ",.0f"), ("kg CO2e per TEU carried", "co2e_kg", ",.0f"),
+                ("hours per TEU carried", "time_h", ",.1f")]  # fmt: skip
+        for label, key, fmt in each:
+            a, b, c = (
+                base["per_teu_carried"][key],
+                s["per_teu_carried"][key],
+                s["per_teu_carried_change"][key],
+            )
+            totals.add_row(label, _num(a, fmt), _num(b, fmt), _num(c, "+" + fmt))
         console.print(totals)
         split = Table(title="mode share (TEU)")
         for name in ("mode class", "base", "scenario", "change"):
