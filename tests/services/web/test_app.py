@@ -562,3 +562,38 @@ def test_the_chinese_page_has_no_english_to_read(page) -> None:  # type: ignore[
 def test_the_latin_check_finds_english(page) -> None:  # type: ignore[no-untyped-def]
     # the English page, seen by the same check: it must find plenty
     assert "Find door-to-door routes" in " ".join(_latin_runs(page))
+
+
+def test_compare_page_shows_both_networks_and_the_change(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    # the demo's 2026 week over one day, on the 2020 network and with the China-Laos Railway
+    for name, viewport, locale in (
+        ("web-compare.png", {"width": 1366, "height": 900}, "en-GB"),
+        ("web-compare-phone.png", {"width": 390, "height": 844}, "zh-CN"),
+    ):
+        context = browser.new_context(viewport=viewport, locale=locale)
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))  # noqa: B023 (each page's own list)
+        pg.goto(server + "/#compare")
+        pg.wait_for_selector("body[data-ready='1']", timeout=20_000)
+        assert pg.is_hidden("main.layout") and pg.is_visible("#compare-map-base")
+        pg.click("#compare-run")
+        pg.wait_for_selector("#compare-pairs tr:nth-child(16)", timeout=300_000)
+        # flows on both maps, the scenario's coloured by change; totals, mode shares and the change as charts
+        assert pg.locator("#compare-map-base path.leaflet-interactive").count() > 0
+        strokes = pg.eval_on_selector_all(
+            "#compare-map-scenario path.leaflet-interactive", "ps => ps.map(p => p.getAttribute('stroke'))"
+        )
+        assert "#1a7f37" in strokes  # legs carrying more: the China-Laos trains
+        assert pg.locator("#compare-shares rect.bar-more").count() > 0
+        assert pg.locator("#compare-change rect").count() == 4
+        rows = pg.inner_text("#compare-pairs")
+        if locale == "en-GB":
+            assert "Vientiane" in rows and "Compare scenarios" in pg.inner_text("#compare-page")
+        else:
+            assert "万象" in rows and "情景对比" in pg.inner_text("#compare-page")
+            assert _latin_runs(pg) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / name), full_page=locale != "en-GB")
+        context.close()
+        assert not errors, errors
