@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from functools import cache
 from pathlib import Path
 
@@ -145,4 +146,4 @@ def test_closing_the_longzhouwan_tunnel_changes_only_the_pairs_whose_flows_used_
 def _crosses(leg: Leg, a: str, b: str) -> bool:
     """Whether a road leg runs directly between ``a`` and ``b`` (by either road between them)."""
     path = [leg.from_id, *leg.via, leg.to_id]
-    return leg.mode is im.Mode.ROAD and any({x, y} == {a, b} for x, y in zip(path, path[1:], strict=False))
+    return leg.mode is im.Mode.ROAD and any({x, y} == {a, b} for x, y in itertools.pairwise(path))

@@ -58,7 +58,7 @@ class ScenarioResult:
 
 def summarize(name: str, result: Assignment) -> ScenarioResult:
     """What a comparison reads of one assignment (totals equal the sums over its pairs)."""
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     for pair, flows, left in zip(result.pairs, result.flows, result.not_carried, strict=True):
         carried = sum(flows)
         sums = {"time": 0.0, "cost": 0.0, "co2e": 0.0}
@@ -86,7 +86,7 @@ def summarize(name: str, result: Assignment) -> ScenarioResult:
                 "by_mode": dict(by_mode),
             }
         )
-    totals = {
+    totals: dict[str, float] = {
         "demand_teu": sum(p["demand_teu"] for p in pairs),
         "carried_teu": sum(p["carried_teu"] for p in pairs),
         "not_carried_teu": sum(p["not_carried_teu"] for p in pairs),

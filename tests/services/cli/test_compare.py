@@ -12,12 +12,18 @@ from intermodal.services.cli import app
 
 runner = CliRunner()
 MINI = Path(__file__).resolve().parents[2] / "io" / "bundles" / "mini"
-ZONES = "id,name,terminal,lat,lon,source\n1,Hub,hub,,,a\n2,Station,station,,,a\n3,Border,border,,,a\n4,City,city,,,a\n"
+ZONES = (
+    "id,name,terminal,lat,lon,source\n1,Hub,hub,,,a\n2,Station,station,,,a\n3,Border,border,,,a\n"
+    "4,City,city,,,a\n"
+)
 DEMAND = (
     "origin,destination,cargo,teu,period,source\n1,4,general,3,2020-04-06,a\n3,4,general,1,2020-04-06,a\n"
 )
 EMPTY = '[patch]\nname = "nothing"\ntitle_en = "No change"\nsource = "test"\n'
-CLOSED = '[patch]\nname = "tunnel"\ntitle_en = "Tunnel road closed"\nsource = "test"\n[[close]]\nlink = "hub-border"\n'
+CLOSED = (
+    '[patch]\nname = "tunnel"\ntitle_en = "Tunnel road closed"\nsource = "test"\n'
+    '[[close]]\nlink = "hub-border"\n'
+)
 
 
 def _files(tmp_path: Path) -> Path:

@@ -138,8 +138,8 @@ def compare_answer(app: Any, query: CompareQuery) -> dict[str, Any]:
         if (problem := time_problem(start, field="ready")) is not None:
             raise InputError(problem)
     else:
-        periods = {c.period for c in cells} - {None}
-        first = min(periods) if periods else None
+        periods = [c.period for c in cells if c.period is not None]
+        first = min(periods, default=None)
         start = datetime(first.year, first.month, first.day) if first else datetime(2026, 3, 2)
     place = {z.id: z.place for z in zones}
     pairs = {
