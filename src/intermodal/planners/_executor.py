@@ -81,6 +81,11 @@ class RayExecutor:
     name = "ray"
 
     def __init__(self, address: str | None = None, *, num_cpus: int | None = None) -> None:
+        if address is None and not os.environ.get("RAY_ADDRESS"):
+            # a local instance's workers run this interpreter: without this, a driver started by `uv run`
+            # makes Ray start every worker through `uv run` too (minutes of start-up here, measured). Ray
+            # reads it when first imported
+            os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
         try:
             import ray
         except ImportError:
@@ -93,10 +98,6 @@ class RayExecutor:
                 )
             ) from None
         self._ray = ray
-        if address is None and not os.environ.get("RAY_ADDRESS"):
-            # a local instance's workers run this interpreter: without this, a driver started by `uv run`
-            # makes Ray start every worker through `uv run` too (about 25 s a worker, measured)
-            os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
         if not ray.is_initialized():
             try:
                 ray.init(
