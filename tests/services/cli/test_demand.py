@@ -116,3 +116,38 @@ def test_calibration_needs_the_logit(tmp_path: Path) -> None:
     args = ["assign", "--zones", str(_zones(tmp_path)), "--demand", str(shares), "--calibrate", str(shares)]
     result = runner.invoke(app, [*args, "--method", "aon"])
     assert result.exit_code == 2 and "--method" in result.output
+
+
+def test_skim_and_assign_take_patches(tmp_path: Path) -> None:
+    # the mini bundle with its road from the hub to the border closed: the hub reaches the city later
+    patch = tmp_path / "closed.toml"
+    patch.write_text(
+        '[patch]\nname = "closed"\ntitle_en = "Closed"\nsource = "test"\n[[close]]\nlink = "hub-border"\n',
+        encoding="utf-8",
+    )
+    zones = _zones(tmp_path)
+    skim = ["skim", "--scenario", str(MINI), "--zones", str(zones), "--window", "2d", "--format", "json"]
+    skim += ["--ready", "2020-04-06T00:00+08:00"]
+    before = json.loads(runner.invoke(app, skim).stdout)
+    after = runner.invoke(app, [*skim, "--patch", str(patch)])
+    assert after.exit_code == 0, after.output
+    assert json.loads(after.stdout)["scenario"] == "mini+closed"
+    assert json.loads(after.stdout)["matrices"]["time"][0][2] > before["matrices"]["time"][0][2]
+    demand = tmp_path / "demand.csv"
+    demand.write_text("origin,destination,cargo,teu,period\n1,4,general,1,2020-04-06\n", encoding="utf-8")
+    args = [
+        "assign",
+        "--scenario",
+        str(MINI),
+        "--zones",
+        str(zones),
+        "--demand",
+        str(demand),
+        "--format",
+        "json",
+    ]
+    result = runner.invoke(app, [*args, "--patch", str(patch)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["scenario"] == "mini+closed"
+    result = runner.invoke(app, [*args, "--patch", str(tmp_path / "missing.toml")])
+    assert result.exit_code == 2 and "--patch" in result.output
