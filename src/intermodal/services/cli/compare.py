@@ -69,8 +69,8 @@ def _run(
     capacity: bool,
     executor: str,
     address: str | None,
-) -> Any:
-    """Load the scenarios and the demand, and compare (inside the caller's ``user_errors``)."""
+) -> tuple[Any, list[dict[str, Any]]]:
+    """The comparison and the zones (id, name, place), inside the caller's ``user_errors``."""
     from intermodal.io.demand import read_choice_params, read_demand, read_zones
     from intermodal.planners._executor import make_executor
     from intermodal.planners.compare import compare as run_compare
@@ -89,7 +89,7 @@ def _run(
     start = period_start(cells, start)
     runner = make_executor(executor, address)
     with progress_bar(f"assigning on {len(variants) + 1} scenarios") as progress:
-        return run_compare(
+        result = run_compare(
             bundle,
             others,
             zone_list,
@@ -102,6 +102,7 @@ def _run(
             executor=runner,
             progress=progress,
         )
+    return result, [{"id": z.id, "name": z.name, "place": z.place} for z in zone_list]
 
 
 def compare(
@@ -146,7 +147,7 @@ def compare(
             from intermodal.io._atomic import check_target
 
             check_target(geojson, folder=False)
-        result = _run(
+        result, zone_rows = _run(
             base,
             [p.split("+") for p in patch],
             demand,
@@ -167,6 +168,7 @@ def compare(
                 stage.write_text(json.dumps(result.geojson(0)), encoding="utf-8")
             written.append(str(geojson))
     doc = result.to_dict()
+    doc["zones"] = zone_rows
     doc["files"] = written
     if format == "json":
         print_json(doc)
@@ -202,7 +204,7 @@ def sweep(
     choice(method, METHODS, "--method")
     with user_errors():
         names = _expand(patches)
-        result = _run(
+        result, zone_rows = _run(
             base,
             [[p] for p in names],
             demand,
@@ -216,6 +218,7 @@ def sweep(
             address,
         )
     doc = result.to_dict()
+    doc["zones"] = zone_rows
     if format == "json":
         print_json(doc)
         return
@@ -273,6 +276,7 @@ def _num(value: float | None, fmt: str) -> str:
 def _print(doc: dict[str, Any]) -> None:
     cur = doc["currency"]
     base = doc["base"]
+    zone = {z["id"]: z["name"] for z in doc["zones"]}
     for s in doc["scenarios"]:
         console.print(
             f"[bold]{s['name']}[/] against [bold]{base['name']}[/]: {doc['method']}, cargo ready from "
@@ -324,7 +328,7 @@ def _print(doc: dict[str, Any]) -> None:
             t, c, e = p["time_h"], p["cost"], p["co2e_kg"]
             modes = ", ".join(f"{m} {v:+.2f}" for m, v in p["by_mode"]["change"].items())
             pairs.add_row(
-                f"{p['origin']} → {p['destination']}",
+                f"{zone[p['origin']]} → {zone[p['destination']]}",
                 p["cargo"],
                 f"{_num(t['base'], ',.1f')} → {_num(t['scenario'], ',.1f')}",
                 f"{_num(c['base'], ',.0f')} → {_num(c['scenario'], ',.0f')}",
