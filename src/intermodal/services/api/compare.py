@@ -29,8 +29,8 @@ from intermodal.services.api.problems import ProblemDetail, problem_response
 __all__ = ["MAX_WORK", "CompareQuery", "router"]
 
 #: pair-days of search one comparison may need: distinct (cargo, origin, destination) x scenarios x days.
-#: The demo's 2026 week (15 pairs) on a base and one variant over 7 days is 210; a pair-day is about 0.1 s
-#: of CPU on Chongqing today (docs/compare.md), so the cap holds a comparison to about half a minute of work
+#: The demo's 2026 week (15 pairs) on a base and one variant over 7 days is 210; a pair-day is 0.1 to 0.3 s
+#: of CPU on Chongqing today (docs/compare.md), so the cap holds a comparison to about a minute of work
 MAX_WORK = 300.0
 _NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 _PATCHES = r"^[a-z0-9][a-z0-9_-]{0,63}(\+[a-z0-9][a-z0-9_-]{0,63}){0,7}$"
