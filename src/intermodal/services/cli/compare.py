@@ -326,7 +326,8 @@ def _print(doc: dict[str, Any]) -> None:
             )
         for p in s["pairs"]:
             t, c, e = p["time_h"], p["cost"], p["co2e_kg"]
-            modes = ", ".join(f"{m} {v:+.2f}" for m, v in p["by_mode"]["change"].items())
+            # what rounds to 0.00 TEU is left out of the table (the JSON keeps it)
+            modes = ", ".join(f"{m} {v:+.2f}" for m, v in p["by_mode"]["change"].items() if abs(v) >= 0.005)
             pairs.add_row(
                 f"{zone[p['origin']]} → {zone[p['destination']]}",
                 p["cargo"],
