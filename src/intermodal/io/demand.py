@@ -27,10 +27,13 @@ from intermodal.model.demand import ChoiceParams, DemandCell, Zone
 from intermodal.model.shipment import parse_cargo
 
 __all__ = [
+    "DEMO_FOLDER",
     "MAX_CELL_TEU",
     "MAX_DEMAND_ROWS",
     "MAX_ZONES",
     "MAX_ZONE_ID",
+    "parse_demand",
+    "parse_zones",
     "read_choice_params",
     "read_demand",
     "read_mode_shares",
@@ -52,6 +55,10 @@ MAX_PARAMS_BYTES = 1_000_000
 #: The modes a mode class names besides road, in the order an option's class lists them
 #: (:func:`intermodal.planners.assignment.mode_class`).
 CLASS_MODES = tuple(m.value for m in Mode if m not in (Mode.ROAD, Mode.WALK))
+#: The Chongqing demo: zones, a week of 2020 and of 2026 demand, choice parameters, observed shares
+DEMO_FOLDER = Path(__file__).resolve().parents[1] / "data" / "demand" / "chongqing"
+#: Characters of zones or demand given as text (an API request's): far more than any request body
+MAX_TEXT_BYTES = 16 * 1024 * 1024
 
 
 def _zone_id(value: str) -> int:
@@ -119,9 +126,19 @@ def read_zones(path: str | Path, bundle: Bundle) -> list[Zone]:
     """
     path = Path(path)
     _checked_file(path, "a CSV file of zones: id, name, terminal, lat, lon, source")
-    name = path.name
+    return _zones(Source(path.parent), path.name, bundle)
+
+
+def parse_zones(text: str, bundle: Bundle, *, name: str = "zones") -> list[Zone]:
+    """The zones in CSV ``text`` (as a zones file; problems name ``name``): see :func:`read_zones`."""
+    if len(text) > MAX_TEXT_BYTES:
+        raise InputError(Problem("too long", file=name, expected=f"at most {MAX_TEXT_BYTES:,} characters"))
+    return _zones(Source.of_texts(Path(name), {name: text}), name, bundle)
+
+
+def _zones(source: Source, name: str, bundle: Bundle) -> list[Zone]:
     problems: list[Problem] = []
-    rows = list(read_table(Source(path.parent), name, ZONE_COLUMNS, problems))
+    rows = list(read_table(source, name, ZONE_COLUMNS, problems))
     if len(rows) > MAX_ZONES:
         raise InputError(
             Problem("too many zones", file=name, found=f"{len(rows):,}", expected=f"at most {MAX_ZONES:,}")
@@ -199,16 +216,7 @@ def read_demand(path: str | Path, zones: list[Zone], bundle: Bundle) -> list[Dem
             rows = list(read_table(Source(path.parent), name, DEMAND_COLUMNS, problems))
         else:
             rows = _parquet_rows(path, problems)
-        if len(rows) > MAX_DEMAND_ROWS:
-            raise InputError(
-                Problem(
-                    "too many rows",
-                    file=name,
-                    found=f"{len(rows):,}",
-                    expected=f"at most {MAX_DEMAND_ROWS:,}",
-                )
-            )
-        cells = _table_cells(rows, name, known, bundle, problems)
+        cells = _rows_cells(rows, name, known, bundle, problems)
     else:
         raise InputError(
             Problem("unknown file type", file=name, found=suffix, expected=".csv, .parquet or .omx")
@@ -216,6 +224,34 @@ def read_demand(path: str | Path, zones: list[Zone], bundle: Bundle) -> list[Dem
     if problems:
         raise InputError(problems)
     return cells
+
+
+def parse_demand(text: str, zones: list[Zone], bundle: Bundle, *, name: str = "demand") -> list[DemandCell]:
+    """The demand in CSV ``text`` (as a demand file; problems name ``name``): see :func:`read_demand`."""
+    if len(text) > MAX_TEXT_BYTES:
+        raise InputError(Problem("too long", file=name, expected=f"at most {MAX_TEXT_BYTES:,} characters"))
+    problems: list[Problem] = []
+    rows = list(read_table(Source.of_texts(Path(name), {name: text}), name, DEMAND_COLUMNS, problems))
+    cells = _rows_cells(rows, name, {z.id for z in zones}, bundle, problems)
+    if problems:
+        raise InputError(problems)
+    return cells
+
+
+def _rows_cells(
+    rows: list[tuple[int, dict[str, Any]]],
+    name: str,
+    known: set[int],
+    bundle: Bundle,
+    problems: list[Problem],
+) -> list[DemandCell]:
+    if len(rows) > MAX_DEMAND_ROWS:
+        raise InputError(
+            Problem(
+                "too many rows", file=name, found=f"{len(rows):,}", expected=f"at most {MAX_DEMAND_ROWS:,}"
+            )
+        )
+    return _table_cells(rows, name, known, bundle, problems)
 
 
 def _parquet_rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, Any]]]:

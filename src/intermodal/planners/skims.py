@@ -25,6 +25,7 @@ import numpy as np
 from intermodal.exceptions import InputError, NoRouteError, Problem
 from intermodal.model import Bundle, Itinerary, Mode, Shipment
 from intermodal.model.demand import Zone
+from intermodal.planners._executor import Executor, InProcess
 from intermodal.planners.places import great_circle_km
 from intermodal.planners.routing import find_routes
 
@@ -120,6 +121,26 @@ def _skim_origin(
     return row
 
 
+@dataclass(frozen=True)
+class _RowJob:
+    """What every origin's row shares: sent once to the workers of a cluster."""
+
+    bundle: Bundle
+    places: tuple[str, ...]
+    shipment: Shipment
+    window_days: float
+    metrics: tuple[str, ...]
+    engine: str
+
+
+def _skim_row(job: _RowJob, origin: str) -> list[list[float]]:
+    """One origin's row of the skim: each metric's best value to each place (a task of :func:`skim`)."""
+    row = _skim_origin(
+        job.bundle, origin, job.places, job.shipment, window_days=job.window_days, engine=job.engine
+    )
+    return [_best(options, job.metrics) for options in row]
+
+
 def check_zones(bundle: Bundle, zones: Sequence[Zone]) -> None:
     """Every zone's place is one a route query accepts: a point within a truck's reach of a road terminal.
 
@@ -158,6 +179,7 @@ def skim(
     metrics: Sequence[str] = ("time", "cost", "co2e"),
     engine: str = "auto",
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> Skim:
     """The skim between ``zones`` for ``shipment`` (its size, cargo class and the window's start, ``ready``).
 
@@ -179,6 +201,9 @@ def skim(
         As for :func:`~intermodal.planners.routing.find_routes`.
     progress
         Called with (origins done, origins) after each distinct origin.
+    executor
+        Where the origins' rows are computed, one task each (default: in this process, one after another);
+        every executor gives the same skim.
 
     Raises
     ------
@@ -195,12 +220,11 @@ def skim(
     at = {p: i for i, p in enumerate(places)}
     n = len(places)
     grid = np.full((len(metrics), n, n), math.nan)
-    for i, origin in enumerate(places):
-        row = _skim_origin(bundle, origin, places, shipment, window_days=window_days, engine=engine)
-        for j, options in enumerate(row):
-            grid[:, i, j] = 0.0 if i == j else _best(options, metrics)
-        if progress is not None:
-            progress(i + 1, n)
+    job = _RowJob(bundle, tuple(places), shipment, window_days, tuple(metrics), engine)
+    rows = (executor or InProcess()).map(_skim_row, job, places, progress)
+    for i, row in enumerate(rows):
+        for j, best in enumerate(row):
+            grid[:, i, j] = 0.0 if i == j else best
     missing = int(np.isnan(grid[0]).sum())
     index = np.array([at[z.place] for z in zones], dtype=np.int64)
     values = {m: grid[k][np.ix_(index, index)] for k, m in enumerate(metrics)}

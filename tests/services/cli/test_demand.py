@@ -27,7 +27,7 @@ def test_demo_demand_writes_files_that_assign_reads(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo-demand", "--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "demo").iterdir())
-    assert names == ["choice.toml", "demand.csv", "observed_shares.csv", "zones.csv"]
+    assert names == ["choice.toml", "demand-2026.csv", "demand.csv", "observed_shares.csv", "zones.csv"]
 
 
 def test_skim_writes_omx_that_openmatrix_reads(tmp_path: Path) -> None:
@@ -205,3 +205,38 @@ def test_skim_hostile_options_exit_2_naming_them(tmp_path: Path, option: str, va
     assert result.exit_code == 2, result.output
     assert option.lstrip("-") in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_skim_and_assign_take_patches(tmp_path: Path) -> None:
+    # the mini bundle with its road from the hub to the border closed: the hub reaches the city later
+    patch = tmp_path / "closed.toml"
+    patch.write_text(
+        '[patch]\nname = "closed"\ntitle_en = "Closed"\nsource = "test"\n[[close]]\nlink = "hub-border"\n',
+        encoding="utf-8",
+    )
+    zones = _zones(tmp_path)
+    skim = ["skim", "--scenario", str(MINI), "--zones", str(zones), "--window", "2d", "--format", "json"]
+    skim += ["--ready", "2020-04-06T00:00+08:00"]
+    before = json.loads(runner.invoke(app, skim).stdout)
+    after = runner.invoke(app, [*skim, "--patch", str(patch)])
+    assert after.exit_code == 0, after.output
+    assert json.loads(after.stdout)["scenario"] == "mini+closed"
+    assert json.loads(after.stdout)["matrices"]["time"][0][2] > before["matrices"]["time"][0][2]
+    demand = tmp_path / "demand.csv"
+    demand.write_text("origin,destination,cargo,teu,period\n1,4,general,1,2020-04-06\n", encoding="utf-8")
+    args = [
+        "assign",
+        "--scenario",
+        str(MINI),
+        "--zones",
+        str(zones),
+        "--demand",
+        str(demand),
+        "--format",
+        "json",
+    ]
+    result = runner.invoke(app, [*args, "--patch", str(patch)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["scenario"] == "mini+closed"
+    result = runner.invoke(app, [*args, "--patch", str(tmp_path / "missing.toml")])
+    assert result.exit_code == 2 and "--patch" in result.output

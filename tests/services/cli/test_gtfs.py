@@ -140,3 +140,17 @@ def test_repeated_problems_print_as_the_first_few_and_a_count(tmp_path: Path) ->
     assert "error: routes.txt [route_type]: … and 497 more like this (lines 5–501)" in lines
     assert "error: trips.txt [route_id]: … and 997 more like this (lines 5–1001)" in lines
     assert len(lines) < 20
+
+
+def test_export_takes_a_patch(tmp_path: Path) -> None:
+    mini = Path(__file__).resolve().parents[2] / "io" / "bundles" / "mini"
+    patch = tmp_path / "twice.toml"
+    patch.write_text(
+        '[patch]\nname = "twice"\ntitle_en = "Twice a day"\nsource = "test"\n'
+        '[[change.services]]\nid = "train"\ndepartures = ["08:00", "16:00"]\nsource = "test"\n',
+        encoding="utf-8",
+    )
+    plain = runner.invoke(app, ["gtfs", "export", str(mini), str(tmp_path / "a.zip")])
+    result = runner.invoke(app, ["gtfs", "export", str(mini), str(tmp_path / "b.zip"), "--patch", str(patch)])
+    assert plain.exit_code == 0 and result.exit_code == 0, result.output
+    assert "1 trips" in plain.stdout and "2 trips" in result.stdout

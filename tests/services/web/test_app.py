@@ -618,3 +618,38 @@ def test_options_say_how_likely_they_are_on_time(page) -> None:  # type: ignore[
     page.click("#lang")
     page.wait_for_selector("#options .card .on-time")
     assert "准时概率" in page.inner_text("#options")
+
+
+def test_compare_page_shows_both_networks_and_the_change(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    # the demo's 2026 week over one day, on the 2020 network and with the China-Laos Railway
+    for name, viewport, locale in (
+        ("web-compare.png", {"width": 1366, "height": 900}, "en-GB"),
+        ("web-compare-phone.png", {"width": 390, "height": 844}, "zh-CN"),
+    ):
+        context = browser.new_context(viewport=viewport, locale=locale)
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))  # noqa: B023 (each page's own list)
+        pg.goto(server + "/#compare")
+        pg.wait_for_selector("body[data-ready='1']", timeout=20_000)
+        assert pg.is_hidden("main.layout") and pg.is_visible("#compare-map-base")
+        pg.click("#compare-run")
+        pg.wait_for_selector("#compare-pairs tr:nth-child(16)", timeout=300_000)
+        # flows on both maps, the scenario's coloured by change; totals, mode shares and the change as charts
+        assert pg.locator("#compare-map-base path.leaflet-interactive").count() > 0
+        strokes = pg.eval_on_selector_all(
+            "#compare-map-scenario path.leaflet-interactive", "ps => ps.map(p => p.getAttribute('stroke'))"
+        )
+        assert "#1a7f37" in strokes  # legs carrying more: the China-Laos trains
+        assert pg.locator("#compare-shares rect.bar-more").count() > 0
+        assert pg.locator("#compare-change rect").count() == 4
+        rows = pg.inner_text("#compare-pairs")
+        if locale == "en-GB":
+            assert "Vientiane" in rows and "Compare scenarios" in pg.inner_text("#compare")
+        else:
+            assert "万象" in rows and "情景对比" in pg.inner_text("#compare")
+            assert _latin_runs(pg) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / name), full_page=locale != "en-GB")
+        context.close()
+        assert not errors, errors

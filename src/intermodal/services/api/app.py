@@ -30,6 +30,7 @@ from intermodal.services.api._limits import BodySizeLimit
 from intermodal.services.api._routes import takes_json
 from intermodal.services.api._search import route_answer
 from intermodal.services.api._settings import Settings
+from intermodal.services.api.compare import router as compare_router
 from intermodal.services.api.disruptions import install_disruptions
 from intermodal.services.api.disruptions import write_router as disruptions_write_router
 from intermodal.services.api.ledger import install_ledger
@@ -313,6 +314,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_disruptions(app)
     install_plans(app)
     install_operations(app)
+    app.include_router(compare_router)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:

@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "quote",
     "emissions",
     "scenario",
+    "compare",
     "ledger",
     "disruption",
     "report",

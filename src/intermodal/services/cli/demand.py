@@ -24,12 +24,13 @@ from intermodal.services.cli._output import (
     print_json,
     user_errors,
 )
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 
 FORMATS = ["table", "json"]
 METHODS = ["logit", "aon"]
 #: the demo's files, shipped with the package
-DEMO = Path(__file__).resolve().parents[2] / "data" / "demand" / "chongqing"
-DEMO_FILES = ("zones.csv", "demand.csv", "choice.toml", "observed_shares.csv")
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demand" / "chongqing"  # io.demand.DEMO_FOLDER
+DEMO_FILES = ("zones.csv", "demand.csv", "demand-2026.csv", "choice.toml", "observed_shares.csv")
 #: how a skim's cells are chosen, written into its OMX file
 RULE = "least value of each metric over the pair's Pareto options in the window (docs/skims.md)"
 #: the Parquet tables ``assign --out`` writes
@@ -44,14 +45,14 @@ def register(app: typer.Typer) -> None:
     app.command(name="demo-demand")(demo_demand)
 
 
-def _window(text: str) -> float:
+def parse_window(text: str) -> float:
     """``7d``, ``36h`` or a number of days, at most 60."""
     from intermodal.services.cli._output import days
 
     return days(text, "window", "a window")
 
 
-def _ready(text: str | None, field: str = "ready") -> datetime | None:
+def parse_ready(text: str | None, field: str = "ready") -> datetime | None:
     from intermodal.exceptions import InputError, Problem
     from intermodal.model.bounds import time_problem
 
@@ -73,8 +74,28 @@ def _ready(text: str | None, field: str = "ready") -> datetime | None:
     return moment
 
 
+def period_start(cells: Any, start: datetime | None) -> datetime:
+    """``start`` (``--ready``), or the first day of the demand's one period."""
+    from intermodal.exceptions import InputError, Problem
+
+    if start is not None:
+        return start
+    periods = {c.period for c in cells}
+    if len(periods) != 1 or None in periods:
+        raise InputError(
+            Problem(
+                "the demand has no single period",
+                field="ready",
+                found=", ".join(sorted(str(p) for p in periods))[:200],
+                expected="--ready, or one period in the demand file",
+            )
+        )
+    (period,) = periods
+    return datetime(period.year, period.month, period.day)
+
+
 @contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     with Progress(
         TextColumn(label),
         BarColumn(),
@@ -93,6 +114,7 @@ def skim(
     scenario: Annotated[
         str, typer.Option(help="An embedded scenario, or a bundle folder or zip.")
     ] = "chongqing",
+    patch: PatchOption = None,
     window: Annotated[str, typer.Option(help="Cargo ready at any time in this window: 7d, 36h, ...")] = "7d",
     metrics: Annotated[
         str, typer.Option(help="Comma-separated: time, cost, co2e, distance, transfers.")
@@ -106,6 +128,12 @@ def skim(
     out: Annotated[
         Path | None, typer.Option(help="Folder to write skim.omx and skim.parquet to (made if missing).")
     ] = None,
+    executor: Annotated[
+        str, typer.Option(help="local (this process) | ray (a Ray cluster: one task per origin).")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="The Ray cluster's HOST:PORT (default: RAY_ADDRESS, else a local Ray).")
+    ] = None,
     format: Annotated[str, typer.Option("--format", help="table | json.")] = "table",
 ) -> None:
     """Zone-to-zone matrices of the best time, cost, CO2e, distance and transfers over a window.
@@ -117,17 +145,19 @@ def skim(
     Zones to try: intermodal demo-demand --out demo
 
     Example:  intermodal skim --zones demo/zones.csv --ready 2020-04-06T00:00 --window 7d --out demo/skim
+
+    On a Ray cluster, one task per origin:  ... --executor ray --address HEAD:6379
     """
     choice(format, FORMATS, "--format")
     with user_errors():
-        from intermodal.io import load_scenario
         from intermodal.io.demand import read_zones
+        from intermodal.planners._executor import make_executor
         from intermodal.planners.shipments import make_shipment
         from intermodal.planners.skims import skim as make_skim
 
-        days = _window(window)
-        start = _ready(ready)
-        bundle = load_scenario(scenario)
+        days = parse_window(window)
+        start = parse_ready(ready)
+        bundle = open_scenario(scenario, patch)
         zone_list = read_zones(zones, bundle)
         wanted = [m.strip() for m in metrics.split(",") if m.strip()]
         shipment = make_shipment(bundle, teu=teu, cargo=cargo, ready=start)
@@ -135,9 +165,16 @@ def skim(
             from intermodal.io.matrices import check_outputs
 
             check_outputs(out, ["skim.omx", "skim.parquet"])
-        with _progress("skimming origins") as progress:
+        runner = make_executor(executor, address)
+        with progress_bar("skimming origins") as progress:
             result = make_skim(
-                bundle, zone_list, shipment, window_days=days, metrics=wanted, progress=progress
+                bundle,
+                zone_list,
+                shipment,
+                window_days=days,
+                metrics=wanted,
+                progress=progress,
+                executor=runner,
             )
         written: list[str] = []
         if out is not None:
@@ -231,6 +268,7 @@ def assign(
     scenario: Annotated[
         str, typer.Option(help="An embedded scenario, or a bundle folder or zip.")
     ] = "chongqing",
+    patch: PatchOption = None,
     params: Annotated[
         Path | None, typer.Option(help="Choice parameters (TOML, [choice]); default the demo's choice.toml.")
     ] = None,
@@ -275,31 +313,16 @@ def assign(
     if (calibrate is not None or calibrate_db is not None) and method != "logit":
         fail(["[--method]: calibration fits the logit's constants: use --method logit"], BAD_INPUT)
     with user_errors():
-        from intermodal.exceptions import InputError, Problem
-        from intermodal.io import load_scenario
         from intermodal.io.demand import read_choice_params, read_demand, read_mode_shares, read_zones
         from intermodal.planners import assignment as a
 
-        days = _window(window)
-        start = _ready(ready)
-        bundle = load_scenario(scenario)
+        days = parse_window(window)
+        start = parse_ready(ready)
+        bundle = open_scenario(scenario, patch)
         zone_list = read_zones(zones, bundle)
         cells = read_demand(demand, zone_list, bundle)
         choice_params = read_choice_params(params or DEMO / "choice.toml")
-        if start is None:
-            periods = {c.period for c in cells}
-            if len(periods) != 1 or None in periods:
-                raise InputError(
-                    Problem(
-                        "the demand has no single period",
-                        field="ready",
-                        found=", ".join(sorted(str(p) for p in periods))[:200],
-                        expected="--ready, or one period in the demand file",
-                    )
-                )
-            (period,) = periods
-            assert period is not None
-            start = datetime(period.year, period.month, period.day)
+        start = period_start(cells, start)
         observed = None
         if calibrate is not None:
             observed = read_mode_shares(calibrate)
@@ -309,7 +332,7 @@ def assign(
             from intermodal.io.matrices import check_outputs
 
             check_outputs(out, [*(f"{n}.parquet" for n in RESULT_TABLES), "flows.geojson", "summary.json"])
-        with _progress("searching options") as progress:
+        with progress_bar("searching options") as progress:
             pairs = a.pair_options(bundle, zone_list, cells, start=start, window_days=days, progress=progress)
         calibration = None
         if observed is not None:

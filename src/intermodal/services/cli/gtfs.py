@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from intermodal.services.cli._output import console, user_errors
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 from intermodal.services.cli.report import named_as
 
 gtfs_app = typer.Typer(
@@ -63,16 +64,16 @@ def import_(
 def export(
     bundle: Annotated[str, typer.Argument(help="An embedded scenario name, or a bundle folder or zip.")],
     out: Annotated[Path, typer.Argument(help="The GTFS zip to write.")],
+    patch: PatchOption = None,
 ) -> None:
     """Export a bundle's services as a GTFS zip (stops, routes, trips, stop times, calendars, transfers).
 
     Example:  intermodal gtfs export chongqing chongqing_gtfs.zip
     """
     with user_errors():
-        from intermodal.io import load_scenario
         from intermodal.io.gtfs import export_gtfs
 
-        loaded = load_scenario(bundle)
+        loaded = open_scenario(bundle, patch)
         path = export_gtfs(loaded, out)
     trips = sum(len(s.departures) for s in loaded.services)
     console.print(
