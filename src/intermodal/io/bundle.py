@@ -7,12 +7,14 @@ once, each with its file, row and field.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from intermodal.exceptions import BundleError, Problem
 from intermodal.io import _tables as t
@@ -36,7 +38,8 @@ from intermodal.model import (
     Tariff,
     Terminal,
 )
-from intermodal.model.bounds import MAX_CARBON_PRICE
+from intermodal.model.bounds import EARLIEST_DATE, LATEST_DATE, MAX_CARBON_PRICE
+from intermodal.model.disruptions import Closure
 from intermodal.model.tariffs import Equipment, RateUnit
 
 __all__ = ["load_bundle", "load_source", "validate_bundle"]
@@ -214,6 +217,28 @@ TARIFFS = {
     "notes": Column(t.text, required=False, default=""),
 }
 
+
+def _closure_date(value: str) -> dt.date:
+    day = t.iso_date(value)
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise t.FieldError(f"a date from {EARLIEST_DATE} to {LATEST_DATE}")
+    return day
+
+
+#: the kinds of closures.csv: what a patch closes for some dates (a service's dates are calendar_dates.csv's)
+CLOSURE_KINDS = ("link", "terminal", "crossing")
+#: the longest closure: ten years is no longer a closure but a network without the element
+MAX_CLOSURE_DAYS = 3_660
+
+CLOSURES = {
+    "kind": Column(t.choice(*CLOSURE_KINDS)),
+    "target": Column(t.ident),
+    "from": Column(_closure_date),
+    "to": Column(_closure_date),
+    "source": Column(t.source_text),
+    "notes": Column(t.text, required=False, default=""),
+}
+
 # The manifest's bounds: (above, at most, unit, why).
 _Bounds = tuple[float, float, str, str]
 _CIRCUITY = (0.0, 5.0, "", "road km per great-circle km: real networks are 1.1 to 1.6")
@@ -285,6 +310,7 @@ def load_source(source: Source) -> Bundle:
     services = _read_services(source, terminals, broken, links, factors, problems)
     currency = manifest.currency if manifest is not None else None
     tariffs = _read_tariffs(source, terminals, broken, services, currency, problems)
+    closures = _read_closures(source, terminals, broken, links, crossings, problems)
     access_factor = manifest.access.emission_factor if manifest is not None else ""
     if access_factor and access_factor not in factors and access_factor not in factors.broken:
         problems.append(
@@ -308,6 +334,7 @@ def load_source(source: Source) -> Bundle:
         origin=str(path),
         handling=handling,
         tariffs=tuple(tariffs),
+        closures=tuple(closures),
     )
 
 
@@ -1390,3 +1417,58 @@ def _overlap(a: Tariff, b: Tariff) -> bool:
     b_top = math.inf if b.weight_to_t is None else b.weight_to_t
     weights = a.weight_from_t < b_top and b.weight_from_t < a_top
     return weights and a.valid_from <= b.valid_to and b.valid_from <= a.valid_to
+
+
+def _read_closures(
+    source: Source,
+    terminals: dict[str, Terminal],
+    broken: set[str],
+    links: list[Link],
+    crossings: Mapping[str, BorderCrossing],
+    problems: list[Problem],
+) -> list[Closure]:
+    """The rows of ``closures.csv``: a link, terminal or crossing closed from one date to another.
+
+    The dates are inclusive and in the zone of the place (a link's: its ``from`` terminal's), so the window
+    runs from local midnight of ``from`` to local midnight after ``to``. A row's id is minus its line.
+    """
+    file = "closures.csv"
+    by_link = {link.id: link for link in links}
+    out: list[Closure] = []
+    table = t.read_table(source, file, CLOSURES, problems, optional=True)
+
+    def problem(line: int, what: str, name: str, found: object, expected: str) -> None:
+        problems.append(Problem(what, file=file, row=line, field=name, found=str(found), expected=expected))
+
+    for line, row in table:
+        _check_source(file, line, row, problems)
+        kind, target = row["kind"], row["target"]
+        if row["to"] < row["from"]:
+            problem(line, "to is before from", "to", row["to"], f">= {row['from']}")
+            continue
+        if (row["to"] - row["from"]).days >= MAX_CLOSURE_DAYS:
+            problem(
+                line, "too long a closure", "to", row["to"], f"at most {MAX_CLOSURE_DAYS} days after from"
+            )
+            continue
+        if kind == "link":
+            link = by_link.get(target)
+            if link is None:
+                problem(line, "unknown link", "target", target, "an id in links.csv")
+                continue
+            place = link.from_id
+        elif kind == "crossing" and target not in crossings:
+            problem(line, "unknown crossing", "target", target, "a terminal in crossings.csv")
+            continue
+        else:
+            place = target
+        terminal = terminals.get(place)
+        if terminal is None:
+            if kind == "terminal":
+                _known_terminal(file, line, "target", target, terminals, broken, problems)
+            continue
+        zone = ZoneInfo(terminal.timezone)
+        start = dt.datetime.combine(row["from"], dt.time(), zone)
+        end = dt.datetime.combine(row["to"] + dt.timedelta(days=1), dt.time(), zone)
+        out.append(Closure(id=-line, kind=kind, target=target, start=start, end=end, source=row["source"]))
+    return out

@@ -13,12 +13,15 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from intermodal.exceptions import BundleError, Problem
 from intermodal.io._atomic import check_target, staged_folder
 from intermodal.io.bundle import load_bundle
 from intermodal.model import Bundle, Link, Service, Tariff, Terminal
+from intermodal.model.disruptions import Closure
 
 __all__ = ["check_out_dir", "write_bundle"]
 
@@ -172,6 +175,27 @@ def _write_files(bundle: Bundle, out: Path) -> None:
     _write_services(out, bundle.services)
     if bundle.tariffs:
         _write(out / "tariffs.csv", [_tariff_row(x) for x in bundle.tariffs])
+    if bundle.closures:
+        _write(out / "closures.csv", [_closure_row(bundle, c) for c in bundle.closures])
+
+
+def _closure_row(bundle: Bundle, c: Closure) -> dict[str, object]:
+    """A closure as the loader reads it back: inclusive dates in the place's zone (a link's: its start's)."""
+    place = (
+        next((lk.from_id for lk in bundle.links if lk.id == c.target), c.target)
+        if c.kind == "link"
+        else c.target
+    )
+    zone = ZoneInfo(bundle.terminals[place].timezone)
+    last = c.end.astimezone(zone) - timedelta(days=1)
+    return {
+        "kind": c.kind,
+        "target": c.target,
+        "from": c.start.astimezone(zone).date().isoformat(),
+        "to": last.date().isoformat(),
+        "source": c.source or "assumption",
+        "notes": "",
+    }
 
 
 def _tariff_row(x: Tariff) -> dict[str, object]:

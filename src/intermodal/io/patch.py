@@ -32,6 +32,7 @@ from intermodal.io._tables import Column, FieldError, Source
 from intermodal.io.bundle import (
     ADJUSTMENTS,
     CALENDAR_DATES,
+    CLOSURES,
     CROSSINGS,
     FACTORS,
     LINKS,
@@ -94,6 +95,7 @@ _FILES = (
     "factors.csv",
     "adjustments.csv",
     "tariffs.csv",
+    "closures.csv",
 )
 _TOP_KEYS = {"patch", "carbon", "close", "open", "remove", "change", "add"}
 _HEAD_KEYS = ("name", "title_en", "title_zh", "description", "source")
@@ -678,6 +680,7 @@ class _Bundle:
             "factors",
             "adjustments",
             "tariffs",
+            "closures",
         ):
             text = texts.get(f"{name}.csv")
             header = list(_default_header(name))
@@ -786,7 +789,8 @@ class _Bundle:
 
 
 def _default_header(table: str) -> list[str]:
-    return list({**_COLUMNS, "service_stops": STOPS, "calendar_dates": CALENDAR_DATES}[table])
+    extra = {"service_stops": STOPS, "calendar_dates": CALENDAR_DATES, "closures": CLOSURES}
+    return list({**_COLUMNS, **extra}[table])
 
 
 def _flag(value: str, *, default: bool) -> bool:
@@ -895,12 +899,18 @@ def _close(b: _Bundle, patch: Patch, c: Closure) -> None:
             b.drop_service(c.id)
         return
     if dated and (c.kind != "link" or _flag(row.get("flexible", ""), default=row["mode"] == "road")):
-        b.problem(
-            patch,
-            f"a {'truck link' if c.kind == 'link' else c.kind} closes for good in this version",
-            f"{c.where}.from",
-            str(c.start),
-            "no dates: only services, and the links scheduled services ride, close for dates",
+        # a road, a terminal or a crossing closed for some dates is no change to the tables the search
+        # compiles: it is a closure the search passes none of in its window, as it does the ledger's
+        b.tables["closures"].add(
+            {
+                "kind": c.kind,
+                "target": c.id,
+                "from": str(c.start),
+                "to": str(c.end),
+                "source": f"{patch.source} (patch {patch.name})",
+                "notes": c.reason,
+            },
+            f"{patch.file}::{c.where}",
         )
         return
     if c.kind == "link" and dated:

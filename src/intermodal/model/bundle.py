@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from intermodal.model.disruptions import Closure
 from intermodal.model.factors import FactorTable
 from intermodal.model.network import BorderCrossing, Link, Mode, ModeHandling, Service, Terminal
 from intermodal.model.tariffs import Tariff
@@ -68,6 +69,10 @@ class Bundle:
     handling: Mapping[tuple[str, Mode, Mode], ModeHandling] = field(default_factory=dict)
     #: the rows of ``tariffs.csv``: rides by service or line, storage by terminal
     tariffs: tuple[Tariff, ...] = ()
+    #: the rows of ``closures.csv``: links, terminals and crossings closed for some dates (a patch's dated
+    #: ``[[close]]``); the search passes none of them in its window, as it passes no closure of the ledger's.
+    #: Their ids are negative (minus the row's line) so they never meet a ledger disruption's id.
+    closures: tuple[Closure, ...] = ()
 
     @property
     def name(self) -> str:

@@ -35,6 +35,8 @@ class Closure:
         holds for the trips that leave their first stop in it. A cancelled departure ignores it.
     delay_hours
         For ``delay``: how late every stop after the first is reached.
+    source
+        Where the closure comes from: a bundle's ``closures.csv`` row cites one; the ledger's leave it empty.
     """
 
     id: int
@@ -43,6 +45,7 @@ class Closure:
     start: dt.datetime
     end: dt.datetime
     delay_hours: float = 0.0
+    source: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in DISRUPTION_KINDS:

@@ -38,7 +38,7 @@ from intermodal.model import (
     Shipment,
 )
 from intermodal.network.timetable import Timetable
-from intermodal.planners.disruptions import close_trips, delay_trips, drive_closure
+from intermodal.planners.disruptions import close_trips, delay_trips, drive_closure, with_bundle_closures
 from intermodal.planners.places import Place, place_zone
 from intermodal.planners.search_network import _MODES, SearchNetwork, _DriveInfo, compile_search
 
@@ -125,7 +125,8 @@ class _Network:
     ) -> None:
         self.bundle = bundle
         self.engine = engine
-        self.availability = availability
+        # the bundle's own closures (closures.csv) join the ledger's: one snapshot, one code path
+        self.availability = with_bundle_closures(bundle, availability)
         #: the ledger refs of the departures left out for want of room (with an availability snapshot)
         self.full: list[str] = []
         #: how many trips each open disruption (by id) took out of the search; 0 for one that only closes

@@ -24,11 +24,19 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from intermodal.model import Bundle, Itinerary, Link, Mode
+from intermodal.model import Availability, Bundle, Itinerary, Link, Mode
 from intermodal.model.disruptions import Closure
 from intermodal.network.timetable import Timetable
 
-__all__ = ["apply_closures", "close_trips", "closures_on", "delay_trips", "drive_closure", "trip_key"]
+__all__ = [
+    "apply_closures",
+    "close_trips",
+    "closures_on",
+    "delay_trips",
+    "drive_closure",
+    "trip_key",
+    "with_bundle_closures",
+]
 
 _AT_PLACES = ("terminal", "crossing")
 
@@ -43,6 +51,21 @@ def trip_key(ref: str) -> tuple[str, int] | None:
     if not service or moment.tzinfo is None:
         return None
     return service, int(moment.timestamp())
+
+
+def with_bundle_closures(bundle: Bundle, availability: Availability | None) -> Availability | None:
+    """The snapshot a query searches with: the ledger's ``availability`` with the bundle's own closures added.
+
+    A patch's dated closure of a road, terminal or crossing is a row of the bundle's ``closures.csv``
+    (:attr:`Bundle.closures`); the search applies those and the ledger's open disruptions by the one code
+    path, so a closure acts the same wherever it comes from. Without either, ``availability`` is returned
+    as it is (``None``: every departure has its timetable's room).
+    """
+    if not bundle.closures:
+        return availability
+    if availability is None:
+        return Availability(closures=bundle.closures)
+    return dataclasses.replace(availability, closures=(*bundle.closures, *availability.closures))
 
 
 def _links(bundle: Bundle) -> dict[tuple[str, str, Mode], Link]:

@@ -250,10 +250,12 @@ def find_routes(
             f"{len(net.full)} departures in the search window have no {room} for {shipment.teu:g} TEU "
             f"in the ledger and were left out: {shown}"
         )
-    if net.closed and availability is not None:
-        named = {c.id: c for c in availability.closures}
+    if net.closed and net.availability is not None:
+        named = {c.id: c for c in net.availability.closures}
         notes += [
-            f"disruption {i} ({named[i].describe()}) kept "
+            # a bundle's closure (closures.csv) has minus its line as its id; the ledger's are positive
+            (f"disruption {i}" if i > 0 else f"closure on line {-i} of closures.csv")
+            + f" ({named[i].describe()}) kept "
             + (f"{n} departures and " if n else "")
             + "the roads it closes out of the search"
             for i, n in sorted(net.closed.items())
