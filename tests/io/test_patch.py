@@ -7,9 +7,10 @@ import csv
 import io
 import itertools
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -116,10 +117,23 @@ stops = [{terminal = "hub", arrive_offset_h = 0, depart_offset_h = 0},
     )
 
 
-def test_dated_closures_of_truck_links_are_refused_not_ignored(tmp_path: Path) -> None:
+def test_a_dated_closure_of_a_truck_link_is_a_closure_the_bundle_carries(tmp_path: Path) -> None:
+    # it was refused while the engines had no dated closure of a road; now it is a closures.csv row
     path = _patch(tmp_path, '[[close]]\nlink = "hub-station"\nfrom = 2020-04-01\nto = 2020-04-02\n')
+    bundle = apply_patches(MINI, [path])
+    assert {lk.id for lk in bundle.links} == {lk.id for lk in load_bundle(MINI).links}  # the road stays
+    (closure,) = bundle.closures
+    zone = ZoneInfo("Asia/Shanghai")  # the zone of the link's start, hub
+    assert (closure.kind, closure.target) == ("link", "hub-station")
+    assert closure.start == datetime(2020, 4, 1, tzinfo=zone)
+    assert closure.end == datetime(2020, 4, 3, tzinfo=zone)  # "to" is inclusive
+    assert closure.id < 0 and "patch p" in closure.source
+
+
+def test_a_dated_closure_naming_what_the_bundle_lacks_is_a_problem_of_the_patch(tmp_path: Path) -> None:
+    path = _patch(tmp_path, '[[close]]\ncrossing = "hub"\nfrom = 2020-04-01\nto = 2020-04-02\n')
     shown = _problems(lambda: apply_patches(MINI, [path]))
-    assert any("[close[0].from]: a truck link closes for good" in s for s in shown)
+    assert any(s.startswith("p.toml [close[0].crossing]: not in the bundle's crossings.csv") for s in shown)
 
 
 def test_bounds_dates_sizes_and_names(tmp_path: Path) -> None:
@@ -606,6 +620,76 @@ def test_routing_on_base_plus_patch_equals_routing_on_the_edited_files(
     patched, by_hand = apply_patches(MINI, [patch]), load_bundle(edited)
     for origin, destination in (("hub", "city"), ("station", "city"), ("hub", "border")):
         assert _answers(patched, origin, destination) == _answers(by_hand, origin, destination), ops
+
+
+_CLOSABLE = [
+    ("link", "hub-station"), ("link", "hub-border"), ("link", "border-city"), ("link", "station-border"),
+    ("link", "border-city-rail"), ("terminal", "station"), ("terminal", "border"), ("crossing", "border"),
+]  # fmt: skip
+_PAIRS = (("hub", "city"), ("station", "city"), ("hub", "border"))
+_READY = date(2020, 4, 6)  # _answers' cargo is ready on this day, 08:00 in the zone of hub and station
+
+
+def _passes(bundle: Bundle, origin: str, destination: str, kind: str, target: str) -> bool:
+    """Whether any option found from ``origin`` to ``destination`` passes the link or place."""
+    shipment = make_shipment(bundle, teu=2, ready="2020-04-06T08:00+08:00")
+    try:
+        result = find_routes(bundle, origin, destination, shipment, fold=None, engine="reference", limit=50)
+    except NoRouteError:
+        return False
+    link = next((lk for lk in bundle.links if lk.id == target), None)
+    for leg in (g for o in result.options for g in o.legs):
+        path = [leg.from_id, *leg.via, leg.to_id]
+        if link is None and target in path:
+            return True
+        if link is not None and leg.mode is link.mode:
+            hops = set(itertools.pairwise(path))
+            if (link.from_id, link.to_id) in hops or (link.to_id, link.from_id) in hops:
+                return True
+    return False
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    closed=st.sampled_from(_CLOSABLE),
+    when=st.sampled_from(["before", "inside"]),
+    start=st.integers(-40, -2),
+    days=st.integers(0, 60),
+)
+def test_a_dated_closure_routes_as_the_bundle_scenario_apply_writes(
+    tmp_path_factory: pytest.TempPathFactory, closed: tuple[str, str], when: str, start: int, days: int
+) -> None:
+    kind, target = closed
+    if when == "before":  # the closure ends the day before the cargo is ready: it is over by then
+        first = _READY + timedelta(days=start)
+        last = min(first + timedelta(days=days), _READY - timedelta(days=1))
+    else:  # it holds from before the cargo is ready until long after every option has arrived
+        first, last = _READY + timedelta(days=start), _READY + timedelta(days=60 + days)
+    tmp = tmp_path_factory.mktemp("dated")
+    path = _patch(tmp, f'[[close]]\n{kind} = "{target}"\nfrom = {first}\nto = {last}\n')
+    patched = apply_patches(MINI, [path])
+    written = load_bundle(write_patched(MINI, [path], tmp / "out"))
+    if not (kind == "link" and target in ("station-border", "border-city-rail")):
+        # a road, terminal or crossing closed for dates is a row of closures.csv, written and read back
+        assert (tmp / "out" / "closures.csv").exists()
+        assert written.closures == patched.closures
+    base = load_bundle(MINI)
+    for origin, destination in _PAIRS:
+        assert _answers(patched, origin, destination) == _answers(written, origin, destination)
+        if when == "before":
+            assert _answers(patched, origin, destination) == _answers(base, origin, destination)
+        elif target not in (origin, destination):
+            assert not _passes(patched, origin, destination, kind, target)
+
+
+def test_a_dated_closure_inside_the_window_changes_the_answer(tmp_path: Path) -> None:
+    # the property above holds vacuously if nothing ever passed the element: here the road was the way
+    path = _patch(tmp_path, '[[close]]\nlink = "hub-border"\nfrom = 2020-04-01\nto = 2020-05-30\n')
+    base = load_bundle(MINI)
+    assert _passes(base, "hub", "border", "link", "hub-border")
+    patched = apply_patches(MINI, [path])
+    assert not _passes(patched, "hub", "border", "link", "hub-border")
+    assert _answers(patched, "hub", "border") != _answers(base, "hub", "border")
 
 
 # Chongqing and its shipped patches
