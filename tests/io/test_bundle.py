@@ -334,3 +334,43 @@ def test_a_bad_inventory_rate_is_named(tmp_path: Path) -> None:
     (problem,) = validate_bundle(tmp_path / "mini")
     assert (problem.file, problem.field) == ("manifest.toml", "inventory.rate_per_year")
     assert problem.found == "-0.1"
+
+
+def test_closures_csv_is_read_in_the_places_zone_and_its_bad_rows_named(tmp_path: Path) -> None:
+    bundle = _mini(tmp_path)
+    header = "kind,target,from,to,source,notes\n"
+    (bundle / "closures.csv").write_text(
+        header
+        + "terminal,city,2020-04-01,2020-04-01,assumption,\nlink,hub-border,2020-04-02,2020-04-03,x,\n",
+        encoding="utf-8",
+    )
+    city, road = im.load_bundle(bundle).closures
+    # a day in the place's own zone: the city is in Asia/Ho_Chi_Minh, the road starts at hub in Asia/Shanghai
+    assert city.start.isoformat() == "2020-04-01T00:00:00+07:00" and city.end.isoformat().startswith(
+        "2020-04-02"
+    )
+    assert road.start.isoformat() == "2020-04-02T00:00:00+08:00" and road.end.isoformat().startswith(
+        "2020-04-04"
+    )
+    assert (city.id, road.id) == (-2, -3)  # minus the line: never a ledger disruption's id
+    (bundle / "closures.csv").write_text(
+        header
+        + "link,no-such-link,2020-04-01,2020-04-02,x,\n"
+        + "crossing,hub,2020-04-01,2020-04-02,x,\n"
+        + "terminal,city,2020-04-05,2020-04-01,x,\n"
+        + "terminal,city,1900-01-01,2020-04-01,x,\n"
+        + "terminal,city,2020-01-01,2040-01-01,x,\n"
+        + "road,city,2020-04-01,2020-04-02,x,\n"
+        + "terminal,city,2020-04-01,2020-04-02,,\n",
+        encoding="utf-8",
+    )
+    shown = {(p.row, p.field, p.message) for p in validate_bundle(bundle)}
+    assert shown == {
+        (2, "target", "unknown link"),
+        (3, "target", "unknown crossing"),
+        (4, "to", "to is before from"),
+        (5, "from", "value is not valid"),
+        (6, "to", "too long a closure"),
+        (7, "kind", "value is not valid"),
+        (8, "source", "value is missing"),
+    }

@@ -149,3 +149,34 @@ def test_tariffs_and_the_inventory_rate_are_written_back(tmp_path: Path) -> None
     assert again.tariffs == bundle.tariffs
     assert again.manifest.inventory_rate_per_year == bundle.manifest.inventory_rate_per_year
     assert again.manifest.inventory_rate_source == bundle.manifest.inventory_rate_source
+
+
+def test_closures_are_written_back_as_the_loader_reads_them(tmp_path: Path) -> None:
+    from intermodal.model.disruptions import Closure
+
+    bundle = load_bundle(SCENARIO)
+    zone = ZoneInfo("Asia/Shanghai")
+    link = bundle.links[0]
+    place = next(iter(bundle.crossings))
+    closures = (
+        Closure(
+            -2,
+            "link",
+            link.id,
+            datetime(2026, 2, 1, tzinfo=zone),
+            datetime(2026, 2, 3, tzinfo=zone),
+            source="x",
+        ),
+        Closure(
+            -3,
+            "crossing",
+            place,
+            datetime(2026, 3, 1, tzinfo=ZoneInfo(bundle.terminals[place].timezone)),
+            datetime(2026, 3, 2, tzinfo=ZoneInfo(bundle.terminals[place].timezone)),
+            source="y",
+        ),
+    )
+    zoned = dataclasses.replace(bundle, closures=closures)
+    assert bundle.terminals[link.from_id].timezone == "Asia/Shanghai"
+    again = load_bundle(write_bundle(zoned, tmp_path / "cq"))
+    assert again.closures == closures

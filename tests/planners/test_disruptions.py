@@ -92,3 +92,53 @@ def test_a_road_to_a_closed_crossing_is_not_driven_while_it_is_closed(chongqing:
     assert drive_closure(road, [closed], DAY + dt.timedelta(days=3), DAY + dt.timedelta(days=9)) is None
     by_id = Closure(6, "link", "nanning-youyiguan", DAY, DAY + dt.timedelta(days=1))
     assert drive_closure(road, [by_id], DAY, DAY + dt.timedelta(days=30)) == by_id
+
+
+def test_the_bundles_closures_join_the_ledgers_in_one_snapshot() -> None:
+    import dataclasses
+    from pathlib import Path
+
+    from intermodal.io import load_bundle
+    from intermodal.model import Availability
+    from intermodal.planners.disruptions import with_bundle_closures
+    from intermodal.planners.routing import find_routes
+    from intermodal.planners.shipments import make_shipment
+
+    mini = load_bundle(Path(__file__).parents[1] / "io" / "bundles" / "mini")
+    zone = dt.timezone(dt.timedelta(hours=8))
+    t0 = dt.datetime(2020, 4, 1, tzinfo=zone)
+    ledger = Availability(closures=(Closure(7, "terminal", "station", t0, t0 + dt.timedelta(days=1)),))
+    assert with_bundle_closures(mini, None) is None and with_bundle_closures(mini, ledger) is ledger
+    road = Closure(
+        -2, "link", "hub-border", dt.datetime(2020, 4, 1, tzinfo=zone), dt.datetime(2020, 5, 1, tzinfo=zone)
+    )
+    closed = dataclasses.replace(mini, closures=(road,))
+    merged = with_bundle_closures(closed, ledger)
+    assert merged is not None and merged.closures == (road, *ledger.closures)
+    alone = with_bundle_closures(closed, None)
+    assert alone is not None and alone.closures == (road,) and not alone.rooms
+    # and the search applies it as it would the ledger's, naming the row that kept the road out
+    shipment = make_shipment(closed, teu=2, ready="2020-04-06T08:00+08:00")
+    result = find_routes(closed, "hub", "border", shipment, fold=None, engine="reference")
+    assert not any(
+        g.mode.value == "road" and {g.from_id, g.to_id} == {"hub", "border"}
+        for o in result.options
+        for g in o.legs
+    )
+    assert any(
+        n.startswith("closure on line 2 of closures.csv (link hub-border closed") for n in result.notes
+    )
+    as_ledger = find_routes(
+        mini,
+        "hub",
+        "border",
+        shipment,
+        fold=None,
+        engine="reference",
+        availability=Availability(closures=(road,)),
+    )
+
+    def shown(options: object) -> list[tuple[object, ...]]:
+        return [(o.depart, o.arrive, o.cost, o.co2e_kg_wtw) for o in options]  # type: ignore[attr-defined]
+
+    assert shown(as_ledger.options) == shown(result.options) and result.options
