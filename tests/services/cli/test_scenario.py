@@ -47,6 +47,18 @@ def test_world_variant_refuses_an_output_it_cannot_write_before_any_routing(tmp_
     assert "a-file" in result.stderr and taken.read_text() == "not a folder"
 
 
+def test_world_variant_takes_patches_like_the_other_commands(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["scenario", "world-variant", "chongqing", "--patch", "nope"])
+    assert result.exit_code == 2 and "[--patch]: no such patch" in result.stderr, result.output
+    taken = tmp_path / "a-file"
+    taken.write_text("not a folder")
+    # a patch that loads: the command goes on to the output, refused before any routing
+    result = runner.invoke(
+        app, ["scenario", "world-variant", "chongqing", "--patch", "2026", "--out", str(taken)]
+    )
+    assert result.exit_code == 2 and "output is a file" in result.stderr and "--patch" not in result.stderr
+
+
 def test_validate_summarizes_repeated_problems(tmp_path: Path) -> None:
     bundle = tmp_path / "many"
     bundle.mkdir()

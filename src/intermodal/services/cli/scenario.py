@@ -241,14 +241,16 @@ def validate(
 def world_variant(
     name: Annotated[str, typer.Argument(help="Scenario name, or a bundle folder or zip.")] = "chongqing",
     out: Annotated[str | None, typer.Option(help="Folder to write; default: ./<name>-world")] = None,
+    patch: PatchOption = None,
 ) -> None:
     """Write a variant of a scenario whose road, rail and sea legs follow the real world networks.
 
     Needs the world extra (scgraph_data, searoute). The first run builds and caches the world hierarchies
     (about a minute for the roads). Links where the world data has a gap keep their assumed distance, and
-    their source says so.
+    their source says so. With --patch, of the patched scenario.
+
+    Example:  intermodal scenario world-variant chongqing --patch 2026 --out cq2026-world
     """
-    from intermodal.io import load_scenario
     from intermodal.io._atomic import check_target
     from intermodal.io.bundle_writer import write_bundle
     from intermodal.model import Mode
@@ -256,7 +258,7 @@ def world_variant(
     from intermodal.services.world import open_world
 
     with user_errors():
-        bundle = load_scenario(name)
+        bundle = open_scenario(name, patch)
         target = Path(out or f"{bundle.name}-world")
         check_target(target, folder=True)  # before a minute of routing on the world networks
     layers = {Mode.ROAD: "road", Mode.RAIL: "rail", Mode.SEA: "sea"}
