@@ -209,8 +209,8 @@ class ReeferPlugsError(CapacityError):
 
 
 class DisruptedError(LedgerError):
-    """A booking or quote with a leg on a cancelled departure, or passing a link, terminal or crossing while an
-    open disruption closes it; every such leg is named and nothing was written."""
+    """A booking or quote with a leg on a cancelled departure, or passing a link, terminal or crossing while
+    an open disruption closes it; every such leg is named and nothing was written."""
 
 
 class QuoteError(LedgerError):

@@ -405,7 +405,7 @@ def test_a_booking_through_a_closed_crossing_is_refused_until_the_closure_is_cle
         _book_east(ledger, chongqing, "east-closed")
     [problem] = caught.value.problems
     assert problem.field == "legs[0].departure" and problem.found == EAST
-    assert f"passes youyiguan at 2020-04-07" in problem.message
+    assert "passes youyiguan at 2020-04-07" in problem.message
     assert f"closed by disruption {made.disruption.id} (crossing youyiguan closed" in problem.message
     assert get_departure(ledger, EAST).booked_teu == 0  # nothing written
     clear_disruption(ledger, made.disruption.id)

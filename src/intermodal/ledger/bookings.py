@@ -382,9 +382,7 @@ def open_closures(connection: Connection) -> list[Closure]:
     """The open disruptions, as the search and :func:`disruption_problems` take them."""
     d = s.disruptions.c
     rows = connection.execute(select(s.disruptions).where(d.status == "open").order_by(d.id))
-    return [
-        Closure(r.id, r.kind, r.target, r.starts_at, r.ends_at, float(r.delay_hours or 0)) for r in rows
-    ]
+    return [Closure(r.id, r.kind, r.target, r.starts_at, r.ends_at, float(r.delay_hours or 0)) for r in rows]
 
 
 def disruption_problems(

@@ -293,7 +293,9 @@ def leg_breaks(
         return as_of is None or when >= as_of
 
     if closure.kind == "departure":
-        if trip_key(closure.target) == (leg.line_id, int(leg.departs_at.timestamp())) and ahead(leg.departs_at):
+        if trip_key(closure.target) == (leg.line_id, int(leg.departs_at.timestamp())) and ahead(
+            leg.departs_at
+        ):
             return f"rides the cancelled departure {leg.ref}"
         return None
     if service is None:
