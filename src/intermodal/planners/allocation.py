@@ -493,9 +493,9 @@ def _generate(
                     new.append(c)
         if columns.exact:
             # an exact pricing's least reduced costs bound the LP over every column, priced or not (each
-            # order takes at most one whole share): the Lagrangian bound, valid before convergence too
-            bound = duals.value + float(least.sum())
-            out.lagrangian = bound if out.lagrangian is None else max(out.lagrangian, bound)
+            # order takes at most one whole share): the Lagrangian bound, valid before convergence too. The
+            # last round's only: a pricing may widen what it searches as it goes (planners/pricing.py)
+            out.lagrangian = duals.value + float(least.sum())
         if not new:
             out.converged = True
             return out
@@ -771,7 +771,10 @@ def _proven(
     bound: float | None = None
     if generated.converged and columns.exact and lp_bound is not None:
         bound = lp_bound
-        said = f"no itinerary of {scope} has a negative reduced cost, so the LP bound holds over all of them"
+        said = (
+            f"column generation converged over {scope}: no such itinerary has a negative reduced cost, so the "
+            "LP bound holds over all of them"
+        )
         closed = objective - lp_bound <= _tolerance(objective)
         if not closed and completed >= 0 and not split and answer.bound is not None:
             # every column that could make a better plan is in the program: its integer bound holds too
@@ -798,7 +801,7 @@ def _proven(
     within = bound is not None and objective - bound <= gap * max(abs(objective), 1e-9) + 1e-9
     if status.startswith("optimal"):
         if generated.converged and answer.mip_optimal and within:
-            said = f"optimal over {scope}: " + said
+            said = "optimal: " + said
         else:
             status = status.replace("optimal", "gap open", 1)
     return bound, status, said
