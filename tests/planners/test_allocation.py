@@ -197,7 +197,7 @@ class _Oracle:
 
 @st.composite
 def pooled_instances(draw):  # type: ignore[no-untyped-def]
-    """Up to 8 orders and 6 departures with trip costs and reefer plugs; per order a pool and a start subset."""
+    """Up to 8 orders and 6 departures, trip costs and reefer plugs; each order's pool, and a start subset."""
     teu, kg, penalty, pool, room_teu, room_kg, trip_cost = draw(instances())
     reefer = [draw(st.booleans()) for _ in teu]
     room_plugs = {r: float(draw(st.sampled_from([0, 2, 4]))) for r in room_teu if draw(st.booleans())}
@@ -273,7 +273,9 @@ def test_reefer_plugs_are_a_row_of_their_own_and_priced() -> None:
 
 def test_a_pricing_cut_short_proves_no_bound_over_its_scope() -> None:
     # a heuristic pricing (not exact) stopped after one round proves nothing beyond its columns
-    pool = [Candidate(o, (d,), cost) for o in range(4) for d, cost in (("a", 100.0), ("b", 300.0), ("c", 50.0))]
+    pool = [
+        Candidate(o, (d,), cost) for o in range(4) for d, cost in (("a", 100.0), ("b", 300.0), ("c", 50.0))
+    ]
     oracle = _Oracle(pool)
     solved = solve_assignment(
         [2.0] * 4, [1.0] * 4, [1e4] * 4, [False] * 4, [c for c in pool if c.departures == ("b",)],

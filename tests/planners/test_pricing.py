@@ -1,4 +1,4 @@
-"""The restricted pricing step: each order's options re-ranked by departure prices, widened once when priced."""
+"""The restricted pricing: each order's options re-ranked by departure prices, widened once when priced."""
 
 from __future__ import annotations
 
@@ -57,10 +57,12 @@ def test_options_are_re_ranked_by_price_and_the_window_widens_once_when_a_depart
     price([0, 1], priced)
     assert calls == [3.0, 10.0] and price.searches == 1  # once per distinct shipment
     # every departure a wider option rides has its room noted for the program
-    assert {r for it in price.pools[next(iter(price.pools))] for r in (g.departure for g in it.legs) if r} <= set(
-        found.room_teu
-    )
+    assert {
+        r for it in price.pools[next(iter(price.pools))] for r in (g.departure for g in it.legs) if r
+    } <= set(found.room_teu)
     # up_to: every option priced at most that, each costed for its own order's lateness
     everything = price([1], {}, up_to=float("inf"))
     assert len(everything) == len(price.pools[next(iter(price.pools))])
-    assert all(c.order == 1 and c.cost == pytest.approx(c.itinerary.cost + 50.0 * c.late_h) for c in everything)
+    assert all(
+        c.order == 1 and c.cost == pytest.approx(c.itinerary.cost + 50.0 * c.late_h) for c in everything
+    )

@@ -279,7 +279,7 @@ class ColumnReport:
 
 @dataclass
 class _Book:
-    """The orders and the departures' room as the program sees them (the room dicts may grow while pricing)."""
+    """The orders and the departures' room as the program sees them (the dicts may grow while pricing)."""
 
     teu: Sequence[float]
     kg: Sequence[float]
@@ -505,7 +505,12 @@ def _generate(
 
 
 def _complete(
-    book: _Book, pool: list[Candidate], columns: ColumnGeneration, duals: _Duals, master: _Master, slack: float
+    book: _Book,
+    pool: list[Candidate],
+    columns: ColumnGeneration,
+    duals: _Duals,
+    master: _Master,
+    slack: float,
 ) -> int:
     """Add every column whose reduced cost is below ``slack`` (the plan's objective minus the LP bound).
 
@@ -585,9 +590,7 @@ def _integer(
     shares, left = _dealt(z, master.groups, master.col_group, len(pool), len(book.teu))
     objective = _objective(shares, left, pool, book.penalty, master.trips)
     lp_optimal = lp_value is not None
-    bound: float | None = (
-        float(info.mip_dual_bound) if master.whole else (objective if lp_optimal else None)
-    )
+    bound: float | None = float(info.mip_dual_bound) if master.whole else (objective if lp_optimal else None)
     optimal = model_status == highspy.HighsModelStatus.kOptimal
     if not master.whole or optimal:
         mip_optimal = not master.whole or info.mip_gap <= gap
@@ -727,7 +730,16 @@ def solve_assignment(
     report = None
     if generated is not None and columns is not None:
         bound, status, proven = _proven(
-            generated, columns, answer, status, lp_bound, objective, completed, any(splittable), len(pool), gap
+            generated,
+            columns,
+            answer,
+            status,
+            lp_bound,
+            objective,
+            completed,
+            any(splittable),
+            len(pool),
+            gap,
         )
         report = ColumnReport(
             generated.iterations, generated.added, max(completed, 0), generated.converged, proven,
@@ -766,14 +778,14 @@ def _proven(
     n_columns: int,
     gap: float,
 ) -> tuple[float | None, str, str]:
-    """The bound column generation proves over its pricing's scope, the status, and what is proven, in words."""
+    """The bound column generation proves over its pricing's scope, the status, and the proof in words."""
     scope = columns.scope
     bound: float | None = None
     if generated.converged and columns.exact and lp_bound is not None:
         bound = lp_bound
         said = (
-            f"column generation converged over {scope}: no such itinerary has a negative reduced cost, so the "
-            "LP bound holds over all of them"
+            f"column generation converged over {scope}: no such itinerary has a negative reduced cost, so "
+            "the LP bound holds over all of them"
         )
         closed = objective - lp_bound <= _tolerance(objective)
         if not closed and completed >= 0 and not split and answer.bound is not None:
@@ -788,8 +800,8 @@ def _proven(
     elif columns.exact and generated.lagrangian is not None:
         bound = generated.lagrangian
         said = (
-            f"column generation stopped at its limit after {generated.iterations} rounds: the bound is the LP "
-            f"value plus the least reduced costs (a Lagrangian bound over {scope})"
+            f"column generation stopped at its limit after {generated.iterations} rounds: the bound is the "
+            f"LP value plus the least reduced costs (a Lagrangian bound over {scope})"
         )
     else:
         said = (

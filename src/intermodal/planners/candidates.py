@@ -190,7 +190,7 @@ def shipment_of(bundle: Bundle, order: Order) -> Shipment:
 
 
 def costed(index: int, order: Order, it: Itinerary) -> Candidate:
-    """``it`` as a candidate of the order at ``index``: its cost, carbon cost and the order's lateness price."""
+    """``it`` as a candidate of the order at ``index``: cost, carbon cost and the order's lateness price."""
     late_h = max(0.0, (it.arrive - order.due).total_seconds() / 3600)
     cost = it.cost + it.carbon_cost + late_h * order.penalty_per_hour_late
     refs = tuple(g.departure for g in it.legs if g.service and g.departure)

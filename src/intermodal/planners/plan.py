@@ -334,8 +334,8 @@ def plan_orders(
     )
     baseline_objective = objective_of(baseline, candidates, penalty, found.trip_cost)
     notes = [
-        f"{len(found.candidates)} candidate itineraries for {len(orders)} orders from {found.searches} searches"
-        + ("; bound and gap are over them" if solved.columns is None else ""),
+        f"{len(found.candidates)} candidate itineraries for {len(orders)} orders from "
+        f"{found.searches} searches" + ("; bound and gap are over them" if solved.columns is None else ""),
     ]
     if solved.columns is not None:
         report = solved.columns

@@ -111,7 +111,12 @@ class RestrictedPricing:
         days = window_days(order.ready, order.due) + WIDER_DAYS
         try:
             options = self.search(
-                self.bundle, order, shipment_of(self.bundle, order), days, self.availability, self.carbon_price
+                self.bundle,
+                order,
+                shipment_of(self.bundle, order),
+                days,
+                self.availability,
+                self.carbon_price,
             )
         except NoRouteError:
             return

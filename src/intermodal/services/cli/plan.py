@@ -69,7 +69,9 @@ def plan(
     pricing_rounds: Annotated[
         int,
         typer.Option(
-            min=0, max=200, help="Rounds of column generation (new candidates priced by the LP's duals); 0: none."
+            min=0,
+            max=200,
+            help="Rounds of column generation (new candidates priced by the LP's duals); 0: none.",
         ),
     ] = 20,
     gap: Annotated[
@@ -250,7 +252,9 @@ def _table(doc: dict[str, Any]) -> None:
     )
     columns = doc.get("column_generation")
     if columns:
-        closing = f", {columns['columns_completed']} more to close the gap" if columns["columns_completed"] else ""
+        closing = (
+            f", {columns['columns_completed']} more to close the gap" if columns["columns_completed"] else ""
+        )
         console.print(
             f"column generation: {columns['iterations']} pricing rounds, {columns['columns_added']} columns "
             f"added{closing} · {'converged' if columns['converged'] else 'stopped at its limit'}",
