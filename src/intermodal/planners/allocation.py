@@ -1,19 +1,23 @@
 """The allocation program of a book of orders: which candidate itinerary each order takes, solved by HiGHS.
 
 Each order takes one of its candidates, or shares of several when it may be split, or is left behind at its
-penalty. No departure carries more than its free TEU and kg. A departure the hub runs itself has a cost per
-trip (``trip_cost``): a yes/no variable per such trip pays it once and opens the trip's room, so a trip runs
-only when the plan uses it and orders gain by riding together. Bought services are priced per TEU in the
+penalty. No departure carries more than its free TEU, kg and reefer plugs. A departure the hub runs itself
+has a cost per trip (``trip_cost``): a yes/no variable per such trip pays it once and opens the trip's room,
+so a trip runs only when the plan uses it and orders gain by riding together. Bought services are priced per TEU in the
 candidates' costs.
 
 Orders that are the same in every number the program sees (size, penalty, whether split, and the same
 candidates at the same costs) are one group with an integer count: the program is the same, its optimum the
 same, and a month of a hub's standard orders shrinks to a few thousand columns.
 
-Where a pricing step (column generation) would go: :func:`solve_assignment` solves the LP first; the capacity
-rows' duals of that LP (``h.getSolution().row_dual``, rows after the order rows) are the departures' prices a
-freight search would take to find itineraries with a negative reduced cost, add them as columns and re-solve
-the LP, before the integer solve. The search does not take per-trip prices yet.
+Column generation (``columns=``): the LP relaxation is solved, each capacity row's dual (TEU, kg, reefer
+plugs, and the rows that tie a group's load to a trip running) becomes a price per departure for each group
+of orders, and a pricing callable (:class:`Pricing`) returns itineraries; those with a negative reduced cost
+(cost + the prices of their departures - the group row's dual) join the program, and the LP is solved again,
+until none has one or a limit. The integer program is then solved over every column. When the pricing is
+exact and converged, every itinerary whose reduced cost is below the gap between the answer and the LP bound
+is added too and the integer program solved again: a better answer could only use such columns, so its
+integer bound is then a bound over every itinerary (docs/planning.md, "Column generation").
 """
 
 from __future__ import annotations
