@@ -3,8 +3,8 @@
 Each order takes one of its candidates, or shares of several when it may be split, or is left behind at its
 penalty. No departure carries more than its free TEU, kg and reefer plugs. A departure the hub runs itself
 has a cost per trip (``trip_cost``): a yes/no variable per such trip pays it once and opens the trip's room,
-so a trip runs only when the plan uses it and orders gain by riding together. Bought services are priced per TEU in the
-candidates' costs.
+so a trip runs only when the plan uses it and orders gain by riding together. Bought services are priced
+per TEU in the candidates' costs.
 
 Orders that are the same in every number the program sees (size, penalty, whether split, and the same
 candidates at the same costs) are one group with an integer count: the program is the same, its optimum the
@@ -709,13 +709,17 @@ def solve_assignment(
         if completed:
             again = _choice_of(answer, pool, len(teu))
             master = _build(book, pool, gap)
-            _lp(master, book, time_limit_s - (time.perf_counter() - began))
             better = _integer(
                 master, book, pool, lp_bound, again, time_limit_s - (time.perf_counter() - began), gap,
                 progress, None, began,
             )  # fmt: skip
             if better.objective <= answer.objective + _tolerance(answer.objective):
                 answer = better
+            else:
+                # HiGHS lost the start it was given: keep the answer, with the bound over every column now
+                # (what the gap's closing proves) and no claim that the integer solve finished
+                kept = (answer.shares, answer.left, answer.objective)
+                answer = _Answer(*kept, better.bound, better.status, False)
     shares, left, objective, status = answer.shares, answer.left, answer.objective, answer.status
     if start is not None:
         # the first-come answer is feasible too: never hand back a worse one (HiGHS stopped early)
@@ -801,6 +805,8 @@ def _proven(
             )
         elif not closed and split:
             said += "; with orders that may be split, the LP bound is the bound proven"
+        elif not closed and completed < 0:
+            said += "; the column limit cut short the columns that could close the gap: the LP bound stands"
     elif columns.exact and generated.lagrangian is not None:
         bound = generated.lagrangian
         said = (
