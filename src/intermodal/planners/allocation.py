@@ -269,6 +269,8 @@ class ColumnReport:
     proven: str
     #: the restricted master's LP optimum after each round
     lp_bounds: tuple[float, ...] = ()
+    #: seconds spent in the rounds and the gap's closing, the pricing's searches included
+    seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -278,6 +280,7 @@ class ColumnReport:
             "converged": self.converged,
             "proven": self.proven,
             "lp_bounds": [round(v, 2) for v in self.lp_bounds],
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -685,9 +688,11 @@ def solve_assignment(
     )
     pool = list(candidates)
     generated = None
+    pricing_s = 0.0
     if columns is not None:
         budget = columns.time_limit_s if columns.time_limit_s is not None else time_limit_s / 2
         generated = _generate(book, pool, columns, gap, budget)
+        pricing_s = time.perf_counter() - began
     master = _build(book, pool, gap)
     duals = _lp(master, book, time_limit_s - (time.perf_counter() - began))
     lp_bound = None if duals is None else duals.value
@@ -705,7 +710,9 @@ def solve_assignment(
         and not any(splittable)
         and answer.objective - duals.value > _tolerance(answer.objective)
     ):
+        t = time.perf_counter()
         completed = _complete(book, pool, columns, duals, master, answer.objective - duals.value)
+        pricing_s += time.perf_counter() - t
         if completed:
             again = _choice_of(answer, pool, len(teu))
             master = _build(book, pool, gap)
@@ -751,7 +758,7 @@ def solve_assignment(
         )
         report = ColumnReport(
             generated.iterations, generated.added, max(completed, 0), generated.converged, proven,
-            tuple(generated.lp_bounds),
+            tuple(generated.lp_bounds), pricing_s,
         )  # fmt: skip
     else:
         bound = mip_bound

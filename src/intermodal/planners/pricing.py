@@ -4,7 +4,7 @@ Column generation (:mod:`intermodal.planners.allocation`) asks, for each group o
 priced with the departures' prices read from the LP's capacity duals. The right pricing is a freight search
 that adds each departure's price at boarding and returns the least priced itinerary. ``find_routes`` does not
 take departure prices yet, so this is a *restricted* pricing step: it re-ranks each order's own Pareto
-options (the candidates) by cost plus prices, and, for an order one of whose options rides a priced (full)
+options (the candidates) by cost plus prices, and, for an order whose cheapest option rides a priced (full)
 departure, adds the Pareto options of a window :data:`WIDER_DAYS` longer (one more search per distinct
 shipment, run once): later departures that lateness alone never favoured, but congestion may. It is exact
 over that set of itineraries, not over every itinerary of the network, and says so (:attr:`scope`).
@@ -40,6 +40,10 @@ WIDER_DAYS = MAX_CANDIDATE_DAYS
 class RestrictedPricing:
     """Re-rank each order's options by cost plus departure prices; widen its window once when contested.
 
+    An order is contested when its cheapest option rides a departure with a price: it would take it, and the
+    others want it too. Any option riding a priced departure would widen nearly every order (a week has
+    some full departure) for searches that seldom pay.
+
     Parameters
     ----------
     bundle, orders
@@ -55,8 +59,9 @@ class RestrictedPricing:
 
     #: the itineraries this pricing searches, in words for the plan's report
     scope = (
-        "each order's Pareto options over its window, and over a window 7 days longer where its options ride "
-        "a full departure (a restricted pricing: the freight search does not take departure prices yet)"
+        "each order's Pareto options over its window, and over a window 7 days longer where its cheapest "
+        "option rides a full departure (a restricted pricing: the freight search does not take departure "
+        "prices yet)"
     )
 
     def __init__(
@@ -96,9 +101,10 @@ class RestrictedPricing:
             order = self.orders[o]
             key = search_key(order)
             pool = self.pools.setdefault(key, [])
-            if key not in self.widened and _rides_a_priced(pool, departure_prices):
-                self._widen(order, key)
             mine = [costed(o, order, it) for it in pool]
+            if key not in self.widened and mine and _contested(mine, departure_prices):
+                self._widen(order, key)
+                mine = [costed(o, order, it) for it in pool]
             if up_to is None:
                 out += sorted(mine, key=lambda c: _priced(c, departure_prices))[:1]
             else:
@@ -133,8 +139,10 @@ def _priced(c: Candidate, prices: Mapping[str, float]) -> float:
     return c.cost + sum(prices.get(r, 0.0) for r in dict.fromkeys(c.departures))
 
 
-def _rides_a_priced(pool: Sequence[Itinerary], prices: Mapping[str, float]) -> bool:
-    return any(prices.get(g.departure, 0.0) > 1e-9 for it in pool for g in it.legs if g.departure)
+def _contested(mine: Sequence[Candidate], prices: Mapping[str, float]) -> bool:
+    """Whether the order's cheapest option (before prices) rides a departure with a price."""
+    cheapest = min(mine, key=lambda c: c.cost)
+    return any(prices.get(r, 0.0) > 1e-9 for r in cheapest.departures)
 
 
 def _identity(it: Itinerary) -> tuple[Any, ...]:

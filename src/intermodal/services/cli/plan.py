@@ -257,7 +257,8 @@ def _table(doc: dict[str, Any]) -> None:
         )
         console.print(
             f"column generation: {columns['iterations']} pricing rounds, {columns['columns_added']} columns "
-            f"added{closing} · {'converged' if columns['converged'] else 'stopped at its limit'}",
+            f"added{closing} · {'converged' if columns['converged'] else 'stopped at its limit'} · "
+            f"{columns['seconds']:.1f} s with its searches",
             highlight=False,
         )
     against = Table("", "plan", "first come, first served", header_style="bold")
