@@ -488,6 +488,12 @@ def _generate(
         least = np.zeros(len(book.teu))  # per order, its least reduced cost (0 when none is negative)
         new: list[Candidate] = []
         for g, members in enumerate(master.groups.members):
+            if time.perf_counter() - began > seconds:
+                # a round cut short priced only some groups: it proves nothing, its columns still count
+                out.lagrangian = None
+                pool += new[: columns.max_columns - out.added]
+                out.added += min(len(new), columns.max_columns - out.added)
+                return out
             prices, worth = duals.prices[g], float(duals.worth[g])
             for c in columns.price(members, prices):
                 if c.order not in members:
