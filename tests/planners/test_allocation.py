@@ -292,7 +292,7 @@ def test_a_pricing_cut_short_proves_no_bound_over_its_scope() -> None:
         {"a": 4, "b": 8, "c": 2}, {}, columns=ColumnGeneration(oracle, max_iterations=1),
     )  # fmt: skip
     assert exact.bound is not None and exact.bound <= 50 + 2 * 100 + 300 + 1e-6
-    # out of time before any round: not converged, no bound over the pool, the candidates' answer
+    # out of time before the first round: not converged, no bound over the pool, the candidates' answer
     cut = solve_assignment(
         [2.0] * 4, [1.0] * 4, [1e4] * 4, [False] * 4, [c for c in pool if c.departures == ("b",)],
         {"a": 4, "b": 8, "c": 2}, {}, columns=ColumnGeneration(oracle, time_limit_s=0.0),

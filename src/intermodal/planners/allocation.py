@@ -247,7 +247,8 @@ class ColumnGeneration:
     #: what the pricing searches, in words for the report ("every itinerary of the pool")
     scope: str = "every itinerary the pricing can return"
     max_iterations: int = 30
-    #: seconds for the pricing rounds (``None``: half the solve's time limit)
+    #: seconds after which no new round starts (``None``: half the solve's time limit); a round that has
+    #: started prices every group, so that what it proves holds: a slow pricing may run past it
     time_limit_s: float | None = None
     #: columns the pricing may add in all
     max_columns: int = 200_000
@@ -488,12 +489,6 @@ def _generate(
         least = np.zeros(len(book.teu))  # per order, its least reduced cost (0 when none is negative)
         new: list[Candidate] = []
         for g, members in enumerate(master.groups.members):
-            if time.perf_counter() - began > seconds:
-                # a round cut short priced only some groups: it proves nothing, its columns still count
-                out.lagrangian = None
-                pool += new[: columns.max_columns - out.added]
-                out.added += min(len(new), columns.max_columns - out.added)
-                return out
             prices, worth = duals.prices[g], float(duals.worth[g])
             for c in columns.price(members, prices):
                 if c.order not in members:
