@@ -31,6 +31,7 @@ __all__ = [
     "BundleError",
     "CacheError",
     "CapacityError",
+    "DisruptedError",
     "FactorError",
     "InputError",
     "IntermodalError",
@@ -205,6 +206,11 @@ class CapacityError(LedgerError):
 class ReeferPlugsError(CapacityError):
     """A reefer booking or quote that would take a departure over its reefer plugs, while its TEU and kg
     would fit; nothing was written."""
+
+
+class DisruptedError(LedgerError):
+    """A booking or quote with a leg on a cancelled departure, or passing a link, terminal or crossing while
+    an open disruption closes it; every such leg is named and nothing was written."""
 
 
 class QuoteError(LedgerError):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import intermodal as im
-from intermodal.exceptions import CapacityError, LedgerError, NoRouteError, RebookError
+from intermodal.exceptions import CapacityError, DisruptedError, LedgerError, NoRouteError, RebookError
 from intermodal.io.scenarios import load_scenario
 from intermodal.ledger import Ledger, book, get_booking, get_departure, list_events, load_demo, open_ledger
 from intermodal.ledger.availability import read_availability
@@ -376,3 +376,105 @@ def test_a_delay_breaks_a_booking_only_past_its_next_legs_cut_off_or_on_its_last
         sqlite_ledger, chongqing, kind="delay", target="railsea-south", hours=1, **last
     ).broken
     assert late.booking.id == booked.id and late.departure.startswith("railsea-south")
+
+
+# bookings and quotes made directly (not from a search) respect open disruptions too
+
+EAST = "shuttle-east@2020-04-06T20:00+08:00"  # its trucks cross at Youyiguan on 2020-04-07
+
+
+def _book_east(ledger: Ledger, bundle: Bundle, key: str) -> im.ledger.Booking:
+    return book(
+        ledger,
+        idempotency_key=key,
+        departures=[im.ledger.LegRef(EAST, "nanpeng", "hanoi")],
+        shipper="Fruit Co",
+        teu=2,
+        tonnes="17.2",
+        customs_status="bonded",
+        bundle=bundle,
+    )
+
+
+def test_a_booking_through_a_closed_crossing_is_refused_until_the_closure_is_cleared(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    schedule_departures(ledger, chongqing, start=dt.date(2020, 4, 6), end=dt.date(2020, 4, 8))
+    made = add_disruption(ledger, chongqing, kind="crossing", target="youyiguan", **CLOSED, options=False)
+    with pytest.raises(DisruptedError) as caught:
+        _book_east(ledger, chongqing, "east-closed")
+    [problem] = caught.value.problems
+    assert problem.field == "legs[0].departure" and problem.found == EAST
+    assert "passes youyiguan at 2020-04-07" in problem.message
+    assert f"closed by disruption {made.disruption.id} (crossing youyiguan closed" in problem.message
+    assert get_departure(ledger, EAST).booked_teu == 0  # nothing written
+    clear_disruption(ledger, made.disruption.id)
+    assert _book_east(ledger, chongqing, "east-closed").departures == (EAST,)
+
+
+def test_a_closure_elsewhere_on_the_trip_or_outside_the_leg_refuses_nothing(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    schedule_departures(ledger, chongqing, start=dt.date(2020, 4, 6), end=dt.date(2020, 4, 8))
+    # the closure ends before the truck reaches Youyiguan; and a delay never refuses a booking
+    add_disruption(
+        ledger,
+        chongqing,
+        kind="crossing",
+        target="youyiguan",
+        start="2020-04-01T00:00+08:00",
+        end="2020-04-06T00:00+08:00",
+        options=False,
+    )
+    window = {"start": "2020-04-06T00:00+08:00", "end": "2020-04-07T00:00+08:00"}
+    add_disruption(ledger, chongqing, kind="delay", target="shuttle-east", hours=6, **window, options=False)
+    assert _book_east(ledger, chongqing, "east-open").departures == (EAST,)
+
+
+def test_a_cancelled_departure_refuses_a_booking_and_a_quote_but_not_a_history_import(
+    ledger: Ledger, chongqing: Bundle, tmp_path: Path
+) -> None:
+    from intermodal.ledger import create_departure
+    from intermodal.ledger.exchange import import_csv
+    from intermodal.ledger.quotes import create_quote
+
+    departure = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00+08:00")
+    made = add_disruption(ledger, chongqing, kind="departure", target=departure.ref, options=False)
+    with pytest.raises(DisruptedError, match=f"cancelled by disruption {made.disruption.id}"):
+        book(ledger, idempotency_key="k", departures=[departure.ref], shipper="A", teu=1, tonnes=1)
+    leg = {"service": "shuttle-middle", "departure": departure.ref, "cost": 1.0, "currency": "CNY"}
+    with pytest.raises(DisruptedError):
+        create_quote(ledger, {"legs": [leg]}, teu=1, tonnes=1)
+    csv = tmp_path / "bookings.csv"
+    csv.write_text(
+        "idempotency_key,departures,shipper,teu,tonnes,customs_status\n"
+        f"old-1,{departure.ref},A,1,1,cleared\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DisruptedError):  # an import of new bookings is refused as a booking is
+        import_csv(ledger, "bookings", csv)
+    assert import_csv(ledger, "bookings", csv, history=True) == 1  # what happened, happened
+    assert get_departure(ledger, departure.ref).booked_teu == 1
+
+
+def test_a_quote_through_a_closed_crossing_is_refused_and_its_booking_too_once_one_opens(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    from intermodal.ledger.quotes import book_quote, create_quote
+
+    schedule_departures(ledger, chongqing, start=dt.date(2020, 4, 6), end=dt.date(2020, 4, 8))
+    option = {
+        "legs": [
+            {"service": "shuttle-east", "departure": EAST, "from": "nanpeng", "to": "hanoi", "cost": 1.0}
+            | {"currency": "CNY"}
+        ]
+    }
+    quote = create_quote(ledger, option, teu=1, tonnes=1, bundle=chongqing)
+    made = add_disruption(ledger, chongqing, kind="crossing", target="youyiguan", **CLOSED, options=False)
+    with pytest.raises(DisruptedError, match="passes youyiguan"):
+        create_quote(ledger, option, teu=1, tonnes=1, bundle=chongqing)
+    terms = {"idempotency_key": "q", "shipper": "A", "customs_status": "cleared"}
+    with pytest.raises(DisruptedError, match=f"disruption {made.disruption.id}"):
+        book_quote(ledger, quote.id, bundle=chongqing, **terms)
+    clear_disruption(ledger, made.disruption.id)
+    assert book_quote(ledger, quote.id, bundle=chongqing, **terms).departures == (EAST,)

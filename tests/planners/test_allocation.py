@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from intermodal.planners.allocation import (
     Candidate,
+    ColumnGeneration,
     SolveProgress,
     first_come,
     objective_of,
@@ -141,3 +142,160 @@ def test_split_orders_in_a_group_are_dealt_in_shares() -> None:
 def test_an_empty_book_is_planned_as_nothing() -> None:
     solved = solve_assignment([], [], [], [], [], {}, {})
     assert solved.objective == 0 and solved.shares == () and solved.status == "optimal"
+
+
+# --- column generation -------------------------------------------------------------------------------------
+
+
+def _brute_with_plugs(teu, kg, reefer, penalty, pool, room_teu, room_kg, room_plugs, trip_cost):  # type: ignore[no-untyped-def]
+    """The cheapest whole-order choice over the full pool, with reefer plugs, by trying every one."""
+    by_order = [[i for i, c in enumerate(pool) if c.order == o] + [-1] for o in range(len(teu))]
+    best = math.inf
+    for choice in itertools.product(*by_order):
+        used_teu: dict[str, float] = {}
+        used_kg: dict[str, float] = {}
+        used_plugs: dict[str, float] = {}
+        for o, k in enumerate(choice):
+            for ref in pool[k].departures if k >= 0 else ():
+                used_teu[ref] = used_teu.get(ref, 0.0) + teu[o]
+                used_kg[ref] = used_kg.get(ref, 0.0) + kg[o]
+                used_plugs[ref] = used_plugs.get(ref, 0.0) + (teu[o] if reefer[o] else 0.0)
+        fits = (
+            all(used_teu[r] <= room_teu[r] + 1e-9 for r in used_teu)
+            and all(used_kg[r] <= room_kg[r] + 1e-6 for r in used_kg if r in room_kg)
+            and all(used_plugs[r] <= room_plugs[r] + 1e-9 for r in used_plugs if r in room_plugs)
+        )
+        if fits:
+            total = sum(pool[k].cost if k >= 0 else penalty[o] for o, k in enumerate(choice))
+            total += sum(trip_cost.get(r, 0.0) for r in used_teu)
+            best = min(best, total)
+    return best
+
+
+class _Oracle:
+    """Exact pricing by enumeration: each order's pool re-ranked by cost plus the departures' prices."""
+
+    def __init__(self, pool: list[Candidate]) -> None:
+        self.pool = pool
+        self.calls: list[tuple[tuple[int, ...], dict[str, float]]] = []
+
+    def __call__(self, orders, departure_prices, *, up_to=None):  # type: ignore[no-untyped-def]
+        self.calls.append((tuple(orders), dict(departure_prices)))
+        out = []
+        for o in orders:
+            mine = [c for c in self.pool if c.order == o]
+
+            def priced(c: Candidate) -> float:
+                return c.cost + sum(departure_prices.get(r, 0.0) for r in set(c.departures))
+
+            if up_to is None:
+                out += sorted(mine, key=priced)[:1]
+            else:
+                out += [c for c in mine if priced(c) <= up_to]
+        return out
+
+
+@st.composite
+def pooled_instances(draw):  # type: ignore[no-untyped-def]
+    """Up to 8 orders and 6 departures, trip costs and reefer plugs; each order's pool, and a start subset."""
+    teu, kg, penalty, pool, room_teu, room_kg, trip_cost = draw(instances())
+    reefer = [draw(st.booleans()) for _ in teu]
+    room_plugs = {r: float(draw(st.sampled_from([0, 2, 4]))) for r in room_teu if draw(st.booleans())}
+    # the search starts from a part of each order's pool (maybe none of it): pricing must find the rest
+    start = [c for c in pool if draw(st.booleans())]
+    return teu, kg, reefer, penalty, pool, start, room_teu, room_kg, room_plugs, trip_cost
+
+
+@settings(max_examples=120, deadline=None)
+@given(pooled_instances())
+def test_column_generation_from_a_subset_finds_the_optimum_over_the_full_pool(instance) -> None:  # type: ignore[no-untyped-def]
+    teu, kg, reefer, penalty, pool, start, room_teu, room_kg, room_plugs, trip_cost = instance
+    oracle = _Oracle(pool)
+    solved = solve_assignment(
+        teu, kg, penalty, [False] * len(teu), start, dict(room_teu), dict(room_kg),
+        trip_cost=dict(trip_cost), reefer=reefer, room_reefer=dict(room_plugs),
+        columns=ColumnGeneration(oracle, scope="the pool"),
+    )  # fmt: skip
+    best = _brute_with_plugs(teu, kg, reefer, penalty, pool, room_teu, room_kg, room_plugs, trip_cost)
+    assert solved.objective == pytest.approx(best, abs=1e-6)
+    report = solved.columns
+    assert report is not None and report.converged and solved.status == "optimal"
+    assert solved.bound is not None and solved.bound <= best + 1e-6 and solved.gap is not None
+    assert solved.lp_bound is not None and solved.lp_bound <= best + 1e-6
+    # every column is the start's or one the pricing added, and the answer is one the enumeration allows
+    assert len(solved.candidates) == len(start) + report.added + report.completed
+    assert set(solved.candidates) <= set(pool)
+    for o in range(len(teu)):
+        mine = [s for s, c in zip(solved.shares, solved.candidates, strict=True) if c.order == o]
+        assert all(s in (0.0, 1.0) for s in mine) and sum(mine) + solved.left[o] == pytest.approx(1.0)
+    for ref, plugs in room_plugs.items():
+        cold = sum(
+            s * teu[c.order]
+            for s, c in zip(solved.shares, solved.candidates, strict=True)
+            if ref in c.departures and reefer[c.order]
+        )
+        assert cold <= plugs + 1e-6
+
+
+def test_a_full_departure_is_priced_at_what_its_room_saves() -> None:
+    # 3 TEU on a for two 2-TEU orders: order 1 rides half on a, half on b (300); one more TEU on a would
+    # move half of order 1 off b, saving 100: a's price is 100 a TEU, 200 for a 2-TEU order
+    pool = [Candidate(0, ("a",), 100.0), Candidate(0, ("b",), 500.0), Candidate(1, ("a",), 100.0),
+            Candidate(1, ("b",), 300.0)]  # fmt: skip
+    oracle = _Oracle(pool)
+    solved = solve_assignment(
+        [2.0, 2.0], [1.0, 1.0], [1e6, 1e6], [False, False], pool, {"a": 3, "b": 10}, {},
+        columns=ColumnGeneration(oracle),
+    )  # fmt: skip
+    assert solved.lp_bound == pytest.approx(100 + 0.5 * 100 + 0.5 * 300)
+    assert oracle.calls and all(prices == pytest.approx({"a": 200.0}) for _, prices in oracle.calls[:2])
+    # the LP bound is not the answer: one order rides b whole; the gap is closed by the integer solve
+    assert solved.objective == pytest.approx(400.0) and solved.status == "optimal"
+    assert solved.columns is not None and solved.columns.converged and solved.columns.added == 0
+
+
+def test_reefer_plugs_are_a_row_of_their_own_and_priced() -> None:
+    # a has 10 TEU but plugs for 2: one reefer order on a, the other on b; a general order still rides a
+    pool = [Candidate(o, ("a",), 100.0) for o in range(3)] + [Candidate(o, ("b",), 400.0) for o in range(3)]
+    oracle = _Oracle(pool)
+    solved = solve_assignment(
+        [2.0, 2.0, 2.0], [1.0] * 3, [1e6] * 3, [False] * 3, pool, {"a": 10, "b": 10}, {},
+        reefer=[True, True, False], room_reefer={"a": 2.0}, columns=ColumnGeneration(oracle),
+    )  # fmt: skip
+    assert solved.objective == pytest.approx(100 + 400 + 100)
+    assert solved.shares[2] == 1.0  # the general order on a
+    by_group = {orders: prices for orders, prices in oracle.calls}
+    # the reefer orders pay for a's plugs (300 saved by one more), the general order pays nothing
+    assert by_group[(0, 1)] == pytest.approx({"a": 300.0}) and by_group[(2,)] == {}
+    assert first_come([2.0] * 3, [1.0] * 3, pool, {"a": 10, "b": 10}, {}, reefer=[True, True, False],
+                      room_reefer={"a": 2.0}) == [0, 4, 2]  # fmt: skip
+
+
+def test_a_pricing_cut_short_proves_no_bound_over_its_scope() -> None:
+    # a heuristic pricing (not exact) stopped after one round proves nothing beyond its columns
+    pool = [
+        Candidate(o, (d,), cost) for o in range(4) for d, cost in (("a", 100.0), ("b", 300.0), ("c", 50.0))
+    ]
+    oracle = _Oracle(pool)
+    solved = solve_assignment(
+        [2.0] * 4, [1.0] * 4, [1e4] * 4, [False] * 4, [c for c in pool if c.departures == ("b",)],
+        {"a": 4, "b": 8, "c": 2}, {},
+        columns=ColumnGeneration(oracle, exact=False, max_iterations=1, scope="the pool"),
+    )  # fmt: skip
+    report = solved.columns
+    assert report is not None and report.iterations == 1 and not report.converged
+    assert solved.bound is None and solved.gap is None and solved.status != "optimal"
+    assert "no bound" in report.proven and solved.mip_bound is not None
+    # exact, the same cut gives the Lagrangian bound: below the true optimum (one on c, two on a, one on b)
+    exact = solve_assignment(
+        [2.0] * 4, [1.0] * 4, [1e4] * 4, [False] * 4, [c for c in pool if c.departures == ("b",)],
+        {"a": 4, "b": 8, "c": 2}, {}, columns=ColumnGeneration(oracle, max_iterations=1),
+    )  # fmt: skip
+    assert exact.bound is not None and exact.bound <= 50 + 2 * 100 + 300 + 1e-6
+    # out of time before the first round: not converged, no bound over the pool, the candidates' answer
+    cut = solve_assignment(
+        [2.0] * 4, [1.0] * 4, [1e4] * 4, [False] * 4, [c for c in pool if c.departures == ("b",)],
+        {"a": 4, "b": 8, "c": 2}, {}, columns=ColumnGeneration(oracle, time_limit_s=0.0),
+    )  # fmt: skip
+    assert cut.columns is not None and not cut.columns.converged and cut.columns.iterations == 0
+    assert cut.bound is None and cut.status != "optimal" and cut.objective == pytest.approx(4 * 300)

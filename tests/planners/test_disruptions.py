@@ -4,6 +4,7 @@ are not driven."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pytest
@@ -14,7 +15,14 @@ from intermodal.io.scenarios import load_scenario
 from intermodal.model import Bundle
 from intermodal.model.disruptions import Closure
 from intermodal.network.timetable import Timetable, expand_timetable
-from intermodal.planners.disruptions import apply_closures, drive_closure, trip_key
+from intermodal.planners.disruptions import (
+    BookedLeg,
+    apply_closures,
+    drive_closure,
+    leg_breaks,
+    link_ids,
+    trip_key,
+)
 
 CST = dt.timezone(dt.timedelta(hours=8))
 # shuttle-east leaves Nanpeng 10:00 and 20:00; its trucks are at Youyiguan from +23 h to +40 h
@@ -142,3 +150,36 @@ def test_the_bundles_closures_join_the_ledgers_in_one_snapshot() -> None:
         return [(o.depart, o.arrive, o.cost, o.co2e_kg_wtw) for o in options]  # type: ignore[attr-defined]
 
     assert shown(as_ledger.options) == shown(result.options) and result.options
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kind=st.sampled_from(["crossing", "terminal", "link", "departure"]),
+    start_h=st.integers(-24, 90),
+    hours=st.integers(1, 72),
+)
+def test_a_whole_booked_leg_breaks_exactly_when_the_search_drops_its_trip(
+    chongqing: Bundle, kind: str, start_h: int, hours: int
+) -> None:
+    # the ledger's check of a booking (leg_breaks) and the search's (close_trips) must agree on a whole trip
+    tt, ids = _east(chongqing)
+    service = chongqing.service("shuttle-east")
+    first = dt.datetime.fromtimestamp(int(tt.trip_start[0]), dt.UTC).astimezone(CST)
+    links = link_ids(chongqing)
+    stops = [stop.terminal_id for stop in service.stops]
+    target = {
+        "crossing": "youyiguan",
+        "terminal": stops[1],
+        "link": next(links[pair] for pair in itertools.pairwise(stops) if pair in links),  # one it drives
+        "departure": f"shuttle-east@{first.isoformat(timespec='minutes')}",
+    }[kind]
+    start = DAY + dt.timedelta(hours=start_h)
+    closure = Closure(1, kind, target, start, start + dt.timedelta(hours=hours))
+    dropped = {k for _, k in apply_closures(tt, [closure], chongqing, ids)[1]}
+    for k in range(tt.n_trips):
+        leaves = dt.datetime.fromtimestamp(int(tt.trip_start[k]), dt.UTC).astimezone(CST)
+        leg = BookedLeg(f"shuttle-east@{leaves.isoformat(timespec='minutes')}", "shuttle-east", leaves)
+        why = leg_breaks(closure, leg, service, links)
+        assert (why is not None) == (k in dropped), (k, why)
+        if why is not None and kind != "departure":
+            assert why.startswith(leg.ref)

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 import intermodal as im
 from intermodal.model import Cargo, CargoKind
 from intermodal.model.orders import Order
+from intermodal.planners.candidates import MAX_CANDIDATE_DAYS
 from intermodal.planners.plan import Candidate, first_come, plan_orders, solve_assignment
+from intermodal.planners.routing import find_routes
 
 CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -136,3 +138,46 @@ def test_a_contested_week_of_shuttles_is_planned_better_than_first_come() -> Non
         assert line.left < 1e-6 or line.reason
     doc = plan.to_dict()
     assert doc["status"] == "optimal" and len(doc["orders"]) == 8 and doc["currency"] == "CNY"
+
+
+def _narrow_then_wide(calls: list[float]):  # type: ignore[no-untyped-def]
+    """A freight search whose first window keeps only its two cheapest options; a wider one keeps all."""
+
+    def search(bundle, order, shipment, days, availability, carbon_price):  # type: ignore[no-untyped-def]
+        calls.append(days)
+        options = find_routes(
+            bundle, order.origin, order.destination, shipment, range_days=days, fold=None, limit=60,
+            availability=availability, engine="compiled",
+        ).options  # fmt: skip
+        return options if days > MAX_CANDIDATE_DAYS else sorted(options, key=lambda it: it.cost)[:2]
+
+    return search
+
+
+def test_column_generation_prices_the_full_train_and_finds_later_departures() -> None:
+    chongqing = im.load_scenario("chongqing")
+    # 120 TEU for a 100-TEU rail-sea train: the first candidates all ride it; its dual prices it, and the
+    # pricing's wider search finds the next week's departures the first search never offered
+    due = dt.datetime(2020, 4, 6, 8, tzinfo=CST)
+    orders = [_order(i, teu=4.0, tonnes=30.0, due=due, penalty_per_hour_late=200.0) for i in range(30)]
+    calls: list[float] = []
+    alone = plan_orders(chongqing, orders, search=_narrow_then_wide(calls), pricing_rounds=0)
+    assert calls == [3.0] and alone.columns is None
+    calls.clear()
+    plan = plan_orders(chongqing, orders, search=_narrow_then_wide(calls))
+    report = plan.columns
+    assert report is not None and report.added > 0 and report.converged and report.iterations >= 2
+    assert calls[0] == 3.0 and len(calls) == 2 and calls[1] > MAX_CANDIDATE_DAYS  # one wider search
+    # better than the candidates alone, never worse than first come, and the LP bounds fall round by round
+    assert plan.objective < alone.objective - 1.0 and plan.objective <= plan.baseline_objective + 1e-6
+    assert list(report.lp_bounds) == sorted(report.lp_bounds, reverse=True)
+    assert plan.lp_bound is not None and plan.lp_bound <= plan.objective + 1e-6
+    assert plan.status == "optimal" and "restricted pricing" in report.proven
+    assert all(d.load_teu <= d.room_teu + 1e-6 for d in plan.loads)
+    for line in plan.orders:
+        assert sum(share for share, _ in line.itineraries) + line.left == pytest.approx(1.0)
+    # the plan's totals are the sum of its orders'
+    assert plan.totals is not None
+    assert plan.totals.co2e_kg == pytest.approx(sum(line.co2e_kg for line in plan.orders))
+    doc = plan.to_dict()
+    assert doc["column_generation"]["columns_added"] == report.added and doc["mip_bound"] is not None

@@ -22,7 +22,14 @@ from typing import Any, Literal
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
-from intermodal.exceptions import CapacityError, LedgerError, Problem, ReeferPlugsError, ShipmentError
+from intermodal.exceptions import (
+    CapacityError,
+    DisruptedError,
+    LedgerError,
+    Problem,
+    ReeferPlugsError,
+    ShipmentError,
+)
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
 from intermodal.ledger._values import (
@@ -42,7 +49,9 @@ from intermodal.ledger.departures import find_departure_row
 from intermodal.ledger.schedule import timetable_departure
 from intermodal.model import Bundle, Cargo
 from intermodal.model.bounds import id_problem
+from intermodal.model.disruptions import Closure
 from intermodal.model.rules import load_problems, service_problems, terminal_problems
+from intermodal.planners.disruptions import BookedLeg, leg_breaks, link_ids
 from intermodal.planners.shipments import parse_cargo
 
 __all__ = [
@@ -369,6 +378,60 @@ def departure_rows(connection: Connection, request: BookingRequest, *, bundle: B
     return rows
 
 
+def open_closures(connection: Connection) -> list[Closure]:
+    """The open disruptions, as the search and :func:`disruption_problems` take them."""
+    d = s.disruptions.c
+    rows = connection.execute(select(s.disruptions).where(d.status == "open").order_by(d.id))
+    return [Closure(r.id, r.kind, r.target, r.starts_at, r.ends_at, float(r.delay_hours or 0)) for r in rows]
+
+
+def disruption_problems(
+    connection: Connection,
+    rows: Sequence[Any],
+    places: Sequence[LegRef] | None,
+    bundle: Bundle | None,
+) -> list[Problem]:
+    """One problem per leg that rides a cancelled departure or passes a link, terminal or crossing while an
+    open disruption closes it. A delay refuses nothing: the trip still runs.
+
+    ``places`` (in leg order) say where the cargo gets on and off: a closure elsewhere on the trip does not
+    touch it. Without ``bundle`` a service's stops are unknown, so only cancelled departures are found.
+    """
+    closures = [c for c in open_closures(connection) if c.kind != "delay"]
+    if not closures:
+        return []
+    services = {svc.id: svc for svc in bundle.services} if bundle is not None else {}
+    links = link_ids(bundle) if bundle is not None else {}
+    problems = []
+    for number, row in enumerate(rows):
+        place = places[number] if places is not None and number < len(places) else None
+        leg = BookedLeg(
+            row.ref,
+            row.line_id,
+            row.departs_at,
+            place.from_place if place is not None else None,
+            place.to_place if place is not None else None,
+        )
+        for closure in closures:
+            why = leg_breaks(closure, leg, services.get(row.line_id), links)
+            if why is None:
+                continue
+            if closure.kind == "departure":
+                text = f"departure {row.ref} is cancelled by disruption {closure.id}"
+            else:
+                text = f"departure {why}, closed by disruption {closure.id} ({closure.describe()})"
+            problems.append(
+                Problem(
+                    text,
+                    field=f"legs[{number}].departure",
+                    found=row.ref,
+                    expected="a departure no open disruption stops (intermodal disruption list)",
+                )
+            )
+            break
+    return problems
+
+
 def check_room(
     connection: Connection,
     rows: Sequence[Any],
@@ -379,9 +442,13 @@ def check_room(
     except_quote: int | None = None,
     now: dt.datetime | None = None,
     reefer: bool = False,
+    places: Sequence[LegRef] | None = None,
+    bundle: Bundle | None = None,
 ) -> None:
     """Lock the departures ``rows`` and check that each still has ``teu`` and ``weight_kg`` free, and, for
-    ``reefer`` cargo, ``teu`` of reefer plugs where the departure counts them.
+    ``reefer`` cargo, ``teu`` of reefer plugs where the departure counts them; and that no open disruption
+    stops a leg (:func:`disruption_problems`; ``places`` and ``bundle`` as it takes them), unless the
+    booking is ``history``: past operations happened whatever is closed now.
 
     Free is capacity less bookings less the holds of live quotes (but ``except_quote``'s own), counted inside
     the lock, so that bookings and holds together never exceed capacity: SQLite's ``BEGIN IMMEDIATE`` already
@@ -390,6 +457,8 @@ def check_room(
 
     Raises
     ------
+    DisruptedError
+        An open disruption stops a leg, every such leg named.
     CapacityError
         A departure lacks the room, every one named (:class:`~intermodal.exceptions.ReeferPlugsError` when
         only reefer plugs are short); or (``LedgerError``) it has left or is cancelled.
@@ -405,6 +474,9 @@ def check_room(
     else:
         locked = connection.execute(select(s.departures).where(s.departures.c.id.in_(ids))).all()
     by_id = {row.id: row for row in locked}
+    # checked inside the lock, as the room is: a disruption added meanwhile waits for this writer or is seen
+    if not history and (disrupted := disruption_problems(connection, rows, places, bundle)):
+        raise DisruptedError(disrupted)
     held = held_room(connection, ids, now=now or utc_now(), except_quote=except_quote)
 
     problems = []
@@ -494,6 +566,8 @@ def _book_one(
         except_quote=quote_id,
         now=now,
         reefer=reefer,
+        places=request.legs,
+        bundle=bundle,
     )
 
     booking_id = connection.execute(

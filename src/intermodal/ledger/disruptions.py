@@ -51,7 +51,7 @@ from intermodal.ledger.schedule import _trips
 from intermodal.model import Bundle, Service
 from intermodal.model.bounds import id_problem, quantity_problem
 from intermodal.model.disruptions import DISRUPTION_KINDS, Closure
-from intermodal.planners.disruptions import trip_key
+from intermodal.planners.disruptions import leg_breaks, leg_stops, link_ids, trip_key
 
 __all__ = [
     "DISRUPTION_KINDS",
@@ -415,57 +415,6 @@ class _Leg:
     to_place: str | None
 
 
-def _span(service: Service, leg: _Leg) -> list[tuple[str, float, float]]:
-    """The stops the leg passes, each with its arrive and depart offsets (hours from the trip's start)."""
-    ids = [stop.terminal_id for stop in service.stops]
-    first = ids.index(leg.from_place) if leg.from_place in ids else 0
-    last = ids.index(leg.to_place) if leg.to_place in ids else len(ids) - 1
-    if last <= first:  # places that do not fit the service's order: the whole trip
-        first, last = 0, len(ids) - 1
-    return [
-        (ids[j], service.stops[j].arrive_offset_h, service.stops[j].depart_offset_h)
-        for j in range(first, last + 1)
-    ]
-
-
-def _leg_breaks(
-    closure: Closure,
-    leg: _Leg,
-    service: Service | None,
-    links: Mapping[tuple[str, str], str],
-    as_of: dt.datetime,
-) -> str | None:
-    """Why ``closure`` breaks this leg for cargo not yet past it at ``as_of``, or ``None``."""
-
-    def at(hours: float) -> dt.datetime:
-        return leg.departs_at + dt.timedelta(hours=hours)
-
-    if closure.kind == "departure":
-        if (
-            trip_key(closure.target) == (leg.line_id, int(leg.departs_at.timestamp()))
-            and leg.departs_at >= as_of
-        ):
-            return f"rides the cancelled departure {leg.ref}"
-        return None
-    if service is None:
-        return None
-    stops = _span(service, leg)
-    if closure.kind == "delay":
-        if leg.line_id != closure.target or not closure.covers(leg.departs_at) or at(stops[-1][1]) < as_of:
-            return None
-        return f"{leg.ref} reaches {stops[-1][0]} {closure.delay_hours:g} h late"
-    for j, (place, arrive, depart) in enumerate(stops):
-        passes = closure.kind in ("terminal", "crossing") and place == closure.target
-        if passes and closure.overlaps(at(arrive), at(depart)) and at(depart) >= as_of:
-            return f"{leg.ref} passes {place} at {at(arrive).isoformat(timespec='minutes')}"
-        if closure.kind == "link" and j + 1 < len(stops):
-            nxt, arrive_next, _ = stops[j + 1]
-            on_link = links.get((place, nxt)) == closure.target
-            if on_link and closure.overlaps(at(depart), at(arrive_next)) and at(arrive_next) >= as_of:
-                return f"{leg.ref} runs on {closure.target} at {at(depart).isoformat(timespec='minutes')}"
-    return None
-
-
 def _late_for_next(
     connection: Connection, services: Mapping[str, Service], closure: Closure, leg: _Leg, why: str
 ) -> str | None:
@@ -478,8 +427,8 @@ def _late_for_next(
     nxt, service, next_service = later[0], services.get(leg.line_id), services.get(later[0].line_id)
     if service is None or next_service is None:
         return why
-    arrive = leg.departs_at + dt.timedelta(hours=_span(service, leg)[-1][1] + closure.delay_hours)
-    leaves = nxt.departs_at + dt.timedelta(hours=_span(next_service, nxt)[0][2] - next_service.cutoff_h)
+    arrive = leg.departs_at + dt.timedelta(hours=leg_stops(service, leg)[-1][1] + closure.delay_hours)
+    leaves = nxt.departs_at + dt.timedelta(hours=leg_stops(next_service, nxt)[0][2] - next_service.cutoff_h)
     if arrive <= leaves:
         return None
     return f"{why}, after its next leg's cut-off ({nxt.ref})"
@@ -603,11 +552,7 @@ def _broken(
     options: bool = True,
 ) -> list[BrokenBooking]:
     services = {svc.id: svc for svc in bundle.services}
-    links: dict[tuple[str, str], str] = {}
-    for link in bundle.links:
-        links[(link.from_id, link.to_id)] = link.id
-        if link.bidirectional:
-            links.setdefault((link.to_id, link.from_id), link.id)
+    links = link_ids(bundle)
     found: dict[int, tuple[_Leg, str]] = {}
     positions: dict[int, tuple[Booking, str | None, dt.datetime, str | None]] = {}
     with ledger.reading() as connection:
@@ -615,7 +560,7 @@ def _broken(
             for leg in _legs(connection, closure, booking_id):
                 if leg.booking_id in found:
                     continue
-                why = _leg_breaks(closure, leg, services.get(leg.line_id), links, as_of)
+                why = leg_breaks(closure, leg, services.get(leg.line_id), links, as_of)
                 if why is not None and closure.kind == "delay":
                     why = _late_for_next(connection, services, closure, leg, why)
                 if why is not None:
@@ -770,7 +715,16 @@ def rebook(
                     s.booking_legs.c.booking_id == row.id, s.booking_legs.c.seq == leg.seq
                 )
             )
-        check_room(connection, rows, Decimal(row.teu), int(row.weight_kg), now=now, reefer=reefer)
+        check_room(
+            connection,
+            rows,
+            Decimal(row.teu),
+            int(row.weight_kg),
+            now=now,
+            reefer=reefer,
+            places=request.legs,
+            bundle=bundle,
+        )
         r_list = list(rows)
         start = max((leg.seq for leg in kept), default=-1) + 1
         _take_legs(

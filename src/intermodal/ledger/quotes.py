@@ -319,7 +319,16 @@ def create_quote(
         if bundle is not None and (refused := _service_problems(bundle, request, rows, checked.teu)):
             raise LedgerError(refused)
         reefer = is_reefer(cargo_class)
-        check_room(connection, rows, checked.teu, checked.weight_kg, now=created, reefer=reefer)
+        check_room(
+            connection,
+            rows,
+            checked.teu,
+            checked.weight_kg,
+            now=created,
+            reefer=reefer,
+            places=request.legs,
+            bundle=bundle,
+        )
         quote_id = connection.execute(
             s.quotes.insert().values(
                 cargo_class=cargo_class,
@@ -583,8 +592,12 @@ def book_quote(
     customs_status: str,
     equipment_ref: str | None = None,
     now: dt.datetime | None = None,
+    bundle: Bundle | None = None,
 ) -> Booking:
     """Book every leg of a quote in one transaction, turning its hold into a booking; all or none.
+
+    With ``bundle`` (the scenario), a link, terminal or crossing closed since the quote was made refuses it
+    as it refuses a booking; a departure cancelled since is refused with or without it.
 
     The booking is the one :func:`~intermodal.ledger.book` would make for the quote's departures and shipment
     with the same key, so the same key again returns it (``replayed=True``) and a different booking with that
@@ -599,6 +612,8 @@ def book_quote(
         The key, shipper, customs status or equipment is malformed.
     LedgerError
         The quote is unknown, or a departure has been cancelled or has left since.
+    DisruptedError
+        An open disruption stops a leg (added since the quote was made).
     """
 
     def work(connection: Connection) -> Booking:
@@ -639,7 +654,7 @@ def book_quote(
                 ),
                 expired=status == "expired",
             )
-        booking = _book_one(connection, checked, quote_id=row.id, now=moment)
+        booking = _book_one(connection, checked, quote_id=row.id, now=moment, bundle=bundle)
         if booking.replayed:  # the key made an identical booking before, not from this quote
             raise LedgerError(
                 Problem(

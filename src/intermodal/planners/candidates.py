@@ -25,8 +25,13 @@ __all__ = [
     "MAX_CANDIDATE_DAYS",
     "CandidateSet",
     "Search",
+    "costed",
+    "default_search",
     "generate_candidates",
+    "note_room",
     "search_key",
+    "shipment_of",
+    "window_days",
 ]
 
 #: The longest stretch of departures one order's candidates come from: a week covers every line's weekly
@@ -48,6 +53,8 @@ class CandidateSet:
     reasons: dict[int, str] = field(default_factory=dict)
     room_teu: dict[str, float] = field(default_factory=dict)
     room_kg: dict[str, float] = field(default_factory=dict)
+    #: reefer plugs free per departure, in TEU (only those that count them)
+    room_reefer: dict[str, float] = field(default_factory=dict)
     #: what each departure the hub runs itself costs a trip (only those with a cost, not already running)
     trip_cost: dict[str, float] = field(default_factory=dict)
     #: how many freight searches were run (one per distinct shipment)
@@ -68,7 +75,7 @@ def search_key(order: Order) -> tuple[Any, ...]:
     )
 
 
-def _find(
+def default_search(
     bundle: Bundle,
     order: Order,
     shipment: Shipment,
@@ -76,6 +83,7 @@ def _find(
     availability: Availability | None,
     carbon_price: float,
 ) -> Sequence[Itinerary]:
+    """The candidates' freight search: the whole Pareto set over the window, compiled engine."""
     result = find_routes(
         bundle,
         order.origin,
@@ -92,7 +100,8 @@ def _find(
     return result.options
 
 
-def _window_days(ready: datetime, due: datetime) -> float:
+def window_days(ready: datetime, due: datetime) -> float:
+    """The stretch of departures an order's candidates come from: its ready-to-due window, within bounds."""
     if (due.tzinfo is None) != (ready.tzinfo is None):
         # a naive time beside an aware one is read in the same zone, as make_shipment does
         due, ready = due.replace(tzinfo=None), ready.replace(tzinfo=None)
@@ -131,7 +140,7 @@ def generate_candidates(
     InputError
         An order's place or shipment is bad, naming the order.
     """
-    search = search or _find
+    search = search or default_search
     keys: dict[tuple[Any, ...], list[int]] = {}
     for o, order in enumerate(orders):
         keys.setdefault(search_key(order), []).append(o)
@@ -141,19 +150,12 @@ def generate_candidates(
     for done, members in enumerate(keys.values(), start=1):
         first = orders[members[0]]
         try:
-            shipment = make_shipment(
-                bundle,
-                teu=first.teu,
-                tonnes=first.tonnes,
-                cargo=first.cargo,
-                value=first.value or None,
-                ready=first.ready,
-            )
+            shipment = shipment_of(bundle, first)
             options = search(
                 bundle,
                 first,
                 shipment,
-                _window_days(first.ready, first.due),
+                window_days(first.ready, first.due),
                 availability,
                 carbon_price,
             )
@@ -163,24 +165,39 @@ def generate_candidates(
         except NoRouteError as err:
             options, why = [], "; ".join(err.reasons)
         for it in options:
-            _note_room(out, it, services)
+            note_room(out, it, services)
         for o in members:
             order = orders[o]
             if why:
                 out.reasons[o] = why
-            found[o] = []
-            for it in options:
-                late_h = max(0.0, (it.arrive - order.due).total_seconds() / 3600)
-                cost = it.cost + it.carbon_cost + late_h * order.penalty_per_hour_late
-                refs = tuple(g.departure for g in it.legs if g.service and g.departure)
-                found[o].append(Candidate(o, refs, cost, late_h, it))
+            found[o] = [costed(o, order, it) for it in options]
         if progress is not None:
             progress(done, len(keys))
     out.candidates = [c for o in range(len(orders)) for c in found.get(o, [])]
     return out
 
 
-def _note_room(out: CandidateSet, it: Itinerary, services: dict[str, Any]) -> None:
+def shipment_of(bundle: Bundle, order: Order) -> Shipment:
+    """What an order ships, as the freight search takes it."""
+    return make_shipment(
+        bundle,
+        teu=order.teu,
+        tonnes=order.tonnes,
+        cargo=order.cargo,
+        value=order.value or None,
+        ready=order.ready,
+    )
+
+
+def costed(index: int, order: Order, it: Itinerary) -> Candidate:
+    """``it`` as a candidate of the order at ``index``: cost, carbon cost and the order's lateness price."""
+    late_h = max(0.0, (it.arrive - order.due).total_seconds() / 3600)
+    cost = it.cost + it.carbon_cost + late_h * order.penalty_per_hour_late
+    refs = tuple(g.departure for g in it.legs if g.service and g.departure)
+    return Candidate(index, refs, cost, late_h, it)
+
+
+def note_room(out: CandidateSet, it: Itinerary, services: dict[str, Any]) -> None:
     """Record the room and trip cost of each departure ``it`` rides, the first time one is seen."""
     for g in it.legs:
         if not (g.service and g.departure) or g.departure in out.room_teu:
@@ -190,6 +207,8 @@ def _note_room(out: CandidateSet, it: Itinerary, services: dict[str, Any]) -> No
         out.room_teu[g.departure] = free
         if g.free_kg is not None:
             out.room_kg[g.departure] = g.free_kg
+        if g.free_reefer is not None:
+            out.room_reefer[g.departure] = g.free_reefer
         # a trip the ledger already has cargo on runs anyway: its cost is spent, not the plan's to save
         if service.trip_cost > 0 and free >= service.capacity_teu - 1e-9:
             out.trip_cost[g.departure] = service.trip_cost

@@ -19,21 +19,27 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 
-from intermodal.model import Availability, Bundle, Itinerary, Link, Mode
+from intermodal.model import Availability, Bundle, Itinerary, Link, Mode, Service
 from intermodal.model.disruptions import Closure
 from intermodal.network.timetable import Timetable
 
 __all__ = [
+    "BookedLeg",
+    "TripLeg",
     "apply_closures",
     "close_trips",
     "closures_on",
     "delay_trips",
     "drive_closure",
+    "leg_breaks",
+    "leg_stops",
+    "link_ids",
     "trip_key",
     "with_bundle_closures",
 ]
@@ -228,3 +234,100 @@ def closures_on(it: Itinerary, closures: Sequence[Closure], bundle: Bundle) -> l
             if hit:
                 found.setdefault(c.id, c)
     return list(found.values())
+
+
+# a booked leg against a closure: the ledger asks this both when a disruption is added (which bookings does it
+# break?) and when a booking or quote is made (does this leg ride into an open one?)
+
+
+class TripLeg(Protocol):
+    """What :func:`leg_breaks` reads of a leg: the departure it rides and where the cargo gets on and off."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def line_id(self) -> str: ...
+    @property
+    def departs_at(self) -> datetime: ...
+    @property
+    def from_place(self) -> str | None: ...
+    @property
+    def to_place(self) -> str | None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class BookedLeg:
+    """A leg on one departure: its ledger ref, service, departure instant (aware) and boarding places."""
+
+    ref: str
+    line_id: str
+    departs_at: datetime
+    from_place: str | None = None
+    to_place: str | None = None
+
+
+def link_ids(bundle: Bundle) -> dict[tuple[str, str], str]:
+    """The link id between two places, either way on a bidirectional link, for :func:`leg_breaks`."""
+    links: dict[tuple[str, str], str] = {}
+    for link in bundle.links:
+        links[(link.from_id, link.to_id)] = link.id
+        if link.bidirectional:
+            links.setdefault((link.to_id, link.from_id), link.id)
+    return links
+
+
+def leg_stops(service: Service, leg: TripLeg) -> list[tuple[str, float, float]]:
+    """The stops the leg passes, each with its arrive and depart offsets (hours from the trip's start)."""
+    ids = [stop.terminal_id for stop in service.stops]
+    first = ids.index(leg.from_place) if leg.from_place in ids else 0
+    last = ids.index(leg.to_place) if leg.to_place in ids else len(ids) - 1
+    if last <= first:  # places that do not fit the service's order: the whole trip
+        first, last = 0, len(ids) - 1
+    return [
+        (ids[j], service.stops[j].arrive_offset_h, service.stops[j].depart_offset_h)
+        for j in range(first, last + 1)
+    ]
+
+
+def leg_breaks(
+    closure: Closure,
+    leg: TripLeg,
+    service: Service | None,
+    links: Mapping[tuple[str, str], str],
+    as_of: datetime | None = None,
+) -> str | None:
+    """Why ``closure`` breaks this leg for cargo not yet past it at ``as_of``, or ``None``.
+
+    ``as_of`` ``None`` counts the whole leg (a new booking: its cargo has not started). ``service`` ``None``
+    (a line the scenario does not run) is known only by its ref, so only a cancelled departure breaks it.
+    """
+
+    def at(hours: float) -> datetime:
+        return leg.departs_at + timedelta(hours=hours)
+
+    def ahead(when: datetime) -> bool:
+        return as_of is None or when >= as_of
+
+    if closure.kind == "departure":
+        if trip_key(closure.target) == (leg.line_id, int(leg.departs_at.timestamp())) and ahead(
+            leg.departs_at
+        ):
+            return f"rides the cancelled departure {leg.ref}"
+        return None
+    if service is None:
+        return None
+    stops = leg_stops(service, leg)
+    if closure.kind == "delay":
+        if leg.line_id != closure.target or not closure.covers(leg.departs_at) or not ahead(at(stops[-1][1])):
+            return None
+        return f"{leg.ref} reaches {stops[-1][0]} {closure.delay_hours:g} h late"
+    for j, (place, arrive, depart) in enumerate(stops):
+        passes = closure.kind in _AT_PLACES and place == closure.target
+        if passes and closure.overlaps(at(arrive), at(depart)) and ahead(at(depart)):
+            return f"{leg.ref} passes {place} at {at(arrive).isoformat(timespec='minutes')}"
+        if closure.kind == "link" and j + 1 < len(stops):
+            nxt, arrive_next, _ = stops[j + 1]
+            on_link = links.get((place, nxt)) == closure.target
+            if on_link and closure.overlaps(at(depart), at(arrive_next)) and ahead(at(arrive_next)):
+                return f"{leg.ref} runs on {closure.target} at {at(depart).isoformat(timespec='minutes')}"
+    return None

@@ -9,9 +9,10 @@ freight search per distinct shipment), solves the allocation program with HiGHS
 
 and reports each order's choice, each departure's load, the totals, and the same for the first-come,
 first-served baseline (orders in the order received, each on its cheapest candidate that still fits). The
-baseline is a feasible answer of the same program and HiGHS starts from it, so the plan is never worse. The
-LP bound and the gap are over the candidates the search gave: pricing new candidates by the capacity duals
-(column generation) is not built (see the allocation module for where it goes).
+baseline is a feasible answer of the same program and HiGHS starts from it, so the plan is never worse.
+Column generation adds candidates priced by the LP's capacity duals; its pricing step is
+:class:`~intermodal.planners.pricing.RestrictedPricing` (the freight search does not take departure prices
+yet), and the report says what its bound proves and over which itineraries.
 """
 
 from __future__ import annotations
@@ -26,16 +27,20 @@ from intermodal.model.orders import Order
 from intermodal.planners.allocation import (
     Assignment,
     Candidate,
+    ColumnGeneration,
+    ColumnReport,
     SolveProgress,
     first_come,
     objective_of,
     solve_assignment,
 )
-from intermodal.planners.candidates import Search, generate_candidates
+from intermodal.planners.candidates import Search, default_search, generate_candidates
+from intermodal.planners.pricing import RestrictedPricing
 
 __all__ = [
     "Assignment",
     "Candidate",
+    "ColumnReport",
     "DepartureLoad",
     "OrderPlan",
     "Plan",
@@ -163,6 +168,10 @@ class Plan:
     candidates_s: float = 0.0
     solve_s: float = 0.0
     carbon_price: float = 0.0
+    #: HiGHS's bound over the program's columns (a bound over those columns only)
+    mip_bound: float | None = None
+    #: what column generation did and proved, ``None`` when it did not run
+    columns: ColumnReport | None = None
 
     @property
     def saving(self) -> float:
@@ -174,6 +183,7 @@ class Plan:
             "objective": round(self.objective, 2),
             "bound": None if self.bound is None else round(self.bound, 2),
             "lp_bound": None if self.lp_bound is None else round(self.lp_bound, 2),
+            "mip_bound": None if self.mip_bound is None else round(self.mip_bound, 2),
             "gap": self.gap,
             "status": self.status,
             "baseline_objective": round(self.baseline_objective, 2),
@@ -182,6 +192,7 @@ class Plan:
             "carbon_price": self.carbon_price,
             "totals": None if self.totals is None else self.totals.to_dict(),
             "first_come": None if self.baseline is None else self.baseline.to_dict(),
+            "column_generation": None if self.columns is None else self.columns.to_dict(),
             "seconds": {"candidates": round(self.candidates_s, 3), "solve": round(self.solve_s, 3)},
             "orders": [o.to_dict() for o in self.orders],
             "departures": [d.to_dict() for d in self.loads],
@@ -204,6 +215,7 @@ def plan_orders(
     progress: Callable[[int, int], None] | None = None,
     solve_progress: Callable[[SolveProgress], None] | None = None,
     search: Search | None = None,
+    pricing_rounds: int = 20,
 ) -> Plan:
     """Plan ``orders`` on ``bundle``'s departures, within the room the ledger's ``availability`` leaves.
 
@@ -227,6 +239,9 @@ def plan_orders(
         Called now and then while HiGHS searches, with its answer, bound and gap.
     search
         The freight search for candidates (default: :func:`~intermodal.planners.routing.find_routes`).
+    pricing_rounds
+        At most this many rounds of column generation (0: none, the candidates only); they share half of
+        ``time_limit_s``.
 
     Raises
     ------
@@ -242,7 +257,22 @@ def plan_orders(
     teu = [o.teu for o in orders]
     kg = [o.tonnes * 1000.0 for o in orders]
     penalty = [o.penalty_not_carried for o in orders]
-    baseline = first_come(teu, kg, candidates, found.room_teu, found.room_kg, found.trip_cost)
+    reefer = [o.cargo.reefer for o in orders]
+    baseline = first_come(
+        teu, kg, candidates, found.room_teu, found.room_kg, found.trip_cost,
+        reefer=reefer, room_reefer=found.room_reefer,
+    )  # fmt: skip
+    pricing = None
+    if pricing_rounds > 0:
+        price = RestrictedPricing(
+            bundle,
+            orders,
+            found,
+            availability=availability,
+            carbon_price=carbon_price,
+            search=search or default_search,
+        )
+        pricing = ColumnGeneration(price, scope=price.scope, max_iterations=pricing_rounds)
     solved = solve_assignment(
         teu,
         kg,
@@ -252,12 +282,17 @@ def plan_orders(
         found.room_teu,
         found.room_kg,
         trip_cost=found.trip_cost,
+        reefer=reefer,
+        room_reefer=found.room_reefer,
+        columns=pricing,
         start=baseline,
         time_limit_s=time_limit_s,
         gap=gap,
         progress=solve_progress,
     )
     solved_at = time.perf_counter()
+    # the program's columns: the candidates, then those the pricing added
+    candidates = list(solved.candidates) or candidates
     by_order: list[list[int]] = [[] for _ in orders]
     for i, c in enumerate(candidates):
         by_order[c.order].append(i)
@@ -299,9 +334,16 @@ def plan_orders(
     )
     baseline_objective = objective_of(baseline, candidates, penalty, found.trip_cost)
     notes = [
-        f"{len(candidates)} candidate itineraries for {len(orders)} orders from {found.searches} searches; "
-        "bound and gap are over them",
+        f"{len(found.candidates)} candidate itineraries for {len(orders)} orders from "
+        f"{found.searches} searches" + ("; bound and gap are over them" if solved.columns is None else ""),
     ]
+    if solved.columns is not None:
+        report = solved.columns
+        notes.append(
+            f"column generation: {report.iterations} pricing rounds added {report.added} candidates"
+            + (f" and {report.completed} more to close the gap" if report.completed else "")
+            + f"; {report.proven}"
+        )
     if solved.groups < len(orders):
         notes.append(f"{len(orders)} orders solved as {solved.groups} groups of identical orders (exact)")
     if found.trip_cost:
@@ -326,6 +368,8 @@ def plan_orders(
         searched - began,
         solved_at - searched,
         carbon_price,
+        solved.mip_bound,
+        solved.columns,
     )
 
 

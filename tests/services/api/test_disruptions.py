@@ -148,6 +148,11 @@ def test_malformed_disruption_bodies_answer_400_or_422(
         "/api/disruptions/nan",
         "/api/disruptions/1?as_of=99999-01-01",
         "/api/disruptions?status=closed",
+        "/api/disruptions?limit=0",
+        "/api/disruptions?limit=1001",
+        "/api/disruptions?limit=-1",
+        "/api/disruptions?limit=nan",
+        "/api/disruptions?limit=18446744073709551617",
     ],
 )
 def test_hostile_disruption_reads_answer_4xx(client: tuple[TestClient, dict[str, str]], path: str) -> None:
@@ -180,3 +185,39 @@ def test_hostile_rebooks_answer_4xx_and_move_nothing(
     assert answer.json()["code"] in CODES
     booking = c.get("/api/ledger/bookings/east-1").json()
     assert booking["departures"] == ["shuttle-east@2020-04-06T20:00+08:00"]
+
+
+def test_the_list_takes_a_limit_oldest_first(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, auth = client
+    targets = ["youyiguan", "mohan", "ruili"]
+    for target in targets:
+        made = c.post("/api/disruptions", json={**CLOSURE, "target": target}, headers=auth)
+        assert made.status_code == 201, made.text
+    assert [d["target"] for d in c.get("/api/disruptions").json()] == targets
+    assert [d["target"] for d in c.get("/api/disruptions", params={"limit": 2}).json()] == targets[:2]
+    c.post("/api/disruptions/1/clear", headers=auth)
+    still = c.get("/api/disruptions", params={"status": "open", "limit": 1}).json()
+    assert [d["target"] for d in still] == ["mohan"]
+
+
+def test_a_booking_through_a_closed_crossing_answers_409_disrupted_until_cleared(
+    client: tuple[TestClient, dict[str, str]],
+) -> None:
+    c, auth = client
+    made = c.post("/api/disruptions", json=CLOSURE, headers=auth).json()["disruption"]
+    body = {
+        "idempotency_key": "east-2",
+        "departures": ["shuttle-east@2020-04-07T20:00+08:00"],
+        "shipper": "Fruit Co",
+        "teu": 1,
+        "tonnes": 8,
+        "customs_status": "bonded",
+    }
+    refused = c.post("/api/ledger/bookings", json=body, headers=auth)
+    assert refused.status_code == 409, refused.text
+    doc = refused.json()
+    assert doc["code"] == "disrupted" and doc["errors"][0]["field"] == "legs[0].departure"
+    assert f"closed by disruption {made['id']}" in doc["detail"] and "youyiguan" in doc["detail"]
+    assert c.get("/api/ledger/bookings/east-2").status_code == 404
+    c.post(f"/api/disruptions/{made['id']}/clear", headers=auth)
+    assert c.post("/api/ledger/bookings", json=body, headers=auth).status_code == 201

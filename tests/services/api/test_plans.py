@@ -46,6 +46,8 @@ def test_a_json_book_is_planned_and_an_upload_gives_the_same_plan(plans_client) 
     assert doc["status"] == "optimal" and doc["objective"] <= doc["baseline_objective"] + 1e-6
     assert all(d["load_teu"] <= d["room_teu"] + 1e-9 for d in doc["departures"])
     assert doc["totals"]["carried"] == 3 and doc["first_come"]["objective"] == doc["baseline_objective"]
+    # column generation's rounds, columns and proof are in the plan JSON
+    assert doc["column_generation"]["iterations"] >= 1 and doc["column_generation"]["converged"]
     frame = pl.DataFrame(ORDERS)
     upload = io.BytesIO()
     frame.write_parquet(upload)

@@ -92,6 +92,15 @@ def _rebook_unbroken(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     return c.post("/api/ledger/bookings/k/rebook", json={"option": 1}, headers=auth)
 
 
+def _disrupted(c: TestClient, auth: dict[str, str]) -> httpx.Response:
+    with lg.open_ledger(c.app.state.settings.ledger_url) as db:  # type: ignore[attr-defined]
+        departure = lg.create_departure(db, "shuttle-middle", "2020-04-03T09:00+08:00")
+        lg.add_disruption(db, load_scenario("chongqing"), kind="departure", target=departure.ref)
+    booking = {"idempotency_key": "k", "departures": [departure.ref], "shipper": "A", "teu": 1, "tonnes": 1}
+    booking["customs_status"] = "cleared"
+    return c.post("/api/ledger/bookings", json=booking, headers=auth)
+
+
 def _preflight(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     asking = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
     return c.options("/api/routes", headers=asking)
@@ -121,6 +130,7 @@ CAUSES: dict[str, tuple[dict[str, object], Ask]] = {
     "quote_expired": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=True)),
     "quote_closed": ({"ledger_url": "..."}, lambda c, a: _stale_quote(c, a, expired=False)),
     "not_rebookable": ({"ledger_url": "..."}, _rebook_unbroken),
+    "disrupted": ({"ledger_url": "..."}, _disrupted),
     "body_too_large": (
         {},
         lambda c, a: c.post("/api/routes", content=b"[" + b" " * 70_000 + b"]", headers=JSON),

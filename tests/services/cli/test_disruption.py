@@ -96,3 +96,31 @@ def test_route_and_quote_against_the_ledger_respect_an_open_closure(db: str) -> 
 
 def _places(option: dict) -> set[str]:
     return {p for leg in option["legs"] for p in (leg["from"], *leg.get("via", []), leg["to"])}
+
+
+def test_booking_or_quoting_an_old_itinerary_through_the_closure_exits_2_until_it_is_cleared(
+    db: str, tmp_path: Path
+) -> None:
+    query = ["--from", "nanpeng", "--to", "hanoi", "--teu", "1", "--ready", AS_OF, "--db", db]
+    old = json.loads(_run("route", *query, "--format", "json"))
+    rank = next(o["rank"] for o in old["options"] if "youyiguan" in _places(o))
+    saved = tmp_path / "old.json"
+    saved.write_text(json.dumps(old), encoding="utf-8")
+    _run("disruption", "add", *CLOSE, "--db", db)
+    book = ["ledger", "book", "--key", "east-2", "--itinerary", str(saved), "--option", str(rank)]
+    book += ["--shipper", "Fruit Co", "--teu", "1", "--tonnes", "8", "--customs", "bonded", "--db", db]
+    refused = runner.invoke(app, book)
+    assert refused.exit_code == 2, refused.output
+    assert "passes youyiguan" in refused.output and "closed by disruption 1" in refused.output
+    assert "Traceback" not in refused.output
+    quote = ["quote", "--itinerary", str(saved), "--option", str(rank), "--teu", "1", "--tonnes", "8"]
+    quoted = runner.invoke(app, [*quote, "--db", db])
+    assert quoted.exit_code == 2 and "closed by disruption 1" in quoted.output, quoted.output
+    direct = runner.invoke(
+        app,
+        ["ledger", "book", "--key", "east-3", "--departure", "shuttle-east@2020-04-07T20:00+08:00",
+         "--shipper", "A", "--teu", "1", "--tonnes", "8", "--customs", "bonded", "--db", db],
+    )  # fmt: skip
+    assert direct.exit_code == 2 and "disruption 1" in direct.output, direct.output
+    _run("disruption", "clear", "1", "--db", db)
+    assert "east-2" in _run(*book)

@@ -31,8 +31,15 @@ def test_demo_orders_match_the_seed_quarter_and_a_slice_plans_better_than_first_
     assert doc["objective"] <= doc["baseline_objective"] and doc["saving"] >= 0
     assert doc["lp_bound"] is not None and doc["lp_bound"] <= doc["objective"] + 1e-6
     assert all(d["load_teu"] <= d["room_teu"] + 1e-9 for d in doc["departures"])
+    # column generation ran and says what it proved; the table says it too, and 0 rounds turns it off
+    columns = doc["column_generation"]
+    assert columns["iterations"] >= 1 and columns["converged"] and "restricted pricing" in columns["proven"]
+    assert doc["mip_bound"] is not None and doc["lp_bound"] <= doc["mip_bound"] + 1e-6
     table = runner.invoke(app, ["plan", str(book), "--time-limit", "30"])
     assert "gap" in table.stdout and "first come, first served" in table.stdout
+    assert "column generation:" in table.stdout and "pricing rounds" in table.stdout
+    off = runner.invoke(app, ["plan", str(book), "--format", "json", "--pricing-rounds", "0"])
+    assert off.exit_code == 0 and json.loads(off.stdout)["column_generation"] is None
 
 
 def test_bad_orders_are_named_by_file_row_and_field(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ onto an option it does not have, answers 409 ``not_rebookable`` and changes noth
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -88,10 +88,12 @@ def post_disruption(body: DisruptionIn, request: Request) -> dict[str, Any]:
 
 @read_router.get("/disruptions", responses=_ERRORS)
 def get_disruptions(
-    request: Request, status: Literal["open", "cleared"] | None = None
+    request: Request,
+    status: Literal["open", "cleared"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    """The disruptions, open and cleared (or only ``status``)."""
-    return [d.to_dict() for d in dis.list_disruptions(_ledger(request), status=status)]
+    """The disruptions, oldest first, at most ``limit``: open and cleared (or only ``status``)."""
+    return [d.to_dict() for d in dis.list_disruptions(_ledger(request), status=status, limit=limit)]
 
 
 @read_router.get("/disruptions/{disruption_id}", responses=_ERRORS)

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from intermodal import ledger as lg
-from intermodal.exceptions import CapacityError, LedgerError, ReeferPlugsError
+from intermodal.exceptions import CapacityError, DisruptedError, LedgerError, ReeferPlugsError
 from intermodal.ledger.availability import read_availability
 from intermodal.ledger.schedule import schedule_departures
 from intermodal.model import Availability
@@ -506,9 +506,19 @@ async def _on_capacity(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_disrupted(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DisruptedError)
+    errors = field_errors(exc.problems)
+    # a conflict with the ledger's state, as a full departure is: the same request may pass once cleared
+    return problem_response(
+        request, 409, kind="disrupted", detail=errors[0].message if errors else None, errors=errors
+    )
+
+
 def install_ledger(app: Any) -> None:
     """Add the ledger endpoints, the 409 answer to an overbooking and the 503 of a misconfigured ledger."""
     app.add_exception_handler(CapacityError, _on_capacity)
+    app.add_exception_handler(DisruptedError, _on_disrupted)
     app.add_exception_handler(_Missing, _on_missing)
     app.add_exception_handler(_Unavailable, _on_unavailable)
     app.include_router(read_router)

@@ -137,6 +137,7 @@ def post_quote_booking(quote_id: Key, body: QuoteBookingIn, request: Request) ->
             shipper=body.shipper,
             customs_status=body.customs_status,
             equipment_ref=body.equipment_ref,
+            bundle=request.app.state.catalog.get(request.app.state.settings.scenario),
         )
 
     try:

@@ -289,6 +289,8 @@ def book_(
                 ["[--quote]: the quote holds its own TEU and tonnes; leave out --teu and --tonnes"], BAD_INPUT
             )
         names = {"quote": "--quote", "idempotency_key": "--key", "customs_status": "--customs"}
+        with user_errors(), named_as({"scenario": "--scenario"}):
+            quoted_on = open_scenario(scenario, patch)
         with user_errors(), named_as(names), open_db(db, create=False) as ledger:
             made = book_quote(
                 ledger,
@@ -297,6 +299,7 @@ def book_(
                 shipper=shipper,
                 customs_status=customs,
                 equipment_ref=equipment,
+                bundle=quoted_on,
             )
         _show_booking(made, format)
         return

@@ -66,6 +66,14 @@ def plan(
         ),
     ] = 0.0,
     time_limit: Annotated[float, typer.Option(min=1, max=3600, help="Seconds HiGHS may search.")] = 60.0,
+    pricing_rounds: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=200,
+            help="Rounds of column generation (new candidates priced by the LP's duals); 0: none.",
+        ),
+    ] = 20,
     gap: Annotated[
         float, typer.Option(min=0, max=0.5, help="Stop once the gap to the bound is this small (0.01 = 1 %).")
     ] = 1e-4,
@@ -78,7 +86,8 @@ def plan(
     The objective is cost (with carbon cost at --carbon-price) plus each order's penalty per hour late and
     for not carrying it, plus the cost of each trip the hub runs itself (services.csv trip_cost: a truck runs
     only when the plan uses it). A MIP over each order's candidate itineraries (the Pareto options of its
-    ready-to-due window) is solved with HiGHS; the answer gives its LP bound and gap, and the first-come,
+    ready-to-due window, and more priced by the LP's capacity duals: column generation) is solved with HiGHS;
+    the answer gives its LP bound, its gap and what it proves, and the first-come,
     first-served baseline (orders in file order, each on its cheapest option with room), which the plan
     never does worse than.
 
@@ -118,6 +127,7 @@ def plan(
                 carbon_price=carbon_price,
                 time_limit_s=time_limit,
                 gap=gap,
+                pricing_rounds=pricing_rounds,
                 progress=bars.searched,
                 solve_progress=bars.solving,
             )
@@ -235,11 +245,22 @@ def _table(doc: dict[str, Any]) -> None:
             )
     console.print(table)
     console.print(
-        f"objective {doc['objective']:,.0f} {cur} · LP bound {_money(doc['lp_bound'])} · best bound "
-        f"{_money(doc['bound'])} · gap {'–' if doc['gap'] is None else format(doc['gap'], '.2%')} · "
-        f"{doc['status']}",
+        f"objective {doc['objective']:,.0f} {cur} · LP bound {_money(doc['lp_bound'])} · MIP bound "
+        f"{_money(doc['mip_bound'])} · best bound {_money(doc['bound'])} · gap "
+        f"{'–' if doc['gap'] is None else format(doc['gap'], '.2%')} · {doc['status']}",
         highlight=False,
     )
+    columns = doc.get("column_generation")
+    if columns:
+        closing = (
+            f", {columns['columns_completed']} more to close the gap" if columns["columns_completed"] else ""
+        )
+        console.print(
+            f"column generation: {columns['iterations']} pricing rounds, {columns['columns_added']} columns "
+            f"added{closing} · {'converged' if columns['converged'] else 'stopped at its limit'} · "
+            f"{columns['seconds']:.1f} s with its searches",
+            highlight=False,
+        )
     against = Table("", "plan", "first come, first served", header_style="bold")
     plan_t, first_t = doc["totals"] or {}, doc["first_come"] or {}
     for label, key, fmt in (
