@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from intermodal.engines.reference import Deadline
 from intermodal.model import Availability, Bundle, Itinerary, Shipment
@@ -23,6 +24,7 @@ def _solve(
     max_labels: int = 200_000,
     deadline: Deadline | None = None,
     availability: Availability | None = None,
+    departure_prices: Mapping[str, float] | None = None,
 ) -> tuple[_Network, list[Itinerary]]:
     """The network seen by this shipment and its Pareto options, unranked (none when there is no route)."""
     net = _Network(
@@ -33,6 +35,7 @@ def _solve(
         carbon_price=carbon_price,
         engine=engine,
         availability=availability,
+        departure_prices=departure_prices,
     )
     shipment = net.shipment
     ready_s = int(shipment.ready.timestamp())

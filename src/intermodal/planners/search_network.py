@@ -549,7 +549,7 @@ class SearchNetwork:
         if engine is None:
             engine = FreightSearch(graph)
             with self._lock:
-                if any(g is graph for g in self._views.values()):
+                if graph is self.graph or any(g is graph for g in self._views.values()):
                     engine = self._engines.setdefault(id(graph), engine)
         return engine
 
