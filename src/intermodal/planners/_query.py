@@ -22,7 +22,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from intermodal.accounting.costs import inventory_cost
-from intermodal.engines.reference import ROAD, Deadline, Journey, Move, SearchGraph, pareto_search
+from intermodal.engines.reference import (
+    ROAD,
+    Deadline,
+    Journey,
+    Move,
+    SearchGraph,
+    pareto_search,
+    pareto_search_many,
+)
 from intermodal.model import (
     Availability,
     Bundle,
@@ -135,6 +143,7 @@ class _Network:
         engine: str = "auto",
         availability: Availability | None = None,
         departure_prices: Mapping[str, float] | None = None,
+        destinations: Sequence[Place] = (),
     ) -> None:
         self.bundle = bundle
         self.engine = engine
@@ -148,6 +157,8 @@ class _Network:
         self.closed: dict[int, int] = {}
         self.carbon_price = carbon_price
         self.places = (origin, destination)
+        #: more destinations the network holds, for :meth:`search_many` (their zones checked by the caller)
+        self.destinations = tuple(destinations)
         # the zone of a check-in time given without one, and of the day storage is priced on
         zone = ZoneInfo(place_zone(bundle, origin, outbound=True))
         place_zone(bundle, destination, outbound=False)  # a place too far from the network fails here
@@ -191,7 +202,11 @@ class _Network:
             day=self.day,
             window=(start_s, end_s),
             carbon_price=self.carbon_price,
-            places=((self.places[0], True), (self.places[1], False)),
+            places=(
+                (self.places[0], True),
+                (self.places[1], False),
+                *((p, False) for p in self.destinations),
+            ),
             closed_roads=frozenset(roads),
         )
         self.origin = self.net.node(self.places[0], outbound=True)
@@ -272,6 +287,33 @@ class _Network:
             trip_price=self.price,
             closed=self.mask,
         )
+
+    def search_many(
+        self, ready_s: int, destinations: Sequence[int], *, max_labels: int, deadline: Deadline | None = None
+    ) -> list[list[Journey]]:
+        """The Pareto journeys to each node of ``destinations`` for cargo ready at ``ready_s`` (no due time),
+        as :meth:`search` finds each, in one one-to-many search for those that hand cargo to a truck at the
+        end and one for those that do not."""
+        fast = self._compiled()
+        many = fast.search_many if fast is not None else partial(pareto_search_many, self.graph)
+        out: dict[int, list[Journey]] = {}
+        for handled in (True, False):
+            group = [d for d in destinations if bool(self.net.truck_ok[d]) is handled]
+            if not group:
+                continue
+            rows = many(
+                self.origin,
+                group,
+                ready_s,
+                max_labels=max_labels,
+                deadline=deadline,
+                start_mode=ROAD if self.net.truck_ok[self.origin] else None,
+                handle_at_destination=handled,
+                trip_price=self.price,
+                closed=self.mask,
+            )
+            out.update(zip(group, rows, strict=True))
+        return [out[d] for d in destinations]
 
     def _compiled(self) -> FreightSearch | None:
         """The compiled engine for the next search, or ``None`` for the plain one (see ``engine``)."""

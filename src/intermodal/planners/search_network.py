@@ -654,7 +654,13 @@ def compile_search(
     PlaceError
         A place is too far from the network.
     """
-    nodes = tuple((p, outbound) for p, outbound in places if p.terminal_id is None)
+    # in one order whatever the query's: the queries of a skim, each from its own origin, share a network
+    nodes = tuple(
+        sorted(
+            {(p, outbound) for p, outbound in places if p.terminal_id is None},
+            key=lambda node: (node[0].text, node[1]),
+        )
+    )
     start, end = window
     if _CACHE.size > 0:
         # whole days: more queries share a network, and each closes the trips outside its own window
