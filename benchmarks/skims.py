@@ -181,7 +181,8 @@ def markdown(r: dict[str, Any]) -> str:
             "",
             "| method | cells | wall time s | per searched pair ms | agreement |",
             "|---|---:|---:|---:|---|",
-            f"| skim (rows shared by zones on one place; one one-to-many search a ready time per origin) | {cells:,} | "
+            "| skim (rows shared by zones on one place; one one-to-many search a ready time per origin) | "
+            f"{cells:,} | "
             f"{r['skim_s']:,.0f} | {r['per_searched_pair_skim_ms']:,.0f} | reference |",
             f"| separate find_routes calls, {r['separate_sample']} timed, mean x {cells:,} (extrapolated) | "
             f"{cells:,} | {r['separate_extrapolated_s']:,.0f} | {r['per_searched_pair_separate_ms']:,.0f} | "
