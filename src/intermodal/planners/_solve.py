@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
-from intermodal.engines.reference import Deadline, Journey
+from intermodal.engines.reference import Deadline, Journey, Move
 from intermodal.model import Availability, Bundle, Itinerary, Shipment
 from intermodal.planners._query import _Network
 from intermodal.planners.places import Place
@@ -87,10 +87,11 @@ def _profile(
     again just past the smallest such slack of the options it found.
     """
     found: dict[str, tuple[Itinerary, int]] = {}
+    built: _Built = {}
     t = start_s
     while t <= end_s:
         journeys = net.search(t, due_s=due_s, max_labels=max_labels, deadline=deadline)
-        slack = _record(net, journeys, t, end_s, found)
+        slack = _record(net, journeys, t, end_s, found, built)
         if slack is None:
             break
         t += slack + 1
@@ -116,32 +117,56 @@ def _profile_many(
     """
     found: list[dict[str, tuple[Itinerary, int]]] = [{} for _ in destinations]
     nxt = [start_s] * len(destinations)
+    built: _Built = {}
     t = start_s
     while t <= end_s:
         open_ = [i for i, n in enumerate(nxt) if n <= end_s]
         rows = net.search_many(t, [destinations[i] for i in open_], max_labels=max_labels, deadline=deadline)
         for i, journeys in zip(open_, rows, strict=True):
-            slack = _record(net, journeys, t, end_s, found[i])
+            slack = _record(net, journeys, t, end_s, found[i], built)
             nxt[i] = end_s + 1 if slack is None else t + slack + 1
         t = min(nxt)
     return [_undominated(f) for f in found]
 
 
+#: the itinerary of each journey's moves, and its key in a range query's options
+_Built = dict[tuple[Move, ...], tuple[Itinerary, str]]
+
+
 def _record(
-    net: _Network, journeys: list[Journey], t: int, end_s: int, found: dict[str, tuple[Itinerary, int]]
+    net: _Network,
+    journeys: list[Journey],
+    t: int,
+    end_s: int,
+    found: dict[str, tuple[Itinerary, int]],
+    built: _Built | None = None,
 ) -> int | None:
     """Add the options of ``journeys`` (found for cargo ready at ``t``) to ``found``; the smallest slack
-    of those with a scheduled departure (``None``: none has one)."""
+    of those with a scheduled departure (``None``: none has one).
+
+    ``built`` keeps the itineraries made so far by their moves: a range query finds most journeys again at
+    its next ready times, timed alike once each is timed for its ready-by time, and an itinerary is a
+    function of its moves alone.
+    """
     slacks = []
     for j in journeys:
         slack = net.slack(j)
         # timed for cargo ready at its ready-by time: what the option is, not how long it waits for it
-        it = net.itinerary(j if slack is None else net.delayed(j, slack))
+        timed = j if slack is None else net.delayed(j, slack)
+        made = built.get(timed.moves) if built is not None else None
+        if made is None:
+            it = net.itinerary(timed)
+            # the same departures by the same way are one option, whenever its trucks leave
+            made = (
+                it,
+                repr([(g.from_id, g.to_id, g.service, g.depart if g.service else None) for g in it.legs]),
+            )
+            if built is not None:
+                built[timed.moves] = made
+        it, key = made
         # a journey without a scheduled departure can leave whenever the cargo is ready
         latest = end_s if slack is None else t + slack
-        # the same departures by the same way are one option, whenever its trucks leave: keep the copy
-        # found for the latest ready time, which waits least
-        key = repr([(g.from_id, g.to_id, g.service, g.depart if g.service else None) for g in it.legs])
+        # keep the copy found for the latest ready time, which waits least
         if key not in found or found[key][1] <= latest:
             ready_by = net.at(latest)
             found[key] = (net.carried(dataclasses.replace(it, ready_by=ready_by), ready_by), latest)
