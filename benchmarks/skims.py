@@ -11,8 +11,8 @@ Workload: the embedded ``chongqing`` scenario, 1 TEU of general cargo ready from
 to one terminal, as NODUS ties zones to nodes of its virtual network).
 
 - ``skim``: :func:`intermodal.planners.skims.skim`, the whole 200 x 200 matrix. Zones on one place share a
-  row: it searches each of the 31 x 30 pairs of distinct places once (one range query a pair, today; a
-  one-to-many search will answer a row in one pass).
+  row: each of the 31 distinct places is an origin once, and one one-to-many search a ready time answers
+  its whole row (on one network shared by every origin).
 - ``separate``: one ``find_routes`` range query for each zone pair, as a user without skims would run
   40,000 of them. They take hours, so a random sample of pairs is timed and the mean is multiplied by
   40,000 (pairs on the same terminal cost nothing: their cell is 0 without a search). The extrapolation
@@ -181,7 +181,8 @@ def markdown(r: dict[str, Any]) -> str:
             "",
             "| method | cells | wall time s | per searched pair ms | agreement |",
             "|---|---:|---:|---:|---|",
-            f"| skim (rows shared by zones on one place; one range query per pair of places) | {cells:,} | "
+            "| skim (rows shared by zones on one place; one one-to-many search a ready time per origin) | "
+            f"{cells:,} | "
             f"{r['skim_s']:,.0f} | {r['per_searched_pair_skim_ms']:,.0f} | reference |",
             f"| separate find_routes calls, {r['separate_sample']} timed, mean x {cells:,} (extrapolated) | "
             f"{cells:,} | {r['separate_extrapolated_s']:,.0f} | {r['per_searched_pair_separate_ms']:,.0f} | "

@@ -627,3 +627,99 @@ def test_departures_out_of_reefer_plugs_are_named_when_no_route_is_left(chongqin
         chongqing, "nanpeng", "bangkok", general, availability=im.Availability(rooms=rooms)
     )
     assert {g.departure for o in taken.options for g in o.legs} & {r.ref for r in rooms.values()}
+
+
+def _priced_service(bundle: im.Bundle, service: str, extra: float, teu: float) -> tuple[im.Bundle, set[str]]:
+    """``bundle`` with every ride of ``service`` dearer by ``extra`` (for ``teu`` TEU), and the services
+    whose rides that made dearer: the fixed charge of the tariff rows that price it (its own, else its
+    line's, which price the line's other services too) raised, or its fixed cost per TEU when none do."""
+    svc = next(v for v in bundle.services if v.id == service)
+    rows = [t for t in bundle.tariffs if t.service == service]
+    if not rows and svc.line:
+        rows = [t for t in bundle.tariffs if t.line == svc.line]
+    if not rows:
+        services = tuple(
+            dataclasses.replace(v, fixed_cost_per_teu=v.fixed_cost_per_teu + extra / teu) if v is svc else v
+            for v in bundle.services
+        )
+        return dataclasses.replace(bundle, services=services), {service}
+    raised = tuple(
+        dataclasses.replace(t, fixed_per_teu=t.fixed_per_teu + extra / teu) if t in rows else t
+        for t in bundle.tariffs
+    )
+    covered = {
+        v.id for v in bundle.services if any(t.service == v.id or (t.line and t.line == v.line) for t in rows)
+    }
+    return dataclasses.replace(bundle, tariffs=raised), covered
+
+
+def _refs(bundle: im.Bundle, services: set[str], shipment: im.Shipment) -> list[str]:
+    """The ledger refs of every dated trip of ``services`` in the weeks after the shipment is ready."""
+    from intermodal.planners._query import _departure_ref
+    from intermodal.planners.places import resolve_place
+    from intermodal.planners.routing import _Network
+
+    o, d = (resolve_place(bundle, p) for p in ("nanpeng", "bangkok"))
+    q = _Network(bundle, shipment, o, d)
+    ready = int(q.shipment.ready.timestamp())
+    q.expand(ready, ready + 40 * 86400)
+    tt = q.net.timetable
+    return [
+        _departure_ref(tt.services[si].id, int(t), q.net.zones[int(tt.stops[si][0])])
+        for si, t in zip(tt.trip_service.tolist(), tt.trip_start.tolist(), strict=True)
+        if tt.services[si].id in services
+    ]
+
+
+@pytest.mark.parametrize("engine", ["reference", "compiled"])
+def test_a_departure_price_ranks_as_a_fare_that_much_higher(chongqing: im.Bundle, engine: str) -> None:
+    """Pricing every departure of a service by ``p`` gives the options of a bundle whose fare is ``p``
+    higher: the same Pareto set, the same costs, the same ranking."""
+    s = im.make_shipment(chongqing, teu=2, ready=READY)
+    base = im.find_routes(chongqing, "nanpeng", "bangkok", s, engine=engine, fold=None, objective="cheapest")
+    cheapest = base.options[0]
+    service = next(g.service for g in cheapest.legs if g.service is not None)
+    extra = 5_000.0
+    edited, covered = _priced_service(chongqing, service, extra, s.teu)
+    prices = dict.fromkeys(_refs(chongqing, covered, s), extra)
+    kw = {"engine": engine, "fold": None, "objective": "cheapest", "limit": 100}
+    priced = im.find_routes(chongqing, "nanpeng", "bangkok", s, departure_prices=prices, **kw)
+    raised = im.find_routes(edited, "nanpeng", "bangkok", s, **kw)
+
+    def shown(result: im.RouteResult) -> list[tuple[object, ...]]:
+        return [(o.arrive, round(o.cost, 6), tuple(g.departure for g in o.legs)) for o in result.options]
+
+    assert shown(priced) == shown(raised)
+    # the price mattered: the once cheapest option now costs more, or another is ahead of it
+    assert shown(priced) != shown(base)
+    for option in priced.options:
+        assert_consistent(option)
+
+
+@pytest.mark.parametrize("engine", ["reference", "compiled"])
+def test_a_price_on_one_departure_raises_only_the_options_that_board_it(
+    chongqing: im.Bundle, engine: str
+) -> None:
+    s = im.make_shipment(chongqing, teu=2, ready=READY)
+    base = im.find_routes(chongqing, "nanpeng", "bangkok", s, engine=engine, fold=None, limit=100)
+    ref = next(g.departure for g in base.options[0].legs if g.departure is not None)
+    assert ref is not None
+    priced = im.find_routes(
+        chongqing, "nanpeng", "bangkok", s, engine=engine, fold=None, limit=100, departure_prices={ref: 1e6}
+    )
+    before = {tuple(g.departure for g in o.legs): o.cost for o in base.options}
+    for option in priced.options:
+        key = tuple(g.departure for g in option.legs)
+        boards = ref in key
+        if key in before:
+            assert option.cost == pytest.approx(before[key] + (1e6 if boards else 0.0))
+        assert_consistent(option)
+
+
+@pytest.mark.parametrize("price", [-1.0, math.nan, math.inf, 1e16])
+def test_a_departure_price_out_of_bounds_is_refused(chongqing: im.Bundle, price: float) -> None:
+    s = im.make_shipment(chongqing, teu=2, ready=READY)
+    with pytest.raises(im.ShipmentError, match="departure_prices"):
+        im.find_routes(
+            chongqing, "nanpeng", "bangkok", s, departure_prices={"x@2020-04-03T08:00+08:00": price}
+        )

@@ -214,16 +214,25 @@ def test_a_query_opens_only_the_trips_of_its_own_window(chongqing: im.Bundle) ->
     q = _Network(chongqing, s, o, d)
     ready = int(s.ready.timestamp())
     q.expand(ready, ready + 30 * 86400)
-    assert q.timetable is not None
-    starts = q.timetable.trip_start
-    assert q.net.timetable.n_trips > q.timetable.n_trips > 0
+    # the search runs on the shared network's own graph, the trips outside the window closed by a mask
+    assert q.timetable is q.net.timetable and q.graph is q.net.graph
+    assert q.mask is not None
+    opened = ~q.mask
+    starts = q.timetable.trip_start[opened]
+    assert q.net.timetable.n_trips > int(opened.sum()) > 0
     assert starts.max() <= ready + 30 * 86400
-    spans = q.net.span_s[q.timetable.trip_service]
+    spans = q.net.span_s[q.timetable.trip_service[opened]]
     assert ((starts + spans) >= ready).all()
+    # every trip under way in the window is open
+    closed = q.mask
+    shut_spans = q.net.span_s[q.timetable.trip_service[closed]]
+    shut = q.timetable.trip_start[closed]
+    assert ((shut > ready + 30 * 86400) | (shut + shut_spans < ready)).all()
     # a second query on the same window shares the graph (and its compiled engine)
     again = _Network(chongqing, s, o, d)
     again.expand(ready, ready + 30 * 86400)
     assert again.graph is q.graph and again.net is q.net
+    assert again.net.engine(again.graph) is q.net.engine(q.graph)
 
 
 def test_a_query_under_disruptions_leaves_the_shared_network_as_it_was(chongqing: im.Bundle) -> None:

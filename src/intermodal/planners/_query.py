@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -22,7 +22,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from intermodal.accounting.costs import inventory_cost
-from intermodal.engines.reference import ROAD, Deadline, Journey, Move, SearchGraph, pareto_search
+from intermodal.engines.reference import (
+    ROAD,
+    Deadline,
+    Journey,
+    Move,
+    SearchGraph,
+    pareto_search,
+    pareto_search_many,
+)
 from intermodal.model import (
     Availability,
     Bundle,
@@ -60,6 +68,9 @@ class _OpenTrips:
     timetable: Timetable
     #: the service of the network each service of ``timetable`` stands for (a delayed trip's is a copy)
     bases: list[int]
+    #: one bool per trip of ``timetable`` (True: not boarded), the engine's ``closed`` mask; ``None`` when
+    #: ``timetable`` holds the open trips alone (a query with a delay)
+    closed_mask: np.ndarray | None = None
     #: the ledger refs of the trips left out for want of room
     full: list[str] = field(default_factory=list)
     #: how many trips each open disruption (by id) took out
@@ -75,34 +86,43 @@ def _open_trips(
 ) -> _OpenTrips:
     """The trips of ``net`` this query may board: which are closed, which run late, and why.
 
-    The one place that decides, per query, which trips are closed (and, to come, what each costs on top):
-    the trips not under way in the query's own window ``[start_s, end_s]`` (a cached network covers whole
-    days around it) and, with an availability snapshot, those without room for the shipment and those an
-    open disruption closes or cancels; a delayed trip moves to a late copy of its service. Today it takes
-    them out of a copy of the timetable, and the search runs on a graph (and compiled engine) of that copy,
-    shared by the queries that leave the same trips open (:meth:`SearchNetwork.view`). The shared network
-    is never changed: a snapshot's closures hold for its own query only.
+    The one place that decides, per query, which trips are closed: the trips not under way in the query's
+    own window ``[start_s, end_s]`` (a cached network covers whole days around it) and, with an availability
+    snapshot, those without room for the shipment and those an open disruption closes or cancels. They are
+    returned as the engines' ``closed`` mask over ``net.timetable``'s trips, so the search runs on the shared
+    ``net.graph`` (and its one compiled engine) and the journeys' trip numbers index ``net.timetable``. The
+    shared network is never changed: a snapshot's closures hold for its own query only.
 
-    At merge with the engines' ``search(..., trip_price=None, closed=None)``: return instead a bool array
-    over ``net.timetable``'s trips (True: closed) and the extra price per trip, and pass them to the search
-    on ``net.graph`` itself; the journeys' trip numbers then index ``net.timetable``. Delays still need
-    the late copies (their times differ), so a query with a delay keeps a view of its own.
+    A delayed trip moves to a late copy of its service (its times differ, which no mask can say): a query
+    with a delay takes the open trips out of a copy of the timetable instead, and searches a graph of that
+    copy (:meth:`SearchNetwork.view`, shared by the queries that leave the same trips open and late).
     """
     tt = net.timetable
     first = tt.trip_start
     # as expand_timetable keeps a trip: under way at some time in the window
-    keep = (first <= end_s) & (first + net.span_s[tt.trip_service] >= start_s)
-    if not keep.all():
-        tt = dataclasses.replace(tt, trip_service=tt.trip_service[keep], trip_start=tt.trip_start[keep])
-    if availability is None:
-        return _OpenTrips(tt, list(range(len(tt.services))))
-    tt, full = _with_room(tt, availability, shipment, net.zones, net.index)
-    tt, taken = close_trips(tt, availability.closures, net.bundle, net.ids)
+    open_ = (first <= end_s) & (first + net.span_s[tt.trip_service] >= start_s)
+    full: list[str] = []
     closed: dict[int, int] = {}
-    for closure_id, _ in taken:
-        closed[closure_id] = closed.get(closure_id, 0) + 1
-    tt, bases = delay_trips(tt, availability.closures)
-    return _OpenTrips(tt, bases, full, closed)
+    if availability is not None:
+        at = np.flatnonzero(open_)
+        room, full = _room(_trips(tt, at), availability, shipment, net.zones, net.index)
+        open_[at[~room]] = False
+        at = at[room]
+        _, taken = close_trips(_trips(tt, at), availability.closures, net.bundle, net.ids)
+        for closure_id, k in taken:
+            closed[closure_id] = closed.get(closure_id, 0) + 1
+            open_[at[k]] = False
+        late, bases = delay_trips(_trips(tt, np.flatnonzero(open_)), availability.closures)
+        if len(bases) > len(tt.services):
+            return _OpenTrips(late, bases, None, full, closed)
+    return _OpenTrips(tt, list(range(len(tt.services))), ~open_, full, closed)
+
+
+def _trips(tt: Timetable, at: np.ndarray) -> Timetable:
+    """``tt`` with only the trips numbered ``at``."""
+    if len(at) == tt.n_trips:
+        return tt
+    return dataclasses.replace(tt, trip_service=tt.trip_service[at], trip_start=tt.trip_start[at])
 
 
 class _Network:
@@ -122,11 +142,15 @@ class _Network:
         carbon_price: float = 0.0,
         engine: str = "auto",
         availability: Availability | None = None,
+        departure_prices: Mapping[str, float] | None = None,
+        destinations: Sequence[Place] = (),
     ) -> None:
         self.bundle = bundle
         self.engine = engine
         # the bundle's own closures (closures.csv) join the ledger's: one snapshot, one code path
         self.availability = with_bundle_closures(bundle, availability)
+        #: an extra cost for boarding a dated departure, by its ledger ref (``_departure_ref``)
+        self.departure_prices = departure_prices or {}
         #: the ledger refs of the departures left out for want of room (with an availability snapshot)
         self.full: list[str] = []
         #: how many trips each open disruption (by id) took out of the search; 0 for one that only closes
@@ -134,6 +158,8 @@ class _Network:
         self.closed: dict[int, int] = {}
         self.carbon_price = carbon_price
         self.places = (origin, destination)
+        #: more destinations the network holds, for :meth:`search_many` (their zones checked by the caller)
+        self.destinations = tuple(destinations)
         # the zone of a check-in time given without one, and of the day storage is priced on
         zone = ZoneInfo(place_zone(bundle, origin, outbound=True))
         place_zone(bundle, destination, outbound=False)  # a place too far from the network fails here
@@ -154,6 +180,10 @@ class _Network:
         #: the network's service each service of ``timetable`` stands for (a delayed trip's is a copy)
         self.bases: list[int] = []
         self.graph: SearchGraph
+        #: the trips of ``timetable`` this query does not board (``None``: it boards them all)
+        self.mask: np.ndarray | None = None
+        #: the extra cost of boarding each trip of ``timetable`` (``None``: none)
+        self.price: np.ndarray | None = None
         self.compiled: FreightSearch | None = None
 
     @property
@@ -173,7 +203,11 @@ class _Network:
             day=self.day,
             window=(start_s, end_s),
             carbon_price=self.carbon_price,
-            places=((self.places[0], True), (self.places[1], False)),
+            places=(
+                (self.places[0], True),
+                (self.places[1], False),
+                *((p, False) for p in self.destinations),
+            ),
             closed_roads=frozenset(roads),
         )
         self.origin = self.net.node(self.places[0], outbound=True)
@@ -182,16 +216,32 @@ class _Network:
         tt, self.full, self.bases = trips.timetable, trips.full, trips.bases
         self.closed = {closure_id: 0 for closure_id in roads.values()} | trips.closed
         self.timetable = tt
-        self.graph = self.net.view(tt, self.bases)
+        self.mask = trips.closed_mask
+        # the shared graph with the closed trips masked; a delay's late copies need a graph of their own
+        self.graph = self.net.graph if self.mask is not None else self.net.view(tt, self.bases)
+        self.price = self._trip_prices(tt)
         self.compiled = None
         self.searched_states = 0
         stops = np.array([len(st) for st in tt.stops], dtype=np.int64)
-        self.states = 3 * len(self.net.ids) * len(_MODES) + int(stops[tt.trip_service].sum())
+        boarded = tt.trip_service if self.mask is None else tt.trip_service[~self.mask]
+        self.states = 3 * len(self.net.ids) * len(_MODES) + int(stops[boarded].sum())
         if self.graph.storage_cost_s is not None:
-            # with storage a yard boards every later trip, not the first, and the dominance test keeps more
-            # labels: on the Chongqing scenario a plain search takes 0.3-0.9 s and the compiled one 0.02 s,
-            # so a range query pays for loading the kernel after about three searches
-            self.states *= 5 * max(1, tt.n_trips // max(1, len(tt.services)))
+            # with storage the dominance test keeps more labels (a yard's waits are priced): on the Chongqing
+            # scenario a plain search takes 0.3-0.9 s and the compiled one 0.02 s, so a range query pays for
+            # loading the kernel after about three searches
+            self.states *= 5
+
+    def _trip_prices(self, tt: Timetable) -> np.ndarray | None:
+        """The departure prices (:func:`~intermodal.planners.routing.find_routes`) as the engines'
+        ``trip_price``, one per trip of ``tt``; ``None`` without any."""
+        if not self.departure_prices:
+            return None
+        price = np.zeros(tt.n_trips, dtype=np.float64)
+        first = [self.net.zones[int(st[0])] for st in tt.stops]
+        for k, (si, start) in enumerate(zip(tt.trip_service.tolist(), tt.trip_start.tolist(), strict=True)):
+            ref = _departure_ref(tt.services[si].id, start, first[si])
+            price[k] = self.departure_prices.get(ref, 0.0)
+        return price if price.any() else None
 
     def _closed_roads(self, start_s: int, end_s: int) -> dict[str, int]:
         """The roads this shipment may drive that an open disruption closes at some time in the window, each
@@ -235,7 +285,36 @@ class _Network:
             deadline=deadline,
             start_mode=ROAD if self.net.truck_ok[self.origin] else None,
             handle_at_destination=self.net.truck_ok[self.destination],
+            trip_price=self.price,
+            closed=self.mask,
         )
+
+    def search_many(
+        self, ready_s: int, destinations: Sequence[int], *, max_labels: int, deadline: Deadline | None = None
+    ) -> list[list[Journey]]:
+        """The Pareto journeys to each node of ``destinations`` for cargo ready at ``ready_s`` (no due time),
+        as :meth:`search` finds each, in one one-to-many search for those that hand cargo to a truck at the
+        end and one for those that do not."""
+        fast = self._compiled()
+        many = fast.search_many if fast is not None else partial(pareto_search_many, self.graph)
+        out: dict[int, list[Journey]] = {}
+        for handled in (True, False):
+            group = [d for d in destinations if bool(self.net.truck_ok[d]) is handled]
+            if not group:
+                continue
+            rows = many(
+                self.origin,
+                group,
+                ready_s,
+                max_labels=max_labels,
+                deadline=deadline,
+                start_mode=ROAD if self.net.truck_ok[self.origin] else None,
+                handle_at_destination=handled,
+                trip_price=self.price,
+                closed=self.mask,
+            )
+            out.update(zip(group, rows, strict=True))
+        return [out[d] for d in destinations]
 
     def _compiled(self) -> FreightSearch | None:
         """The compiled engine for the next search, or ``None`` for the plain one (see ``engine``)."""
@@ -425,6 +504,9 @@ class _Network:
         geometry = _joined([h.geometry for h in hops])
         a, b = int(stops[j0]), int(stops[j1])
         tariff = self.net.tariffs[base]
+        ref = _departure_ref(svc.id, start, self.net.zones[int(stops[0])])
+        # a departure price counts as part of the fare, as the search added it on boarding
+        fare = self.net.fares[base] + self.departure_prices.get(ref, 0.0)
         legs.append(
             Leg(
                 mode=svc.mode,
@@ -437,14 +519,14 @@ class _Network:
                 depart=self.at(start + int(tt.depart_s[s_idx][j0])),
                 arrive=self.at(start + int(tt.arrive_s[s_idx][j1])),
                 distance_km=sum(h.distance_km for h in hops),
-                cost=self.net.fares[base] + sum(h.cost for h in hops),
+                cost=fare + sum(h.cost for h in hops),
                 emissions=em,
                 service=svc.id,
                 service_name=Names(svc.name_en, svc.name_zh),
                 carrier=svc.carrier,
                 via=tuple(self.net.ids[int(x)] for x in stops[j0 + 1 : j1]),
                 geometry=geometry,
-                departure_ref=_departure_ref(svc.id, start, self.net.zones[int(stops[0])]),
+                departure_ref=ref,
                 tariff=tariff.id if tariff is not None else None,
                 tariff_source=tariff.source if tariff is not None else None,
                 **self._room(svc, start),
@@ -468,23 +550,21 @@ def _departure_ref(service_id: str, start_s: int, zone: str) -> str:
     return f"{service_id}@{local.isoformat(timespec='minutes')}"
 
 
-def _with_room(
+def _room(
     tt: Timetable, availability: Availability, shipment: Shipment, zones: list[str], index: dict[str, int]
-) -> tuple[Timetable, list[str]]:
-    """The timetable without the trips that have no room left for ``shipment`` (full, cancelled, gone), and
-    the ledger refs of those trips."""
+) -> tuple[np.ndarray, list[str]]:
+    """One bool per trip of ``tt``: whether it has room left for ``shipment`` (not full, cancelled or gone),
+    and the ledger refs of those without."""
     reefer = shipment.cargo.kind is CargoKind.REEFER
     kg = shipment.tonnes * 1000.0
     ids = [svc.id for svc in tt.services]
     trips = zip(map(ids.__getitem__, tt.trip_service.tolist()), tt.trip_start.tolist(), strict=True)
     keep = availability.fits_each(trips, shipment.teu, kg, reefer=reefer)
-    if keep.all():
-        return tt, []
     full = []
     for k in np.flatnonzero(~keep):
         svc = tt.services[int(tt.trip_service[k])]
         full.append(_departure_ref(svc.id, int(tt.trip_start[k]), zones[index[svc.stops[0].terminal_id]]))
-    return dataclasses.replace(tt, trip_service=tt.trip_service[keep], trip_start=tt.trip_start[keep]), full
+    return keep, full
 
 
 def _merged(parts: Sequence[ElementEmissions]) -> ElementEmissions:

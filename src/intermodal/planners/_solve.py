@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 
-from intermodal.engines.reference import Deadline
+from intermodal.engines.reference import Deadline, Journey, Move
 from intermodal.model import Availability, Bundle, Itinerary, Shipment
 from intermodal.planners._query import _Network
 from intermodal.planners.places import Place
@@ -23,6 +24,7 @@ def _solve(
     max_labels: int = 200_000,
     deadline: Deadline | None = None,
     availability: Availability | None = None,
+    departure_prices: Mapping[str, float] | None = None,
 ) -> tuple[_Network, list[Itinerary]]:
     """The network seen by this shipment and its Pareto options, unranked (none when there is no route)."""
     net = _Network(
@@ -33,6 +35,7 @@ def _solve(
         carbon_price=carbon_price,
         engine=engine,
         availability=availability,
+        departure_prices=departure_prices,
     )
     shipment = net.shipment
     ready_s = int(shipment.ready.timestamp())
@@ -84,27 +87,96 @@ def _profile(
     again just past the smallest such slack of the options it found.
     """
     found: dict[str, tuple[Itinerary, int]] = {}
+    built: _Built = {}
     t = start_s
     while t <= end_s:
         journeys = net.search(t, due_s=due_s, max_labels=max_labels, deadline=deadline)
-        slacks = []
-        for j in journeys:
-            slack = net.slack(j)
-            # timed for cargo ready at its ready-by time: what the option is, not how long it waits for it
-            it = net.itinerary(j if slack is None else net.delayed(j, slack))
-            # a journey without a scheduled departure can leave whenever the cargo is ready
-            latest = end_s if slack is None else t + slack
-            # the same departures by the same way are one option, whenever its trucks leave: keep the copy
-            # found for the latest ready time, which waits least
-            key = repr([(g.from_id, g.to_id, g.service, g.depart if g.service else None) for g in it.legs])
-            if key not in found or found[key][1] <= latest:
-                ready_by = net.at(latest)
-                found[key] = (net.carried(dataclasses.replace(it, ready_by=ready_by), ready_by), latest)
-            if slack is not None:
-                slacks.append(slack)
-        if not slacks:
+        slack = _record(net, journeys, t, end_s, found, built)
+        if slack is None:
             break
-        t += min(slacks) + 1
+        t += slack + 1
+    return _undominated(found)
+
+
+def _profile_many(
+    net: _Network,
+    destinations: Sequence[int],
+    start_s: int,
+    end_s: int,
+    *,
+    max_labels: int,
+    deadline: Deadline | None = None,
+) -> list[list[Itinerary]]:
+    """:func:`_profile` from ``net``'s origin to each node of ``destinations`` (no due time), with one
+    one-to-many search (:meth:`_Network.search_many`) a ready time for all of them.
+
+    Each destination needs a search at the ready times :func:`_profile` would search it at; a search at a
+    ready time between two of them finds again journeys it already has (none of their departures is missed
+    yet), so searching every destination still open at the earliest of their next times gives the same
+    options.
+    """
+    found: list[dict[str, tuple[Itinerary, int]]] = [{} for _ in destinations]
+    nxt = [start_s] * len(destinations)
+    built: _Built = {}
+    t = start_s
+    while t <= end_s:
+        open_ = [i for i, n in enumerate(nxt) if n <= end_s]
+        rows = net.search_many(t, [destinations[i] for i in open_], max_labels=max_labels, deadline=deadline)
+        for i, journeys in zip(open_, rows, strict=True):
+            slack = _record(net, journeys, t, end_s, found[i], built)
+            nxt[i] = end_s + 1 if slack is None else t + slack + 1
+        t = min(nxt)
+    return [_undominated(f) for f in found]
+
+
+#: the itinerary of each journey's moves, and its key in a range query's options
+_Built = dict[tuple[Move, ...], tuple[Itinerary, str]]
+
+
+def _record(
+    net: _Network,
+    journeys: list[Journey],
+    t: int,
+    end_s: int,
+    found: dict[str, tuple[Itinerary, int]],
+    built: _Built | None = None,
+) -> int | None:
+    """Add the options of ``journeys`` (found for cargo ready at ``t``) to ``found``; the smallest slack
+    of those with a scheduled departure (``None``: none has one).
+
+    ``built`` keeps the itineraries made so far by their moves: a range query finds most journeys again at
+    its next ready times, timed alike once each is timed for its ready-by time, and an itinerary is a
+    function of its moves alone.
+    """
+    slacks = []
+    for j in journeys:
+        slack = net.slack(j)
+        # timed for cargo ready at its ready-by time: what the option is, not how long it waits for it
+        timed = j if slack is None else net.delayed(j, slack)
+        made = built.get(timed.moves) if built is not None else None
+        if made is None:
+            it = net.itinerary(timed)
+            # the same departures by the same way are one option, whenever its trucks leave
+            made = (
+                it,
+                repr([(g.from_id, g.to_id, g.service, g.depart if g.service else None) for g in it.legs]),
+            )
+            if built is not None:
+                built[timed.moves] = made
+        it, key = made
+        # a journey without a scheduled departure can leave whenever the cargo is ready
+        latest = end_s if slack is None else t + slack
+        # keep the copy found for the latest ready time, which waits least
+        if key not in found or found[key][1] <= latest:
+            ready_by = net.at(latest)
+            found[key] = (net.carried(dataclasses.replace(it, ready_by=ready_by), ready_by), latest)
+        if slack is not None:
+            slacks.append(slack)
+    return min(slacks) if slacks else None
+
+
+def _undominated(found: dict[str, tuple[Itinerary, int]]) -> list[Itinerary]:
+    """The options of a range query no other beats: ready as late, arriving no later, for no more."""
     items = list(found.values())
 
     def dominated(a: tuple[Itinerary, int]) -> bool:

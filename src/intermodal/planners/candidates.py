@@ -2,8 +2,9 @@
 
 Every order's candidates come from :func:`generate_candidates`, the one place a plan searches: orders that
 ship the same thing (from, to, cargo class, ready, due, TEU, tonnes, value) get the same Pareto options, so
-they share one search, and only their penalties for lateness differ. ``search`` is where a faster search
-plugs in (a dated network built once per scenario, window and cargo class, answering each shipment on it).
+they share one search, and only their penalties for lateness differ. Each search takes its dated network
+from the shared cache (:func:`~intermodal.planners.search_network.compile_search`), so orders with the same
+load on the same days share one network; ``search`` is where another search plugs in.
 """
 
 from __future__ import annotations

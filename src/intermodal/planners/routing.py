@@ -13,6 +13,7 @@ on it, ``_solve`` finds a query's options, ``_explain`` says why there are none.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 from intermodal.engines.reference import Deadline
 from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
 from intermodal.model import Availability, Bundle, CargoKind, Itinerary, Mode, Reliability, Shipment
-from intermodal.model.bounds import MAX_CARBON_PRICE, quantity_problem
+from intermodal.model.bounds import MAX_CARBON_PRICE, MAX_VALUE, quantity_problem
 from intermodal.planners._explain import _explain
 from intermodal.planners._query import _Network
 from intermodal.planners._solve import _solve
@@ -112,6 +113,7 @@ def find_routes(
     deadline: Deadline | None = None,
     availability: Availability | None = None,
     reliability: Reliability | None = None,
+    departure_prices: Mapping[str, float] | None = None,
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -158,6 +160,12 @@ def find_routes(
         The measured spreads of services, crossings and hubs (``intermodal calibrate``): with a due time, each
         option's ``p_on_time`` is the probability of arriving by it (:mod:`intermodal.planners.reliability`).
         ``None``: the timetable's answer, 1 for every option (the search keeps only those due in time).
+    departure_prices
+        An extra cost (bundle currency) for boarding a dated departure, keyed by the ledger ref a leg carries
+        (``Leg.departure``, ``service@<local departure at its first stop>``): the search adds it when the
+        cargo boards that trip, exactly as if its fare were that much higher, and the leg's cost includes it.
+        The planner's column generation passes its capacity duals here. Each price is a finite number from 0
+        to :data:`~intermodal.model.bounds.MAX_VALUE`; refs of departures outside the query are ignored.
     deadline
         A time limit for the whole query, every search it runs included (a range query's, and those that
         explain a missing route), e.g. ``Deadline(10.0)``; its owner may also cancel it from another thread.
@@ -185,6 +193,10 @@ def find_routes(
         problem = quantity_problem(carbon_price, field="carbon_price", maximum=MAX_CARBON_PRICE, zero=True)
         if problem is not None:
             raise ShipmentError(problem)
+    for ref, price in (departure_prices or {}).items():
+        problem = quantity_problem(price, field=f"departure_prices[{ref}]", maximum=MAX_VALUE, zero=True)
+        if problem is not None:
+            raise ShipmentError(problem)
     if engine not in ("auto", "compiled", "reference"):
         raise ValueError(f"engine must be 'auto', 'compiled' or 'reference', not {engine!r}")
     net, options = _solve(
@@ -199,6 +211,7 @@ def find_routes(
         max_labels=max_labels,
         deadline=deadline,
         availability=availability,
+        departure_prices=departure_prices,
     )
     shipment = net.shipment
     if not options:

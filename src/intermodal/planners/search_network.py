@@ -549,7 +549,7 @@ class SearchNetwork:
         if engine is None:
             engine = FreightSearch(graph)
             with self._lock:
-                if any(g is graph for g in self._views.values()):
+                if graph is self.graph or any(g is graph for g in self._views.values()):
                     engine = self._engines.setdefault(id(graph), engine)
         return engine
 
@@ -654,7 +654,13 @@ def compile_search(
     PlaceError
         A place is too far from the network.
     """
-    nodes = tuple((p, outbound) for p, outbound in places if p.terminal_id is None)
+    # in one order whatever the query's: the queries of a skim, each from its own origin, share a network
+    nodes = tuple(
+        sorted(
+            {(p, outbound) for p, outbound in places if p.terminal_id is None},
+            key=lambda node: (node[0].text, node[1]),
+        )
+    )
     start, end = window
     if _CACHE.size > 0:
         # whole days: more queries share a network, and each closes the trips outside its own window

@@ -10,7 +10,7 @@ Time is door to door: from the latest time the cargo may be ready for the option
 departure when that is sooner (a truck-only option leaves whenever the cargo is ready), to its arrival.
 Transfers are the transport legs less one.
 
-Every origin's row is computed by :func:`_skim_origin`, the one place a one-to-many search will go.
+Every origin's row is computed by :func:`_skim_origin`, with one one-to-many search a ready time.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from datetime import datetime
 
 import numpy as np
 
-from intermodal.exceptions import InputError, NoRouteError, Problem
+from intermodal.exceptions import InputError, Problem
 from intermodal.model import Bundle, Itinerary, Mode, Shipment
 from intermodal.model.demand import Zone
 from intermodal.planners._executor import Executor, InProcess
-from intermodal.planners.places import great_circle_km
-from intermodal.planners.routing import find_routes
+from intermodal.planners._query import _Network
+from intermodal.planners._solve import _profile_many
+from intermodal.planners.places import great_circle_km, resolve_place
 
 __all__ = ["METRICS", "UNITS", "Skim", "option_metrics", "skim"]
 
@@ -36,8 +37,10 @@ METRICS = ("time", "cost", "co2e", "distance", "transfers")
 #: the unit of each metric (cost is in the bundle's currency)
 UNITS = {"time": "h", "cost": "currency", "co2e": "kg CO2e WTW", "distance": "km", "transfers": "transfers"}
 
-#: enough options for a week of departures on any pair of a real network; the Pareto set is rarely above 100
-_LIMIT = 100_000
+#: how far past the window's end a cell's options may arrive: find_routes's default horizon
+_HORIZON_DAYS = 30.0
+#: the cap on one search's work: find_routes's default
+_MAX_LABELS = 200_000
 
 
 @dataclass(frozen=True)
@@ -95,30 +98,31 @@ def _skim_origin(
 ) -> list[list[Itinerary]]:
     """The Pareto options over the window from ``origin`` to each of ``destinations`` (none: no route).
 
-    One ``find_routes`` range query a destination for now; a one-to-many search from ``origin`` answers
-    the same row in one pass and replaces this body.
+    What ``find_routes`` answers for each pair as a range query (nothing folded), from one one-to-many
+    search on one network a ready time (:func:`~intermodal.planners._solve._profile_many`), not one range
+    query a destination. Every origin's network holds every place, so a skim's origins share one network.
     """
-    row: list[list[Itinerary]] = []
-    for destination in destinations:
-        if destination == origin:
-            row.append([])
-            continue
-        try:
-            result = find_routes(
-                bundle,
-                origin,
-                destination,
-                shipment,
-                range_days=window_days,
-                fold=None,
-                limit=_LIMIT,
-                engine=engine,
-            )
-        except NoRouteError:
-            row.append([])
-            continue
-        row.append(list(result.options))
-    return row
+    o = resolve_place(bundle, origin, field="from")
+    others = [d for d in dict.fromkeys(destinations) if d != origin]
+    if not others:
+        return [[] for _ in destinations]
+    places = [resolve_place(bundle, d, field="to") for d in others]
+    net = _Network(
+        bundle,
+        shipment,
+        o,
+        places[0],
+        carbon_price=bundle.manifest.carbon_price_per_t or 0.0,
+        engine=engine,
+        destinations=[o, *places],  # the same nodes from every origin: one network for the skim
+    )
+    ready_s = int(net.shipment.ready.timestamp())
+    window_s = int(window_days * 86400)
+    net.expand(ready_s, ready_s + window_s + int(_HORIZON_DAYS * 86400))
+    nodes = [net.net.node(p, outbound=False) for p in places]
+    rows = _profile_many(net, nodes, ready_s, ready_s + window_s, max_labels=_MAX_LABELS)
+    by_place = dict(zip(others, rows, strict=True))
+    return [by_place.get(d, []) for d in destinations]
 
 
 @dataclass(frozen=True)

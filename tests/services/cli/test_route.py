@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from intermodal.services.cli import app
+from intermodal.services.cli.demand import DEMO_FILES
 
 runner = CliRunner()
 BROKEN = Path(__file__).parents[2] / "io" / "broken"
@@ -191,6 +192,9 @@ def test_the_readme_commands_read_only_files_that_exist_or_an_earlier_command_wr
         if words[3:5] == ["gtfs", "import"]:  # gtfs import SOURCE TARGET writes TARGET
             written.add(words[6])
             words = words[:6]
+        if "demo-demand" in words:  # demo-demand --out DIR writes its demo files into DIR
+            out = words[words.index("--out", words.index("demo-demand")) + 1]
+            written.update(f"{out}/{name}" for name in DEMO_FILES)
         paths = [w for w in words if not w.startswith("-") and ("/" in w or w.endswith((".json", ".zip")))]
         for path in paths:
             # a file in a folder an earlier --out wrote (demo-demand --out demo && assign --demand demo/...)
