@@ -574,7 +574,9 @@ def test_the_latin_check_finds_english(page) -> None:  # type: ignore[no-untyped
 
 def test_plan_page_plans_the_demo_book_against_first_come_and_books_it(page, web_token: str) -> None:  # type: ignore[no-untyped-def]
     page.click(".pages a[href='#plan']")
-    assert page.locator("#plan").is_visible() and not page.locator("main.layout").is_visible()
+    # the page changes on the hashchange event, which the browser fires after the click returns
+    page.locator("#plan").wait_for(state="visible", timeout=5_000)
+    assert not page.locator("main.layout").is_visible()
     page.click("#plan-demo")
     page.wait_for_selector("#plan-out .plan-chart svg .departure", timeout=300_000)
     rows = page.locator("#plan-out .plan-orders tbody tr")
@@ -596,7 +598,8 @@ def test_plan_page_plans_the_demo_book_against_first_come_and_books_it(page, web
     page.locator("#plan-booked", has_text="已订舱").wait_for(timeout=300_000)
     assert _latin_runs(page) == []
     page.click(".pages a[href='#']")
-    assert page.locator("main.layout").is_visible()
+    page.locator("main.layout").wait_for(state="visible", timeout=5_000)
+    assert not page.locator("#plan").is_visible()
 
 
 def test_options_say_how_likely_they_are_on_time(page) -> None:  # type: ignore[no-untyped-def]
