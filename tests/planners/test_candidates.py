@@ -10,7 +10,14 @@ import pytest
 import intermodal as im
 from intermodal.model import Cargo, CargoKind
 from intermodal.model.orders import Order
-from intermodal.planners.candidates import generate_candidates
+from intermodal.planners.candidates import (
+    HORIZON_DAYS,
+    MAX_CANDIDATE_DAYS,
+    candidate_window,
+    generate_candidates,
+    latest_useful,
+    shipment_of,
+)
 from intermodal.planners.routing import find_routes
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -37,14 +44,19 @@ def test_orders_shipping_the_same_share_one_search_and_pay_their_own_lateness() 
     chongqing = im.load_scenario("chongqing")
     calls = []
 
-    def search(bundle, order, shipment, days, availability, carbon_price):  # type: ignore[no-untyped-def]
+    def search(bundle, order, shipment, days, availability, carbon_price, prices):  # type: ignore[no-untyped-def]
         calls.append(order.id)
         return find_routes(
             bundle, order.origin, order.destination, shipment, range_days=days, fold=None
         ).options
 
-    # o0 and o1 ship the same thing and differ only in their penalty per hour late; o2 ships more TEU
-    orders = [_order(0), _order(1, penalty_per_hour_late=2_000.0), _order(2, teu=4.0, tonnes=30.0)]
+    # o0 and o1 ship the same thing and differ only in their penalties (not in how late is still worth
+    # carrying: 400 h); o2 ships more TEU
+    orders = [
+        _order(0),
+        _order(1, penalty_per_hour_late=2_000.0, penalty_not_carried=800_000.0),
+        _order(2, teu=4.0, tonnes=30.0),
+    ]
     found = generate_candidates(chongqing, orders, search=search)
     assert found.searches == 2 and calls == ["o0", "o2"]
     mine = [[c for c in found.candidates if c.order == o] for o in range(3)]
@@ -66,3 +78,44 @@ def test_an_order_with_no_route_has_the_reason_and_no_candidates() -> None:
     found = generate_candidates(chongqing, [late, dataclasses.replace(late, id="o1")])
     assert not found.candidates and found.searches == 1
     assert found.reasons[0] and found.reasons[1] == found.reasons[0]
+
+
+def test_the_scope_ends_where_lateness_costs_more_than_leaving_the_order() -> None:
+    order = _order(0)  # 200,000 left behind, 500 an hour late: 400 h past the due time
+    assert latest_useful(order) == order.due + dt.timedelta(hours=400)
+    assert candidate_window(order) == MAX_CANDIDATE_DAYS
+    # no lateness penalty: anything in the search horizon; a tiny one: no overflow past it either
+    for free in (_order(1, penalty_per_hour_late=0.0), _order(2, penalty_per_hour_late=1e-9)):
+        assert latest_useful(free) == free.ready + dt.timedelta(days=MAX_CANDIDATE_DAYS + HORIZON_DAYS)
+    # a due time nearer than a day, with nothing worth carrying late: a quarter of a day at least
+    tight = _order(3, due=_order(0).ready + dt.timedelta(hours=1), penalty_not_carried=0.0)
+    assert latest_useful(tight) == tight.due and candidate_window(tight) == 0.25
+
+
+def test_candidates_are_the_pareto_options_that_arrive_while_still_worth_carrying() -> None:
+    chongqing = im.load_scenario("chongqing")
+    order = _order(0, penalty_not_carried=20_000.0)  # worth carrying up to 40 h late
+    found = generate_candidates(chongqing, [order])
+    shipment = shipment_of(chongqing, order)
+    every = find_routes(
+        chongqing, order.origin, order.destination, shipment, range_days=candidate_window(order),
+        fold=None, limit=1_000, engine="compiled",
+    ).options  # fmt: skip
+    cap = latest_useful(order)
+    kept = sorted((it.arrive, round(it.cost, 6), it.ready_by) for it in every if it.arrive <= cap)
+    mine = sorted(
+        (c.itinerary.arrive, round(c.itinerary.cost, 6), c.itinerary.ready_by) for c in found.candidates
+    )
+    assert mine == kept and len(kept) < len(every)
+    assert all(c.late_h <= 40.0 + 1e-9 for c in found.candidates)
+
+
+def test_an_order_only_late_routes_reach_says_so() -> None:
+    chongqing = im.load_scenario("chongqing")
+    # Duisburg is weeks away by train: due in a day, and not worth carrying an hour late
+    order = _order(
+        0, destination="duisburg", due=_order(0).ready + dt.timedelta(days=1), penalty_not_carried=1.0
+    )
+    found = generate_candidates(chongqing, [order])
+    assert not found.candidates
+    assert "arrives more than 0 h after its due time" in found.reasons[0]

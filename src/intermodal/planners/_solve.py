@@ -50,6 +50,47 @@ def _solve(
     )
 
 
+def _solve_many(
+    bundle: Bundle,
+    origin: Place,
+    destinations: Sequence[Place],
+    shipment: Shipment,
+    *,
+    range_days: float,
+    carbon_price: float = 0.0,
+    engine: str = "auto",
+    horizon_days: float = 30.0,
+    max_labels: int = 200_000,
+    deadline: Deadline | None = None,
+    availability: Availability | None = None,
+    departure_prices: Mapping[str, float] | None = None,
+) -> list[list[Itinerary]]:
+    """:func:`_solve`'s range query (no due time) from ``origin`` to each of ``destinations``, unranked: one
+    network and one one-to-many search a ready time (:func:`_profile_many`) for all of them."""
+    if shipment.due is not None:
+        raise ValueError("_solve_many searches without a due time")
+    net = _Network(
+        bundle,
+        shipment,
+        origin,
+        destinations[0],
+        carbon_price=carbon_price,
+        engine=engine,
+        availability=availability,
+        departure_prices=departure_prices,
+        destinations=destinations[1:],
+    )
+    ready_s = int(net.shipment.ready.timestamp())
+    window_s = int(range_days * 86400)
+    net.expand(ready_s, ready_s + window_s + int(horizon_days * 86400))
+    nodes = [net.net.node(p, outbound=False) for p in destinations]
+    # a place given twice is searched once
+    unique = list(dict.fromkeys(nodes))
+    rows = _profile_many(net, unique, ready_s, ready_s + window_s, max_labels=max_labels, deadline=deadline)
+    by_node = dict(zip(unique, rows, strict=True))
+    return [list(by_node[n]) for n in nodes]
+
+
 def _front(options: list[Itinerary]) -> list[Itinerary]:
     """The options no other beats on arrival, cost (inventory carrying included) and CO2e.
 

@@ -27,6 +27,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -237,13 +238,20 @@ class Pricing(Protocol):
 class ColumnGeneration:
     """How :func:`solve_assignment` adds candidates priced by the LP's capacity duals (column generation).
 
-    ``exact``: ``price`` returns each order's least priced itinerary among everything in ``scope`` (and with
-    ``up_to`` every one below it). Only then does "no negative reduced cost" prove the LP bound over
-    ``scope``; a heuristic pricing proves nothing beyond the columns it found.
+    ``exact``: ``price`` returns each order's least priced itinerary among everything in ``scope``. Only then
+    does "no negative reduced cost" prove the LP bound over ``scope``; a heuristic pricing proves nothing
+    beyond the columns it found. ``complete``: with ``up_to``, ``price`` returns every itinerary of ``scope``
+    priced at most that; only then does adding them prove the integer bound over ``scope`` too.
     """
 
     price: Pricing
     exact: bool = True
+    complete: bool = True
+    #: groups priced at once; more than 1 only for a pricing that may be called from several threads
+    threads: int = 1
+    #: the order to price groups in, by their members (e.g. those whose searches share a network together);
+    #: ``None``: the program's
+    order: Callable[[Sequence[int]], Any] | None = None
     #: what the pricing searches, in words for the report ("every itinerary of the pool")
     scope: str = "every itinerary the pricing can return"
     max_iterations: int = 30
@@ -488,9 +496,22 @@ def _generate(
         out.iterations += 1
         least = np.zeros(len(book.teu))  # per order, its least reduced cost (0 when none is negative)
         new: list[Candidate] = []
-        for g, members in enumerate(master.groups.members):
+        groups = master.groups.members
+        order = columns.order
+        turn = None if order is None else sorted(range(len(groups)), key=lambda g: order(groups[g]))
+        with ThreadPoolExecutor(max_workers=columns.threads) as workers:
+            if turn is None:
+                priced = list(workers.map(columns.price, groups, duals.prices))
+            else:
+                answers = workers.map(
+                    columns.price, [groups[g] for g in turn], [duals.prices[g] for g in turn]
+                )
+                priced = [[] for _ in groups]
+                for g, answer in zip(turn, answers, strict=True):
+                    priced[g] = answer
+        for g, members in enumerate(groups):
             prices, worth = duals.prices[g], float(duals.worth[g])
-            for c in columns.price(members, prices):
+            for c in priced[g]:
                 if c.order not in members:
                     raise ValueError(f"the pricing returned a candidate of order {c.order}, not of {members}")
                 rc = _reduced_cost(c, prices, worth)
@@ -804,7 +825,11 @@ def _proven(
             "the LP bound holds over all of them"
         )
         closed = objective - lp_bound <= _tolerance(objective)
-        if not closed and completed >= 0 and not split and answer.bound is not None:
+        if not closed and not columns.complete:
+            said += (
+                "; the pricing cannot list every itinerary below the gap, so the LP bound is the bound proven"
+            )
+        elif not closed and completed >= 0 and not split and answer.bound is not None:
             # every column that could make a better plan is in the program: its integer bound holds too
             bound = max(lp_bound, answer.bound)
             said += (

@@ -1,20 +1,27 @@
 """Candidate itineraries for a book of orders: one freight search per distinct shipment, shared.
 
 Every order's candidates come from :func:`generate_candidates`, the one place a plan searches: orders that
-ship the same thing (from, to, cargo class, ready, due, TEU, tonnes, value) get the same Pareto options, so
-they share one search, and only their penalties for lateness differ. Each search takes its dated network
-from the shared cache (:func:`~intermodal.planners.search_network.compile_search`), so orders with the same
-load on the same days share one network; ``search`` is where another search plugs in.
+ship the same thing (from, to, cargo class, ready, due, TEU, tonnes, value) within the same scope get the
+same Pareto options, so they share one search, and only their lateness differs. Each search takes its dated
+network from the shared cache (:func:`~intermodal.planners.search_network.compile_search`), so orders with
+the same load on the same days share one network; ``search`` is where another search plugs in.
+
+What an order may ride (its *scope*, which the plan's bound is proven over): every itinerary ready by a time
+in the :func:`candidate_window` after its ready time, arriving by :func:`latest_useful` -- past that, its
+lateness alone costs more than leaving it behind, so no plan would carry it that way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from intermodal.exceptions import InputError, NoRouteError, Problem
+from intermodal.exceptions import InputError, LimitError, NoRouteError, Problem
 from intermodal.model import Availability, Bundle, Itinerary, Shipment
 from intermodal.model.orders import Order
 from intermodal.planners.allocation import Candidate
@@ -22,28 +29,38 @@ from intermodal.planners.routing import find_routes
 from intermodal.planners.shipments import make_shipment
 
 __all__ = [
-    "MAX_CANDIDATES",
     "MAX_CANDIDATE_DAYS",
     "CandidateSet",
     "Search",
+    "candidate_window",
     "costed",
     "default_search",
     "generate_candidates",
+    "latest_useful",
+    "network_first",
     "note_room",
     "search_key",
+    "search_order",
     "shipment_of",
-    "window_days",
 ]
 
-#: The longest stretch of departures one order's candidates come from: a week covers every line's weekly
-#: departures; a longer due window adds only later copies of the same trips, which lateness never favours.
+#: The longest stretch of ready-by times one order's candidates come from: a week covers every line's weekly
+#: departures; a longer window adds only later copies of the same trips, which lateness never favours.
 MAX_CANDIDATE_DAYS = 7.0
-#: Candidates per order: the Pareto options of a week of departures on the Chongqing scenario are about 30.
-MAX_CANDIDATES = 60
+#: How far past its window an order without a lateness bound looks for arrivals: find_routes's horizon.
+HORIZON_DAYS = 30.0
+#: The most options one search may return: a cap on work, far above the Pareto sets of a week (about 30
+#: on the Chongqing scenario); a search that reaches it says so (``LimitError``) rather than cut the scope.
+MAX_OPTIONS = 5_000
 
-#: A freight search for one shipment of an order over ``range_days`` from its ready time: its options, or
-#: ``NoRouteError`` with the reasons. The default is :func:`find_routes` with the compiled engine.
-Search = Callable[[Bundle, Order, Shipment, float, Availability | None, float], Sequence[Itinerary]]
+#: A freight search for one shipment of an order over ``range_days`` of ready times from its ready time, by
+#: the shipment's due time, with ``prices`` per departure added at boarding (``None``: none): its Pareto
+#: options, each leg's cost with its departure's price in it, or ``NoRouteError`` with the reasons.
+#: The default is :func:`default_search`.
+Search = Callable[
+    [Bundle, Order, Shipment, float, Availability | None, float, Mapping[str, float] | None],
+    Sequence[Itinerary],
+]
 
 
 @dataclass
@@ -73,7 +90,30 @@ def search_key(order: Order) -> tuple[Any, ...]:
         order.teu,
         order.tonnes,
         order.value,
+        # the scope: orders that differ in their penalties but not in how late is still worth it share it
+        latest_useful(order),
     )
+
+
+def latest_useful(order: Order) -> datetime:
+    """The latest arrival worth carrying ``order`` by: later, its lateness alone costs more than leaving it
+    (every itinerary's cost is at least 0), so no plan carries it so. Without a lateness penalty, the end of
+    the search horizon."""
+    horizon = order.ready + timedelta(days=MAX_CANDIDATE_DAYS + HORIZON_DAYS)
+    if order.penalty_per_hour_late <= 0:
+        return horizon
+    # whole seconds, rounded up: an arrival exactly at the bound is still no worse than leaving the order
+    late_s = math.ceil(order.penalty_not_carried / order.penalty_per_hour_late * 3600)
+    if late_s > (horizon - order.due).total_seconds():
+        return horizon
+    return order.due + timedelta(seconds=late_s)
+
+
+def candidate_window(order: Order) -> float:
+    """The stretch of ready-by times, in days from its ready time, an order's candidates come from: up to
+    :data:`MAX_CANDIDATE_DAYS`, and not past :func:`latest_useful` (no later departure arrives in time)."""
+    span = (latest_useful(order) - order.ready).total_seconds() / 86400
+    return min(max(span, 0.25), MAX_CANDIDATE_DAYS)
 
 
 def default_search(
@@ -83,6 +123,7 @@ def default_search(
     range_days: float,
     availability: Availability | None,
     carbon_price: float,
+    prices: Mapping[str, float] | None = None,
 ) -> Sequence[Itinerary]:
     """The candidates' freight search: the whole Pareto set over the window, compiled engine."""
     result = find_routes(
@@ -92,22 +133,19 @@ def default_search(
         shipment,
         range_days=range_days,
         fold=None,
-        limit=MAX_CANDIDATES,
+        limit=MAX_OPTIONS,
         carbon_price=carbon_price or None,
         availability=availability,
+        departure_prices=prices,
         # a book is many searches: the compiled engine repays its load after a few
         engine="compiled",
     )
+    if result.pareto_count > MAX_OPTIONS:
+        raise LimitError(
+            f"order {order.id}: more than {MAX_OPTIONS} Pareto options in its window; plan it with a nearer "
+            "due time or a smaller book"
+        )
     return result.options
-
-
-def window_days(ready: datetime, due: datetime) -> float:
-    """The stretch of departures an order's candidates come from: its ready-to-due window, within bounds."""
-    if (due.tzinfo is None) != (ready.tzinfo is None):
-        # a naive time beside an aware one is read in the same zone, as make_shipment does
-        due, ready = due.replace(tzinfo=None), ready.replace(tzinfo=None)
-    window = (due - ready).total_seconds() / 86400
-    return min(max(window, 0.25), MAX_CANDIDATE_DAYS)
 
 
 def generate_candidates(
@@ -118,6 +156,7 @@ def generate_candidates(
     carbon_price: float = 0.0,
     search: Search | None = None,
     progress: Callable[[int, int], None] | None = None,
+    threads: int = 2,
 ) -> CandidateSet:
     """Each order's candidate itineraries, costed with its lateness, from one search per distinct shipment.
 
@@ -135,6 +174,8 @@ def generate_candidates(
         The freight search (default: :func:`find_routes`, compiled engine).
     progress
         Called with (searches done, searches to run).
+    threads
+        Searches run at once (the compiled engine's kernel runs without the GIL).
 
     Raises
     ------
@@ -148,34 +189,82 @@ def generate_candidates(
     out = CandidateSet(searches=len(keys))
     services = {s.id: s for s in bundle.services}
     found: dict[int, list[Candidate]] = {}
-    for done, members in enumerate(keys.values(), start=1):
+    # searches of the same load on the same days take one network from the cache (which keeps only a few):
+    # run them one after another
+    groups = [keys[k] for k in sorted(keys, key=network_first)]
+
+    def one(members: list[int]) -> tuple[Sequence[Itinerary], str]:
         first = orders[members[0]]
         try:
-            shipment = shipment_of(bundle, first)
-            options = search(
-                bundle,
-                first,
-                shipment,
-                window_days(first.ready, first.due),
-                availability,
-                carbon_price,
-            )
-            why = ""
+            return search_order(bundle, first, search, availability, carbon_price), ""
         except InputError as err:
             raise InputError([_named(p, o, orders[o]) for o in members for p in err.problems]) from None
         except NoRouteError as err:
-            options, why = [], "; ".join(err.reasons)
-        for it in options:
-            note_room(out, it, services)
-        for o in members:
-            order = orders[o]
-            if why:
-                out.reasons[o] = why
-            found[o] = [costed(o, order, it) for it in options]
-        if progress is not None:
-            progress(done, len(keys))
+            why = "; ".join(err.reasons)
+            if latest_useful(first) < first.ready + timedelta(days=MAX_CANDIDATE_DAYS + HORIZON_DAYS):
+                why = _why_none(bundle, first, search, availability, carbon_price)
+            return [], why
+
+    # the compiled search lets go of the GIL: two threads keep two cores busy
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for done, (members, (options, why)) in enumerate(
+            zip(groups, pool.map(one, groups), strict=True), start=1
+        ):
+            for it in options:
+                note_room(out, it, services)
+            for o in members:
+                order = orders[o]
+                if why:
+                    out.reasons[o] = why
+                found[o] = [costed(o, order, it) for it in options]
+            if progress is not None:
+                progress(done, len(keys))
     out.candidates = [c for o in range(len(orders)) for c in found.get(o, [])]
     return out
+
+
+def network_first(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A search key in the order that puts searches on the same network next to each other."""
+    origin, destination, cargo, ready, due, teu, tonnes, value, latest = key
+    return (ready, latest, cargo, teu, tonnes, -1.0 if value is None else value, origin, destination, due)
+
+
+def search_order(
+    bundle: Bundle,
+    order: Order,
+    search: Search,
+    availability: Availability | None,
+    carbon_price: float,
+    prices: Mapping[str, float] | None = None,
+) -> Sequence[Itinerary]:
+    """``search`` over the order's scope: ready-by times in its :func:`candidate_window`, arriving by
+    :func:`latest_useful` (as the shipment's due time, which the search prunes by)."""
+    shipment = dataclasses.replace(shipment_of(bundle, order), due=latest_useful(order))
+    return search(bundle, order, shipment, candidate_window(order), availability, carbon_price, prices)
+
+
+def _why_none(
+    bundle: Bundle,
+    order: Order,
+    search: Search,
+    availability: Availability | None,
+    carbon_price: float,
+) -> str:
+    """Why an order has no candidate: no route at all (the search's reasons), or none arriving in time to be
+    worth carrying."""
+    shipment = shipment_of(bundle, order)
+    try:
+        # cargo ready at its ready time alone, any arrival: whether there is a route at all (one search, not a
+        # week of ready times: a route that exists later exists now too, waiting for its departure)
+        search(bundle, order, shipment, 0.0, availability, carbon_price, None)
+    except NoRouteError as err:
+        return "; ".join(err.reasons)
+    hours = (latest_useful(order) - order.due).total_seconds() / 3600
+    return (
+        f"every option arrives more than {hours:,.0f} h after its due time, where lateness "
+        f"({order.penalty_per_hour_late:,.2f} an hour) costs more than leaving it "
+        f"({order.penalty_not_carried:,.2f})"
+    )
 
 
 def shipment_of(bundle: Bundle, order: Order) -> Shipment:

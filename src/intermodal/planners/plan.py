@@ -11,8 +11,8 @@ and reports each order's choice, each departure's load, the totals, and the same
 first-served baseline (orders in the order received, each on its cheapest candidate that still fits). The
 baseline is a feasible answer of the same program and HiGHS starts from it, so the plan is never worse.
 Column generation adds candidates priced by the LP's capacity duals; its pricing step is
-:class:`~intermodal.planners.pricing.RestrictedPricing` (the freight search does not take departure prices
-yet), and the report says what its bound proves and over which itineraries.
+:class:`~intermodal.planners.pricing.SearchPricing` (the freight search with the duals as departure prices),
+and the report says what its bound proves and over which itineraries.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from intermodal.planners.allocation import (
     solve_assignment,
 )
 from intermodal.planners.candidates import Search, default_search, generate_candidates
-from intermodal.planners.pricing import RestrictedPricing
+from intermodal.planners.pricing import SearchPricing
 
 __all__ = [
     "Assignment",
@@ -216,6 +216,7 @@ def plan_orders(
     solve_progress: Callable[[SolveProgress], None] | None = None,
     search: Search | None = None,
     pricing_rounds: int = 20,
+    write_model: str | None = None,
 ) -> Plan:
     """Plan ``orders`` on ``bundle``'s departures, within the room the ledger's ``availability`` leaves.
 
@@ -242,6 +243,8 @@ def plan_orders(
     pricing_rounds
         At most this many rounds of column generation (0: none, the candidates only); they share half of
         ``time_limit_s``.
+    write_model
+        A file to write the final program to (MPS), for another solver to solve the very same program.
 
     Raises
     ------
@@ -264,7 +267,7 @@ def plan_orders(
     )  # fmt: skip
     pricing = None
     if pricing_rounds > 0:
-        price = RestrictedPricing(
+        price = SearchPricing(
             bundle,
             orders,
             found,
@@ -272,7 +275,14 @@ def plan_orders(
             carbon_price=carbon_price,
             search=search or default_search,
         )
-        pricing = ColumnGeneration(price, scope=price.scope, max_iterations=pricing_rounds)
+        pricing = ColumnGeneration(
+            price,
+            scope=price.scope,
+            complete=price.complete,
+            max_iterations=pricing_rounds,
+            threads=2,
+            order=price.order,
+        )
     solved = solve_assignment(
         teu,
         kg,
@@ -289,6 +299,7 @@ def plan_orders(
         time_limit_s=time_limit_s,
         gap=gap,
         progress=solve_progress,
+        write_model=write_model,
     )
     solved_at = time.perf_counter()
     # the program's columns: the candidates, then those the pricing added

@@ -1,17 +1,25 @@
-"""The pricing step of a plan's column generation, on the freight search as it is today.
+"""The pricing step of a plan's column generation: the freight search with departure prices.
 
-Column generation (:mod:`intermodal.planners.allocation`) asks, for each group of orders, for itineraries
-priced with the departures' prices read from the LP's capacity duals. The right pricing is a freight search
-that adds each departure's price at boarding and returns the least priced itinerary. ``find_routes`` does not
-take departure prices yet, so this is a *restricted* pricing step: it re-ranks each order's own Pareto
-options (the candidates) by cost plus prices, and, for an order whose cheapest option rides a priced (full)
-departure, adds the Pareto options of a window :data:`WIDER_DAYS` longer (one more search per distinct
-shipment, run once): later departures that lateness alone never favoured, but congestion may. It is exact
-over that set of itineraries, not over every itinerary of the network, and says so (:attr:`scope`).
+Column generation (:mod:`intermodal.planners.allocation`) asks, for each group of orders, for its least
+priced itinerary: its cost (lateness included) plus the prices of the departures it rides, read from the
+LP's capacity duals. The freight search adds each departure's price when the cargo boards it
+(``find_routes(departure_prices=...)``), and an order's priced cost only grows with arrival, cost and CO2e,
+so the least priced itinerary of the order's whole scope (:mod:`intermodal.planners.candidates`: ready by a
+time in its window, arriving while it is still worth carrying) is one of that search's Pareto options.
+
+An order needs no search when its cheapest candidate rides no priced departure: the candidates are its
+scope's whole Pareto set, so that one is the scope's cheapest, and prices are never negative, so nothing is
+priced below it. Only orders that want a departure others want too are searched again, once a round.
+
+With ``up_to`` (the gap's closing) the pricing returns every itinerary it has found priced at most that. A
+Pareto search does not list every itinerary below a price, so that list is not complete
+(:attr:`SearchPricing.complete`), and the plan does not claim its integer bound over the whole scope.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,49 +28,42 @@ from intermodal.model import Availability, Bundle, Itinerary
 from intermodal.model.orders import Order
 from intermodal.planners.allocation import Candidate
 from intermodal.planners.candidates import (
-    MAX_CANDIDATE_DAYS,
     CandidateSet,
     Search,
     costed,
+    network_first,
     note_room,
     search_key,
-    shipment_of,
-    window_days,
+    search_order,
 )
 
-__all__ = ["WIDER_DAYS", "RestrictedPricing"]
-
-#: How much longer than the order's own window the wider search looks: a week, every line's weekly departure
-#: once more.
-WIDER_DAYS = MAX_CANDIDATE_DAYS
+__all__ = ["SearchPricing"]
 
 
-class RestrictedPricing:
-    """Re-rank each order's options by cost plus departure prices; widen its window once when contested.
-
-    An order is contested when its cheapest option rides a departure with a price: it would take it, and the
-    others want it too. Any option riding a priced departure would widen nearly every order (a week has
-    some full departure) for searches that seldom pay.
+class SearchPricing:
+    """Each order's least priced itinerary over its scope, by the freight search with departure prices.
 
     Parameters
     ----------
     bundle, orders
         The network and the book (orders are named by their index in it).
     found
-        The candidates; the itineraries a wider search finds have their departures' room and trip costs
-        noted in it (the program reads them from there).
+        The candidates (each order's whole Pareto set over its scope, unpriced); the itineraries the priced
+        searches find have their departures' room and trip costs noted in it (the program reads them there).
     availability, carbon_price
         As the candidates were searched.
     search
-        The freight search (``candidates.Search``), run once more per distinct shipment that is contested.
+        The freight search (``candidates.Search``); it must return the whole Pareto set of the scope, with
+        each departure's price in the cost of the leg that rides it.
     """
 
-    #: the itineraries this pricing searches, in words for the plan's report
+    #: what this pricing searches, in words for the plan's report
     scope = (
-        "each order's Pareto options over its window, and over a window 7 days longer where its cheapest "
-        "option rides a full departure (a restricted pricing: the freight search does not take departure "
-        "prices yet)"
+        "every itinerary of each order's scope (ready by a time in its window of up to 7 days, arriving "
+        "before its lateness costs more than leaving it)"
     )
+    #: ``up_to`` lists only the itineraries found so far, not every one of the scope below the price
+    complete = False
 
     def __init__(
         self,
@@ -81,71 +82,112 @@ class RestrictedPricing:
         self.carbon_price = carbon_price
         self.search = search
         self.services: dict[str, Any] = {s.id: s for s in bundle.services}
-        #: per distinct shipment, its itineraries (the candidates', then the wider search's)
+        #: per distinct shipment, the itineraries found for it, unpriced: the candidates', then the pricing's
         self.pools: dict[tuple[Any, ...], list[Itinerary]] = {}
-        self.widened: set[tuple[Any, ...]] = set()
-        #: the wider searches run
+        self._seen: dict[tuple[Any, ...], set[tuple[Any, ...]]] = {}
+        #: the priced searches run
         self.searches = 0
+        # per distinct shipment, the prices it was last searched with and its least priced itinerary: the
+        # members of a group share a search
+        self._last: dict[tuple[Any, ...], tuple[Mapping[str, float], Itinerary | None]] = {}
+        # groups are priced from several threads (the search runs without the GIL): one writer at a time
+        self._lock = threading.Lock()
         for c in found.candidates:
-            key = search_key(orders[c.order])
-            pool = self.pools.setdefault(key, [])
-            if c.itinerary is not None and all(c.itinerary is not it for it in pool):
-                pool.append(c.itinerary)
+            if c.itinerary is not None:
+                self._add(search_key(orders[c.order]), c.itinerary)
 
     def __call__(
         self, orders: Sequence[int], departure_prices: Mapping[str, float], *, up_to: float | None = None
     ) -> list[Candidate]:
-        """The least priced itinerary of each order (or with ``up_to``, every one priced at most that)."""
+        """The least priced itinerary of each order (with ``up_to``: every one found priced at most that)."""
         out: list[Candidate] = []
         for o in orders:
             order = self.orders[o]
             key = search_key(order)
-            pool = self.pools.setdefault(key, [])
+            with self._lock:
+                pool = list(self.pools.get(key, []))
             mine = [costed(o, order, it) for it in pool]
-            if key not in self.widened and mine and _contested(mine, departure_prices):
-                self._widen(order, key)
-                mine = [costed(o, order, it) for it in pool]
-            if up_to is None:
-                out += sorted(mine, key=lambda c: _priced(c, departure_prices))[:1]
-            else:
+            if up_to is not None:
                 out += [c for c in mine if _priced(c, departure_prices) <= up_to]
+                continue
+            if not mine:
+                continue  # nothing in its scope at all: prices add no route
+            cheapest = min(mine, key=lambda c: c.cost)
+            if not any(departure_prices.get(r, 0.0) > 0.0 for r in cheapest.departures):
+                out.append(cheapest)
+                continue
+            best = self._least_priced(order, key, departure_prices)
+            if best is not None:
+                out.append(costed(o, order, best))
         return out
 
-    def _widen(self, order: Order, key: tuple[Any, ...]) -> None:
-        self.widened.add(key)
-        self.searches += 1
-        days = window_days(order.ready, order.due) + WIDER_DAYS
+    def order(self, orders: Sequence[int]) -> tuple[Any, ...]:
+        """The order to price groups in: those whose searches share a network one after another."""
+        return network_first(search_key(self.orders[orders[0]]))
+
+    def _least_priced(
+        self, order: Order, key: tuple[Any, ...], prices: Mapping[str, float]
+    ) -> Itinerary | None:
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and last[0] is prices:
+                return last[1]
+            self.searches += 1
+        # an LP's duals are never negative; a rounding error's -1e-13 is no price
+        positive = {r: p for r, p in prices.items() if p > 0.0}
         try:
-            options = self.search(
-                self.bundle,
-                order,
-                shipment_of(self.bundle, order),
-                days,
-                self.availability,
-                self.carbon_price,
+            options = search_order(
+                self.bundle, order, self.search, self.availability, self.carbon_price, positive
             )
         except NoRouteError:
+            options = []
+        best: Itinerary | None = None
+        best_priced = 0.0
+        with self._lock:
+            for priced_it in options:
+                it = _unpriced(priced_it, positive)
+                self._add(key, it)
+                # the order's priced cost: what its lateness and the prices add to the itinerary's own
+                value = costed(0, order, it).cost + _price_of(it, prices)
+                if best is None or value < best_priced:
+                    best, best_priced = it, value
+            self._last[key] = (prices, best)
+        return best
+
+    def _add(self, key: tuple[Any, ...], it: Itinerary) -> None:
+        seen = self._seen.setdefault(key, set())
+        ident = _identity(it)
+        if ident in seen:
             return
-        pool = self.pools[key]
-        have = {_identity(it) for it in pool}
-        for it in options:
-            if _identity(it) not in have:
-                have.add(_identity(it))
-                note_room(self.found, it, self.services)
-                pool.append(it)
+        seen.add(ident)
+        self.pools.setdefault(key, []).append(it)
+        note_room(self.found, it, self.services)
+
+
+def _refs(it: Itinerary) -> tuple[str, ...]:
+    """The departures an itinerary rides, each once."""
+    return tuple(dict.fromkeys(g.departure for g in it.legs if g.service and g.departure))
+
+
+def _price_of(it: Itinerary, prices: Mapping[str, float]) -> float:
+    return sum(prices.get(r, 0.0) for r in _refs(it))
 
 
 def _priced(c: Candidate, prices: Mapping[str, float]) -> float:
     return c.cost + sum(prices.get(r, 0.0) for r in dict.fromkeys(c.departures))
 
 
-def _contested(mine: Sequence[Candidate], prices: Mapping[str, float]) -> bool:
-    """Whether the order's cheapest option (before prices) rides a departure with a price."""
-    cheapest = min(mine, key=lambda c: c.cost)
-    return any(prices.get(r, 0.0) > 1e-9 for r in cheapest.departures)
+def _unpriced(it: Itinerary, prices: Mapping[str, float]) -> Itinerary:
+    """``it`` as the search found it, each leg's departure price taken out of its cost again."""
+    legs = tuple(
+        dataclasses.replace(g, cost=g.cost - prices[g.departure])
+        if g.service and g.departure and prices.get(g.departure, 0.0) > 0.0
+        else g
+        for g in it.legs
+    )
+    return dataclasses.replace(it, legs=legs)
 
 
 def _identity(it: Itinerary) -> tuple[Any, ...]:
     """Itineraries the program cannot tell apart: the same departures, arrival and cost."""
-    refs = tuple(g.departure for g in it.legs if g.service and g.departure)
-    return (refs, it.arrive, round(it.cost + it.carbon_cost, 6))
+    return (_refs(it), it.arrive, round(it.cost + it.carbon_cost, 6))
