@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from intermodal.engines.reference import Deadline, Journey, Move
 from intermodal.model import Availability, Bundle, Itinerary, Shipment
 from intermodal.planners._query import _Network
@@ -219,16 +221,27 @@ def _record(
 def _undominated(found: dict[str, tuple[Itinerary, int]]) -> list[Itinerary]:
     """The options of a range query no other beats: ready as late, arriving no later, for no more."""
     items = list(found.values())
-
-    def dominated(a: tuple[Itinerary, int]) -> bool:
-        ia, la = a
-        return any(
-            lb >= la
-            and ib.arrive <= ia.arrive
-            and ib.cost <= ia.cost + 1e-6
-            and ib.co2e_kg_wtw <= ia.co2e_kg_wtw + 1e-6
-            and (lb, ib.arrive, ib.cost) != (la, ia.arrive, ia.cost)
-            for ib, lb in items
+    if not items:
+        return []
+    # an itinerary's totals are sums over its legs: read each once, and compare them all at once
+    latest = np.array([la for _, la in items], dtype=np.int64)
+    arrive = np.array([it.arrive.timestamp() for it, _ in items])
+    cost = np.array([it.cost for it, _ in items])
+    co2 = np.array([it.co2e_kg_wtw for it, _ in items])
+    beaten = np.zeros(len(items), dtype=bool)
+    # beats[b, a]: b beats a; a block of columns at a time, so that memory stays small for long lists
+    for lo in range(0, len(items), 1024):
+        a = slice(lo, lo + 1024)
+        beats = (
+            (latest[:, None] >= latest[None, a])
+            & (arrive[:, None] <= arrive[None, a])
+            & (cost[:, None] <= cost[None, a] + 1e-6)
+            & (co2[:, None] <= co2[None, a] + 1e-6)
+            & ~(
+                (latest[:, None] == latest[None, a])
+                & (arrive[:, None] == arrive[None, a])
+                & (cost[:, None] == cost[None, a])
+            )
         )
-
-    return [it for it, latest in items if not dominated((it, latest))]
+        beaten[a] = beats.any(axis=0)
+    return [it for (it, _), out in zip(items, beaten, strict=True) if not out]

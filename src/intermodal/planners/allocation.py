@@ -687,7 +687,9 @@ def solve_assignment(
         A feasible choice (per order, the index of its candidate or -1, left behind): HiGHS starts from it,
         and the answer is never worse than it.
     time_limit_s, gap
-        When HiGHS stops: the time, or a relative gap it need not close.
+        When HiGHS stops: the time, or a relative gap it need not close. With ``columns``, pricing rounds
+        start only in the first half (unless ``columns.time_limit_s`` says otherwise), and the LP and integer
+        solves after them have at least the second half, however long the last round took.
     progress
         Called now and then while HiGHS searches, with its best answer, bound and gap.
     write_model
@@ -715,11 +717,19 @@ def solve_assignment(
         budget = columns.time_limit_s if columns.time_limit_s is not None else time_limit_s / 2
         generated = _generate(book, pool, columns, gap, budget)
         pricing_s = time.perf_counter() - began
+    solving = time.perf_counter()
+
+    def left() -> float:
+        # a pricing round may run past its half of the limit (it finishes what it proves): the solve keeps
+        # its own half all the same
+        now = time.perf_counter()
+        return max(time_limit_s - (now - began), time_limit_s / 2 - (now - solving) if columns else 0.0)
+
     master = _build(book, pool, gap)
-    duals = _lp(master, book, time_limit_s - (time.perf_counter() - began))
+    duals = _lp(master, book, left())
     lp_bound = None if duals is None else duals.value
     answer = _integer(
-        master, book, pool, lp_bound, start, time_limit_s - (time.perf_counter() - began), gap, progress,
+        master, book, pool, lp_bound, start, left(), gap, progress,
         write_model, began,
     )  # fmt: skip
     completed = 0
@@ -739,7 +749,7 @@ def solve_assignment(
             again = _choice_of(answer, pool, len(teu))
             master = _build(book, pool, gap)
             better = _integer(
-                master, book, pool, lp_bound, again, time_limit_s - (time.perf_counter() - began), gap,
+                master, book, pool, lp_bound, again, left(), gap,
                 progress, None, began,
             )  # fmt: skip
             if better.objective <= answer.objective + _tolerance(answer.objective):
