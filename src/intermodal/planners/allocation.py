@@ -719,17 +719,17 @@ def solve_assignment(
         pricing_s = time.perf_counter() - began
     solving = time.perf_counter()
 
-    def left() -> float:
+    def remaining() -> float:
         # a pricing round may run past its half of the limit (it finishes what it proves): the solve keeps
         # its own half all the same
         now = time.perf_counter()
         return max(time_limit_s - (now - began), time_limit_s / 2 - (now - solving) if columns else 0.0)
 
     master = _build(book, pool, gap)
-    duals = _lp(master, book, left())
+    duals = _lp(master, book, remaining())
     lp_bound = None if duals is None else duals.value
     answer = _integer(
-        master, book, pool, lp_bound, start, left(), gap, progress,
+        master, book, pool, lp_bound, start, remaining(), gap, progress,
         write_model, began,
     )  # fmt: skip
     completed = 0
@@ -749,7 +749,7 @@ def solve_assignment(
             again = _choice_of(answer, pool, len(teu))
             master = _build(book, pool, gap)
             better = _integer(
-                master, book, pool, lp_bound, again, left(), gap,
+                master, book, pool, lp_bound, again, remaining(), gap,
                 progress, None, began,
             )  # fmt: skip
             if better.objective <= answer.objective + _tolerance(answer.objective):

@@ -236,10 +236,13 @@ def search_order(
     availability: Availability | None,
     carbon_price: float,
     prices: Mapping[str, float] | None = None,
+    latest: datetime | None = None,
 ) -> Sequence[Itinerary]:
     """``search`` over the order's scope: ready-by times in its :func:`candidate_window`, arriving by
-    :func:`latest_useful` (as the shipment's due time, which the search prunes by)."""
-    shipment = dataclasses.replace(shipment_of(bundle, order), due=latest_useful(order))
+    :func:`latest_useful` (as the shipment's due time, which the search prunes by), or by ``latest`` when
+    that is sooner (the caller wants nothing later)."""
+    due = latest_useful(order) if latest is None else min(latest, latest_useful(order))
+    shipment = dataclasses.replace(shipment_of(bundle, order), due=due)
     return search(bundle, order, shipment, candidate_window(order), availability, carbon_price, prices)
 
 

@@ -19,8 +19,10 @@ Pareto search does not list every itinerary below a price, so that list is not c
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from intermodal.exceptions import NoRouteError
@@ -31,6 +33,7 @@ from intermodal.planners.candidates import (
     CandidateSet,
     Search,
     costed,
+    latest_useful,
     network_first,
     note_room,
     search_key,
@@ -116,9 +119,14 @@ class SearchPricing:
             if not any(departure_prices.get(r, 0.0) > 0.0 for r in cheapest.departures):
                 out.append(cheapest)
                 continue
-            best = self._least_priced(order, key, departure_prices)
-            if best is not None:
-                out.append(costed(o, order, best))
+            have = min(mine, key=lambda c: _priced(c, departure_prices))
+            least_cost = min(c.itinerary.cost + c.itinerary.carbon_cost for c in mine if c.itinerary)
+            best = self._least_priced(
+                order, key, departure_prices, _priced(have, departure_prices), least_cost
+            )
+            found = None if best is None else costed(o, order, best)
+            better = found is not None and _priced(found, departure_prices) < _priced(have, departure_prices)
+            out.append(found if better and found is not None else have)
         return out
 
     def order(self, orders: Sequence[int]) -> tuple[Any, ...]:
@@ -126,18 +134,34 @@ class SearchPricing:
         return network_first(search_key(self.orders[orders[0]]))
 
     def _least_priced(
-        self, order: Order, key: tuple[Any, ...], prices: Mapping[str, float]
+        self,
+        order: Order,
+        key: tuple[Any, ...],
+        prices: Mapping[str, float],
+        have: float,
+        least_cost: float,
     ) -> Itinerary | None:
+        """The search's itinerary of least priced cost for ``order``, if one is priced below ``have`` (the
+        best it has); ``least_cost`` is the least cost of any itinerary of its scope (its candidates')."""
+        # orders of one shipment with the same lateness price share the search (and its time bound)
+        memo = (key, order.penalty_per_hour_late)
         with self._lock:
-            last = self._last.get(key)
+            last = self._last.get(memo)
             if last is not None and last[0] is prices:
                 return last[1]
             self.searches += 1
         # an LP's duals are never negative; a rounding error's -1e-13 is no price
         positive = {r: p for r, p in prices.items() if p > 0.0}
+        latest = None
+        if order.penalty_per_hour_late > 0:
+            # an itinerary costs at least the least cost of the scope, plus its lateness: to be priced below
+            # ``have`` it arrives at most this late, and the search prunes every label later than that
+            late_s = max(0.0, have - least_cost) / order.penalty_per_hour_late * 3600
+            if late_s < (latest_useful(order) - order.due).total_seconds():
+                latest = order.due + timedelta(seconds=math.ceil(late_s) + 1)
         try:
             options = search_order(
-                self.bundle, order, self.search, self.availability, self.carbon_price, positive
+                self.bundle, order, self.search, self.availability, self.carbon_price, positive, latest
             )
         except NoRouteError:
             options = []
@@ -151,7 +175,7 @@ class SearchPricing:
                 value = costed(0, order, it).cost + _price_of(it, prices)
                 if best is None or value < best_priced:
                     best, best_priced = it, value
-            self._last[key] = (prices, best)
+            self._last[memo] = (prices, best)
         return best
 
     def _add(self, key: tuple[Any, ...], it: Itinerary) -> None:
