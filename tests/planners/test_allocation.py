@@ -220,6 +220,30 @@ def test_column_generation_from_a_subset_finds_the_optimum_over_the_full_pool(in
     assert solved.objective == pytest.approx(best, abs=1e-6)
     report = solved.columns
     assert report is not None and report.converged and solved.status == "optimal"
+
+
+@settings(max_examples=60, deadline=None)
+@given(pooled_instances(), st.data())
+def test_warm_rounds_and_threads_change_nothing_but_the_work(instance, data) -> None:  # type: ignore[no-untyped-def]
+    teu, kg, reefer, penalty, pool, start, room_teu, room_kg, room_plugs, trip_cost = instance
+    # a warm pricing over part of the pool (what a search found so far), priced in two threads in a shuffled
+    # order: the exact rounds still find the optimum over the full pool, and prove it
+    part = [c for c in pool if data.draw(st.booleans())]
+    rank = {o: data.draw(st.integers(0, 100)) for o in range(len(teu))}
+    exact = _Oracle(pool)
+    columns = ColumnGeneration(
+        exact, scope="the pool", warm=_Oracle(part), threads=2, order=lambda members: rank[members[0]]
+    )
+    solved = solve_assignment(
+        teu, kg, penalty, [False] * len(teu), start, dict(room_teu), dict(room_kg),
+        trip_cost=dict(trip_cost), reefer=reefer, room_reefer=dict(room_plugs), columns=columns,
+    )  # fmt: skip
+    best = _brute_with_plugs(teu, kg, reefer, penalty, pool, room_teu, room_kg, room_plugs, trip_cost)
+    assert solved.objective == pytest.approx(best, abs=1e-6)
+    report = solved.columns
+    assert report is not None and report.converged and solved.status == "optimal"
+    # the last round was the exact pricing's, and it added nothing
+    assert exact.calls
     assert solved.bound is not None and solved.bound <= best + 1e-6 and solved.gap is not None
     assert solved.lp_bound is not None and solved.lp_bound <= best + 1e-6
     # every column is the start's or one the pricing added, and the answer is one the enumeration allows

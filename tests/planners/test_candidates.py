@@ -102,12 +102,30 @@ def test_candidates_are_the_pareto_options_that_arrive_while_still_worth_carryin
         fold=None, limit=1_000, engine="compiled",
     ).options  # fmt: skip
     cap = latest_useful(order)
-    kept = sorted((it.arrive, round(it.cost, 6), it.ready_by) for it in every if it.arrive <= cap)
-    mine = sorted(
-        (c.itinerary.arrive, round(c.itinerary.cost, 6), c.itinerary.ready_by) for c in found.candidates
+
+    def scheduled(it):  # type: ignore[no-untyped-def]
+        return any(g.service for g in it.legs)
+
+    kept = sorted(
+        (it.arrive, round(it.cost, 6), it.ready_by) for it in every if it.arrive <= cap and scheduled(it)
     )
-    assert mine == kept and len(kept) < len(every)
+    mine = [c.itinerary for c in found.candidates]
+    assert sorted((it.arrive, round(it.cost, 6), it.ready_by) for it in mine if scheduled(it)) == kept
+    assert len(kept) < len([it for it in every if scheduled(it)])
+    assert all(scheduled(it) for it in mine)  # no truck crosses to Bangkok on its own
     assert all(c.late_h <= 40.0 + 1e-9 for c in found.candidates)
+
+
+def test_a_truck_all_the_way_leaves_when_the_order_is_ready() -> None:
+    # a range query times a truck (no departure to catch) at its last ready time, which for an order only
+    # adds lateness: the order's copy leaves at its ready time and arrives on time
+    chongqing = im.load_scenario("chongqing")
+    order = _order(0, destination="qinzhou")
+    found = generate_candidates(chongqing, [order])
+    trucks = [c for c in found.candidates if not c.departures]
+    assert len(trucks) >= 1
+    for c in trucks:
+        assert c.itinerary.depart == order.ready and c.itinerary.ready_by == order.ready and c.late_h == 0
 
 
 def test_an_order_only_late_routes_reach_says_so() -> None:

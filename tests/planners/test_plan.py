@@ -143,7 +143,8 @@ def _narrow_then_priced(calls: list[object]):  # type: ignore[no-untyped-def]
     """A freight search whose unpriced answer keeps only its cheapest option; priced, it keeps all."""
 
     def search(bundle, order, shipment, days, availability, carbon_price, prices):  # type: ignore[no-untyped-def]
-        calls.append(prices)
+        if days > 0:  # the range query of each search (not the one that times trucks at the ready time)
+            calls.append(prices)
         options = find_routes(
             bundle, order.origin, order.destination, shipment, range_days=days, fold=None, limit=1_000,
             availability=availability, engine="compiled", departure_prices=prices,

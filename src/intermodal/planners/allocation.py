@@ -249,6 +249,9 @@ class ColumnGeneration:
     complete: bool = True
     #: groups priced at once; more than 1 only for a pricing that may be called from several threads
     threads: int = 1
+    #: a quick pricing over what is at hand (the itineraries found so far), run before each round of
+    #: ``price`` until it adds nothing, so that fewer rounds of ``price`` are needed; it proves nothing
+    warm: Pricing | None = None
     #: the order to price groups in, by their members (e.g. those whose searches share a network together);
     #: ``None``: the program's
     order: Callable[[Sequence[int]], Any] | None = None
@@ -473,6 +476,8 @@ class _Generated:
     added: int = 0
     converged: bool = False
     lp_bounds: list[float] = field(default_factory=list)
+    #: rounds of the warm pricing (``ColumnGeneration.warm``)
+    warm_rounds: int = 0
     #: the best Lagrangian bound of the rounds (an exact pricing's least reduced costs below the LP value)
     lagrangian: float | None = None
 
@@ -480,57 +485,82 @@ class _Generated:
 def _generate(
     book: _Book, pool: list[Candidate], columns: ColumnGeneration, gap: float, seconds: float
 ) -> _Generated:
-    """Price and add columns until none has a negative reduced cost, or a limit; ``pool`` grows in place."""
+    """Price and add columns until none has a negative reduced cost, or a limit; ``pool`` grows in place.
+
+    With ``columns.warm``, its rounds run first, until they add nothing; then a round of ``columns.price``,
+    whose columns send it back to warm rounds. Only a round of ``columns.price`` proves anything.
+    """
     began = time.perf_counter()
     out = _Generated()
     seen = {(c.order, c.departures, c.cost) for c in pool}
+    warm = columns.warm is not None
+    duals: _Duals | None = None
     while True:
-        master = _build(book, pool, gap)
-        duals = _lp(master, book, seconds - (time.perf_counter() - began))
         if duals is None:
-            return out
-        out.lp_bounds.append(duals.value)
+            master = _build(book, pool, gap)
+            duals = _lp(master, book, seconds - (time.perf_counter() - began))
+            if duals is None:
+                return out
+            out.lp_bounds.append(duals.value)
         spent = time.perf_counter() - began
         if out.iterations >= columns.max_iterations or spent >= seconds or out.added >= columns.max_columns:
             return out
-        out.iterations += 1
-        least = np.zeros(len(book.teu))  # per order, its least reduced cost (0 when none is negative)
-        new: list[Candidate] = []
-        groups = master.groups.members
-        order = columns.order
-        turn = None if order is None else sorted(range(len(groups)), key=lambda g: order(groups[g]))
-        with ThreadPoolExecutor(max_workers=columns.threads) as workers:
-            if turn is None:
-                priced = list(workers.map(columns.price, groups, duals.prices))
-            else:
-                answers = workers.map(
-                    columns.price, [groups[g] for g in turn], [duals.prices[g] for g in turn]
-                )
-                priced = [[] for _ in groups]
-                for g, answer in zip(turn, answers, strict=True):
-                    priced[g] = answer
-        for g, members in enumerate(groups):
-            prices, worth = duals.prices[g], float(duals.worth[g])
-            for c in priced[g]:
-                if c.order not in members:
-                    raise ValueError(f"the pricing returned a candidate of order {c.order}, not of {members}")
-                rc = _reduced_cost(c, prices, worth)
-                least[c.order] = min(least[c.order], rc)
-                key = (c.order, c.departures, c.cost)
-                if rc < -_tolerance(c.cost) and key not in seen:
-                    seen.add(key)
-                    new.append(c)
-        if columns.exact:
-            # an exact pricing's least reduced costs bound the LP over every column, priced or not (each
-            # order takes at most one whole share): the Lagrangian bound, valid before convergence too. The
-            # last round's only: a pricing may widen what it searches as it goes (planners/pricing.py)
-            out.lagrangian = duals.value + float(least.sum())
-        if not new:
-            out.converged = True
-            return out
+        price = columns.warm if warm and columns.warm is not None else columns.price
+        new, least = _price_round(book, master, duals, columns, price, seen)
+        if price is columns.price:
+            out.iterations += 1
+            if columns.exact:
+                # an exact pricing's least reduced costs bound the LP over every column, priced or not (each
+                # order takes at most one whole share): the Lagrangian bound, valid before convergence too.
+                # The last round's only: a pricing may widen what it searches as it goes
+                out.lagrangian = duals.value + float(least.sum())
+            if not new:
+                out.converged = True
+                return out
+        else:
+            out.warm_rounds += 1
+            if not new:
+                warm = False  # the same duals, priced by the search
+                continue
+        warm = columns.warm is not None
         room = columns.max_columns - out.added
         pool += new[:room]
         out.added += min(len(new), room)
+        duals = None
+
+
+def _price_round(
+    book: _Book,
+    master: _Master,
+    duals: _Duals,
+    columns: ColumnGeneration,
+    price: Pricing,
+    seen: set[tuple[Any, ...]],
+) -> tuple[list[Candidate], np.ndarray[Any, Any]]:
+    """One round of ``price`` over every group: the new columns with a negative reduced cost, and per order
+    its least reduced cost (0 when none is negative)."""
+    least = np.zeros(len(book.teu))
+    new: list[Candidate] = []
+    groups = master.groups.members
+    order = columns.order
+    turn = sorted(range(len(groups)), key=lambda g: order(groups[g])) if order else list(range(len(groups)))
+    priced: list[list[Candidate]] = [[] for _ in groups]
+    with ThreadPoolExecutor(max_workers=columns.threads) as workers:
+        answers = workers.map(price, [groups[g] for g in turn], [duals.prices[g] for g in turn])
+        for g, answer in zip(turn, answers, strict=True):
+            priced[g] = list(answer)
+    for g, members in enumerate(groups):
+        prices, worth = duals.prices[g], float(duals.worth[g])
+        for c in priced[g]:
+            if c.order not in members:
+                raise ValueError(f"the pricing returned a candidate of order {c.order}, not of {members}")
+            rc = _reduced_cost(c, prices, worth)
+            least[c.order] = min(least[c.order], rc)
+            key = (c.order, c.departures, c.cost)
+            if rc < -_tolerance(c.cost) and key not in seen:
+                seen.add(key)
+                new.append(c)
+    return new, least
 
 
 def _complete(

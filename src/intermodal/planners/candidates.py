@@ -240,10 +240,26 @@ def search_order(
 ) -> Sequence[Itinerary]:
     """``search`` over the order's scope: ready-by times in its :func:`candidate_window`, arriving by
     :func:`latest_useful` (as the shipment's due time, which the search prunes by), or by ``latest`` when
-    that is sooner (the caller wants nothing later)."""
+    that is sooner (the caller wants nothing later).
+
+    An option with no scheduled departure (trucks all the way) can leave whenever the cargo is ready; a
+    range query times it at its last ready time, which for an order only adds lateness, so such options
+    leave at the order's ready time (one search at that time finds them).
+    """
     due = latest_useful(order) if latest is None else min(latest, latest_useful(order))
     shipment = dataclasses.replace(shipment_of(bundle, order), due=due)
-    return search(bundle, order, shipment, candidate_window(order), availability, carbon_price, prices)
+    options = search(bundle, order, shipment, candidate_window(order), availability, carbon_price, prices)
+    if not any(_unscheduled(it) for it in options):
+        return options
+    try:
+        now = search(bundle, order, shipment, 0.0, availability, carbon_price, prices)
+    except NoRouteError:
+        now = []
+    return [it for it in options if not _unscheduled(it)] + [it for it in now if _unscheduled(it)]
+
+
+def _unscheduled(it: Itinerary) -> bool:
+    return not any(g.service for g in it.legs)
 
 
 def _why_none(

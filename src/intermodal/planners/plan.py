@@ -282,6 +282,7 @@ def plan_orders(
             max_iterations=pricing_rounds,
             threads=2,
             order=price.order,
+            warm=price.pooled,
         )
     solved = solve_assignment(
         teu,

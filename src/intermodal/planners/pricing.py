@@ -129,6 +129,26 @@ class SearchPricing:
             out.append(found if better and found is not None else have)
         return out
 
+    def pooled(
+        self, orders: Sequence[int], departure_prices: Mapping[str, float], *, up_to: float | None = None
+    ) -> list[Candidate]:
+        """As a call, over the itineraries found so far only (no search): column generation's warm rounds.
+
+        The priced searches return every Pareto option under their prices and the program takes the best
+        of each; the others often win once the prices move, and cost nothing to offer again.
+        """
+        out: list[Candidate] = []
+        for o in orders:
+            order = self.orders[o]
+            with self._lock:
+                pool = list(self.pools.get(search_key(order), []))
+            mine = [costed(o, order, it) for it in pool]
+            if up_to is not None:
+                out += [c for c in mine if _priced(c, departure_prices) <= up_to]
+            elif mine:
+                out.append(min(mine, key=lambda c: _priced(c, departure_prices)))
+        return out
+
     def order(self, orders: Sequence[int]) -> tuple[Any, ...]:
         """The order to price groups in: those whose searches share a network one after another."""
         return network_first(search_key(self.orders[orders[0]]))
