@@ -179,7 +179,7 @@ class _Oracle:
         self.pool = pool
         self.calls: list[tuple[tuple[int, ...], dict[str, float]]] = []
 
-    def __call__(self, orders, departure_prices, *, up_to=None):  # type: ignore[no-untyped-def]
+    def __call__(self, orders, departure_prices, *, up_to=None, below=None):  # type: ignore[no-untyped-def]
         self.calls.append((tuple(orders), dict(departure_prices)))
         out = []
         for o in orders:

@@ -79,6 +79,9 @@ def test_no_search_while_the_cheapest_rides_nothing_priced_then_one_per_shipment
     # a price on every departure the cheapest rides: another option wins, found by one priced search that
     # both orders take (they share the shipment)
     priced = dict.fromkeys(best[0].departures, 1e7)
+    # a group whose dual is below the least cost of anything in its scope wants nothing: no search
+    least = min(c.itinerary.cost for c in found.candidates if c.order == 0)
+    assert len(price([0], priced, below=least)) == 1 and price.searches == 0
     again = price([0, 1], priced)
     assert price.searches == 1 and calls[-1] == priced
     assert [c.order for c in again] == [0, 1] and set(again[0].departures).isdisjoint(priced)

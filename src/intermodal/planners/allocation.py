@@ -226,11 +226,17 @@ class Pricing(Protocol):
     candidates for the group's orders (``Candidate.order`` one of ``orders``), each costed as usual, without
     the prices: the program adds the prices itself. With ``up_to=None`` it returns at least the itinerary of
     least priced cost (cost plus the prices of its departures) of each order; with a number, every itinerary
-    whose priced cost is at most ``up_to``.
+    whose priced cost is at most ``up_to``. ``below`` (the group's dual, when given) says which are wanted:
+    those priced below it; where none is, the pricing may return any itinerary, or none, for that order.
     """
 
     def __call__(
-        self, orders: Sequence[int], departure_prices: Mapping[str, float], *, up_to: float | None = None
+        self,
+        orders: Sequence[int],
+        departure_prices: Mapping[str, float],
+        *,
+        up_to: float | None = None,
+        below: float | None = None,
     ) -> Sequence[Candidate]: ...
 
 
@@ -545,8 +551,12 @@ def _price_round(
     order = columns.order
     turn = sorted(range(len(groups)), key=lambda g: order(groups[g])) if order else list(range(len(groups)))
     priced: list[list[Candidate]] = [[] for _ in groups]
+
+    def one(g: int) -> Sequence[Candidate]:
+        return price(groups[g], duals.prices[g], below=float(duals.worth[g]))
+
     with ThreadPoolExecutor(max_workers=columns.threads) as workers:
-        answers = workers.map(price, [groups[g] for g in turn], [duals.prices[g] for g in turn])
+        answers = workers.map(one, turn)
         for g, answer in zip(turn, answers, strict=True):
             priced[g] = list(answer)
     for g, members in enumerate(groups):

@@ -92,7 +92,7 @@ class SearchPricing:
         self.searches = 0
         # per distinct shipment, the prices it was last searched with and its least priced itinerary: the
         # members of a group share a search
-        self._last: dict[tuple[Any, ...], tuple[Mapping[str, float], Itinerary | None]] = {}
+        self._last: dict[tuple[Any, ...], tuple[Mapping[str, float], float, Itinerary | None]] = {}
         # groups are priced from several threads (the search runs without the GIL): one writer at a time
         self._lock = threading.Lock()
         for c in found.candidates:
@@ -100,7 +100,12 @@ class SearchPricing:
                 self._add(search_key(orders[c.order]), c.itinerary)
 
     def __call__(
-        self, orders: Sequence[int], departure_prices: Mapping[str, float], *, up_to: float | None = None
+        self,
+        orders: Sequence[int],
+        departure_prices: Mapping[str, float],
+        *,
+        up_to: float | None = None,
+        below: float | None = None,
     ) -> list[Candidate]:
         """The least priced itinerary of each order (with ``up_to``: every one found priced at most that)."""
         out: list[Candidate] = []
@@ -121,16 +126,27 @@ class SearchPricing:
                 continue
             have = min(mine, key=lambda c: _priced(c, departure_prices))
             least_cost = min(c.itinerary.cost + c.itinerary.carbon_cost for c in mine if c.itinerary)
-            best = self._least_priced(
-                order, key, departure_prices, _priced(have, departure_prices), least_cost
-            )
+            # wanted: an itinerary priced below what the order has, and below the group's dual
+            wanted = _priced(have, departure_prices)
+            if below is not None:
+                wanted = min(wanted, below)
+            if least_cost >= wanted:
+                # nothing in its scope costs less than that, prices aside: no search can find one
+                out.append(have)
+                continue
+            best = self._least_priced(order, key, departure_prices, wanted, least_cost)
             found = None if best is None else costed(o, order, best)
             better = found is not None and _priced(found, departure_prices) < _priced(have, departure_prices)
             out.append(found if better and found is not None else have)
         return out
 
     def pooled(
-        self, orders: Sequence[int], departure_prices: Mapping[str, float], *, up_to: float | None = None
+        self,
+        orders: Sequence[int],
+        departure_prices: Mapping[str, float],
+        *,
+        up_to: float | None = None,
+        below: float | None = None,
     ) -> list[Candidate]:
         """As a call, over the itineraries found so far only (no search): column generation's warm rounds.
 
@@ -158,25 +174,26 @@ class SearchPricing:
         order: Order,
         key: tuple[Any, ...],
         prices: Mapping[str, float],
-        have: float,
+        wanted: float,
         least_cost: float,
     ) -> Itinerary | None:
-        """The search's itinerary of least priced cost for ``order``, if one is priced below ``have`` (the
-        best it has); ``least_cost`` is the least cost of any itinerary of its scope (its candidates')."""
-        # orders of one shipment with the same lateness price share the search (and its time bound)
+        """The search's itinerary of least priced cost for ``order``, where one is priced below ``wanted``
+        (else any); ``least_cost`` is the least cost of any itinerary of its scope (its candidates')."""
+        # orders of one shipment with the same lateness price share the search: its answer holds for any
+        # order that wants no more than the one it was run for
         memo = (key, order.penalty_per_hour_late)
         with self._lock:
             last = self._last.get(memo)
-            if last is not None and last[0] is prices:
-                return last[1]
+            if last is not None and last[0] is prices and last[1] >= wanted:
+                return last[2]
             self.searches += 1
         # an LP's duals are never negative; a rounding error's -1e-13 is no price
         positive = {r: p for r, p in prices.items() if p > 0.0}
         latest = None
         if order.penalty_per_hour_late > 0:
             # an itinerary costs at least the least cost of the scope, plus its lateness: to be priced below
-            # ``have`` it arrives at most this late, and the search prunes every label later than that
-            late_s = max(0.0, have - least_cost) / order.penalty_per_hour_late * 3600
+            # ``wanted`` it arrives at most this late, and the search prunes every label later than that
+            late_s = max(0.0, wanted - least_cost) / order.penalty_per_hour_late * 3600
             if late_s < (latest_useful(order) - order.due).total_seconds():
                 latest = order.due + timedelta(seconds=math.ceil(late_s) + 1)
         try:
@@ -195,7 +212,7 @@ class SearchPricing:
                 value = costed(0, order, it).cost + _price_of(it, prices)
                 if best is None or value < best_priced:
                     best, best_priced = it, value
-            self._last[memo] = (prices, best)
+            self._last[memo] = (prices, wanted, best)
         return best
 
     def _add(self, key: tuple[Any, ...], it: Itinerary) -> None:
