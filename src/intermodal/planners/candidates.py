@@ -212,11 +212,17 @@ def generate_candidates(
         ):
             for it in options:
                 note_room(out, it, services)
+            # members share the search; those with the same price for lateness share the costing too
+            by_rate: dict[float, list[Candidate]] = {}
             for o in members:
                 order = orders[o]
                 if why:
                     out.reasons[o] = why
-                found[o] = [costed(o, order, it) for it in options]
+                rate = order.penalty_per_hour_late
+                if rate in by_rate:
+                    found[o] = [dataclasses.replace(c, order=o) for c in by_rate[rate]]
+                else:
+                    found[o] = by_rate[rate] = [costed(o, order, it) for it in options]
             if progress is not None:
                 progress(done, len(keys))
     out.candidates = [c for o in range(len(orders)) for c in found.get(o, [])]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -108,37 +108,7 @@ class SearchPricing:
         below: float | None = None,
     ) -> list[Candidate]:
         """The least priced itinerary of each order (with ``up_to``: every one found priced at most that)."""
-        out: list[Candidate] = []
-        for o in orders:
-            order = self.orders[o]
-            key = search_key(order)
-            with self._lock:
-                pool = list(self.pools.get(key, []))
-            mine = [costed(o, order, it) for it in pool]
-            if up_to is not None:
-                out += [c for c in mine if _priced(c, departure_prices) <= up_to]
-                continue
-            if not mine:
-                continue  # nothing in its scope at all: prices add no route
-            cheapest = min(mine, key=lambda c: c.cost)
-            if not any(departure_prices.get(r, 0.0) > 0.0 for r in cheapest.departures):
-                out.append(cheapest)
-                continue
-            have = min(mine, key=lambda c: _priced(c, departure_prices))
-            least_cost = min(c.itinerary.cost + c.itinerary.carbon_cost for c in mine if c.itinerary)
-            # wanted: an itinerary priced below what the order has, and below the group's dual
-            wanted = _priced(have, departure_prices)
-            if below is not None:
-                wanted = min(wanted, below)
-            if least_cost >= wanted:
-                # nothing in its scope costs less than that, prices aside: no search can find one
-                out.append(have)
-                continue
-            best = self._least_priced(order, key, departure_prices, wanted, least_cost)
-            found = None if best is None else costed(o, order, best)
-            better = found is not None and _priced(found, departure_prices) < _priced(have, departure_prices)
-            out.append(found if better and found is not None else have)
-        return out
+        return self._each(orders, lambda o, mine: self._least(o, mine, departure_prices, up_to, below))
 
     def pooled(
         self,
@@ -153,17 +123,62 @@ class SearchPricing:
         The priced searches return every Pareto option under their prices and the program takes the best
         of each; the others often win once the prices move, and cost nothing to offer again.
         """
+
+        def best(o: int, mine: list[Candidate]) -> list[Candidate]:
+            if up_to is not None:
+                return [c for c in mine if _priced(c, departure_prices) <= up_to]
+            return [min(mine, key=lambda c: _priced(c, departure_prices))] if mine else []
+
+        return self._each(orders, best)
+
+    def _each(
+        self, orders: Sequence[int], answer: Callable[[int, list[Candidate]], list[Candidate]]
+    ) -> list[Candidate]:
+        """``answer`` for each order, given its itineraries costed for it; orders alike (the same shipment,
+        due time and lateness price) get the first one's answer."""
         out: list[Candidate] = []
+        done: dict[tuple[Any, ...], list[Candidate]] = {}
         for o in orders:
             order = self.orders[o]
+            key = search_key(order)
+            alike = (key, order.penalty_per_hour_late)
+            if alike in done:
+                out += [dataclasses.replace(c, order=o) for c in done[alike]]
+                continue
             with self._lock:
-                pool = list(self.pools.get(search_key(order), []))
-            mine = [costed(o, order, it) for it in pool]
-            if up_to is not None:
-                out += [c for c in mine if _priced(c, departure_prices) <= up_to]
-            elif mine:
-                out.append(min(mine, key=lambda c: _priced(c, departure_prices)))
+                pool = list(self.pools.get(key, []))
+            done[alike] = answer(o, [costed(o, order, it) for it in pool])
+            out += done[alike]
         return out
+
+    def _least(
+        self,
+        o: int,
+        mine: list[Candidate],
+        prices: Mapping[str, float],
+        up_to: float | None,
+        below: float | None,
+    ) -> list[Candidate]:
+        if up_to is not None:
+            return [c for c in mine if _priced(c, prices) <= up_to]
+        if not mine:
+            return []  # nothing in its scope at all: prices add no route
+        cheapest = min(mine, key=lambda c: c.cost)
+        if not any(prices.get(r, 0.0) > 0.0 for r in cheapest.departures):
+            return [cheapest]
+        have = min(mine, key=lambda c: _priced(c, prices))
+        least_cost = min(c.itinerary.cost + c.itinerary.carbon_cost for c in mine if c.itinerary)
+        # wanted: an itinerary priced below what the order has, and below the group's dual
+        wanted = _priced(have, prices) if below is None else min(_priced(have, prices), below)
+        if least_cost >= wanted:
+            # nothing in its scope costs less than that, prices aside: no search can find one
+            return [have]
+        order = self.orders[o]
+        best = self._least_priced(order, search_key(order), prices, wanted, least_cost)
+        found = None if best is None else costed(o, order, best)
+        if found is not None and _priced(found, prices) < _priced(have, prices):
+            return [found]
+        return [have]
 
     def order(self, orders: Sequence[int]) -> tuple[Any, ...]:
         """The order to price groups in: those whose searches share a network one after another."""
