@@ -23,6 +23,11 @@ journeys, in the same order, with the same moves:
   bag's size at each push, kept in the BAG column of its first label, so that a push that stops early counts
   the same; the reference keeps fresh and other labels in two bags, so two counts, BAG_FRESH for the fresh).
   ``work[0]`` holds the compares.
+- Target pruning (the reference's ``prune``) reads the bounds of ``reference.target_bounds`` by node (the
+  FLEX states, then fresh FLEX, YARD, and per service stop aboard, just boarded, waiting), which
+  :func:`target_bounds_kernel` computes with the reference's Dijkstra; the criteria of the journeys kept so
+  far grow in the same :class:`Bound` tuple. A label is tested when pushed (after the due time) and when
+  popped (after its ``ALIVE`` flag), as in the reference.
 - ``stop`` is a one-number array that another thread may set while the kernel runs (it releases the GIL):
   the kernel reads it once per ``POLL_EVERY`` pops or ``POLL_COMPARES`` compares, and stops. A flag, not a
   clock: numba code cannot read a clock without taking the GIL back, and a flag also serves a caller that
@@ -728,7 +733,9 @@ def pareto_kernel(
 
 
 @njit(cache=True, nogil=True)
-def _least(size: int, into_ptr: np.ndarray, into_from: np.ndarray, amount: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _least(
+    size: int, into_ptr: np.ndarray, into_from: np.ndarray, amount: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
     """Dijkstra backwards from ``ends``: each node's least sum of ``amount`` along its moves to one of them,
     added from the end back (the reference's ``least``)."""
     best = np.full(size, np.inf)
@@ -840,7 +847,11 @@ def target_bounds_kernel(
             for m in range(n_modes):
                 if leave[u, m]:
                     m_from[c], m_to[c] = key, 2 * nm + u * n_modes + m
-                    m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = handle_s[u, x, m], handle_cost[u, x, m], handle_co2[u, x, m]
+                    m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = (
+                        handle_s[u, x, m],
+                        handle_cost[u, x, m],
+                        handle_co2[u, x, m],
+                    )
                     c += 1
         if can_load[u, x]:
             m_from[c], m_to[c] = 2 * nm + key, nm + key

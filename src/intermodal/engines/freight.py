@@ -4,10 +4,11 @@
 answers each query with a numba kernel (:mod:`intermodal.engines._freight_kernels`) that does the same
 label setting as the plain reference, :func:`intermodal.engines.reference.pareto_search`: the same states
 (on a flexible vehicle, in a yard bound for a mode, aboard a trip), the same handling by mode pair, opening
-hours, cut-offs, clearances, pickup and drop-off rules and due-time pruning, the same dominance tolerance and
-the same order of work. It returns the same :class:`~intermodal.engines.reference.Journey` objects, moves
-included, in the same order, and raises :class:`~intermodal.exceptions.LimitError` exactly when the
-reference does (its work is counted the same way). Both stop when a
+hours, cut-offs, clearances, pickup and drop-off rules, due-time and target pruning (the same bounds, to
+the bit), the same dominance tolerance and the same order of work. It returns the same
+:class:`~intermodal.engines.reference.Journey` objects, moves included, in the same order, and raises
+:class:`~intermodal.exceptions.LimitError` exactly when the reference does (its work is counted the same
+way). Both stop when a
 :class:`~intermodal.engines.reference.Deadline` passes: the kernel polls the deadline's flag, which a timer
 thread sets when the time is up.
 
@@ -205,9 +206,7 @@ class FreightSearch:
         # the cut-off and clearance before boarding at each stop (a WAIT label's bound adds it)
         self._stop_need_s = flat(
             [
-                np.minimum(
-                    np.asarray(r.board_clear_s, dtype=np.int64)[:size] + int(r.cutoff_s), NEVER
-                )
+                np.minimum(np.asarray(r.board_clear_s, dtype=np.int64)[:size] + int(r.cutoff_s), NEVER)
                 for r, size in zip(rules, lengths, strict=True)
             ],
             np.int64,

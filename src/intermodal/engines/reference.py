@@ -35,6 +35,10 @@ cheaper. The argument holds while a terminal's opening hours do not hold up one 
 another's: with both storage and opening hours, an option may in rare cases be missed (the tests prove the
 rule without hours). docs/engines.md gives the argument.
 
+A search to one destination also drops labels that cannot lead to another option (``prune``): lower bounds
+on what is left to the destination (:func:`target_bounds`, a backwards Dijkstra per criterion) tell when a
+journey already kept dominates all a label could still become; the options stay the same (see ``_search``).
+
 Every search has limits on its work, since bad data or a broad query can make it explode: ``max_labels``
 caps the labels made, ``max_compares`` the labels compared in dominance tests (a state's bag can grow large,
 so the work per label is not bounded), and a :class:`Deadline` stops it on the clock or on its owner's
@@ -539,23 +543,25 @@ def target_bounds(
             here = int(st[j])
             if rules.usable and j + 1 < len(st) and tt.board_ok[s][j]:
                 need = min(int(rules.board_clear_s[j]) + int(rules.cutoff_s), NEVER)
-                moves.append((2 * nm + here * m_count + rules.mode, 3 * nm + stops + p, need, rules.fare_cost, 0.0))
+                moves.append(
+                    (2 * nm + here * m_count + rules.mode, 3 * nm + stops + p, need, rules.fare_cost, 0.0)
+                )
             if tt.alight_ok[s][j]:
                 clear = min(int(rules.alight_clear_s[j]), NEVER)
                 if here == d and not handle_at_destination:
                     ends.add(3 * nm + p)
                 elif graph.handle_ok[here]:
                     for m in [finish_mode] if here == d else leave[here]:
-                        t, cost, co2 = _handling(graph, here, rules.mode, m)
-                        moves.append((3 * nm + p, 2 * nm + here * m_count + m, clear + t, cost, co2))
+                        h_s, h_cost, h_co2 = _handling(graph, here, rules.mode, m)
+                        moves.append((3 * nm + p, 2 * nm + here * m_count + m, clear + h_s, h_cost, h_co2))
             if j + 1 < len(st):
                 hop = (float(rules.hop_cost[j]), float(rules.hop_co2[j]))
                 moves.append((3 * nm + p, 3 * nm + p + 1, int(arrive[j + 1] - arrive[j]), *hop))
                 moves.append((3 * nm + stops + p, 3 * nm + p + 1, int(arrive[j + 1] - depart[j]), *hop))
     into: list[list[tuple[int, int, float, float]]] = [[] for _ in range(size)]
-    for a, b, t, cost, co2 in moves:
+    for a, b, secs, cost, co2 in moves:
         if a not in ends:  # cargo that has arrived goes no further
-            into[b].append((a, t, cost, co2))
+            into[b].append((a, secs, cost, co2))
 
     def least(criterion: int) -> list[float]:
         best = [math.inf] * size
@@ -576,7 +582,7 @@ def target_bounds(
         return best
 
     when = np.array([-1 if math.isinf(v) else int(v) for v in least(0)], dtype=np.int64)
-    cost, co2 = np.array(least(1)), np.array(least(2))
+    costs, co2s = np.array(least(1)), np.array(least(2))
     # waiting in the yard for a trip: its cut-off and clearance, its fare, then the trip as boarded
     wait = 3 * nm + 2 * stops
     for s, st in enumerate(tt.stops):
@@ -586,11 +592,11 @@ def target_bounds(
             boarded = 3 * nm + stops + p
             if when[boarded] >= 0:
                 when[wait + p] = min(int(rules.board_clear_s[j]) + int(rules.cutoff_s), NEVER) + when[boarded]
-                cost[wait + p] = rules.fare_cost + cost[boarded]
-                co2[wait + p] = co2[boarded]
+                costs[wait + p] = rules.fare_cost + costs[boarded]
+                co2s[wait + p] = co2s[boarded]
             else:
                 when[wait + p] = -1
-    return TargetBounds(n, m_count, stop_ptr, when, cost, co2)
+    return TargetBounds(n, m_count, stop_ptr, when, costs, co2s)
 
 
 def _handling(graph: SearchGraph, u: int, a: int, m: int) -> tuple[int, float, float]:
@@ -600,6 +606,7 @@ def _handling(graph: SearchGraph, u: int, a: int, m: int) -> tuple[int, float, f
         float(graph.handle_cost[u, a, m]),
         float(graph.handle_co2[u, a, m]),
     )
+
 
 def trip_extras(
     graph: SearchGraph,
