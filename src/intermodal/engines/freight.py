@@ -76,7 +76,13 @@ _NO_BOUND = k.Bound(
 
 def is_warm() -> bool:
     """Whether this process has loaded the compiled kernel already (a first search pays for loading it)."""
-    return bool(k.pareto_kernel.signatures)
+    global _warm
+    # a loaded kernel stays loaded; asking numba costs a quarter of a millisecond, which every query paid
+    _warm = _warm or bool(k.pareto_kernel.signatures)
+    return _warm
+
+
+_warm = False
 
 
 def warm_up() -> None:

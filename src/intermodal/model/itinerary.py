@@ -294,7 +294,7 @@ def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
 
 
 def _line(points: tuple[tuple[float, float], ...]) -> dict[str, Any] | None:
-    return {"type": "LineString", "coordinates": [list(p) for p in points]} if points else None
+    return {"type": "LineString", "coordinates": list(map(list, points))} if points else None
 
 
 def _hub_dict(h: HubOperation, currency: str) -> dict[str, Any]:
