@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -47,8 +48,10 @@ EPS = 1e-6
 
 # The helpers called once or more per label (_push, _pop, _hopeless, ...) allocate nothing, and are compiled
 # without numba's reference counting (``_nrt=False``): with it, each call took and dropped a reference to
-# every array it was passed, two atomic operations per array, which cost more than the search itself
-# (about 60% of the kernel's time on the Chongqing queries of benchmarks/http_load.py, by perf).
+# every array it was passed, two atomic operations per array, and perf showed those operations on top of
+# the kernel's profile (benchmarks/http_load.py has the numbers). The option is numba's own (private)
+# switch; passed through a dict, as numba's type stubs do not list it.
+_NO_REFCOUNTS: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False}
 
 # move kinds; freight.py names them
 DRIVE, HANDLE, LOAD, BOARD, RIDE, ALIGHT, WAIT = 0, 1, 2, 3, 4, 5, 6
@@ -69,7 +72,7 @@ POLL_EVERY = 256
 POLL_COMPARES = 1 << 16
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(**_NO_REFCOUNTS)
 def _bisect_left(a: np.ndarray, lo: int, hi: int, x: int) -> int:
     # the first index in a[lo:hi] whose value is not below x, as Python's bisect_left
     while lo < hi:
@@ -81,7 +84,7 @@ def _bisect_left(a: np.ndarray, lo: int, hi: int, x: int) -> int:
     return lo
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(**_NO_REFCOUNTS)
 def _next_open(
     u: int, t: int, has_hours: np.ndarray, win_ptr: np.ndarray, win_end: np.ndarray, win_start: np.ndarray
 ) -> int:
@@ -104,7 +107,7 @@ def _next_open(
 NEVER = 10**10
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(**_NO_REFCOUNTS)
 def _less(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: int, b: int) -> bool:
     if ht[a] != ht[b]:
         return ht[a] < ht[b]
@@ -115,7 +118,7 @@ def _less(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: in
     return hid[a] < hid[b]
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(**_NO_REFCOUNTS)
 def _swap(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: int, b: int) -> None:
     ht[a], ht[b] = ht[b], ht[a]
     hc[a], hc[b] = hc[b], hc[a]
@@ -123,7 +126,7 @@ def _swap(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: in
     hid[a], hid[b] = hid[b], hid[a]
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(**_NO_REFCOUNTS)
 def _push(
     li: np.ndarray,
     lf: np.ndarray,
@@ -262,7 +265,7 @@ def _push(
     return n_lab + 1, hn + 1
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(**_NO_REFCOUNTS)
 def _pop(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, hn: int) -> int:
     """Remove the least entry of the heap of ``hn`` entries and return its label id."""
     top = hid[0]
@@ -299,7 +302,7 @@ Bound = namedtuple("Bound", ["on", "time", "cost", "co2", "front_t", "front_c", 
 HALF_EPS = EPS / 2
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(**_NO_REFCOUNTS)
 def _hopeless(bound: Bound, node: int, t: int, cost: float, co2: float, due: int) -> bool:
     """The reference's ``hopeless``: the label cannot arrive (by ``due``), or a kept journey dominates all
     it could become."""
@@ -334,7 +337,7 @@ def _arrive(bound: Bound, t: int, cost: float, co2: float) -> Bound:
     return bound
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(**_NO_REFCOUNTS)
 def _unload(
     li: np.ndarray,
     lf: np.ndarray,

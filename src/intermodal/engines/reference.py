@@ -506,10 +506,25 @@ def target_bounds(
     destination's nodes are where they end (its flexible and yard nodes, and a stop that drops off there
     when the cargo arrives aboard; arriving by a service, the cargo is handled for ``finish_mode`` first).
     Each criterion is a Dijkstra search backwards from them: a node's bound is the least sum along a path,
-    added from the destination back, so any search adding the same amounts gets the same numbers.
+    added from the destination back, so any search adding the same amounts gets the same numbers. Kept on
+    the graph, as :func:`wait_rates`.
     """
     if not increasing(graph):
         return None
+    # kept on the graph per destination, as wait_rates: a range query searches one graph many times
+    kept = graph.__dict__.get("_target_bounds")
+    if not isinstance(kept, dict):
+        kept = {}
+        object.__setattr__(graph, "_target_bounds", kept)
+    key = (destination, finish_mode, bool(handle_at_destination))
+    if key not in kept:
+        kept[key] = _target_bounds(graph, destination, finish_mode, handle_at_destination)
+    return kept[key]
+
+
+def _target_bounds(
+    graph: SearchGraph, destination: int, finish_mode: int, handle_at_destination: bool
+) -> TargetBounds:
     tt = graph.timetable
     n, m_count = graph.n, int(graph.handle_s.shape[1])
     nm = n * m_count
