@@ -348,6 +348,35 @@ def test_a_graph_with_a_negative_amount_has_no_bounds_and_is_not_pruned() -> Non
     assert pareto_search(g, 0, 1, 0) == pareto_search(g, 0, 1, 0, prune=False)
 
 
+@pytest.mark.parametrize(
+    ("arrive", "depart", "ok"), [([0, 600], [0, 600], True), ([0, 600], [300, 200], False)]
+)
+def test_stop_times_out_of_order_make_a_graph_not_increasing(
+    arrive: list[int], depart: list[int], ok: bool
+) -> None:
+    """A departure before its arrival, or an arrival before the departure from the stop before, would let
+    a ride go back in time: such a graph gets no bounds."""
+    tt = Timetable(
+        services=cast(Any, (0,)),
+        stops=(np.array([0, 1], dtype=np.int32),),
+        arrive_s=(np.array(arrive),),
+        depart_s=(np.array(depart),),
+        trip_service=np.array([0], dtype=np.int32),
+        trip_start=np.array([0], dtype=np.int64),
+    )
+    g = SearchGraph(
+        2,
+        [[], []],
+        [True, True],
+        *uniform_handling([0, 0], [0.0, 0.0], [0.0, 0.0], 2),
+        tt,
+        [ServiceRules(1, True, 0, 0.0, [1.0], [1.0], [0, 0], [0, 0])],
+        [True, True],
+    )
+    assert increasing(g) is ok
+    assert (target_bounds(g, 1) is not None) is ok
+
+
 def test_an_earlier_yard_label_that_waits_longer_is_not_dominated_by_its_own_cheapness() -> None:
     """Two ways into the yard of 1 before a train at 10 h: by 1 h for 0 and by 9 h for 30. Storage costs
     10 an hour, so the early cargo pays 90 and the late one 10: the late way is the cheaper one. The old

@@ -463,7 +463,14 @@ def increasing(graph: SearchGraph) -> bool:
         return kept
 
     def neg(values: Any) -> bool:
-        return bool(np.any(np.asarray(values, dtype=np.float64) < 0))
+        # per service a few numbers: plain iteration is quicker than numpy's conversions
+        return any(v < 0 for v in values)
+
+    def out_of_order(arrive: Any, depart: Any) -> bool:
+        a, d = [int(x) for x in arrive], [int(x) for x in depart]
+        # at a stop before leaving it, and at the next stop after leaving this one
+        times = zip(a, d, strict=True)
+        return any(x > y for x, y in times) or any(x > y for x, y in zip(d[:-1], a[1:], strict=True))
 
     tt = graph.timetable
     ok = not (
@@ -472,22 +479,17 @@ def increasing(graph: SearchGraph) -> bool:
             for ds in graph.drives
             for d in ds
         )
-        or neg(graph.handle_s)
-        or neg(graph.handle_cost)
-        or neg(graph.handle_co2)
+        or bool(np.any(graph.handle_s < 0) or np.any(graph.handle_cost < 0) or np.any(graph.handle_co2 < 0))
         or (graph.storage_cost_s is not None and neg(graph.storage_cost_s))
         or any(
             r.fare_cost < 0
             or neg(r.hop_cost)
             or neg(r.hop_co2)
             or neg(r.alight_clear_s)
-            or neg(np.asarray(r.board_clear_s, dtype=np.float64) + r.cutoff_s)
+            or any(int(c) + int(r.cutoff_s) < 0 for c in r.board_clear_s)
             for r in graph.services
         )
-        or any(
-            neg(np.asarray(d) - np.asarray(a)) or neg(np.asarray(a)[1:] - np.asarray(d)[:-1])
-            for a, d in zip(tt.arrive_s, tt.depart_s, strict=True)
-        )
+        or any(out_of_order(a, d) for a, d in zip(tt.arrive_s, tt.depart_s, strict=True))
     )
     object.__setattr__(graph, "_increasing", ok)
     return ok
