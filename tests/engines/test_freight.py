@@ -35,6 +35,7 @@ from intermodal.engines.reference import (
     ServiceRules,
     pareto_search,
     pareto_search_many,
+    target_bounds,
     uniform_handling,
 )
 from intermodal.exceptions import LimitError, SearchTimeout
@@ -360,6 +361,42 @@ def test_the_compares_cap_stops_both_engines_alike(data: st.DataObject) -> None:
     assert_same(*both(graph, engine, q))
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_target_pruning_finds_the_same_journeys_in_both_engines(data: st.DataObject) -> None:
+    """Pruning on or off, in either engine: the same journeys, moves included; the kernel's bounds are the
+    reference's, to the bit (both add the same amounts from the destination back)."""
+    graph = data.draw(graphs())
+    engine = FreightSearch(graph)
+    for _ in range(3):
+        q = data.draw(queries(graph))
+        off = pareto_search(graph, **q, prune=False)
+        assert_same(off, pareto_search(graph, **q))
+        assert_same(off, engine.search(**q))
+        assert_same(off, engine.search(**q, prune=False))
+        args = (q["destination"], q["finish_mode"], q["handle_at_destination"])
+        ref, got = target_bounds(graph, *args), engine.target_bounds(*args)
+        assert ref is not None and got is not None  # no negative amounts drawn
+        assert np.array_equal(ref.time, got[0])
+        assert np.array_equal(ref.cost, got[1]) and np.array_equal(ref.co2, got[2])
+
+
+def test_pruning_drops_what_cannot_reach_the_destination() -> None:
+    """A blow-up (2**k incomparable labels) on a branch that never reaches the destination: without
+    pruning both engines run into the label cap, with it neither makes a label there."""
+    k = 14
+    g = blow_up(k)
+    drives = [list(ds) for ds in g.drives] + [[]]
+    drives[0].append(Drive(k + 1, 600, 5.0, 5.0, 999))
+    g = _graph(k + 2, drives)
+    for name in ENGINES:
+        search = _engine(name, g)
+        with pytest.raises(LimitError):
+            search(0, k + 1, 0, max_labels=500, prune=False)
+        (j,) = search(0, k + 1, 0, max_labels=500)
+        assert (j.arrive_s, j.cost, j.co2) == (600, 5.0, 5.0)
+
+
 def _graph(n: int, drives: list[list[Drive]]) -> SearchGraph:
     """Terminals ``0..n-1`` joined by truck drives only, handled nowhere: the cargo stays on its truck."""
     return SearchGraph(
@@ -616,6 +653,8 @@ def test_the_chongqing_scenario_gives_the_same_answers(chongqing: Any, cargo: st
             ref, got = both(graph, engine, q)
             assert not isinstance(ref, LimitError) and not isinstance(got, LimitError)
             assert_same(ref, got)
+            # pruning by the target bounds changes nothing on the planner's own graph either
+            assert_same(ref, engine.search(**q, prune=False))
             compared += 1
             found += bool(ref)
     assert found >= compared // 2  # the comparison is not of empty answers

@@ -17,11 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intermodal.engines.reference import (
+    FLEX,
+    ROAD,
     Deadline,
     Drive,
     SearchGraph,
     ServiceRules,
+    increasing,
     pareto_search,
+    target_bounds,
     uniform_handling,
 )
 from intermodal.exceptions import LimitError, SearchTimeout
@@ -292,6 +296,85 @@ def test_reference_search_equals_brute_force(
     )
     for j in journeys:  # each journey's moves run forward in time
         assert all(a.start_s <= a.end_s for a in j.moves)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), networks(), st.sampled_from([0, 2, None]), st.booleans())
+def test_target_pruning_finds_the_same_journeys(
+    data: st.DataObject,
+    case: tuple[SearchGraph, int, int],
+    start_mode: int | None,
+    handle_at_destination: bool,
+) -> None:
+    """Pruning by the target bounds leaves the journeys as they were, moves included, for the same or less
+    work; and no journey beats the bounds of the state it starts in."""
+    graph, origin, dest = case
+    extras = data.draw(trip_extras(graph))
+    due = data.draw(st.one_of(st.none(), st.integers(0, 40).map(lambda h: h * 1800)))
+    q: dict[str, Any] = {
+        "start_mode": start_mode,
+        "handle_at_destination": handle_at_destination,
+        "due_s": due,
+        **extras,
+    }
+    off = pareto_search(graph, origin, dest, 0, prune=False, **q)
+    on = pareto_search(graph, origin, dest, 0, **q)
+    assert [(j.arrive_s, j.moves) for j in on] == [(j.arrive_s, j.moves) for j in off]
+    assert [(j.cost, j.co2) for j in on] == [pytest.approx((j.cost, j.co2), abs=1e-9) for j in off]
+    bounds = target_bounds(graph, dest, ROAD, handle_at_destination)
+    assert bounds is not None  # the networks drawn here have no negative amounts
+    if start_mode is not None:
+        node = bounds.node((FLEX, origin, start_mode, False), graph.timetable.trip_service)
+        for j in off:
+            assert j.arrive_s >= int(bounds.time[node]) >= 0
+            assert j.cost >= bounds.cost[node] - 1e-9 and j.co2 >= bounds.co2[node] - 1e-9
+    # a label that cannot reach the destination is dropped whatever was found
+    unreachable = bounds.time < 0
+    assert np.all(np.isinf(bounds.cost[unreachable])) and np.all(np.isinf(bounds.co2[unreachable]))
+
+
+def test_a_graph_with_a_negative_amount_has_no_bounds_and_is_not_pruned() -> None:
+    g = SearchGraph(
+        2,
+        [[Drive(1, 60, -1.0, 1.0, 0)], []],
+        [False, False],
+        *uniform_handling([0, 0], [0.0, 0.0], [0.0, 0.0], 1),
+        Timetable((), (), (), (), np.zeros(0, np.int32), np.zeros(0, np.int64)),
+        [],
+        [True, True],
+    )
+    assert not increasing(g)
+    assert target_bounds(g, 1) is None
+    assert pareto_search(g, 0, 1, 0) == pareto_search(g, 0, 1, 0, prune=False)
+
+
+@pytest.mark.parametrize(
+    ("arrive", "depart", "ok"), [([0, 600], [0, 600], True), ([0, 600], [300, 200], False)]
+)
+def test_stop_times_out_of_order_make_a_graph_not_increasing(
+    arrive: list[int], depart: list[int], ok: bool
+) -> None:
+    """A departure before its arrival, or an arrival before the departure from the stop before, would let
+    a ride go back in time: such a graph gets no bounds."""
+    tt = Timetable(
+        services=cast(Any, (0,)),
+        stops=(np.array([0, 1], dtype=np.int32),),
+        arrive_s=(np.array(arrive),),
+        depart_s=(np.array(depart),),
+        trip_service=np.array([0], dtype=np.int32),
+        trip_start=np.array([0], dtype=np.int64),
+    )
+    g = SearchGraph(
+        2,
+        [[], []],
+        [True, True],
+        *uniform_handling([0, 0], [0.0, 0.0], [0.0, 0.0], 2),
+        tt,
+        [ServiceRules(1, True, 0, 0.0, [1.0], [1.0], [0, 0], [0, 0])],
+        [True, True],
+    )
+    assert increasing(g) is ok
+    assert (target_bounds(g, 1) is not None) is ok
 
 
 def test_an_earlier_yard_label_that_waits_longer_is_not_dominated_by_its_own_cheapness() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -169,6 +170,14 @@ def test_json_shape_is_stable(chongqing: im.Bundle) -> None:
         for leg in option["legs"]:
             assert leg_keys <= set(leg)
         assert {"service", "departure"} <= set(option["legs"][0])
+    # each leg's shape is a GeoJSON line: [lon, lat] arrays once encoded, the leg's own points
+    result = im.find_routes(chongqing, "nanpeng", "bangkok", s)
+    encoded = json.loads(json.dumps(result.to_dict()))
+    for option, it in zip(encoded["options"], result.options, strict=True):
+        for leg, g in zip(option["legs"], it.legs, strict=True):
+            line = {"type": "LineString", "coordinates": [list(p) for p in g.geometry]}
+            assert leg["geometry"] == (line if g.geometry else None)
+    assert any(it.legs[0].geometry for it in result.options)
 
 
 def test_range_query_lists_a_week_of_departures(chongqing: im.Bundle) -> None:

@@ -23,6 +23,11 @@ journeys, in the same order, with the same moves:
   bag's size at each push, kept in the BAG column of its first label, so that a push that stops early counts
   the same; the reference keeps fresh and other labels in two bags, so two counts, BAG_FRESH for the fresh).
   ``work[0]`` holds the compares.
+- Target pruning (the reference's ``prune``) reads the bounds of ``reference.target_bounds`` by node (the
+  FLEX states, then fresh FLEX, YARD, and per service stop aboard, just boarded, waiting), which
+  :func:`target_bounds_kernel` computes with the reference's Dijkstra; the criteria of the journeys kept so
+  far grow in the same :class:`Bound` tuple. A label is tested when pushed (after the due time) and when
+  popped (after its ``ALIVE`` flag), as in the reference.
 - ``stop`` is a one-number array that another thread may set while the kernel runs (it releases the GIL):
   the kernel reads it once per ``POLL_EVERY`` pops or ``POLL_COMPARES`` compares, and stops. A flag, not a
   clock: numba code cannot read a clock without taking the GIL back, and a flag also serves a caller that
@@ -32,12 +37,21 @@ journeys, in the same order, with the same moves:
 from __future__ import annotations
 
 import math
+from collections import namedtuple
+from typing import Any
 
 import numpy as np
 from numba import njit
 
 #: the same tolerance as the reference's dominance test
 EPS = 1e-6
+
+# The helpers called once or more per label (_push, _pop, _hopeless, ...) allocate nothing, and are compiled
+# without numba's reference counting (``_nrt=False``): with it, each call took and dropped a reference to
+# every array it was passed, two atomic operations per array, and perf showed those operations on top of
+# the kernel's profile (benchmarks/http_load.py has the numbers). The option is numba's own (private)
+# switch; passed through a dict, as numba's type stubs do not list it.
+_NO_REFCOUNTS: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False}
 
 # move kinds; freight.py names them
 DRIVE, HANDLE, LOAD, BOARD, RIDE, ALIGHT, WAIT = 0, 1, 2, 3, 4, 5, 6
@@ -58,7 +72,7 @@ POLL_EVERY = 256
 POLL_COMPARES = 1 << 16
 
 
-@njit(cache=True, nogil=True)
+@njit(**_NO_REFCOUNTS)
 def _bisect_left(a: np.ndarray, lo: int, hi: int, x: int) -> int:
     # the first index in a[lo:hi] whose value is not below x, as Python's bisect_left
     while lo < hi:
@@ -70,7 +84,7 @@ def _bisect_left(a: np.ndarray, lo: int, hi: int, x: int) -> int:
     return lo
 
 
-@njit(cache=True, nogil=True)
+@njit(**_NO_REFCOUNTS)
 def _next_open(
     u: int, t: int, has_hours: np.ndarray, win_ptr: np.ndarray, win_end: np.ndarray, win_start: np.ndarray
 ) -> int:
@@ -93,7 +107,7 @@ def _next_open(
 NEVER = 10**10
 
 
-@njit(cache=True, nogil=True)
+@njit(**_NO_REFCOUNTS)
 def _less(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: int, b: int) -> bool:
     if ht[a] != ht[b]:
         return ht[a] < ht[b]
@@ -104,7 +118,7 @@ def _less(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: in
     return hid[a] < hid[b]
 
 
-@njit(cache=True, nogil=True)
+@njit(**_NO_REFCOUNTS)
 def _swap(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: int, b: int) -> None:
     ht[a], ht[b] = ht[b], ht[a]
     hc[a], hc[b] = hc[b], hc[a]
@@ -112,7 +126,7 @@ def _swap(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, a: in
     hid[a], hid[b] = hid[b], hid[a]
 
 
-@njit(cache=True, nogil=True)
+@njit(**_NO_REFCOUNTS)
 def _push(
     li: np.ndarray,
     lf: np.ndarray,
@@ -140,15 +154,21 @@ def _push(
     rate: float,
     free: int,
     since: int,
+    bound: Bound,
+    node: int,
 ) -> tuple[int, int]:
-    """The reference's ``push``: prune by due time, then by the state's bag. Returns the new counts.
+    """The reference's ``push``: prune by due time, by the target bounds (when ``bound`` prunes), then by
+    the state's bag. Returns the new counts.
 
     ``rate`` is the state's rate from ``reference.wait_rates`` (0 aboard): it enters the dominance test as
     the reference's ``_dominates_waiting``. ``free`` is -1, except in a WAIT state: there the test is the
-    reference's ``_dominates_free`` with the yard's ``rate`` and free time, and ``since`` the yard time."""
+    reference's ``_dominates_free`` with the yard's ``rate`` and free time, and ``since`` the yard time.
+    ``node`` is the label's node in ``reference.target_bounds``."""
     if t > due:
         return n_lab, hn
     if t >= NEVER or not (math.isfinite(cost) and math.isfinite(co2)):
+        return n_lab, hn
+    if bound.on and _hopeless(bound, node, t, cost, co2, due):
         return n_lab, hn
     f = 1 if fresh else 0
     size = 0
@@ -245,7 +265,7 @@ def _push(
     return n_lab + 1, hn + 1
 
 
-@njit(cache=True, nogil=True)
+@njit(**_NO_REFCOUNTS)
 def _pop(ht: np.ndarray, hc: np.ndarray, he: np.ndarray, hid: np.ndarray, hn: int) -> int:
     """Remove the least entry of the heap of ``hn`` entries and return its label id."""
     top = hid[0]
@@ -274,7 +294,50 @@ def _grow(a: np.ndarray, size: int) -> np.ndarray:
     return b
 
 
+#: the target bounds of one query (``reference.target_bounds``, by node) and the criteria of the journeys
+#: kept so far (``front_*``, ``front_n[0]`` of them): all the kernel needs to prune as the reference does
+Bound = namedtuple("Bound", ["on", "time", "cost", "co2", "front_t", "front_c", "front_e", "front_n"])
+
+#: reference._HALF_EPS
+HALF_EPS = EPS / 2
+
+
+@njit(**_NO_REFCOUNTS)
+def _hopeless(bound: Bound, node: int, t: int, cost: float, co2: float, due: int) -> bool:
+    """The reference's ``hopeless``: the label cannot arrive (by ``due``), or a kept journey dominates all
+    it could become."""
+    left = bound.time[node]
+    if left < 0 or t + left > due:
+        return True
+    at = t + left
+    ac = cost + bound.cost[node]
+    ae = co2 + bound.co2[node]
+    for f in range(bound.front_n[0]):
+        if bound.front_t[f] <= at and bound.front_c[f] <= ac + HALF_EPS and bound.front_e[f] <= ae + HALF_EPS:
+            return True
+    return False
+
+
 @njit(cache=True, nogil=True)
+def _arrive(bound: Bound, t: int, cost: float, co2: float) -> Bound:
+    """The reference's ``arrive``: keep the journey's criteria unless a kept one dominates them."""
+    size = bound.front_n[0]
+    for f in range(size):
+        if bound.front_t[f] <= t and bound.front_c[f] <= cost + EPS and bound.front_e[f] <= co2 + EPS:
+            return bound
+    if size == bound.front_t.shape[0]:
+        bound = Bound(
+            bound.on, bound.time, bound.cost, bound.co2, _grow(bound.front_t, 2 * size + 4),
+            _grow(bound.front_c, 2 * size + 4), _grow(bound.front_e, 2 * size + 4), bound.front_n,
+        )  # fmt: skip
+    bound.front_t[size] = t
+    bound.front_c[size] = cost
+    bound.front_e[size] = co2
+    bound.front_n[0] = size + 1
+    return bound
+
+
+@njit(**_NO_REFCOUNTS)
 def _unload(
     li: np.ndarray,
     lf: np.ndarray,
@@ -304,6 +367,7 @@ def _unload(
     kind: int,
     ref: int,
     stop: int,
+    bound: Bound,
 ) -> tuple[int, int]:
     """The reference's ``unload``: one yard label per mode the cargo may leave ``u`` by."""
     cost = lf[lab, 0]
@@ -321,6 +385,7 @@ def _unload(
             cost + handle_cost[u, arrived_by, m],
             co2 + handle_co2[u, arrived_by, m],
             lab, kind, u, ref, stop, arrived_by, m, False, rate_yard[u * n_modes + m], -1, 0,
+            bound, yard_base * 2 + u * n_modes + m,
         )  # fmt: skip
     return n_lab, hn
 
@@ -391,6 +456,7 @@ def pareto_kernel(
     has_closed: bool,
     closed: np.ndarray,
     targets: np.ndarray,
+    bound: Bound,
 ) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
     """Martins' label setting from ``origin`` at ``ready``; see the module docstring for the layout.
 
@@ -409,7 +475,9 @@ def pareto_kernel(
     ``board_of_stop`` maps a service stop to its entry in the boarding lists; WAIT states start at
     ``wait_base``. ``trip_price`` (read when ``has_price``) and ``closed`` (when ``has_closed``) are per
     trip. ``targets`` (a bool per terminal, with ``destination`` -1) keeps the labels that would have
-    arrived at each target, as the reference's ``_search`` does for ``pareto_search_many``.
+    arrived at each target, as the reference's ``_search`` does for ``pareto_search_many``. ``bound`` holds
+    the target bounds and the front kept so far (:class:`Bound`); with ``bound.on`` the kernel prunes as
+    the reference's ``_search`` with ``prune``.
 
     Returns
     -------
@@ -421,6 +489,9 @@ def pareto_kernel(
     nm = n * n_modes
     yard_base = nm
     aboard_base = 2 * nm
+    # the nodes of the target bounds: after the FLEX, fresh FLEX and YARD nodes, three per service stop
+    n_stops = stop_terminal.shape[0]
+    stop_node = 3 * nm
     # the cheapest open trip after each trip of its service (the reference's cheaper_after)
     cheaper_after = np.full(trip_start.shape[0], np.inf)
     if has_price:
@@ -459,13 +530,13 @@ def pareto_kernel(
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     yard_base + origin * n_modes + m, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
-                    rate_yard[origin * n_modes + m], -1, 0,
+                    rate_yard[origin * n_modes + m], -1, 0, bound, 2 * nm + origin * n_modes + m,
                 )  # fmt: skip
     else:
         n_lab, hn = _push(
             li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
             origin * n_modes + start_mode, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
-            rate_flex[origin * n_modes + start_mode], -1, 0,
+            rate_flex[origin * n_modes + start_mode], -1, 0, bound, origin * n_modes + start_mode,
         )  # fmt: skip
 
     status = 0
@@ -496,6 +567,18 @@ def pareto_kernel(
         if li[lab, ALIVE] == 0:
             continue
         state = li[lab, STATE]
+        if bound.on:
+            if state < aboard_base:
+                # FLEX (fresh after the others) and YARD nodes are the states, spaced out by the fresh ones
+                node = state + nm if state >= yard_base or li[lab, FRESH] else state
+            else:
+                p = svc_stop_ptr[trip_service[li[lab, REF]]] + li[lab, STOP]
+                if state >= wait_base:
+                    node = stop_node + 2 * n_stops + p
+                else:
+                    node = stop_node + (n_stops if li[lab, FRESH] else 0) + p
+            if _hopeless(bound, node, li[lab, T], lf[lab, 0], lf[lab, 1], due):
+                continue
         b_lo, b_hi, yard = 0, 0, -1  # the boarding entries this pop works through (a yard or a WAIT)
         t = li[lab, T]
         cost = lf[lab, 0]
@@ -508,6 +591,8 @@ def pareto_kernel(
                     done = _grow(done, 2 * n_done)
                 done[n_done] = lab
                 n_done += 1
+                if bound.on:
+                    bound = _arrive(bound, li[lab, T], lf[lab, 0], lf[lab, 1])
                 continue
             if targets[u] and li[lab, FRESH] == 0:
                 if n_done == done.shape[0]:
@@ -520,6 +605,7 @@ def pareto_kernel(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     v * n_modes + x, t + drive_s[e], cost + drive_cost[e], co2 + drive_co2[e],
                     lab, DRIVE, u, drive_ref[e], -1, -1, -1, False, rate_flex[v * n_modes + x], -1, 0,
+                    bound, v * n_modes + x,
                 )  # fmt: skip
             opens = _next_open(u, t, has_hours, win_ptr, win_end, win_start)
             if li[lab, FRESH] == 0 and handle_ok[u] and opens < NEVER:
@@ -528,7 +614,7 @@ def pareto_kernel(
                     destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab, u,
                     opens, x,
                     HANDLE,
-                    -1, -1,
+                    -1, -1, bound,
                 )  # fmt: skip
         elif state < aboard_base:
             rel = state - yard_base
@@ -539,6 +625,8 @@ def pareto_kernel(
                     done = _grow(done, 2 * n_done)
                 done[n_done] = lab
                 n_done += 1
+                if bound.on:
+                    bound = _arrive(bound, li[lab, T], lf[lab, 0], lf[lab, 1])
                 continue
             if targets[u] and m == finish_mode:
                 if n_done == done.shape[0]:
@@ -550,6 +638,7 @@ def pareto_kernel(
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True, rate_fresh[rel], -1, 0,
+                    bound, nm + rel,
                 )  # fmt: skip
             b_lo, b_hi, yard = board_ptr[rel], board_ptr[rel + 1], lab
         elif state >= wait_base:
@@ -569,6 +658,8 @@ def pareto_kernel(
                         done = _grow(done, 2 * n_done)
                     done[n_done] = lab
                     n_done += 1
+                    if bound.on:
+                        bound = _arrive(bound, li[lab, T], lf[lab, 0], lf[lab, 1])
                     continue
                 if targets[here] and not handle_at_destination:
                     if n_done == done.shape[0]:
@@ -583,7 +674,7 @@ def pareto_kernel(
                         li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
                         destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab,
                         here,
-                        opens, svc_mode[s], ALIGHT, k, j,
+                        opens, svc_mode[s], ALIGHT, k, j, bound,
                     )  # fmt: skip
             if first + j + 1 < last:
                 t1 = trip_start[k] + stop_arrive_s[first + j + 1]
@@ -591,6 +682,7 @@ def pareto_kernel(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     state + 1, t1, cost + stop_hop_cost[first + j], co2 + stop_hop_co2[first + j],
                     lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False, 0.0, -1, 0,
+                    bound, stop_node + first + j + 1,
                 )  # fmt: skip
         # the reference's board, inline (a hub may have hundreds of boarding stops): the first open trip of
         # each service from the yard label, or the trip a WAIT label waits for; then a WAIT label for the next
@@ -621,6 +713,7 @@ def pareto_kernel(
                 li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                 aboard_base + trip_base[k] + j, dep, fare, co2,
                 yard, BOARD, u, k, j, -1, -1, True, 0.0, -1, 0,
+                bound, stop_node + n_stops + svc_stop_ptr[s] + j,
             )  # fmt: skip
             if (
                 rate >= stop_down[svc_stop_ptr[s] + j]
@@ -639,8 +732,206 @@ def pareto_kernel(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
                     wait_base + trip_base[k] + j, t1, wait, co2,
                     yard, WAIT, u, k, j, -1, -1, False, rate, free, since,
+                    bound, stop_node + 2 * n_stops + svc_stop_ptr[s] + j,
                 )  # fmt: skip
     # give the scratch array back as it came: all -1
     for i in range(n_lab):
         head[li[i, STATE]] = -1
     return status, li, lf, n_lab, done, n_done
+
+
+@njit(cache=True, nogil=True)
+def _least(
+    size: int, into_ptr: np.ndarray, into_from: np.ndarray, amount: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """Dijkstra backwards from ``ends``: each node's least sum of ``amount`` along its moves to one of them,
+    added from the end back (the reference's ``least``)."""
+    best = np.full(size, np.inf)
+    hv = np.empty(into_from.shape[0] + ends.shape[0] + 1, dtype=np.float64)
+    hn = np.empty(hv.shape[0], dtype=np.int64)
+    count = 0
+    for e in ends:
+        best[e] = 0.0
+        hv[count] = 0.0
+        hn[count] = e
+        count += 1
+    # the ends all have 0: already a heap
+    while count > 0:
+        value, b = hv[0], hn[0]
+        count -= 1
+        hv[0], hn[0] = hv[count], hn[count]
+        c = 0
+        while True:
+            a = 2 * c + 1
+            if a >= count:
+                break
+            if a + 1 < count and (hv[a + 1] < hv[a] or (hv[a + 1] == hv[a] and hn[a + 1] < hn[a])):
+                a += 1
+            if hv[a] < hv[c] or (hv[a] == hv[c] and hn[a] < hn[c]):
+                hv[a], hv[c] = hv[c], hv[a]
+                hn[a], hn[c] = hn[c], hn[a]
+                c = a
+            else:
+                break
+        if value > best[b]:
+            continue
+        for i in range(into_ptr[b], into_ptr[b + 1]):
+            a = into_from[i]
+            v = amount[i] + value
+            if v < best[a]:
+                best[a] = v
+                c = count
+                hv[c] = v
+                hn[c] = a
+                count += 1
+                while c > 0:
+                    up = (c - 1) // 2
+                    if hv[c] < hv[up] or (hv[c] == hv[up] and hn[c] < hn[up]):
+                        hv[c], hv[up] = hv[up], hv[c]
+                        hn[c], hn[up] = hn[up], hn[c]
+                        c = up
+                    else:
+                        break
+    return best
+
+
+@njit(cache=True, nogil=True)
+def target_bounds_kernel(
+    n: int,
+    n_modes: int,
+    drive_ptr: np.ndarray,
+    drive_to: np.ndarray,
+    drive_s: np.ndarray,
+    drive_cost: np.ndarray,
+    drive_co2: np.ndarray,
+    can_load: np.ndarray,
+    handle_ok: np.ndarray,
+    handle_s: np.ndarray,
+    handle_cost: np.ndarray,
+    handle_co2: np.ndarray,
+    leave: np.ndarray,
+    board_ptr: np.ndarray,
+    board_svc: np.ndarray,
+    board_stop: np.ndarray,
+    board_need_s: np.ndarray,
+    svc_mode: np.ndarray,
+    svc_fare: np.ndarray,
+    svc_stop_ptr: np.ndarray,
+    stop_terminal: np.ndarray,
+    stop_arrive_s: np.ndarray,
+    stop_depart_s: np.ndarray,
+    stop_alight_ok: np.ndarray,
+    stop_alight_clear_s: np.ndarray,
+    stop_hop_cost: np.ndarray,
+    stop_hop_co2: np.ndarray,
+    stop_need_s: np.ndarray,
+    destination: int,
+    finish_mode: int,
+    handle_at_destination: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``reference.target_bounds`` on the flat arrays: the time (-1: none), cost and CO2e bounds by node."""
+    nm = n * n_modes
+    n_stops = stop_terminal.shape[0]
+    size = 3 * nm + 3 * n_stops
+    d = destination
+    is_end = np.zeros(size, dtype=np.bool_)
+    for x in range(n_modes):
+        for base in range(3):
+            is_end[base * nm + d * n_modes + x] = True
+    cap = 2 * drive_to.shape[0] + nm * n_modes + nm + board_svc.shape[0] + n_stops * n_modes + 2 * n_stops
+    m_from = np.empty(cap, dtype=np.int64)
+    m_to = np.empty(cap, dtype=np.int64)
+    m_amt = np.empty((cap, 3), dtype=np.float64)
+    c = 0
+    for key in range(nm):
+        u = key // n_modes
+        x = key - u * n_modes
+        for e in range(drive_ptr[key], drive_ptr[key + 1]):
+            for base in (0, nm):
+                m_from[c], m_to[c] = base + key, drive_to[e] * n_modes + x
+                m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = drive_s[e], drive_cost[e], drive_co2[e]
+                c += 1
+        if handle_ok[u] and u != d:
+            for m in range(n_modes):
+                if leave[u, m]:
+                    m_from[c], m_to[c] = key, 2 * nm + u * n_modes + m
+                    m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = (
+                        handle_s[u, x, m],
+                        handle_cost[u, x, m],
+                        handle_co2[u, x, m],
+                    )
+                    c += 1
+        if can_load[u, x]:
+            m_from[c], m_to[c] = 2 * nm + key, nm + key
+            m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = 0.0, 0.0, 0.0
+            c += 1
+        for b in range(board_ptr[key], board_ptr[key + 1]):
+            m_from[c], m_to[c] = 2 * nm + key, 3 * nm + n_stops + svc_stop_ptr[board_svc[b]] + board_stop[b]
+            m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = board_need_s[b], svc_fare[board_svc[b]], 0.0
+            c += 1
+    for s in range(svc_stop_ptr.shape[0] - 1):
+        mode = svc_mode[s]
+        for p in range(svc_stop_ptr[s], svc_stop_ptr[s + 1]):
+            here = stop_terminal[p]
+            if stop_alight_ok[p]:
+                if here == d and not handle_at_destination:
+                    is_end[3 * nm + p] = True
+                elif handle_ok[here]:
+                    for m in range(n_modes):
+                        if (m == finish_mode) if here == d else leave[here, m]:
+                            m_from[c], m_to[c] = 3 * nm + p, 2 * nm + here * n_modes + m
+                            m_amt[c, 0] = stop_alight_clear_s[p] + handle_s[here, mode, m]
+                            m_amt[c, 1], m_amt[c, 2] = handle_cost[here, mode, m], handle_co2[here, mode, m]
+                            c += 1
+            if p + 1 < svc_stop_ptr[s + 1]:
+                for fresh in range(2):
+                    m_from[c], m_to[c] = 3 * nm + fresh * n_stops + p, 3 * nm + p + 1
+                    at = stop_depart_s[p] if fresh else stop_arrive_s[p]
+                    m_amt[c, 0] = stop_arrive_s[p + 1] - at
+                    m_amt[c, 1], m_amt[c, 2] = stop_hop_cost[p], stop_hop_co2[p]
+                    c += 1
+    # the moves into each node, from nodes where the cargo has not arrived yet
+    counts = np.zeros(size + 1, dtype=np.int64)
+    for i in range(c):
+        if not is_end[m_from[i]]:
+            counts[m_to[i] + 1] += 1
+    into_ptr = np.cumsum(counts)
+    fill = into_ptr[:-1].copy()
+    into_from = np.empty(into_ptr[-1], dtype=np.int64)
+    amounts = np.empty((3, into_ptr[-1]), dtype=np.float64)
+    for i in range(c):
+        if not is_end[m_from[i]]:
+            at = fill[m_to[i]]
+            into_from[at] = m_from[i]
+            for k in range(3):
+                amounts[k, at] = m_amt[i, k]
+            fill[m_to[i]] += 1
+    ends = np.flatnonzero(is_end)
+    when_f = _least(size, into_ptr, into_from, amounts[0], ends)
+    cost = _least(size, into_ptr, into_from, amounts[1], ends)
+    co2 = _least(size, into_ptr, into_from, amounts[2], ends)
+    when = np.full(size, -1, dtype=np.int64)
+    for i in range(size):
+        if when_f[i] < np.inf:
+            when[i] = int(when_f[i])
+    wait = 3 * nm + 2 * n_stops
+    for p in range(n_stops):
+        boarded = 3 * nm + n_stops + p
+        if when[boarded] >= 0:
+            when[wait + p] = stop_need_s[p] + when[boarded]
+        cost[wait + p] = svc_fare[_service_of(svc_stop_ptr, p)] + cost[boarded]
+        co2[wait + p] = co2[boarded]
+    return when, cost, co2
+
+
+@njit(cache=True, nogil=True)
+def _service_of(svc_stop_ptr: np.ndarray, p: int) -> int:
+    # the service whose stops hold the flat stop p
+    lo, hi = 0, svc_stop_ptr.shape[0] - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if svc_stop_ptr[mid] <= p:
+            lo = mid
+        else:
+            hi = mid
+    return lo

@@ -4,10 +4,11 @@
 answers each query with a numba kernel (:mod:`intermodal.engines._freight_kernels`) that does the same
 label setting as the plain reference, :func:`intermodal.engines.reference.pareto_search`: the same states
 (on a flexible vehicle, in a yard bound for a mode, aboard a trip), the same handling by mode pair, opening
-hours, cut-offs, clearances, pickup and drop-off rules and due-time pruning, the same dominance tolerance and
-the same order of work. It returns the same :class:`~intermodal.engines.reference.Journey` objects, moves
-included, in the same order, and raises :class:`~intermodal.exceptions.LimitError` exactly when the
-reference does (its work is counted the same way). Both stop when a
+hours, cut-offs, clearances, pickup and drop-off rules, due-time and target pruning (the same bounds, to
+the bit), the same dominance tolerance and the same order of work. It returns the same
+:class:`~intermodal.engines.reference.Journey` objects, moves included, in the same order, and raises
+:class:`~intermodal.exceptions.LimitError` exactly when the reference does (its work is counted the same
+way). Both stop when a
 :class:`~intermodal.engines.reference.Deadline` passes: the kernel polls the deadline's flag, which a timer
 thread sets when the time is up.
 
@@ -38,6 +39,7 @@ from intermodal.engines.reference import (
     Move,
     SearchGraph,
     _dues,
+    increasing,
     leaving_modes,
     limit_error,
     needs_own_search,
@@ -59,10 +61,28 @@ _KINDS = {
 # no due time: a time later than any label's
 _NO_DUE = 1 << 62
 
+# no target pruning
+_NO_BOUND = k.Bound(
+    False,
+    np.zeros(1, dtype=np.int64),
+    np.zeros(1),
+    np.zeros(1),
+    np.zeros(1, dtype=np.int64),
+    np.zeros(1),
+    np.zeros(1),
+    np.zeros(1, dtype=np.int64),
+)
+
 
 def is_warm() -> bool:
     """Whether this process has loaded the compiled kernel already (a first search pays for loading it)."""
-    return bool(k.pareto_kernel.signatures)
+    global _warm
+    # a loaded kernel stays loaded; asking numba costs a quarter of a millisecond, which every query paid
+    _warm = _warm or bool(k.pareto_kernel.signatures)
+    return _warm
+
+
+_warm = False
 
 
 def warm_up() -> None:
@@ -188,6 +208,15 @@ class FreightSearch:
 
         self._stop_terminal = flat([np.asarray(st) for st in tt.stops], np.int64)
         self._stop_arrive_s = flat([np.asarray(a) for a in tt.arrive_s], np.int64)
+        self._stop_depart_s = flat([np.asarray(a) for a in tt.depart_s], np.int64)
+        # the cut-off and clearance before boarding at each stop (a WAIT label's bound adds it)
+        self._stop_need_s = flat(
+            [
+                np.minimum(np.asarray(r.board_clear_s, dtype=np.int64)[:size] + int(r.cutoff_s), NEVER)
+                for r, size in zip(rules, lengths, strict=True)
+            ],
+            np.int64,
+        )
         self._stop_alight_ok = flat([np.asarray(a) for a in tt.alight_ok], np.bool_)
         self._stop_alight_clear_s = flat(
             [
@@ -252,6 +281,10 @@ class FreightSearch:
         self._no_price = np.zeros(tt.n_trips, dtype=np.float64)
         self._no_closed = np.zeros(tt.n_trips, dtype=np.bool_)
         self._no_targets = np.zeros(n, dtype=np.bool_)
+        #: target bounds by (destination, finish mode, handling at the destination): a query's first search
+        #: to a destination computes them, the next ones reuse them (a range query, a cached network)
+        self._bounds: dict[tuple[int, int, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._increasing = increasing(graph)
 
     def _check_modes(self, modes: np.ndarray, what: str) -> None:
         bad = modes[(modes < 0) | (modes >= self.n_modes)]
@@ -273,6 +306,7 @@ class FreightSearch:
         deadline: Deadline | None = None,
         trip_price: np.ndarray | Sequence[float] | None = None,
         closed: np.ndarray | Sequence[bool] | None = None,
+        prune: bool = True,
     ) -> list[Journey]:
         """All Pareto-optimal journeys over (arrival, cost, CO2e) from ``origin`` at ``ready_s``.
 
@@ -305,6 +339,8 @@ class FreightSearch:
             An extra cost per trip of the timetable (0 or more), charged when the cargo boards it.
         closed
             One bool per trip: closed trips cannot be boarded.
+        prune
+            Target pruning, as the reference's (the same journeys, for less work).
 
         Returns
         -------
@@ -333,11 +369,41 @@ class FreightSearch:
         if max_compares is None:
             max_compares = COMPARES_PER_LABEL * max_labels
         price, shut = trip_extras(self.graph, trip_price, closed)
+        bound = self._bound(destination, finish_mode, handle_at_destination) if prune else None
         li, lf, n_labels, done, n_done = self._run(
             origin, destination, self._no_targets, ready_s, due_s, start_mode, finish_mode,
-            handle_at_destination, max_labels, max_compares, deadline, price, shut,
+            handle_at_destination, max_labels, max_compares, deadline, price, shut, bound,
         )  # fmt: skip
         return self._journeys(li, lf, n_labels, done[:n_done])
+
+    def target_bounds(
+        self, destination: int, finish_mode: int = ROAD, handle_at_destination: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The time, cost and CO2e arrays of :func:`~intermodal.engines.reference.target_bounds`, computed
+        by the kernel (and kept per destination); ``None`` when the graph is not increasing."""
+        if not self._increasing:
+            return None
+        key = (int(destination), int(finish_mode), bool(handle_at_destination))
+        kept = self._bounds.get(key)
+        if kept is None:
+            kept = self._bounds[key] = k.target_bounds_kernel(
+                self.n, self.n_modes, self._drive_ptr, self._drive_to, self._drive_s, self._drive_cost,
+                self._drive_co2, self._can_load, self._handle_ok, self._handle_s, self._handle_cost,
+                self._handle_co2, self._leave, self._board_ptr, self._board_svc, self._board_stop,
+                self._board_need_s, self._svc_mode, self._svc_fare, self._svc_stop_ptr, self._stop_terminal,
+                self._stop_arrive_s, self._stop_depart_s, self._stop_alight_ok, self._stop_alight_clear_s,
+                self._stop_hop_cost, self._stop_hop_co2, self._stop_need_s, *key,
+            )  # fmt: skip
+        return kept
+
+    def _bound(self, destination: int, finish_mode: int, handle_at_destination: bool) -> k.Bound | None:
+        """A query's :class:`~intermodal.engines._freight_kernels.Bound`: the bounds, and an empty front."""
+        kept = self.target_bounds(destination, finish_mode, handle_at_destination)
+        if kept is None:
+            return None
+        return k.Bound(
+            True, *kept, np.empty(8, dtype=np.int64), np.empty(8), np.empty(8), np.zeros(1, dtype=np.int64)
+        )
 
     def search_many(
         self,
@@ -393,7 +459,7 @@ class FreightSearch:
             latest = None if any(due is None for due in dues) else max(d for d in dues if d is not None)
             li, lf, n_labels, done, n_done = self._run(
                 origin, -1, targets, ready_s, latest, start_mode, finish_mode, handle_at_destination,
-                max_labels, max_compares, deadline, price, shut,
+                max_labels, max_compares, deadline, price, shut, None,
             )  # fmt: skip
             ids = done[:n_done]
             states = li[ids, k.STATE]
@@ -444,6 +510,7 @@ class FreightSearch:
         deadline: Deadline | None,
         price: np.ndarray | None,
         shut: np.ndarray | None,
+        bound: k.Bound | None,
     ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
         """One run of the kernel, with the deadline's timer and a scratch array; raise what it reached."""
         timer = None
@@ -465,7 +532,7 @@ class FreightSearch:
         try:
             status, li, lf, n_labels, done, n_done = self._kernel(
                 head, origin, destination, ready_s, due_s, start_mode, finish_mode, handle_at_destination,
-                max_labels, max_compares, stop, price, shut, targets,
+                max_labels, max_compares, stop, price, shut, targets, bound,
             )  # fmt: skip
         finally:
             if timer is not None:
@@ -498,6 +565,7 @@ class FreightSearch:
         price: np.ndarray | None = None,
         shut: np.ndarray | None = None,
         targets: np.ndarray | None = None,
+        bound: k.Bound | None = None,
     ) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
         return k.pareto_kernel(
             self.n,
@@ -564,6 +632,7 @@ class FreightSearch:
             shut is not None,
             self._no_closed if shut is None else shut,
             self._no_targets if targets is None else targets,
+            _NO_BOUND if bound is None else bound,
         )
 
     def _journeys(self, li: np.ndarray, lf: np.ndarray, n_labels: int, ids: np.ndarray) -> list[Journey]:

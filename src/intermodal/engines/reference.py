@@ -35,6 +35,10 @@ cheaper. The argument holds while a terminal's opening hours do not hold up one 
 another's: with both storage and opening hours, an option may in rare cases be missed (the tests prove the
 rule without hours). docs/engines.md gives the argument.
 
+A search to one destination also drops labels that cannot lead to another option (``prune``): lower bounds
+on what is left to the destination (:func:`target_bounds`, a backwards Dijkstra per criterion) tell when a
+journey already kept dominates all a label could still become; the options stay the same (see ``_search``).
+
 Every search has limits on its work, since bad data or a broad query can make it explode: ``max_labels``
 caps the labels made, ``max_compares`` the labels compared in dominance tests (a state's bag can grow large,
 so the work per label is not bounded), and a :class:`Deadline` stops it on the clock or on its owner's
@@ -66,11 +70,14 @@ __all__ = [
     "Move",
     "SearchGraph",
     "ServiceRules",
+    "TargetBounds",
     "WaitRates",
+    "increasing",
     "leaving_modes",
     "needs_own_search",
     "pareto_search",
     "pareto_search_many",
+    "target_bounds",
     "trip_extras",
     "uniform_handling",
     "wait_rates",
@@ -294,6 +301,8 @@ FLEX, YARD, ABOARD, WAIT = 0, 1, 2, 3
 
 # Costs and CO2e are sums of floats in different orders; equal totals may differ in the last bits.
 _EPS = 1e-6
+#: target pruning's tolerance: what is left of _EPS covers the bounds' own rounding
+_HALF_EPS = _EPS / 2
 
 
 def _dominates(a: tuple[int, float, float], b: tuple[int, float, float]) -> bool:
@@ -406,6 +415,216 @@ def wait_rates(graph: SearchGraph) -> WaitRates:
     return rates
 
 
+@dataclass(frozen=True)
+class TargetBounds:
+    """Lower bounds on what is left from each state to one destination: time, cost and CO2e.
+
+    Each is the least over the static network (drives, handling by mode pair, boarding, rides, alighting),
+    ignoring what only adds: waits for a departure or for a terminal to open, storage, trip prices, due
+    times, closed trips. A label at time ``t`` with cost ``c`` and CO2e ``e`` cannot arrive before
+    ``t + time``, nor for less than ``c + cost`` and ``e + co2``. The three are arrays over the states'
+    nodes, numbered as :meth:`node` says; a node that cannot reach the destination has time -1 and infinite
+    cost and CO2e.
+    """
+
+    n: int
+    n_modes: int
+    #: where each service's stops start in the flat numbering of service stops (one more entry at the end)
+    stop_ptr: np.ndarray
+    time: np.ndarray
+    cost: np.ndarray
+    co2: np.ndarray
+
+    def node(self, key: tuple[int, ...], trip_service: np.ndarray) -> int:
+        """The node of a label's key: FLEX (fresh or not), YARD, ABOARD (fresh or not) or WAIT."""
+        nm = self.n * self.n_modes
+        stops = int(self.stop_ptr[-1])
+        state = key[0]
+        if state == FLEX:
+            return (nm if key[3] else 0) + key[1] * self.n_modes + key[2]
+        if state == YARD:
+            return 2 * nm + key[1] * self.n_modes + key[2]
+        p = int(self.stop_ptr[int(trip_service[key[1]])]) + key[2]
+        if state == ABOARD:
+            return 3 * nm + (stops if key[3] else 0) + p
+        return 3 * nm + 2 * stops + p
+
+
+def increasing(graph: SearchGraph) -> bool:
+    """Whether no move of ``graph`` lowers a label's time, cost or CO2e (no negative duration, cost, CO2e,
+    storage, clearance or cut-off; stop times in order).
+
+    Then a search takes its labels in order of (time, cost, CO2e), so the journeys that arrive are taken in
+    the order the Pareto filter sorts them: the filter's answer is known as they arrive, which target pruning
+    needs. Kept on the graph, as :func:`wait_rates`.
+    """
+    kept = graph.__dict__.get("_increasing")
+    if isinstance(kept, bool):
+        return kept
+
+    def neg(values: Any) -> bool:
+        # per service a few numbers: plain iteration is quicker than numpy's conversions
+        return any(v < 0 for v in values)
+
+    def out_of_order(arrive: Any, depart: Any) -> bool:
+        a, d = [int(x) for x in arrive], [int(x) for x in depart]
+        # at a stop before leaving it, and at the next stop after leaving this one
+        times = zip(a, d, strict=True)
+        return any(x > y for x, y in times) or any(x > y for x, y in zip(d[:-1], a[1:], strict=True))
+
+    tt = graph.timetable
+    ok = not (
+        any(
+            d.duration_s < 0 or d.pre_s < 0 or d.post_s < 0 or d.cost < 0 or d.co2 < 0
+            for ds in graph.drives
+            for d in ds
+        )
+        or bool(np.any(graph.handle_s < 0) or np.any(graph.handle_cost < 0) or np.any(graph.handle_co2 < 0))
+        or (graph.storage_cost_s is not None and neg(graph.storage_cost_s))
+        or any(
+            r.fare_cost < 0
+            or neg(r.hop_cost)
+            or neg(r.hop_co2)
+            or neg(r.alight_clear_s)
+            or any(int(c) + int(r.cutoff_s) < 0 for c in r.board_clear_s)
+            for r in graph.services
+        )
+        or any(out_of_order(a, d) for a, d in zip(tt.arrive_s, tt.depart_s, strict=True))
+    )
+    object.__setattr__(graph, "_increasing", ok)
+    return ok
+
+
+def target_bounds(
+    graph: SearchGraph, destination: int, finish_mode: int = ROAD, handle_at_destination: bool = True
+) -> TargetBounds | None:
+    """The :class:`TargetBounds` of the states of ``graph`` to ``destination``; ``None`` when the graph is not
+    :func:`increasing` (a negative amount makes no lower bound of the rest).
+
+    The nodes: on a flexible vehicle (``u * modes + x``), on one just loaded (``n * modes`` more), in a yard
+    bound for a mode (``2 * n * modes`` more), then per service stop ``p`` (``stop_ptr[s] + j``) aboard after
+    a ride (``3 * n * modes + p``), just boarded (``stops`` more) and waiting in the yard for a trip (``2 *
+    stops`` more). The moves between them are those of :func:`pareto_search`, with their least amounts; the
+    destination's nodes are where they end (its flexible and yard nodes, and a stop that drops off there
+    when the cargo arrives aboard; arriving by a service, the cargo is handled for ``finish_mode`` first).
+    Each criterion is a Dijkstra search backwards from them: a node's bound is the least sum along a path,
+    added from the destination back, so any search adding the same amounts gets the same numbers. Kept on
+    the graph, as :func:`wait_rates`.
+    """
+    if not increasing(graph):
+        return None
+    # kept on the graph per destination, as wait_rates: a range query searches one graph many times
+    kept = graph.__dict__.get("_target_bounds")
+    if not isinstance(kept, dict):
+        kept = {}
+        object.__setattr__(graph, "_target_bounds", kept)
+    key = (destination, finish_mode, bool(handle_at_destination))
+    if key not in kept:
+        kept[key] = _target_bounds(graph, destination, finish_mode, handle_at_destination)
+    return kept[key]
+
+
+def _target_bounds(
+    graph: SearchGraph, destination: int, finish_mode: int, handle_at_destination: bool
+) -> TargetBounds:
+    tt = graph.timetable
+    n, m_count = graph.n, int(graph.handle_s.shape[1])
+    nm = n * m_count
+    lengths = [len(st) for st in tt.stops]
+    stop_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=stop_ptr[1:])
+    stops = int(stop_ptr[-1])
+    size = 3 * nm + 3 * stops
+    leave = leaving_modes(graph, None)
+    d = destination
+    # the moves as (from, to, time, cost, CO2e), and the nodes where the cargo has arrived
+    moves: list[tuple[int, int, int, float, float]] = []
+    ends = {d * m_count + x for x in range(m_count)}
+    ends |= {nm + e for e in ends} | {2 * nm + e for e in ends}
+    for u in range(n):
+        for dr in graph.drives[u]:
+            t = min(dr.pre_s + dr.duration_s + dr.post_s, NEVER)
+            for base in (0, nm):  # a vehicle just loaded drives as any other
+                moves.append((base + u * m_count + dr.mode, dr.to * m_count + dr.mode, t, dr.cost, dr.co2))
+        for x in range(m_count):
+            if graph.handle_ok[u] and u != d:
+                for m in leave[u]:
+                    moves.append((u * m_count + x, 2 * nm + u * m_count + m, *_handling(graph, u, x, m)))
+            if any(dr.mode == x for dr in graph.drives[u]) and (x != ROAD or graph.truck_ok[u]):
+                moves.append((2 * nm + u * m_count + x, nm + u * m_count + x, 0, 0.0, 0.0))
+    for s, st in enumerate(tt.stops):
+        rules = graph.services[s]
+        arrive, depart = tt.arrive_s[s], tt.depart_s[s]
+        for j in range(len(st)):
+            p = int(stop_ptr[s]) + j
+            here = int(st[j])
+            if rules.usable and j + 1 < len(st) and tt.board_ok[s][j]:
+                need = min(int(rules.board_clear_s[j]) + int(rules.cutoff_s), NEVER)
+                moves.append(
+                    (2 * nm + here * m_count + rules.mode, 3 * nm + stops + p, need, rules.fare_cost, 0.0)
+                )
+            if tt.alight_ok[s][j]:
+                clear = min(int(rules.alight_clear_s[j]), NEVER)
+                if here == d and not handle_at_destination:
+                    ends.add(3 * nm + p)
+                elif graph.handle_ok[here]:
+                    for m in [finish_mode] if here == d else leave[here]:
+                        h_s, h_cost, h_co2 = _handling(graph, here, rules.mode, m)
+                        moves.append((3 * nm + p, 2 * nm + here * m_count + m, clear + h_s, h_cost, h_co2))
+            if j + 1 < len(st):
+                hop = (float(rules.hop_cost[j]), float(rules.hop_co2[j]))
+                moves.append((3 * nm + p, 3 * nm + p + 1, int(arrive[j + 1] - arrive[j]), *hop))
+                moves.append((3 * nm + stops + p, 3 * nm + p + 1, int(arrive[j + 1] - depart[j]), *hop))
+    into: list[list[tuple[int, int, float, float]]] = [[] for _ in range(size)]
+    for a, b, secs, cost, co2 in moves:
+        if a not in ends:  # cargo that has arrived goes no further
+            into[b].append((a, secs, cost, co2))
+
+    def least(criterion: int) -> list[float]:
+        best = [math.inf] * size
+        heap = [(0.0, e) for e in sorted(ends)]
+        for e in ends:
+            best[e] = 0.0
+        heapq.heapify(heap)
+        while heap:
+            value, b = heapq.heappop(heap)
+            if value > best[b]:
+                continue
+            for a, *amounts in into[b]:
+                # added from the destination back: the amount of the move, plus what is left after it
+                v = float(amounts[criterion]) + value
+                if v < best[a]:
+                    best[a] = v
+                    heapq.heappush(heap, (v, a))
+        return best
+
+    when = np.array([-1 if math.isinf(v) else int(v) for v in least(0)], dtype=np.int64)
+    costs, co2s = np.array(least(1)), np.array(least(2))
+    # waiting in the yard for a trip: its cut-off and clearance, its fare, then the trip as boarded
+    wait = 3 * nm + 2 * stops
+    for s, st in enumerate(tt.stops):
+        rules = graph.services[s]
+        for j in range(len(st)):
+            p = int(stop_ptr[s]) + j
+            boarded = 3 * nm + stops + p
+            if when[boarded] >= 0:
+                when[wait + p] = min(int(rules.board_clear_s[j]) + int(rules.cutoff_s), NEVER) + when[boarded]
+                costs[wait + p] = rules.fare_cost + costs[boarded]
+                co2s[wait + p] = co2s[boarded]
+            else:
+                when[wait + p] = -1
+    return TargetBounds(n, m_count, stop_ptr, when, costs, co2s)
+
+
+def _handling(graph: SearchGraph, u: int, a: int, m: int) -> tuple[int, float, float]:
+    """The time (capped at NEVER), cost and CO2e of handling at ``u`` from mode ``a`` to mode ``m``."""
+    return (
+        min(int(graph.handle_s[u, a, m]), NEVER),
+        float(graph.handle_cost[u, a, m]),
+        float(graph.handle_co2[u, a, m]),
+    )
+
+
 def trip_extras(
     graph: SearchGraph,
     trip_price: np.ndarray | Sequence[float] | None,
@@ -490,6 +709,7 @@ def pareto_search(
     deadline: Deadline | None = None,
     trip_price: np.ndarray | Sequence[float] | None = None,
     closed: np.ndarray | Sequence[bool] | None = None,
+    prune: bool = True,
 ) -> list[Journey]:
     """All Pareto-optimal journeys over (arrival, cost, CO2e) from ``origin`` at ``ready_s``.
 
@@ -527,6 +747,9 @@ def pareto_search(
         capacity's shadow price, a live tariff. ``None``: no extra.
     closed
         One bool per trip: a closed trip cannot be boarded (live capacity, without a new graph).
+    prune
+        Drop the labels that cannot lead to another option (target pruning, :func:`_search`): the same
+        journeys, for less work. ``False`` searches as without it (the tests compare the two).
 
     Returns
     -------
@@ -545,7 +768,7 @@ def pareto_search(
     """
     done = _search(
         graph, origin, destination, ready_s, None, due_s, start_mode, finish_mode, handle_at_destination,
-        max_labels, max_compares, deadline, trip_price, closed,
+        max_labels, max_compares, deadline, trip_price, closed, prune,
     )  # fmt: skip
     return _front(done)
 
@@ -565,12 +788,25 @@ def _search(
     deadline: Deadline | None,
     trip_price: np.ndarray | Sequence[float] | None,
     closed: np.ndarray | Sequence[bool] | None,
+    prune: bool = False,
 ) -> list[_Label]:
     """The label setting of :func:`pareto_search`; the labels that arrived, in the order they were taken.
 
     With ``targets`` (``destination`` then -1) no terminal ends a journey: every label goes on, and those
     that would have arrived at a target, had it been the destination, are returned too (see
     :func:`pareto_search_many`).
+
+    With ``prune`` (and one destination) a label is dropped, when made and again when taken from the queue,
+    if it cannot arrive by the due time or at all, or if a journey already kept dominates all it could
+    still become: an arrival that is no later than its time plus the :func:`target_bounds` time, and
+    within half the tolerance of its cost and CO2e plus theirs. Labels come in order of (time, cost, CO2e)
+    on an :func:`increasing` graph (without one there are no bounds, and no pruning), so the journeys kept
+    so far are those the final Pareto filter keeps, and every arrival the dropped label could have led to
+    would have been filtered out by one of them. A dropped label no longer dominates others in its bag;
+    those it would have beaten are no better than it (within the tolerance), so they are dropped in turn or
+    lead to arrivals filtered out alike: the options are the same, unless two of them differ by less than
+    about twice the tolerance (1e-6) in cost or CO2e. A label that cannot arrive (time bound -1) or not by
+    the due time is dropped whatever was found.
     """
     if max_compares is None:
         max_compares = COMPARES_PER_LABEL * max_labels
@@ -615,12 +851,34 @@ def _search(
     heap: list[tuple[int, float, float, int, _Label]] = []
     counter = 0
     compared = 0
+    bounds = target_bounds(graph, destination, finish_mode, handle_at_destination) if prune else None
+    if targets is not None:
+        bounds = None
+    #: the criteria of the journeys kept so far (with bounds only): the Pareto filter's answer as it grows
+    front: list[tuple[int, float, float]] = []
+
+    def hopeless(label: _Label) -> bool:
+        assert bounds is not None
+        node = bounds.node(label.key, tt.trip_service)
+        left = int(bounds.time[node])
+        if left < 0 or (due_s is not None and label.t + left > due_s):
+            return True
+        t, cost = label.t + left, label.cost + float(bounds.cost[node])
+        co2 = label.co2 + float(bounds.co2[node])
+        return any(f[0] <= t and f[1] <= cost + _HALF_EPS and f[2] <= co2 + _HALF_EPS for f in front)
+
+    def arrive(label: _Label) -> None:
+        done.append(label)
+        if bounds is not None and not any(_dominates(f, label.crit) for f in front):
+            front.append(label.crit)
 
     def push(label: _Label) -> None:
         nonlocal counter, compared
         if due_s is not None and label.t > due_s:
             return
         if label.t >= NEVER or not (math.isfinite(label.cost) and math.isfinite(label.co2)):
+            return
+        if bounds is not None and hopeless(label):
             return
         bag = bags.setdefault(label.key, [])
         compared += len(bag)
@@ -724,10 +982,12 @@ def _search(
         _, _, _, _, lab = heapq.heappop(heap)
         if not lab.alive:
             continue
+        if bounds is not None and hopeless(lab):
+            continue
         state, u = lab.key[0], lab.key[1]
         if state == FLEX:
             if u == destination:
-                done.append(lab)
+                arrive(lab)
                 continue
             if targets is not None and u in targets and not lab.key[3]:
                 done.append(lab)
@@ -744,7 +1004,7 @@ def _search(
         elif state == YARD:
             m = lab.key[2]
             if u == destination:
-                done.append(lab)
+                arrive(lab)
                 continue
             if targets is not None and u in targets and m == finish_mode:
                 done.append(lab)
@@ -770,7 +1030,7 @@ def _search(
             here = int(stops[j])
             if not boarded_here and tt.alight_ok[s][j]:
                 if here == destination and not handle_at_destination:
-                    done.append(lab)
+                    arrive(lab)
                     continue
                 if targets is not None and here in targets and not handle_at_destination:
                     done.append(lab)

@@ -294,7 +294,9 @@ def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
 
 
 def _line(points: tuple[tuple[float, float], ...]) -> dict[str, Any] | None:
-    return {"type": "LineString", "coordinates": [list(p) for p in points]} if points else None
+    # the network's own (lon, lat) pairs, encoded as JSON arrays: a list per point (a route carries up to
+    # thousands) made the garbage collector walk the whole heap every few queries
+    return {"type": "LineString", "coordinates": list(points)} if points else None
 
 
 def _hub_dict(h: HubOperation, currency: str) -> dict[str, Any]:

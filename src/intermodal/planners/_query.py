@@ -355,7 +355,14 @@ class _Network:
         return dataclasses.replace(journey, moves=tuple(moves))
 
     def _hub(
-        self, kind: str, terminal: int, start: int, end: int, cost: float, em: ElementEmissions | None = None
+        self,
+        kind: str,
+        terminal: int,
+        start: int,
+        end: int,
+        cost: float,
+        em: ElementEmissions | None = None,
+        modes: tuple[Mode, Mode] | tuple[None, None] = (None, None),
     ) -> HubOperation:
         return HubOperation(
             kind,
@@ -366,6 +373,7 @@ class _Network:
             self.at(end),
             cost,
             em or ElementEmissions(0.0, 0.0),
+            *modes,
         )
 
     def _handling(self, mv: Move) -> list[HubOperation]:
@@ -375,8 +383,8 @@ class _Network:
             return []  # a walker has nothing handled
         seconds, cost = int(self.net.handle_s[u, a, b]), float(self.net.handle_cost[u, a, b])
         # handling ends the move, after any clearance and any wait for the terminal to open
-        hub = self._hub("handling", u, mv.end_s - seconds, mv.end_s, cost, self.net.handle_em[u])
-        return [dataclasses.replace(hub, from_mode=_MODES[a], to_mode=_MODES[b])]
+        em, modes = self.net.handle_em[u], (_MODES[a], _MODES[b])
+        return [self._hub("handling", u, mv.end_s - seconds, mv.end_s, cost, em, modes)]
 
     def itinerary(self, journey: Journey) -> Itinerary:
         legs: list[Leg] = []
