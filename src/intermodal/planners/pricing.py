@@ -95,8 +95,11 @@ class SearchPricing:
         self._last: dict[tuple[Any, ...], tuple[Mapping[str, float], float, Itinerary | None]] = {}
         # groups are priced from several threads (the search runs without the GIL): one writer at a time
         self._lock = threading.Lock()
+        # the orders of one shipment share their itineraries: each is added once
+        added: set[int] = set()
         for c in found.candidates:
-            if c.itinerary is not None:
+            if c.itinerary is not None and id(c.itinerary) not in added:
+                added.add(id(c.itinerary))
                 self._add(search_key(orders[c.order]), c.itinerary)
 
     def __call__(
