@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -172,8 +173,44 @@ def _profile_many(
     return [_undominated(f) for f in found]
 
 
-#: the itinerary of each journey's moves, and its key in a range query's options
-_Built = dict[tuple[Move, ...], tuple[Itinerary, str]]
+#: the itinerary of each journey's moves (as :func:`_timed` gives them), and its key among the options
+_Built = dict[tuple[tuple[Any, ...], ...], tuple[Itinerary, str]]
+
+
+def _timed(moves: Sequence[Move], seconds: int) -> tuple[tuple[Any, ...], ...]:
+    """The moves of ``_Network.delayed(journey, seconds)`` as plain tuples, without making them: every move
+    before the first board ``seconds`` later, the board's start too (its departure stays)."""
+    out = []
+    shift = seconds
+    for mv in moves:
+        if shift and mv.kind == "board":
+            out.append(
+                (
+                    mv.kind,
+                    mv.terminal,
+                    mv.start_s + shift,
+                    mv.end_s,
+                    mv.ref,
+                    mv.stop,
+                    mv.from_mode,
+                    mv.to_mode,
+                )
+            )
+            shift = 0
+        else:
+            out.append(
+                (
+                    mv.kind,
+                    mv.terminal,
+                    mv.start_s + shift,
+                    mv.end_s + shift,
+                    mv.ref,
+                    mv.stop,
+                    mv.from_mode,
+                    mv.to_mode,
+                )
+            )
+    return tuple(out)
 
 
 def _record(
@@ -195,22 +232,24 @@ def _record(
     for j in journeys:
         slack = net.slack(j)
         # timed for cargo ready at its ready-by time: what the option is, not how long it waits for it
-        timed = j if slack is None else net.delayed(j, slack)
-        made = built.get(timed.moves) if built is not None else None
+        timed_key = _timed(j.moves, slack or 0)
+        made = built.get(timed_key) if built is not None else None
         if made is None:
-            it = net.itinerary(timed)
+            it = net.itinerary(j if slack is None else net.delayed(j, slack))
             # the same departures by the same way are one option, whenever its trucks leave
             made = (
                 it,
                 repr([(g.from_id, g.to_id, g.service, g.depart if g.service else None) for g in it.legs]),
             )
             if built is not None:
-                built[timed.moves] = made
+                built[timed_key] = made
         it, key = made
         # a journey without a scheduled departure can leave whenever the cargo is ready
         latest = end_s if slack is None else t + slack
-        # keep the copy found for the latest ready time, which waits least
-        if key not in found or found[key][1] <= latest:
+        # keep the copy found for the latest ready time, which waits least (a scheduled journey found
+        # again for the same ready-by time is the same copy)
+        kept = found.get(key)
+        if kept is None or kept[1] < latest or (kept[1] == latest and slack is None):
             ready_by = net.at(latest)
             found[key] = (net.carried(dataclasses.replace(it, ready_by=ready_by), ready_by), latest)
         if slack is not None:
