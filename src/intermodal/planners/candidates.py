@@ -250,13 +250,17 @@ def search_order(
 
     An option with no scheduled departure (trucks all the way) can leave whenever the cargo is ready; a
     range query times it at its last ready time, which for an order only adds lateness, so such options
-    leave at the order's ready time (one search at that time finds them).
+    leave at the order's ready time (one search at that time finds them). With prices, which no truck pays,
+    they are left out: the search without prices offered them already.
     """
     due = latest_useful(order) if latest is None else min(latest, latest_useful(order))
     shipment = dataclasses.replace(shipment_of(bundle, order), due=due)
     options = search(bundle, order, shipment, candidate_window(order), availability, carbon_price, prices)
     if not any(_unscheduled(it) for it in options):
         return options
+    if prices:
+        # priced, a truck costs what it costs unpriced: the unpriced search already offered it, on time
+        return [it for it in options if not _unscheduled(it)]
     try:
         now = search(bundle, order, shipment, 0.0, availability, carbon_price, prices)
     except NoRouteError:
