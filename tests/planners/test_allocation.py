@@ -220,6 +220,21 @@ def test_column_generation_from_a_subset_finds_the_optimum_over_the_full_pool(in
     assert solved.objective == pytest.approx(best, abs=1e-6)
     report = solved.columns
     assert report is not None and report.converged and solved.status == "optimal"
+    assert solved.bound is not None and solved.bound <= best + 1e-6 and solved.gap is not None
+    assert solved.lp_bound is not None and solved.lp_bound <= best + 1e-6
+    # every column is the start's or one the pricing added, and the answer is one the enumeration allows
+    assert len(solved.candidates) == len(start) + report.added + report.completed
+    assert set(solved.candidates) <= set(pool)
+    for o in range(len(teu)):
+        mine = [s for s, c in zip(solved.shares, solved.candidates, strict=True) if c.order == o]
+        assert all(s in (0.0, 1.0) for s in mine) and sum(mine) + solved.left[o] == pytest.approx(1.0)
+    for ref, plugs in room_plugs.items():
+        cold = sum(
+            s * teu[c.order]
+            for s, c in zip(solved.shares, solved.candidates, strict=True)
+            if ref in c.departures and reefer[c.order]
+        )
+        assert cold <= plugs + 1e-6
 
 
 @settings(max_examples=60, deadline=None)
@@ -242,7 +257,7 @@ def test_warm_rounds_and_threads_change_nothing_but_the_work(instance, data) -> 
     assert solved.objective == pytest.approx(best, abs=1e-6)
     report = solved.columns
     assert report is not None and report.converged and solved.status == "optimal"
-    # the last round was the exact pricing's, and it added nothing
+    # the exact pricing ran: only its rounds prove convergence
     assert exact.calls
     assert solved.bound is not None and solved.bound <= best + 1e-6 and solved.gap is not None
     assert solved.lp_bound is not None and solved.lp_bound <= best + 1e-6
@@ -259,6 +274,22 @@ def test_warm_rounds_and_threads_change_nothing_but_the_work(instance, data) -> 
             if ref in c.departures and reefer[c.order]
         )
         assert cold <= plugs + 1e-6
+
+
+def test_pricing_rounds_report_first_come_against_their_bound() -> None:
+    # two 2-TEU orders, room for one on a: the first round prices a and adds each order's way on b
+    pool = [Candidate(o, (d,), cost) for o in range(2) for d, cost in (("a", 100.0), ("b", 300.0))]
+    seen: list[SolveProgress] = []
+    solved = solve_assignment(
+        [2.0, 2.0], [1.0, 1.0], [1e6, 1e6], [False, False], [c for c in pool if c.departures == ("a",)],
+        {"a": 3, "b": 10}, {}, columns=ColumnGeneration(_Oracle(pool)), start=[0, -1], progress=seen.append,
+    )  # fmt: skip
+    pricing = [p for p in seen if p.phase == "pricing"]
+    assert pricing and pricing[0].rounds == 1
+    # the incumbent is first come's (one order left behind); the bound, the round's Lagrangian one, is below
+    assert pricing[0].objective == pytest.approx(100 + 1e6)
+    assert pricing[0].bound is not None and pricing[0].bound <= solved.objective + 1e-6
+    assert pricing[0].gap == pytest.approx((pricing[0].objective - pricing[0].bound) / pricing[0].objective)
 
 
 def test_a_full_departure_is_priced_at_what_its_room_saves() -> None:

@@ -100,12 +100,17 @@ class Assignment:
 
 @dataclass(frozen=True)
 class SolveProgress:
-    """Where HiGHS is while it searches: its best answer, its best bound, the gap between, seconds spent."""
+    """Where the solve is: its best answer, its best bound, the gap between, seconds spent, and the phase:
+    ``"pricing"`` (column generation's rounds: the best answer is the start's, the bound the last exact
+    round's Lagrangian bound) or ``"solving"`` (HiGHS's integer search)."""
 
     objective: float | None
     bound: float | None
     gap: float | None
     seconds: float
+    phase: str = "solving"
+    #: the pricing rounds run so far (exact ones)
+    rounds: int = 0
 
 
 def objective_of(
@@ -489,7 +494,12 @@ class _Generated:
 
 
 def _generate(
-    book: _Book, pool: list[Candidate], columns: ColumnGeneration, gap: float, seconds: float
+    book: _Book,
+    pool: list[Candidate],
+    columns: ColumnGeneration,
+    gap: float,
+    seconds: float,
+    report: Callable[[float | None, int], None] | None = None,
 ) -> _Generated:
     """Price and add columns until none has a negative reduced cost, or a limit; ``pool`` grows in place.
 
@@ -523,6 +533,8 @@ def _generate(
             if not new:
                 out.converged = True
                 return out
+            if report is not None:
+                report(out.lagrangian, out.iterations)
         else:
             out.warm_rounds += 1
             if not new:
@@ -755,7 +767,19 @@ def solve_assignment(
     pricing_s = 0.0
     if columns is not None:
         budget = columns.time_limit_s if columns.time_limit_s is not None else time_limit_s / 2
-        generated = _generate(book, pool, columns, gap, budget)
+        incumbent = None if start is None else objective_of(start, pool, penalty, book.trips())
+
+        def priced(bound: float | None, rounds: int) -> None:
+            if progress is not None:
+                open_gap = (
+                    None
+                    if incumbent is None or bound is None
+                    else max(0.0, incumbent - bound) / max(abs(incumbent), 1e-9)
+                )
+                seconds = time.perf_counter() - began
+                progress(SolveProgress(incumbent, bound, open_gap, seconds, "pricing", rounds))
+
+        generated = _generate(book, pool, columns, gap, budget, priced)
         pricing_s = time.perf_counter() - began
     solving = time.perf_counter()
 

@@ -143,6 +143,8 @@ def test_the_solve_bar_shows_the_gap_closing() -> None:
         bars.solving(SolveProgress(None, 90.0, None, 0.5))
         task = progress.tasks[-1]
         assert task.description == "solving: no answer yet" and task.completed == 0
+        bars.solving(SolveProgress(100.0, 80.0, 0.2, 0.8, "pricing", 2))
+        assert task.description == "pricing round 2: gap 20.00%" and task.completed == pytest.approx(80)
         bars.solving(SolveProgress(100.0, 90.0, 0.1, 1.0))
         assert task.description == "solving: gap 10.00%" and task.completed == pytest.approx(90)
         assert progress.tasks[0].completed == 3 and progress.tasks[0].total == 10

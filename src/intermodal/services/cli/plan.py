@@ -150,7 +150,8 @@ def plan(
 
 
 class _Bars:
-    """Two progress bars on stderr: the candidate searches, then HiGHS's gap as it closes."""
+    """Two progress bars on stderr: the candidate searches, then the gap as it closes (column generation's
+    rounds, then HiGHS's search)."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
@@ -164,7 +165,11 @@ class _Bars:
         if self.solve is None:
             self.solve = self.progress.add_task("solving", total=100)
         closed = 0.0 if now.gap is None else 100 * max(0.0, 1.0 - min(now.gap, 1.0))
-        text = "solving: no answer yet" if now.gap is None else f"solving: gap {now.gap:.2%}"
+        if now.phase == "pricing":
+            # column generation: first come's answer against the last exact round's bound
+            text = f"pricing round {now.rounds}" + ("" if now.gap is None else f": gap {now.gap:.2%}")
+        else:
+            text = "solving: no answer yet" if now.gap is None else f"solving: gap {now.gap:.2%}"
         self.progress.update(self.solve, completed=closed, description=text)
 
 
