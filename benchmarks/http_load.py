@@ -7,12 +7,13 @@ One command, on one machine, in one run::
     uv run python benchmarks/http_load.py --workers 1,2   # uvicorn worker counts to try (default 1 and cores)
 
 The queries are a fixed mix of door-to-door questions on the embedded Chongqing scenario (ready 2020-04-03),
-sent in turn. In-process clients are threads calling ``find_routes(...).to_dict()`` and ``json.dumps`` (the
-same work the API does, without HTTP), on the compiled search, loaded first as the server loads it;
-HTTP clients are threads, each with a keep-alive ``httpx.Client``, posting to ``intermodal serve`` started on
-a free loopback port. Every run is bounded by ``--requests`` and by ``--seconds``. Any non-200 answer counts
-as an error. "rebuilt" runs turn the search-network cache off (``set_search_cache(0)``, and
-``INTERMODAL_SEARCH_CACHE=0`` for the server): every query builds its own network, the old way.
+sent in turn. In-process clients are threads calling ``find_routes(...).to_dict()`` and ``json_bytes`` (the
+work the API does, with the API's JSON encoder, without HTTP), on the compiled search, loaded first as the
+server loads it; HTTP clients are threads, each with a keep-alive ``httpx.Client``, posting to
+``intermodal serve`` started on a free loopback port. Every run is bounded by ``--requests`` and by
+``--seconds``. Any non-200 answer counts as an error. "rebuilt" runs turn the search-network cache off
+(``set_search_cache(0)``, and ``INTERMODAL_SEARCH_CACHE=0`` for the server): every query builds its own
+network, the old way.
 
 Results go to ``benchmarks/results/http_load.json``, ``benchmarks/results/http_load.md`` and the README's
 table. Targets: HTTP throughput at 8 clients at least half of in-process throughput, with no errors (issue 6);
@@ -43,6 +44,7 @@ import httpx
 
 import intermodal as im
 from intermodal.engines.freight import warm_up
+from intermodal.io.wire import json_bytes
 from intermodal.planners.search_network import set_search_cache
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -122,8 +124,7 @@ def in_process_call() -> Callable[[dict[str, Any]], bool]:
         shipment = im.make_shipment(
             bundle, teu=q.get("teu"), tonnes=q.get("tonnes"), cargo=q["cargo"], ready=q["ready"]
         )
-        doc = im.find_routes(bundle, q["from"], q["to"], shipment).to_dict()
-        return bool(json.dumps(doc, ensure_ascii=False))
+        return bool(json_bytes(im.find_routes(bundle, q["from"], q["to"], shipment).to_dict()))
 
     return call
 

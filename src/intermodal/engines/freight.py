@@ -24,12 +24,13 @@ hand-made cases and on the Chongqing scenario's own graph; benchmarks/freight_se
 from __future__ import annotations
 
 import itertools
-import threading
+import time
 from collections.abc import Sequence
 
 import numpy as np
 
 from intermodal.engines import _freight_kernels as k
+from intermodal.engines._deadlines import watch
 from intermodal.engines.reference import (
     COMPARES_PER_LABEL,
     NEVER,
@@ -512,8 +513,7 @@ class FreightSearch:
         shut: np.ndarray | None,
         bound: k.Bound | None,
     ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
-        """One run of the kernel, with the deadline's timer and a scratch array; raise what it reached."""
-        timer = None
+        """One run of the kernel, its deadline watched, with a scratch array; raise what it reached."""
         if deadline is None:
             stop = np.zeros(1, dtype=np.int64)
         else:
@@ -521,22 +521,16 @@ class FreightSearch:
             stop = deadline.flag
             left = deadline.remaining()
             if left < float("inf"):
-                # the kernel cannot read a clock without the GIL: a timer sets the flag it polls
-                timer = threading.Timer(left, deadline.time_up)
-                timer.daemon = True
-                timer.start()
+                # the kernel cannot read a clock without the GIL: the watchdog sets the flag it polls
+                watch(deadline, time.monotonic() + left)
         try:
             head = self._scratch.pop()
         except IndexError:
             head = np.full(self.n_states, -1, dtype=np.int64)
-        try:
-            status, li, lf, n_labels, done, n_done = self._kernel(
-                head, origin, destination, ready_s, due_s, start_mode, finish_mode, handle_at_destination,
-                max_labels, max_compares, stop, price, shut, targets, bound,
-            )  # fmt: skip
-        finally:
-            if timer is not None:
-                timer.cancel()
+        status, li, lf, n_labels, done, n_done = self._kernel(
+            head, origin, destination, ready_s, due_s, start_mode, finish_mode, handle_at_destination,
+            max_labels, max_compares, stop, price, shut, targets, bound,
+        )  # fmt: skip
         # the kernel leaves the array all -1 again, even when it stops early; an array it did not finish
         # with (an exception) is dropped, since stale bag links in it would mislead the next search
         self._scratch.append(head)

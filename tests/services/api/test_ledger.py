@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from intermodal import ledger as lg
 from intermodal.io import load_scenario
+from intermodal.ledger.schedule import schedule_departures
 from intermodal.services.api import Settings, create_app
 
 
@@ -372,6 +374,33 @@ def test_the_issue_reproduction_a_full_departure_is_not_offered_and_class_1_1_is
     refused = client.post("/api/ledger/bookings", json=dg, headers=auth)
     assert refused.status_code == 422 and "class 1.1" in refused.text
     assert refused.json()["code"] == "invalid_request"
+
+
+def test_a_ledger_made_after_the_servers_start_gives_route_queries_its_room(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # a route query neither makes the ledger nor stops looking for it: once another process has made it,
+    # the next query offers the room on its departures
+    path = tmp_path / "ledger.sqlite3"
+    query = {
+        "from": "nanpeng",
+        "to": "bangkok",
+        "teu": 2,
+        "cargo": "reefer",
+        "ready": "2020-04-06T08:00+08:00",
+    }
+    with TestClient(create_app(dataclasses.replace(settings, ledger_url=f"sqlite:///{path}"))) as client:
+        for _ in range(2):
+            before = client.post("/api/routes", json=query)
+            assert before.status_code == 200, before.text
+            assert all(leg["free_teu"] is None for o in before.json()["options"] for leg in o["legs"])
+        assert not path.exists()
+        with lg.open_ledger(f"sqlite:///{path}") as db:
+            schedule_departures(
+                db, load_scenario("chongqing"), start=dt.date(2020, 4, 6), end=dt.date(2020, 4, 12)
+            )
+        after = client.post("/api/routes", json=query).json()
+    assert after["options"][0]["legs"][0]["free_teu"] == 2.0
 
 
 DCSA_EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "dcsa" / "tnt-220-response.json"

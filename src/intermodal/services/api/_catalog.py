@@ -30,6 +30,8 @@ class Catalog:
         self.bundles_dir = bundles_dir
         self._lock = threading.Lock()
         self._loaded: dict[str, tuple[float, Bundle]] = {}
+        # the embedded scenarios ship with the package: listed once, not on every query
+        self._embedded = frozenset(list_scenarios())
 
     def names(self) -> list[str]:
         """Every scenario name, embedded first."""
@@ -38,7 +40,7 @@ class Catalog:
         return embedded + [n for n in uploaded if n not in embedded]
 
     def is_embedded(self, name: str) -> bool:
-        return name in list_scenarios()
+        return name in self._embedded
 
     def path_of(self, name: str) -> Path:
         return self.bundles_dir / f"{name}.zip"

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 import intermodal
 from intermodal.engines.reference import Deadline
 from intermodal.exceptions import BundleError, SearchTimeout
+from intermodal.io.wire import json_bytes
 from intermodal.services.api import _views as views
 from intermodal.services.api._auth import Unauthorized, on_unauthorized, require_read, require_write
 from intermodal.services.api._bodies import JsonBodies
@@ -137,13 +138,13 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
     # the searches poll it and stop once it has passed: the thread ends, and gives its slot back, soon after
     deadline = Deadline(settings.query_seconds)
 
-    def work() -> dict[str, Any]:
-        return route_answer(request.app, query, deadline)
+    def work() -> bytes:
+        return json_bytes(route_answer(request.app, query, deadline))
 
     try:
-        # a worker thread keeps the event loop free; it is awaited, not abandoned, so that a slot is free
-        # only once its search has stopped
-        doc = await anyio.to_thread.run_sync(work)
+        # a worker thread keeps the event loop free (the JSON encoding too); it is awaited, not abandoned, so
+        # that a slot is free only once its search has stopped
+        body = await anyio.to_thread.run_sync(work)
     except SearchTimeout:
         return problem_response(
             request,
@@ -155,7 +156,7 @@ async def post_routes(query: RouteQuery, request: Request) -> Response:
         )
     finally:
         slots.release()
-    return JSONResponse(doc)
+    return Response(body, media_type="application/json")
 
 
 def _search_slots(app: FastAPI, settings: Settings) -> anyio.Semaphore:

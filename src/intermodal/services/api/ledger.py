@@ -8,15 +8,18 @@ database never blocks the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import make_url
 
 from intermodal import ledger as lg
 from intermodal.exceptions import CapacityError, DisruptedError, LedgerError, ReeferPlugsError
@@ -74,12 +77,33 @@ def room_snapshot(app: Any, start: dt.datetime, end: dt.datetime) -> Availabilit
     state = app.state
     with _lock:
         if getattr(state, "ledger", None) is None:
+            if _no_ledger_file(state):
+                return None
             try:
                 state.ledger = lg.open_ledger(state.settings.ledger_url, field=lg.ENV_URL, create=False)
             except LedgerError:
                 return None
         opened: lg.Ledger = state.ledger
     return read_availability(opened, start=start, end=end)
+
+
+def _no_ledger_file(state: Any) -> bool:
+    """Whether the server's ledger is a SQLite file that does not exist (yet), which a route query does not
+    create: ``open_ledger(create=False)`` would fail on it.
+
+    Finding its path (the URL, the default folder) cost a route query as much as a stat, every time: the path
+    is found once, and only whether the file exists yet is asked again. Any other ledger is opened as before.
+    """
+    if not hasattr(state, "ledger_file"):
+        state.ledger_file = None
+        with contextlib.suppress(LedgerError):  # the open that follows fails alike, and says why
+            url = make_url(lg.resolve_url(state.settings.ledger_url, field=lg.ENV_URL))
+            database = url.database or ":memory:"
+            # as open_ledger checks a SQLite file before it opens it
+            if url.get_backend_name() == "sqlite" and database != ":memory:":
+                state.ledger_file = Path(database)
+    path: Path | None = state.ledger_file
+    return path is not None and not path.exists()
 
 
 def _key(text: str) -> int | str:

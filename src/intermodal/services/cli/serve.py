@@ -66,6 +66,7 @@ def serve(
     import uvicorn
 
     from intermodal.engines.freight import is_warm, warm_up
+    from intermodal.services.cli._nodelay import NoDelayHTTP
 
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"intermodal: serving on http://{shown}:{port}/  (API docs: http://{shown}:{port}/api/docs)")
@@ -80,6 +81,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        http=NoDelayHTTP,
         log_level="warning",
         # a proxy in front may set X-Forwarded-*; trust it only from the same machine
         forwarded_allow_ips="127.0.0.1",
