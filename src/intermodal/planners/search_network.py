@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -67,6 +67,8 @@ _CODE = {m: i for i, m in enumerate(_MODES)}
 assert _CODE[Mode.ROAD] == ROAD
 
 _DAY_S = 86400
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -339,13 +341,16 @@ class SearchNetwork:
                 self.storage_cost_s[i] = storage_rate_s(found, teu=self.teu)
                 self.storage_free_s[i] = round(found.free_days * 86400)
 
-    def _service_tariff(self, svc: Service, day: date) -> Tariff | None:
-        """The row that prices ``svc`` on ``day`` for this shipment: the service's own, else its line's."""
-        for rows in (
-            [r for r in self.bundle.tariffs if r.service == svc.id],
-            [r for r in self.bundle.tariffs if svc.line and r.line == svc.line],
-        ):
-            found = choose_tariff(rows, teu=self.teu, tonnes=self.tonnes, reefer=self.reefer, day=day)
+    def _service_tariff(
+        self, svc: Service, day: date, rows: tuple[dict[str, list[Tariff]], dict[str, list[Tariff]]]
+    ) -> Tariff | None:
+        """The row that prices ``svc`` on ``day`` for this shipment: the service's own, else its line's.
+
+        ``rows``: the bundle's tariff rows by service and by line.
+        """
+        by_service, by_line = rows
+        for found_rows in (by_service.get(svc.id, ()), by_line.get(svc.line, ()) if svc.line else ()):
+            found = choose_tariff(found_rows, teu=self.teu, tonnes=self.tonnes, reefer=self.reefer, day=day)
             if found is not None:
                 return found
         return None
@@ -361,6 +366,14 @@ class SearchNetwork:
             return tt, [None] * len(tt.services)
         zones: dict[str, ZoneInfo] = {}
         rows: dict[tuple[int, date], Tariff | None] = {}
+        # a network has thousands of trips and a bundle hundreds of rows: each trip looks only at its own
+        by_service: dict[str, list[Tariff]] = {}
+        by_line: dict[str, list[Tariff]] = {}
+        for r in self.bundle.tariffs:
+            if r.service is not None:
+                by_service.setdefault(r.service, []).append(r)
+            if r.line is not None:
+                by_line.setdefault(r.line, []).append(r)
         groups: dict[tuple[int, str | None], int] = {}
         old: list[int] = []
         priced: list[Tariff | None] = []
@@ -371,7 +384,7 @@ class SearchNetwork:
             tz = zones.setdefault(zone, ZoneInfo(zone))
             day = datetime.fromtimestamp(start, tz).date()
             if (s, day) not in rows:
-                rows[(s, day)] = self._service_tariff(svc, day)
+                rows[(s, day)] = self._service_tariff(svc, day, (by_service, by_line))
             row = rows[(s, day)]
             key = (s, None if row is None else row.id)
             if key not in groups:
@@ -404,12 +417,17 @@ class SearchNetwork:
     # the timetable and the search graph
 
     def _expand(self, start_s: int, end_s: int) -> None:
-        tt = expand_timetable(
-            self.bundle.services,
-            self.bundle.terminals,
-            self.index,
-            start=datetime.fromtimestamp(start_s, UTC),
-            end=datetime.fromtimestamp(end_s, UTC),
+        # the terminals come first in every network's index, so networks of one window share its trips
+        tt = _TIMETABLES.get(
+            self.bundle,
+            (id(self.bundle), start_s, end_s),
+            lambda: expand_timetable(
+                self.bundle.services,
+                self.bundle.terminals,
+                self.index,
+                start=datetime.fromtimestamp(start_s, UTC),
+                end=datetime.fromtimestamp(end_s, UTC),
+            ),
         )
         tt, priced = self._by_tariff(tt)
         link_by = {}
@@ -562,15 +580,15 @@ def _at(secs: int) -> datetime:
 _VIEWS = 8
 
 
-class _Cache:
-    """The last ``size`` networks built, by what they depend on; ``size`` 0 builds every time."""
+class _Cache(Generic[_T]):
+    """The last ``size`` things built from a bundle, by what they depend on; ``size`` 0 builds every time."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, tuple[Bundle, SearchNetwork]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[Bundle, _T]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, bundle: Bundle, key: Hashable, build: Callable[[], SearchNetwork]) -> SearchNetwork:
+    def get(self, bundle: Bundle, key: Hashable, build: Callable[[], _T]) -> _T:
         with self._lock:
             hit = self._items.get(key)
             # the key holds the bundle's id; the entry holds the bundle itself, so the id is not reused
@@ -599,7 +617,9 @@ def _cache_size() -> int:
         return 16
 
 
-_CACHE = _Cache(_cache_size())
+_CACHE: _Cache[SearchNetwork] = _Cache(_cache_size())
+#: the dated trips of recent windows: they depend on the window alone, the networks on the load as well
+_TIMETABLES: _Cache[Timetable] = _Cache(_cache_size())
 
 
 def set_search_cache(size: int) -> None:
@@ -610,8 +630,9 @@ def set_search_cache(size: int) -> None:
     """
     if not 0 <= size <= 1024:
         raise ValueError(f"the search cache holds 0 to 1024 networks, not {size}")
-    _CACHE.size = size
-    _CACHE.clear()
+    for cache in (_CACHE, _TIMETABLES):
+        cache.size = size
+        cache.clear()
 
 
 def compile_search(
