@@ -128,6 +128,18 @@ def test_a_truck_all_the_way_leaves_when_the_order_is_ready() -> None:
         assert c.itinerary.depart == order.ready and c.itinerary.ready_by == order.ready and c.late_h == 0
 
 
+def test_an_order_with_no_route_at_all_is_explained_as_find_routes_explains_it() -> None:
+    # the planner's searches do not explain a miss; the order's reason is the explained search's
+    chongqing = im.load_scenario("chongqing")
+    order = _order(0, cargo=Cargo(CargoKind.DANGEROUS, dg_class="1.1"), destination="yangon")
+    found = generate_candidates(chongqing, [order])
+    assert not found.candidates
+    with pytest.raises(im.NoRouteError) as err:
+        find_routes(chongqing, "nanpeng", "yangon", shipment_of(chongqing, order), fold=None)
+    assert found.reasons[0] == "; ".join(err.value.reasons)
+    assert "1.1" in found.reasons[0]
+
+
 def test_an_order_only_late_routes_reach_says_so() -> None:
     chongqing = im.load_scenario("chongqing")
     # Duisburg is weeks away by train: due in a day, and not worth carrying an hour late

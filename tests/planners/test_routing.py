@@ -107,6 +107,14 @@ def test_due_time_prunes_and_explains(chongqing: im.Bundle) -> None:
     assert "due time" in err.value.reasons[0] and "late" in err.value.reasons[0]
 
 
+def test_a_caller_that_explains_by_itself_gets_a_plain_no_route(chongqing: im.Bundle) -> None:
+    s = im.make_shipment(chongqing, teu=2, cargo="reefer", ready=READY, due="2020-04-05T08:00+08:00")
+    with pytest.raises(im.NoRouteError) as err:
+        im.find_routes(chongqing, "nanpeng", "bangkok", s, explain=False)
+    assert err.value.reasons == ["no route from nanpeng to bangkok meets the query"]
+    assert err.value.details == []
+
+
 def test_no_dangerous_goods_route_says_which_parts_forbid_it() -> None:
     b = im.load_bundle(MINI)
     s = im.make_shipment(b, teu=1, cargo="dg:8", ready=READY)

@@ -19,7 +19,8 @@ from intermodal.exceptions import NoRouteError
 from intermodal.model import Availability, Cargo, DepartureRoom
 from intermodal.model.disruptions import Closure
 from intermodal.planners import search_network
-from intermodal.planners._query import _departure_ref
+from intermodal.planners._query import _departure_ref, _Network
+from intermodal.planners.places import resolve_place
 from intermodal.planners.search_network import SearchNetwork, compile_search, set_search_cache
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -96,6 +97,8 @@ queries = st.fixed_dictionaries(
         "full": st.sampled_from([0.0, 0.3]),
         "closures": st.sampled_from([0, 0, 3]),
         "seed": st.integers(0, 2**16),
+        # a network built beforehand over many more days (as a planner builds one for its book)
+        "wide": st.booleans(),
     }
 )
 
@@ -126,6 +129,8 @@ def test_answers_on_a_shared_network_equal_those_of_a_network_built_for_the_quer
                     rooms[(svc.id, start)] = DepartureRoom(f"{svc.id}@{start}", 0.0, 0.0)
             closures = _random_closures(chongqing, net, rng, q["closures"])
             availability = Availability(rooms=rooms, closures=closures)
+        if q["wide"]:
+            _widen(chongqing, q, availability)
         cached = _answer(chongqing, q, availability)
         saved, search_network._CACHE = search_network._CACHE, fresh
         try:
@@ -133,6 +138,24 @@ def test_answers_on_a_shared_network_equal_those_of_a_network_built_for_the_quer
         finally:
             search_network._CACHE = saved
         assert cached == alone
+
+
+def _widen(bundle: im.Bundle, q: dict[str, Any], availability: Availability | None) -> None:
+    """Build the network of ``q``'s load from three days before its ready time to two months after."""
+    shipment = im.make_shipment(
+        bundle, teu=q["teu"], tonnes=q["tonnes"], cargo=q["cargo"], value=q["value"], ready=q["ready"]
+    )
+    o, d = (resolve_place(bundle, p) for p in (q["from"], q["to"]))
+    net = _Network(
+        bundle,
+        shipment,
+        o,
+        d,
+        carbon_price=q["carbon_price"] or bundle.manifest.carbon_price_per_t,
+        availability=availability,
+    )
+    ready = int(shipment.ready.timestamp())
+    net.expand(ready - 3 * 86400, ready + 60 * 86400)
 
 
 def _random_closures(
@@ -178,7 +201,9 @@ def test_queries_on_the_same_days_and_load_share_one_network(chongqing: im.Bundl
         chongqing, cargo=Cargo(), teu=2, tonnes=10, day=date(2020, 4, 3), window=(a.window[0], a.window[1])
     )
     assert other is not a  # another load has other amounts
-    assert _network(chongqing, "2020-04-09T08:00+08:00") is not a
+    # a network answers the queries whose days it holds (each opens its own trips), not those past its days
+    assert _network(chongqing, "2020-04-09T08:00+08:00") is a
+    assert _network(chongqing, "2020-04-02T08:00+08:00") is not a
 
 
 def test_another_bundle_is_another_network(chongqing: im.Bundle) -> None:
@@ -188,9 +213,15 @@ def test_another_bundle_is_another_network(chongqing: im.Bundle) -> None:
 
 def test_the_cache_is_bounded(chongqing: im.Bundle) -> None:
     set_search_cache(2)
-    nets = [_network(chongqing, f"2020-04-{day:02d}T08:00+08:00") for day in (3, 4, 5)]
-    assert _network(chongqing, "2020-04-05T08:00+08:00") is nets[2]
-    assert _network(chongqing, "2020-04-03T08:00+08:00") is not nets[0]  # the oldest was dropped
+
+    def days(day: int) -> SearchNetwork:  # two days from the 3rd, 4th or 5th: no window holds another
+        start = int(datetime(2020, 4, day, 8, tzinfo=ZONE).timestamp())
+        window = (start, start + 2 * 86400)
+        return compile_search(chongqing, cargo=Cargo(), teu=1, tonnes=10, day=date(2020, 4, 3), window=window)
+
+    nets = [days(day) for day in (3, 4, 5)]
+    assert days(5) is nets[2]
+    assert days(3) is not nets[0]  # the oldest was dropped
     with pytest.raises(ValueError, match="0 to 1024"):
         set_search_cache(-1)
 

@@ -18,14 +18,17 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from intermodal.exceptions import InputError, LimitError, NoRouteError, Problem
 from intermodal.model import Availability, Bundle, Itinerary, Shipment
 from intermodal.model.orders import Order
+from intermodal.planners._query import _Network
 from intermodal.planners.allocation import Candidate
+from intermodal.planners.places import resolve_place
 from intermodal.planners.routing import find_routes
+from intermodal.planners.search_network import search_cache_size
 from intermodal.planners.shipments import make_shipment
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "latest_useful",
     "network_first",
     "note_room",
+    "prepare_networks",
     "search_key",
     "search_order",
     "shipment_of",
@@ -139,6 +143,8 @@ def default_search(
         departure_prices=prices,
         # a book is many searches: the compiled engine repays its load after a few
         engine="compiled",
+        # an order without options is explained once, by the planner (_why_none), not by every search
+        explain=False,
     )
     if result.pareto_count > MAX_OPTIONS:
         raise LimitError(
@@ -186,6 +192,7 @@ def generate_candidates(
     keys: dict[tuple[Any, ...], list[int]] = {}
     for o, order in enumerate(orders):
         keys.setdefault(search_key(order), []).append(o)
+    prepare_networks(bundle, orders, availability, carbon_price)
     out = CandidateSet(searches=len(keys))
     services = {s.id: s for s in bundle.services}
     found: dict[int, list[Candidate]] = {}
@@ -199,11 +206,8 @@ def generate_candidates(
             return search_order(bundle, first, search, availability, carbon_price), ""
         except InputError as err:
             raise InputError([_named(p, o, orders[o]) for o in members for p in err.problems]) from None
-        except NoRouteError as err:
-            why = "; ".join(err.reasons)
-            if latest_useful(first) < first.ready + timedelta(days=MAX_CANDIDATE_DAYS + HORIZON_DAYS):
-                why = _why_none(bundle, first, search, availability, carbon_price)
-            return [], why
+        except NoRouteError:
+            return [], _why_none(bundle, first, search, availability, carbon_price)
 
     # the compiled search lets go of the GIL: two threads keep two cores busy
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -227,6 +231,54 @@ def generate_candidates(
                 progress(done, len(keys))
     out.candidates = [c for o in range(len(orders)) for c in found.get(o, [])]
     return out
+
+
+def prepare_networks(
+    bundle: Bundle, orders: Sequence[Order], availability: Availability | None, carbon_price: float
+) -> None:
+    """Build the search network of each load in the book (cargo class, TEU, tonnes) once, over all its days.
+
+    The search cache then answers every order's search, and pricing's, from these few networks rather than
+    one per order's days: a network answers any query whose window it holds, exactly as the query's own.
+    Only as many as the cache keeps, the largest loads first; a query the network cannot answer (a
+    coordinate place, a road closed on some of the days) builds its own, as before.
+    """
+    loads: dict[tuple[Any, ...], list[Order]] = {}
+    for order in orders:
+        loads.setdefault((str(order.cargo), order.teu, order.tonnes), []).append(order)
+    room = search_cache_size() // 2
+    # a naive time is read in its place's zone, within a day of UTC: a day either side holds every order
+    day = timedelta(days=1)
+    for group in sorted(loads.values(), key=len, reverse=True)[:room]:
+        first = min(group, key=lambda o: _utc(o.ready))
+        start = min(_utc(o.ready) for o in group) - day
+        # as far as its searches look: the scope's latest arrival, or the horizon asking whether any route
+        # exists at all (an order with none in its scope, _why_none)
+        end = (
+            max(max(_utc(latest_useful(o)), _utc(o.ready) + timedelta(days=HORIZON_DAYS)) for o in group)
+            + day
+        )
+        try:
+            origin = resolve_place(bundle, first.origin, field="from")
+            destination = resolve_place(bundle, first.destination, field="to")
+            if origin.terminal_id is None or destination.terminal_id is None:
+                continue
+            shipment = dataclasses.replace(shipment_of(bundle, first), ready=start, due=None)
+            net = _Network(
+                bundle,
+                shipment,
+                origin,
+                destination,
+                carbon_price=carbon_price or bundle.manifest.carbon_price_per_t,
+                availability=availability,
+            )
+            net.expand(int(start.timestamp()), int(end.timestamp()))
+        except InputError:
+            continue  # the order's own search names the problem
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def network_first(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -279,21 +331,52 @@ def _why_none(
     availability: Availability | None,
     carbon_price: float,
 ) -> str:
-    """Why an order has no candidate: no route at all (the search's reasons), or none arriving in time to be
+    """Why an order has no candidate: no route at all (find_routes's reasons), or none arriving in time to be
     worth carrying."""
     shipment = shipment_of(bundle, order)
+    if latest_useful(order) >= order.ready + timedelta(days=MAX_CANDIDATE_DAYS + HORIZON_DAYS):
+        # no lateness bound short of the horizon: the scope's own search says why
+        scope = dataclasses.replace(shipment, due=latest_useful(order))
+        return _reasons(bundle, order, scope, candidate_window(order), availability, carbon_price)
     try:
         # cargo ready at its ready time alone, any arrival: whether there is a route at all (one search, not a
         # week of ready times: a route that exists later exists now too, waiting for its departure)
         search(bundle, order, shipment, 0.0, availability, carbon_price, None)
-    except NoRouteError as err:
-        return "; ".join(err.reasons)
+    except NoRouteError:
+        return _reasons(bundle, order, shipment, 0.0, availability, carbon_price)
     hours = (latest_useful(order) - order.due).total_seconds() / 3600
     return (
         f"every option arrives more than {hours:,.0f} h after its due time, where lateness "
         f"({order.penalty_per_hour_late:,.2f} an hour) costs more than leaving it "
         f"({order.penalty_not_carried:,.2f})"
     )
+
+
+def _reasons(
+    bundle: Bundle,
+    order: Order,
+    shipment: Shipment,
+    range_days: float,
+    availability: Availability | None,
+    carbon_price: float,
+) -> str:
+    """Why a search for ``order`` finds nothing, as find_routes explains it (the planner's own searches
+    do not explain)."""
+    try:
+        find_routes(
+            bundle,
+            order.origin,
+            order.destination,
+            shipment,
+            range_days=range_days,
+            fold=None,
+            carbon_price=carbon_price or None,
+            availability=availability,
+            engine="compiled",
+        )
+    except NoRouteError as err:
+        return "; ".join(err.reasons)
+    return f"no route from {order.origin} to {order.destination} in the order's scope"
 
 
 def shipment_of(bundle: Bundle, order: Order) -> Shipment:

@@ -114,6 +114,7 @@ def find_routes(
     availability: Availability | None = None,
     reliability: Reliability | None = None,
     departure_prices: Mapping[str, float] | None = None,
+    explain: bool = True,
 ) -> RouteResult:
     """Door-to-door options for ``shipment`` from ``origin`` to ``destination``, ranked by ``objective``.
 
@@ -166,6 +167,10 @@ def find_routes(
         cargo boards that trip, exactly as if its fare were that much higher, and the leg's cost includes it.
         The planner's column generation passes its capacity duals here. Each price is a finite number from 0
         to :data:`~intermodal.model.bounds.MAX_VALUE`; refs of departures outside the query are ignored.
+    explain
+        When no option is found, search again to say why (``NoRouteError.reasons``: full departures, cargo
+        rules, a later arrival). ``False``: raise at once with a plain "no route" reason, for a caller that
+        explains by itself (a planner's many searches of one book).
     deadline
         A time limit for the whole query, every search it runs included (a range query's, and those that
         explain a missing route), e.g. ``Deadline(10.0)``; its owner may also cancel it from another thread.
@@ -214,6 +219,8 @@ def find_routes(
         departure_prices=departure_prices,
     )
     shipment = net.shipment
+    if not options and not explain:
+        raise NoRouteError([f"no route from {o.text} to {d.text} meets the query"])
     if not options:
         raise NoRouteError(
             _explain(

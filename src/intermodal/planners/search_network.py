@@ -59,7 +59,7 @@ from intermodal.network.opening import opening_windows
 from intermodal.network.timetable import Timetable, expand_timetable
 from intermodal.planners.places import Place, _near
 
-__all__ = ["SearchNetwork", "compile_search", "set_search_cache"]
+__all__ = ["SearchNetwork", "compile_search", "search_cache_size", "set_search_cache"]
 
 #: the engine's mode codes: a mode's position here (the engine's ROAD is 0)
 _MODES = tuple(Mode)
@@ -319,23 +319,15 @@ class SearchNetwork:
         self.handle_co2[:] = np.array([e.wtw_kg for e in self.handle_em])[:, None, None]
         self.handle_co2[:, walk, :] = self.handle_co2[:, :, walk] = 0.0
 
-    def _tariff(self, rows: Sequence[Tariff]) -> Tariff | None:
-        """The row of ``rows`` that holds on the day the cargo is ready (a yard's storage)."""
-        return choose_tariff(rows, teu=self.teu, tonnes=self.tonnes, reefer=self.reefer, day=self.day)
-
     def _build_storage(self) -> None:
         """Storage per second (after free time) in each terminal's yard, from its tariff rows."""
         n = len(self.ids)
         self.storage_cost_s = [0.0] * n
         self.storage_free_s = [0] * n
         self.storage_tariff: list[Tariff | None] = [None] * n
-        by_terminal: dict[str, list[Tariff]] = {}
-        for row in self.bundle.tariffs:
-            if row.terminal is not None:
-                by_terminal.setdefault(row.terminal, []).append(row)
-        for tid, rows in by_terminal.items():
-            found = self._tariff(rows)
-            if found is not None and tid in self.index:
+        rows = _storage_rows(self.bundle, teu=self.teu, tonnes=self.tonnes, reefer=self.reefer, day=self.day)
+        for tid, found in rows.items():
+            if tid in self.index:
                 i = self.index[tid]
                 self.storage_tariff[i] = found
                 self.storage_cost_s[i] = storage_rate_s(found, teu=self.teu)
@@ -576,6 +568,20 @@ def _at(secs: int) -> datetime:
     return datetime.fromtimestamp(secs, UTC)
 
 
+def _storage_rows(bundle: Bundle, *, teu: float, tonnes: float, reefer: bool, day: date) -> dict[str, Tariff]:
+    """The row that prices storage in each terminal's yard for this load, on the day the cargo is ready."""
+    by_terminal: dict[str, list[Tariff]] = {}
+    for row in bundle.tariffs:
+        if row.terminal is not None:
+            by_terminal.setdefault(row.terminal, []).append(row)
+    out = {}
+    for tid, rows in by_terminal.items():
+        found = choose_tariff(rows, teu=teu, tonnes=tonnes, reefer=reefer, day=day)
+        if found is not None:
+            out[tid] = found
+    return out
+
+
 #: recent graphs of open trips kept per network (a query's window, with its full departures)
 _VIEWS = 8
 
@@ -608,6 +614,21 @@ class _Cache(Generic[_T]):
         with self._lock:
             self._items.clear()
 
+    def covering(self, bundle: Bundle, key: tuple[Any, ...]) -> _T | None:
+        """A kept network for ``key`` = ``(id, start, end, *rest)`` over a window that holds ``[start, end]``.
+
+        A network holds every trip under way in its window and a query opens only those in its own, so a
+        wider network answers as the query's own would (a planner builds one for a whole book).
+        """
+        _, start, end, *rest = key
+        with self._lock:
+            for k, (b, item) in reversed(self._items.items()):
+                assert isinstance(k, tuple)
+                if b is bundle and k[0] == key[0] and k[1] <= start and k[2] >= end and list(k[3:]) == rest:
+                    self._items.move_to_end(k)
+                    return item
+        return None
+
 
 def _cache_size() -> int:
     text = os.environ.get("INTERMODAL_SEARCH_CACHE", "16")
@@ -620,6 +641,11 @@ def _cache_size() -> int:
 _CACHE: _Cache[SearchNetwork] = _Cache(_cache_size())
 #: the dated trips of recent windows: they depend on the window alone, the networks on the load as well
 _TIMETABLES: _Cache[Timetable] = _Cache(_cache_size())
+
+
+def search_cache_size() -> int:
+    """How many search networks are kept (:func:`set_search_cache`)."""
+    return _CACHE.size
 
 
 def set_search_cache(size: int) -> None:
@@ -693,11 +719,22 @@ def compile_search(
         cargo,
         float(teu),
         float(tonnes),
-        day,
+        # the day matters only by the storage rows it chooses: cargo ready on other days shares the network
+        tuple(
+            sorted(
+                (tid, row.id)
+                for tid, row in _storage_rows(
+                    bundle, teu=teu, tonnes=tonnes, reefer=cargo.kind is CargoKind.REEFER, day=day
+                ).items()
+            )
+        ),
         float(carbon_price),
         nodes,
         closed_roads,
     )
+    wider = _CACHE.covering(bundle, key) if _CACHE.size > 0 else None
+    if wider is not None:
+        return wider
 
     def build() -> SearchNetwork:
         return SearchNetwork(
