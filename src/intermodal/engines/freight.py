@@ -668,10 +668,10 @@ def _moves(li: np.ndarray, parents: list[int], label: int, made: dict[int, Move]
                 row[k.TERMINAL],
                 before[k.T],
                 row[k.T],
-                ref=row[k.REF],
-                stop=row[k.STOP],
-                from_mode=row[k.FROM],
-                to_mode=row[k.TO],
+                row[k.REF],
+                row[k.STOP],
+                row[k.FROM],
+                row[k.TO],
             )
         out.append(mv)
     return tuple(out)

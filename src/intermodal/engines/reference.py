@@ -54,7 +54,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -250,12 +250,14 @@ class SearchGraph:
         return float(self.storage_cost_s[u]) * max(0, waited_s - free)
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(NamedTuple):
     """One step of a journey: drive, handle, load (yard to vehicle), board, ride or alight.
 
     ``ref`` is the drive's ``ref`` or the trip index; ``stop`` the stop index within the trip. A handle or
     alight move says the modes it hands the cargo between: ``from_mode`` to ``to_mode``.
+
+    A named tuple, not a dataclass: a planner's searches make millions, and a frozen dataclass takes
+    several times longer to make.
     """
 
     kind: str

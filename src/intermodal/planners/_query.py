@@ -349,9 +349,9 @@ class _Network:
         for i, mv in enumerate(moves):
             if mv.kind == "board":
                 # the yard time before boarding moves; the departure does not
-                moves[i] = dataclasses.replace(mv, start_s=mv.start_s + seconds)
+                moves[i] = mv._replace(start_s=mv.start_s + seconds)
                 break
-            moves[i] = dataclasses.replace(mv, start_s=mv.start_s + seconds, end_s=mv.end_s + seconds)
+            moves[i] = mv._replace(start_s=mv.start_s + seconds, end_s=mv.end_s + seconds)
         return dataclasses.replace(journey, moves=tuple(moves))
 
     def _hub(

@@ -180,36 +180,17 @@ _Built = dict[tuple[tuple[Any, ...], ...], tuple[Itinerary, str]]
 def _timed(moves: Sequence[Move], seconds: int) -> tuple[tuple[Any, ...], ...]:
     """The moves of ``_Network.delayed(journey, seconds)`` as plain tuples, without making them: every move
     before the first board ``seconds`` later, the board's start too (its departure stays)."""
+    if not seconds:
+        return tuple(moves)
     out = []
     shift = seconds
     for mv in moves:
-        if shift and mv.kind == "board":
-            out.append(
-                (
-                    mv.kind,
-                    mv.terminal,
-                    mv.start_s + shift,
-                    mv.end_s,
-                    mv.ref,
-                    mv.stop,
-                    mv.from_mode,
-                    mv.to_mode,
-                )
-            )
+        kind, terminal, start_s, end_s, ref, stop, from_mode, to_mode = mv
+        if shift and kind == "board":
+            out.append((kind, terminal, start_s + shift, end_s, ref, stop, from_mode, to_mode))
             shift = 0
         else:
-            out.append(
-                (
-                    mv.kind,
-                    mv.terminal,
-                    mv.start_s + shift,
-                    mv.end_s + shift,
-                    mv.ref,
-                    mv.stop,
-                    mv.from_mode,
-                    mv.to_mode,
-                )
-            )
+            out.append((kind, terminal, start_s + shift, end_s + shift, ref, stop, from_mode, to_mode))
     return tuple(out)
 
 
