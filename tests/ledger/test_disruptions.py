@@ -249,7 +249,9 @@ def test_rebooking_moves_the_booking_in_one_transaction_and_refuses_a_repeat(
     assert not changed and again.departures == moved.departures
 
 
-def test_a_replay_rebooks_a_leg_that_left_after_as_of_and_releases_it(ledger: Ledger, chongqing: Bundle) -> None:
+def test_a_replay_rebooks_a_leg_that_left_after_as_of_and_releases_it(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
     # the demo's history: every departure has since left and arrived, but as of READY this one had not
     booked = _east_booking(ledger, chongqing)
     old = booked.departures[0]

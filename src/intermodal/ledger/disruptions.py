@@ -14,10 +14,10 @@ the cargo can go instead.
 
 Where the cargo is: its last actual (ACT) event at or before ``as_of`` (that place, at ``as_of`` or later),
 except after a departure (DEPA), when it is aboard: then the leg's next stop, at its timetable time from the
-actual departure (a truck is not turned round on the road); without one, its first leg's origin, ready at its booked departure less the service's cut-off (not before
-``as_of``). A booking has no due time of its own in the ledger, so its planned arrival is its due time: a
-delay that makes its last leg arrive later, or makes a leg reach its end after the next leg's cut-off, breaks
-it; a delay the wait for the next leg absorbs does not.
+actual departure (a truck is not turned round on the road); without one, its first leg's origin, ready at its
+booked departure less the service's cut-off (not before ``as_of``). A booking has no due time of its own in
+the ledger, so its planned arrival is its due time: a delay that makes its last leg arrive later, or makes a
+leg reach its end after the next leg's cut-off, breaks it; a delay the wait for the next leg absorbs does not.
 """
 
 from __future__ import annotations
@@ -684,11 +684,12 @@ def rebook(
     """Move a booking onto ``itinerary`` (a route option's JSON) in one transaction.
 
     Its legs not yet travelled are released: those on departures still ``scheduled`` and, with ``as_of`` (a
-    replay of the past, whose departures have since left), those leaving after ``as_of``. A travelled leg
-    that the cargo is taken off part way (the itinerary starts at one of its stops) is cut short there; the itinerary's scheduled legs are taken (a
-    timetable departure the ledger lacks is made, as a booking makes it; the room and the cargo rules are
-    checked as for a booking); a planned (PLN) departed and arrived event is recorded per new leg. A booking
-    already riding exactly these departures is left as it is (``False``): a repeat changes nothing.
+    replay of the past, whose departures have since left), those leaving after ``as_of``. A travelled leg that
+    the cargo is taken off part way (the itinerary starts at one of its stops) is cut short there. The
+    itinerary's scheduled legs are taken (a timetable departure the ledger lacks is made, as a booking makes
+    it; the room and the cargo rules are checked as for a booking); a planned (PLN) departed and arrived event
+    is recorded per new leg. A booking already riding exactly these departures is left as it is (``False``): a
+    repeat changes nothing.
 
     Raises
     ------
@@ -715,6 +716,7 @@ def rebook(
             customs_status=row.customs_status,
         )
         legs = _all_legs(connection, row.id)
+
         def travelled(leg: _Leg) -> bool:
             return leg.status != "scheduled" and (as_of is None or leg.departs_at <= as_of)
 
