@@ -288,6 +288,26 @@ def test_cargo_aboard_a_departed_truck_is_rerouted_from_its_next_stop_and_its_le
     assert places[:2] == ["nanpeng", "nanning"] and "youyiguan" not in places and places[-1] == "hanoi"
 
 
+def test_a_rebooked_plan_is_each_planned_event_once(ledger: Ledger, chongqing: Bundle) -> None:
+    from intermodal.ledger import booking_events, export_dcsa
+
+    booked = _east_booking(ledger, chongqing)
+    add_disruption(ledger, chongqing, kind="crossing", target="youyiguan", **CLOSED, as_of=READY)
+    rebook_option(ledger, chongqing, booked.id, 1, as_of=READY)
+    stored = [e for e in list_events(ledger, booking=booked.id) if e.classifier == "PLN"]
+    assert stored  # the rebooking recorded its legs' plan
+    planned = booking_events(ledger, booked.id, chongqing)["PLN"]
+    stops = [(e.event_code, e.place, e.event_at) for e in planned]
+    assert len(stops) == len(set(stops)) and {e.id for e in stored} <= {e.id for e in planned}
+    messages = export_dcsa(ledger, booking=booked.id, bundle=chongqing, planned=True)
+    keys = [
+        (m["transportEventTypeCode"], m["eventDateTime"], m["transportCall"]["transportCallID"])
+        for m in messages
+        if m["eventClassifierCode"] == "PLN"
+    ]
+    assert len(keys) == len(set(keys)) == len(stops)
+
+
 def test_rebooking_reefer_cargo_moves_its_reefer_plugs_too(ledger: Ledger, chongqing: Bundle) -> None:
     schedule_departures(ledger, chongqing, start=dt.date(2020, 4, 6), end=dt.date(2020, 4, 8))
     old = "shuttle-east@2020-04-06T20:00+08:00"
