@@ -160,3 +160,13 @@ def test_the_demo_takes_the_lines_it_is_given(sqlite_ledger: Ledger) -> None:
     with pytest.raises(LedgerError, match="2 TEU"):
         load_demo(ledger, too_small, reset=True)
     assert {line.id for line in CHONGQING_SHUTTLE_LINES} >= {"shuttle-east", "shuttle-west"}
+
+
+def test_the_built_in_lines_start_where_the_scenarios_services_do() -> None:
+    # a line's zone is its origin's, and the demo runs a line from its origin: a wrong zone reverses its trips
+    from intermodal.io import load_scenario
+
+    bundle = load_scenario("chongqing")
+    for line in CHONGQING_SHUTTLE_LINES:
+        origin = bundle.service(line.id).stops[0].terminal_id
+        assert line.zone == bundle.terminals[origin].timezone, line.id

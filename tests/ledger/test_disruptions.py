@@ -12,7 +12,18 @@ import pytest
 import intermodal as im
 from intermodal.exceptions import CapacityError, DisruptedError, LedgerError, NoRouteError, RebookError
 from intermodal.io.scenarios import load_scenario
-from intermodal.ledger import Ledger, book, get_booking, get_departure, list_events, load_demo, open_ledger
+from intermodal.ledger import (
+    Ledger,
+    book,
+    booking_eta,
+    get_booking,
+    get_departure,
+    list_events,
+    load_demo,
+    open_ledger,
+    record_event,
+    set_departure_status,
+)
 from intermodal.ledger.availability import read_availability
 from intermodal.ledger.disruptions import (
     add_disruption,
@@ -134,7 +145,9 @@ def test_a_booking_not_yet_started_is_searched_from_its_origin_and_one_under_way
             for e in list_events(ledger, booking=item.booking.id)
             if e.classifier == "ACT" and e.event_at <= impact.as_of  # type: ignore[attr-defined]
         ]
-        if events:
+        if events and events[-1].event_code == "DEPA":  # aboard: off the truck at the leg's next stop
+            assert item.position != events[-1].place and item.ready >= impact.as_of  # type: ignore[attr-defined]
+        elif events:
             assert item.position == events[-1].place
             assert item.ready == max(events[-1].event_at, impact.as_of)  # type: ignore[attr-defined]
         else:
@@ -234,6 +247,65 @@ def test_rebooking_moves_the_booking_in_one_transaction_and_refuses_a_repeat(
         rebook_option(ledger, chongqing, booked.id, 1, as_of=READY)
     again, changed = rebook(ledger, booked.id, option, bundle=chongqing)
     assert not changed and again.departures == moved.departures
+
+
+def test_a_replay_rebooks_a_leg_that_left_after_as_of_and_releases_it(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    # the demo's history: every departure has since left and arrived, but as of READY this one had not
+    booked = _east_booking(ledger, chongqing)
+    old = booked.departures[0]
+    set_departure_status(ledger, old, "departed")
+    set_departure_status(ledger, old, "arrived")
+    add_disruption(ledger, chongqing, kind="crossing", target="youyiguan", **CLOSED, as_of=READY)
+    moved, item = rebook_option(ledger, chongqing, booked.id, 1, as_of=READY)
+    new_refs = [leg["departure"] for leg in item.options[0]["legs"] if leg["service"]]
+    assert list(moved.departures) == new_refs and old not in moved.departures
+    assert get_departure(ledger, old).booked_teu == 0
+
+
+def test_cargo_aboard_a_departed_truck_is_rerouted_from_its_next_stop_and_its_leg_cut_there(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    booked = _east_booking(ledger, chongqing)
+    old = booked.departures[0]
+    left = dt.datetime(2020, 4, 6, 20, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    record_event(ledger, "departed", at=left, place="nanpeng", booking=booked.id)
+    set_departure_status(ledger, old, "departed")
+    as_of = left + dt.timedelta(hours=4)  # on the road to Nanning, the first stop
+    stops = {stop.terminal_id: stop for stop in chongqing.service("shuttle-east").stops}
+    at_nanning = left + dt.timedelta(
+        hours=stops["nanning"].arrive_offset_h - stops["nanpeng"].depart_offset_h
+    )
+    impact = add_disruption(ledger, chongqing, kind="crossing", target="youyiguan", **CLOSED, as_of=as_of)
+    [item] = impact.broken
+    assert (item.position, item.ready) == ("nanning", at_nanning)  # not Nanpeng, which the truck has left
+    assert item.options and all(option["legs"][0]["from"] == "nanning" for option in item.options)
+    moved, _ = rebook_option(ledger, chongqing, booked.id, 1, as_of=as_of)
+    assert moved.departures[0] == old  # travelled as far as Nanning: kept, and its room with it
+    assert get_departure(ledger, old).booked_teu == Decimal(2)
+    places = [stop.place for stop in booking_eta(ledger, booked.id, chongqing, store=False).stops]
+    assert places[:2] == ["nanpeng", "nanning"] and "youyiguan" not in places and places[-1] == "hanoi"
+
+
+def test_a_rebooked_plan_is_each_planned_event_once(ledger: Ledger, chongqing: Bundle) -> None:
+    from intermodal.ledger import booking_events, export_dcsa
+
+    booked = _east_booking(ledger, chongqing)
+    add_disruption(ledger, chongqing, kind="crossing", target="youyiguan", **CLOSED, as_of=READY)
+    rebook_option(ledger, chongqing, booked.id, 1, as_of=READY)
+    stored = [e for e in list_events(ledger, booking=booked.id) if e.classifier == "PLN"]
+    assert stored  # the rebooking recorded its legs' plan
+    planned = booking_events(ledger, booked.id, chongqing)["PLN"]
+    stops = [(e.event_code, e.place, e.event_at) for e in planned]
+    assert len(stops) == len(set(stops)) and {e.id for e in stored} <= {e.id for e in planned}
+    messages = export_dcsa(ledger, booking=booked.id, bundle=chongqing, planned=True)
+    keys = [
+        (m["transportEventTypeCode"], m["eventDateTime"], m["transportCall"]["transportCallID"])
+        for m in messages
+        if m["eventClassifierCode"] == "PLN"
+    ]
+    assert len(keys) == len(set(keys)) == len(stops)
 
 
 def test_rebooking_reefer_cargo_moves_its_reefer_plugs_too(ledger: Ledger, chongqing: Bundle) -> None:

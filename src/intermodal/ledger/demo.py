@@ -91,7 +91,8 @@ CHONGQING_SHUTTLE_LINES: tuple[Line, ...] = (
     Line("shuttle-middle", "Middle line (Chongqing–Vientiane–Bangkok)", "中线"),
     Line("shuttle-west", "West line (Chongqing–Ruili–Yangon)", "西线"),
     Line("shuttle-singapore", "Singapore line", "新加坡线"),
-    Line("shuttle-asia-europe", "Asia–Europe line", "亚欧线"),
+    # its trucks run Hanoi to Chongqing (service_stops.csv): its zone is its origin's, as the scenario says
+    Line("shuttle-asia-europe", "Asia–Europe line", "亚欧线", zone="Asia/Ho_Chi_Minh"),
 )
 
 # Assumed: the share of trips each line runs, its far-end place and zone, and its transit time in hours

@@ -12,11 +12,12 @@ the cargo can go instead.
   released, the new ones taken (departures made from the timetable as bookings make them), and planned (PLN)
   events recorded for the new legs; on any failure nothing changes.
 
-Where the cargo is: its last actual (ACT) event at or before ``as_of`` (that place, at ``as_of`` or later);
-without one, its first leg's origin, ready at its booked departure less the service's cut-off (not before
-``as_of``). A booking has no due time of its own in the ledger, so its planned arrival is its due time: a
-delay that makes its last leg arrive later, or makes a leg reach its end after the next leg's cut-off, breaks
-it; a delay the wait for the next leg absorbs does not.
+Where the cargo is: its last actual (ACT) event at or before ``as_of`` (that place, at ``as_of`` or later),
+except after a departure (DEPA), when it is aboard: then the leg's next stop, at its timetable time from the
+actual departure (a truck is not turned round on the road); without one, its first leg's origin, ready at its
+booked departure less the service's cut-off (not before ``as_of``). A booking has no due time of its own in
+the ledger, so its planned arrival is its due time: a delay that makes its last leg arrive later, or makes a
+leg reach its end after the next leg's cut-off, breaks it; a delay the wait for the next leg absorbs does not.
 """
 
 from __future__ import annotations
@@ -473,9 +474,10 @@ def _position(
     first, last = legs[0], legs[-1]
     last_service = services.get(last.line_id)
     destination = last.to_place or (last_service.stops[-1].terminal_id if last_service else None)
-    e = s.events.c
+    e, d = s.events.c, s.departures.c
     event = connection.execute(
-        select(e.place, e.event_at)
+        select(e.place, e.event_at, e.event_type, e.event_code, d.ref)
+        .outerjoin(s.departures, d.id == e.departure_id)
         .where(e.booking_id == first.booking_id, e.classifier == "ACT", e.event_at <= as_of)
         .order_by(e.event_at.desc(), e.id.desc())
         .limit(1)
@@ -483,11 +485,41 @@ def _position(
     if event is not None:
         place = event.place
         terminal = next((t.id for t in bundle.terminals.values() if place in (t.id, t.locode)), place)
+        if (event.event_type, event.event_code) == ("TRANSPORT", "DEPA"):
+            aboard = _next_stop(services, legs, event.ref, terminal, event.event_at)
+            if aboard is not None:
+                return aboard[0], max(aboard[1], as_of), destination, False
         return terminal, max(event.event_at, as_of), destination, terminal == destination
     first_service = services.get(first.line_id)
     origin = first.from_place or (first_service.stops[0].terminal_id if first_service else None)
     cutoff = dt.timedelta(hours=first_service.cutoff_h if first_service else 0)
     return origin, max(as_of, first.departs_at - cutoff), destination, False
+
+
+def _next_stop(
+    services: Mapping[str, Service], legs: Sequence[_Leg], ref: str | None, place: str, left: dt.datetime
+) -> tuple[str, dt.datetime] | None:
+    """Where cargo that left ``place`` at ``left`` is next off the truck: its leg's next stop, at its
+    timetable time from the actual departure. The leg is the event's departure ``ref``, or (an event that
+    names none) the last leg to have left by then with ``place`` on it. ``None`` if no leg has ``place`` as a
+    stop before its end."""
+
+    def stops_of(leg: _Leg) -> list[tuple[str, float, float]]:
+        service = services.get(leg.line_id)
+        return leg_stops(service, leg) if service is not None else []
+
+    def passes(leg: _Leg) -> bool:
+        return place in [name for name, _, _ in stops_of(leg)][:-1]
+
+    if ref is not None:
+        leg = next((g for g in legs if g.ref == ref and passes(g)), None)
+    else:
+        leg = next((g for g in reversed(legs) if g.departs_at <= left and passes(g)), None)
+    if leg is None:
+        return None
+    stops = stops_of(leg)
+    at = [name for name, _, _ in stops].index(place)
+    return stops[at + 1][0], left + dt.timedelta(hours=stops[at + 1][1] - stops[at][2])
 
 
 def _cargo_text(cargo_class: str) -> str:
@@ -647,13 +679,17 @@ def rebook(
     *,
     bundle: Bundle | None = None,
     now: dt.datetime | None = None,
+    as_of: dt.datetime | None = None,
 ) -> tuple[Booking, bool]:
     """Move a booking onto ``itinerary`` (a route option's JSON) in one transaction.
 
-    Its legs on departures still ``scheduled`` are released; the itinerary's scheduled legs are taken (a
-    timetable departure the ledger lacks is made, as a booking makes it; the room and the cargo rules are
-    checked as for a booking); a planned (PLN) departed and arrived event is recorded per new leg. A booking
-    already riding exactly these departures is left as it is (``False``): a repeat changes nothing.
+    Its legs not yet travelled are released: those on departures still ``scheduled`` and, with ``as_of`` (a
+    replay of the past, whose departures have since left), those leaving after ``as_of``. A travelled leg that
+    the cargo is taken off part way (the itinerary starts at one of its stops) is cut short there. The
+    itinerary's scheduled legs are taken (a timetable departure the ledger lacks is made, as a booking makes
+    it; the room and the cargo rules are checked as for a booking); a planned (PLN) departed and arrived event
+    is recorded per new leg. A booking already riding exactly these departures is left as it is (``False``): a
+    repeat changes nothing.
 
     Raises
     ------
@@ -680,8 +716,12 @@ def rebook(
             customs_status=row.customs_status,
         )
         legs = _all_legs(connection, row.id)
-        kept = [leg for leg in legs if leg.status != "scheduled"]
-        released = [leg for leg in legs if leg.status == "scheduled"]
+
+        def travelled(leg: _Leg) -> bool:
+            return leg.status != "scheduled" and (as_of is None or leg.departs_at <= as_of)
+
+        kept = [leg for leg in legs if travelled(leg)]
+        released = [leg for leg in legs if not travelled(leg)]
         rows = departure_rows(connection, request, bundle=bundle)
         if [leg.ref for leg in released] == [r.ref for r in rows]:
             return current, False
@@ -699,6 +739,12 @@ def rebook(
                 )
             )
         }
+        if kept and bundle is not None and (cut := _cut_at(bundle, kept[-1], itinerary)) is not None:
+            connection.execute(
+                s.booking_legs.update()
+                .where(s.booking_legs.c.booking_id == row.id, s.booking_legs.c.seq == kept[-1].seq)
+                .values(to_place=cut)
+            )
         reefer = is_reefer(row.cargo_class)
         for leg in released:
             connection.execute(
@@ -797,5 +843,17 @@ def rebook_option(
                 else "another disruption first cleared",
             )
         )
-    moved, _ = rebook(ledger, booking, impact.options[option - 1], bundle=bundle)
+    moment = parse_time(as_of, zone="Asia/Shanghai", field="as_of") if as_of is not None else None
+    moved, _ = rebook(ledger, booking, impact.options[option - 1], bundle=bundle, as_of=moment)
     return moved, impact
+
+
+def _cut_at(bundle: Bundle, leg: _Leg, itinerary: Mapping[str, Any]) -> str | None:
+    """The stop where the itinerary takes the cargo off a travelled ``leg`` part way, or ``None``."""
+    legs = itinerary.get("legs")
+    start = legs[0].get("from") if isinstance(legs, list) and legs and isinstance(legs[0], Mapping) else None
+    service = next((svc for svc in bundle.services if svc.id == leg.line_id), None)
+    if service is None or not isinstance(start, str):
+        return None
+    names = [name for name, _, _ in leg_stops(service, leg)]
+    return start if start in names[1:-1] else None

@@ -198,9 +198,22 @@ def _planned_event(point: PlanPoint, booking_row: Any) -> Event:
 
 
 def planned_events_in(connection: Connection, booking_id: int, bundle: Bundle) -> list[Event]:
-    """:func:`planned_events` inside an open transaction."""
+    """:func:`planned_events` inside an open transaction, less those a stored ``PLN`` event already states."""
     row = _booking_row(connection, booking_id)
-    return [_planned_event(point, row) for point in _points_of(connection, row, bundle)]
+    stored = [
+        event_from_row(r)
+        for r in connection.execute(
+            select(s.events).where(s.events.c.booking_id == row.id, s.events.c.classifier == "PLN")
+        )
+    ]
+    return _not_stored([_planned_event(point, row) for point in _points_of(connection, row, bundle)], stored)
+
+
+def _not_stored(planned: Sequence[Event], stored: Sequence[Event]) -> list[Event]:
+    """The derived planned events that no stored ``PLN`` event (a rebooking records its legs' plan) states
+    already: the same code at the same place and time is one planned event, not two."""
+    have = {(e.event_code, e.place, e.event_at) for e in stored if e.classifier == "PLN"}
+    return [e for e in planned if (e.event_code, e.place, e.event_at) not in have]
 
 
 def planned_events(ledger: Ledger, booking: int | str, bundle: Bundle) -> list[Event]:
@@ -424,7 +437,7 @@ def booking_events(ledger: Ledger, booking: int | str, bundle: Bundle | None) ->
             if bundle is not None
             else []
         )
-    apart: dict[str, list[Event]] = {"PLN": planned, "EST": [], "ACT": []}
+    apart: dict[str, list[Event]] = {"PLN": _not_stored(planned, stored), "EST": [], "ACT": []}
     for event in stored:
         apart[event.classifier].append(event)
     apart["PLN"].sort(key=lambda e: e.event_at)

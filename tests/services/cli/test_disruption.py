@@ -41,7 +41,8 @@ def test_a_closure_lists_the_broken_booking_with_options_and_it_can_be_rebooked_
     option = broken["options"][0]
     assert all("youyiguan" not in [leg["from"], *leg.get("via", []), leg["to"]] for leg in option["legs"])
     table = _run("disruption", "show", "1", "--as-of", AS_OF, "--db", db)
-    assert "east-1" not in table and "1 bookings broken" in table and "ledger rebook" in table
+    assert "east-1" not in table and "1 bookings broken" in table
+    assert f"ledger rebook BOOKING --option N --as-of {AS_OF}" in table  # a replay rebooks as of its instant
     listed = json.loads(_run("disruption", "list", "--format", "json", "--db", db))
     assert [d["target"] for d in listed] == ["youyiguan"]
 

@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
     ledger_app.command("rebook")(rebook)
 
 
-def _show_impact(doc: dict[str, Any]) -> None:
+def _show_impact(doc: dict[str, Any], as_of: str | None = None) -> None:
     d = doc["disruption"]
     window = f"{d['starts']} to {d['ends']}"
     console.print(
@@ -68,7 +68,9 @@ def _show_impact(doc: dict[str, Any]) -> None:
                 *(head if number == 1 else [""] * 4), str(number), route, option["total"]["arrive"], ""
             )
     console.print(table)
-    console.print("rebook one: intermodal ledger rebook BOOKING --option N", highlight=False)
+    # a replay must rebook as of the same instant: now, the closure may be over and break nothing
+    again = f" --as-of {as_of}" if as_of else ""
+    console.print(f"rebook one: intermodal ledger rebook BOOKING --option N{again}", highlight=False)
 
 
 @disruption_app.command("add")
@@ -122,7 +124,7 @@ def add(
     if format == "json":
         print_json(doc)
     else:
-        _show_impact(doc)
+        _show_impact(doc, as_of)
 
 
 @disruption_app.command("show")
@@ -148,7 +150,7 @@ def show(
     if format == "json":
         print_json(doc)
     else:
-        _show_impact(doc)
+        _show_impact(doc, as_of)
 
 
 @disruption_app.command("list")
