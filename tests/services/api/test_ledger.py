@@ -432,6 +432,9 @@ def test_a_bookings_eta_moves_with_a_late_event(ledger_client: tuple[TestClient,
     assert client.post("/api/ledger/events", json=late, headers=auth).status_code == 201
     moved = client.get("/api/ledger/bookings/K2/eta").json()
     assert moved["eta"] == "2020-04-07T12:00:00+07:00" and moved["delay_h"] == 3
+    # the same answer at the path the tracking is also known by, outside the ledger's own
+    assert client.get("/api/bookings/K2/eta").json() == {**moved, "stored_event": None}
+    assert client.get("/api/bookings/nobody/eta").status_code == 404
     apart = client.get(f"/api/ledger/bookings/{booking}/events").json()
     assert [len(apart[c]) for c in ("PLN", "EST", "ACT")] == [10, 2, 1]
     assert client.get("/api/ledger/bookings/nobody/eta").status_code == 404

@@ -43,6 +43,8 @@ __all__ = ["install_ledger", "read_router", "write_router"]
 _PROBLEM = {"model": ProblemDetail}
 _ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 422: _PROBLEM, 503: _PROBLEM}
 read_router = APIRouter(prefix="/api/ledger", tags=["ledger"], dependencies=[Depends(require_read)])
+#: the paths a booking's tracking is also known by outside the ledger's own (``/api/bookings/{id}/eta``)
+bookings_router = APIRouter(prefix="/api", tags=["ledger"], dependencies=[Depends(require_read)])
 write_router = APIRouter(prefix="/api/ledger", tags=["ledger"], dependencies=[Depends(require_write)])
 _lock = threading.Lock()
 log = logging.getLogger("intermodal.api")
@@ -420,6 +422,7 @@ def get_booking_events(
 
 
 @read_router.get("/bookings/{key}/eta", responses={**_ERRORS, 404: _PROBLEM})
+@bookings_router.get("/bookings/{key}/eta", responses={**_ERRORS, 404: _PROBLEM})
 def get_booking_eta(key: Key, request: Request) -> dict[str, Any]:
     """A booking's ETA: its actual events so far and the planned rest, each stop's slack used up first.
 
@@ -546,4 +549,5 @@ def install_ledger(app: Any) -> None:
     app.add_exception_handler(_Missing, _on_missing)
     app.add_exception_handler(_Unavailable, _on_unavailable)
     app.include_router(read_router)
+    app.include_router(bookings_router)
     app.include_router(write_router)
