@@ -260,8 +260,8 @@ def find_routes(
         shown = ", ".join(net.full[:3]) + (f" and {len(net.full) - 3} more" if len(net.full) > 3 else "")
         room = "room or reefer plugs" if shipment.cargo.kind is CargoKind.REEFER else "room"
         notes.append(
-            f"{len(net.full)} departures in the search window have no {room} for {shipment.teu:g} TEU "
-            f"in the ledger and were left out: {shown}"
+            f"{len(net.full)} departures in the search window have no {room} for {shipment.teu:g} TEU and "
+            f"{shipment.tonnes:g} t (the ledger's bookings, holds and capacity) and were left out: {shown}"
         )
     if net.closed and net.availability is not None:
         named = {c.id: c for c in net.availability.closures}
