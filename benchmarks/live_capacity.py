@@ -36,7 +36,8 @@ On each database:
 
 There are no peers for this: no other open tool routes against a live booking ledger. The comparison is live
 against plain on the same queries in the same run. Results go to ``benchmarks/results/live_capacity.json``
-and ``benchmarks/results/live_capacity.md``.
+and ``benchmarks/results/live_capacity.md``, and the table into the README between its live-capacity-benchmark
+markers (not for ``--quick``, another ``--out`` or ``--no-readme``).
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ from intermodal.model import Bundle
 from intermodal.planners.routing import search_window
 
 RESULTS = Path(__file__).resolve().parent / "results"
+README = Path(__file__).resolve().parents[1] / "README.md"
+#: the README's table sits between these lines
+MARKS = ("<!-- live-capacity-benchmark -->", "<!-- /live-capacity-benchmark -->")
 FIRST_DAY = date(2020, 3, 1)
 HORIZON_DAYS = 30  # find_routes' default: a query reads and searches this many days after its ready time
 BATCH = 2_000
@@ -404,6 +408,7 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="a smoke run: small ledger, few queries")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the results files go")
+    parser.add_argument("--no-readme", action="store_true", help="leave the README as it is")
     args = parser.parse_args()
     # a stopped run still drops its PostgreSQL database (the finally below)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -454,7 +459,42 @@ def main() -> None:
     (args.out / "live_capacity.json").write_text(json.dumps(doc, indent=2) + "\n")
     text = markdown(doc)
     (args.out / "live_capacity.md").write_text(text)
+    # a smoke run, or one written elsewhere, is not the run the README reports
+    if not (args.quick or args.no_readme or args.out.resolve() != RESULTS):
+        write_readme(README, readme_table(doc))
     print(text)
+
+
+def readme_table(doc: dict[str, Any]) -> str:
+    """The results as the README's short table (the full one is in results/live_capacity.md)."""
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    lines = [
+        "| database | plain median / p95 ms | live median / p95 ms | of which snapshot read, median ms "
+        "| live / plain (median) | bookings/s, 8 clients | quotes/s, 8 clients |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for r in doc["runs"]:
+        q, b, h = r["routes"], r["bookings_8_clients"], r["quotes_8_clients"]
+        lines.append(
+            f"| {names.get(r['database'], r['database'])} "
+            f"| {q['plain']['median_ms']:.1f} / {q['plain']['p95_ms']:.1f} "
+            f"| {q['live']['median_ms']:.1f} / {q['live']['p95_ms']:.1f} "
+            f"| {q['live_snapshot_read']['median_ms']:.1f} | {q['ratio_median_live_over_plain']:.2f}x "
+            f"| {b['bookings_per_s']:.0f} | {h['quotes_per_s']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def write_readme(readme: Path, table: str) -> bool:
+    """Put ``table`` between the README's markers; ``False`` (nothing written) when they are missing."""
+    body = readme.read_text(encoding="utf-8")
+    if MARKS[0] not in body or MARKS[1] not in body:
+        print(f"the README has no {MARKS[0]} markers: its table is left as it is", flush=True)
+        return False
+    head, rest = body.split(MARKS[0], 1)
+    tail = rest.split(MARKS[1], 1)[1]
+    readme.write_text(head + MARKS[0] + "\n" + table + "\n" + MARKS[1] + tail, encoding="utf-8")
+    return True
 
 
 #: Where the live query's extra time goes (cProfile, 2 December 2026), printed when the target is missed.

@@ -48,6 +48,7 @@ from sqlalchemy import text
 
 from intermodal.ledger import Ledger
 from intermodal.ledger.availability import read_availability
+from intermodal.ledger.lines import DEFAULT_KG_PER_TEU
 
 WORKERS = 3
 MAX_OPS = 14
@@ -228,6 +229,9 @@ def _searches_proposed_only_room_that_was_there(logs: list[list[dict[str, Any]]]
             if room is None:  # not in the ledger when the search read it: the timetable's whole capacity
                 assert leg["timetable_teu"] >= leg["want_teu"], leg
                 assert leg["answer_teu"] == leg["timetable_teu"], leg
+                # and the weight the ledger makes it with, which the shipment must fit
+                assert leg["answer_kg"] == leg["timetable_teu"] * DEFAULT_KG_PER_TEU, leg
+                assert leg["want_kg"] <= leg["answer_kg"] + 1e-6, leg
                 assert leg["answer_reefer"] == leg["timetable_plugs"], leg
                 if leg["want_reefer"] and leg["timetable_plugs"] is not None:
                     assert leg["timetable_plugs"] >= leg["want_teu"], leg

@@ -169,3 +169,40 @@ def test_a_departure_whose_plugs_are_booked_is_offered_to_general_cargo_only(
     with pytest.raises(ReeferPlugsError, match="not enough reefer plugs left"):
         book(ledger, idempotency_key="one-more", teu="1", tonnes="5", cargo_class="reefer", **common)
     assert book(ledger, idempotency_key="dry", teu="2", tonnes="17", **common).teu == 2
+
+
+def test_a_heavy_shipment_is_offered_only_departures_the_ledger_will_take(
+    ledger: Ledger, chongqing: Bundle
+) -> None:
+    """The regression: 40 t in 2 TEU is within a box's limit, but a shuttle truck carries 28 t. With one day
+    scheduled, the search left that day's trucks out by their kg, then offered the next day's truck, not made
+    yet, that the ledger refused to book ("not enough weight left")."""
+    schedule_departures(ledger, chongqing, start=DAY, end=DAY)
+    heavy = im.make_shipment(chongqing, teu=2, tonnes=40, ready=READY)
+    found = im.find_routes(chongqing, "nanpeng", "bangkok", heavy, availability=_snapshot(ledger))
+    rides = [g for o in found.options for g in o.legs if g.service]
+    assert rides and not [g for g in rides if g.service.startswith("shuttle")]
+    assert all(g.free_kg is not None and g.free_kg >= 40_000 for g in rides)  # made or not, its kg is said
+    assert any("40 t" in note and "shuttle" in note for note in found.notes)
+    for n, option in enumerate(found.options):
+        booking = book_itinerary(
+            ledger,
+            option.to_dict(rank=n + 1, summary=""),
+            idempotency_key=f"heavy-{n}",
+            shipper="t",
+            teu="2",
+            tonnes="40",
+            customs_status="bonded",
+            bundle=chongqing,
+        )
+        assert booking.teu == 2
+    # a light shipment still gets the shuttle, and its leg says the 28 t the ledger will give the truck
+    light = im.make_shipment(chongqing, teu=2, tonnes=17.2, ready=READY)
+    legs = [
+        g
+        for o in im.find_routes(
+            chongqing, "nanpeng", "bangkok", light, availability=_snapshot(ledger)
+        ).options
+        for g in o.legs
+    ]
+    assert any(g.service == "shuttle-middle" and g.free_kg == 28_000 for g in legs)

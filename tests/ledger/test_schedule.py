@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from intermodal.exceptions import LedgerError
 from intermodal.io.scenarios import load_scenario
-from intermodal.ledger import Ledger, book, bookings, create_departure, list_departures
+from intermodal.ledger import Ledger, book, bookings, cancel_booking, create_departure, list_departures
 from intermodal.ledger import _schema as s
 from intermodal.ledger import schedule as schedule_mod
 from intermodal.ledger.lines import line_from_service
@@ -78,6 +78,24 @@ def test_unbooked_departures_follow_the_timetable_and_booked_ones_are_conflicts(
     assert booked.ref in after and after[booked.ref].booked_teu == Decimal(1)
     moved = [d for d in after.values() if d.ref != booked.ref]
     assert {d.departs_local.time() for d in moved} == set(later)
+
+
+def test_a_departure_kept_with_nothing_booked_says_what_names_it(ledger: Ledger, chongqing: Bundle) -> None:
+    """A departure the timetable drops stays while a cancelled booking (or an event, or a quote) names it; the
+    conflict says which, since its 0 TEU booked would not explain why it was kept."""
+    schedule_departures(ledger, chongqing, start=WEEK[0], end=WEEK[0], services=["shuttle-middle"])
+    (kept,) = list_departures(ledger, line_id="shuttle-middle")
+    _book(ledger, kept.ref, "1")
+    cancel_booking(ledger, f"k-{kept.ref}")
+    later = tuple(
+        (dt.datetime.combine(dt.date(2020, 1, 1), t) + dt.timedelta(hours=1)).time()
+        for t in chongqing.service("shuttle-middle").departures
+    )
+    changed = _moved(chongqing, "shuttle-middle", departures=later)
+    result = schedule_departures(ledger, changed, start=WEEK[0], end=WEEK[0], services=["shuttle-middle"])
+    assert [(c.ref, c.booked_teu) for c in result.conflicts] == [(kept.ref, 0.0)]
+    assert result.conflicts[0].reason.endswith("; a cancelled booking names it")
+    assert kept.ref in {d.ref for d in list_departures(ledger, line_id="shuttle-middle")}
 
 
 def test_a_smaller_vehicle_updates_free_departures_and_reports_booked_ones_over_it(

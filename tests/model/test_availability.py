@@ -52,11 +52,16 @@ _rooms = st.lists(
 @given(
     rows=_rooms,
     teu=st.sampled_from([0.25, 1.0, 2.0]),
-    kg=st.floats(0, 28_000),
+    kg=st.floats(0, 60_000),
     reefer=st.booleans(),
+    kg_per_teu=st.one_of(st.none(), st.sampled_from([14_000.0, 20_000.0])),
 )
 def test_a_room_table_answers_as_its_rooms_do(
-    rows: list[tuple[str, int, float, float, bool, float | None]], teu: float, kg: float, reefer: bool
+    rows: list[tuple[str, int, float, float, bool, float | None]],
+    teu: float,
+    kg: float,
+    reefer: bool,
+    kg_per_teu: float | None,
 ) -> None:
     """The columns the ledger's read gives the search say what one DepartureRoom per departure would say,
     a repeated key keeping its last row as a dict would."""
@@ -78,6 +83,35 @@ def test_a_room_table_answers_as_its_rooms_do(
     each = Availability(rooms=table).fits_each(asked, teu, kg, reefer=reefer)
     assert each.tolist() == [Availability(rooms=rooms).fits(*key, teu, kg, reefer=reefer) for key in asked]
     assert Availability(rooms=rooms).fits_each(asked, teu, kg, reefer=reefer).tolist() == each.tolist()
+    # with the weight the ledger gives a departure it has not made yet, per key's service capacity
+    capacity = [2.0 if line.startswith("shuttle") else 3.0 for line, _ in asked]
+    by_table = Availability(rooms=table, kg_per_teu=kg_per_teu)
+    by_dict = Availability(rooms=rooms, kg_per_teu=kg_per_teu)
+    weighed = by_table.fits_each(asked, teu, kg, reefer=reefer, capacity_teu=capacity)
+    one_by_one = [
+        by_dict.fits(*key, teu, kg, reefer=reefer, capacity_teu=c)
+        for key, c in zip(asked, capacity, strict=True)
+    ]
+    assert weighed.tolist() == one_by_one
+    assert by_dict.fits_each(asked, teu, kg, reefer=reefer, capacity_teu=capacity).tolist() == one_by_one
+    for key, c, fits, plain in zip(asked, capacity, weighed, each, strict=True):
+        if key in rooms or kg_per_teu is None:
+            assert fits == plain  # a departure the ledger holds answers by its own room
+        else:
+            assert fits == (kg <= c * kg_per_teu + 1e-6)  # the ledger's whole kg, as DepartureRoom.fits
+
+
+def test_a_trip_the_ledger_has_not_made_takes_the_weight_the_ledger_will_give_it() -> None:
+    """The ledger makes a timetable departure with kg_per_teu per TEU of capacity: a search must not offer a
+    heavier shipment a trip whose booking the ledger would refuse."""
+    seen = Availability(kg_per_teu=14_000)
+    assert seen.unmade_kg(2.0) == 28_000
+    assert seen.fits("shuttle-middle", 1, 2.0, 28_000, capacity_teu=2.0)
+    assert not seen.fits("shuttle-middle", 1, 2.0, 28_001, capacity_teu=2.0)
+    assert seen.fits("shuttle-middle", 1, 2.0, 40_000)  # no capacity given: no limit known
+    assert Availability().unmade_kg(2.0) is None and Availability().fits("x", 1, 2.0, 1e9, capacity_teu=2.0)
+    with pytest.raises(ValueError, match="kg_per_teu"):
+        Availability(kg_per_teu=0)
 
 
 def test_a_room_table_needs_finite_room_and_a_row_per_key() -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, Connection, Float, cast, extract, func, selec
 from intermodal.exceptions import LedgerError, Problem
 from intermodal.ledger import _schema as s
 from intermodal.ledger._storage import Ledger
+from intermodal.ledger.lines import DEFAULT_KG_PER_TEU
 from intermodal.model.availability import Availability, RoomTable
 from intermodal.model.disruptions import Closure
 
@@ -178,4 +179,5 @@ def read_availability(
         [status == "scheduled" for status in statuses],
         np.array([np.nan if v is None else v for v in free_reefer], dtype=np.float64),
     )
-    return Availability(taken_at=taken_at, rooms=rooms, closures=closures)
+    # a departure not made yet gets its line's default weight when a booking makes it (lines.Line)
+    return Availability(taken_at=taken_at, rooms=rooms, closures=closures, kg_per_teu=DEFAULT_KG_PER_TEU)

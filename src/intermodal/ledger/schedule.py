@@ -220,10 +220,11 @@ def schedule_departures(
                     updated.append(ref)
             elif row.origin != "timetable" or row.status != "scheduled":
                 continue  # entered by hand, or history: not the timetable's to remove
-            elif booked > 0 or _referenced(connection, row.id):
-                conflicts.append(
-                    ScheduleConflict(ref, float(booked), "the timetable no longer has this departure")
-                )
+            elif booked > 0 or (named := _referenced(connection, row.id)):
+                why = "the timetable no longer has this departure"
+                if booked == 0:  # kept for what names it, not for cargo: say so, or "0 booked" reads wrong
+                    why += f"; {named} names it"
+                conflicts.append(ScheduleConflict(ref, float(booked), why))
             else:
                 connection.execute(s.departures.delete().where(s.departures.c.id == row.id))
                 removed.append(ref)
@@ -314,9 +315,13 @@ def timetable_departure(connection: Connection, bundle: Bundle, ref: str) -> Any
     return connection.execute(select(s.departures).where(s.departures.c.ref == stored)).one()
 
 
-def _referenced(connection: Connection, departure_id: int) -> bool:
-    """Whether a booking leg, an event or a quote names the departure (then it is not removed)."""
+def _referenced(connection: Connection, departure_id: int) -> str | None:
+    """What names the departure, if anything (then it is not removed): a (cancelled) booking, an event or a
+    quote."""
     leg = select(s.booking_legs.c.booking_id).where(s.booking_legs.c.departure_id == departure_id).limit(1)
     event = select(s.events.c.id).where(s.events.c.departure_id == departure_id).limit(1)
     hold = select(s.quote_legs.c.quote_id).where(s.quote_legs.c.departure_id == departure_id).limit(1)
-    return any(connection.execute(query).first() is not None for query in (leg, event, hold))
+    for what, query in (("a cancelled booking", leg), ("an event", event), ("a quote", hold)):
+        if connection.execute(query).first() is not None:
+            return what
+    return None

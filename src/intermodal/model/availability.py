@@ -120,13 +120,23 @@ class RoomTable(Mapping[tuple[str, int], DepartureRoom]):
         return len(self.index)
 
     def fits_each(
-        self, keys: Iterable[tuple[str, int]], teu: float, kg: float, *, reefer: bool = False
+        self,
+        keys: Iterable[tuple[str, int]],
+        teu: float,
+        kg: float,
+        *,
+        reefer: bool = False,
+        unmade_kg: npt.ArrayLike | None = None,
     ) -> npt.NDArray[np.bool_]:
-        """:meth:`DepartureRoom.fits` for each key, ``True`` for a key the table does not hold."""
+        """:meth:`DepartureRoom.fits` for each key; a key the table does not hold fits when ``kg`` is within
+        its ``unmade_kg`` (one limit per key, NaN for none; default no limit)."""
         found = np.fromiter((self.index.get(key, -1) for key in keys), dtype=np.intp)
         held = found >= 0
         at = found[held]
         fits = np.ones(len(found), dtype=np.bool_)
+        if unmade_kg is not None:
+            limit = np.asarray(unmade_kg, dtype=np.float64)[~held]
+            fits[~held] = np.isnan(limit) | (kg <= limit + _KG_SLACK)
         fits[held] = (
             self.runs[at] & (teu <= self.free_teu[at] + _TEU_SLACK) & (kg <= self.free_kg[at] + _KG_SLACK)
         )
@@ -143,7 +153,8 @@ class Availability:
     """The room on every departure the ledger knows in a window, taken in one snapshot.
 
     A departure is keyed by its service id and the UTC epoch second it leaves its first stop, which is how the
-    timetable names a dated trip. A trip the ledger does not hold has the timetable's own capacity.
+    timetable names a dated trip. A trip the ledger does not hold has the timetable's own capacity, and the
+    weight the ledger gives a departure it makes from the timetable (``kg_per_teu``).
 
     Parameters
     ----------
@@ -154,32 +165,76 @@ class Availability:
     closures
         The ledger's open disruptions (closed links, terminals and crossings, cancelled departures, delays);
         the search does not pass what is closed and runs delayed trips late.
+    kg_per_teu
+        The weight, per TEU of its service's capacity, that the ledger gives a departure it makes from the
+        timetable when a booking or quote first rides it; ``None``: such a trip has no weight limit. Without
+        it a search would offer a heavy shipment a trip whose booking the ledger then refuses.
     """
 
     taken_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     rooms: Mapping[tuple[str, int], DepartureRoom] = field(default_factory=dict)
     closures: tuple[Closure, ...] = ()
+    kg_per_teu: float | None = None
 
     def room(self, service_id: str, departs_s: int) -> DepartureRoom | None:
         """The room on this trip, or ``None`` when the ledger does not hold it."""
         return self.rooms.get((service_id, int(departs_s)))
 
-    def fits(self, service_id: str, departs_s: int, teu: float, kg: float, *, reefer: bool = False) -> bool:
-        """Whether the shipment fits on this trip (a trip the ledger does not hold always does)."""
+    def unmade_kg(self, capacity_teu: float) -> float | None:
+        """The weight a trip the ledger does not hold yet will take, for a service of ``capacity_teu``;
+        ``None`` where no limit is known."""
+        return None if self.kg_per_teu is None else capacity_teu * self.kg_per_teu
+
+    def fits(
+        self,
+        service_id: str,
+        departs_s: int,
+        teu: float,
+        kg: float,
+        *,
+        reefer: bool = False,
+        capacity_teu: float | None = None,
+    ) -> bool:
+        """Whether the shipment fits on this trip; a trip the ledger does not hold fits within the weight it
+        will have (:meth:`unmade_kg` of the service's ``capacity_teu``, when given)."""
         room = self.room(service_id, departs_s)
-        return room is None or room.fits(teu, kg, reefer=reefer)
+        if room is not None:
+            return room.fits(teu, kg, reefer=reefer)
+        limit = None if capacity_teu is None else self.unmade_kg(capacity_teu)
+        return limit is None or kg <= limit + _KG_SLACK
 
     def fits_each(
-        self, keys: Iterable[tuple[str, int]], teu: float, kg: float, *, reefer: bool = False
+        self,
+        keys: Iterable[tuple[str, int]],
+        teu: float,
+        kg: float,
+        *,
+        reefer: bool = False,
+        capacity_teu: npt.ArrayLike | None = None,
     ) -> npt.NDArray[np.bool_]:
-        """:meth:`fits` for each ``(service id, departure epoch second)`` key, as an array of bools."""
+        """:meth:`fits` for each ``(service id, departure epoch second)`` key, as an array of bools;
+        ``capacity_teu`` gives each key's service capacity (for the trips the ledger does not hold)."""
+        keys = list(keys)
         if isinstance(self.rooms, RoomTable):
-            return self.rooms.fits_each(keys, teu, kg, reefer=reefer)
-        return np.fromiter((self.fits(s, t, teu, kg, reefer=reefer) for s, t in keys), dtype=np.bool_)
+            unmade = None
+            if capacity_teu is not None and self.kg_per_teu is not None:
+                unmade = np.asarray(capacity_teu, dtype=np.float64) * self.kg_per_teu
+            return self.rooms.fits_each(keys, teu, kg, reefer=reefer, unmade_kg=unmade)
+        caps = [None] * len(keys) if capacity_teu is None else [float(c) for c in np.asarray(capacity_teu)]
+        return np.fromiter(
+            (
+                self.fits(s, t, teu, kg, reefer=reefer, capacity_teu=c)
+                for (s, t), c in zip(keys, caps, strict=True)
+            ),
+            dtype=np.bool_,
+            count=len(keys),
+        )
 
     def __post_init__(self) -> None:
         if self.taken_at.tzinfo is None:
             raise ValueError("taken_at must be timezone-aware")
+        if self.kg_per_teu is not None and not (math.isfinite(self.kg_per_teu) and self.kg_per_teu > 0):
+            raise ValueError("kg_per_teu must be a positive number")
         if isinstance(self.rooms, RoomTable):
             table = self.rooms
             # NaN plugs mean "not counted"; an infinite number is no room at all

@@ -153,8 +153,10 @@ def _full_departures(
         starts = sorted(int(t) for si, t in zip(tt.trip_service, tt.trip_start, strict=True) if si == s_idx)
         zone = ZoneInfo(net.zones[int(tt.stops[s_idx][0])])
 
-        def fits(t: int, service: str = leg.service, plugs: bool = reefer) -> bool:
-            return availability.fits(service, t, shipment.teu, kg, reefer=plugs)
+        capacity = tt.services[s_idx].capacity_teu
+
+        def fits(t: int, service: str = leg.service, plugs: bool = reefer, cap: float = capacity) -> bool:
+            return availability.fits(service, t, shipment.teu, kg, reefer=plugs, capacity_teu=cap)
 
         ride = next(t for t in starts if _departure_ref(leg.service, t, zone.key) == leg.departure)
         if fits(ride):

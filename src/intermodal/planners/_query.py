@@ -547,8 +547,12 @@ class _Network:
             return {}
         room = self.availability.room(svc.id, start)
         if room is None:
-            # not in the ledger yet: the timetable's own capacity and plugs; its kg the ledger sets
-            return {"free_teu": svc.capacity_teu, "free_kg": None, "free_reefer": svc.reefer_plugs_teu}
+            # not in the ledger yet: the timetable's capacity and plugs, and the weight the ledger gives it
+            return {
+                "free_teu": svc.capacity_teu,
+                "free_kg": self.availability.unmade_kg(svc.capacity_teu),
+                "free_reefer": svc.reefer_plugs_teu,
+            }
         return {"free_teu": room.free_teu, "free_kg": room.free_kg, "free_reefer": room.free_reefer}
 
 
@@ -567,7 +571,8 @@ def _room(
     kg = shipment.tonnes * 1000.0
     ids = [svc.id for svc in tt.services]
     trips = zip(map(ids.__getitem__, tt.trip_service.tolist()), tt.trip_start.tolist(), strict=True)
-    keep = availability.fits_each(trips, shipment.teu, kg, reefer=reefer)
+    capacity = np.array([svc.capacity_teu for svc in tt.services], dtype=np.float64)[tt.trip_service]
+    keep = availability.fits_each(trips, shipment.teu, kg, reefer=reefer, capacity_teu=capacity)
     full = []
     for k in np.flatnonzero(~keep):
         svc = tt.services[int(tt.trip_service[k])]

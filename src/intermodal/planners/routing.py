@@ -266,9 +266,15 @@ def find_routes(
     if net.full:
         shown = ", ".join(net.full[:3]) + (f" and {len(net.full) - 3} more" if len(net.full) > 3 else "")
         room = "room or reefer plugs" if shipment.cargo.kind is CargoKind.REEFER else "room"
+        one = len(net.full) == 1
+        count = (
+            "1 departure in the search window has"
+            if one
+            else f"{len(net.full)} departures in the search window have"
+        )
         notes.append(
-            f"{len(net.full)} departures in the search window have no {room} for {shipment.teu:g} TEU "
-            f"in the ledger and were left out: {shown}"
+            f"{count} no {room} for {shipment.teu:g} TEU and {shipment.tonnes:g} t (the ledger's bookings, "
+            f"holds and capacity) and {'was' if one else 'were'} left out: {shown}"
         )
     if net.closed and net.availability is not None:
         named = {c.id: c for c in net.availability.closures}
