@@ -48,7 +48,13 @@ from intermodal.model import (
 from intermodal.network.timetable import Timetable
 from intermodal.planners.disruptions import close_trips, delay_trips, drive_closure, with_bundle_closures
 from intermodal.planners.places import Place, place_zone
-from intermodal.planners.search_network import _MODES, SearchNetwork, _DriveInfo, compile_search
+from intermodal.planners.search_network import (
+    _MODES,
+    SearchNetwork,
+    _departure_ref,
+    _DriveInfo,
+    compile_search,
+)
 
 if TYPE_CHECKING:
     from intermodal.engines.freight import FreightSearch
@@ -237,6 +243,12 @@ class _Network:
         if not self.departure_prices:
             return None
         price = np.zeros(tt.n_trips, dtype=np.float64)
+        if tt is self.net.timetable:
+            # the network's own trips: look up the few priced departures, not every trip's name
+            trips = self.net.trips_by_ref()
+            for ref, p in self.departure_prices.items():
+                price[trips.get(ref, [])] = p
+            return price if price.any() else None
         first = [self.net.zones[int(st[0])] for st in tt.stops]
         for k, (si, start) in enumerate(zip(tt.trip_service.tolist(), tt.trip_start.tolist(), strict=True)):
             ref = _departure_ref(tt.services[si].id, start, first[si])
@@ -554,12 +566,6 @@ class _Network:
                 "free_reefer": svc.reefer_plugs_teu,
             }
         return {"free_teu": room.free_teu, "free_kg": room.free_kg, "free_reefer": room.free_reefer}
-
-
-def _departure_ref(service_id: str, start_s: int, zone: str) -> str:
-    """The ledger's name for a dated trip: ``service@<local departure at its first stop, to the minute>``."""
-    local = datetime.fromtimestamp(start_s, ZoneInfo(zone))
-    return f"{service_id}@{local.isoformat(timespec='minutes')}"
 
 
 def _room(

@@ -180,6 +180,7 @@ class SearchNetwork:
         # the open trips of recent queries, each with its graph: queries on the same window share one
         self._views: OrderedDict[bytes, SearchGraph] = OrderedDict()
         self._engines: dict[int, Any] = {}
+        self._trips_by_ref: dict[str, list[int]] | None = None
         self._lock = threading.Lock()
 
     # places
@@ -520,6 +521,21 @@ class SearchNetwork:
             [max(int(d[-1]), int(a[-1])) for a, d in zip(tt.arrive_s, tt.depart_s, strict=True)]
         )
 
+    def trips_by_ref(self) -> dict[str, list[int]]:
+        """The trips of :attr:`timetable` by their ledger ref (:func:`_departure_ref`; two trips of a feed
+        may leave in the same minute), made on first use."""
+        with self._lock:
+            if self._trips_by_ref is None:
+                tt = self.timetable
+                first = [self.zones[int(st[0])] for st in tt.stops]
+                ids = [svc.id for svc in tt.services]
+                trips: dict[str, list[int]] = {}
+                starts = zip(tt.trip_service.tolist(), tt.trip_start.tolist(), strict=True)
+                for k, (s, start) in enumerate(starts):
+                    trips.setdefault(_departure_ref(ids[s], start, first[s]), []).append(k)
+                self._trips_by_ref = trips
+            return self._trips_by_ref
+
     def view(self, timetable: Timetable, bases: Sequence[int] | None = None) -> SearchGraph:
         """The search graph over ``timetable``, some of this network's trips (those a query may board).
 
@@ -566,6 +582,12 @@ class SearchNetwork:
 
 def _at(secs: int) -> datetime:
     return datetime.fromtimestamp(secs, UTC)
+
+
+def _departure_ref(service_id: str, start_s: int, zone: str) -> str:
+    """The ledger's name for a dated trip: ``service@<local departure at its first stop, to the minute>``."""
+    local = datetime.fromtimestamp(start_s, ZoneInfo(zone))
+    return f"{service_id}@{local.isoformat(timespec='minutes')}"
 
 
 def _storage_rows(bundle: Bundle, *, teu: float, tonnes: float, reefer: bool, day: date) -> dict[str, Tariff]:
