@@ -240,3 +240,10 @@ def test_skim_and_assign_take_patches(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["scenario"] == "mini+closed"
     result = runner.invoke(app, [*args, "--patch", str(tmp_path / "missing.toml")])
     assert result.exit_code == 2 and "--patch" in result.output
+
+
+@pytest.mark.parametrize("command", [["assign"], ["scenario", "compare"]])
+def test_help_names_the_choice_table_of_the_parameter_file(command: list[str]) -> None:
+    # rich reads an unescaped [choice] as markup and drops it: the help said "(TOML, )"
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "(TOML, [choice])" in result.output, result.output

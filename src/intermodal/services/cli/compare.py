@@ -38,7 +38,7 @@ ZonesOption = Annotated[
     Path | None, typer.Option(help="Zones CSV; default zones.csv beside the demand file, else the demo's.")
 ]
 ParamsOption = Annotated[
-    Path | None, typer.Option(help="Choice parameters (TOML, [choice]); default the demo's choice.toml.")
+    Path | None, typer.Option(help="Choice parameters (TOML, \\[choice]); default the demo's choice.toml.")
 ]
 MethodOption = Annotated[str, typer.Option(help="logit | aon (all or nothing).")]
 WindowOption = Annotated[str, typer.Option(help="The demand's period: cargo ready over 7d, 36h, ...")]

@@ -270,7 +270,8 @@ def assign(
     ] = "chongqing",
     patch: PatchOption = None,
     params: Annotated[
-        Path | None, typer.Option(help="Choice parameters (TOML, [choice]); default the demo's choice.toml.")
+        Path | None,
+        typer.Option(help="Choice parameters (TOML, \\[choice]); default the demo's choice.toml."),
     ] = None,
     method: Annotated[str, typer.Option(help="logit | aon (all or nothing).")] = "logit",
     window: Annotated[str, typer.Option(help="The demand's period: cargo ready over 7d, 36h, ...")] = "7d",
