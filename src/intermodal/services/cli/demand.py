@@ -292,7 +292,9 @@ def assign(
     calibrate_period: Annotated[str, typer.Option(help="The ledger period to calibrate to.")] = "2020Q1",
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for flows.geojson, summary.json and Parquet tables (made if missing)."),
+        typer.Option(
+            help="Folder for flows.geojson, summary.json, charts.svg and Parquet tables (made if missing)."
+        ),
     ] = None,
     format: Annotated[str, typer.Option("--format", help="table | json.")] = "table",
 ) -> None:
@@ -332,7 +334,9 @@ def assign(
         if out is not None:
             from intermodal.io.matrices import check_outputs
 
-            check_outputs(out, [*(f"{n}.parquet" for n in RESULT_TABLES), "flows.geojson", "summary.json"])
+            check_outputs(
+                out, [*(f"{n}.parquet" for n in RESULT_TABLES), "flows.geojson", "summary.json", "charts.svg"]
+            )
         with progress_bar("searching options") as progress:
             pairs = a.pair_options(bundle, zone_list, cells, start=start, window_days=days, progress=progress)
         calibration = None
@@ -368,13 +372,57 @@ def assign(
             }
             written = [
                 str(p)
-                for p in write_results(out, tables, {"flows.geojson": result.geojson(), "summary.json": doc})
+                for p in write_results(
+                    out,
+                    tables,
+                    {
+                        "flows.geojson": result.geojson(),
+                        "summary.json": doc,
+                        "charts.svg": _assign_charts(doc),
+                    },
+                )
             ]
         doc["files"] = written
     if format == "json":
         print_json(doc)
     else:
         _assign_table(doc)
+
+
+def _assign_charts(doc: dict[str, Any]) -> str:
+    """The mode split, t-km and CO2e by leg mode of an assignment, as one SVG of three bar charts."""
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure  # not pyplot: no display, no global state
+    from matplotlib.ticker import StrMethodFormatter
+
+    split = doc["mode_split"]
+    by_mode = doc["by_mode"]
+    panels = [
+        ("mode split, % of the demand (TEU)", {m: 100 * r["share"] for m, r in split.items()}),
+        ("t-km by leg mode", {m: r["tkm"] for m, r in by_mode.items() if m != "handling"}),
+        ("CO2e by leg mode, t WTW", {m: r["co2e_kg"] / 1000 for m, r in by_mode.items()}),
+    ]
+    fig = Figure(figsize=(12, 4), layout="constrained")
+    for ax, (title, values) in zip(fig.subplots(1, 3), panels, strict=True):
+        names = sorted(values)
+        bars = ax.barh(names, [values[n] for n in names], color="#2f6f9f")
+        ax.bar_label(bars, labels=[f"{values[n]:,.1f}" for n in names], padding=2, fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.invert_yaxis()
+        ax.margins(x=0.25)
+        ax.locator_params(axis="x", nbins=4)
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    fig.suptitle(
+        f"{doc['scenario']}, {doc['method']}: {doc['demand_teu']:,.1f} TEU from {doc['start'][:10]} "
+        f"over {doc['window_days']:g} d, {doc['not_carried_teu']:,.2f} not carried",
+        fontsize=11,
+    )
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text: searchable, small
+        fig.savefig(out, format="svg", metadata={"Date": None})
+    return out.getvalue()
 
 
 def _ledger_shares(db: str, period: str, bundle: Any) -> dict[str, float]:
