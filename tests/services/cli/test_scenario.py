@@ -174,3 +174,24 @@ def test_every_command_that_takes_scenario_takes_patch() -> None:
     assert {"route", "skim", "disruption add", "ledger rebook"} <= with_scenario
     lacking = {name for name in with_scenario if not any("--patch" in p.opts for p in commands[name].params)}
     assert lacking == set()
+
+
+def test_scenario_apply_takes_its_output_folder_last_as_the_issue_writes_it(tmp_path: Path) -> None:
+    # BASE PATCH OUT writes what BASE PATCH --out OUT writes
+    flag = runner.invoke(
+        app, ["scenario", "apply", "chongqing", "carbon-price-100", "--out", str(tmp_path / "a")]
+    )
+    last = runner.invoke(app, ["scenario", "apply", "chongqing", "carbon-price-100", str(tmp_path / "b")])
+    assert flag.exit_code == 0 and last.exit_code == 0, last.output
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+    # a forgotten --out is not taken as a folder named like the patch: named, exit 2, nothing written
+    for args, said in (
+        (["2026", "east-ring-closed"], "[OUT]: the last argument is a patch"),
+        (["2026", str(tmp_path / "what-if.toml")], "[OUT]: the last argument is a patch"),
+        (["2026"], "[OUT]: no output folder"),
+    ):
+        result = runner.invoke(app, ["scenario", "apply", "chongqing", *args])
+        assert result.exit_code == 2 and said in result.stderr, result.output
+    assert not Path("east-ring-closed").exists()
