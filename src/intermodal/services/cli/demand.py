@@ -27,7 +27,7 @@ from intermodal.services.cli._output import (
 from intermodal.services.cli._scenario import PatchOption, open_scenario
 
 FORMATS = ["table", "json"]
-METHODS = ["logit", "aon"]
+METHODS = ["logit", "aon", "lp"]
 #: the demo's files, shipped with the package
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demand" / "chongqing"  # io.demand.DEMO_FOLDER
 DEMO_FILES = ("zones.csv", "demand.csv", "demand-2026.csv", "choice.toml", "observed_shares.csv")
@@ -273,7 +273,9 @@ def assign(
         Path | None,
         typer.Option(help="Choice parameters (TOML, \\[choice]); default the demo's choice.toml."),
     ] = None,
-    method: Annotated[str, typer.Option(help="logit | aon (all or nothing).")] = "logit",
+    method: Annotated[
+        str, typer.Option(help="logit | aon (all or nothing) | lp (least total cost, exact; small demand).")
+    ] = "logit",
     window: Annotated[str, typer.Option(help="The demand's period: cargo ready over 7d, 36h, ...")] = "7d",
     ready: Annotated[
         str | None, typer.Option(help="Start of the period, ISO 8601; default the demand's period column.")
@@ -302,8 +304,9 @@ def assign(
 
     Generalized cost = cost + value of time x hours + carbon price x CO2e, over each pair's Pareto options in
     the window; a logit (or all or nothing) shares the demand, and an iterative method moves the overflow of
-    full departures to the next best options, reporting its convergence gap. The answer: mode split, t-km
-    and CO2e by mode, loads per departure, demand not carried, flows per link (GeoJSON with --out).
+    full departures to the next best options, reporting its convergence gap; or, for small demand, --method
+    lp solves the least total cost within every departure's room exactly (HiGHS). The answer: mode split,
+    t-km and CO2e by mode, loads per departure, demand not carried, flows per link (GeoJSON with --out).
 
     Demand to try: intermodal demo-demand --out demo
 
