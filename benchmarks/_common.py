@@ -49,3 +49,28 @@ def machine(*packages: str) -> dict[str, str]:
     for name in packages:
         out[name] = import_module(name).__version__
     return out
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_marks(name: str) -> tuple[str, str]:
+    """The two lines between which the README holds benchmark ``name``'s tables."""
+    return f"<!-- {name}: tables written by benchmarks/{name}.py -->", f"<!-- /{name} -->"
+
+
+def write_readme_tables(name: str, page: str, readme: Path = README) -> bool:
+    """Put the tables of a results page (from its first table row on) between ``name``'s README marks.
+
+    Returns whether the README has the marks (without them it is left as it is).
+    """
+    start, end = readme_marks(name)
+    body = readme.read_text(encoding="utf-8")
+    if start not in body or end not in body:
+        return False
+    lines = page.rstrip("\n").split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    head, rest = body.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    readme.write_text(head + start + "\n" + "\n".join(lines[first:]) + "\n" + end + tail, encoding="utf-8")
+    return True

@@ -19,7 +19,8 @@ logit with capacity, cargo ready over ``--window`` days from its period.
   the object store. Starting Ray is timed apart.
 
 Every scenario's bundle is patched once, before either run (timed apart). Both runs must give the same
-comparison (``to_dict`` equal). Results go to ``benchmarks/results/sweep.json`` and ``sweep.md``.
+comparison (``to_dict`` equal). Results go to ``benchmarks/results/sweep.json`` and ``sweep.md``, and its
+tables to the README between its ``sweep`` marks (``--no-readme``: not).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from intermodal.planners._executor import InProcess, RayExecutor
 from intermodal.planners.compare import compare
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine
+from _common import machine, write_readme_tables
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEMO = Path(__file__).resolve().parents[1] / "src" / "intermodal" / "data" / "demand" / "chongqing"
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=1.0, help="days")
     parser.add_argument("--cpus", type=int, default=os.cpu_count() or 2, help="CPUs of the local Ray")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--no-readme", action="store_true", help="leave the README as it is")
     args = parser.parse_args()
 
     base = im.load_scenario("chongqing", ["2026"])
@@ -143,6 +145,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "sweep.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (args.out / "sweep.md").write_text(markdown(results), encoding="utf-8")
+    if not args.no_readme:
+        write_readme_tables("sweep", markdown(results))
     print(markdown(results))
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -191,3 +192,52 @@ def test_calibration_meets_shares_the_options_can_reach() -> None:
 def test_an_unknown_method_is_refused() -> None:
     with pytest.raises(InputError):
         assign(BUNDLE, [], PARAMS, method="gravity")
+
+
+def _total_gc(result: Any) -> float:
+    """The assignment's total generalized cost, not carried included, at the documented costs."""
+    total = 0.0
+    for pair, flows, left in zip(result.pairs, result.flows, result.not_carried, strict=True):
+        total += sum(t * generalized_cost(o, PARAMS) for o, t in zip(pair.options, flows, strict=True))
+        total += left * PARAMS.not_carried_cost
+    return total
+
+
+@settings(max_examples=25, deadline=None)
+@given(cells=st.lists(CELLS, min_size=1, max_size=6))
+def test_the_lp_holds_every_room_and_costs_no_more_than_all_or_nothing(
+    cells: list[tuple[int, int, str, float]],
+) -> None:
+    pairs = _pairs(cells)
+    if not pairs:
+        return
+    lp = assign(BUNDLE, pairs, PARAMS, method="lp")
+    aon = assign(BUNDLE, pairs, PARAMS, method="aon")
+    for pair, flows, left in zip(lp.pairs, lp.flows, lp.not_carried, strict=True):
+        assert all(f >= 0 for f in flows) and sum(flows) + left == pytest.approx(pair.cell.teu, rel=1e-9)
+    assert all(load <= cap + 1e-6 for _, cap, load, _ in lp.departures.values())
+    # the exact optimum within the rooms: never dearer than the iterative answer, which holds them too
+    assert _total_gc(lp) <= _total_gc(aon) * (1 + 1e-9) + 1e-6
+    assert lp.gap == 0
+
+
+def test_the_lp_without_capacity_is_all_or_nothing_and_prices_a_full_departure() -> None:
+    pairs = _pairs([(1, 4, "general", 3.0), (2, 4, "reefer", 2.0)])
+    free = assign(BUNDLE, pairs, PARAMS, method="lp", capacity=False)
+    assert _total_gc(free) == pytest.approx(
+        _total_gc(assign(BUNDLE, pairs, PARAMS, method="aon", capacity=False))
+    )
+    (pair,) = _pairs([(2, 4, "general", 1000.0)])
+    held = assign(BUNDLE, [pair], PARAMS, method="lp")
+    trains = [d for d in held.departures.values() if d[0] == "train"]
+    assert 0 < held.mode_split().get("rail", 0.0) == pytest.approx(sum(cap for _, cap, _, _ in trains))
+    assert any(price > 0 for _, cap, load, price in trains if load >= cap - 1e-6)
+
+
+def test_the_lp_refuses_demand_too_large_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import intermodal.planners.assignment as assignment
+
+    monkeypatch.setattr(assignment, "LP_MAX_OPTIONS", 2)
+    with pytest.raises(InputError, match="too much demand for the LP") as caught:
+        assign(BUNDLE, _pairs([(1, 4, "general", 3.0)]), PARAMS, method="lp")
+    assert caught.value.problems[0].field == "method"

@@ -100,7 +100,8 @@ def write_results(
     tables: Mapping[str, Sequence[Mapping[str, Any]]],
     documents: Mapping[str, Any],
 ) -> list[Path]:
-    """Write each table as ``NAME.parquet`` and each document as ``NAME`` (JSON or GeoJSON, by its name).
+    """Write each table as ``NAME.parquet`` and each document as ``NAME``: a text (an SVG chart) as it is, any
+    other value as JSON (or GeoJSON, by its name).
 
     Raises
     ------
@@ -117,5 +118,6 @@ def write_results(
         for rows, stage in zip(tables.values(), stages, strict=False):
             pl.DataFrame(list(rows), infer_schema_length=None).write_parquet(stage)
         for doc, stage in zip(documents.values(), stages[len(tables) :], strict=True):
-            stage.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+            text = doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False, indent=1)
+            stage.write_text(text, encoding="utf-8")
     return targets

@@ -18,6 +18,10 @@ flows move 1/sqrt(k+1) of the way to the new choice. It stops when the gap is be
 at the current prices would save), for the logit the share of the demand its choice would move. What any
 departure still carries over its room is then taken off the options using it, in proportion, and reported as
 not carried: the result never overloads a departure.
+
+``lp``, for demand small enough (at most ``LP_MAX_OPTIONS`` options over all pairs): the least total
+generalized cost with every departure held to its room, solved exactly as one linear programme by HiGHS (the
+solver the planner uses); the price of a departure's room is the dual of its capacity, and the gap is 0.
 """
 
 from __future__ import annotations
@@ -52,7 +56,9 @@ __all__ = [
 
 #: the mode class of demand left behind
 NOT_CARRIED = "not carried"
-METHODS = ("aon", "logit")
+METHODS = ("aon", "logit", "lp")
+#: the most options (over all pairs, not carried included) the ``lp`` method takes: its size stays small
+LP_MAX_OPTIONS = 200_000
 
 
 def mode_class(option: Itinerary) -> str:
@@ -391,10 +397,13 @@ def assign(
     pairs = [p for p in pairs if p.cell.teu > 0]
     problem = _Problem(bundle, pairs, params)
     prices = np.zeros(len(problem.refs))
-    x = problem.choose(problem.gc, method, params)
     total = float(problem.demand.sum()) or 1.0
     gap, k = 0.0, 0
-    if capacity and len(problem.refs):
+    if method == "lp":
+        x, prices, k = _solve_lp(problem, capacity)
+    else:
+        x = problem.choose(problem.gc, method, params)
+    if method != "lp" and capacity and len(problem.refs):
         for k in range(1, params.iterations + 1):
             # overflow per TEU of room, at most 1 either way: one step never moves a price by more than
             # its step size, however far a departure is over
@@ -452,6 +461,46 @@ def assign(
         tonnes_per_teu=bundle.manifest.tonnes_per_teu,
         notes=tuple(notes),
     )
+
+
+def _solve_lp(problem: _Problem, capacity: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """The flows of least total generalized cost within every departure's room, the room's prices (the duals
+    of the capacities) and HiGHS's iterations.
+
+    Raises
+    ------
+    InputError
+        More than ``LP_MAX_OPTIONS`` options: the method names it and the methods that take any size.
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_array
+
+    n = len(problem.gc)
+    if n > LP_MAX_OPTIONS:
+        raise InputError(
+            Problem("too much demand for the LP", field="method", found=f"lp over {n:,} options",
+                    expected=f"at most {LP_MAX_OPTIONS:,} options, or the method aon or logit")
+        )  # fmt: skip
+    pairs = len(problem.starts)
+    # each pair's options, its not-carried one included, share out exactly its demand
+    a_eq = coo_array((np.ones(n), (problem.pair_of, np.arange(n))), shape=(pairs, n))
+    rooms = len(problem.refs) if capacity else 0
+    a_ub = coo_array(
+        (np.ones(len(problem.inc_opt)), (problem.inc_dep, problem.inc_opt)), shape=(len(problem.refs), n)
+    )
+    solved = linprog(
+        problem.gc,
+        A_ub=a_ub if rooms else None,
+        b_ub=problem.capacity if rooms else None,
+        A_eq=a_eq,
+        b_eq=problem.demand,
+        bounds=(0, None),
+        method="highs",
+    )
+    # always feasible and bounded: leaving demand behind needs no room and costs a finite amount
+    assert solved.status == 0, solved.message
+    prices = -solved.ineqlin.marginals if rooms else np.zeros(len(problem.refs))
+    return np.maximum(solved.x, 0.0), np.maximum(prices, 0.0), int(solved.nit)
 
 
 def _gap(x: np.ndarray, y: np.ndarray, cost: np.ndarray, method: str, total: float) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openmatrix as omx
 import polars as pl
@@ -79,6 +80,12 @@ def test_assign_writes_flows_tables_and_a_summary(tmp_path: Path) -> None:
     assert geo["features"] and {"teu", "mode"} <= set(geo["features"][0]["properties"])
     assert pl.read_parquet(out / "departures.parquet").height == len(doc["departures"])
     assert json.loads((out / "summary.json").read_text())["demand_teu"] == 405
+    # the charts: mode split, t-km and CO2e by leg mode, each bar labelled with its value
+    svg = ElementTree.parse(out / "charts.svg").getroot()
+    assert svg.tag.endswith("svg")
+    text = (out / "charts.svg").read_text()
+    assert "mode split" in text and "t-km by leg mode" in text and "CO2e by leg mode" in text
+    assert f"{100 * doc['mode_split']['not carried']['share']:,.1f}" in text
     shares = tmp_path / "shares.csv"
     shares.write_text("mode,share\nroad,1\nrail,1\n", encoding="utf-8")
     table = runner.invoke(app, [*args, "--calibrate", str(shares)])
@@ -240,3 +247,10 @@ def test_skim_and_assign_take_patches(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["scenario"] == "mini+closed"
     result = runner.invoke(app, [*args, "--patch", str(tmp_path / "missing.toml")])
     assert result.exit_code == 2 and "--patch" in result.output
+
+
+@pytest.mark.parametrize("command", [["assign"], ["scenario", "compare"]])
+def test_help_names_the_choice_table_of_the_parameter_file(command: list[str]) -> None:
+    # rich reads an unescaped [choice] as markup and drops it: the help said "(TOML, )"
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "(TOML, [choice])" in result.output, result.output

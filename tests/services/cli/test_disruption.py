@@ -125,3 +125,16 @@ def test_booking_or_quoting_an_old_itinerary_through_the_closure_exits_2_until_i
     assert direct.exit_code == 2 and "disruption 1" in direct.output, direct.output
     _run("disruption", "clear", "1", "--db", db)
     assert "east-2" in _run(*book)
+
+
+def test_disruptions_and_rebook_take_patches_like_the_other_commands(db: str) -> None:
+    # veun-kham (Laos-Cambodia) is a crossing of the 2026 patch only
+    window = ["crossing", "veun-kham", "--from", "2020-04-05", "--to", "2020-04-06", "--as-of", AS_OF]
+    base = runner.invoke(app, ["disruption", "add", *window, "--db", db])
+    assert base.exit_code == 2 and "[target]: unknown crossing" in base.output, base.output
+    doc = json.loads(_run("disruption", "add", *window, "--patch", "2026", "--format", "json", "--db", db))
+    assert doc["disruption"]["target"] == "veun-kham"
+    assert "veun-kham" in _run("disruption", "show", "1", "--patch", "2026", "--as-of", AS_OF, "--db", db)
+    for args in (["disruption", "show", "1"], ["ledger", "rebook", "east-1", "--option", "1"]):
+        result = runner.invoke(app, [*args, "--patch", "nope", "--db", db])
+        assert result.exit_code == 2 and "[--patch]: no such patch" in result.output, result.output

@@ -38,9 +38,11 @@ ZonesOption = Annotated[
     Path | None, typer.Option(help="Zones CSV; default zones.csv beside the demand file, else the demo's.")
 ]
 ParamsOption = Annotated[
-    Path | None, typer.Option(help="Choice parameters (TOML, [choice]); default the demo's choice.toml.")
+    Path | None, typer.Option(help="Choice parameters (TOML, \\[choice]); default the demo's choice.toml.")
 ]
-MethodOption = Annotated[str, typer.Option(help="logit | aon (all or nothing).")]
+MethodOption = Annotated[
+    str, typer.Option(help="logit | aon (all or nothing) | lp (least total cost, exact; small demand).")
+]
 WindowOption = Annotated[str, typer.Option(help="The demand's period: cargo ready over 7d, 36h, ...")]
 ReadyOption = Annotated[
     str | None, typer.Option(help="Start of the period, ISO 8601; default the demand's period column.")

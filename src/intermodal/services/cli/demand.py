@@ -27,7 +27,7 @@ from intermodal.services.cli._output import (
 from intermodal.services.cli._scenario import PatchOption, open_scenario
 
 FORMATS = ["table", "json"]
-METHODS = ["logit", "aon"]
+METHODS = ["logit", "aon", "lp"]
 #: the demo's files, shipped with the package
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demand" / "chongqing"  # io.demand.DEMO_FOLDER
 DEMO_FILES = ("zones.csv", "demand.csv", "demand-2026.csv", "choice.toml", "observed_shares.csv")
@@ -270,9 +270,12 @@ def assign(
     ] = "chongqing",
     patch: PatchOption = None,
     params: Annotated[
-        Path | None, typer.Option(help="Choice parameters (TOML, [choice]); default the demo's choice.toml.")
+        Path | None,
+        typer.Option(help="Choice parameters (TOML, \\[choice]); default the demo's choice.toml."),
     ] = None,
-    method: Annotated[str, typer.Option(help="logit | aon (all or nothing).")] = "logit",
+    method: Annotated[
+        str, typer.Option(help="logit | aon (all or nothing) | lp (least total cost, exact; small demand).")
+    ] = "logit",
     window: Annotated[str, typer.Option(help="The demand's period: cargo ready over 7d, 36h, ...")] = "7d",
     ready: Annotated[
         str | None, typer.Option(help="Start of the period, ISO 8601; default the demand's period column.")
@@ -291,7 +294,9 @@ def assign(
     calibrate_period: Annotated[str, typer.Option(help="The ledger period to calibrate to.")] = "2020Q1",
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for flows.geojson, summary.json and Parquet tables (made if missing)."),
+        typer.Option(
+            help="Folder for flows.geojson, summary.json, charts.svg and Parquet tables (made if missing)."
+        ),
     ] = None,
     format: Annotated[str, typer.Option("--format", help="table | json.")] = "table",
 ) -> None:
@@ -299,8 +304,9 @@ def assign(
 
     Generalized cost = cost + value of time x hours + carbon price x CO2e, over each pair's Pareto options in
     the window; a logit (or all or nothing) shares the demand, and an iterative method moves the overflow of
-    full departures to the next best options, reporting its convergence gap. The answer: mode split, t-km
-    and CO2e by mode, loads per departure, demand not carried, flows per link (GeoJSON with --out).
+    full departures to the next best options, reporting its convergence gap; or, for small demand, --method
+    lp solves the least total cost within every departure's room exactly (HiGHS). The answer: mode split,
+    t-km and CO2e by mode, loads per departure, demand not carried, flows per link (GeoJSON with --out).
 
     Demand to try: intermodal demo-demand --out demo
 
@@ -331,7 +337,9 @@ def assign(
         if out is not None:
             from intermodal.io.matrices import check_outputs
 
-            check_outputs(out, [*(f"{n}.parquet" for n in RESULT_TABLES), "flows.geojson", "summary.json"])
+            check_outputs(
+                out, [*(f"{n}.parquet" for n in RESULT_TABLES), "flows.geojson", "summary.json", "charts.svg"]
+            )
         with progress_bar("searching options") as progress:
             pairs = a.pair_options(bundle, zone_list, cells, start=start, window_days=days, progress=progress)
         calibration = None
@@ -367,13 +375,57 @@ def assign(
             }
             written = [
                 str(p)
-                for p in write_results(out, tables, {"flows.geojson": result.geojson(), "summary.json": doc})
+                for p in write_results(
+                    out,
+                    tables,
+                    {
+                        "flows.geojson": result.geojson(),
+                        "summary.json": doc,
+                        "charts.svg": _assign_charts(doc),
+                    },
+                )
             ]
         doc["files"] = written
     if format == "json":
         print_json(doc)
     else:
         _assign_table(doc)
+
+
+def _assign_charts(doc: dict[str, Any]) -> str:
+    """The mode split, t-km and CO2e by leg mode of an assignment, as one SVG of three bar charts."""
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure  # not pyplot: no display, no global state
+    from matplotlib.ticker import StrMethodFormatter
+
+    split = doc["mode_split"]
+    by_mode = doc["by_mode"]
+    panels = [
+        ("mode split, % of the demand (TEU)", {m: 100 * r["share"] for m, r in split.items()}),
+        ("t-km by leg mode", {m: r["tkm"] for m, r in by_mode.items() if m != "handling"}),
+        ("CO2e by leg mode, t WTW", {m: r["co2e_kg"] / 1000 for m, r in by_mode.items()}),
+    ]
+    fig = Figure(figsize=(12, 4), layout="constrained")
+    for ax, (title, values) in zip(fig.subplots(1, 3), panels, strict=True):
+        names = sorted(values)
+        bars = ax.barh(names, [values[n] for n in names], color="#2f6f9f")
+        ax.bar_label(bars, labels=[f"{values[n]:,.1f}" for n in names], padding=2, fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.invert_yaxis()
+        ax.margins(x=0.25)
+        ax.locator_params(axis="x", nbins=4)
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    fig.suptitle(
+        f"{doc['scenario']}, {doc['method']}: {doc['demand_teu']:,.1f} TEU from {doc['start'][:10]} "
+        f"over {doc['window_days']:g} d, {doc['not_carried_teu']:,.2f} not carried",
+        fontsize=11,
+    )
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text: searchable, small
+        fig.savefig(out, format="svg", metadata={"Date": None})
+    return out.getvalue()
 
 
 def _ledger_shares(db: str, period: str, bundle: Any) -> dict[str, float]:

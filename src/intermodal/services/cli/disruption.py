@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from intermodal.services.cli._output import choice, console, print_json, user_errors
+from intermodal.services.cli._scenario import PatchOption, open_scenario
 from intermodal.services.cli.report import DbOption, named_as, open_db
 
 disruption_app = typer.Typer(
@@ -88,6 +89,7 @@ def add(
     note: Annotated[str, typer.Option(help="The cause, the source.")] = "",
     as_of: AsOfOption = None,
     scenario: ScenarioOption = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
@@ -103,11 +105,10 @@ def add(
       intermodal disruption add delay shuttle-east --from 2020-04-03 --to 2020-04-05 --hours 6
     """
     choice(format, ["table", "json"], "--format")
-    from intermodal.io import load_scenario
     from intermodal.ledger.disruptions import add_disruption
 
     with user_errors(), named_as(_NAMES):
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
         with open_db(db) as ledger:
             impact = add_disruption(
                 ledger,
@@ -132,6 +133,7 @@ def show(
     disruption: Annotated[int, typer.Argument(help="The disruption's id.")],
     as_of: AsOfOption = None,
     scenario: ScenarioOption = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
@@ -140,11 +142,10 @@ def show(
     Example:  intermodal disruption show 1 --as-of 2020-02-01
     """
     choice(format, ["table", "json"], "--format")
-    from intermodal.io import load_scenario
     from intermodal.ledger.disruptions import disruption_impact
 
     with user_errors(), named_as(_NAMES):
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
         with open_db(db, create=False) as ledger:
             doc = disruption_impact(ledger, bundle, disruption, as_of=as_of).to_dict()
     if format == "json":
@@ -214,6 +215,7 @@ def rebook(
     option: Annotated[int, typer.Option(help="The option to take, as `disruption add` or `show` listed it.")],
     as_of: AsOfOption = None,
     scenario: ScenarioOption = "chongqing",
+    patch: PatchOption = None,
     db: DbOption = None,
     format: FormatOption = "table",
 ) -> None:
@@ -224,11 +226,10 @@ def rebook(
     Example:  intermodal ledger rebook demo-000123 --option 1
     """
     choice(format, ["table", "json"], "--format")
-    from intermodal.io import load_scenario
     from intermodal.ledger.disruptions import rebook_option
 
     with user_errors(), named_as(_NAMES):
-        bundle = load_scenario(scenario)
+        bundle = open_scenario(scenario, patch)
         with open_db(db, create=False) as ledger:
             moved, impact = rebook_option(ledger, bundle, booking, option, as_of=as_of)
     if format == "json":

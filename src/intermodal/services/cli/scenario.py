@@ -86,21 +86,27 @@ def apply(
     base: Annotated[str, typer.Argument(help="Scenario name, or a bundle folder or zip.")],
     patch: Annotated[
         list[str],
-        typer.Argument(help="Patches of the scenario (by name) or patch .toml files, applied in order."),
+        typer.Argument(
+            help="Patches of the scenario (by name) or patch .toml files, applied in order; without --out, "
+            "the last argument is the output folder (BASE PATCH... OUT)."
+        ),
     ],
-    out: Annotated[str, typer.Option("--out", "-o", help="Folder to write the patched bundle to.")],
+    out: Annotated[
+        str | None, typer.Option("--out", "-o", help="Folder to write the patched bundle to.")
+    ] = None,
     format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
 ) -> None:
     """Write BASE with PATCH applied as a new bundle folder: all of it, or nothing.
 
     The folder loads like any bundle, and routes exactly as BASE --patch PATCH does.
 
-    Example:  intermodal scenario apply chongqing 2026 --out chongqing-2026
+    Example:  intermodal scenario apply chongqing 2026 chongqing-2026   (or ... 2026 --out chongqing-2026)
     """
     choice(format, ["table", "json"], "--format")
     from intermodal.io.patch import write_patched
 
     with user_errors():
+        patch, out = _patches_and_out(base, patch, out)
         folder = write_patched(base, patch, out)
         bundle = open_scenario(str(folder))
     if format == "json":
@@ -114,6 +120,33 @@ def apply(
         f"{len(bundle.terminals)} terminals, {len(bundle.links)} links, {len(bundle.services)} services",
         highlight=False,
     )
+
+
+def _patches_and_out(base: str, args: list[str], out: str | None) -> tuple[list[str], str]:
+    """The patches and the output folder of ``scenario apply``: ``--out``, else the last argument.
+
+    Raises
+    ------
+    InputError
+        No output folder, or a last argument that names a patch (a forgotten ``--out`` would otherwise
+        write the bundle into a folder named as the patch, and leave that patch out).
+    """
+    from intermodal.exceptions import InputError, Problem
+    from intermodal.io.patch import list_patches
+
+    if out is not None:
+        return args, out
+    expected = "an output folder: BASE PATCH... OUT, or --out OUT"
+    if len(args) < 2:
+        raise InputError(Problem("no output folder", field="OUT", expected=expected))
+    last = args[-1]
+    shipped = list_patches(base) if not last.endswith(".toml") else []
+    if last.endswith(".toml") or last in shipped:
+        raise InputError(
+            Problem("the last argument is a patch, not an output folder", field="OUT", found=last,
+                    expected=expected)
+        )  # fmt: skip
+    return args[:-1], last
 
 
 @scenario_app.command("show")
