@@ -435,7 +435,7 @@ def test_an_itinerary_from_the_route_engine_books_its_scheduled_legs(ledger: Led
             "departure": None,
             "from": "mohan",
             "to": "bangkok",
-            "depart": "2020-04-06T00:00:00+00:00",
+            "depart": "2020-04-06T01:00:00+00:00",
         },
     )
     made = book_itinerary(
