@@ -183,7 +183,14 @@ def build(
             free[departure] -= float(teu)
             key = f"bulk-{made + len(batch)}"
             batch.append(
-                BookingRequest(key, (LegRef(departure),), "Bench", teu=teu, tonnes=f"{float(teu) * 10:g}")
+                BookingRequest(
+                    key,
+                    (LegRef(departure),),
+                    "Bench",
+                    teu=teu,
+                    tonnes=f"{float(teu) * 10:g}",
+                    customs_status="cleared",
+                )
             )
         if bulk == "book_many":
             book_many(ledger, batch)
@@ -315,6 +322,7 @@ def _client(url: str, kind: str, client: int, refs: list[str], count: int, start
                     shipper="Bench client",
                     teu="0.25",
                     tonnes="2",
+                    customs_status="cleared",
                 )
         except CapacityError:
             full += 1

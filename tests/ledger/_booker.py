@@ -29,7 +29,15 @@ def race(url: str, single: str, leg_a: str, leg_b: str, worker: str, attempts: i
     plan[::4] = [(f"shared-{i}", [single]) for i in range(len(plan[::4]))]
     for key, legs in plan:
         try:
-            made = book(ledger, idempotency_key=key, departures=legs, shipper="Race", teu=1, tonnes=1)
+            made = book(
+                ledger,
+                idempotency_key=key,
+                departures=legs,
+                shipper="Race",
+                teu=1,
+                tonnes=1,
+                customs_status="cleared",
+            )
         except CapacityError:
             result["full"].append(key)
         else:
@@ -42,7 +50,14 @@ def crash(url: str, leg_a: str, leg_b: str, prefix: str) -> None:
     batch = 0
     while True:
         requests = [
-            BookingRequest(f"{prefix}-{batch}-{j}", (LegRef(leg_a), LegRef(leg_b)), "Crash", teu=1, tonnes=1)
+            BookingRequest(
+                f"{prefix}-{batch}-{j}",
+                (LegRef(leg_a), LegRef(leg_b)),
+                "Crash",
+                teu=1,
+                tonnes=1,
+                customs_status="cleared",
+            )
             for j in range(3)
         ]
         book_many(ledger, requests)

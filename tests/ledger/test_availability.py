@@ -19,7 +19,15 @@ def test_free_room_is_capacity_less_bookings_and_a_cancelled_departure_does_not_
     first = create_departure(ledger, "shuttle-middle", T0)
     second = create_departure(ledger, "shuttle-middle", T0 + dt.timedelta(hours=5))
     outside = create_departure(ledger, "shuttle-east", T0 + dt.timedelta(days=3))
-    book(ledger, idempotency_key="a", departures=[first.ref], shipper="s", teu="1.5", tonnes="12")
+    book(
+        ledger,
+        idempotency_key="a",
+        departures=[first.ref],
+        shipper="s",
+        teu="1.5",
+        tonnes="12",
+        customs_status="cleared",
+    )
     set_departure_status(ledger, second.ref, "cancelled")
     seen = read_availability(ledger, start=T0, end=T0 + dt.timedelta(days=1))
     room = seen.room("shuttle-middle", int(T0.timestamp()))
@@ -77,6 +85,7 @@ def test_reads_reuse_a_pooled_connection_and_see_each_new_commit(sqlite_ledger: 
             shipper="s",
             teu="0.5",
             tonnes="1",
+            customs_status="cleared",
         )
     assert [room.free_teu for room in rooms if room is not None] == [2.0, 1.5, 1.0]
     assert len(opened) <= 1
@@ -122,8 +131,17 @@ def test_free_reefer_plugs_are_plugs_less_reefer_bookings_and_live_reefer_holds(
         teu=1,
         tonnes=8,
         cargo_class="reefer",
+        customs_status="cleared",
     )
-    book(ledger, idempotency_key="b", departures=[counted.ref], shipper="s", teu=1, tonnes=8)  # dry: no plugs
+    book(
+        ledger,
+        idempotency_key="b",
+        departures=[counted.ref],
+        shipper="s",
+        teu=1,
+        tonnes=8,
+        customs_status="cleared",
+    )  # dry: no plugs
     leg = {"service": "shuttle-middle", "departure": counted.ref, "cost": 1.0, "currency": "CNY"}
     now = dt.datetime.now(dt.UTC)
     create_quote(ledger, {"legs": [leg]}, teu="1.5", tonnes=1, cargo_class="reefer", now=now)

@@ -78,11 +78,35 @@ def _count(ledger: Ledger, table: object) -> int:
 
 def test_booking_reserves_capacity_and_refuses_the_excess(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00", capacity_teu=4)
-    first = book(ledger, idempotency_key="a", departures=[d.ref], shipper="Fruit Co", teu=2, tonnes="17.2")
-    book(ledger, idempotency_key="b", departures=[d.id], shipper="Fruit Co", teu="1.5", tonnes=3)
+    first = book(
+        ledger,
+        idempotency_key="a",
+        departures=[d.ref],
+        shipper="Fruit Co",
+        teu=2,
+        tonnes="17.2",
+        customs_status="cleared",
+    )
+    book(
+        ledger,
+        idempotency_key="b",
+        departures=[d.id],
+        shipper="Fruit Co",
+        teu="1.5",
+        tonnes=3,
+        customs_status="cleared",
+    )
     assert get_departure(ledger, d.ref).free_teu == Decimal("0.5")
     with pytest.raises(CapacityError) as caught:
-        book(ledger, idempotency_key="c", departures=[d.ref], shipper="X", teu=1, tonnes=1)
+        book(
+            ledger,
+            idempotency_key="c",
+            departures=[d.ref],
+            shipper="X",
+            teu=1,
+            tonnes=1,
+            customs_status="cleared",
+        )
     assert "not enough TEU" in str(caught.value)
     assert isinstance(caught.value, InputError)  # the CLI exits 2, the API answers 4xx
     assert get_booking(ledger, "a").departures == (d.ref,)
@@ -94,7 +118,15 @@ def test_booking_reserves_capacity_and_refuses_the_excess(ledger: Ledger) -> Non
 def test_weight_capacity_is_enforced_too(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-east", "2020-04-03T10:00", capacity_kg=20_000)
     with pytest.raises(CapacityError, match="weight"):
-        book(ledger, idempotency_key="heavy", departures=[d.ref], shipper="Steel", teu=1, tonnes="20.001")
+        book(
+            ledger,
+            idempotency_key="heavy",
+            departures=[d.ref],
+            shipper="Steel",
+            teu=1,
+            tonnes="20.001",
+            customs_status="cleared",
+        )
     assert _count(ledger, s.bookings) == 0
 
 
@@ -102,18 +134,41 @@ def test_multi_leg_booking_is_all_or_nothing(ledger: Ledger) -> None:
     a = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
     b = create_departure(ledger, "shuttle-middle", "2020-04-05T09:00", capacity_teu=1)
     with pytest.raises(CapacityError):
-        book(ledger, idempotency_key="two-legs", departures=[a.ref, b.ref], shipper="X", teu=2, tonnes=10)
+        book(
+            ledger,
+            idempotency_key="two-legs",
+            departures=[a.ref, b.ref],
+            shipper="X",
+            teu=2,
+            tonnes=10,
+            customs_status="cleared",
+        )
     assert get_departure(ledger, a.ref).booked_teu == 0
     assert _count(ledger, s.bookings) == 0 and _count(ledger, s.booking_legs) == 0
-    made = book(ledger, idempotency_key="fits", departures=[a.ref, b.ref], shipper="X", teu=1, tonnes=5)
+    made = book(
+        ledger,
+        idempotency_key="fits",
+        departures=[a.ref, b.ref],
+        shipper="X",
+        teu=1,
+        tonnes=5,
+        customs_status="cleared",
+    )
     assert made.departures == (a.ref, b.ref)
     _counters_match_bookings(ledger)
 
 
 def test_a_batch_with_one_bad_booking_writes_nothing(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-west", "2020-04-03T09:00")
-    good = BookingRequest("ok", (LegRef(d.ref),), "X", teu=1, tonnes=1)
-    unknown = BookingRequest("lost", (LegRef("shuttle-west@2031-01-01T00:00+08:00"),), "X", teu=1, tonnes=1)
+    good = BookingRequest("ok", (LegRef(d.ref),), "X", teu=1, tonnes=1, customs_status="cleared")
+    unknown = BookingRequest(
+        "lost",
+        (LegRef("shuttle-west@2031-01-01T00:00+08:00"),),
+        "X",
+        teu=1,
+        tonnes=1,
+        customs_status="cleared",
+    )
     with pytest.raises(LedgerError, match="unknown departure"):
         book_many(ledger, [good, unknown])
     assert _count(ledger, s.bookings) == 0
@@ -122,22 +177,54 @@ def test_a_batch_with_one_bad_booking_writes_nothing(ledger: Ledger) -> None:
 
 def test_a_retry_returns_the_first_booking_and_a_reused_key_is_refused(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
-    request = {"departures": [d.ref], "shipper": "X", "teu": 1, "tonnes": 2, "value": "100.10"}
+    request = {
+        "departures": [d.ref],
+        "shipper": "X",
+        "teu": 1,
+        "tonnes": 2,
+        "value": "100.10",
+        "customs_status": "cleared",
+    }
     first = book(ledger, idempotency_key="k", **request)  # type: ignore[arg-type]
     again = book(ledger, idempotency_key="k", **request)  # type: ignore[arg-type]
     assert again.replayed and not first.replayed
     assert again.id == first.id
     assert get_departure(ledger, d.ref).booked_teu == 1
     with pytest.raises(LedgerError, match="different booking"):
-        book(ledger, idempotency_key="k", departures=[d.ref], shipper="X", teu=2, tonnes=2, value="100.10")
+        book(
+            ledger,
+            idempotency_key="k",
+            departures=[d.ref],
+            shipper="X",
+            teu=2,
+            tonnes=2,
+            value="100.10",
+            customs_status="cleared",
+        )
     assert _count(ledger, s.bookings) == 1
     _counters_match_bookings(ledger)
 
 
 def test_cancelling_releases_capacity_exactly_once(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
-    other = book(ledger, idempotency_key="stay", departures=[d.ref], shipper="X", teu=1, tonnes=3)
-    gone = book(ledger, idempotency_key="go", departures=[d.ref], shipper="X", teu=1, tonnes=4)
+    other = book(
+        ledger,
+        idempotency_key="stay",
+        departures=[d.ref],
+        shipper="X",
+        teu=1,
+        tonnes=3,
+        customs_status="cleared",
+    )
+    gone = book(
+        ledger,
+        idempotency_key="go",
+        departures=[d.ref],
+        shipper="X",
+        teu=1,
+        tonnes=4,
+        customs_status="cleared",
+    )
     cancelled, released = cancel_booking(ledger, gone.id)
     assert released and cancelled.status == "cancelled" and cancelled.cancelled_at is not None
     cancelled_again, released_again = cancel_booking(ledger, "go")
@@ -148,6 +235,53 @@ def test_cancelling_releases_capacity_exactly_once(ledger: Ledger) -> None:
     with pytest.raises(LedgerError, match="unknown booking"):
         cancel_booking(ledger, "never-made")
     _counters_match_bookings(ledger)
+
+
+def test_a_booking_without_its_customs_status_is_refused_and_nothing_is_written(ledger: Ledger) -> None:
+    # issue 11: the Python API, like the CLI and the web API, never books cargo as cleared by default
+    d = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00")  # Chongqing to Bangkok: two borders
+    with pytest.raises(TypeError, match="customs_status"):
+        book(ledger, idempotency_key="a", departures=[d.ref], shipper="X", teu=1, tonnes=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="customs_status"):
+        BookingRequest("a", (LegRef(d.ref),), "X", teu=1, tonnes=1)  # type: ignore[call-arg]
+    option = _route_option({"service": "shuttle-middle", "departure": d.ref})
+    with pytest.raises(TypeError, match="customs_status"):
+        book_itinerary(ledger, option, idempotency_key="a", shipper="X", teu=1, tonnes=1)
+    for unstated in (None, "", " "):
+        with pytest.raises(ShipmentError) as caught:
+            book(
+                ledger,
+                idempotency_key="a",
+                departures=[d.ref],
+                shipper="X",
+                teu=1,
+                tonnes=1,
+                customs_status=unstated,  # type: ignore[arg-type]
+            )
+        [problem] = caught.value.problems
+        assert (problem.field, problem.expected) == ("customs_status", "bonded or cleared")
+        assert "needed" in problem.message
+    with pytest.raises(ShipmentError) as caught:
+        book(
+            ledger,
+            idempotency_key="a",
+            departures=[d.ref],
+            shipper="X",
+            teu=1,
+            tonnes=1,
+            customs_status="Cleared",
+        )
+    [problem] = caught.value.problems
+    assert (problem.field, problem.message, problem.found) == (
+        "customs_status",
+        "unknown customs status",
+        "Cleared",
+    )
+    assert _count(ledger, s.bookings) == 0 and get_departure(ledger, d.ref).booked_teu == 0
+    made = book(
+        ledger, idempotency_key="a", departures=[d.ref], shipper="X", teu=1, tonnes=1, customs_status="bonded"
+    )
+    assert made.customs_status == get_booking(ledger, "a").customs_status == "bonded"
 
 
 def test_bad_input_lists_every_problem_and_writes_nothing(ledger: Ledger) -> None:
@@ -167,7 +301,15 @@ def test_bad_input_lists_every_problem_and_writes_nothing(ledger: Ledger) -> Non
     fields = {p.field for p in caught.value.problems}
     assert {"idempotency_key", "shipper", "teu", "tonnes", "value", "currency", "customs_status"} <= fields
     with pytest.raises(ShipmentError, match="quarter steps"):
-        book(ledger, idempotency_key="q", departures=[d.ref], shipper="X", teu="0.3", tonnes=1)
+        book(
+            ledger,
+            idempotency_key="q",
+            departures=[d.ref],
+            shipper="X",
+            teu="0.3",
+            tonnes=1,
+            customs_status="cleared",
+        )
     assert _count(ledger, s.bookings) == 0
 
 
@@ -190,7 +332,7 @@ def test_quantities_out_of_bounds_are_named_and_nothing_is_written(
     ledger: Ledger, field: str, value: str, says: str
 ) -> None:
     d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
-    request = {"teu": 1, "tonnes": 1, field: value}
+    request = {"teu": 1, "tonnes": 1, "customs_status": "cleared", field: value}
     with pytest.raises(ShipmentError) as caught:
         book(ledger, idempotency_key="b", departures=[d.ref], shipper="X", **request)
     [problem] = caught.value.problems
@@ -209,6 +351,7 @@ def test_a_valid_container_number_and_zero_value_are_booked(ledger: Ledger) -> N
         tonnes=1,
         value="-0",
         equipment_ref="CSQU3054383",
+        customs_status="cleared",
     )
     assert made.equipment_ref == "CSQU3054383" and made.value == 0
 
@@ -216,7 +359,15 @@ def test_a_valid_container_number_and_zero_value_are_booked(ledger: Ledger) -> N
 def test_an_id_beyond_64_bits_is_named_in_a_booking_and_in_a_lookup(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
     with pytest.raises(LedgerError) as caught:
-        book(ledger, idempotency_key="x", departures=[d.id, 2**63], shipper="X", teu=1, tonnes=1)
+        book(
+            ledger,
+            idempotency_key="x",
+            departures=[d.id, 2**63],
+            shipper="X",
+            teu=1,
+            tonnes=1,
+            customs_status="cleared",
+        )
     [problem] = caught.value.problems
     assert problem.field == "legs[1].departure" and "no id is that large" in problem.message
     with pytest.raises(LedgerError, match="unknown booking: no id is that large"):
@@ -224,7 +375,13 @@ def test_an_id_beyond_64_bits_is_named_in_a_booking_and_in_a_lookup(ledger: Ledg
     with pytest.raises(LedgerError, match="unknown booking"):  # digits beyond any id may be a key
         get_booking(ledger, "99999999999999999999999")
     made = book(
-        ledger, idempotency_key="99999999999999999999999", departures=[d.id], shipper="X", teu=1, tonnes=1
+        ledger,
+        idempotency_key="99999999999999999999999",
+        departures=[d.id],
+        shipper="X",
+        teu=1,
+        tonnes=1,
+        customs_status="cleared",
     )
     assert get_booking(ledger, "99999999999999999999999") == made
     with pytest.raises(LedgerError, match="unknown departure: no id is that large"):
@@ -235,7 +392,15 @@ def test_bookings_need_a_scheduled_departure(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-east", "2020-04-03T09:00")
     set_departure_status(ledger, d.ref, "departed")
     with pytest.raises(CapacityError, match="departed"):
-        book(ledger, idempotency_key="late", departures=[d.ref], shipper="X", teu=1, tonnes=1)
+        book(
+            ledger,
+            idempotency_key="late",
+            departures=[d.ref],
+            shipper="X",
+            teu=1,
+            tonnes=1,
+            customs_status="cleared",
+        )
 
 
 def _route_option(*legs: dict[str, object]) -> dict[str, object]:
@@ -270,17 +435,29 @@ def test_an_itinerary_from_the_route_engine_books_its_scheduled_legs(ledger: Led
             "departure": None,
             "from": "mohan",
             "to": "bangkok",
-            "depart": "2020-04-06T00:00:00+00:00",
+            "depart": "2020-04-06T01:00:00+00:00",
         },
     )
-    made = book_itinerary(ledger, option, idempotency_key="route-1", shipper="Fruit", teu=1, tonnes=8)
+    made = book_itinerary(
+        ledger, option, idempotency_key="route-1", shipper="Fruit", teu=1, tonnes=8, customs_status="cleared"
+    )
     assert made.departures == (east.ref, asia.ref)
     with pytest.raises(CapacityError):
-        book_itinerary(ledger, option, idempotency_key="route-2", shipper="Fruit", teu=1, tonnes=8)
+        book_itinerary(
+            ledger,
+            option,
+            idempotency_key="route-2",
+            shipper="Fruit",
+            teu=1,
+            tonnes=8,
+            customs_status="cleared",
+        )
     assert get_departure(ledger, east.ref).booked_teu == 1  # the failed second booking reserved nothing
     with pytest.raises(ShipmentError, match="no scheduled leg"):
         flexible_only = _route_option({"service": None})
-        book_itinerary(ledger, flexible_only, idempotency_key="x", shipper="X", teu=1, tonnes=1)
+        book_itinerary(
+            ledger, flexible_only, idempotency_key="x", shipper="X", teu=1, tonnes=1, customs_status="cleared"
+        )
     _counters_match_bookings(ledger)
 
 
@@ -291,7 +468,9 @@ def test_an_itinerary_on_an_unknown_departure_books_nothing(ledger: Ledger) -> N
         {"service": "shuttle-west", "departure": "shuttle-west@2020-04-09T09:00+08:00"},
     )
     with pytest.raises(LedgerError, match="unknown departure"):
-        book_itinerary(ledger, option, idempotency_key="r", shipper="X", teu=1, tonnes=1)
+        book_itinerary(
+            ledger, option, idempotency_key="r", shipper="X", teu=1, tonnes=1, customs_status="cleared"
+        )
     assert _count(ledger, s.bookings) == 0
 
 
@@ -326,7 +505,15 @@ def test_no_sequence_of_bookings_cancels_and_retries_overbooks(sqlite_ledger: Le
         if op == "book":
             key = f"{refs[0]}-{number}"
             try:
-                book(ledger, idempotency_key=key, departures=[refs[target]], shipper="X", teu=teu, tonnes=1)
+                book(
+                    ledger,
+                    idempotency_key=key,
+                    departures=[refs[target]],
+                    shipper="X",
+                    teu=teu,
+                    tonnes=1,
+                    customs_status="cleared",
+                )
             except CapacityError:
                 assert model_free[target] < Decimal(teu)
             else:
@@ -343,7 +530,13 @@ def test_no_sequence_of_bookings_cancels_and_retries_overbooks(sqlite_ledger: Le
                 booking = get_booking(ledger, key)
                 if booking.status == "confirmed":
                     again = book(
-                        ledger, idempotency_key=key, departures=[refs[where]], shipper="X", teu=size, tonnes=1
+                        ledger,
+                        idempotency_key=key,
+                        departures=[refs[where]],
+                        shipper="X",
+                        teu=size,
+                        tonnes=1,
+                        customs_status="cleared",
                     )
                     assert again.replayed
     for ref, free in zip(refs, model_free, strict=True):
@@ -449,7 +642,15 @@ def test_concurrent_cancels_release_each_booking_once(ledger: Ledger, ledger_url
     departure = create_departure(ledger, "shuttle-west", "2020-07-01T09:00", capacity_teu=10)
     keys = [f"c{i}" for i in range(10)]
     for key in keys:
-        book(ledger, idempotency_key=key, departures=[departure.ref], shipper="X", teu=1, tonnes=2)
+        book(
+            ledger,
+            idempotency_key=key,
+            departures=[departure.ref],
+            shipper="X",
+            teu=1,
+            tonnes=2,
+            customs_status="cleared",
+        )
     start_at = time.time() + 3
     processes = [
         subprocess.Popen(
@@ -472,9 +673,23 @@ def test_concurrent_cancels_release_each_booking_once(ledger: Ledger, ledger_url
 
 def test_reefer_bookings_take_plugs_and_cancelling_gives_them_back(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00", capacity_teu=4, reefer_plugs_teu=2)
-    cold = {"departures": [d.ref], "shipper": "Fruit Co", "tonnes": 9, "cargo_class": "reefer"}
+    cold = {
+        "departures": [d.ref],
+        "shipper": "Fruit Co",
+        "tonnes": 9,
+        "cargo_class": "reefer",
+        "customs_status": "cleared",
+    }
     book(ledger, idempotency_key="a", teu="1.5", **cold)
-    book(ledger, idempotency_key="dry", departures=[d.ref], shipper="X", teu=1, tonnes=1)  # takes no plugs
+    book(
+        ledger,
+        idempotency_key="dry",
+        departures=[d.ref],
+        shipper="X",
+        teu=1,
+        tonnes=1,
+        customs_status="cleared",
+    )  # takes no plugs
     shown = get_departure(ledger, d.ref)
     assert (shown.booked_reefer_teu, shown.free_reefer, shown.free_teu) == (
         Decimal("1.5"),
@@ -498,7 +713,16 @@ def test_reefer_bookings_take_plugs_and_cancelling_gives_them_back(ledger: Ledge
 def test_a_departure_that_counts_no_plugs_takes_reefer_up_to_its_teu(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00", capacity_teu=2)
     assert d.reefer_plugs_teu is None and d.free_reefer is None and d.to_dict()["free_reefer"] is None
-    book(ledger, idempotency_key="a", departures=[d.ref], shipper="F", teu=2, tonnes=9, cargo_class="reefer")
+    book(
+        ledger,
+        idempotency_key="a",
+        departures=[d.ref],
+        shipper="F",
+        teu=2,
+        tonnes=9,
+        cargo_class="reefer",
+        customs_status="cleared",
+    )
     assert get_departure(ledger, d.ref).booked_reefer_teu == 2
     with pytest.raises(CapacityError) as caught:  # the TEU run out, not plugs: the plain capacity problem
         book(
@@ -509,6 +733,7 @@ def test_a_departure_that_counts_no_plugs_takes_reefer_up_to_its_teu(ledger: Led
             teu=1,
             tonnes=1,
             cargo_class="reefer",
+            customs_status="cleared",
         )
     assert not isinstance(caught.value, ReeferPlugsError)
 

@@ -59,7 +59,16 @@ def test_changing_the_data_changes_the_report(sqlite_ledger: Ledger) -> None:
     assert after_cancel.weight_kg == before.weight_kg - victim.weight_kg
     assert after_cancel.value == before.value - victim.value
     extra = create_departure(ledger, "shuttle-west", "2020-02-29T23:59")
-    book(ledger, idempotency_key="extra", departures=[extra.ref], shipper="X", teu=2, tonnes=20, value=1000)
+    book(
+        ledger,
+        idempotency_key="extra",
+        departures=[extra.ref],
+        shipper="X",
+        teu=2,
+        tonnes=20,
+        value=1000,
+        customs_status="cleared",
+    )
     set_departure_status(ledger, extra.ref, "departed")
     after_trip = throughput_report(ledger, "2020Q1").total.current
     assert after_trip.trips == before.trips + 1

@@ -46,7 +46,15 @@ def test_departure_problems_are_reported(ledger: Ledger) -> None:
 
 def test_status_moves_forward_only_and_a_booked_trip_cannot_be_cancelled(ledger: Ledger) -> None:
     d = create_departure(ledger, "shuttle-west", "2020-04-01T09:00")
-    book(ledger, idempotency_key="k", departures=[d.ref], shipper="X", teu=1, tonnes=1)
+    book(
+        ledger,
+        idempotency_key="k",
+        departures=[d.ref],
+        shipper="X",
+        teu=1,
+        tonnes=1,
+        customs_status="cleared",
+    )
     with pytest.raises(LedgerError, match="still has bookings"):
         set_departure_status(ledger, d.ref, "cancelled")
     with pytest.raises(LedgerError, match="cannot become"):

@@ -513,7 +513,15 @@ def test_a_cancelled_departure_refuses_a_booking_and_a_quote_but_not_a_history_i
     departure = create_departure(ledger, "shuttle-middle", "2020-04-03T09:00+08:00")
     made = add_disruption(ledger, chongqing, kind="departure", target=departure.ref, options=False)
     with pytest.raises(DisruptedError, match=f"cancelled by disruption {made.disruption.id}"):
-        book(ledger, idempotency_key="k", departures=[departure.ref], shipper="A", teu=1, tonnes=1)
+        book(
+            ledger,
+            idempotency_key="k",
+            departures=[departure.ref],
+            shipper="A",
+            teu=1,
+            tonnes=1,
+            customs_status="cleared",
+        )
     leg = {"service": "shuttle-middle", "departure": departure.ref, "cost": 1.0, "currency": "CNY"}
     with pytest.raises(DisruptedError):
         create_quote(ledger, {"legs": [leg]}, teu=1, tonnes=1)

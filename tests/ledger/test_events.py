@@ -42,6 +42,7 @@ def test_events_carry_dcsa_codes_and_local_times(ledger: Ledger) -> None:
         teu=2,
         tonnes=9,
         equipment_ref="DEMU3054382",
+        customs_status="cleared",
     )
     record_event(ledger, "gate-in", at="2020-04-03T05:00", place="nanpeng", booking="k")
     record_event(

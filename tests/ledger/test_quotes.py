@@ -123,7 +123,15 @@ def test_a_hold_counts_in_availability_and_in_bookings_until_it_lapses(ledger: L
     assert _room(ledger, dep, NOW) == 1.0
     assert get_departure(ledger, dep.ref).booked_teu == 0  # held, not booked
     with pytest.raises(CapacityError, match="held by quotes"):
-        book(ledger, idempotency_key="k", departures=[dep.ref], shipper="x", teu=2, tonnes=1)
+        book(
+            ledger,
+            idempotency_key="k",
+            departures=[dep.ref],
+            shipper="x",
+            teu=2,
+            tonnes=1,
+            customs_status="cleared",
+        )
     with pytest.raises(CapacityError):  # a second quote cannot take held room either
         _quote(ledger, dep, teu="2", now=NOW + dt.timedelta(minutes=5))
     # one second before the end the hold still counts; at valid_until it counts for nothing, without a sweep
@@ -131,7 +139,7 @@ def test_a_hold_counts_in_availability_and_in_bookings_until_it_lapses(ledger: L
     assert _room(ledger, dep, quote.valid_until) == 3.0
     assert get_quote(ledger, quote.id, now=quote.valid_until).status == "expired"
     # the booking's own check, at the quote's valid_until, sees the hold has lapsed
-    terms = {"departures": [dep.ref], "shipper": "x", "teu": 2, "tonnes": 1}
+    terms = {"departures": [dep.ref], "shipper": "x", "teu": 2, "tonnes": 1, "customs_status": "cleared"}
     made = book(ledger, idempotency_key="k", now=quote.valid_until, **terms)
     assert made.teu == 2
     assert expire_quotes(ledger, now=quote.valid_until) == 1
@@ -300,6 +308,7 @@ def test_a_reefer_quote_holds_plugs_and_a_booking_of_it_takes_them_once(ledger: 
             teu=1,
             tonnes=1,
             cargo_class="reefer",
+            customs_status="cleared",
         )
     assert _quote(ledger, dep, teu="2").teu == 2  # general cargo still fits
     book_quote(ledger, held.id, idempotency_key="k", shipper="s", customs_status="bonded", now=NOW)

@@ -40,6 +40,7 @@ def _trip(
             tonnes=tonnes,
             value=value,
             currency=currency,
+            customs_status="cleared",
         )
     if status in ("departed", "arrived"):
         set_departure_status(ledger, departure.ref, "departed")
@@ -102,8 +103,26 @@ def test_one_line_and_growth_from_nothing(small: Ledger) -> None:
 def test_cancelled_bookings_and_departures_do_not_count(ledger: Ledger) -> None:
     kept = create_departure(ledger, "shuttle-east", "2020-01-10T09:00")
     gone = create_departure(ledger, "shuttle-east", "2020-01-11T09:00")
-    b = book(ledger, idempotency_key="b", departures=[kept.ref], shipper="X", teu=1, tonnes=1, value=10)
-    book(ledger, idempotency_key="c", departures=[kept.ref], shipper="X", teu=1, tonnes=2, value=20)
+    b = book(
+        ledger,
+        idempotency_key="b",
+        departures=[kept.ref],
+        shipper="X",
+        teu=1,
+        tonnes=1,
+        value=10,
+        customs_status="cleared",
+    )
+    book(
+        ledger,
+        idempotency_key="c",
+        departures=[kept.ref],
+        shipper="X",
+        teu=1,
+        tonnes=2,
+        value=20,
+        customs_status="cleared",
+    )
     cancel_booking(ledger, b.id)
     set_departure_status(ledger, kept.ref, "departed")
     set_departure_status(ledger, gone.ref, "cancelled")

@@ -32,7 +32,15 @@ def _moved(bundle: Bundle, service_id: str, **changes: object) -> Bundle:
 
 
 def _book(ledger: Ledger, ref: str, teu: str = "2") -> None:
-    book(ledger, idempotency_key=f"k-{ref}", departures=[ref], shipper="test", teu=teu, tonnes="5")
+    book(
+        ledger,
+        idempotency_key=f"k-{ref}",
+        departures=[ref],
+        shipper="test",
+        teu=teu,
+        tonnes="5",
+        customs_status="cleared",
+    )
 
 
 def test_a_week_gives_every_dated_trip_once_and_a_second_run_changes_nothing(
@@ -152,6 +160,7 @@ def test_a_departure_another_writer_made_first_is_booked_not_refused(
         teu="1",
         tonnes="5",
         bundle=chongqing,
+        customs_status="cleared",
     )
     assert made.departures == (ref,)
     stored = list_departures(ledger, line_id="shuttle-middle")
@@ -172,7 +181,7 @@ def test_departures_take_the_timetables_plugs_and_follow_a_change_unless_reefer_
     assert all(d.reefer_plugs_teu == 20 and d.free_reefer == 20 for d in [first, *rest])
     for n in range(6):
         book(ledger, idempotency_key=f"cold-{n}", departures=[first.ref], shipper="t", teu=2, tonnes=9,
-             cargo_class="reefer")  # fmt: skip
+             cargo_class="reefer", customs_status="cleared")  # fmt: skip
     fewer = _moved(chongqing, "railsea-south", reefer_plugs_teu=10.0)
     result = schedule_departures(ledger, fewer, start=WEEK[0], end=WEEK[1], services=["railsea-south"])
     assert set(result.updated) == {d.ref for d in rest}

@@ -102,7 +102,8 @@ class BookingRequest:
     cargo_class
         ``general``, ``reefer``, ``dangerous`` or another class the operator uses.
     customs_status
-        ``bonded`` (under customs control, e.g. in the bonded logistics center) or ``cleared``.
+        ``bonded`` (under customs control, e.g. in the bonded logistics center) or ``cleared``. Keyword only
+        and required: cargo is never assumed cleared (a cross-border leg needs its status stated).
     equipment_ref
         The container number, if known.
     """
@@ -115,7 +116,8 @@ class BookingRequest:
     value: Decimal | int | str = Decimal(0)
     currency: str = "CNY"
     cargo_class: str = "general"
-    customs_status: str = "cleared"
+    # keyword only, so that it can be required after the fields with defaults without moving positional ones
+    customs_status: str = field(kw_only=True)
     equipment_ref: str | None = None
 
     def problems(self) -> list[Problem]:
@@ -139,7 +141,16 @@ class BookingRequest:
             found.append(problem)
         if not self.cargo_class or len(self.cargo_class) > 32:
             found.append(Problem("a cargo class of 1 to 32 characters is needed", field="cargo_class"))
-        if self.customs_status not in CUSTOMS_STATUSES:
+        if self.customs_status is None or not str(self.customs_status).strip():
+            # a None or blank status (an empty CSV cell, an unset variable) is unstated, not unknown
+            found.append(
+                Problem(
+                    "a customs status is needed: it is stated, never assumed",
+                    field="customs_status",
+                    expected=" or ".join(CUSTOMS_STATUSES),
+                )
+            )
+        elif self.customs_status not in CUSTOMS_STATUSES:
             found.append(
                 Problem(
                     "unknown customs status",
@@ -694,7 +705,7 @@ def book(
     value: Decimal | int | str = Decimal(0),
     currency: str = "CNY",
     cargo_class: str = "general",
-    customs_status: str = "cleared",
+    customs_status: str,
     equipment_ref: str | None = None,
     bundle: Bundle | None = None,
     now: dt.datetime | None = None,
@@ -702,7 +713,8 @@ def book(
     """Book a shipment on one or more departures (ids or refs), reserving every one or none.
 
     Returns the new booking, or the earlier one (``replayed=True``) if this key was already booked with the
-    same request. Raises as :func:`book_many` does.
+    same request. ``customs_status`` (``bonded`` or ``cleared``) is required: cargo is never assumed cleared.
+    Raises as :func:`book_many` does.
     """
     legs = tuple(leg if isinstance(leg, LegRef) else LegRef(leg) for leg in departures)
     request = BookingRequest(
@@ -730,14 +742,14 @@ def request_from_itinerary(
     value: Decimal | int | str = Decimal(0),
     currency: str = "CNY",
     cargo_class: str = "general",
-    customs_status: str = "cleared",
+    customs_status: str,
     equipment_ref: str | None = None,
 ) -> BookingRequest:
     """A booking request for an itinerary in the route JSON's shape (docs/json-output.md).
 
     Each leg with a ``service`` reserves its ``departure`` (the ref ``service@local-time``; if that is absent,
     the service's departure at the leg's ``depart`` time). Flexible legs (``service`` null: a truck that
-    leaves when the cargo is ready) reserve nothing.
+    leaves when the cargo is ready) reserve nothing. ``customs_status`` is required, as for :func:`book`.
     """
     legs = itinerary.get("legs") if isinstance(itinerary, Mapping) else None
     if not isinstance(legs, Sequence) or not legs:
@@ -790,7 +802,7 @@ def book_itinerary(
     """Book an itinerary as the route engine returns it; every scheduled leg or nothing.
 
     ``booking`` takes the keyword arguments of :func:`request_from_itinerary` (``idempotency_key``,
-    ``shipper``, ``teu``, ``tonnes``, ...); ``bundle`` as for :func:`book_many`.
+    ``shipper``, ``teu``, ``tonnes``, ``customs_status``, ...); ``bundle`` as for :func:`book_many`.
     """
     return book_many(ledger, [request_from_itinerary(itinerary, **booking)], bundle=bundle)[0]
 

@@ -288,7 +288,9 @@ def create_quote(
     except ShipmentError as error:
         problems += error.problems
     try:
-        # the shipment is checked exactly as a booking's: a request with a stand-in key and shipper
+        # the shipment is checked exactly as a booking's: a request with a stand-in key, shipper and customs
+        # status (a quote holds room and a price; the cargo's customs status is stated when it is booked,
+        # book_quote requires it, and no check of a quote depends on it)
         request = request_from_itinerary(
             option,
             idempotency_key="quote",
@@ -298,6 +300,7 @@ def create_quote(
             value=str(value),
             currency=currency,
             cargo_class=cargo_class,
+            customs_status="cleared",
         )
     except ShipmentError as error:
         problems += error.problems

@@ -88,7 +88,15 @@ def _stale_quote(c: TestClient, auth: dict[str, str], *, expired: bool) -> httpx
 def _rebook_unbroken(c: TestClient, auth: dict[str, str]) -> httpx.Response:
     with lg.open_ledger(c.app.state.settings.ledger_url) as db:  # type: ignore[attr-defined]
         departure = lg.create_departure(db, "shuttle-middle", "2020-04-03T09:00+08:00")
-        lg.book(db, idempotency_key="k", departures=[departure.ref], shipper="A", teu=1, tonnes=1)
+        lg.book(
+            db,
+            idempotency_key="k",
+            departures=[departure.ref],
+            shipper="A",
+            teu=1,
+            tonnes=1,
+            customs_status="cleared",
+        )
     return c.post("/api/ledger/bookings/k/rebook", json={"option": 1}, headers=auth)
 
 
