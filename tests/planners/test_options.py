@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from intermodal.exceptions import ShipmentError
 from intermodal.model import ElementEmissions, Itinerary, Leg, Mode, Names
+from intermodal.planners import options as options_module
 from intermodal.planners.options import DEFAULT_FOLD, FoldMargins, fold_margins, fold_options
 
 T0 = datetime(2020, 4, 3, tzinfo=UTC)
@@ -95,6 +96,20 @@ def test_folding_keeps_a_subset_and_folds_each_behind_a_kept_option(
     assert not {id(o) for o in kept} & {id(o) for o in folded}
     for a in folded:
         assert any(folds(b, a, m) for b in kept), "a folded option without a kept option that folds it"
+
+
+@settings(max_examples=100, deadline=None)
+@given(points=points, m=margins, profile=st.booleans())
+def test_the_relation_kept_whole_folds_as_the_one_computed_in_blocks(
+    points: list[Point], m: FoldMargins, profile: bool
+) -> None:
+    # a route's few options keep the whole fold relation; a range query's thousands compute it in blocks
+    front = pareto([option(a, c, e, r if profile else None) for a, c, e, r in points])
+    whole = fold_options(front, m)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(options_module, "_BLOCK", 2)
+        blocks = fold_options(front, m)
+    assert [[id(o) for o in part] for part in whole] == [[id(o) for o in part] for part in blocks]
 
 
 @settings(max_examples=100, deadline=None)

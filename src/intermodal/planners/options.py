@@ -115,6 +115,9 @@ def fold_options(
     if n < 2:
         return list(options), []
     folds = _Folding(options, margins)
+    if n <= _BLOCK:
+        # a route's few options: the whole relation at once, each row then read, not computed again
+        folds.whole = folds.rows(np.arange(n))
     # folders[a]: how many options still in play fold option a (in blocks of rows: a range query over
     # weeks of a busy feed has thousands of options, and their whole matrix would not fit in memory)
     folders = np.zeros(n, dtype=np.int64)
@@ -159,9 +162,13 @@ class _Folding:
         if all(o.ready_by is not None for o in options):
             ready = np.array([o.ready_by.timestamp() for o in options if o.ready_by is not None])
             self.criteria.append((-ready, np.full(ready.size, slack)))
+        #: the whole relation, when it is small enough to keep
+        self.whole: np.ndarray | None = None
 
     def rows(self, b: np.ndarray) -> np.ndarray:
         """``m[i, a]``: option ``b[i]`` folds option ``a``."""
+        if self.whole is not None:
+            return self.whole[b]
         # sums of float amounts: differences below a micro-unit are the same value
         tiny = 1e-6
         n = self.criteria[0][0].size
