@@ -256,8 +256,8 @@ class Move(NamedTuple):
     ``ref`` is the drive's ``ref`` or the trip index; ``stop`` the stop index within the trip. A handle or
     alight move says the modes it hands the cargo between: ``from_mode`` to ``to_mode``.
 
-    A named tuple, not a dataclass: a planner's searches make millions, and a frozen dataclass takes
-    several times longer to make.
+    A named tuple, not a dataclass: a planner's searches make hundreds of thousands, and a frozen dataclass
+    takes several times longer to make.
     """
 
     kind: str
