@@ -27,7 +27,7 @@ from intermodal.model.orders import Order
 from intermodal.planners._query import _Network
 from intermodal.planners.allocation import Candidate
 from intermodal.planners.places import resolve_place
-from intermodal.planners.routing import find_routes
+from intermodal.planners.routing import RouteResult, find_routes
 from intermodal.planners.search_network import search_cache_size
 from intermodal.planners.shipments import make_shipment
 
@@ -130,22 +130,8 @@ def default_search(
     prices: Mapping[str, float] | None = None,
 ) -> Sequence[Itinerary]:
     """The candidates' freight search: the whole Pareto set over the window, compiled engine."""
-    result = find_routes(
-        bundle,
-        order.origin,
-        order.destination,
-        shipment,
-        range_days=range_days,
-        fold=None,
-        limit=MAX_OPTIONS,
-        carbon_price=carbon_price or None,
-        availability=availability,
-        departure_prices=prices,
-        # a book is many searches: the compiled engine repays its load after a few
-        engine="compiled",
-        # an order without options is explained once, by the planner (_why_none), not by every search
-        explain=False,
-    )
+    # an order without options is explained once, by the planner (_why_none), not by every search
+    result = _find(bundle, order, shipment, range_days, availability, carbon_price, prices, explain=False)
     if result.pareto_count > MAX_OPTIONS:
         raise LimitError(
             f"order {order.id}: more than {MAX_OPTIONS} Pareto options in its window; plan it with a nearer "
@@ -352,6 +338,35 @@ def _why_none(
     )
 
 
+def _find(
+    bundle: Bundle,
+    order: Order,
+    shipment: Shipment,
+    range_days: float,
+    availability: Availability | None,
+    carbon_price: float,
+    prices: Mapping[str, float] | None,
+    *,
+    explain: bool,
+) -> RouteResult:
+    """find_routes as the planner asks it: every Pareto option of the order's window, compiled engine."""
+    return find_routes(
+        bundle,
+        order.origin,
+        order.destination,
+        shipment,
+        range_days=range_days,
+        fold=None,
+        limit=MAX_OPTIONS,
+        carbon_price=carbon_price or None,
+        availability=availability,
+        departure_prices=prices,
+        # a book is many searches: the compiled engine repays its load after a few
+        engine="compiled",
+        explain=explain,
+    )
+
+
 def _reasons(
     bundle: Bundle,
     order: Order,
@@ -363,17 +378,7 @@ def _reasons(
     """Why a search for ``order`` finds nothing, as find_routes explains it (the planner's own searches
     do not explain)."""
     try:
-        find_routes(
-            bundle,
-            order.origin,
-            order.destination,
-            shipment,
-            range_days=range_days,
-            fold=None,
-            carbon_price=carbon_price or None,
-            availability=availability,
-            engine="compiled",
-        )
+        _find(bundle, order, shipment, range_days, availability, carbon_price, None, explain=True)
     except NoRouteError as err:
         return "; ".join(err.reasons)
     return f"no route from {order.origin} to {order.destination} in the order's scope"
