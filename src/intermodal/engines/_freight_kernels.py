@@ -66,6 +66,10 @@ LIMIT = 1
 LIMIT_COMPARES = 2
 #: the kernel stopped because its ``stop`` flag was set
 STOPPED = 3
+#: _settle paused: the tables may be too small for the next pop
+ROOM = 4
+# the kernel's ``work`` array: the compares, then the pops so far and the compares at the next poll
+PAUSE_POPS, PAUSE_POLL_AT = 1, 2
 
 #: reference.POLL_EVERY and reference.POLL_COMPARES
 POLL_EVERY = 256
@@ -318,23 +322,18 @@ def _hopeless(bound: Bound, node: int, t: int, cost: float, co2: float, due: int
     return False
 
 
-@njit(cache=True, nogil=True)
-def _arrive(bound: Bound, t: int, cost: float, co2: float) -> Bound:
-    """The reference's ``arrive``: keep the journey's criteria unless a kept one dominates them."""
+@njit(**_NO_REFCOUNTS)
+def _arrive(bound: Bound, t: int, cost: float, co2: float) -> None:
+    """The reference's ``arrive``: keep the journey's criteria unless a kept one dominates them (the front
+    has room for every label: :func:`pareto_kernel` sees to it)."""
     size = bound.front_n[0]
     for f in range(size):
         if bound.front_t[f] <= t and bound.front_c[f] <= cost + EPS and bound.front_e[f] <= co2 + EPS:
-            return bound
-    if size == bound.front_t.shape[0]:
-        bound = Bound(
-            bound.on, bound.time, bound.cost, bound.co2, _grow(bound.front_t, 2 * size + 4),
-            _grow(bound.front_c, 2 * size + 4), _grow(bound.front_e, 2 * size + 4), bound.front_n,
-        )  # fmt: skip
+            return
     bound.front_t[size] = t
     bound.front_c[size] = cost
     bound.front_e[size] = co2
     bound.front_n[0] = size + 1
-    return bound
 
 
 @njit(**_NO_REFCOUNTS)
@@ -388,6 +387,277 @@ def _unload(
             bound, yard_base * 2 + u * n_modes + m,
         )  # fmt: skip
     return n_lab, hn
+
+
+@njit(**_NO_REFCOUNTS)
+def _settle(
+    n: int,
+    n_modes: int,
+    drive_ptr: np.ndarray,
+    drive_to: np.ndarray,
+    drive_s: np.ndarray,
+    drive_cost: np.ndarray,
+    drive_co2: np.ndarray,
+    drive_ref: np.ndarray,
+    can_load: np.ndarray,
+    handle_ok: np.ndarray,
+    handle_s: np.ndarray,
+    handle_cost: np.ndarray,
+    handle_co2: np.ndarray,
+    storage_rate: np.ndarray,
+    storage_free_s: np.ndarray,
+    rate_flex: np.ndarray,
+    rate_fresh: np.ndarray,
+    rate_yard: np.ndarray,
+    leave: np.ndarray,
+    has_hours: np.ndarray,
+    win_ptr: np.ndarray,
+    win_start: np.ndarray,
+    win_end: np.ndarray,
+    board_ptr: np.ndarray,
+    board_svc: np.ndarray,
+    board_stop: np.ndarray,
+    board_need_s: np.ndarray,
+    board_offset_s: np.ndarray,
+    svc_mode: np.ndarray,
+    svc_fare: np.ndarray,
+    svc_stop_ptr: np.ndarray,
+    svc_trip_ptr: np.ndarray,
+    svc_trips: np.ndarray,
+    svc_trip_start: np.ndarray,
+    stop_terminal: np.ndarray,
+    stop_arrive_s: np.ndarray,
+    stop_alight_ok: np.ndarray,
+    stop_alight_clear_s: np.ndarray,
+    stop_hop_cost: np.ndarray,
+    stop_hop_co2: np.ndarray,
+    stop_down: np.ndarray,
+    trip_service: np.ndarray,
+    trip_start: np.ndarray,
+    trip_base: np.ndarray,
+    trip_pos: np.ndarray,
+    board_of_stop: np.ndarray,
+    wait_base: int,
+    max_fanout: int,
+    head: np.ndarray,
+    destination: int,
+    finish_mode: int,
+    due: int,
+    handle_at_destination: bool,
+    max_labels: int,
+    max_compares: int,
+    stop: np.ndarray,
+    has_price: bool,
+    trip_price: np.ndarray,
+    has_closed: bool,
+    closed: np.ndarray,
+    targets: np.ndarray,
+    bound: Bound,
+    cheaper_after: np.ndarray,
+    li: np.ndarray,
+    lf: np.ndarray,
+    ht: np.ndarray,
+    hc: np.ndarray,
+    he: np.ndarray,
+    hid: np.ndarray,
+    done: np.ndarray,
+    work: np.ndarray,
+    n_lab: int,
+    hn: int,
+    n_done: int,
+) -> tuple[int, int, int, int]:
+    """:func:`pareto_kernel`'s label setting, on the tables it allocates: pops labels until the heap is
+    empty, a limit is reached, or the tables (``li`` and the heap; ``done`` and the front hold as many) may be
+    too small for the next pop (:data:`ROOM`). Returns the status and the new counts; ``work`` keeps the
+    compares, the pops and the next poll."""
+    status = 0
+    nm = n * n_modes
+    yard_base = nm
+    aboard_base = 2 * nm
+    # the nodes of the target bounds: after the FLEX, fresh FLEX and YARD nodes, three per service stop
+    n_stops = stop_terminal.shape[0]
+    stop_node = 3 * nm
+    cap = li.shape[0]
+    while hn > 0:
+        if n_lab >= max_labels:
+            status = LIMIT
+            break
+        if work[0] >= max_compares:
+            status = LIMIT_COMPARES
+            break
+        work[PAUSE_POPS] += 1
+        if work[PAUSE_POPS] % POLL_EVERY == 0 or work[0] >= work[PAUSE_POLL_AT]:
+            work[PAUSE_POLL_AT] = work[0] + POLL_COMPARES
+            if stop[0] != 0:
+                status = STOPPED
+                break
+        if n_lab + max_fanout > cap:
+            # one pop pushes at most max_fanout labels, so _push never has to grow the tables: the caller
+            # grows them and calls again (the pop counted above is counted again then)
+            work[PAUSE_POPS] -= 1
+            status = ROOM
+            break
+        lab = _pop(ht, hc, he, hid, hn)
+        hn -= 1
+        if li[lab, ALIVE] == 0:
+            continue
+        state = li[lab, STATE]
+        if bound.on:
+            if state < aboard_base:
+                # FLEX (fresh after the others) and YARD nodes are the states, spaced out by the fresh ones
+                node = state + nm if state >= yard_base or li[lab, FRESH] else state
+            else:
+                p = svc_stop_ptr[trip_service[li[lab, REF]]] + li[lab, STOP]
+                if state >= wait_base:
+                    node = stop_node + 2 * n_stops + p
+                else:
+                    node = stop_node + (n_stops if li[lab, FRESH] else 0) + p
+            if _hopeless(bound, node, li[lab, T], lf[lab, 0], lf[lab, 1], due):
+                continue
+        b_lo, b_hi, yard = 0, 0, -1  # the boarding entries this pop works through (a yard or a WAIT)
+        t = li[lab, T]
+        cost = lf[lab, 0]
+        co2 = lf[lab, 1]
+        if state < yard_base:
+            u = state // n_modes
+            x = state - u * n_modes
+            if u == destination:
+                done[n_done] = lab
+                n_done += 1
+                if bound.on:
+                    _arrive(bound, li[lab, T], lf[lab, 0], lf[lab, 1])
+                continue
+            if targets[u] and li[lab, FRESH] == 0:
+                done[n_done] = lab
+                n_done += 1
+            for e in range(drive_ptr[state], drive_ptr[state + 1]):
+                v = drive_to[e]
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                    v * n_modes + x, t + drive_s[e], cost + drive_cost[e], co2 + drive_co2[e],
+                    lab, DRIVE, u, drive_ref[e], -1, -1, -1, False, rate_flex[v * n_modes + x], -1, 0,
+                    bound, v * n_modes + x,
+                )  # fmt: skip
+            opens = _next_open(u, t, has_hours, win_ptr, win_end, win_start)
+            if li[lab, FRESH] == 0 and handle_ok[u] and opens < NEVER:
+                n_lab, hn = _unload(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
+                    destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab, u,
+                    opens, x,
+                    HANDLE,
+                    -1, -1, bound,
+                )  # fmt: skip
+        elif state < aboard_base:
+            rel = state - yard_base
+            u = rel // n_modes
+            m = rel - u * n_modes
+            if u == destination:
+                done[n_done] = lab
+                n_done += 1
+                if bound.on:
+                    _arrive(bound, li[lab, T], lf[lab, 0], lf[lab, 1])
+                continue
+            if targets[u] and m == finish_mode:
+                done[n_done] = lab
+                n_done += 1
+            if can_load[u, m]:
+                # loading onto a vehicle is part of the handling just done
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True, rate_fresh[rel], -1, 0,
+                    bound, nm + rel,
+                )  # fmt: skip
+            b_lo, b_hi, yard = board_ptr[rel], board_ptr[rel + 1], lab
+        elif state >= wait_base:
+            # the reference's WAIT: board the trip waited for (from the yard label, the parent)
+            b_lo = board_of_stop[svc_stop_ptr[trip_service[li[lab, REF]]] + li[lab, STOP]]
+            b_hi, yard = b_lo + 1, li[lab, PARENT]
+        else:
+            k = li[lab, REF]
+            j = li[lab, STOP]
+            s = trip_service[k]
+            first = svc_stop_ptr[s]
+            last = svc_stop_ptr[s + 1]
+            here = stop_terminal[first + j]
+            if li[lab, FRESH] == 0 and stop_alight_ok[first + j]:
+                if here == destination and not handle_at_destination:
+                    done[n_done] = lab
+                    n_done += 1
+                    if bound.on:
+                        _arrive(bound, li[lab, T], lf[lab, 0], lf[lab, 1])
+                    continue
+                if targets[here] and not handle_at_destination:
+                    done[n_done] = lab
+                    n_done += 1
+                opens = _next_open(
+                    here, t + stop_alight_clear_s[first + j], has_hours, win_ptr, win_end, win_start
+                )
+                if handle_ok[here] and opens < NEVER:
+                    n_lab, hn = _unload(
+                        li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
+                        destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab,
+                        here,
+                        opens, svc_mode[s], ALIGHT, k, j, bound,
+                    )  # fmt: skip
+            if first + j + 1 < last:
+                t1 = trip_start[k] + stop_arrive_s[first + j + 1]
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                    state + 1, t1, cost + stop_hop_cost[first + j], co2 + stop_hop_co2[first + j],
+                    lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False, 0.0, -1, 0,
+                    bound, stop_node + first + j + 1,
+                )  # fmt: skip
+        # the reference's board, inline (a hub may have hundreds of boarding stops): the first open trip of
+        # each service from the yard label, or the trip a WAIT label waits for; then a WAIT label for the next
+        # open trip unless this one is sure to be no worse
+        for b in range(b_lo, b_hi):
+            s = board_svc[b]
+            j = board_stop[b]
+            hi = svc_trip_ptr[s + 1]
+            if yard == lab:
+                i = _bisect_left(svc_trip_start, svc_trip_ptr[s], hi, t + board_need_s[b] - board_offset_s[b])
+            else:
+                i = trip_pos[li[lab, REF]]
+            while has_closed and i < hi and closed[svc_trips[i]]:
+                i += 1
+            if i == hi:
+                continue
+            k = svc_trips[i]
+            u = stop_terminal[svc_stop_ptr[s] + j]
+            dep = svc_trip_start[i] + board_offset_s[b]
+            rate = storage_rate[u]
+            free = storage_free_s[u]
+            since = li[yard, T]
+            fare = cost + svc_fare[s]
+            if has_price:
+                fare = fare + trip_price[k]
+            fare = fare + rate * (max(0, dep - since - free) - max(0, t - since - free))
+            n_lab, hn = _push(
+                li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                aboard_base + trip_base[k] + j, dep, fare, co2,
+                yard, BOARD, u, k, j, -1, -1, True, 0.0, -1, 0,
+                bound, stop_node + n_stops + svc_stop_ptr[s] + j,
+            )  # fmt: skip
+            if (
+                rate >= stop_down[svc_stop_ptr[s] + j]
+                and (rate == 0.0 or dep - since >= free)
+                and (not has_price or cheaper_after[k] >= trip_price[k])
+            ):
+                continue
+            i += 1
+            while has_closed and i < hi and closed[svc_trips[i]]:
+                i += 1
+            if i < hi:
+                k = svc_trips[i]
+                t1 = svc_trip_start[i] + board_offset_s[b] - board_need_s[b]
+                wait = cost + rate * (max(0, t1 - since - free) - max(0, t - since - free))
+                n_lab, hn = _push(
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
+                    wait_base + trip_base[k] + j, t1, wait, co2,
+                    yard, WAIT, u, k, j, -1, -1, False, rate, free, since,
+                    bound, stop_node + 2 * n_stops + svc_stop_ptr[s] + j,
+                )  # fmt: skip
+    return status, n_lab, hn, n_done
 
 
 @njit(cache=True, nogil=True)
@@ -488,10 +758,6 @@ def pareto_kernel(
     """
     nm = n * n_modes
     yard_base = nm
-    aboard_base = 2 * nm
-    # the nodes of the target bounds: after the FLEX, fresh FLEX and YARD nodes, three per service stop
-    n_stops = stop_terminal.shape[0]
-    stop_node = 3 * nm
     # the cheapest open trip after each trip of its service (the reference's cheaper_after)
     cheaper_after = np.full(trip_start.shape[0], np.inf)
     if has_price:
@@ -511,13 +777,12 @@ def pareto_kernel(
     hc = np.empty(cap, dtype=np.float64)
     he = np.empty(cap, dtype=np.float64)
     hid = np.empty(cap, dtype=np.int64)
-    done = np.empty(16, dtype=np.int64)
+    done = np.empty(cap, dtype=np.int64)
     n_done = 0
     n_lab = 0
     hn = 0
-    work = np.zeros(1, dtype=np.int64)
-    pops = 0
-    poll_at = POLL_COMPARES
+    work = np.zeros(3, dtype=np.int64)
+    work[PAUSE_POLL_AT] = POLL_COMPARES
 
     if start_mode < 0:
         for m in range(n_modes):
@@ -539,22 +804,12 @@ def pareto_kernel(
             rate_flex[origin * n_modes + start_mode], -1, 0, bound, origin * n_modes + start_mode,
         )  # fmt: skip
 
-    status = 0
-    while hn > 0:
-        if n_lab >= max_labels:
-            status = LIMIT
-            break
-        if work[0] >= max_compares:
-            status = LIMIT_COMPARES
-            break
-        pops += 1
-        if pops % POLL_EVERY == 0 or work[0] >= poll_at:
-            poll_at = work[0] + POLL_COMPARES
-            if stop[0] != 0:
-                status = STOPPED
-                break
+    # the search runs in _settle, compiled without reference counting (see _NO_REFCOUNTS: perf showed the
+    # kernel's own increfs and decrefs of its growing tables at a quarter of its time); it stops when the
+    # tables may be too small for the next pop, and they grow here
+    status = ROOM
+    while status == ROOM:
         if n_lab + max_fanout > cap:
-            # one pop pushes at most max_fanout labels, so _push never has to grow the tables
             cap = max(2 * cap, n_lab + max_fanout)
             li = _grow(li, cap)
             lf = _grow(lf, cap)
@@ -562,178 +817,24 @@ def pareto_kernel(
             hc = _grow(hc, cap)
             he = _grow(he, cap)
             hid = _grow(hid, cap)
-        lab = _pop(ht, hc, he, hid, hn)
-        hn -= 1
-        if li[lab, ALIVE] == 0:
-            continue
-        state = li[lab, STATE]
-        if bound.on:
-            if state < aboard_base:
-                # FLEX (fresh after the others) and YARD nodes are the states, spaced out by the fresh ones
-                node = state + nm if state >= yard_base or li[lab, FRESH] else state
-            else:
-                p = svc_stop_ptr[trip_service[li[lab, REF]]] + li[lab, STOP]
-                if state >= wait_base:
-                    node = stop_node + 2 * n_stops + p
-                else:
-                    node = stop_node + (n_stops if li[lab, FRESH] else 0) + p
-            if _hopeless(bound, node, li[lab, T], lf[lab, 0], lf[lab, 1], due):
-                continue
-        b_lo, b_hi, yard = 0, 0, -1  # the boarding entries this pop works through (a yard or a WAIT)
-        t = li[lab, T]
-        cost = lf[lab, 0]
-        co2 = lf[lab, 1]
-        if state < yard_base:
-            u = state // n_modes
-            x = state - u * n_modes
-            if u == destination:
-                if n_done == done.shape[0]:
-                    done = _grow(done, 2 * n_done)
-                done[n_done] = lab
-                n_done += 1
-                if bound.on:
-                    bound = _arrive(bound, li[lab, T], lf[lab, 0], lf[lab, 1])
-                continue
-            if targets[u] and li[lab, FRESH] == 0:
-                if n_done == done.shape[0]:
-                    done = _grow(done, 2 * n_done)
-                done[n_done] = lab
-                n_done += 1
-            for e in range(drive_ptr[state], drive_ptr[state + 1]):
-                v = drive_to[e]
-                n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    v * n_modes + x, t + drive_s[e], cost + drive_cost[e], co2 + drive_co2[e],
-                    lab, DRIVE, u, drive_ref[e], -1, -1, -1, False, rate_flex[v * n_modes + x], -1, 0,
-                    bound, v * n_modes + x,
-                )  # fmt: skip
-            opens = _next_open(u, t, has_hours, win_ptr, win_end, win_start)
-            if li[lab, FRESH] == 0 and handle_ok[u] and opens < NEVER:
-                n_lab, hn = _unload(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                    destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab, u,
-                    opens, x,
-                    HANDLE,
-                    -1, -1, bound,
-                )  # fmt: skip
-        elif state < aboard_base:
-            rel = state - yard_base
-            u = rel // n_modes
-            m = rel - u * n_modes
-            if u == destination:
-                if n_done == done.shape[0]:
-                    done = _grow(done, 2 * n_done)
-                done[n_done] = lab
-                n_done += 1
-                if bound.on:
-                    bound = _arrive(bound, li[lab, T], lf[lab, 0], lf[lab, 1])
-                continue
-            if targets[u] and m == finish_mode:
-                if n_done == done.shape[0]:
-                    done = _grow(done, 2 * n_done)
-                done[n_done] = lab
-                n_done += 1
-            if can_load[u, m]:
-                # loading onto a vehicle is part of the handling just done
-                n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True, rate_fresh[rel], -1, 0,
-                    bound, nm + rel,
-                )  # fmt: skip
-            b_lo, b_hi, yard = board_ptr[rel], board_ptr[rel + 1], lab
-        elif state >= wait_base:
-            # the reference's WAIT: board the trip waited for (from the yard label, the parent)
-            b_lo = board_of_stop[svc_stop_ptr[trip_service[li[lab, REF]]] + li[lab, STOP]]
-            b_hi, yard = b_lo + 1, li[lab, PARENT]
-        else:
-            k = li[lab, REF]
-            j = li[lab, STOP]
-            s = trip_service[k]
-            first = svc_stop_ptr[s]
-            last = svc_stop_ptr[s + 1]
-            here = stop_terminal[first + j]
-            if li[lab, FRESH] == 0 and stop_alight_ok[first + j]:
-                if here == destination and not handle_at_destination:
-                    if n_done == done.shape[0]:
-                        done = _grow(done, 2 * n_done)
-                    done[n_done] = lab
-                    n_done += 1
-                    if bound.on:
-                        bound = _arrive(bound, li[lab, T], lf[lab, 0], lf[lab, 1])
-                    continue
-                if targets[here] and not handle_at_destination:
-                    if n_done == done.shape[0]:
-                        done = _grow(done, 2 * n_done)
-                    done[n_done] = lab
-                    n_done += 1
-                opens = _next_open(
-                    here, t + stop_alight_clear_s[first + j], has_hours, win_ptr, win_end, win_start
-                )
-                if handle_ok[here] and opens < NEVER:
-                    n_lab, hn = _unload(
-                        li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                        destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab,
-                        here,
-                        opens, svc_mode[s], ALIGHT, k, j, bound,
-                    )  # fmt: skip
-            if first + j + 1 < last:
-                t1 = trip_start[k] + stop_arrive_s[first + j + 1]
-                n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    state + 1, t1, cost + stop_hop_cost[first + j], co2 + stop_hop_co2[first + j],
-                    lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False, 0.0, -1, 0,
-                    bound, stop_node + first + j + 1,
-                )  # fmt: skip
-        # the reference's board, inline (a hub may have hundreds of boarding stops): the first open trip of
-        # each service from the yard label, or the trip a WAIT label waits for; then a WAIT label for the next
-        # open trip unless this one is sure to be no worse
-        for b in range(b_lo, b_hi):
-            s = board_svc[b]
-            j = board_stop[b]
-            hi = svc_trip_ptr[s + 1]
-            if yard == lab:
-                i = _bisect_left(svc_trip_start, svc_trip_ptr[s], hi, t + board_need_s[b] - board_offset_s[b])
-            else:
-                i = trip_pos[li[lab, REF]]
-            while has_closed and i < hi and closed[svc_trips[i]]:
-                i += 1
-            if i == hi:
-                continue
-            k = svc_trips[i]
-            u = stop_terminal[svc_stop_ptr[s] + j]
-            dep = svc_trip_start[i] + board_offset_s[b]
-            rate = storage_rate[u]
-            free = storage_free_s[u]
-            since = li[yard, T]
-            fare = cost + svc_fare[s]
-            if has_price:
-                fare = fare + trip_price[k]
-            fare = fare + rate * (max(0, dep - since - free) - max(0, t - since - free))
-            n_lab, hn = _push(
-                li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                aboard_base + trip_base[k] + j, dep, fare, co2,
-                yard, BOARD, u, k, j, -1, -1, True, 0.0, -1, 0,
-                bound, stop_node + n_stops + svc_stop_ptr[s] + j,
+            done = _grow(done, cap)
+        if bound.front_t.shape[0] < cap:
+            # a journey kept in the front is a label: room for as many as the tables hold
+            bound = Bound(
+                bound.on, bound.time, bound.cost, bound.co2, _grow(bound.front_t, cap),
+                _grow(bound.front_c, cap), _grow(bound.front_e, cap), bound.front_n,
             )  # fmt: skip
-            if (
-                rate >= stop_down[svc_stop_ptr[s] + j]
-                and (rate == 0.0 or dep - since >= free)
-                and (not has_price or cheaper_after[k] >= trip_price[k])
-            ):
-                continue
-            i += 1
-            while has_closed and i < hi and closed[svc_trips[i]]:
-                i += 1
-            if i < hi:
-                k = svc_trips[i]
-                t1 = svc_trip_start[i] + board_offset_s[b] - board_need_s[b]
-                wait = cost + rate * (max(0, t1 - since - free) - max(0, t - since - free))
-                n_lab, hn = _push(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    wait_base + trip_base[k] + j, t1, wait, co2,
-                    yard, WAIT, u, k, j, -1, -1, False, rate, free, since,
-                    bound, stop_node + 2 * n_stops + svc_stop_ptr[s] + j,
-                )  # fmt: skip
+        status, n_lab, hn, n_done = _settle(
+            n, n_modes, drive_ptr, drive_to, drive_s, drive_cost, drive_co2, drive_ref, can_load, handle_ok,
+            handle_s, handle_cost, handle_co2, storage_rate, storage_free_s, rate_flex, rate_fresh, rate_yard,
+            leave, has_hours, win_ptr, win_start, win_end, board_ptr, board_svc, board_stop, board_need_s,
+            board_offset_s, svc_mode, svc_fare, svc_stop_ptr, svc_trip_ptr, svc_trips, svc_trip_start,
+            stop_terminal, stop_arrive_s, stop_alight_ok, stop_alight_clear_s, stop_hop_cost, stop_hop_co2,
+            stop_down, trip_service, trip_start, trip_base, trip_pos, board_of_stop, wait_base, max_fanout,
+            head, destination, finish_mode, due, handle_at_destination, max_labels, max_compares, stop,
+            has_price, trip_price, has_closed, closed, targets, bound, cheaper_after, li, lf, ht, hc, he, hid,
+            done, work, n_lab, hn, n_done,
+        )  # fmt: skip
     # give the scratch array back as it came: all -1
     for i in range(n_lab):
         head[li[i, STATE]] = -1
