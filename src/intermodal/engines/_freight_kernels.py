@@ -842,6 +842,44 @@ def pareto_kernel(
 
 
 @njit(cache=True, nogil=True)
+def chains(li: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The moves from the origin to each of ``labels``, in order, read from the label table ``li``.
+
+    Returns
+    -------
+    tuple
+        ``(rows, ptr)``: the moves to ``labels[i]`` are ``rows[ptr[i]:ptr[i + 1]]``, each ``(label, kind,
+        terminal, start, end, ref, stop, from_mode, to_mode)``: a move starts at its parent label's time and
+        ends at its own. The origin's label makes no move.
+    """
+    ptr = np.zeros(labels.shape[0] + 1, dtype=np.int64)
+    for i in range(labels.shape[0]):
+        p = labels[i]
+        size = 0
+        while li[p, PARENT] >= 0:
+            size += 1
+            p = li[p, PARENT]
+        ptr[i + 1] = ptr[i] + size
+    rows = np.empty((ptr[-1], 9), dtype=np.int64)
+    for i in range(labels.shape[0]):
+        p = labels[i]
+        r = ptr[i + 1]
+        while li[p, PARENT] >= 0:
+            r -= 1
+            rows[r, 0] = p
+            rows[r, 1] = li[p, KIND]
+            rows[r, 2] = li[p, TERMINAL]
+            rows[r, 3] = li[li[p, PARENT], T]
+            rows[r, 4] = li[p, T]
+            rows[r, 5] = li[p, REF]
+            rows[r, 6] = li[p, STOP]
+            rows[r, 7] = li[p, FROM]
+            rows[r, 8] = li[p, TO]
+            p = li[p, PARENT]
+    return rows, ptr
+
+
+@njit(cache=True, nogil=True)
 def _least(
     size: int, into_ptr: np.ndarray, into_from: np.ndarray, amount: np.ndarray, ends: np.ndarray
 ) -> np.ndarray:

@@ -23,7 +23,6 @@ hand-made cases and on the Chongqing scenario's own graph; benchmarks/freight_se
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Sequence
 
@@ -371,11 +370,11 @@ class FreightSearch:
             max_compares = COMPARES_PER_LABEL * max_labels
         price, shut = trip_extras(self.graph, trip_price, closed)
         bound = self._bound(destination, finish_mode, handle_at_destination) if prune else None
-        li, lf, n_labels, done, n_done = self._run(
+        li, lf, done, n_done = self._run(
             origin, destination, self._no_targets, ready_s, due_s, start_mode, finish_mode,
             handle_at_destination, max_labels, max_compares, deadline, price, shut, bound,
         )  # fmt: skip
-        return self._journeys(li, lf, n_labels, done[:n_done])
+        return self._journeys(li, lf, done[:n_done])
 
     def target_bounds(
         self, destination: int, finish_mode: int = ROAD, handle_at_destination: bool = True
@@ -443,7 +442,6 @@ class FreightSearch:
         shared = [d for d, o in zip(destinations, own, strict=True) if not o]
         by_terminal: dict[int, list[int]] = {d: [] for d in shared}
         li = lf = np.zeros((0, 0))
-        n_labels = 0
         if shared:
             for name, value, size in (
                 ("origin", origin, self.n),
@@ -458,7 +456,7 @@ class FreightSearch:
             targets = np.zeros(self.n, dtype=np.bool_)
             targets[shared] = True
             latest = None if any(due is None for due in dues) else max(d for d in dues if d is not None)
-            li, lf, n_labels, done, n_done = self._run(
+            li, lf, done, n_done = self._run(
                 origin, -1, targets, ready_s, latest, start_mode, finish_mode, handle_at_destination,
                 max_labels, max_compares, deadline, price, shut, None,
             )  # fmt: skip
@@ -493,7 +491,7 @@ class FreightSearch:
                 ids = np.array(
                     [i for i in by_terminal[d] if due is None or li[i, k.T] <= due], dtype=np.int64
                 )
-                out.append(self._journeys(li, lf, n_labels, ids))
+                out.append(self._journeys(li, lf, ids))
         return out
 
     def _run(
@@ -512,7 +510,7 @@ class FreightSearch:
         price: np.ndarray | None,
         shut: np.ndarray | None,
         bound: k.Bound | None,
-    ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """One run of the kernel, its deadline watched, with a scratch array; raise what it reached."""
         if deadline is None:
             stop = np.zeros(1, dtype=np.int64)
@@ -527,7 +525,7 @@ class FreightSearch:
             head = self._scratch.pop()
         except IndexError:
             head = np.full(self.n_states, -1, dtype=np.int64)
-        status, li, lf, n_labels, done, n_done = self._kernel(
+        status, li, lf, _, done, n_done = self._kernel(
             head, origin, destination, ready_s, due_s, start_mode, finish_mode, handle_at_destination,
             max_labels, max_compares, stop, price, shut, targets, bound,
         )  # fmt: skip
@@ -541,7 +539,7 @@ class FreightSearch:
         if status == k.STOPPED:
             assert deadline is not None
             raise deadline.error()
-        return li, lf, n_labels, done, n_done
+        return li, lf, done, n_done
 
     def _kernel(
         self,
@@ -629,7 +627,7 @@ class FreightSearch:
             _NO_BOUND if bound is None else bound,
         )
 
-    def _journeys(self, li: np.ndarray, lf: np.ndarray, n_labels: int, ids: np.ndarray) -> list[Journey]:
+    def _journeys(self, li: np.ndarray, lf: np.ndarray, ids: np.ndarray) -> list[Journey]:
         # the reference's last step: a stable sort of the arrivals by criteria, then the Pareto filter
         found = list(
             zip(li[ids, k.T].tolist(), lf[ids, 0].tolist(), lf[ids, 1].tolist(), ids.tolist(), strict=True)
@@ -639,39 +637,28 @@ class FreightSearch:
         for f in found:
             if not any(_dominates(g, f) for g in front):
                 front.append(f)
+        if not front:
+            return []
+        # each journey's moves, from its chain of labels: the chains are read in one kernel call, and the
+        # journeys of one search share their first moves, each made once
+        rows, ptr = k.chains(li, np.array([f[3] for f in front], dtype=np.int64))
+        rows, ptr = rows.tolist(), ptr.tolist()
         made: dict[int, Move] = {}
-        parents = li[:n_labels, k.PARENT].tolist() if front else []
-        return [Journey(t, cost, co2, _moves(li, parents, i, made)) for t, cost, co2, i in front]
+        out = []
+        for i, (t, cost, co2, _) in enumerate(front):
+            moves = []
+            for label, kind, terminal, start_s, end_s, ref, stop, from_mode, to_mode in rows[
+                ptr[i] : ptr[i + 1]
+            ]:
+                mv = made.get(label)
+                if mv is None:
+                    mv = made[label] = Move(
+                        _KINDS[kind], terminal, start_s, end_s, ref, stop, from_mode, to_mode
+                    )
+                moves.append(mv)
+            out.append(Journey(t, cost, co2, tuple(moves)))
+        return out
 
 
 def _dominates(a: tuple[int, float, float, int], b: tuple[int, float, float, int]) -> bool:
     return a[0] <= b[0] and a[1] <= b[1] + k.EPS and a[2] <= b[2] + k.EPS
-
-
-def _moves(li: np.ndarray, parents: list[int], label: int, made: dict[int, Move]) -> tuple[Move, ...]:
-    """The moves from the origin to ``label``: each starts at its parent label's time and ends at its own.
-
-    Journeys of one search share their first moves; ``made`` keeps each label's move, built once.
-    """
-    chain = [label]
-    while (parent := parents[chain[-1]]) >= 0:
-        chain.append(parent)
-    chain.reverse()
-    # one conversion of the rows to Python ints: indexing numpy scalars one by one costs more than the rest
-    rows = li[chain].tolist()
-    out = []
-    for i, (before, row) in enumerate(itertools.pairwise(rows), start=1):
-        mv = made.get(chain[i])
-        if mv is None:
-            mv = made[chain[i]] = Move(
-                _KINDS[row[k.KIND]],
-                row[k.TERMINAL],
-                before[k.T],
-                row[k.T],
-                row[k.REF],
-                row[k.STOP],
-                row[k.FROM],
-                row[k.TO],
-            )
-        out.append(mv)
-    return tuple(out)
