@@ -1,6 +1,8 @@
 """An itinerary: the transport legs and hub operations of one door-to-door option, with their totals.
 
-Totals are computed from the elements, never stored, so they always equal the sum of the legs and hubs.
+Totals are computed from the elements, never passed in, so they always equal the sum of the legs and hubs. An
+itinerary is immutable, so each total is computed once, on first use: a query sorts, folds and ranks its
+options by them many times over.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,12 +136,15 @@ class Itinerary:
     #: the probability of arriving by the shipment's due time (planners/reliability.py), when it has one
     p_on_time: float | None = None
 
-    @property
+    # cached_property keeps each total in the instance's __dict__, not in a field: equality, hashing and
+    # dataclasses.replace see the fields alone, and a replaced itinerary computes its own totals again
+
+    @cached_property
     def depart(self) -> datetime:
         """When the chain starts: the first leg, or the handling before it."""
         return min([self.legs[0].depart, *(h.start for h in self.hubs)])
 
-    @property
+    @cached_property
     def arrive(self) -> datetime:
         ends = [self.legs[-1].arrive, *(h.end for h in self.hubs)]
         return max(ends)
@@ -147,24 +153,24 @@ class Itinerary:
     def duration_h(self) -> float:
         return (self.arrive - self.depart).total_seconds() / 3600.0
 
-    @property
+    @cached_property
     def distance_km(self) -> float:
         return sum(leg.distance_km for leg in self.legs)
 
-    @property
+    @cached_property
     def cost(self) -> float:
         carrying = self.inventory.cost if self.inventory is not None else 0.0
         return sum(leg.cost for leg in self.legs) + sum(h.cost for h in self.hubs) + carrying
 
-    @property
+    @cached_property
     def co2e_kg_wtt(self) -> float:
         return sum(g.emissions.wtt_kg for g in self.legs) + sum(h.emissions.wtt_kg for h in self.hubs)
 
-    @property
+    @cached_property
     def co2e_kg_ttw(self) -> float:
         return sum(g.emissions.ttw_kg for g in self.legs) + sum(h.emissions.ttw_kg for h in self.hubs)
 
-    @property
+    @cached_property
     def co2e_kg_wtw(self) -> float:
         return self.co2e_kg_wtt + self.co2e_kg_ttw
 
