@@ -195,12 +195,14 @@ class Itinerary:
 
     def to_dict(self, *, rank: int | None = None, summary: str = "") -> dict[str, Any]:
         """The stable JSON shape documented in docs/json-output.md."""
-        legs = [_leg_dict(g, self.currency) for g in self.legs]
-        hubs = [_hub_dict(h, self.currency) for h in self.hubs]
+        local = _LocalTimes()
+        legs = [_leg_dict(g, self.currency, local) for g in self.legs]
+        hubs = [_hub_dict(h, self.currency, local) for h in self.hubs]
+        parts = legs + hubs
 
         def added(key: str) -> float:
             # the sum of the rounded values shown, so that a reader's own sum matches to the cent
-            return _r(sum(part.get(key, 0.0) for part in legs + hubs))
+            return _r(sum(part.get(key, 0.0) for part in parts))
 
         carrying: dict[str, Any] | None = None
         if self.inventory is not None:
@@ -214,8 +216,8 @@ class Itinerary:
             }
         cost = _r(added("cost") + (carrying["cost"] if carrying else 0.0))
         total: dict[str, Any] = {
-            "depart": _local(self.depart, self.legs[0].from_tz),
-            "arrive": _local(self.arrive, self.legs[-1].to_tz),
+            "depart": local[self.depart, self.legs[0].from_tz],
+            "arrive": local[self.arrive, self.legs[-1].to_tz],
             "duration_h": _r(self.duration_h),
             "distance_km": added("distance_km"),
             "cost": cost,
@@ -226,7 +228,7 @@ class Itinerary:
             "p_on_time": None if self.p_on_time is None else round(self.p_on_time, 3),
         }
         if self.ready_by is not None:
-            total["ready_by"] = _local(self.ready_by, self.legs[0].from_tz)
+            total["ready_by"] = local[self.ready_by, self.legs[0].from_tz]
         if self.carbon_price:
             total["carbon_price_per_t"] = self.carbon_price
             total["carbon_cost"] = _r(self.carbon_cost)
@@ -249,8 +251,18 @@ def _r(x: float) -> float:
     return round(x, 2)
 
 
-def _local(when: datetime, tz: str) -> str:
-    return when.astimezone(ZoneInfo(tz)).isoformat()
+class _LocalTimes(dict[tuple[datetime, str], str]):
+    """ISO 8601 text of aware times in a zone, keyed by (time, zone name), each made once.
+
+    One itinerary's document shows each time about twice (a handling ends as the next leg departs, the first
+    leg departs as the chain does), and converting and formatting one in its zone is most of the document's
+    cost.
+    """
+
+    def __missing__(self, key: tuple[datetime, str]) -> str:
+        when, tz = key
+        text = self[key] = when.astimezone(ZoneInfo(tz)).isoformat()
+        return text
 
 
 def _emissions_dict(e: ElementEmissions) -> dict[str, Any]:
@@ -272,7 +284,7 @@ def _emissions_dict(e: ElementEmissions) -> dict[str, Any]:
     }
 
 
-def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
+def _leg_dict(g: Leg, currency: str, local: _LocalTimes) -> dict[str, Any]:
     return {
         "mode": g.mode.value,
         "service": g.service,
@@ -288,8 +300,8 @@ def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
         "from_name": g.from_name.to_dict(),
         "to_name": g.to_name.to_dict(),
         "via": list(g.via),
-        "depart": _local(g.depart, g.from_tz),
-        "arrive": _local(g.arrive, g.to_tz),
+        "depart": local[g.depart, g.from_tz],
+        "arrive": local[g.arrive, g.to_tz],
         "duration_h": _r((g.arrive - g.depart).total_seconds() / 3600.0),
         "distance_km": _r(g.distance_km),
         "cost": _r(g.cost),
@@ -305,13 +317,13 @@ def _line(points: tuple[tuple[float, float], ...]) -> dict[str, Any] | None:
     return {"type": "LineString", "coordinates": list(points)} if points else None
 
 
-def _hub_dict(h: HubOperation, currency: str) -> dict[str, Any]:
+def _hub_dict(h: HubOperation, currency: str, local: _LocalTimes) -> dict[str, Any]:
     return {
         "kind": h.kind,
         "terminal": h.terminal_id,
         "name": h.name.to_dict(),
-        "start": _local(h.start, h.tz),
-        "end": _local(h.end, h.tz),
+        "start": local[h.start, h.tz],
+        "end": local[h.end, h.tz],
         "duration_h": _r((h.end - h.start).total_seconds() / 3600.0),
         "cost": _r(h.cost),
         "currency": currency,
