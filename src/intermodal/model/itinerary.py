@@ -246,9 +246,10 @@ class Itinerary:
         }
 
 
-def _r(x: float) -> float:
-    # Rounded for people, to the cent and the 10 g; totals add these rounded values.
-    return round(x, 2)
+def _r(x: float, digits: int = 2) -> float:
+    # Rounded for people, to the cent and the 10 g; totals add these rounded values. round() goes through
+    # decimal digits, the slowest part of a document: a zero (a third of the amounts) is shown as it is.
+    return round(x, digits) if x else x
 
 
 class _LocalTimes(dict[tuple[datetime, str], str]):
@@ -274,10 +275,10 @@ def _emissions_dict(e: ElementEmissions) -> dict[str, Any]:
         "emission_detail": {
             "factor": e.factor_id or None,
             "source": e.factor_source or None,
-            "intensity_wtw": round(e.intensity_wtw, 4),
+            "intensity_wtw": _r(e.intensity_wtw, 4),
             "intensity_unit": e.intensity_unit or None,
             "adjustments": list(e.adjustments),
-            "activity": round(e.activity, 3),
+            "activity": _r(e.activity, 3),
             "activity_unit": e.activity_unit or None,
             "measured": e.measured,
         },
