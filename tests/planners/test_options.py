@@ -100,16 +100,20 @@ def test_folding_keeps_a_subset_and_folds_each_behind_a_kept_option(
 
 @settings(max_examples=100, deadline=None)
 @given(points=points, m=margins, profile=st.booleans())
-def test_the_relation_kept_whole_folds_as_the_one_computed_in_blocks(
+def test_the_choice_on_lists_folds_as_the_relation_kept_whole_and_computed_in_blocks(
     points: list[Point], m: FoldMargins, profile: bool
 ) -> None:
-    # a route's few options keep the whole fold relation; a range query's thousands compute it in blocks
+    # a route's few options choose on lists, some more keep the whole fold relation in numpy, a range
+    # query's thousands compute it in blocks
     front = pareto([option(a, c, e, r if profile else None) for a, c, e, r in points])
-    whole = fold_options(front, m)
+    few = fold_options(front, m)
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(options_module, "_FEW", 0)
+        whole = fold_options(front, m)
         patch.setattr(options_module, "_BLOCK", 2)
         blocks = fold_options(front, m)
-    assert [[id(o) for o in part] for part in whole] == [[id(o) for o in part] for part in blocks]
+    ids = [[[id(o) for o in part] for part in folded] for folded in (few, whole, blocks)]
+    assert ids[0] == ids[1] == ids[2]
 
 
 @settings(max_examples=100, deadline=None)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import intermodal as im
-from intermodal.model import Itinerary
+from intermodal.model import ElementEmissions, Itinerary
 from intermodal.model.availability import DepartureRoom
 from intermodal.planners.options import FoldMargins
 
@@ -740,3 +740,24 @@ def test_a_departure_price_out_of_bounds_is_refused(chongqing: im.Bundle, price:
         im.find_routes(
             chongqing, "nanpeng", "bangkok", s, departure_prices={"x@2020-04-03T08:00+08:00": price}
         )
+
+
+def test_a_legs_emissions_keep_every_field_of_its_parts() -> None:
+    """A leg's emissions are made field by field from its parts' (not by dataclasses.replace): a field the
+    merge leaves out would fall back to its default."""
+    from intermodal.planners._query import _merged
+
+    part = ElementEmissions(
+        wtt_kg=1.5,
+        ttw_kg=2.5,
+        factor_id="f",
+        factor_source="s",
+        intensity_wtw=0.07,
+        intensity_unit="kg/tkm",
+        adjustments=("a",),
+        activity=30.0,
+        activity_unit="tkm",
+        measured=True,
+    )
+    assert _merged([part]) == part
+    assert _merged([part, part]) == dataclasses.replace(part, wtt_kg=3.0, ttw_kg=5.0, activity=60.0)

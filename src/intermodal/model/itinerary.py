@@ -1,6 +1,8 @@
 """An itinerary: the transport legs and hub operations of one door-to-door option, with their totals.
 
-Totals are computed from the elements, never stored, so they always equal the sum of the legs and hubs.
+Totals are computed from the elements, never passed in, so they always equal the sum of the legs and hubs. An
+itinerary is immutable, so each total is computed once, on first use: a query sorts, folds and ranks its
+options by them many times over.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,12 +136,15 @@ class Itinerary:
     #: the probability of arriving by the shipment's due time (planners/reliability.py), when it has one
     p_on_time: float | None = None
 
-    @property
+    # cached_property keeps each total in the instance's __dict__, not in a field: equality, hashing and
+    # dataclasses.replace see the fields alone, and a replaced itinerary computes its own totals again
+
+    @cached_property
     def depart(self) -> datetime:
         """When the chain starts: the first leg, or the handling before it."""
         return min([self.legs[0].depart, *(h.start for h in self.hubs)])
 
-    @property
+    @cached_property
     def arrive(self) -> datetime:
         ends = [self.legs[-1].arrive, *(h.end for h in self.hubs)]
         return max(ends)
@@ -147,24 +153,24 @@ class Itinerary:
     def duration_h(self) -> float:
         return (self.arrive - self.depart).total_seconds() / 3600.0
 
-    @property
+    @cached_property
     def distance_km(self) -> float:
         return sum(leg.distance_km for leg in self.legs)
 
-    @property
+    @cached_property
     def cost(self) -> float:
         carrying = self.inventory.cost if self.inventory is not None else 0.0
         return sum(leg.cost for leg in self.legs) + sum(h.cost for h in self.hubs) + carrying
 
-    @property
+    @cached_property
     def co2e_kg_wtt(self) -> float:
         return sum(g.emissions.wtt_kg for g in self.legs) + sum(h.emissions.wtt_kg for h in self.hubs)
 
-    @property
+    @cached_property
     def co2e_kg_ttw(self) -> float:
         return sum(g.emissions.ttw_kg for g in self.legs) + sum(h.emissions.ttw_kg for h in self.hubs)
 
-    @property
+    @cached_property
     def co2e_kg_wtw(self) -> float:
         return self.co2e_kg_wtt + self.co2e_kg_ttw
 
@@ -189,12 +195,14 @@ class Itinerary:
 
     def to_dict(self, *, rank: int | None = None, summary: str = "") -> dict[str, Any]:
         """The stable JSON shape documented in docs/json-output.md."""
-        legs = [_leg_dict(g, self.currency) for g in self.legs]
-        hubs = [_hub_dict(h, self.currency) for h in self.hubs]
+        local = _LocalTimes()
+        legs = [_leg_dict(g, self.currency, local) for g in self.legs]
+        hubs = [_hub_dict(h, self.currency, local) for h in self.hubs]
+        parts = legs + hubs
 
         def added(key: str) -> float:
             # the sum of the rounded values shown, so that a reader's own sum matches to the cent
-            return _r(sum(part.get(key, 0.0) for part in legs + hubs))
+            return _r(sum(part.get(key, 0.0) for part in parts))
 
         carrying: dict[str, Any] | None = None
         if self.inventory is not None:
@@ -208,8 +216,8 @@ class Itinerary:
             }
         cost = _r(added("cost") + (carrying["cost"] if carrying else 0.0))
         total: dict[str, Any] = {
-            "depart": _local(self.depart, self.legs[0].from_tz),
-            "arrive": _local(self.arrive, self.legs[-1].to_tz),
+            "depart": local[self.depart, self.legs[0].from_tz],
+            "arrive": local[self.arrive, self.legs[-1].to_tz],
             "duration_h": _r(self.duration_h),
             "distance_km": added("distance_km"),
             "cost": cost,
@@ -220,7 +228,7 @@ class Itinerary:
             "p_on_time": None if self.p_on_time is None else round(self.p_on_time, 3),
         }
         if self.ready_by is not None:
-            total["ready_by"] = _local(self.ready_by, self.legs[0].from_tz)
+            total["ready_by"] = local[self.ready_by, self.legs[0].from_tz]
         if self.carbon_price:
             total["carbon_price_per_t"] = self.carbon_price
             total["carbon_cost"] = _r(self.carbon_cost)
@@ -238,13 +246,24 @@ class Itinerary:
         }
 
 
-def _r(x: float) -> float:
-    # Rounded for people, to the cent and the 10 g; totals add these rounded values.
-    return round(x, 2)
+def _r(x: float, digits: int = 2) -> float:
+    # Rounded for people, to the cent and the 10 g; totals add these rounded values. round() goes through
+    # decimal digits, the slowest part of a document: a zero (a third of the amounts) is shown as it is.
+    return round(x, digits) if x else x
 
 
-def _local(when: datetime, tz: str) -> str:
-    return when.astimezone(ZoneInfo(tz)).isoformat()
+class _LocalTimes(dict[tuple[datetime, str], str]):
+    """ISO 8601 text of aware times in a zone, keyed by (time, zone name), each made once.
+
+    One itinerary's document shows each time about twice (a handling ends as the next leg departs, the first
+    leg departs as the chain does), and converting and formatting one in its zone is most of the document's
+    cost.
+    """
+
+    def __missing__(self, key: tuple[datetime, str]) -> str:
+        when, tz = key
+        text = self[key] = when.astimezone(ZoneInfo(tz)).isoformat()
+        return text
 
 
 def _emissions_dict(e: ElementEmissions) -> dict[str, Any]:
@@ -256,17 +275,17 @@ def _emissions_dict(e: ElementEmissions) -> dict[str, Any]:
         "emission_detail": {
             "factor": e.factor_id or None,
             "source": e.factor_source or None,
-            "intensity_wtw": round(e.intensity_wtw, 4),
+            "intensity_wtw": _r(e.intensity_wtw, 4),
             "intensity_unit": e.intensity_unit or None,
             "adjustments": list(e.adjustments),
-            "activity": round(e.activity, 3),
+            "activity": _r(e.activity, 3),
             "activity_unit": e.activity_unit or None,
             "measured": e.measured,
         },
     }
 
 
-def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
+def _leg_dict(g: Leg, currency: str, local: _LocalTimes) -> dict[str, Any]:
     return {
         "mode": g.mode.value,
         "service": g.service,
@@ -282,8 +301,8 @@ def _leg_dict(g: Leg, currency: str) -> dict[str, Any]:
         "from_name": g.from_name.to_dict(),
         "to_name": g.to_name.to_dict(),
         "via": list(g.via),
-        "depart": _local(g.depart, g.from_tz),
-        "arrive": _local(g.arrive, g.to_tz),
+        "depart": local[g.depart, g.from_tz],
+        "arrive": local[g.arrive, g.to_tz],
         "duration_h": _r((g.arrive - g.depart).total_seconds() / 3600.0),
         "distance_km": _r(g.distance_km),
         "cost": _r(g.cost),
@@ -299,13 +318,13 @@ def _line(points: tuple[tuple[float, float], ...]) -> dict[str, Any] | None:
     return {"type": "LineString", "coordinates": list(points)} if points else None
 
 
-def _hub_dict(h: HubOperation, currency: str) -> dict[str, Any]:
+def _hub_dict(h: HubOperation, currency: str, local: _LocalTimes) -> dict[str, Any]:
     return {
         "kind": h.kind,
         "terminal": h.terminal_id,
         "name": h.name.to_dict(),
-        "start": _local(h.start, h.tz),
-        "end": _local(h.end, h.tz),
+        "start": local[h.start, h.tz],
+        "end": local[h.end, h.tz],
         "duration_h": _r((h.end - h.start).total_seconds() / 3600.0),
         "cost": _r(h.cost),
         "currency": currency,

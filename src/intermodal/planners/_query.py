@@ -384,7 +384,7 @@ class _Network:
             self.at(start),
             self.at(end),
             cost,
-            em or ElementEmissions(0.0, 0.0),
+            em or _NO_EMISSIONS,
             *modes,
         )
 
@@ -504,27 +504,29 @@ class _Network:
         svc = tt.services[s_idx]
         base = self.bases[s_idx]  # a delayed trip's late copy has its service's hops and fares
         start = int(tt.trip_start[k])
-        stops = tt.stops[s_idx]
+        # plain ints: a numpy scalar is several times slower to read and to add
+        stops = tt.stops[s_idx].tolist()
+        arrive_s, depart_s = tt.arrive_s[s_idx].tolist(), tt.depart_s[s_idx].tolist()
         hops = self.net.hops[base][j0:j1]
         for offset, hop in enumerate(hops):
             j = j0 + offset
             for c in hop.clears:
-                if c.terminal == int(stops[j0]) and j == j0:
+                if c.terminal == stops[j0] and j == j0:
                     begin = yard_t
                     end = begin + c.seconds
-                elif c.terminal == int(stops[j1]) and j + 1 == j1:
-                    begin = start + int(tt.arrive_s[s_idx][j1])
+                elif c.terminal == stops[j1] and j + 1 == j1:
+                    begin = start + arrive_s[j1]
                     end = begin + c.seconds
                 else:  # aboard, during the stop's dwell
-                    at = j if c.terminal == int(stops[j]) else j + 1
-                    begin = start + int(tt.arrive_s[s_idx][at])
-                    end = start + int(tt.depart_s[s_idx][at])
+                    at = j if c.terminal == stops[j] else j + 1
+                    begin = start + arrive_s[at]
+                    end = start + depart_s[at]
                 hubs.append(self._hub("clearance", c.terminal, begin, end, c.cost))
         em = _merged([h.emissions for h in hops])
         geometry = _joined([h.geometry for h in hops])
-        a, b = int(stops[j0]), int(stops[j1])
+        a, b = stops[j0], stops[j1]
         tariff = self.net.tariffs[base]
-        ref = _departure_ref(svc.id, start, self.net.zones[int(stops[0])])
+        ref = _departure_ref(svc.id, start, self.net.zones[stops[0]])
         # a departure price counts as part of the fare, as the search added it on boarding
         fare = self.net.fares[base] + self.departure_prices.get(ref, 0.0)
         legs.append(
@@ -536,15 +538,15 @@ class _Network:
                 to_name=self.net.names[b],
                 from_tz=self.net.zones[a],
                 to_tz=self.net.zones[b],
-                depart=self.at(start + int(tt.depart_s[s_idx][j0])),
-                arrive=self.at(start + int(tt.arrive_s[s_idx][j1])),
+                depart=self.at(start + depart_s[j0]),
+                arrive=self.at(start + arrive_s[j1]),
                 distance_km=sum(h.distance_km for h in hops),
                 cost=fare + sum(h.cost for h in hops),
                 emissions=em,
                 service=svc.id,
                 service_name=Names(svc.name_en, svc.name_zh),
                 carrier=svc.carrier,
-                via=tuple(self.net.ids[int(x)] for x in stops[j0 + 1 : j1]),
+                via=tuple(self.net.ids[x] for x in stops[j0 + 1 : j1]),
                 geometry=geometry,
                 departure_ref=ref,
                 tariff=tariff.id if tariff is not None else None,
@@ -586,13 +588,25 @@ def _room(
     return keep, full
 
 
+#: the emissions of a hub operation without any (clearance, storage): immutable, so one for all
+_NO_EMISSIONS = ElementEmissions(0.0, 0.0)
+
+
 def _merged(parts: Sequence[ElementEmissions]) -> ElementEmissions:
     """One leg's emissions from its parts (a truck's links, a ride's hops), all on one factor."""
-    return dataclasses.replace(
-        parts[0],
+    first = parts[0]
+    # made field by field: dataclasses.replace takes twice as long, and a query makes a few per option
+    return ElementEmissions(
         wtt_kg=sum(p.wtt_kg for p in parts),
         ttw_kg=sum(p.ttw_kg for p in parts),
+        factor_id=first.factor_id,
+        factor_source=first.factor_source,
+        intensity_wtw=first.intensity_wtw,
+        intensity_unit=first.intensity_unit,
+        adjustments=first.adjustments,
         activity=sum(p.activity for p in parts),
+        activity_unit=first.activity_unit,
+        measured=first.measured,
     )
 
 

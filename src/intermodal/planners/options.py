@@ -115,8 +115,23 @@ def fold_options(
     if n < 2:
         return list(options), []
     folds = _Folding(options, margins)
+    kept = _keep_few(folds.rows(np.arange(n)).tolist()) if n <= _FEW else _keep(folds, n)
+    return [o for o, keep in zip(options, kept, strict=True) if keep], [
+        o for o, keep in zip(options, kept, strict=True) if not keep
+    ]
+
+
+#: rows of the fold relation computed at once
+_BLOCK = 256
+#: up to this many options, the options to keep are chosen on lists (:func:`_keep_few`)
+_FEW = 32
+
+
+def _keep(folds: _Folding, n: int) -> np.ndarray:
+    """Whether to keep each of the ``n`` options: the best-ranked option no option in play folds, then
+    the options it folds out of play, until none is left."""
     if n <= _BLOCK:
-        # a route's few options: the whole relation at once, each row then read, not computed again
+        # the whole relation at once, each row then read, not computed again
         folds.whole = folds.rows(np.arange(n))
     # folders[a]: how many options still in play fold option a (in blocks of rows: a range query over
     # weeks of a busy feed has thousands of options, and their whole matrix would not fit in memory)
@@ -136,13 +151,27 @@ def fold_options(
         gone = np.flatnonzero(out)
         for start in range(0, gone.size, _BLOCK):
             folders -= folds.rows(gone[start : start + _BLOCK]).sum(axis=0)
-    return [o for o, keep in zip(options, kept, strict=True) if keep], [
-        o for o, keep in zip(options, kept, strict=True) if not keep
-    ]
+    return kept
 
 
-#: rows of the fold relation computed at once
-_BLOCK = 256
+def _keep_few(m: list[list[bool]]) -> list[bool]:
+    """:func:`_keep` on the whole relation as lists (``m[b][a]``: option ``b`` folds option ``a``): for a
+    route's few options, a numpy call costs more than its work, and the choice takes a dozen of them per
+    option kept."""
+    n = len(m)
+    folders = [sum(column) for column in zip(*m, strict=True)]
+    pending = [True] * n
+    kept = [False] * n
+    while any(pending):
+        free = [a for a in range(n) if pending[a] and folders[a] == 0]
+        k = free[0] if free else pending.index(True)
+        kept[k] = True
+        # k leaves play, and so does everything it folds
+        for b in range(n):
+            if pending[b] and (b == k or m[k][b]):
+                pending[b] = False
+                folders = [f - folded for f, folded in zip(folders, m[b], strict=True)]
+    return kept
 
 
 class _Folding:
