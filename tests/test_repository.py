@@ -33,7 +33,7 @@ def test_the_test_feeds_are_in_the_repository_with_their_licence_note() -> None:
     assert "MTA New York City Transit" in note and "CC BY 4.0" in note
 
 
-@pytest.mark.parametrize("name", ["skims", "sweep"])
+@pytest.mark.parametrize("name", ["skims", "sweep", "query_vs_issue"])
 def test_the_readme_holds_the_tables_the_benchmark_wrote(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # the README's tables are what benchmarks/NAME.py writes from its last results, not copied by hand
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))

@@ -98,6 +98,8 @@ def warm_up() -> None:
     handling = uniform_handling([0, 0], [0.0, 0.0], [0.0, 0.0], 1)
     graph = SearchGraph(2, [[], []], [True, True], *handling, timetable, [], [True, True])
     FreightSearch(graph).search(0, 1, 0)
+    # the search found no journey: load the kernel that reads journeys' moves too (one label, no move)
+    k.chains(np.full((1, k.N_COLS), -1, dtype=np.int64), np.zeros(1, dtype=np.int64))
 
 
 def _csr(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

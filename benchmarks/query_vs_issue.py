@@ -1,0 +1,194 @@
+"""One route query in-process, this code against the code issue 12 was filed on (d334cbe), in one run.
+
+    uv run --group bench python benchmarks/query_vs_issue.py              # about five minutes
+    uv run --group bench python benchmarks/query_vs_issue.py --rounds 20
+
+Issue 12 asks for an in-process route query of at most 5 ms median, where the code it was filed on took
+22.3 ms (benchmarks/results/http_load.md at d334cbe). This machine's speed drifts by up to 2x within minutes,
+so a median taken alone says as much about the host as about the code. This benchmark runs both versions in
+the same minutes: it checks d334cbe out into a temporary git worktree (the clone's own history; ``uv sync``
+installs its locked dependencies there), starts one child process per version, and asks them in turn for
+the same queries (http_load.py's eight, in turn, ready 2020-04-03), a round of 40 each, alternating which
+goes first. Each child does per query what its API did: ``find_routes(...).to_dict()`` and its JSON encoder
+(``json_bytes`` here, ``json.dumps`` then), after answering every query once.
+
+It reports both medians (wall and CPU), their ratio, and this code's median scaled to a host on which the old
+code takes the issue's 22.3 ms: the issue's target, read on the host it was set on. Results go to
+``benchmarks/results/query_vs_issue.json`` and ``.md``, and the README's table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _common import machine, write_readme_tables
+from http_load import QUERIES, READY
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+#: the commit issue 12 was filed on, and its in-process median (benchmarks/results/http_load.md there)
+ISSUE_COMMIT = "d334cbe"
+ISSUE_MEDIAN_MS = 22.3
+TARGET_MS = 5.0
+
+#: the child: answers ``n`` queries per line read, printing their (wall, CPU) seconds as JSON
+CHILD = """
+import json, sys, time
+import intermodal as im
+try:
+    from intermodal.io.wire import json_bytes as encode
+except ImportError:  # the old code's API encoded with json.dumps
+    def encode(doc):
+        return json.dumps(doc, ensure_ascii=False)
+try:
+    from intermodal.engines.freight import warm_up
+    warm_up()  # as `intermodal serve` does
+except ImportError:
+    pass
+queries, ready = json.loads(sys.argv[1]), sys.argv[2]
+bundle = im.load_scenario("chongqing")
+def one(q):
+    s = im.make_shipment(bundle, teu=q.get("teu"), tonnes=q.get("tonnes"), cargo=q["cargo"], ready=ready)
+    return encode(im.find_routes(bundle, q["from"], q["to"], s).to_dict())
+for q in queries:
+    assert one(q)
+print("ready", flush=True)
+i = 0
+for line in sys.stdin:
+    out = []
+    for _ in range(int(line)):
+        q = queries[i % len(queries)]
+        i += 1
+        t, c = time.perf_counter(), time.process_time()
+        one(q)
+        out.append((time.perf_counter() - t, time.process_time() - c))
+    print(json.dumps(out), flush=True)
+"""
+
+
+class Child:
+    """One version's query loop in a child process."""
+
+    def __init__(self, python: str, cwd: Path, script: str) -> None:
+        self.proc = subprocess.Popen(
+            [python, script, json.dumps(QUERIES), READY],
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError(f"the child in {cwd} did not start: {line!r}")
+
+    def run(self, n: int) -> list[tuple[float, float]]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{n}\n")
+        self.proc.stdin.flush()
+        return [tuple(x) for x in json.loads(self.proc.stdout.readline())]
+
+    def stop(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def _old_tree(where: Path) -> Path:
+    """A worktree of the issue's commit, with its locked dependencies installed."""
+    tree = where / "old"
+    subprocess.run(["git", "worktree", "add", "--detach", str(tree), ISSUE_COMMIT], cwd=ROOT, check=True)
+    subprocess.run(["uv", "sync", "--locked", "--all-extras", "--quiet"], cwd=tree, check=True)
+    return tree
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=12, help="rounds of 40 queries per version")
+    args = parser.parse_args()
+    if not 1 <= args.rounds <= 1000:
+        parser.error("--rounds is 1 to 1000")
+    with tempfile.TemporaryDirectory(prefix="intermodal-vs-issue-") as tmp:
+        where = Path(tmp)
+        script = where / "child.py"
+        script.write_text(CHILD)
+        tree = _old_tree(where)
+        try:
+            old_python = str(tree / ".venv" / "bin" / "python")
+            children = {
+                "this code": Child(sys.executable, ROOT, str(script)),
+                f"issue's code ({ISSUE_COMMIT})": Child(old_python, tree, str(script)),
+            }
+            times: dict[str, list[tuple[float, float]]] = {name: [] for name in children}
+            names = list(children)
+            for r in range(args.rounds):
+                for name in names if r % 2 == 0 else names[::-1]:
+                    times[name] += children[name].run(40)
+                print(f"round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
+            for child in children.values():
+                child.stop()
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    results = {
+        "command": "uv run --group bench python benchmarks/query_vs_issue.py"
+        + (f" --rounds {args.rounds}" if args.rounds != 12 else ""),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "rounds": args.rounds,
+        "issue_commit": ISSUE_COMMIT,
+        "issue_median_ms": ISSUE_MEDIAN_MS,
+        "target_ms": TARGET_MS,
+        "rows": [_row(name, pairs) for name, pairs in times.items()],
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "query_vs_issue.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "query_vs_issue.md").write_text(markdown(results), encoding="utf-8")
+    write_readme_tables("query_vs_issue", markdown(results))
+    print(markdown(results))
+
+
+def _row(name: str, pairs: list[tuple[float, float]]) -> dict[str, Any]:
+    return {
+        "code": name,
+        "queries": len(pairs),
+        "p50_ms": round(1000 * statistics.median(w for w, _ in pairs), 2),
+        "cpu_p50_ms": round(1000 * statistics.median(c for _, c in pairs), 2),
+    }
+
+
+def markdown(r: dict[str, Any]) -> str:
+    """The results as a Markdown page; its table goes to the README."""
+    new, old = r["rows"]
+    ratio = old["p50_ms"] / new["p50_ms"]
+    scaled = r["issue_median_ms"] / ratio
+    m = r["machine"]
+    return "\n".join(
+        [
+            f"# One route query in-process: this code against issue 12's ({r['issue_commit']}), in one run",
+            "",
+            f"`{r['command']}` ({r['generated']}; {m['cpu']}, {m['cores']} cores; Python {m['python']}).",
+            "",
+            "| code | queries | p50 (ms) | CPU p50 (ms) |",
+            "|---|---:|---:|---:|",
+            *(f"| {x['code']} | {x['queries']} | {x['p50_ms']} | {x['cpu_p50_ms']} |" for x in r["rows"]),
+            "",
+            f"Same run, {r['rounds']} alternating rounds of 40 queries each: the issue's code takes "
+            f"{ratio:.2f}x as long as this code (median). On a host where it takes the issue's "
+            f"{r['issue_median_ms']} ms, this code takes {scaled:.1f} ms.",
+            f"Target (issue 12: in-process query, median <= {r['target_ms']:g} ms, read on the issue's "
+            "host): " + ("met." if scaled <= r["target_ms"] else "NOT met."),
+            "",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()
