@@ -302,6 +302,62 @@ def _grow(a: np.ndarray, size: int) -> np.ndarray:
 #: kept so far (``front_*``, ``front_n[0]`` of them): all the kernel needs to prune as the reference does
 Bound = namedtuple("Bound", ["on", "time", "cost", "co2", "front_t", "front_c", "front_e", "front_n"])
 
+#: a search graph's flat arrays, as :class:`~intermodal.engines.freight.FreightSearch` builds them once per
+#: graph: one argument for the kernel and its loop (:func:`pareto_kernel` says what each holds)
+Network = namedtuple(
+    "Network",
+    [
+        "n",
+        "n_modes",
+        "drive_ptr",
+        "drive_to",
+        "drive_s",
+        "drive_cost",
+        "drive_co2",
+        "drive_ref",
+        "can_load",
+        "handle_ok",
+        "handle_s",
+        "handle_cost",
+        "handle_co2",
+        "storage_rate",
+        "storage_free_s",
+        "rate_flex",
+        "rate_fresh",
+        "rate_yard",
+        "leave",
+        "has_hours",
+        "win_ptr",
+        "win_start",
+        "win_end",
+        "board_ptr",
+        "board_svc",
+        "board_stop",
+        "board_need_s",
+        "board_offset_s",
+        "svc_mode",
+        "svc_fare",
+        "svc_stop_ptr",
+        "svc_trip_ptr",
+        "svc_trips",
+        "svc_trip_start",
+        "stop_terminal",
+        "stop_arrive_s",
+        "stop_alight_ok",
+        "stop_alight_clear_s",
+        "stop_hop_cost",
+        "stop_hop_co2",
+        "stop_down",
+        "trip_service",
+        "trip_start",
+        "trip_base",
+        "trip_pos",
+        "board_of_stop",
+        "wait_base",
+        "max_fanout",
+    ],
+)
+
 #: reference._HALF_EPS
 HALF_EPS = EPS / 2
 
@@ -349,15 +405,9 @@ def _unload(
     head: np.ndarray,
     due: int,
     work: np.ndarray,
-    yard_base: int,
-    n_modes: int,
-    leave: np.ndarray,
+    net: Network,
     destination: int,
     finish_mode: int,
-    handle_s: np.ndarray,
-    handle_cost: np.ndarray,
-    handle_co2: np.ndarray,
-    rate_yard: np.ndarray,
     targets: np.ndarray,
     lab: int,
     u: int,
@@ -371,19 +421,21 @@ def _unload(
     """The reference's ``unload``: one yard label per mode the cargo may leave ``u`` by."""
     cost = lf[lab, 0]
     co2 = lf[lab, 1]
+    n_modes = net.n_modes
+    yard_base = net.n * n_modes
     for m in range(n_modes):
         if u == destination:
             if m != finish_mode:
                 continue
-        elif not (leave[u, m] or (targets[u] and m == finish_mode)):
+        elif not (net.leave[u, m] or (targets[u] and m == finish_mode)):
             continue
         n_lab, hn = _push(
             li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
             yard_base + u * n_modes + m,
-            opens + handle_s[u, arrived_by, m],
-            cost + handle_cost[u, arrived_by, m],
-            co2 + handle_co2[u, arrived_by, m],
-            lab, kind, u, ref, stop, arrived_by, m, False, rate_yard[u * n_modes + m], -1, 0,
+            opens + net.handle_s[u, arrived_by, m],
+            cost + net.handle_cost[u, arrived_by, m],
+            co2 + net.handle_co2[u, arrived_by, m],
+            lab, kind, u, ref, stop, arrived_by, m, False, net.rate_yard[u * n_modes + m], -1, 0,
             bound, yard_base * 2 + u * n_modes + m,
         )  # fmt: skip
     return n_lab, hn
@@ -391,54 +443,7 @@ def _unload(
 
 @njit(**_NO_REFCOUNTS)
 def _settle(
-    n: int,
-    n_modes: int,
-    drive_ptr: np.ndarray,
-    drive_to: np.ndarray,
-    drive_s: np.ndarray,
-    drive_cost: np.ndarray,
-    drive_co2: np.ndarray,
-    drive_ref: np.ndarray,
-    can_load: np.ndarray,
-    handle_ok: np.ndarray,
-    handle_s: np.ndarray,
-    handle_cost: np.ndarray,
-    handle_co2: np.ndarray,
-    storage_rate: np.ndarray,
-    storage_free_s: np.ndarray,
-    rate_flex: np.ndarray,
-    rate_fresh: np.ndarray,
-    rate_yard: np.ndarray,
-    leave: np.ndarray,
-    has_hours: np.ndarray,
-    win_ptr: np.ndarray,
-    win_start: np.ndarray,
-    win_end: np.ndarray,
-    board_ptr: np.ndarray,
-    board_svc: np.ndarray,
-    board_stop: np.ndarray,
-    board_need_s: np.ndarray,
-    board_offset_s: np.ndarray,
-    svc_mode: np.ndarray,
-    svc_fare: np.ndarray,
-    svc_stop_ptr: np.ndarray,
-    svc_trip_ptr: np.ndarray,
-    svc_trips: np.ndarray,
-    svc_trip_start: np.ndarray,
-    stop_terminal: np.ndarray,
-    stop_arrive_s: np.ndarray,
-    stop_alight_ok: np.ndarray,
-    stop_alight_clear_s: np.ndarray,
-    stop_hop_cost: np.ndarray,
-    stop_hop_co2: np.ndarray,
-    stop_down: np.ndarray,
-    trip_service: np.ndarray,
-    trip_start: np.ndarray,
-    trip_base: np.ndarray,
-    trip_pos: np.ndarray,
-    board_of_stop: np.ndarray,
-    wait_base: int,
-    max_fanout: int,
+    net: Network,
     head: np.ndarray,
     destination: int,
     finish_mode: int,
@@ -471,11 +476,12 @@ def _settle(
     too small for the next pop (:data:`ROOM`). Returns the status and the new counts; ``work`` keeps the
     compares, the pops and the next poll."""
     status = 0
-    nm = n * n_modes
+    n_modes = net.n_modes
+    nm = net.n * n_modes
     yard_base = nm
     aboard_base = 2 * nm
     # the nodes of the target bounds: after the FLEX, fresh FLEX and YARD nodes, three per service stop
-    n_stops = stop_terminal.shape[0]
+    n_stops = net.stop_terminal.shape[0]
     stop_node = 3 * nm
     cap = li.shape[0]
     while hn > 0:
@@ -491,8 +497,8 @@ def _settle(
             if stop[0] != 0:
                 status = STOPPED
                 break
-        if n_lab + max_fanout > cap:
-            # one pop pushes at most max_fanout labels, so _push never has to grow the tables: the caller
+        if n_lab + net.max_fanout > cap:
+            # one pop pushes at most net.max_fanout labels, so _push never has to grow the tables: the caller
             # grows them and calls again (the pop counted above is counted again then)
             work[PAUSE_POPS] -= 1
             status = ROOM
@@ -507,8 +513,8 @@ def _settle(
                 # FLEX (fresh after the others) and YARD nodes are the states, spaced out by the fresh ones
                 node = state + nm if state >= yard_base or li[lab, FRESH] else state
             else:
-                p = svc_stop_ptr[trip_service[li[lab, REF]]] + li[lab, STOP]
-                if state >= wait_base:
+                p = net.svc_stop_ptr[net.trip_service[li[lab, REF]]] + li[lab, STOP]
+                if state >= net.wait_base:
                     node = stop_node + 2 * n_stops + p
                 else:
                     node = stop_node + (n_stops if li[lab, FRESH] else 0) + p
@@ -530,22 +536,19 @@ def _settle(
             if targets[u] and li[lab, FRESH] == 0:
                 done[n_done] = lab
                 n_done += 1
-            for e in range(drive_ptr[state], drive_ptr[state + 1]):
-                v = drive_to[e]
+            for e in range(net.drive_ptr[state], net.drive_ptr[state + 1]):
+                v = net.drive_to[e]
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    v * n_modes + x, t + drive_s[e], cost + drive_cost[e], co2 + drive_co2[e],
-                    lab, DRIVE, u, drive_ref[e], -1, -1, -1, False, rate_flex[v * n_modes + x], -1, 0,
-                    bound, v * n_modes + x,
+                    v * n_modes + x, t + net.drive_s[e], cost + net.drive_cost[e], co2 + net.drive_co2[e],
+                    lab, DRIVE, u, net.drive_ref[e], -1, -1, -1, False, net.rate_flex[v * n_modes + x],
+                    -1, 0, bound, v * n_modes + x,
                 )  # fmt: skip
-            opens = _next_open(u, t, has_hours, win_ptr, win_end, win_start)
-            if li[lab, FRESH] == 0 and handle_ok[u] and opens < NEVER:
+            opens = _next_open(u, t, net.has_hours, net.win_ptr, net.win_end, net.win_start)
+            if li[lab, FRESH] == 0 and net.handle_ok[u] and opens < NEVER:
                 n_lab, hn = _unload(
-                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                    destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab, u,
-                    opens, x,
-                    HANDLE,
-                    -1, -1, bound,
+                    li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, net, destination, finish_mode,
+                    targets, lab, u, opens, x, HANDLE, -1, -1, bound,
                 )  # fmt: skip
         elif state < aboard_base:
             rel = state - yard_base
@@ -560,26 +563,26 @@ def _settle(
             if targets[u] and m == finish_mode:
                 done[n_done] = lab
                 n_done += 1
-            if can_load[u, m]:
+            if net.can_load[u, m]:
                 # loading onto a vehicle is part of the handling just done
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True, rate_fresh[rel], -1, 0,
+                    rel, t, cost, co2, lab, LOAD, u, -1, -1, -1, -1, True, net.rate_fresh[rel], -1, 0,
                     bound, nm + rel,
                 )  # fmt: skip
-            b_lo, b_hi, yard = board_ptr[rel], board_ptr[rel + 1], lab
-        elif state >= wait_base:
+            b_lo, b_hi, yard = net.board_ptr[rel], net.board_ptr[rel + 1], lab
+        elif state >= net.wait_base:
             # the reference's WAIT: board the trip waited for (from the yard label, the parent)
-            b_lo = board_of_stop[svc_stop_ptr[trip_service[li[lab, REF]]] + li[lab, STOP]]
+            b_lo = net.board_of_stop[net.svc_stop_ptr[net.trip_service[li[lab, REF]]] + li[lab, STOP]]
             b_hi, yard = b_lo + 1, li[lab, PARENT]
         else:
             k = li[lab, REF]
             j = li[lab, STOP]
-            s = trip_service[k]
-            first = svc_stop_ptr[s]
-            last = svc_stop_ptr[s + 1]
-            here = stop_terminal[first + j]
-            if li[lab, FRESH] == 0 and stop_alight_ok[first + j]:
+            s = net.trip_service[k]
+            first = net.svc_stop_ptr[s]
+            last = net.svc_stop_ptr[s + 1]
+            here = net.stop_terminal[first + j]
+            if li[lab, FRESH] == 0 and net.stop_alight_ok[first + j]:
                 if here == destination and not handle_at_destination:
                     done[n_done] = lab
                     n_done += 1
@@ -590,126 +593,83 @@ def _settle(
                     done[n_done] = lab
                     n_done += 1
                 opens = _next_open(
-                    here, t + stop_alight_clear_s[first + j], has_hours, win_ptr, win_end, win_start
+                    here,
+                    t + net.stop_alight_clear_s[first + j],
+                    net.has_hours,
+                    net.win_ptr,
+                    net.win_end,
+                    net.win_start,
                 )
-                if handle_ok[here] and opens < NEVER:
+                if net.handle_ok[here] and opens < NEVER:
                     n_lab, hn = _unload(
-                        li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, yard_base, n_modes, leave,
-                        destination, finish_mode, handle_s, handle_cost, handle_co2, rate_yard, targets, lab,
-                        here,
-                        opens, svc_mode[s], ALIGHT, k, j, bound,
+                        li, lf, n_lab, ht, hc, he, hid, hn, head, due, work, net, destination, finish_mode,
+                        targets, lab, here, opens, net.svc_mode[s], ALIGHT, k, j, bound,
                     )  # fmt: skip
             if first + j + 1 < last:
-                t1 = trip_start[k] + stop_arrive_s[first + j + 1]
+                t1 = net.trip_start[k] + net.stop_arrive_s[first + j + 1]
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    state + 1, t1, cost + stop_hop_cost[first + j], co2 + stop_hop_co2[first + j],
-                    lab, RIDE, stop_terminal[first + j + 1], k, j + 1, -1, -1, False, 0.0, -1, 0,
+                    state + 1, t1, cost + net.stop_hop_cost[first + j], co2 + net.stop_hop_co2[first + j],
+                    lab, RIDE, net.stop_terminal[first + j + 1], k, j + 1, -1, -1, False, 0.0, -1, 0,
                     bound, stop_node + first + j + 1,
                 )  # fmt: skip
         # the reference's board, inline (a hub may have hundreds of boarding stops): the first open trip of
         # each service from the yard label, or the trip a WAIT label waits for; then a WAIT label for the next
         # open trip unless this one is sure to be no worse
         for b in range(b_lo, b_hi):
-            s = board_svc[b]
-            j = board_stop[b]
-            hi = svc_trip_ptr[s + 1]
+            s = net.board_svc[b]
+            j = net.board_stop[b]
+            hi = net.svc_trip_ptr[s + 1]
             if yard == lab:
-                i = _bisect_left(svc_trip_start, svc_trip_ptr[s], hi, t + board_need_s[b] - board_offset_s[b])
+                earliest = t + net.board_need_s[b] - net.board_offset_s[b]  # the first trip start it makes
+                i = _bisect_left(net.svc_trip_start, net.svc_trip_ptr[s], hi, earliest)
             else:
-                i = trip_pos[li[lab, REF]]
-            while has_closed and i < hi and closed[svc_trips[i]]:
+                i = net.trip_pos[li[lab, REF]]
+            while has_closed and i < hi and closed[net.svc_trips[i]]:
                 i += 1
             if i == hi:
                 continue
-            k = svc_trips[i]
-            u = stop_terminal[svc_stop_ptr[s] + j]
-            dep = svc_trip_start[i] + board_offset_s[b]
-            rate = storage_rate[u]
-            free = storage_free_s[u]
+            k = net.svc_trips[i]
+            u = net.stop_terminal[net.svc_stop_ptr[s] + j]
+            dep = net.svc_trip_start[i] + net.board_offset_s[b]
+            rate = net.storage_rate[u]
+            free = net.storage_free_s[u]
             since = li[yard, T]
-            fare = cost + svc_fare[s]
+            fare = cost + net.svc_fare[s]
             if has_price:
                 fare = fare + trip_price[k]
             fare = fare + rate * (max(0, dep - since - free) - max(0, t - since - free))
             n_lab, hn = _push(
                 li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                aboard_base + trip_base[k] + j, dep, fare, co2,
+                aboard_base + net.trip_base[k] + j, dep, fare, co2,
                 yard, BOARD, u, k, j, -1, -1, True, 0.0, -1, 0,
-                bound, stop_node + n_stops + svc_stop_ptr[s] + j,
+                bound, stop_node + n_stops + net.svc_stop_ptr[s] + j,
             )  # fmt: skip
             if (
-                rate >= stop_down[svc_stop_ptr[s] + j]
+                rate >= net.stop_down[net.svc_stop_ptr[s] + j]
                 and (rate == 0.0 or dep - since >= free)
                 and (not has_price or cheaper_after[k] >= trip_price[k])
             ):
                 continue
             i += 1
-            while has_closed and i < hi and closed[svc_trips[i]]:
+            while has_closed and i < hi and closed[net.svc_trips[i]]:
                 i += 1
             if i < hi:
-                k = svc_trips[i]
-                t1 = svc_trip_start[i] + board_offset_s[b] - board_need_s[b]
+                k = net.svc_trips[i]
+                t1 = net.svc_trip_start[i] + net.board_offset_s[b] - net.board_need_s[b]
                 wait = cost + rate * (max(0, t1 - since - free) - max(0, t - since - free))
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    wait_base + trip_base[k] + j, t1, wait, co2,
+                    net.wait_base + net.trip_base[k] + j, t1, wait, co2,
                     yard, WAIT, u, k, j, -1, -1, False, rate, free, since,
-                    bound, stop_node + 2 * n_stops + svc_stop_ptr[s] + j,
+                    bound, stop_node + 2 * n_stops + net.svc_stop_ptr[s] + j,
                 )  # fmt: skip
     return status, n_lab, hn, n_done
 
 
 @njit(cache=True, nogil=True)
 def pareto_kernel(
-    n: int,
-    n_modes: int,
-    drive_ptr: np.ndarray,
-    drive_to: np.ndarray,
-    drive_s: np.ndarray,
-    drive_cost: np.ndarray,
-    drive_co2: np.ndarray,
-    drive_ref: np.ndarray,
-    can_load: np.ndarray,
-    handle_ok: np.ndarray,
-    handle_s: np.ndarray,
-    handle_cost: np.ndarray,
-    handle_co2: np.ndarray,
-    storage_rate: np.ndarray,
-    storage_free_s: np.ndarray,
-    rate_flex: np.ndarray,
-    rate_fresh: np.ndarray,
-    rate_yard: np.ndarray,
-    leave: np.ndarray,
-    has_hours: np.ndarray,
-    win_ptr: np.ndarray,
-    win_start: np.ndarray,
-    win_end: np.ndarray,
-    board_ptr: np.ndarray,
-    board_svc: np.ndarray,
-    board_stop: np.ndarray,
-    board_need_s: np.ndarray,
-    board_offset_s: np.ndarray,
-    svc_mode: np.ndarray,
-    svc_fare: np.ndarray,
-    svc_stop_ptr: np.ndarray,
-    svc_trip_ptr: np.ndarray,
-    svc_trips: np.ndarray,
-    svc_trip_start: np.ndarray,
-    stop_terminal: np.ndarray,
-    stop_arrive_s: np.ndarray,
-    stop_alight_ok: np.ndarray,
-    stop_alight_clear_s: np.ndarray,
-    stop_hop_cost: np.ndarray,
-    stop_hop_co2: np.ndarray,
-    stop_down: np.ndarray,
-    trip_service: np.ndarray,
-    trip_start: np.ndarray,
-    trip_base: np.ndarray,
-    trip_pos: np.ndarray,
-    board_of_stop: np.ndarray,
-    wait_base: int,
-    max_fanout: int,
+    net: Network,
     head: np.ndarray,
     origin: int,
     destination: int,
@@ -730,7 +690,8 @@ def pareto_kernel(
 ) -> tuple[int, np.ndarray, np.ndarray, int, np.ndarray, int]:
     """Martins' label setting from ``origin`` at ``ready``; see the module docstring for the layout.
 
-    ``drive_ptr`` is a CSR over ``u * n_modes + mode`` (each terminal's drives of one mode, in the order of
+    ``net`` holds the search graph's arrays (:class:`Network`): ``drive_ptr`` is a CSR over ``u * n_modes +
+    mode`` (each terminal's drives of one mode, in the order of
     ``graph.drives[u]``), ``board_ptr`` one over ``u * n_modes + service mode`` of the stops where a usable
     service may be boarded (service, then stop order). ``can_load[u, m]`` is the yard's test for loading a
     vehicle of mode ``m``; ``leave[u, m]`` is :func:`~intermodal.engines.reference.leaving_modes` before the
@@ -756,20 +717,20 @@ def pareto_kernel(
         :data:`STOPPED`, the label tables, and the ids of the labels that reached the destination, in the
         order they were popped.
     """
-    nm = n * n_modes
+    nm = net.n * net.n_modes
     yard_base = nm
     # the cheapest open trip after each trip of its service (the reference's cheaper_after)
-    cheaper_after = np.full(trip_start.shape[0], np.inf)
+    cheaper_after = np.full(net.trip_start.shape[0], np.inf)
     if has_price:
-        for s in range(svc_trip_ptr.shape[0] - 1):
+        for s in range(net.svc_trip_ptr.shape[0] - 1):
             low = np.inf
-            for q in range(svc_trip_ptr[s + 1] - 1, svc_trip_ptr[s] - 1, -1):
-                k = svc_trips[q]
+            for q in range(net.svc_trip_ptr[s + 1] - 1, net.svc_trip_ptr[s] - 1, -1):
+                k = net.svc_trips[q]
                 cheaper_after[k] = low
                 if not (has_closed and closed[k]):
                     low = min(low, trip_price[k])
     cap = 1024
-    while cap < max_fanout + 2 * n_modes + 1:
+    while cap < net.max_fanout + 2 * net.n_modes + 1:
         cap *= 2
     li = np.empty((cap, N_COLS), dtype=np.int64)
     lf = np.empty((cap, 2), dtype=np.float64)
@@ -785,23 +746,23 @@ def pareto_kernel(
     work[PAUSE_POLL_AT] = POLL_COMPARES
 
     if start_mode < 0:
-        for m in range(n_modes):
+        for m in range(net.n_modes):
             ok = (
                 m == finish_mode
                 if origin == destination
-                else leave[origin, m] or (targets[origin] and m == finish_mode)
+                else net.leave[origin, m] or (targets[origin] and m == finish_mode)
             )
             if ok:
                 n_lab, hn = _push(
                     li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-                    yard_base + origin * n_modes + m, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
-                    rate_yard[origin * n_modes + m], -1, 0, bound, 2 * nm + origin * n_modes + m,
+                    yard_base + origin * net.n_modes + m, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
+                    net.rate_yard[origin * net.n_modes + m], -1, 0, bound, 2 * nm + origin * net.n_modes + m,
                 )  # fmt: skip
     else:
         n_lab, hn = _push(
             li, lf, n_lab, ht, hc, he, hid, hn, head, due, work,
-            origin * n_modes + start_mode, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
-            rate_flex[origin * n_modes + start_mode], -1, 0, bound, origin * n_modes + start_mode,
+            origin * net.n_modes + start_mode, ready, 0.0, 0.0, -1, -1, -1, -1, -1, -1, -1, False,
+            net.rate_flex[origin * net.n_modes + start_mode], -1, 0, bound, origin * net.n_modes + start_mode,
         )  # fmt: skip
 
     # the search runs in _settle, compiled without reference counting (see _NO_REFCOUNTS: perf showed the
@@ -809,8 +770,8 @@ def pareto_kernel(
     # tables may be too small for the next pop, and they grow here
     status = ROOM
     while status == ROOM:
-        if n_lab + max_fanout > cap:
-            cap = max(2 * cap, n_lab + max_fanout)
+        if n_lab + net.max_fanout > cap:
+            cap = max(2 * cap, n_lab + net.max_fanout)
             li = _grow(li, cap)
             lf = _grow(lf, cap)
             ht = _grow(ht, cap)
@@ -825,12 +786,7 @@ def pareto_kernel(
                 _grow(bound.front_c, cap), _grow(bound.front_e, cap), bound.front_n,
             )  # fmt: skip
         status, n_lab, hn, n_done = _settle(
-            n, n_modes, drive_ptr, drive_to, drive_s, drive_cost, drive_co2, drive_ref, can_load, handle_ok,
-            handle_s, handle_cost, handle_co2, storage_rate, storage_free_s, rate_flex, rate_fresh, rate_yard,
-            leave, has_hours, win_ptr, win_start, win_end, board_ptr, board_svc, board_stop, board_need_s,
-            board_offset_s, svc_mode, svc_fare, svc_stop_ptr, svc_trip_ptr, svc_trips, svc_trip_start,
-            stop_terminal, stop_arrive_s, stop_alight_ok, stop_alight_clear_s, stop_hop_cost, stop_hop_co2,
-            stop_down, trip_service, trip_start, trip_base, trip_pos, board_of_stop, wait_base, max_fanout,
+            net,
             head, destination, finish_mode, due, handle_at_destination, max_labels, max_compares, stop,
             has_price, trip_price, has_closed, closed, targets, bound, cheaper_after, li, lf, ht, hc, he, hid,
             done, work, n_lab, hn, n_done,
