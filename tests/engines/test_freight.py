@@ -344,6 +344,39 @@ def test_the_label_cap_stops_both_engines_alike(data: st.DataObject) -> None:
     assert_same(*both(graph, engine, q))
 
 
+def least_cap(search: Any) -> int:
+    """The fewest labels ``search(max_labels=cap)`` finishes with: the labels it makes, plus one."""
+    lo, hi = 1, 1
+    while True:  # a cap the search finishes under, doubling
+        try:
+            search(max_labels=hi)
+            break
+        except LimitError:
+            lo, hi = hi + 1, 2 * hi
+    while lo < hi:
+        mid = (lo + hi) // 2
+        try:
+            search(max_labels=mid)
+            hi = mid
+        except LimitError:
+            lo = mid + 1
+    return hi
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_both_engines_make_the_same_labels(data: st.DataObject) -> None:
+    """The same work, label for label, pruning on or off: both engines need the same cap to finish (a
+    kernel whose queue took labels in another order than the reference's would make other labels)."""
+    graph = data.draw(graphs())
+    engine = FreightSearch(graph)
+    q = data.draw(queries(graph))
+    q.pop("max_labels", None)
+    for prune in (True, False):
+        want = least_cap(lambda p=prune, **cap: pareto_search(graph, **q, **cap, prune=p))
+        assert least_cap(lambda p=prune, **cap: engine.search(**q, **cap, prune=p)) == want
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_compares_cap_stops_both_engines_alike(data: st.DataObject) -> None:

@@ -23,6 +23,7 @@ from intermodal.engines.reference import (
     Drive,
     SearchGraph,
     ServiceRules,
+    _search,
     increasing,
     pareto_search,
     target_bounds,
@@ -331,6 +332,28 @@ def test_target_pruning_finds_the_same_journeys(
     # a label that cannot reach the destination is dropped whatever was found
     unreachable = bounds.time < 0
     assert np.all(np.isinf(bounds.cost[unreachable])) and np.all(np.isinf(bounds.co2[unreachable]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), networks(), st.sampled_from([0, 2, None]), st.booleans())
+def test_a_pruned_search_takes_its_arrivals_in_the_filters_order(
+    data: st.DataObject,
+    case: tuple[SearchGraph, int, int],
+    start_mode: int | None,
+    handle_at_destination: bool,
+) -> None:
+    """With bounds, labels are taken in order of the earliest time they could arrive (their time plus
+    their state's time bound). No move lowers that time, since a bound drops along a move by at most what
+    the move takes: so the arrivals still come sorted by (time, cost, CO2e), the order target pruning
+    relies on (the journeys kept so far are the Pareto filter's)."""
+    graph, origin, dest = case
+    extras = data.draw(trip_extras(graph))
+    done = _search(
+        graph, origin, dest, 0, None, None, start_mode, ROAD, handle_at_destination, 10**6, None, None,
+        extras.get("trip_price"), extras.get("closed"), True,
+    )  # fmt: skip
+    arrivals = [(lab.t, lab.cost, lab.co2) for lab in done]
+    assert arrivals == sorted(arrivals)
 
 
 def test_a_graph_with_a_negative_amount_has_no_bounds_and_is_not_pruned() -> None:

@@ -17,8 +17,9 @@ journeys, in the same order, with the same moves:
 - Each state's bag is a linked list of its live labels (``head[state]``, then ``li[:, NEXT]``). ``head`` is
   the caller's scratch array, all -1 on entry; the kernel sets back the entries it used, so one array serves
   every query without being cleared (the ABOARD space has about a million states on a city's subway).
-- The heap is ordered by (time, cost, CO2e, label id). Label ids are given in push order, so this is the
-  reference's (t, cost, co2, counter) and the pops come in the same order.
+- The heap is ordered by (time, cost, CO2e, label id), or with target pruning by (time plus the state's
+  time bound, cost, CO2e, label id). Label ids are given in push order, so this is the reference's (t or
+  t + bound, cost, co2, counter) and the pops come in the same order.
 - The work is counted as the reference counts it: labels made, and labels compared in dominance tests (a
   bag's size at each push, kept in the BAG column of its first label, so that a push that stops early counts
   the same; the reference keeps fresh and other labels in two bags, so two counts, BAG_FRESH for the fresh).
@@ -255,7 +256,8 @@ def _push(
     lf[i, 0] = cost
     lf[i, 1] = co2
     c = hn
-    ht[c] = t
+    # with bounds, the earliest the label could arrive (the reference's ``ahead``)
+    ht[c] = t + bound.time[node] if bound.on else t
     hc[c] = cost
     he[c] = co2
     hid[c] = i

@@ -38,6 +38,8 @@ rule without hours). docs/engines.md gives the argument.
 A search to one destination also drops labels that cannot lead to another option (``prune``): lower bounds
 on what is left to the destination (:func:`target_bounds`, a backwards Dijkstra per criterion) tell when a
 journey already kept dominates all a label could still become; the options stay the same (see ``_search``).
+With bounds, the queue takes labels in order of their time plus their time bound (as A* does), so the
+first journeys are found early and prune the rest.
 
 Every search has limits on its work, since bad data or a broad query can make it explode: ``max_labels``
 caps the labels made, ``max_compares`` the labels compared in dominance tests (a state's bag can grow large,
@@ -456,9 +458,10 @@ def increasing(graph: SearchGraph) -> bool:
     """Whether no move of ``graph`` lowers a label's time, cost or CO2e (no negative duration, cost, CO2e,
     storage, clearance or cut-off; stop times in order).
 
-    Then a search takes its labels in order of (time, cost, CO2e), so the journeys that arrive are taken in
-    the order the Pareto filter sorts them: the filter's answer is known as they arrive, which target pruning
-    needs. Kept on the graph, as :func:`wait_rates`.
+    Then a search takes its arrivals in order of (time, cost, CO2e), whether its queue is ordered by time
+    or by time plus a time bound (see ``_search``): the order the Pareto filter sorts them in, so the
+    filter's answer is known as they arrive, which target pruning needs. Kept on the graph, as
+    :func:`wait_rates`.
     """
     kept = graph.__dict__.get("_increasing")
     if isinstance(kept, bool):
@@ -801,8 +804,17 @@ def _search(
     With ``prune`` (and one destination) a label is dropped, when made and again when taken from the queue,
     if it cannot arrive by the due time or at all, or if a journey already kept dominates all it could
     still become: an arrival that is no later than its time plus the :func:`target_bounds` time, and
-    within half the tolerance of its cost and CO2e plus theirs. Labels come in order of (time, cost, CO2e)
-    on an :func:`increasing` graph (without one there are no bounds, and no pruning), so the journeys kept
+    within half the tolerance of its cost and CO2e plus theirs.
+
+    With bounds, labels are taken from the queue in order of the earliest time they could arrive (their
+    time plus the time bound of their state), then cost and CO2e, as A* takes them: the search reaches the
+    destination sooner, and the journeys kept from then on drop most labels that plain order of time would
+    have taken first. No move lowers that order's key: a bound is the least time left over moves that
+    take at least as long as the search's, so along a move it drops by at most what the move takes (and
+    when it drops by exactly that, cost and CO2e do not drop). Labels of one state have the same bound, so
+    within a bag the order is still by time, which is what the dominance tests need, and the arrivals
+    (bound 0) come in order of (time, cost, CO2e) on an :func:`increasing` graph (without one there are no
+    bounds, no pruning, and the order is by time). So the journeys kept
     so far are those the final Pareto filter keeps, and every arrival the dropped label could have led to
     would have been filtered out by one of them. A dropped label no longer dominates others in its bag;
     those it would have beaten are no better than it (within the tolerance), so they are dropped in turn or
@@ -869,6 +881,12 @@ def _search(
         co2 = label.co2 + float(bounds.co2[node])
         return any(f[0] <= t and f[1] <= cost + _HALF_EPS and f[2] <= co2 + _HALF_EPS for f in front)
 
+    def ahead(label: _Label) -> int:
+        # the queue's order: with bounds, the earliest the label could arrive (see the docstring)
+        if bounds is None:
+            return label.t
+        return label.t + int(bounds.time[bounds.node(label.key, tt.trip_service)])
+
     def arrive(label: _Label) -> None:
         done.append(label)
         if bounds is not None and not any(_dominates(f, label.crit) for f in front):
@@ -910,7 +928,7 @@ def _search(
         bag[:] = [o for o in bag if o.alive]
         bag.append(label)
         counter += 1
-        heapq.heappush(heap, (label.t, label.cost, label.co2, counter, label))
+        heapq.heappush(heap, (ahead(label), label.cost, label.co2, counter, label))
 
     def unload(lab: _Label, u: int, opens: int, arrived_by: int, kind: str, ref: int, stop: int) -> None:
         # one yard label per mode the cargo may leave by: handling depends on the pair
