@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from intermodal.services.api._settings import Settings
 from intermodal.services.api.problems import problem_response
@@ -34,12 +35,15 @@ def require_write(
     _check(request, credentials)
 
 
-def require_read(
+async def require_read(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
-    """Reads need a token only when the ``reads`` setting is ``token``."""
+    """Reads need a token only when the ``reads`` setting is ``token``.
+
+    Async, so that an open read does not hop to a worker thread and back (FastAPI runs a plain function
+    there): a token is checked there, since reading the tokens file blocks."""
     if request.app.state.settings.reads != "open":
-        _check(request, credentials)
+        await run_in_threadpool(_check, request, credentials)
 
 
 async def on_unauthorized(request: Request, exc: Exception) -> JSONResponse:

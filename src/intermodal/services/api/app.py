@@ -28,7 +28,7 @@ from intermodal.services.api._bodies import JsonBodies
 from intermodal.services.api._catalog import Catalog
 from intermodal.services.api._headers import CrossOrigin, SecurityHeaders
 from intermodal.services.api._limits import BodySizeLimit
-from intermodal.services.api._routes import takes_json
+from intermodal.services.api._routes import JsonRoutes
 from intermodal.services.api._search import route_answer
 from intermodal.services.api._settings import Settings
 from intermodal.services.api.compare import router as compare_router
@@ -375,7 +375,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # the last added is the outermost: CORS, security headers, unexpected exceptions, size, JSON bodies.
     # A body over the limit raises through the endpoint that reads it: the size limit is inside the catch-all.
-    app.add_middleware(JsonBodies, takes_json=lambda scope: takes_json(app, scope))
+    app.add_middleware(JsonBodies, takes_json=JsonRoutes(app))
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
     app.add_middleware(InternalErrors)
     app.add_middleware(SecurityHeaders)
