@@ -8,6 +8,7 @@ options by them many times over.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from intermodal.model.network import Mode
 
-__all__ = ["ElementEmissions", "HubOperation", "Inventory", "Itinerary", "Leg", "Names"]
+__all__ = ["ElementEmissions", "HubOperation", "Inventory", "Itinerary", "Leg", "Names", "documents"]
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,9 @@ class Itinerary:
 
     def to_dict(self, *, rank: int | None = None, summary: str = "") -> dict[str, Any]:
         """The stable JSON shape documented in docs/json-output.md."""
-        local = _LocalTimes()
+        return self._document(rank, summary, _LocalTimes())
+
+    def _document(self, rank: int | None, summary: str, local: _LocalTimes) -> dict[str, Any]:
         legs = [_leg_dict(g, self.currency, local) for g in self.legs]
         hubs = [_hub_dict(h, self.currency, local) for h in self.hubs]
         parts = legs + hubs
@@ -246,6 +249,21 @@ class Itinerary:
         }
 
 
+def documents(options: Sequence[Itinerary], summaries: Sequence[str]) -> list[dict[str, Any]]:
+    """The documents of one answer's options, ranked 1, 2, ... in the order given, each as
+    :meth:`Itinerary.to_dict` makes it (``summaries``: one per option).
+
+    The options of one answer share many times (the ready time, the first departures, the handling at
+    the ends), and formatting a time in its zone is most of a document's cost: each is formatted once for
+    all of them.
+    """
+    local = _LocalTimes()
+    return [
+        option._document(rank, summary, local)
+        for rank, (option, summary) in enumerate(zip(options, summaries, strict=True), start=1)
+    ]
+
+
 def _r(x: float, digits: int = 2) -> float:
     # Rounded for people, to the cent and the 10 g; totals add these rounded values. round() goes through
     # decimal digits, the slowest part of a document: a zero (a third of the amounts) is shown as it is.
@@ -256,8 +274,8 @@ class _LocalTimes(dict[tuple[datetime, str], str]):
     """ISO 8601 text of aware times in a zone, keyed by (time, zone name), each made once.
 
     One itinerary's document shows each time about twice (a handling ends as the next leg departs, the first
-    leg departs as the chain does), and converting and formatting one in its zone is most of the document's
-    cost.
+    leg departs as the chain does), the options of one answer share many more (:func:`documents`), and
+    converting and formatting one in its zone is most of the document's cost.
     """
 
     def __missing__(self, key: tuple[datetime, str]) -> str:

@@ -24,6 +24,7 @@ from intermodal.engines.reference import Deadline
 from intermodal.exceptions import NoRouteError, PlaceError, Problem, ShipmentError
 from intermodal.model import Availability, Bundle, CargoKind, Itinerary, Mode, Reliability, Shipment
 from intermodal.model.bounds import MAX_CARBON_PRICE, MAX_VALUE, quantity_problem
+from intermodal.model.itinerary import documents
 from intermodal.planners._explain import _explain
 from intermodal.planners._query import _Network
 from intermodal.planners._solve import _solve
@@ -91,7 +92,7 @@ class RouteResult:
             },
             "pareto_options": self.pareto_count,
             "folded_options": self.folded_count,
-            "options": [o.to_dict(rank=i + 1, summary=self.summaries[i]) for i, o in enumerate(self.options)],
+            "options": documents(self.options, self.summaries),
             "notes": list(self.notes),
         }
 
