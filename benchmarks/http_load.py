@@ -142,9 +142,11 @@ def _free_port() -> int:
 
 
 class Server:
-    """``intermodal serve`` in a child process on a free loopback port."""
+    """``intermodal serve`` in a child process on a free loopback port (``python``: another checkout's)."""
 
-    def __init__(self, workers: int, cache: int) -> None:
+    def __init__(
+        self, workers: int, cache: int, python: str = sys.executable, cwd: Path | None = None
+    ) -> None:
         self.port = _free_port()
         self.home = tempfile.mkdtemp(prefix="intermodal-bench-")
         env = {
@@ -153,7 +155,7 @@ class Server:
             "INTERMODAL_SEARCH_CACHE": str(cache),
         }
         cmd = [
-            sys.executable,
+            python,
             "-m",
             "intermodal",
             "serve",
@@ -162,7 +164,9 @@ class Server:
             "--workers",
             str(workers),
         ]
-        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 300  # a busy machine starts workers slowly
         while True:

@@ -13,8 +13,14 @@ goes first. Each child does per query what its API did: ``find_routes(...).to_di
 (``json_bytes`` here, ``json.dumps`` then), after answering every query once.
 
 It reports both medians (wall and CPU), their ratio, and this code's median scaled to a host on which the old
-code takes the issue's 22.3 ms: the issue's target, read on the host it was set on. Results go to
-``benchmarks/results/query_vs_issue.json`` and ``.md``, and the README's table.
+code takes the issue's 22.3 ms: the issue's target, read on the host it was set on.
+
+Then HTTP, the issue's other target (throughput at 8 clients at least 4x the issue's): each version's
+``intermodal serve`` (1 worker, then 2, as http_load.py runs them), asked by 8 clients with keep-alive
+connections, in turn, ``--http-rounds`` rounds of 80 requests each. It reports each version's throughput
+over all its rounds, and the ratio of the best of each.
+
+Results go to ``benchmarks/results/query_vs_issue.json`` and ``.md``, and the README's table.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import machine, write_readme_tables
-from http_load import QUERIES, READY
+from http_load import QUERIES, READY, Server, _drive, http_call
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -38,6 +44,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 ISSUE_COMMIT = "d334cbe"
 ISSUE_MEDIAN_MS = 22.3
 TARGET_MS = 5.0
+#: the HTTP target: throughput at 8 clients, this code's best over the issue's best
+TARGET_HTTP_RATIO = 4.0
+HTTP_CLIENTS = 8
 
 #: the child: answers ``n`` queries per line read, printing their (wall, CPU) seconds as JSON
 CHILD = """
@@ -113,9 +122,12 @@ def _old_tree(where: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=12, help="rounds of 40 queries per version")
+    parser.add_argument("--http-rounds", type=int, default=6, help="HTTP rounds of 80 requests per server")
     args = parser.parse_args()
     if not 1 <= args.rounds <= 1000:
         parser.error("--rounds is 1 to 1000")
+    if not 1 <= args.http_rounds <= 100:
+        parser.error("--http-rounds is 1 to 100")
     with tempfile.TemporaryDirectory(prefix="intermodal-vs-issue-") as tmp:
         where = Path(tmp)
         script = where / "child.py"
@@ -135,11 +147,14 @@ def main() -> None:
                 print(f"round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
             for child in children.values():
                 child.stop()
+            versions = {names[0]: (sys.executable, ROOT), names[1]: (old_python, tree)}
+            http = _http(versions, args.http_rounds)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
     results = {
         "command": "uv run --group bench python benchmarks/query_vs_issue.py"
-        + (f" --rounds {args.rounds}" if args.rounds != 12 else ""),
+        + (f" --rounds {args.rounds}" if args.rounds != 12 else "")
+        + (f" --http-rounds {args.http_rounds}" if args.http_rounds != 6 else ""),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "rounds": args.rounds,
@@ -147,12 +162,49 @@ def main() -> None:
         "issue_median_ms": ISSUE_MEDIAN_MS,
         "target_ms": TARGET_MS,
         "rows": [_row(name, pairs) for name, pairs in times.items()],
+        "http_rounds": args.http_rounds,
+        "target_http_ratio": TARGET_HTTP_RATIO,
+        "http": http,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "query_vs_issue.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "query_vs_issue.md").write_text(markdown(results), encoding="utf-8")
     write_readme_tables("query_vs_issue", markdown(results))
     print(markdown(results))
+
+
+def _http(versions: dict[str, tuple[str, Path]], rounds: int) -> list[dict[str, Any]]:
+    """Each version's server with 1 and 2 workers, asked by 8 clients in turn: requests, time, errors."""
+    rows = []
+    for workers in (1, 2):
+        servers = {name: Server(workers, 16, python, cwd) for name, (python, cwd) in versions.items()}
+        try:
+            for server in servers.values():
+                warm = http_call(server.url)
+                for q in QUERIES * 2:
+                    warm({**q, "ready": READY})
+            done = {name: {"requests": 0, "seconds": 0.0, "errors": 0} for name in servers}
+            names = list(servers)
+            for r in range(rounds):
+                for name in names if r % 2 == 0 else names[::-1]:
+                    run = _drive(http_call(servers[name].url), HTTP_CLIENTS, 80, 60.0)
+                    for key in ("requests", "seconds", "errors"):
+                        done[name][key] += run[key]
+                print(f"HTTP, {workers} worker(s): round {r + 1}/{rounds}", file=sys.stderr, flush=True)
+        finally:
+            for server in servers.values():
+                server.stop()
+        rows += [
+            {
+                "code": name,
+                "workers": workers,
+                **d,
+                "seconds": round(d["seconds"], 2),
+                "throughput_qps": round(d["requests"] / d["seconds"], 1),
+            }
+            for name, d in done.items()
+        ]
+    return rows
 
 
 def _row(name: str, pairs: list[tuple[float, float]]) -> dict[str, Any]:
@@ -186,8 +238,38 @@ def markdown(r: dict[str, Any]) -> str:
             f"Target (issue 12: in-process query, median <= {r['target_ms']:g} ms, read on the issue's "
             "host): " + ("met." if scaled <= r["target_ms"] else "NOT met."),
             "",
+            *_http_lines(r),
         ]
     )
+
+
+def _http_lines(r: dict[str, Any]) -> list[str]:
+    rows = r["http"]
+    new, old = rows[0]["code"], rows[1]["code"]
+
+    def best(code: str) -> dict[str, Any]:
+        return max((x for x in rows if x["code"] == code), key=lambda x: x["throughput_qps"])
+
+    ratio = best(new)["throughput_qps"] / best(old)["throughput_qps"]
+    clean = all(x["errors"] == 0 for x in rows)
+    return [
+        f"HTTP on loopback, {HTTP_CLIENTS} clients, both servers in the same run ({r['http_rounds']} "
+        "alternating rounds of 80 requests per server):",
+        "",
+        "| code | workers | requests | errors | seconds | throughput (q/s) |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {x['code']} | {x['workers']} | {x['requests']} | {x['errors']} | {x['seconds']} "
+            f"| {x['throughput_qps']} |"
+            for x in rows
+        ),
+        "",
+        f"Best of each: {best(new)['throughput_qps']} against {best(old)['throughput_qps']} q/s, "
+        f"{ratio:.2f}x.",
+        f"Target (issue 12: HTTP throughput at 8 clients >= {r['target_http_ratio']:g} x the issue's code's, "
+        "same run, no errors): " + ("met." if ratio >= r["target_http_ratio"] and clean else "NOT met."),
+        "",
+    ]
 
 
 if __name__ == "__main__":
