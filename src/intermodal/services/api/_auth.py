@@ -40,8 +40,9 @@ async def require_read(
 ) -> None:
     """Reads need a token only when the ``reads`` setting is ``token``.
 
-    Async, so that an open read does not hop to a worker thread and back (FastAPI runs a plain function
-    there): a token is checked there, since reading the tokens file blocks."""
+    Async, so that an open read does not hop to a worker thread and back, as FastAPI would run a plain
+    function. A token, when reads need one, is still checked in a worker thread: reading the tokens file
+    blocks."""
     if request.app.state.settings.reads != "open":
         await run_in_threadpool(_check, request, credentials)
 
