@@ -305,7 +305,8 @@ def _grow(a: np.ndarray, size: int) -> np.ndarray:
 Bound = namedtuple("Bound", ["on", "time", "cost", "co2", "front_t", "front_c", "front_e", "front_n"])
 
 #: a search graph's flat arrays, as :class:`~intermodal.engines.freight.FreightSearch` builds them once per
-#: graph: one argument for the kernel and its loop (:func:`pareto_kernel` says what each holds)
+#: graph: one argument for the kernel, its loop and the target bounds (:func:`pareto_kernel` says what each
+#: holds)
 Network = namedtuple(
     "Network",
     [
@@ -345,10 +346,12 @@ Network = namedtuple(
         "svc_trip_start",
         "stop_terminal",
         "stop_arrive_s",
+        "stop_depart_s",
         "stop_alight_ok",
         "stop_alight_clear_s",
         "stop_hop_cost",
         "stop_hop_co2",
+        "stop_need_s",
         "stop_down",
         "trip_service",
         "trip_start",
@@ -894,48 +897,26 @@ def _least(
 
 @njit(cache=True, nogil=True)
 def target_bounds_kernel(
-    n: int,
-    n_modes: int,
-    drive_ptr: np.ndarray,
-    drive_to: np.ndarray,
-    drive_s: np.ndarray,
-    drive_cost: np.ndarray,
-    drive_co2: np.ndarray,
-    can_load: np.ndarray,
-    handle_ok: np.ndarray,
-    handle_s: np.ndarray,
-    handle_cost: np.ndarray,
-    handle_co2: np.ndarray,
-    leave: np.ndarray,
-    board_ptr: np.ndarray,
-    board_svc: np.ndarray,
-    board_stop: np.ndarray,
-    board_need_s: np.ndarray,
-    svc_mode: np.ndarray,
-    svc_fare: np.ndarray,
-    svc_stop_ptr: np.ndarray,
-    stop_terminal: np.ndarray,
-    stop_arrive_s: np.ndarray,
-    stop_depart_s: np.ndarray,
-    stop_alight_ok: np.ndarray,
-    stop_alight_clear_s: np.ndarray,
-    stop_hop_cost: np.ndarray,
-    stop_hop_co2: np.ndarray,
-    stop_need_s: np.ndarray,
-    destination: int,
-    finish_mode: int,
-    handle_at_destination: bool,
+    net: Network, destination: int, finish_mode: int, handle_at_destination: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``reference.target_bounds`` on the flat arrays: the time (-1: none), cost and CO2e bounds by node."""
-    nm = n * n_modes
-    n_stops = stop_terminal.shape[0]
+    n_modes = net.n_modes
+    nm = net.n * n_modes
+    n_stops = net.stop_terminal.shape[0]
     size = 3 * nm + 3 * n_stops
     d = destination
     is_end = np.zeros(size, dtype=np.bool_)
     for x in range(n_modes):
         for base in range(3):
             is_end[base * nm + d * n_modes + x] = True
-    cap = 2 * drive_to.shape[0] + nm * n_modes + nm + board_svc.shape[0] + n_stops * n_modes + 2 * n_stops
+    cap = (
+        2 * net.drive_to.shape[0]
+        + nm * n_modes
+        + nm
+        + net.board_svc.shape[0]
+        + n_stops * n_modes
+        + 2 * n_stops
+    )
     m_from = np.empty(cap, dtype=np.int64)
     m_to = np.empty(cap, dtype=np.int64)
     m_amt = np.empty((cap, 3), dtype=np.float64)
@@ -943,49 +924,55 @@ def target_bounds_kernel(
     for key in range(nm):
         u = key // n_modes
         x = key - u * n_modes
-        for e in range(drive_ptr[key], drive_ptr[key + 1]):
+        for e in range(net.drive_ptr[key], net.drive_ptr[key + 1]):
             for base in (0, nm):
-                m_from[c], m_to[c] = base + key, drive_to[e] * n_modes + x
-                m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = drive_s[e], drive_cost[e], drive_co2[e]
+                m_from[c], m_to[c] = base + key, net.drive_to[e] * n_modes + x
+                m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = net.drive_s[e], net.drive_cost[e], net.drive_co2[e]
                 c += 1
-        if handle_ok[u] and u != d:
+        if net.handle_ok[u] and u != d:
             for m in range(n_modes):
-                if leave[u, m]:
+                if net.leave[u, m]:
                     m_from[c], m_to[c] = key, 2 * nm + u * n_modes + m
                     m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = (
-                        handle_s[u, x, m],
-                        handle_cost[u, x, m],
-                        handle_co2[u, x, m],
+                        net.handle_s[u, x, m],
+                        net.handle_cost[u, x, m],
+                        net.handle_co2[u, x, m],
                     )
                     c += 1
-        if can_load[u, x]:
+        if net.can_load[u, x]:
             m_from[c], m_to[c] = 2 * nm + key, nm + key
             m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = 0.0, 0.0, 0.0
             c += 1
-        for b in range(board_ptr[key], board_ptr[key + 1]):
-            m_from[c], m_to[c] = 2 * nm + key, 3 * nm + n_stops + svc_stop_ptr[board_svc[b]] + board_stop[b]
-            m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = board_need_s[b], svc_fare[board_svc[b]], 0.0
+        for b in range(net.board_ptr[key], net.board_ptr[key + 1]):
+            m_from[c], m_to[c] = (
+                2 * nm + key,
+                3 * nm + n_stops + net.svc_stop_ptr[net.board_svc[b]] + net.board_stop[b],
+            )
+            m_amt[c, 0], m_amt[c, 1], m_amt[c, 2] = net.board_need_s[b], net.svc_fare[net.board_svc[b]], 0.0
             c += 1
-    for s in range(svc_stop_ptr.shape[0] - 1):
-        mode = svc_mode[s]
-        for p in range(svc_stop_ptr[s], svc_stop_ptr[s + 1]):
-            here = stop_terminal[p]
-            if stop_alight_ok[p]:
+    for s in range(net.svc_stop_ptr.shape[0] - 1):
+        mode = net.svc_mode[s]
+        for p in range(net.svc_stop_ptr[s], net.svc_stop_ptr[s + 1]):
+            here = net.stop_terminal[p]
+            if net.stop_alight_ok[p]:
                 if here == d and not handle_at_destination:
                     is_end[3 * nm + p] = True
-                elif handle_ok[here]:
+                elif net.handle_ok[here]:
                     for m in range(n_modes):
-                        if (m == finish_mode) if here == d else leave[here, m]:
+                        if (m == finish_mode) if here == d else net.leave[here, m]:
                             m_from[c], m_to[c] = 3 * nm + p, 2 * nm + here * n_modes + m
-                            m_amt[c, 0] = stop_alight_clear_s[p] + handle_s[here, mode, m]
-                            m_amt[c, 1], m_amt[c, 2] = handle_cost[here, mode, m], handle_co2[here, mode, m]
+                            m_amt[c, 0] = net.stop_alight_clear_s[p] + net.handle_s[here, mode, m]
+                            m_amt[c, 1], m_amt[c, 2] = (
+                                net.handle_cost[here, mode, m],
+                                net.handle_co2[here, mode, m],
+                            )
                             c += 1
-            if p + 1 < svc_stop_ptr[s + 1]:
+            if p + 1 < net.svc_stop_ptr[s + 1]:
                 for fresh in range(2):
                     m_from[c], m_to[c] = 3 * nm + fresh * n_stops + p, 3 * nm + p + 1
-                    at = stop_depart_s[p] if fresh else stop_arrive_s[p]
-                    m_amt[c, 0] = stop_arrive_s[p + 1] - at
-                    m_amt[c, 1], m_amt[c, 2] = stop_hop_cost[p], stop_hop_co2[p]
+                    at = net.stop_depart_s[p] if fresh else net.stop_arrive_s[p]
+                    m_amt[c, 0] = net.stop_arrive_s[p + 1] - at
+                    m_amt[c, 1], m_amt[c, 2] = net.stop_hop_cost[p], net.stop_hop_co2[p]
                     c += 1
     # the moves into each node, from nodes where the cargo has not arrived yet
     counts = np.zeros(size + 1, dtype=np.int64)
@@ -1015,8 +1002,8 @@ def target_bounds_kernel(
     for p in range(n_stops):
         boarded = 3 * nm + n_stops + p
         if when[boarded] >= 0:
-            when[wait + p] = stop_need_s[p] + when[boarded]
-        cost[wait + p] = svc_fare[_service_of(svc_stop_ptr, p)] + cost[boarded]
+            when[wait + p] = net.stop_need_s[p] + when[boarded]
+        cost[wait + p] = net.svc_fare[_service_of(net.svc_stop_ptr, p)] + cost[boarded]
         co2[wait + p] = co2[boarded]
     return when, cost, co2
 

@@ -325,10 +325,12 @@ class FreightSearch:
             self._svc_trip_start,
             self._stop_terminal,
             self._stop_arrive_s,
+            self._stop_depart_s,
             self._stop_alight_ok,
             self._stop_alight_clear_s,
             self._stop_hop_cost,
             self._stop_hop_co2,
+            self._stop_need_s,
             self._stop_down,
             self._trip_service,
             self._trip_start,
@@ -439,14 +441,7 @@ class FreightSearch:
         key = (int(destination), int(finish_mode), bool(handle_at_destination))
         kept = self._bounds.get(key)
         if kept is None:
-            kept = self._bounds[key] = k.target_bounds_kernel(
-                self.n, self.n_modes, self._drive_ptr, self._drive_to, self._drive_s, self._drive_cost,
-                self._drive_co2, self._can_load, self._handle_ok, self._handle_s, self._handle_cost,
-                self._handle_co2, self._leave, self._board_ptr, self._board_svc, self._board_stop,
-                self._board_need_s, self._svc_mode, self._svc_fare, self._svc_stop_ptr, self._stop_terminal,
-                self._stop_arrive_s, self._stop_depart_s, self._stop_alight_ok, self._stop_alight_clear_s,
-                self._stop_hop_cost, self._stop_hop_co2, self._stop_need_s, *key,
-            )  # fmt: skip
+            kept = self._bounds[key] = k.target_bounds_kernel(self._net, *key)
         return kept
 
     def _bound(self, destination: int, finish_mode: int, handle_at_destination: bool) -> k.Bound | None:
