@@ -701,8 +701,9 @@ def pareto_kernel(
     service may be boarded (service, then stop order). ``can_load[u, m]`` is the yard's test for loading a
     vehicle of mode ``m``; ``leave[u, m]`` is :func:`~intermodal.engines.reference.leaving_modes` before the
     destination's own row. Per service stop (``svc_stop_ptr[s] + j``): its terminal, arrival offset,
-    drop-off flag and clearance, and the cost and CO2e of the hop to the next stop. ``svc_trips`` lists each
-    service's trips in trip order, with their starts. ``start_mode`` is -1 to start in the origin's yard;
+    drop-off flag and clearance, and the cost and CO2e of the hop to the next stop; its departure offset and
+    its cut-off plus boarding clearance are read by :func:`target_bounds_kernel` only. ``svc_trips`` lists
+    each service's trips in trip order, with their starts. ``start_mode`` is -1 to start in the origin's yard;
     ``due`` is the latest arrival kept. ``max_fanout`` bounds the labels one pop can push.
     ``max_labels`` and ``max_compares`` cap the work; ``stop[0]`` set to non-zero stops it.
     ``storage_rate[u]`` is the storage per second in the yard of ``u`` past ``storage_free_s[u]``;
