@@ -26,6 +26,7 @@ other speed-up, two workers' worth of cores among them); and an in-process query
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -41,6 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -79,9 +81,12 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _drive(
-    call: Callable[[dict[str, Any]], bool], clients: int, requests: int, seconds: float
+    call: Callable[[dict[str, Any], int], bool], clients: int, requests: int, seconds: float
 ) -> dict[str, Any]:
-    """Run ``requests`` calls from ``clients`` threads (or until ``seconds`` pass); latency and throughput."""
+    """Run ``requests`` calls from ``clients`` threads (or until ``seconds`` pass); latency and throughput.
+
+    ``call(query, k)`` is made by client thread ``k`` (0 to ``clients - 1``).
+    """
     latencies: list[float] = []
     # CPU time of the calling thread (the compiled search runs in it): what a query costs whatever else the
     # machine runs; for HTTP it is the client's, not the server's
@@ -91,7 +96,7 @@ def _drive(
     counter = iter(range(requests))
     deadline = time.perf_counter() + seconds
 
-    def worker() -> None:
+    def worker(k: int) -> None:
         nonlocal errors
         while time.perf_counter() < deadline:
             with lock:
@@ -99,7 +104,7 @@ def _drive(
             if i is None:
                 return
             t0, c0 = time.perf_counter(), time.thread_time()
-            ok = call({**QUERIES[i % len(QUERIES)], "ready": READY})
+            ok = call({**QUERIES[i % len(QUERIES)], "ready": READY}, k)
             dt, cpu = time.perf_counter() - t0, time.thread_time() - c0
             with lock:
                 latencies.append(dt)
@@ -108,7 +113,7 @@ def _drive(
 
     start = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        for f in [pool.submit(worker) for _ in range(clients)]:
+        for f in [pool.submit(worker, k) for k in range(clients)]:
             f.result()
     wall = time.perf_counter() - start
     return {
@@ -123,10 +128,10 @@ def _drive(
     }
 
 
-def in_process_call() -> Callable[[dict[str, Any]], bool]:
+def in_process_call() -> Callable[[dict[str, Any], int], bool]:
     bundle = im.load_scenario("chongqing")
 
-    def call(q: dict[str, Any]) -> bool:
+    def call(q: dict[str, Any], k: int) -> bool:
         shipment = im.make_shipment(
             bundle, teu=q.get("teu"), tonnes=q.get("tonnes"), cargo=q["cargo"], ready=q["ready"]
         )
@@ -185,16 +190,39 @@ class Server:
         self.proc.wait(timeout=20)
 
 
-def http_call(url: str) -> Callable[[dict[str, Any]], bool]:
-    local = threading.local()
+class HttpClients:
+    """``n`` keep-alive connections to one server, opened before a run is timed; one set per run.
 
-    def call(q: dict[str, Any]) -> bool:
-        client = getattr(local, "client", None)
-        if client is None:
-            client = local.client = httpx.Client(base_url=url, timeout=30)
-        return client.post("/api/routes", json=q).status_code == 200
+    Connection ``k`` serves client thread ``k``. A new set per run lets each run draw its own split of
+    connections between the server's workers (one worker may hold most of them; which depends on timing),
+    and no connection outlives the server's keep-alive timeout. The clients are the standard library's
+    ``http.client``, the lightest HTTP client at hand: client and server share this machine's cores, and
+    every millisecond of CPU the client spends on a request is one the server does not get. (``httpx``
+    spends about 2 ms a request here, and tens of milliseconds to make a client.)
+    """
 
-    return call
+    def __init__(self, url: str, n: int) -> None:
+        parts = urlsplit(url)
+        self.connections = [
+            http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+            for _ in range(n)
+        ]
+        for conn in self.connections:
+            conn.request("GET", "/api/health")
+            with conn.getresponse() as answer:
+                answer.read()
+                if answer.status != 200:
+                    raise RuntimeError(f"{url}/api/health answered {answer.status}")
+
+    def __call__(self, q: dict[str, Any], k: int = 0) -> bool:
+        conn = self.connections[k]
+        conn.request("POST", "/api/routes", json.dumps(q).encode(), {"content-type": "application/json"})
+        with conn.getresponse() as answer:
+            return bool(answer.read()) and answer.status == 200
+
+    def close(self) -> None:
+        for conn in self.connections:
+            conn.close()
 
 
 def main() -> None:
@@ -216,7 +244,7 @@ def main() -> None:
         for networks, size in CACHES.items():
             set_search_cache(size)
             for q in QUERIES:  # warm the caches, and check that every query has an answer
-                assert call({**q, "ready": READY})
+                assert call({**q, "ready": READY}, 0)
             run = {
                 "networks": networks,
                 "method": "in-process",
@@ -230,16 +258,19 @@ def main() -> None:
             for networks, size in CACHES.items():
                 servers[networks] = Server(w, size)
             for server in servers.values():
-                warm = http_call(server.url)
+                warm = HttpClients(server.url, 1)
                 for q in QUERIES * 2:
-                    warm({**q, "ready": READY})
+                    assert warm({**q, "ready": READY})
+                warm.close()
             for clients in CLIENTS:
                 for networks, server in servers.items():
+                    call_http = HttpClients(server.url, clients)
                     run = {
                         "networks": networks,
                         "method": f"http ({w} worker{'s' if w > 1 else ''})",
-                        **_drive(http_call(server.url), clients, args.requests, args.seconds),
+                        **_drive(call_http, clients, args.requests, args.seconds),
                     }
+                    call_http.close()
                     print(run, flush=True)
                     runs.append(run)
         finally:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import machine, write_readme_tables
-from http_load import QUERIES, READY, Server, _drive, http_call
+from http_load import QUERIES, READY, HttpClients, Server, _drive
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -180,14 +180,17 @@ def _http(versions: dict[str, tuple[str, Path]], rounds: int) -> list[dict[str, 
         servers = {name: Server(workers, 16, python, cwd) for name, (python, cwd) in versions.items()}
         try:
             for server in servers.values():
-                warm = http_call(server.url)
+                warm = HttpClients(server.url, 1)
                 for q in QUERIES * 2:
-                    warm({**q, "ready": READY})
+                    assert warm({**q, "ready": READY})
+                warm.close()
             done = {name: {"requests": 0, "seconds": 0.0, "errors": 0} for name in servers}
             names = list(servers)
             for r in range(rounds):
                 for name in names if r % 2 == 0 else names[::-1]:
-                    run = _drive(http_call(servers[name].url), HTTP_CLIENTS, 80, 60.0)
+                    call = HttpClients(servers[name].url, HTTP_CLIENTS)
+                    run = _drive(call, HTTP_CLIENTS, 80, 60.0)
+                    call.close()
                     for key in ("requests", "seconds", "errors"):
                         done[name][key] += run[key]
                 print(f"HTTP, {workers} worker(s): round {r + 1}/{rounds}", file=sys.stderr, flush=True)
