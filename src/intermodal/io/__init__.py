@@ -5,10 +5,17 @@ this layer; the engines and planners never read files.
 """
 
 from intermodal.io.bundle import load_bundle, validate_bundle
-from intermodal.io.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario, scenario_path
+from intermodal.io.scenarios import (
+    DEFAULT_SCENARIO,
+    embedded_scenario,
+    list_scenarios,
+    load_scenario,
+    scenario_path,
+)
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "embedded_scenario",
     "list_scenarios",
     "load_bundle",
     "load_scenario",

@@ -10,7 +10,7 @@ from intermodal.exceptions import BundleError, Problem
 from intermodal.io.bundle import load_bundle
 from intermodal.model import Bundle
 
-__all__ = ["DEFAULT_SCENARIO", "list_scenarios", "load_scenario", "scenario_path"]
+__all__ = ["DEFAULT_SCENARIO", "embedded_scenario", "list_scenarios", "load_scenario", "scenario_path"]
 
 DEFAULT_SCENARIO = "chongqing"
 _EMBEDDED = Path(__file__).resolve().parents[1] / "data" / "scenarios"
@@ -65,11 +65,29 @@ def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO, patches: Sequence
         return apply_patches(name_or_path, list(patches))
     path = scenario_path(name_or_path)
     if path.is_relative_to(_EMBEDDED):
-        return _load_embedded(path.name)
+        return embedded_scenario(path.name)
     return load_bundle(path)
 
 
 @cache
-def _load_embedded(name: str) -> Bundle:
-    # Embedded scenarios never change while the process runs, so a server loads each once.
+def embedded_scenario(name: str) -> Bundle:
+    """The embedded scenario called ``name``, loaded once per process (it never changes while one runs).
+
+    Unlike :func:`load_scenario`, never a path: a folder of the same name in the working directory does
+    not stand in for it, and a server answers each query without asking the file system.
+
+    Raises
+    ------
+    BundleError
+        No embedded scenario has this name.
+    """
+    if name not in list_scenarios():
+        raise BundleError(
+            Problem(
+                "no such scenario",
+                field="scenario",
+                found=_excerpt(name),
+                expected=f"one of {', '.join(list_scenarios())}",
+            )
+        )
     return load_bundle(_EMBEDDED / name)

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from intermodal.exceptions import BundleError, Problem
-from intermodal.io import list_scenarios, load_bundle, load_scenario
+from intermodal.io import embedded_scenario, list_scenarios, load_bundle, load_scenario
 from intermodal.model import Bundle
 
 __all__ = ["NAME_PATTERN", "Catalog"]
@@ -53,8 +53,8 @@ class Catalog:
         BundleError
             No scenario has this name (never a path: a client must not make the server read its files).
         """
-        if NAME_PATTERN.match(name) and self.is_embedded(name):
-            return load_scenario(name)
+        if name in self._embedded:
+            return embedded_scenario(name)
         if "+" in name:
             return self._patched(name, field)
         path = self.path_of(name)
