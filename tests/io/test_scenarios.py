@@ -34,3 +34,10 @@ def test_an_unknown_name_is_refused_with_the_names_there_are(name: str) -> None:
     assert problem.field == "scenario"
     assert problem.message == "no such scenario"
     assert "chongqing" in (problem.expected or "")
+
+
+def test_a_patched_embedded_scenario_is_applied_once() -> None:
+    patched = embedded_scenario("chongqing", ["2026"])
+    assert patched.name == "chongqing+2026"
+    assert embedded_scenario("chongqing", ("2026",)) is patched
+    assert patched is not embedded_scenario("chongqing")

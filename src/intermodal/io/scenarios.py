@@ -69,19 +69,20 @@ def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO, patches: Sequence
     return load_bundle(path)
 
 
-@cache
-def embedded_scenario(name: str) -> Bundle:
-    """The embedded scenario called ``name``, loaded once per process (it never changes while one runs).
+def embedded_scenario(name: str, patches: Sequence[str] = ()) -> Bundle:
+    """The embedded scenario called ``name``, with its own patches (by name) applied in order.
 
     Unlike :func:`load_scenario`, never a path: a folder of the same name in the working directory does
-    not stand in for it, and a server answers each query without asking the file system.
+    not stand in for it. Each is loaded once per process (they never change while one runs; the patched ones
+    as :func:`intermodal.io.patch.apply_patches` keeps them), so a server answers each query without asking
+    the file system.
 
     Raises
     ------
     BundleError
-        No embedded scenario has this name.
+        No embedded scenario has this name, or a patch has problems (see :func:`load_scenario`).
     """
-    if name not in list_scenarios():
+    if name not in _embedded_names():
         raise BundleError(
             Problem(
                 "no such scenario",
@@ -90,4 +91,18 @@ def embedded_scenario(name: str) -> Bundle:
                 expected=f"one of {', '.join(list_scenarios())}",
             )
         )
+    if patches:
+        from intermodal.io.patch import apply_patches  # it needs this module: imported when used
+
+        return apply_patches(_EMBEDDED / name, list(patches))
+    return _load_embedded(name)
+
+
+@cache
+def _embedded_names() -> frozenset[str]:
+    return frozenset(list_scenarios())
+
+
+@cache
+def _load_embedded(name: str) -> Bundle:
     return load_bundle(_EMBEDDED / name)

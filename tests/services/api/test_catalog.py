@@ -20,6 +20,9 @@ def test_an_embedded_name_is_the_embedded_scenario_whatever_the_working_director
     monkeypatch.chdir(tmp_path)
     catalog = Catalog(tmp_path / "bundles")
     assert catalog.get("chongqing") is embedded_scenario("chongqing")
+    patched = catalog.get("chongqing+2026")
+    assert patched.name == "chongqing+2026"
+    assert catalog.get("chongqing+2026") is patched
 
 
 def test_an_unknown_name_names_the_request_field(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from intermodal.exceptions import BundleError, Problem
-from intermodal.io import embedded_scenario, list_scenarios, load_bundle, load_scenario
+from intermodal.io import embedded_scenario, list_scenarios, load_bundle
 from intermodal.model import Bundle
 
 __all__ = ["NAME_PATTERN", "Catalog"]
@@ -91,7 +91,7 @@ class Catalog:
                 )
             )
         try:
-            return load_scenario(base, patches)
+            return embedded_scenario(base, patches)
         except BundleError as err:
             # the client named the scenario, not the patch entry at fault: that stays in the message
             err.problems = [
