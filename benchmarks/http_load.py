@@ -9,8 +9,8 @@ One command, on one machine, in one run::
 The queries are a fixed mix of door-to-door questions on the embedded Chongqing scenario (ready 2020-04-03),
 sent in turn. In-process clients are threads calling ``find_routes(...).to_dict()`` and ``json_bytes`` (the
 work the API does, with the API's JSON encoder, without HTTP), on the compiled search, loaded first as the
-server loads it; HTTP clients are threads, each with a keep-alive ``httpx.Client``, posting to
-``intermodal serve`` started on a free loopback port. Every run is bounded by ``--requests`` and by
+server loads it; HTTP clients are threads, each with a keep-alive ``http.client`` connection opened before the
+run's clock starts, posting to ``intermodal serve`` started on a free loopback port. Every run is bounded by ``--requests`` and by
 ``--seconds``. Any non-200 answer counts as an error. "rebuilt" runs turn the search-network cache off
 (``set_search_cache(0)``, and ``INTERMODAL_SEARCH_CACHE=0`` for the server): every query builds its own
 network, the old way.

@@ -17,8 +17,9 @@ code takes the issue's 22.3 ms: the issue's target, read on the host it was set 
 
 Then HTTP, the issue's other target (throughput at 8 clients at least 4x the issue's): each version's
 ``intermodal serve`` (1 worker, then 2, as http_load.py runs them), asked by 8 clients with keep-alive
-connections, in turn, ``--http-rounds`` rounds of 80 requests each. It reports each version's throughput
-over all its rounds, and the ratio of the best of each.
+connections, in turn, ``--http-rounds`` rounds of 80 requests each. The clients are http_load.py's: the
+standard library's ``http.client``, connected before each round's clock starts (a new set per round). It
+reports each version's throughput over all its rounds, and the ratio of the best of each.
 
 Results go to ``benchmarks/results/query_vs_issue.json`` and ``.md``, and the README's table.
 """
@@ -257,7 +258,8 @@ def _http_lines(r: dict[str, Any]) -> list[str]:
     clean = all(x["errors"] == 0 for x in rows)
     return [
         f"HTTP on loopback, {HTTP_CLIENTS} clients, both servers in the same run ({r['http_rounds']} "
-        "alternating rounds of 80 requests per server):",
+        "alternating rounds of 80 requests per server; each client a keep-alive `http.client` connection, "
+        "opened before the round's clock starts):",
         "",
         "| code | workers | requests | errors | seconds | throughput (q/s) |",
         "|---|---:|---:|---:|---:|---:|",
