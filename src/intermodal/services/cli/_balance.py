@@ -1,10 +1,10 @@
 """uvicorn workers that share new connections out between them (``intermodal serve --workers N``, N > 1).
 
 The workers share one listening socket, and whichever wakes first takes a new connection. When they are idle
-the same one keeps winning: 8 keep-alive clients connecting one after another split 8/0 or 7/1 between two
-workers, and under their load one core then idled (measured with ``ss``; 1.4 to 1.66 of 2 cores busy). Here a
-worker that already holds connections waits a little before it takes one more, one at a time, so a worker
-that holds fewer takes it first. A connection waits at most ``MAX_WAIT_S`` for it, once.
+the same one keeps winning: 8 keep-alive clients connecting one after another split 8/0, 7/1 or 6/2 between
+two workers, and under their load one core then idled (measured with ``ss``; 1.4 to 1.66 of 2 cores busy).
+Here a worker that already holds connections waits a little before it takes one more, one at a time, so a
+worker that holds fewer takes it first. A connection waits at most ``MAX_WAIT_S`` for it, once.
 
 Imported by ``intermodal serve`` only, since it runs inside uvicorn's event loop.
 """
