@@ -96,6 +96,6 @@ def test_two_workers_share_twelve_connections_opened_one_after_another(tmp_path:
             client.close()
         proc.terminate()
         proc.wait(timeout=20)
-    # asyncio alone gave one worker 11 or all 12 of them
+    # with asyncio's own accept (the sharing turned off) this fails: one worker takes most of them
     assert sum(held.values()) == 12
     assert all(n == 0 or n >= 4 for n in held.values()) and max(held.values()) <= 8, held
