@@ -222,6 +222,16 @@ def test_bad_query_shows_a_clear_message(page) -> None:  # type: ignore[no-untyp
     assert page.locator("#options .card").count() == 0
 
 
+def test_an_empty_field_is_named_without_empty_brackets(page) -> None:  # type: ignore[no-untyped-def]
+    page.fill("#from", "")
+    page.fill("#to", "bangkok")
+    page.click("#submit")
+    page.wait_for_selector("#problems li")
+    message = page.inner_text("#problems")
+    assert "at least 1 character" in message
+    assert "()" not in message
+
+
 def test_phone_width(browser, server: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     pg = context.new_page()

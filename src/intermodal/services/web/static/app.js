@@ -674,6 +674,9 @@
     return I18N.en[key] ? t(key) : t("code.unknown");
   }
 
+  // an empty value is said by the message ("at least 1 character"): empty brackets after it say nothing
+  const shown = (found) => found !== undefined && found !== null && found !== "";
+
   function fieldError(err) {
     // English: the server's own words; Chinese: the field's name and a hint of what it takes, and what was found
     const field = err.field;
@@ -682,10 +685,10 @@
     if (state.lang === "zh") {
       const hint = I18N.zh["hint." + field] || t("hint.default");
       text = (name ? name + "：" : "") + hint;
-      if (err.found !== undefined && err.found !== null && err.found !== "") text += `（${err.found}）`;
+      if (shown(err.found)) text += `（${err.found}）`;
     } else {
       text = (name ? name + ": " : "") + err.message;
-      if (err.found !== undefined && err.found !== null) text += ` (${err.found})`;
+      if (shown(err.found)) text += ` (${err.found})`;
       if (err.expected) text += ` — ${err.expected}`;
     }
     return text;
