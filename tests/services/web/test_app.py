@@ -594,9 +594,19 @@ def test_plan_page_plans_the_demo_book_against_first_come_and_books_it(page, web
     versus = page.locator("#plan-out .plan-versus tbody tr").all_inner_texts()
     assert len(versus) == 6 and "Objective" in versus[0]
     assert "gap" in page.inner_text("#plan-out .plan-status")
-    # every departure's bar: the load never over the room
+    # every departure's bar: the load drawn inside its room, never over it (a page style once drew each load
+    # as a long bar across the days)
     loads = page.locator("#plan-out .plan-chart .departure").count()
     assert loads > 0 and page.locator("#plan-out .plan-chart rect.room").count() == loads
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll('#plan-out .plan-chart .departure')].flatMap((g) => {
+            const room = g.querySelector('rect.room').getBoundingClientRect();
+            return [...g.querySelectorAll('rect.filled')].map((r) => r.getBoundingClientRect()).filter((b) =>
+                b.left < room.left - 0.5 || b.right > room.right + 0.5 || b.top < room.top - 0.5
+                || b.bottom > room.bottom + 0.5);
+        }).length"""
+    )
+    assert page.locator("#plan-out .plan-chart rect.filled").count() > 0 and outside == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-plan.png"), full_page=True)
     page.click("#lang")
