@@ -82,8 +82,6 @@ def serve(
         port=port,
         workers=workers,
         http=NoDelayHTTP,
-        # workers share new connections out (one would take them all); one worker needs no sharing
-        loop="intermodal.services.cli._balance:BalancedLoop" if workers > 1 else "auto",
         log_level="warning",
         # a proxy in front may set X-Forwarded-*; trust it only from the same machine
         forwarded_allow_ips="127.0.0.1",
