@@ -10,10 +10,10 @@ The queries are a fixed mix of door-to-door questions on the embedded Chongqing 
 sent in turn. In-process clients are threads calling ``find_routes(...).to_dict()`` and ``json_bytes`` (the
 work the API does, with the API's JSON encoder, without HTTP), on the compiled search, loaded first as the
 server loads it; HTTP clients are threads, each with a keep-alive ``http.client`` connection opened before the
-run's clock starts, posting to ``intermodal serve`` started on a free loopback port. Every run is bounded by ``--requests`` and by
-``--seconds``. Any non-200 answer counts as an error. "rebuilt" runs turn the search-network cache off
-(``set_search_cache(0)``, and ``INTERMODAL_SEARCH_CACHE=0`` for the server): every query builds its own
-network, the old way.
+run's clock starts, posting to ``intermodal serve`` started on a free loopback port. Every run is bounded by
+``--requests`` and by ``--seconds``. Any non-200 answer counts as an error. "rebuilt" runs turn the
+search-network cache off (``set_search_cache(0)``, and ``INTERMODAL_SEARCH_CACHE=0`` for the server): every
+query builds its own network, the old way.
 
 Results go to ``benchmarks/results/http_load.json``, ``benchmarks/results/http_load.md`` and the README's
 table. Targets: HTTP throughput at 8 clients at least half of in-process throughput, with no errors (issue 6);
@@ -198,7 +198,8 @@ class HttpClients:
     and no connection outlives the server's keep-alive timeout. The clients are the standard library's
     ``http.client``, the lightest HTTP client at hand: client and server share this machine's cores, and
     every millisecond of CPU the client spends on a request is one the server does not get. (``httpx``
-    spends about 2 ms a request here, and tens of milliseconds to make a client.)
+    spends about 2 ms a request here, and tens of milliseconds to make a client.) Use it in a ``with``
+    block, which closes the connections.
     """
 
     def __init__(self, url: str, n: int) -> None:
@@ -207,22 +208,37 @@ class HttpClients:
             http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
             for _ in range(n)
         ]
-        for conn in self.connections:
-            conn.request("GET", "/api/health")
-            with conn.getresponse() as answer:
-                answer.read()
-                if answer.status != 200:
-                    raise RuntimeError(f"{url}/api/health answered {answer.status}")
+        try:
+            for conn in self.connections:
+                conn.request("GET", "/api/health")
+                with conn.getresponse() as answer:
+                    answer.read()
+                    if answer.status != 200:
+                        raise RuntimeError(f"{url}/api/health answered {answer.status}")
+        except BaseException:
+            self.close()
+            raise
 
     def __call__(self, q: dict[str, Any], k: int = 0) -> bool:
         conn = self.connections[k]
-        conn.request("POST", "/api/routes", json.dumps(q).encode(), {"content-type": "application/json"})
-        with conn.getresponse() as answer:
-            return bool(answer.read()) and answer.status == 200
+        try:
+            conn.request("POST", "/api/routes", json.dumps(q).encode(), {"content-type": "application/json"})
+            with conn.getresponse() as answer:
+                return bool(answer.read()) and answer.status == 200
+        except (OSError, http.client.HTTPException):
+            # an error, counted as one; the connection opens again on its next request
+            conn.close()
+            return False
 
     def close(self) -> None:
         for conn in self.connections:
             conn.close()
+
+    def __enter__(self) -> HttpClients:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def main() -> None:
@@ -258,19 +274,17 @@ def main() -> None:
             for networks, size in CACHES.items():
                 servers[networks] = Server(w, size)
             for server in servers.values():
-                warm = HttpClients(server.url, 1)
-                for q in QUERIES * 2:
-                    assert warm({**q, "ready": READY})
-                warm.close()
+                with HttpClients(server.url, 1) as warm:
+                    for q in QUERIES * 2:
+                        assert warm({**q, "ready": READY})
             for clients in CLIENTS:
                 for networks, server in servers.items():
-                    call_http = HttpClients(server.url, clients)
-                    run = {
-                        "networks": networks,
-                        "method": f"http ({w} worker{'s' if w > 1 else ''})",
-                        **_drive(call_http, clients, args.requests, args.seconds),
-                    }
-                    call_http.close()
+                    with HttpClients(server.url, clients) as call_http:
+                        run = {
+                            "networks": networks,
+                            "method": f"http ({w} worker{'s' if w > 1 else ''})",
+                            **_drive(call_http, clients, args.requests, args.seconds),
+                        }
                     print(run, flush=True)
                     runs.append(run)
         finally:

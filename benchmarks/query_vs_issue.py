@@ -182,17 +182,15 @@ def _http(versions: dict[str, tuple[str, Path]], rounds: int) -> list[dict[str, 
         servers = {name: Server(workers, 16, python, cwd) for name, (python, cwd) in versions.items()}
         try:
             for server in servers.values():
-                warm = HttpClients(server.url, 1)
-                for q in QUERIES * 2:
-                    assert warm({**q, "ready": READY})
-                warm.close()
+                with HttpClients(server.url, 1) as warm:
+                    for q in QUERIES * 2:
+                        assert warm({**q, "ready": READY})
             done = {name: {"requests": 0, "seconds": 0.0, "errors": 0} for name in servers}
             names = list(servers)
             for r in range(rounds):
                 for name in names if r % 2 == 0 else names[::-1]:
-                    call = HttpClients(servers[name].url, HTTP_CLIENTS)
-                    run = _drive(call, HTTP_CLIENTS, 80, 60.0)
-                    call.close()
+                    with HttpClients(servers[name].url, HTTP_CLIENTS) as call:
+                        run = _drive(call, HTTP_CLIENTS, 80, 60.0)
                     for key in ("requests", "seconds", "errors"):
                         done[name][key] += run[key]
                 print(f"HTTP, {workers} worker(s): round {r + 1}/{rounds}", file=sys.stderr, flush=True)

@@ -41,3 +41,13 @@ def test_a_patched_embedded_scenario_is_applied_once() -> None:
     assert patched.name == "chongqing+2026"
     assert embedded_scenario("chongqing", ("2026",)) is patched
     assert patched is not embedded_scenario("chongqing")
+
+
+@pytest.mark.parametrize("patch", ["mine.toml", "../x", "2026/"])
+def test_a_patch_is_named_never_a_path(patch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mine.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BundleError) as caught:
+        embedded_scenario("chongqing", [patch])
+    problem = caught.value.problems[0]
+    assert (problem.field, problem.message) == ("patch", "no such patch")

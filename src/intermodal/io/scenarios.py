@@ -70,17 +70,18 @@ def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO, patches: Sequence
 
 
 def embedded_scenario(name: str, patches: Sequence[str] = ()) -> Bundle:
-    """The embedded scenario called ``name``, with its own patches (by name) applied in order.
+    """The embedded scenario called ``name``, with patches it ships (by name) applied in order.
 
     Unlike :func:`load_scenario`, never a path: a folder of the same name in the working directory does
-    not stand in for it. Each is loaded once per process (they never change while one runs; the patched ones
-    as :func:`intermodal.io.patch.apply_patches` keeps them), so a server answers each query without asking
-    the file system.
+    not stand in for it, nor a patch file there. Each is loaded once per process (they never change while one
+    runs; the patched ones as :func:`intermodal.io.patch.apply_patches` keeps them), so a server answers a
+    query on an unpatched one without asking the file system.
 
     Raises
     ------
     BundleError
-        No embedded scenario has this name, or a patch has problems (see :func:`load_scenario`).
+        No embedded scenario has this name, a patch is not one it ships, or a patch has problems (see
+        :func:`load_scenario`).
     """
     if name not in _embedded_names():
         raise BundleError(
@@ -92,8 +93,18 @@ def embedded_scenario(name: str, patches: Sequence[str] = ()) -> Bundle:
             )
         )
     if patches:
-        from intermodal.io.patch import apply_patches  # it needs this module: imported when used
+        from intermodal.io.patch import NAME, apply_patches  # it needs this module: imported when used
 
+        for patch in patches:
+            if not NAME.match(patch):  # a path, which apply_patches would read
+                raise BundleError(
+                    Problem(
+                        "no such patch",
+                        field="patch",
+                        found=_excerpt(patch),
+                        expected=f"the name of a patch {name} ships",
+                    )
+                )
         return apply_patches(_EMBEDDED / name, list(patches))
     return _load_embedded(name)
 
