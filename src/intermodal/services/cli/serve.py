@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from typing import Annotated
 
 import typer
@@ -66,6 +68,7 @@ def serve(
     import uvicorn
 
     from intermodal.engines.freight import is_warm, warm_up
+    from intermodal.services.cli._balance import FOLDER_ENV
     from intermodal.services.cli._nodelay import NoDelayHTTP
 
     shown = f"[{host}]" if ":" in host else host
@@ -75,17 +78,26 @@ def serve(
         typer.echo("Loading the route search first (the first time it is compiled: up to a minute).")
         warm_up()
     typer.echo("Press Ctrl+C to stop.")
-    uvicorn.run(
-        "intermodal.services.api:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        http=NoDelayHTTP,
-        log_level="warning",
-        # a proxy in front may set X-Forwarded-*; trust it only from the same machine
-        forwarded_allow_ips="127.0.0.1",
-    )
+    # workers share new connections out (services/cli/_balance.py): each counts its own in this folder
+    loads = tempfile.mkdtemp(prefix="intermodal-workers-") if workers > 1 else None
+    if loads is not None:
+        os.environ[FOLDER_ENV] = loads
+    try:
+        uvicorn.run(
+            "intermodal.services.api:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            http=NoDelayHTTP,
+            loop="intermodal.services.cli._balance:BalancedLoop" if loads is not None else "auto",
+            log_level="warning",
+            # a proxy in front may set X-Forwarded-*; trust it only from the same machine
+            forwarded_allow_ips="127.0.0.1",
+        )
+    finally:
+        if loads is not None:
+            shutil.rmtree(loads, ignore_errors=True)
 
 
 def _check_port(host: str, port: int) -> None:

@@ -148,7 +148,7 @@
         const g = svg("g", { class: "departure" });
         g.appendChild(svg("title", {}, t("plan.chart.tip", { service: serviceName(id), when: when(d.departs), load: num(d.load_teu, 2), room: num(d.room_teu, 2), first: num(d.first_come_teu, 2) })));
         g.appendChild(svg("rect", { x: bx, y, width: bar, height: full, class: "room" }));
-        // "filled", not "load": the page's .load meter rule would size an SVG rect as well (CSS width and height)
+        // "filled", not "load" (the ops meters' class): a page rule for that once sized these rects too
         if (share > 0) g.appendChild(svg("rect", { x: bx, y: y + full * (1 - share), width: bar, height: full * share, class: share >= 0.999 ? "filled full" : "filled" }));
         if (first > 0) g.appendChild(svg("line", { x1: bx - 2, x2: bx + bar + 2, y1: y + full * (1 - first), y2: y + full * (1 - first), class: "first-come" }));
         root.appendChild(g);
