@@ -46,6 +46,12 @@ def test_a_worker_reads_the_fewest_connections_another_live_worker_holds(
     dead.wait()
     _count(tmp_path, dead.pid, 0)  # a worker that ended: not counted
     assert mine.fewest_elsewhere() == 3
+    # the folder removed under a running server: still an answer, never an error in the accept step
+    for child in tmp_path.iterdir():
+        child.unlink()
+    tmp_path.rmdir()
+    assert mine.fewest_elsewhere() == 3
+    mine.change(1)
 
 
 class _Accepts:

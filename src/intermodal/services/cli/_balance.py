@@ -72,7 +72,11 @@ class WorkerLoads:
         return fewest
 
     def _list(self) -> None:
-        for name in os.listdir(self.folder):
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return  # the folder is gone (a temp cleaner, say): the workers known so far still count
+        for name in names:
             if name.isdigit() and int(name) != self.pid and int(name) not in self._others:
                 try:
                     self._others[int(name)] = os.open(self.folder / name, os.O_RDONLY)
