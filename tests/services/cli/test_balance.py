@@ -1,5 +1,5 @@
-"""``intermodal serve --workers 2`` shares keep-alive connections out between its workers, and never holds
-new connections back (services/cli/_balance.py)."""
+"""``intermodal serve --workers 2`` shares keep-alive connections out between its workers, and the worker
+holding the fewest takes a new connection at once (services/cli/_balance.py)."""
 
 from __future__ import annotations
 

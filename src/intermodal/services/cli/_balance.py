@@ -6,7 +6,8 @@ two workers (read with ``ss``), and under their load one core idled. Here each w
 connections it holds (a file per worker, in a folder ``intermodal serve`` makes), and a worker that holds more
 than another lets that one take the connection: it waits ``WAIT_PER_CONNECTION_S`` per connection of
 difference (at most ``MAX_WAIT_S``), then takes every connection still waiting. A worker holding no more
-than the others takes each connection at once, so a burst of new connections is never held back.
+than the others takes each connection at once, so a burst of new connections waits only while that worker
+is busy.
 
 Imported by ``intermodal serve`` only, since it runs inside uvicorn's event loop.
 """
